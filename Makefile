@@ -1,0 +1,86 @@
+# cdp - a Customer Data Platform as a Unix toolchain.
+#
+#   make            build libcdp.a and every cmd/cdp-*.c tool
+#   make check      build, then run the unit and bats suites
+#   make check SAN=1   the same under ASan + UBSan (objects in san/)
+#   make demo       install missing packages, run the pipeline on share/
+#   make bench      benchmarks against sqlite3 .import and jq
+#   make install    PREFIX=/usr/local DESTDIR= binaries and man pages
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/cdp
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -D_GNU_SOURCE -Icommon
+LDLIBS	+= -lsqlite3 -lcsv -lyajl -lutf8proc -lnettle -lm
+
+ifeq ($(SAN),1)
+O	= san/
+CFLAGS	+= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+else
+O	=
+endif
+
+LIBSRC	= common/util.c common/lr.c common/hash.c common/db.c common/run.c \
+	  common/jw.c common/map.c common/norm.c common/csvr.c common/nd.c
+LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
+HDR	= $(wildcard common/*.h)
+TOOLS	= $(patsubst cmd/%.c,%,$(wildcard cmd/cdp-*.c))
+BINS	= $(TOOLS:%=$(O)%)
+UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c tests/unit/t-norm.c
+UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
+
+all: $(BINS) cdp
+
+$(O)obj/%.o: common/%.c $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -c -o $@ $<
+
+$(O)obj/libcdp.a: $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(O)cdp-%: cmd/cdp-%.c $(O)obj/libcdp.a $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(O)obj/libcdp.a $(LDLIBS)
+
+$(O)obj/t-%: tests/unit/t-%.c $(O)obj/libcdp.a $(HDR) tests/unit/tap.h
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(O)obj/libcdp.a $(LDLIBS)
+
+cdp: scripts/cdp
+	cp scripts/cdp $@ && chmod +x $@
+
+units: $(UNITS)
+
+check: all units
+	@BIN=$(CURDIR)/$(O) UNITS="$(UNITS)" SAN=$(SAN) scripts/run-tests
+
+demo:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+bench: all
+	@scripts/bench
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
+	install -m 755 $(TOOLS) cdp $(DESTDIR)$(BINDIR)
+	install -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/man5/*.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7
+	cp -R share/. $(DESTDIR)$(SHAREDIR)
+
+lint-man:
+	mandoc -Tlint -Wwarning man/man*/*.[157]
+
+clean:
+	rm -rf obj san $(TOOLS) cdp
+
+.PHONY: all check demo bench install clean units lint-man

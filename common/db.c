@@ -1,0 +1,250 @@
+/*
+ * db.c - open, configure and migrate the shared database; see db.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "schema.h"
+
+_Static_assert(NMIGRATIONS == DB_VERSION, "one migration per version");
+
+const char *
+db_path(const char *opt)
+{
+	const char *e;
+
+	if (opt != NULL)
+		return opt;
+	if ((e = getenv("CDP_DB")) != NULL && *e != '\0')
+		return e;
+	return "cdp.db";
+}
+
+int
+db_exec(sqlite3 *db, const char *sql, struct sbuf *why)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (why != NULL) {
+			sb_reset(why);
+			sb_adds(why, msg ? msg : sqlite3_errmsg(db));
+		}
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *sql, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		if (why != NULL) {
+			sb_reset(why);
+			sb_adds(why, sqlite3_errmsg(db));
+		}
+		return NULL;
+	}
+	return st;
+}
+
+int
+db_bind_text(sqlite3_stmt *st, int idx, const char *s, size_t n)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text64(st, idx, s, n, SQLITE_TRANSIENT,
+	    SQLITE_UTF8);
+}
+
+int
+db_begin(sqlite3 *db, struct sbuf *why)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", why);
+}
+
+int
+db_commit(sqlite3 *db, struct sbuf *why)
+{
+	return db_exec(db, "COMMIT", why);
+}
+
+void
+db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/*
+ * Create the file with mode 0600 ourselves: sqlite would create it with
+ * 0644 less the umask, and the WAL and shm files copy the mode of the
+ * database.  fchmod makes the mode exact whatever the umask.
+ */
+static int
+create_private(const char *path, struct sbuf *why)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return 0;
+		sb_reset(why);
+		sb_addf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, 0600) == -1) {
+		sb_reset(why);
+		sb_addf(why, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+migrate(sqlite3 *db, struct sbuf *why)
+{
+	struct sbuf sql;
+	int v;
+
+	if (user_version(db, &v) == -1)
+		goto sqlerr;
+	if (v == DB_VERSION)
+		return 0;
+	if (v > DB_VERSION) {
+		sb_reset(why);
+		sb_addf(why, "database schema version %d is newer than this "
+		    "cdp (%d)", v, DB_VERSION);
+		return -1;
+	}
+	/* Take the write lock, then look again: another process may have
+	 * migrated while we waited. */
+	if (db_begin(db, why) == -1)
+		return -1;
+	if (user_version(db, &v) == -1)
+		goto sqlerr;
+	sb_init(&sql);
+	for (; v < DB_VERSION; v++) {
+		if (db_exec(db, migrations[v], why) == -1) {
+			sb_release(&sql);
+			db_rollback(db);
+			return -1;
+		}
+		sb_reset(&sql);
+		sb_addf(&sql, "PRAGMA user_version = %d", v + 1);
+		if (db_exec(db, sql.buf, why) == -1) {
+			sb_release(&sql);
+			db_rollback(db);
+			return -1;
+		}
+	}
+	sb_release(&sql);
+	return db_commit(db, why);
+
+sqlerr:
+	sb_reset(why);
+	sb_adds(why, sqlite3_errmsg(db));
+	db_rollback(db);
+	return -1;
+}
+
+int
+db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
+{
+	sqlite3 *db = NULL;
+	const char *e;
+	struct sbuf sql;
+	long long timeout = 60000;
+	const char *errstr;
+	int oflags, rc;
+
+	*out = NULL;
+	if ((flags & DB_CREATE) && !(flags & DB_RDONLY) &&
+	    create_private(path, why) == -1)
+		return -1;
+	oflags = (flags & DB_RDONLY) ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE;
+	rc = sqlite3_open_v2(path, &db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		sb_reset(why);
+		sb_addf(why, "%s: %s", path,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	if ((e = getenv("CDP_BUSY_TIMEOUT")) != NULL &&
+	    parse_ll(e, 0, 86400000, &timeout, &errstr) == -1)
+		timeout = 60000;
+	sqlite3_busy_timeout(db, (int)timeout);
+	sb_init(&sql);
+	sb_adds(&sql, "PRAGMA foreign_keys = OFF;"
+	    "PRAGMA temp_store = MEMORY;"
+	    "PRAGMA cache_size = -65536;");
+	if (!(flags & DB_RDONLY))
+		sb_adds(&sql, "PRAGMA journal_mode = WAL;"
+		    "PRAGMA synchronous = NORMAL;"
+		    "PRAGMA secure_delete = ON;");
+	rc = db_exec(db, sql.buf, why);
+	sb_release(&sql);
+	if (rc == -1 || (!(flags & DB_RDONLY) && migrate(db, why) == -1)) {
+		if (why->len > 0) {
+			struct sbuf m;
+
+			sb_init(&m);
+			sb_addf(&m, "%s: %s", path, why->buf);
+			sb_reset(why);
+			sb_add(why, m.buf, m.len);
+			sb_release(&m);
+		}
+		sqlite3_close(db);
+		return -1;
+	}
+	if (flags & DB_RDONLY) {
+		int v = 0;
+
+		if (user_version(db, &v) == -1 || v != DB_VERSION) {
+			sb_reset(why);
+			sb_addf(why, "%s: not a cdp database of version %d",
+			    path, DB_VERSION);
+			sqlite3_close(db);
+			return -1;
+		}
+	}
+	*out = db;
+	return 0;
+}
+
+void
+db_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}

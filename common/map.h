@@ -1,0 +1,87 @@
+/*
+ * map.h - mapping source fields onto the canonical vocabulary.
+ *
+ * A mapping says where a canonical field comes from: CANON=FIELD takes
+ * it from a CSV column or a dotted JSON path (customer.email), and
+ * CANON:=VALUE sets a constant (event_type:=purchase).  Mappings come
+ * from -m options and map files (cdp-map(5)): one mapping a line, '#'
+ * comments, and '@' lines for the settings a source needs every time
+ * (@id, @country, @date-format, @delimiter, @format).  A canonical field
+ * with no mapping is taken from a field whose name is a common name for
+ * it (email, courriel, e-mail, prenom, code_postal, ...), compared with
+ * case, accents and punctuation ignored.
+ */
+#ifndef CDP_MAP_H
+#define CDP_MAP_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+enum canon {
+	C_EMAIL, C_PHONE, C_CUSTOMER_ID, C_LOYALTY_ID, C_ANONYMOUS_ID,
+	C_FIRST_NAME, C_LAST_NAME, C_FULL_NAME, C_BIRTH_DATE, C_GENDER,
+	C_STREET, C_POSTAL_CODE, C_CITY, C_COUNTRY, C_EVENT_TYPE, C_TS,
+	C_AMOUNT, C_CURRENCY,
+	C_NCANON,
+	C_CONSENT = C_NCANON	/* consent_<purpose>; purpose in the entry */
+};
+
+/* The first C_ANONYMOUS_ID+1 canonical fields are identifiers. */
+#define CANON_IS_IDENT(c)	((c) <= C_ANONYMOUS_ID)
+
+struct map_entry {
+	int	 canon;		/* enum canon, or C_CONSENT */
+	char	*purpose;	/* for C_CONSENT: "email", "sms", ... */
+	char	*field;		/* source field or dotted path; NULL if constant */
+	char	*value;		/* constant value; NULL if field */
+	int	 automatic;	/* found by name, not declared */
+};
+
+struct map {
+	struct map_entry *e;	/* entries, in declaration order */
+	size_t	 n;
+	size_t	 cap;
+	char	*id_field;	/* @id: the field holding the record id */
+	char	*country;	/* @country: default phone country */
+	char	*date_format;	/* @date-format: strptime(3) format */
+	int	 delim;		/* @delimiter: forced CSV delimiter, or 0 */
+	char	*format;	/* @format: "csv" or "ndjson", or NULL */
+};
+
+void	map_init(struct map *);
+void	map_release(struct map *);
+
+/* The name of a canonical field ("email"), or NULL. */
+const char *map_canon_name(int canon);
+/* The canonical field called name, C_CONSENT for consent_*, or -1. */
+int	map_canon_lookup(const char *name, const char **purpose);
+
+/*
+ * Add one mapping "CANON=FIELD" or "CANON:=VALUE".  A later mapping of
+ * the same canonical field replaces an earlier one.  0, or -1 with the
+ * reason in why.
+ */
+int	map_add(struct map *, const char *spec, struct sbuf *why);
+
+/*
+ * Read a map file.  Settings in the file apply only where the map has
+ * none yet (command-line options win when given first).  0, or -1 with
+ * "FILE:LINE: reason" in why.
+ */
+int	map_load(struct map *, const char *path, struct sbuf *why);
+
+/*
+ * Recognise canonical fields not yet mapped among the field names
+ * names[0..n) (CSV header or top-level JSON keys).  Returns how many
+ * were added.
+ */
+size_t	map_auto(struct map *, char *const *names, size_t n);
+
+/* Drop the entries map_auto added (before reading a file with other names). */
+void	map_drop_auto(struct map *);
+
+/* The map as map-file text (for the source table and -v). */
+void	map_format(const struct map *, struct sbuf *);
+
+#endif

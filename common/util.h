@@ -1,0 +1,96 @@
+/*
+ * util.h - memory, strings and diagnostics shared by every cdp tool.
+ *
+ * Allocation never fails from the caller's point of view: xmalloc and
+ * friends print "PROG: out of memory" and exit 1.  A growable string
+ * buffer (struct sbuf, after git's strbuf) backs every place that builds
+ * text of unknown length.  Diagnostics follow err(3): lowercase, no full
+ * stop, the subject quoted, prefixed with the program name.
+ */
+#ifndef CDP_UTIL_H
+#define CDP_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit statuses shared by every tool; documented in cdp(7). */
+#define EXIT_OK		0	/* success */
+#define EXIT_FAIL	1	/* failure: nothing of the failing batch kept */
+#define EXIT_USAGE	2	/* bad options or arguments */
+#define EXIT_REJECTS	3	/* finished, but some input was rejected */
+#define EXIT_ANOMALY	4	/* cdp-status: anomalies found */
+
+#define CDP_VERSION	"0.1.0"
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+
+/*
+ * A growable NUL-terminated byte string.  buf is never NULL after
+ * sb_init; len excludes the terminating NUL.  The contents may hold
+ * NUL bytes.
+ */
+struct sbuf {
+	char	*buf;	/* always NUL-terminated */
+	size_t	 len;	/* bytes used, excluding the NUL */
+	size_t	 cap;	/* bytes allocated */
+};
+
+void	 sb_init(struct sbuf *);
+void	 sb_release(struct sbuf *);
+void	 sb_reset(struct sbuf *);		/* len = 0, keeps memory */
+void	 sb_grow(struct sbuf *, size_t);	/* room for n more bytes */
+void	 sb_add(struct sbuf *, const void *, size_t);
+void	 sb_adds(struct sbuf *, const char *);
+void	 sb_addc(struct sbuf *, int);
+void	 sb_addf(struct sbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+char	*sb_detach(struct sbuf *);		/* caller frees; sb reset */
+
+/*
+ * Quote a value for a diagnostic: at most 60 bytes, control bytes and
+ * invalid sequences shown as \xHH, the result wrapped in double quotes.
+ * Returns a static buffer overwritten on the next call.
+ */
+const char *quote_value(const char *, size_t);
+
+/* The program name used in diagnostics; set once by main. */
+extern const char *progname;
+void	 set_progname(const char *argv0);
+
+/* Quiet (-q) suppresses summaries; verbose (-v) adds detail. */
+extern int verbose;
+extern int quiet;
+
+/* Diagnostics on stderr, "PROG: message".  die exits with status. */
+void	 warnx_(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 die(int status, const char *, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * Checked integer parsing in the manner of strtonum(3): 0 on success,
+ * -1 with *errstr set ("invalid", "too small", "too large").
+ */
+int	 parse_ll(const char *, long long min, long long max, long long *,
+	    const char **errstr);
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
+void	 now_iso(char *buf, size_t len);
+/* Monotonic clock in seconds, for durations and batch ages. */
+double	 mono_now(void);
+
+/*
+ * Whether s[0..n) is valid UTF-8 (no overlong forms, no surrogates, no
+ * code point above U+10FFFF).  Returns -1 when valid, else the byte
+ * offset of the first bad sequence.
+ */
+long	 utf8_check(const char *s, size_t n);
+
+/* Exit 1 with a message when stdout could not be written or closed. */
+void	 check_stdout(void);
+
+#endif
