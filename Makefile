@@ -27,12 +27,14 @@ O	=
 endif
 
 LIBSRC	= common/util.c common/lr.c common/hash.c common/db.c common/run.c \
-	  common/jw.c common/map.c common/norm.c common/csvr.c common/nd.c
+	  common/jw.c common/map.c common/norm.c common/csvr.c common/nd.c \
+	  common/compare.c common/fs.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
 TOOLS	= $(patsubst cmd/%.c,%,$(wildcard cmd/cdp-*.c))
 BINS	= $(TOOLS:%=$(O)%)
-UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c tests/unit/t-norm.c
+UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
+	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp

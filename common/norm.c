@@ -23,9 +23,10 @@
 /* The matching key: NFKC, case-folded, marks stripped. */
 #define U_FOLD	(U_NFKC | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK)
 
-#define ISDIGIT(c)	((unsigned)(c) - '0' < 10)
-#define ISALPHA(c)	((unsigned)((c) | 0x20) - 'a' < 26)
-#define TOLOWER(c)	((unsigned)(c) - 'A' < 26 ? (c) | 0x20 : (c))
+/* Locale-free ASCII classes: bytes above 0x7f are never letters here. */
+#define ISDIGIT(c)	((c) >= '0' && (c) <= '9')
+#define ISALPHA(c)	(((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z')
+#define TOLOWER(c)	((c) >= 'A' && (c) <= 'Z' ? (c) | 0x20 : (c))
 
 /*
  * ISO 3166-1: alpha-2 then alpha-3 for every code, sorted by alpha-2
@@ -350,14 +351,14 @@ collapse(struct sbuf *sb, int key)
 
 /* The name key of s[0..n) into out; -1 on invalid UTF-8. */
 static int
-fold(const char *s, size_t n, struct sbuf *out, int *word)
+fold(const char *s, size_t n, struct sbuf *out)
 {
 	if (is_ascii(s, n)) {
 		sb_reset(out);
 		sb_add(out, s, n);
 	} else if (u_map(s, n, U_FOLD, out) == -1)
 		return -1;
-	*word = collapse(out, 1);
+	collapse(out, 1);
 	return 0;
 }
 
@@ -381,8 +382,6 @@ norm_text(const char *s, size_t n, struct sbuf *out)
 int
 norm_name(const char *s, size_t n, struct sbuf *disp, struct sbuf *key)
 {
-	int word;
-
 	if (key != NULL)
 		sb_reset(key);
 	if (is_ascii(s, n)) {
@@ -394,7 +393,7 @@ norm_name(const char *s, size_t n, struct sbuf *disp, struct sbuf *key)
 		sb_reset(disp);
 		return NORM_EMPTY;
 	}
-	if (key != NULL && (fold(disp->buf, disp->len, key, &word) == -1 ||
+	if (key != NULL && (fold(disp->buf, disp->len, key) == -1 ||
 	    key->len == 0)) {
 		sb_reset(disp);
 		sb_reset(key);
@@ -592,11 +591,11 @@ norm_phone(const char *s, size_t n, const char *country, struct sbuf *out)
 			plus = 1;
 			p++;
 		} else if (*p == '(' && e - p >= 3 && p[1] == '0' &&
-		    p[2] == ')' && (plus || (nd > 2 && d[0] == '0' &&
-		    d[1] == '0'))) {
+		    p[2] == ')' && nd > 0 && (plus || (nd > 2 &&
+		    d[0] == '0' && d[1] == '0'))) {
 			/* "+33 (0)6...": the trunk prefix, shown not dialled. */
 			p += 3;
-		} else if (strchr(" .-/()", *p) != NULL && *p != '\0')
+		} else if (*p != '\0' && strchr(" .-/()", *p) != NULL)
 			p++;
 		else if ((k = space_len((const unsigned char *)p,
 		    (size_t)(e - p))) > 0)
@@ -614,7 +613,6 @@ norm_phone(const char *s, size_t n, const char *country, struct sbuf *out)
 		return NORM_INVALID;
 
 	dc = country_by_a2(country);
-	i = 0;
 	if (plus)
 		i = 0;
 	else if (nd > 2 && d[0] == '0' && d[1] == '0')
@@ -819,7 +817,7 @@ parse_fmt(const char *s, size_t n, const char *fmt, struct dt *t,
 		return -1;
 	}
 	sb_reset(scratch);
-	if (tm.tm_year > 9999)
+	if (tm.tm_year < -1900 || tm.tm_year > 9999)
 		return -1;
 	t->y = tm.tm_year + 1900;
 	t->mo = tm.tm_mon + 1;
@@ -894,9 +892,7 @@ parse_offset(const char *p, const char *e, long *off)
 	neg = *p++ == '-';
 	if ((p = digits(p, e, 2, &hh)) == NULL)
 		return -1;
-	if (p < e && *p == ':')
-		p++;
-	if (p < e && (p = digits(p, e, 2, &mm)) == NULL)
+	if (p < e && (p = digits(p + (*p == ':'), e, 2, &mm)) == NULL)
 		return -1;
 	if (p != e || hh > 14 || mm > 59)
 		return -1;
@@ -977,10 +973,8 @@ norm_ts(const char *s, size_t n, const char *fmt, struct sbuf *out)
 		goto good;
 	if ((p = parse_ymd(s, e, &t)) == NULL)
 		return NORM_INVALID;
-	if (p < e && (*p == 'T' || *p == 't' || *p == ' ') &&
-	    parse_time(p + 1, e, &t) == -1)
-		return NORM_INVALID;
-	if (p < e && *p != 'T' && *p != 't' && *p != ' ')
+	if (p < e && ((*p != 'T' && *p != 't' && *p != ' ') ||
+	    parse_time(p + 1, e, &t) == -1))
 		return NORM_INVALID;
 	if (!dt_valid(&t) || to_utc(&t) == -1)
 		return NORM_INVALID;
@@ -1156,6 +1150,11 @@ bad:
 	return NORM_INVALID;
 }
 
+/*
+ * NB: norm.h asks for NORM_EMPTY on blank, and NORM_EMPTY is 1, the value
+ * of "yes": until the header changes, a caller must test for a blank
+ * value itself before calling this.
+ */
 int
 norm_bool(const char *s, size_t n)
 {
@@ -1181,7 +1180,6 @@ norm_bool(const char *s, size_t n)
 int
 norm_gender(const char *s, size_t n, struct sbuf *out)
 {
-	int word;
 	char g;
 
 	sb_reset(out);
@@ -1189,7 +1187,7 @@ norm_gender(const char *s, size_t n, struct sbuf *out)
 	if (n == 0)
 		return NORM_EMPTY;
 	/* Folding makes "Mme." "mme" and "Non-Binary" "non binary". */
-	if (n > 32 || fold(s, n, out, &word) == -1)
+	if (n > 32 || fold(s, n, out) == -1)
 		goto bad;
 	if (in_list(out->buf, out->len, "f|female|femme|woman|w|mme|madame|"
 	    "mrs|ms|mlle|mademoiselle|miss|feminin"))
@@ -1216,13 +1214,13 @@ norm_country(const char *s, size_t n, struct sbuf *out)
 	const char *k, *a2 = NULL;
 	size_t i, lo, hi, mid;
 	char up[3];
-	int word, cmp;
+	int cmp;
 
 	sb_reset(out);
 	trim(&s, &n);
 	if (n == 0)
 		return NORM_EMPTY;
-	if (n > 64 || fold(s, n, out, &word) == -1)
+	if (n > 64 || fold(s, n, out) == -1)
 		goto bad;
 	k = out->buf;
 	if (out->len == 2 && ISALPHA(k[0]) && ISALPHA(k[1])) {
@@ -1267,8 +1265,9 @@ bad:
 }
 
 /*
- * Postal codes worldwide are letters, digits, spaces and hyphens of at
- * most a dozen characters; anything else is a misplaced field.
+ * Postal codes worldwide are letters, digits, spaces and hyphens, ten
+ * characters at most (16 allowed here); anything else or longer is a
+ * misplaced field.
  */
 int
 norm_postal(const char *s, size_t n, struct sbuf *out)
