@@ -182,7 +182,7 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 	sqlite3 *db = NULL;
 	const char *e;
 	struct sbuf sql;
-	long long timeout = 60000;
+	long long timeout = 60000, cache_mb;
 	const char *errstr;
 	int oflags, rc;
 
@@ -205,14 +205,19 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 	    parse_ll(e, 0, 86400000, &timeout, &errstr) == -1)
 		timeout = 60000;
 	sqlite3_busy_timeout(db, (int)timeout);
+	/* The page cache bounds memory; big enough to keep the indexes of
+	 * millions of records in memory while a batch is written. */
+	if ((e = getenv("CDP_CACHE_MB")) == NULL ||
+	    parse_ll(e, 1, 65536, &cache_mb, &errstr) == -1)
+		cache_mb = 256;
 	sb_init(&sql);
-	sb_adds(&sql, "PRAGMA foreign_keys = OFF;"
+	sb_addf(&sql, "PRAGMA foreign_keys = OFF;"
 	    "PRAGMA temp_store = MEMORY;"
-	    "PRAGMA cache_size = -65536;");
+	    "PRAGMA cache_size = -%lld;", cache_mb * 1024);
 	if (!(flags & DB_RDONLY))
 		sb_adds(&sql, "PRAGMA journal_mode = WAL;"
 		    "PRAGMA synchronous = NORMAL;"
-		    "PRAGMA secure_delete = ON;");
+		    "PRAGMA secure_delete = FAST;");
 	rc = db_exec(db, sql.buf, why);
 	sb_release(&sql);
 	if (rc == -1 || (!(flags & DB_RDONLY) && migrate(db, why) == -1)) {

@@ -83,6 +83,35 @@ map_release(struct map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void
+map_copy(struct map *dst, const struct map *src)
+{
+	size_t i;
+
+	map_init(dst);
+	dst->n = dst->cap = src->n;
+	dst->e = xcalloc(src->n ? src->n : 1, sizeof(*dst->e));
+	for (i = 0; i < src->n; i++) {
+		dst->e[i] = src->e[i];
+		dst->e[i].purpose = dup_or_null(src->e[i].purpose);
+		dst->e[i].field = dup_or_null(src->e[i].field);
+		dst->e[i].value = dup_or_null(src->e[i].value);
+	}
+	if (dst->cap == 0)
+		dst->cap = 1;
+	dst->id_field = dup_or_null(src->id_field);
+	dst->country = dup_or_null(src->country);
+	dst->date_format = dup_or_null(src->date_format);
+	dst->format = dup_or_null(src->format);
+	dst->delim = src->delim;
+}
+
 const char *
 map_canon_name(int canon)
 {

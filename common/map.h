@@ -52,6 +52,9 @@ struct map {
 void	map_init(struct map *);
 void	map_release(struct map *);
 
+/* Deep copy of src into dst (initialised by this call). */
+void	map_copy(struct map *dst, const struct map *src);
+
 /* The name of a canonical field ("email"), or NULL. */
 const char *map_canon_name(int canon);
 /* The canonical field called name, C_CONSENT for consent_*, or -1. */

@@ -155,10 +155,10 @@ bats_require_minimum_version 1.5.0
 	run --separate-stderr cdp-ingest -s s -i id v2.csv
 	assert_equal "$status" 0
 	assert_equal "$stderr" "cdp-ingest: s: 2 read, 0 inserted, 1 updated, 1 unchanged, 0 rejected"
-	run q "SELECT r.record_id, r.email, r.run, r.updated_at IS NOT NULL
+	run q "SELECT r.record_id, r.email, r.run, r.first_run
 	    FROM record r ORDER BY 1"
 	expect <<-'EOF'
-	1|a@x.fr|1|0
+	1|a@x.fr|1|1
 	2|new@x.fr|2|1
 	EOF
 	run q "SELECT h.raw, h.run FROM record_history h"

@@ -52,7 +52,7 @@ SELECT 'record', s.name, r.record_id, r.email, r.phone, r.customer_id,
   r.loyalty_id, r.anonymous_id, r.first_name, r.last_name, r.full_name,
   r.first_name_key, r.last_name_key, r.full_name_key, r.birth_date,
   r.gender, r.street, r.postal_code, r.city, r.country, r.event_type,
-  r.ts, r.amount, r.currency, r.raw, hex(r.fp)
+  r.ts, r.amount, r.currency, r.raw, r.fp
 FROM record r JOIN source s ON s.id = r.source_id ORDER BY s.name, r.record_id;
 SELECT 'ident', i.kind, i.value, s.name, r.record_id FROM ident i
 JOIN record r ON r.id = i.record JOIN source s ON s.id = r.source_id
