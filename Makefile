@@ -26,15 +26,16 @@ else
 O	=
 endif
 
-LIBSRC	= common/util.c common/lr.c common/hash.c common/db.c common/run.c \
+LIBSRC	= common/clv.c common/util.c common/lr.c common/hash.c common/db.c common/run.c \
 	  common/jw.c common/map.c common/norm.c common/csvr.c common/nd.c \
 	  common/compare.c common/fs.c common/rin.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
-TOOLS	= $(patsubst cmd/%.c,%,$(wildcard cmd/cdp-*.c))
+TOOLS	= cdp-ingest
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
-	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c
+	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \
+	  tests/unit/t-clv.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp
