@@ -219,7 +219,8 @@ register_source(struct ingest *g)
 	sqlite3_bind_text(st, 1, g->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, g->now, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		die(EXIT_FAIL, "source: %s", sqlite3_errmsg(g->db));
+		die(EXIT_FAIL, "%s: %s", sqlite3_db_filename(g->db, "main"),
+		    sqlite3_errmsg(g->db));
 	sqlite3_finalize(st);
 	st = db_prepare(g->db, "SELECT id FROM source WHERE name = ?",
 	    &g->why);
