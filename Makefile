@@ -16,7 +16,7 @@ CC	?= cc
 CFLAGS	?= -O2 -g
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Icommon
-LDLIBS	+= -lsqlite3 -lcsv -lyajl -lutf8proc -lnettle -lm
+LDLIBS	+= -pthread -lsqlite3 -lcsv -lyajl -lutf8proc -lnettle -lm
 
 ifeq ($(SAN),1)
 O	= san/

@@ -14,9 +14,13 @@
  * sorted by value: B-tree inserts in key order touch each index page
  * once per batch instead of once per row, which is what makes loading
  * into indexed tables fast (random-order inserts are several times
- * slower once the indexes outgrow the CPU caches).
+ * slower once the indexes outgrow the CPU caches).  A writer thread
+ * stores one batch while the main thread reads and normalises the next,
+ * so parsing costs no wall time on a machine with two cores; only the
+ * writer touches the database while it runs.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +69,19 @@ struct prej {
 	int	 hasraw;
 };
 
+/*
+ * A batch: the records and rejects read since the last one.  There are
+ * two: the reader fills one while the writer thread stores the other.
+ */
+struct batch {
+	struct sbuf arena;	/* the bytes of every record and reject */
+	struct pend *pend;
+	size_t	 npend, cappend;
+	struct prej *rej;
+	size_t	 nrej, caprej;
+	double	 t0;		/* when the first item came */
+};
+
 struct ingest {
 	sqlite3	*db;
 	struct run run;
@@ -75,7 +92,7 @@ struct ingest {
 	FILE	*rejects;	/* -r FILE, or NULL */
 	const char *rejects_path;
 	int	 lastfmt;	/* format of the last file read */
-	int	 failed;	/* a database error: stop, roll back the batch */
+	_Atomic int failed;	/* a database error: stop, roll back the batch */
 	int	 badinput;	/* an input could not be read: exit 1 at the end */
 	long	 nmsg;		/* diagnostics printed for the current file */
 	const char *fname;
@@ -84,15 +101,17 @@ struct ingest {
 	sqlite3_stmt *ins_ident, *del_ident, *ins_consent, *del_consent;
 	sqlite3_stmt *ins_reject;
 
-	/* The batch. */
-	struct sbuf arena;
-	struct pend *pend;
-	size_t	 npend, cappend;
+	/* The batches and the writer thread. */
+	struct batch bufs[2];
+	struct batch *cur;	/* filled by the reader */
+	struct batch *full;	/* handed to the writer, or NULL */
+	struct batch *wb;	/* the batch the writer is storing */
+	pthread_t writer;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int	 done;		/* no more batches will come */
 	struct pident *ids;
 	size_t	 nids, capids;
-	struct prej *rej;
-	size_t	 nrej, caprej;
-	double	 batch_t0;
 	long	 batch_max;	/* rows */
 	size_t	 batch_bytes;	/* arena bytes */
 	double	 batch_age;	/* seconds */
@@ -256,7 +275,7 @@ progress(struct ingest *g, int final)
 /* Storing one pending record. */
 
 static const char *
-slot(struct ingest *g, const struct pend *p, int s, uint32_t *len)
+slot(const struct batch *b, const struct pend *p, int s, uint32_t *len)
 {
 	size_t off = p->off;
 	int i;
@@ -265,7 +284,7 @@ slot(struct ingest *g, const struct pend *p, int s, uint32_t *len)
 		if (p->len[i] != NOVAL)
 			off += p->len[i];
 	*len = p->len[s];
-	return p->len[s] == NOVAL ? NULL : g->arena.buf + off;
+	return p->len[s] == NOVAL ? NULL : b->arena.buf + off;
 }
 
 static int
@@ -289,7 +308,7 @@ bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p)
 	int s;
 
 	for (s = S_VAL; s < S_NSLOT; s++) {
-		v = slot(g, p, s, &n);
+		v = slot(g->wb, p, s, &n);
 		if (v == NULL)
 			sqlite3_bind_null(st, s - S_VAL + 3);
 		else if (s == S_VAL + C_AMOUNT)
@@ -298,7 +317,7 @@ bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p)
 			sqlite3_bind_text(st, s - S_VAL + 3, v, (int)n,
 			    SQLITE_STATIC);
 	}
-	v = slot(g, p, S_RAW, &n);
+	v = slot(g->wb, p, S_RAW, &n);
 	sqlite3_bind_text64(st, C_NCANON + 6, v, n, SQLITE_STATIC,
 	    SQLITE_UTF8);
 	sqlite3_bind_int64(st, C_NCANON + 7, p->fp);
@@ -358,7 +377,7 @@ gather_idents(struct ingest *g, const struct pend *p, long long rec)
 	int c;
 
 	for (c = 0; c <= C_ANONYMOUS_ID; c++) {
-		if ((v = slot(g, p, S_VAL + c, &n)) == NULL)
+		if ((v = slot(g->wb, p, S_VAL + c, &n)) == NULL)
 			continue;
 		if (g->nids == g->capids) {
 			g->capids = g->capids ? 2 * g->capids : 1024;
@@ -377,11 +396,11 @@ add_consents(struct ingest *g, const struct pend *p, long long rec)
 	const char *c, *ts;
 	uint32_t n, i, tslen;
 
-	c = g->arena.buf + p->off;
+	c = g->wb->arena.buf + p->off;
 	for (i = 0; i < S_NSLOT; i++)
 		if (p->len[i] != NOVAL)
 			c += p->len[i];
-	ts = slot(g, p, S_VAL + C_TS, &tslen);
+	ts = slot(g->wb, p, S_VAL + C_TS, &tslen);
 	for (i = 0; i < p->ncons; i++) {
 		n = (uint32_t)strlen(c);
 		sqlite3_bind_int64(g->ins_consent, 1, rec);
@@ -416,7 +435,7 @@ update(struct ingest *g, const struct pend *p)
 	/* Its identifiers may still wait in the batch: write them first. */
 	if (rec >= g->batch_first && flush_idents(g) == -1)
 		return -1;
-	raw = slot(g, p, S_RAW, &rawlen);
+	raw = slot(g->wb, p, S_RAW, &rawlen);
 	if ((uint32_t)orawlen != rawlen || memcmp(oraw, raw, rawlen) != 0) {
 		sqlite3_bind_int64(g->ins_hist, 1, rec);
 		sqlite3_bind_int64(g->ins_hist, 2, g->run.id);
@@ -447,7 +466,7 @@ update(struct ingest *g, const struct pend *p)
 	if (step_done(g, g->del_consent, "consent") == -1)
 		return -1;
 	for (c = 0; c <= C_ANONYMOUS_ID; c++)
-		if ((v = slot(g, p, S_VAL + c, &n)) != NULL &&
+		if ((v = slot(g->wb, p, S_VAL + c, &n)) != NULL &&
 		    insert_ident(g, c, v, n, rec) == -1)
 			return -1;
 	if (add_consents(g, p, rec) == -1)
@@ -464,7 +483,7 @@ store(struct ingest *g, const struct pend *p)
 	uint32_t idlen;
 	int rc;
 
-	id = slot(g, p, S_ID, &idlen);
+	id = slot(g->wb, p, S_ID, &idlen);
 	bind_values(g, g->ins_rec, p);
 	sqlite3_bind_int64(g->ins_rec, 1, g->source_id);
 	sqlite3_bind_text(g->ins_rec, 2, id, (int)idlen, SQLITE_STATIC);
@@ -500,7 +519,7 @@ store(struct ingest *g, const struct pend *p)
 
 /* The batch. */
 
-static struct ingest *sort_ctx;
+static const struct batch *sort_ctx;	/* qsort has no context argument */
 
 static int
 cmp_pend(const void *a, const void *b)
@@ -523,21 +542,22 @@ cmp_pend(const void *a, const void *b)
 static int
 store_rejects(struct ingest *g)
 {
+	const struct batch *b = g->wb;
 	struct prej *r;
 	size_t i;
 
-	for (i = 0; i < g->nrej; i++) {
-		r = &g->rej[i];
+	for (i = 0; i < b->nrej; i++) {
+		r = &b->rej[i];
 		sqlite3_bind_int64(g->ins_reject, 1, g->run.id);
 		sqlite3_bind_int64(g->ins_reject, 2, g->source_id);
-		sqlite3_bind_text(g->ins_reject, 3, g->arena.buf + r->file, -1,
+		sqlite3_bind_text(g->ins_reject, 3, b->arena.buf + r->file, -1,
 		    SQLITE_STATIC);
 		sqlite3_bind_int64(g->ins_reject, 4, r->line);
-		sqlite3_bind_text(g->ins_reject, 5, g->arena.buf + r->reason,
+		sqlite3_bind_text(g->ins_reject, 5, b->arena.buf + r->reason,
 		    -1, SQLITE_STATIC);
 		if (r->hasraw)
 			sqlite3_bind_blob64(g->ins_reject, 6,
-			    g->arena.buf + r->raw, r->rawlen, SQLITE_STATIC);
+			    b->arena.buf + r->raw, r->rawlen, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(g->ins_reject, 6);
 		if (step_done(g, g->ins_reject, "reject") == -1)
@@ -546,44 +566,107 @@ store_rejects(struct ingest *g)
 	return 0;
 }
 
-/* Write the batch in one transaction. */
+/* Store batch b in one transaction (writer thread). */
 static void
-flush(struct ingest *g)
+write_batch(struct ingest *g, struct batch *b)
 {
 	size_t i;
 
-	if ((g->npend == 0 && g->nrej == 0) || g->failed)
-		goto out;
+	if ((b->npend == 0 && b->nrej == 0) || g->failed)
+		return;
+	g->wb = b;
 	if (db_begin(g->db, &g->why) == -1) {
 		warnx_("begin: %s", g->why.buf);
 		g->failed = 1;
-		goto out;
+		return;
 	}
 	now_iso(g->now, sizeof(g->now));
-	sort_ctx = g;
-	if (g->npend > 0)
-		qsort(g->pend, g->npend, sizeof(*g->pend), cmp_pend);
+	sort_ctx = b;
+	if (b->npend > 0)
+		qsort(b->pend, b->npend, sizeof(*b->pend), cmp_pend);
 	g->batch_first = 0;
 	g->nids = 0;
-	for (i = 0; i < g->npend && !g->failed; i++)
-		store(g, &g->pend[i]);
+	for (i = 0; i < b->npend && !g->failed; i++)
+		store(g, &b->pend[i]);
 	if (!g->failed)
 		flush_idents(g);
 	if (!g->failed)
 		store_rejects(g);
+	g->nids = 0;
 	if (g->failed) {
 		db_rollback(g->db);
-		goto out;
+		return;
 	}
 	if (db_commit(g->db, &g->why) == -1) {
 		warnx_("commit: %s", g->why.buf);
 		db_rollback(g->db);
 		g->failed = 1;
 	}
-out:
-	g->npend = g->nrej = g->nids = 0;
-	sb_reset(&g->arena);
-	g->batch_t0 = mono_now();
+}
+
+static void
+batch_reset(struct batch *b)
+{
+	b->npend = b->nrej = 0;
+	sb_reset(&b->arena);
+	b->t0 = mono_now();
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct ingest *g = arg;
+	struct batch *b;
+
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		while (g->full == NULL && !g->done)
+			pthread_cond_wait(&g->cv, &g->mu);
+		if (g->full == NULL)
+			break;
+		b = g->full;
+		pthread_mutex_unlock(&g->mu);
+		write_batch(g, b);
+		batch_reset(b);
+		pthread_mutex_lock(&g->mu);
+		g->full = NULL;
+		pthread_cond_broadcast(&g->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+/*
+ * Hand the current batch to the writer and go on with the other one,
+ * waiting while the writer still stores the previous batch.
+ */
+static void
+flush(struct ingest *g)
+{
+	struct batch *b = g->cur;
+
+	if (b->npend == 0 && b->nrej == 0)
+		return;
+	pthread_mutex_lock(&g->mu);
+	while (g->full != NULL)
+		pthread_cond_wait(&g->cv, &g->mu);
+	g->full = b;
+	g->cur = b == &g->bufs[0] ? &g->bufs[1] : &g->bufs[0];
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	g->cur->t0 = mono_now();
+}
+
+/* Wait until every batch handed over is stored. */
+static void
+drain(struct ingest *g)
+{
+	flush(g);
+	pthread_mutex_lock(&g->mu);
+	g->done = 1;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(g->writer, NULL);
 }
 
 static void
@@ -595,9 +678,11 @@ idle_flush(void *arg)
 static void
 maybe_flush(struct ingest *g)
 {
-	if (g->npend >= (size_t)g->batch_max ||
-	    g->arena.len >= g->batch_bytes ||
-	    mono_now() - g->batch_t0 >= g->batch_age)
+	struct batch *b = g->cur;
+
+	if (b->npend >= (size_t)g->batch_max ||
+	    b->arena.len >= g->batch_bytes ||
+	    mono_now() - b->t0 >= g->batch_age)
 		flush(g);
 }
 
@@ -631,13 +716,13 @@ fingerprint(const struct rin_rec *r)
 }
 
 static void
-put_slot(struct ingest *g, struct pend *p, int s, const char *v, size_t n)
+put_slot(struct batch *b, struct pend *p, int s, const char *v, size_t n)
 {
 	if (v == NULL) {
 		p->len[s] = NOVAL;
 		return;
 	}
-	sb_add(&g->arena, v, n);
+	sb_add(&b->arena, v, n);
 	p->len[s] = (uint32_t)n;
 }
 
@@ -645,39 +730,40 @@ put_slot(struct ingest *g, struct pend *p, int s, const char *v, size_t n)
 static void
 add(struct ingest *g, const struct rin_rec *r)
 {
+	struct batch *b = g->cur;
 	struct pend *p;
 	char hex[33];
 	size_t i;
 	int c;
 
-	if (g->npend == g->cappend) {
-		g->cappend = g->cappend ? 2 * g->cappend : 4096;
-		g->pend = xrealloc(g->pend, g->cappend * sizeof(*g->pend));
+	if (b->npend == b->cappend) {
+		b->cappend = b->cappend ? 2 * b->cappend : 4096;
+		b->pend = xrealloc(b->pend, b->cappend * sizeof(*b->pend));
 	}
-	p = &g->pend[g->npend];
-	p->off = g->arena.len;
-	p->seq = (uint32_t)g->npend;
+	p = &b->pend[b->npend];
+	p->off = b->arena.len;
+	p->seq = (uint32_t)b->npend;
 	if (r->id != NULL)
-		put_slot(g, p, S_ID, r->id, r->idlen);
+		put_slot(b, p, S_ID, r->id, r->idlen);
 	else {
 		rin_content_id(r->raw, r->rawlen, hex);
-		put_slot(g, p, S_ID, hex, 32);
+		put_slot(b, p, S_ID, hex, 32);
 	}
-	put_slot(g, p, S_RAW, r->raw, r->rawlen);
+	put_slot(b, p, S_RAW, r->raw, r->rawlen);
 	for (c = 0; c < C_NCANON; c++)
-		put_slot(g, p, S_VAL + c, r->have[c] ? r->val[c].buf : NULL,
+		put_slot(b, p, S_VAL + c, r->have[c] ? r->val[c].buf : NULL,
 		    r->val[c].len);
 	for (c = 0; c < 3; c++)
-		put_slot(g, p, S_KEY + c, r->have[C_FIRST_NAME + c] &&
+		put_slot(b, p, S_KEY + c, r->have[C_FIRST_NAME + c] &&
 		    r->key[c].len > 0 ? r->key[c].buf : NULL, r->key[c].len);
 	p->ncons = (uint32_t)r->ncons;
 	for (i = 0; i < r->ncons; i++) {
-		sb_adds(&g->arena, r->cons[i].purpose);
-		sb_addc(&g->arena, '\0');
-		sb_addc(&g->arena, r->cons[i].granted);
+		sb_adds(&b->arena, r->cons[i].purpose);
+		sb_addc(&b->arena, '\0');
+		sb_addc(&b->arena, r->cons[i].granted);
 	}
 	p->fp = fingerprint(r);
-	g->npend++;
+	b->npend++;
 	g->run.rows_in++;
 	g->run.rows_ok++;
 	maybe_flush(g);
@@ -756,6 +842,7 @@ on_diag(void *arg, int rej, const char *file, long line, const char *reason,
     const char *raw, size_t rawlen)
 {
 	struct ingest *g = arg;
+	struct batch *b = g->cur;
 	struct prej *r;
 
 	message(g, file, line, reason);
@@ -769,21 +856,21 @@ on_diag(void *arg, int rej, const char *file, long line, const char *reason,
 		rawlen = REJECT_RAW_MAX;
 	if (g->rejects != NULL)
 		write_reject_file(g, file, line, reason, raw, rawlen);
-	if (g->nrej == g->caprej) {
-		g->caprej = g->caprej ? 2 * g->caprej : 64;
-		g->rej = xrealloc(g->rej, g->caprej * sizeof(*g->rej));
+	if (b->nrej == b->caprej) {
+		b->caprej = b->caprej ? 2 * b->caprej : 64;
+		b->rej = xrealloc(b->rej, b->caprej * sizeof(*b->rej));
 	}
-	r = &g->rej[g->nrej++];
+	r = &b->rej[b->nrej++];
 	r->line = line;
-	r->file = g->arena.len;
-	sb_add(&g->arena, file, strlen(file) + 1);
-	r->reason = g->arena.len;
-	sb_add(&g->arena, reason, strlen(reason) + 1);
+	r->file = b->arena.len;
+	sb_add(&b->arena, file, strlen(file) + 1);
+	r->reason = b->arena.len;
+	sb_add(&b->arena, reason, strlen(reason) + 1);
 	r->hasraw = raw != NULL;
-	r->raw = g->arena.len;
+	r->raw = b->arena.len;
 	r->rawlen = raw != NULL ? rawlen : 0;
 	if (raw != NULL)
-		sb_add(&g->arena, raw, rawlen);
+		sb_add(&b->arena, raw, rawlen);
 	maybe_flush(g);
 }
 
@@ -849,12 +936,16 @@ release(struct ingest *g)
 	/* opts.country is a normalised copy when set. */
 	free((char *)g->opts.country);
 	map_release(&g->map);
-	sb_release(&g->arena);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		sb_release(&g->bufs[i].arena);
+		free(g->bufs[i].pend);
+		free(g->bufs[i].rej);
+	}
 	sb_release(&g->why);
 	sb_release(&g->tmp);
-	free(g->pend);
 	free(g->ids);
-	free(g->rej);
 }
 
 static long
@@ -1004,16 +1095,22 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	prepare(&g);
-	sb_init(&g.arena);
+	sb_init(&g.bufs[0].arena);
+	sb_init(&g.bufs[1].arena);
+	g.cur = &g.bufs[0];
+	g.cur->t0 = mono_now();
 	g.progress = !quiet && isatty(2);
-	g.batch_t0 = mono_now();
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.cv, NULL);
+	if ((errno = pthread_create(&g.writer, NULL, writer_main, &g)) != 0)
+		die(EXIT_FAIL, "thread: %s", strerror(errno));
 
 	/* An unreadable file does not stop the others; a database error does. */
 	if (argc == 0)
 		ingest_file(&g, NULL);
 	for (i = 0; i < (size_t)argc && !g.failed; i++)
 		ingest_file(&g, argv[i]);
-	flush(&g);
+	drain(&g);
 	progress(&g, 1);
 
 	if (g.rejects != NULL && fclose(g.rejects) == EOF) {
