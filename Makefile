@@ -35,7 +35,7 @@ TOOLS	= cdp-ingest
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \
-	  tests/unit/t-clv.c
+	  tests/unit/t-clv.c tests/unit/t-db.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp
