@@ -28,7 +28,7 @@ endif
 
 LIBSRC	= common/clv.c common/util.c common/lr.c common/hash.c common/db.c common/run.c \
 	  common/jw.c common/map.c common/norm.c common/csvr.c common/nd.c \
-	  common/compare.c common/fs.c common/rin.c
+	  common/compare.c common/fs.c common/rin.c common/priv.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
 TOOLS	= cdp-ingest

@@ -33,6 +33,7 @@
 #include "jw.h"
 #include "map.h"
 #include "norm.h"
+#include "priv.h"
 #include "rin.h"
 #include "run.h"
 #include "util.h"
@@ -100,6 +101,8 @@ struct ingest {
 	sqlite3_stmt *ins_rec, *sel_rec, *upd_rec, *ins_hist;
 	sqlite3_stmt *ins_ident, *del_ident, *ins_consent, *del_consent;
 	sqlite3_stmt *ins_reject;
+	sqlite3_stmt *sel_supp;	/* NULL when nothing was ever erased */
+	uint8_t	 salt[PRIV_SALT_LEN];	/* of the suppression hashes */
 
 	/* The batches and the writer thread. */
 	struct batch bufs[2];
@@ -210,9 +213,35 @@ prepare(struct ingest *g)
 		die(EXIT_FAIL, "prepare: %s", g->why.buf);
 }
 
+/* Erased identifiers are refused: load what is needed to check them. */
+static void
+prepare_suppression(struct ingest *g)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	st = db_prepare(g->db, "SELECT EXISTS (SELECT 1 FROM suppression)",
+	    &g->why);
+	if (st == NULL)
+		die(EXIT_FAIL, "prepare: %s", g->why.buf);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (n == 0)
+		return;
+	if (priv_salt(g->db, g->salt, 0) != 1)
+		die(EXIT_FAIL, "suppression list without a salt: %s",
+		    sqlite3_errmsg(g->db));
+	g->sel_supp = db_prepare(g->db, "SELECT 1 FROM suppression "
+	    "WHERE kind = ? AND hash = ?", &g->why);
+	if (g->sel_supp == NULL)
+		die(EXIT_FAIL, "prepare: %s", g->why.buf);
+}
+
 static void
 finalize_all(struct ingest *g)
 {
+	sqlite3_finalize(g->sel_supp);
 	sqlite3_finalize(g->ins_rec);
 	sqlite3_finalize(g->upd_rec);
 	sqlite3_finalize(g->sel_rec);
@@ -311,8 +340,13 @@ bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p)
 		v = slot(g->wb, p, s, &n);
 		if (v == NULL)
 			sqlite3_bind_null(st, s - S_VAL + 3);
-		else if (s == S_VAL + C_AMOUNT)
-			sqlite3_bind_double(st, s - S_VAL + 3, strtod(v, NULL));
+		else if (s == S_VAL + C_AMOUNT && n < 64) {
+			char num[64];	/* slot values are not NUL-terminated */
+
+			memcpy(num, v, n);
+			num[n] = '\0';
+			sqlite3_bind_double(st, s - S_VAL + 3, strtod(num, NULL));
+		}
 		else
 			sqlite3_bind_text(st, s - S_VAL + 3, v, (int)n,
 			    SQLITE_STATIC);
@@ -475,6 +509,31 @@ update(struct ingest *g, const struct pend *p)
 	return 0;
 }
 
+/* Whether the record carries an erased identifier (writer thread). */
+static int
+suppressed(struct ingest *g, const struct pend *p)
+{
+	static const int kinds[] = { C_EMAIL, C_PHONE, C_CUSTOMER_ID,
+	    C_LOYALTY_ID };
+	const char *v;
+	char hex[65];
+	uint32_t n;
+	size_t k;
+	int hit = 0;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && !hit; k++) {
+		if ((v = slot(g->wb, p, S_VAL + kinds[k], &n)) == NULL)
+			continue;
+		priv_hash(g->salt, map_canon_name(kinds[k]), v, n, hex);
+		sqlite3_bind_text(g->sel_supp, 1, map_canon_name(kinds[k]), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(g->sel_supp, 2, hex, 64, SQLITE_STATIC);
+		hit = sqlite3_step(g->sel_supp) == SQLITE_ROW;
+		sqlite3_reset(g->sel_supp);
+	}
+	return hit;
+}
+
 static int
 store(struct ingest *g, const struct pend *p)
 {
@@ -483,6 +542,10 @@ store(struct ingest *g, const struct pend *p)
 	uint32_t idlen;
 	int rc;
 
+	if (g->sel_supp != NULL && suppressed(g, p)) {
+		g->run.suppressed++;
+		return 0;
+	}
 	id = slot(g->wb, p, S_ID, &idlen);
 	bind_values(g, g->ins_rec, p);
 	sqlite3_bind_int64(g->ins_rec, 1, g->source_id);
@@ -1095,6 +1158,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	prepare(&g);
+	prepare_suppression(&g);
 	sb_init(&g.bufs[0].arena);
 	sb_init(&g.bufs[1].arena);
 	g.cur = &g.bufs[0];
@@ -1131,6 +1195,9 @@ main(int argc, char *argv[])
 		if (g.run.warnings)
 			fprintf(stderr, ", %lld invalid values",
 			    g.run.warnings);
+		if (g.run.suppressed)
+			fprintf(stderr, ", %lld suppressed (erased)",
+			    g.run.suppressed);
 		fputc('\n', stderr);
 	}
 	finalize_all(&g);

@@ -68,7 +68,8 @@ run_end(struct run *r, const char *outcome, const char *message,
 	st = db_prepare(r->db, "UPDATE run SET ended_at = ?, seconds = ?, "
 	    "rows_in = ?, rows_ok = ?, rows_rejected = ?, inserted = ?, "
 	    "updated = ?, unchanged = ?, warnings = ?, outcome = ?, "
-	    "message = ?, source_id = coalesce(?, source_id) WHERE id = ?",
+	    "message = ?, source_id = coalesce(?, source_id), suppressed = ? "
+	    "WHERE id = ?",
 	    why);
 	if (st == NULL)
 		return -1;
@@ -86,7 +87,8 @@ run_end(struct run *r, const char *outcome, const char *message,
 		sqlite3_bind_text(st, 11, message, -1, SQLITE_STATIC);
 	if (r->source_id > 0)
 		sqlite3_bind_int64(st, 12, r->source_id);
-	sqlite3_bind_int64(st, 13, r->id);
+	sqlite3_bind_int64(st, 13, r->suppressed);
+	sqlite3_bind_int64(st, 14, r->id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

@@ -27,6 +27,7 @@ struct run {
 	long long updated;
 	long long unchanged;
 	long long warnings;	/* field values that failed validation */
+	long long suppressed;	/* records refused: an erased identifier */
 };
 
 /*

@@ -206,3 +206,16 @@ bats_require_minimum_version 1.5.0
 	2|cdp-ingest|-q|3|3|0|0|0|3|ok|1|1
 	EOF
 }
+
+@test "cdp-ingest: amounts are stored exactly whatever follows them in the batch" {
+	printf 'id,amount\n1,12.50\n2,3\n3,"1 234,56"\n4,-7\n' >a.csv
+	run cdp-ingest -q -s b -i id a.csv
+	assert_equal "$status" 0
+	run q "SELECT record_id, amount, typeof(amount) FROM record ORDER BY 1"
+	expect <<-'EOF'
+	1|12.5|real
+	2|3.0|real
+	3|1234.56|real
+	4|-7.0|real
+	EOF
+}
