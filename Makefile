@@ -31,7 +31,7 @@ LIBSRC	= common/clv.c common/util.c common/lr.c common/hash.c common/db.c common
 	  common/compare.c common/fs.c common/rin.c common/priv.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
-TOOLS	= cdp-ingest
+TOOLS	= cdp-ingest cdp-privacy
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \

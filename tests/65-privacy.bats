@@ -1,0 +1,170 @@
+#!/usr/bin/env bats
+# cdp-privacy: access (art. 15), erasure (art. 17) and consent.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+# Two people from the CRM fixture plus a web event of the first, each
+# record its own profile except the web event, merged into profile 1;
+# then one row in every table that can name a person.
+setup() {
+	common_setup
+	cdp-ingest -q -s crm -i ID_CLIENT -c FR -T %d/%m/%Y \
+	    -m consent_email=OPTIN_EMAIL "$FIX/crm_fr.csv"
+	printf '{"id":"w1","email":"JEAN.DUPONT@example.fr","anon":"ck-9"}\n' |
+	    cdp-ingest -q -s web -i id -m anonymous_id=anon
+	q "INSERT INTO profile(id, created_run, updated_run, nrecords, email,
+	       first_name) SELECT r.id, 1, 1, 1, r.email, r.first_name
+	       FROM record r JOIN source s ON s.id = r.source_id
+	       WHERE s.name = 'crm';
+	   INSERT INTO member SELECT r.id, r.id, 1 FROM record r
+	       JOIN source s ON s.id = r.source_id WHERE s.name = 'crm';
+	   INSERT INTO member SELECT id, 1, 2 FROM record WHERE record_id = 'w1';
+	   INSERT INTO link VALUES (1, 4, 'ident:email', NULL, 1.0,
+	       '[{\"field\":\"email\",\"a\":\"jean.dupont@example.fr\"}]', 3);
+	   INSERT INTO merge_log(run, action, profile, other, record, reason,
+	       evidence, ts) VALUES (3, 'merge', 1, NULL, 4, 'ident:email',
+	       'jean.dupont@example.fr', '2024-01-01T00:00:00Z');
+	   INSERT INTO score VALUES ('clv', 1, 123.5, 3), ('clv', 2, 7, 3);
+	   INSERT INTO segment(id, name, definition, compiled, params, created_at,
+	       created_run) VALUES (1, 'vip', 'x', 'x', '[]', 'now', 3);
+	   INSERT INTO segment_member VALUES (1, 1, 3), (1, 2, 3);
+	   INSERT INTO export_log(id, run, ts, what, dest, format, rows,
+	       complete) VALUES (1, 3, '2024-02-01T10:00:00Z', 'segment vip',
+	       'mailchimp', 'csv', 2, 1);
+	   INSERT INTO export_item VALUES (1, 1), (1, 2);"
+}
+
+@test "cdp-privacy access: every table that names the person" {
+	run --separate-stderr cdp-privacy access ' Jean.Dupont@Example.FR '
+	assert_equal "$status" 0
+	run jq -c '[.subject_kind, (.profiles | map(.id)),
+	    (.records | map(.source + ":" + .record_id)),
+	    (.records[0].raw.PRENOM), (.identifiers | length),
+	    (.consents | map(.purpose + "=" + (.granted | tostring))),
+	    (.links | length), (.merge_history | map(.action)),
+	    (.scores | map(.value)), (.segments | map(.segment)),
+	    (.exports | map(.dest))]' <<<"$output"
+	assert_output '["email",[1],["crm:C001","web:w1"],"Jean-François",5,["email=true"],1,["merge"],[123.5],["vip"],["mailchimp"]]'
+}
+
+@test "cdp-privacy access: by profile id and by record" {
+	run cdp-privacy access 2
+	assert_equal "$status" 0
+	run jq -r '.records[].record_id' <<<"$output"
+	assert_output C002
+	run cdp-privacy access crm:C003
+	run jq -r '.profiles[].email' <<<"$output"
+	assert_output zoe@example.com
+}
+
+@test "cdp-privacy erase: the bytes are gone from the file and the WAL" {
+	# The person's values, as raw bytes, before.
+	grep -q -a 'jean.dupont@example.fr' "$CDP_DB" "$CDP_DB-wal"
+	other_before=$(q "SELECT record_id, email, phone, raw FROM record
+	    WHERE record_id IN ('C002', 'C003') ORDER BY 1")
+	run cdp-privacy erase jean.dupont@example.fr
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	erased:
+	  record           2
+	  profile          1
+	  ident            5
+	  record_history   0
+	  consent          1
+	  link             1
+	  merge_log        1
+	  score            1
+	  segment_member   1
+	  reject           0
+	exports that included the person (notify their recipients):
+	  export 1  2024-02-01T10:00:00Z  segment vip  to mailchimp
+	  suppressed       3
+	EOF
+	for f in "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"; do
+		[ -e "$f" ] || continue
+		run grep -c -a -i -e 'dupont' -e 'Jean-Fran' -e '+33612345678' \
+		    -e '06 12 34 56 78' "$f"
+		assert_output 0
+	done
+	run q "SELECT record_id, email, phone, raw FROM record
+	    WHERE record_id IN ('C002', 'C003') ORDER BY 1"
+	assert_equal "$output" "$other_before"
+	run q "SELECT count(*) FROM record"
+	assert_output 2
+	run q "SELECT profile, value FROM score ORDER BY 1"
+	assert_output "2|7"
+	run q "SELECT kind, length(hash) FROM suppression ORDER BY kind"
+	expect <<-'EOF'
+	customer_id|64
+	email|64
+	phone|64
+	EOF
+	run q "PRAGMA integrity_check"
+	assert_output ok
+}
+
+@test "cdp-privacy erase: a later ingest of the same email is refused and counted" {
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-ingest -s crm -i ID_CLIENT -c FR -T %d/%m/%Y \
+	    -m consent_email=OPTIN_EMAIL "$FIX/crm_fr.csv"
+	assert_equal "$status" 0
+	assert_equal "${stderr_lines[-1]}" "cdp-ingest: crm: 3 read, 0 inserted, 0 updated, 2 unchanged, 0 rejected, 1 invalid values, 1 suppressed (erased)"
+	run q "SELECT count(*) FROM record WHERE email = 'jean.dupont@example.fr'"
+	assert_output 0
+	run q "SELECT suppressed FROM run ORDER BY id DESC LIMIT 1"
+	assert_output 1
+}
+
+@test "cdp-privacy erase -n: shows and changes nothing" {
+	before=$(dump)
+	run cdp-privacy erase jean.dupont@example.fr -n
+	assert_equal "$status" 0
+	assert_line --index 0 "would erase:"
+	assert_equal "$(dump)" "$before"
+}
+
+@test "cdp-privacy: the subject never reaches the run log" {
+	cdp-privacy access jean.dupont@example.fr >/dev/null
+	cdp-privacy erase jean.dupont@example.fr -n >/dev/null
+	run q "SELECT args FROM run WHERE tool = 'cdp-privacy' ORDER BY id"
+	expect <<-'EOF'
+	["cdp-privacy","access","(subject)"]
+	["cdp-privacy","erase","(subject)","-n"]
+	EOF
+}
+
+@test "cdp-privacy consent: set by hand, the latest statement wins" {
+	ts=$(q "SELECT ts FROM consent LIMIT 1")
+	run cdp-privacy consents jean.dupont@example.fr
+	expect <<-EOF
+	purpose,status,ts,source
+	email,granted,$ts,crm
+	EOF
+	sleep 1
+	cdp-privacy consent jean.dupont@example.fr email denied
+	cdp-privacy consent +33612345678 sms granted
+	run cdp-privacy consents jean.dupont@example.fr
+	assert_line --index 1 --regexp '^email,denied,[0-9T:Z-]+,manual$'
+	assert_line --index 2 --regexp '^sms,granted,[0-9T:Z-]+,manual$'
+	run q "SELECT profile, purpose, granted FROM profile_consent
+	    ORDER BY 1, 2"
+	expect <<-'EOF'
+	1|email|0
+	1|sms|1
+	2|email|0
+	3|email|1
+	EOF
+}
+
+@test "cdp-privacy: usage errors" {
+	run cdp-privacy
+	assert_equal "$status" 2
+	run cdp-privacy consent a@b.fr email maybe
+	assert_equal "$status" 2
+	run cdp-privacy access 'not a subject'
+	assert_equal "$status" 2
+	run cdp-privacy consent a@b.fr 'x;y' granted
+	assert_equal "$status" 2
+	assert_output --partial 'invalid purpose "x;y"'
+}
