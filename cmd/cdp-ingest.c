@@ -115,6 +115,9 @@ struct ingest {
 	int	 done;		/* no more batches will come */
 	struct pident *ids;
 	size_t	 nids, capids;
+	const char *sv[S_NSLOT];	/* the slots of the record being stored */
+	uint32_t sn[S_NSLOT];
+	const char *scons;	/* its consents */
 	long	 batch_max;	/* rows */
 	size_t	 batch_bytes;	/* arena bytes */
 	double	 batch_age;	/* seconds */
@@ -316,6 +319,29 @@ slot(const struct batch *b, const struct pend *p, int s, uint32_t *len)
 	return p->len[s] == NOVAL ? NULL : b->arena.buf + off;
 }
 
+/* Locate every slot of p once, for the cslot lookups that follow. */
+static void
+load_slots(struct ingest *g, const struct pend *p)
+{
+	const char *v = g->wb->arena.buf + p->off;
+	int s;
+
+	for (s = 0; s < S_NSLOT; s++) {
+		g->sn[s] = p->len[s];
+		g->sv[s] = p->len[s] == NOVAL ? NULL : v;
+		if (p->len[s] != NOVAL)
+			v += p->len[s];
+	}
+	g->scons = v;
+}
+
+static inline const char *
+cslot(const struct ingest *g, int s, uint32_t *len)
+{
+	*len = g->sn[s];
+	return g->sv[s];
+}
+
 static int
 step_done(struct ingest *g, sqlite3_stmt *st, const char *what)
 {
@@ -337,7 +363,7 @@ bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p)
 	int s;
 
 	for (s = S_VAL; s < S_NSLOT; s++) {
-		v = slot(g->wb, p, s, &n);
+		v = cslot(g, s, &n);
 		if (v == NULL)
 			sqlite3_bind_null(st, s - S_VAL + 3);
 		else if (s == S_VAL + C_AMOUNT && n < 64) {
@@ -351,7 +377,7 @@ bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p)
 			sqlite3_bind_text(st, s - S_VAL + 3, v, (int)n,
 			    SQLITE_STATIC);
 	}
-	v = slot(g->wb, p, S_RAW, &n);
+	v = cslot(g, S_RAW, &n);
 	sqlite3_bind_text64(st, C_NCANON + 6, v, n, SQLITE_STATIC,
 	    SQLITE_UTF8);
 	sqlite3_bind_int64(st, C_NCANON + 7, p->fp);
@@ -404,14 +430,14 @@ flush_idents(struct ingest *g)
 }
 
 static void
-gather_idents(struct ingest *g, const struct pend *p, long long rec)
+gather_idents(struct ingest *g, long long rec)
 {
 	const char *v;
 	uint32_t n;
 	int c;
 
 	for (c = 0; c <= C_ANONYMOUS_ID; c++) {
-		if ((v = slot(g->wb, p, S_VAL + c, &n)) == NULL)
+		if ((v = cslot(g, S_VAL + c, &n)) == NULL)
 			continue;
 		if (g->nids == g->capids) {
 			g->capids = g->capids ? 2 * g->capids : 1024;
@@ -430,11 +456,8 @@ add_consents(struct ingest *g, const struct pend *p, long long rec)
 	const char *c, *ts;
 	uint32_t n, i, tslen;
 
-	c = g->wb->arena.buf + p->off;
-	for (i = 0; i < S_NSLOT; i++)
-		if (p->len[i] != NOVAL)
-			c += p->len[i];
-	ts = slot(g->wb, p, S_VAL + C_TS, &tslen);
+	c = g->scons;
+	ts = cslot(g, S_VAL + C_TS, &tslen);
 	for (i = 0; i < p->ncons; i++) {
 		n = (uint32_t)strlen(c);
 		sqlite3_bind_int64(g->ins_consent, 1, rec);
@@ -469,7 +492,7 @@ update(struct ingest *g, const struct pend *p)
 	/* Its identifiers may still wait in the batch: write them first. */
 	if (rec >= g->batch_first && flush_idents(g) == -1)
 		return -1;
-	raw = slot(g->wb, p, S_RAW, &rawlen);
+	raw = cslot(g, S_RAW, &rawlen);
 	if ((uint32_t)orawlen != rawlen || memcmp(oraw, raw, rawlen) != 0) {
 		sqlite3_bind_int64(g->ins_hist, 1, rec);
 		sqlite3_bind_int64(g->ins_hist, 2, g->run.id);
@@ -500,7 +523,7 @@ update(struct ingest *g, const struct pend *p)
 	if (step_done(g, g->del_consent, "consent") == -1)
 		return -1;
 	for (c = 0; c <= C_ANONYMOUS_ID; c++)
-		if ((v = slot(g->wb, p, S_VAL + c, &n)) != NULL &&
+		if ((v = cslot(g, S_VAL + c, &n)) != NULL &&
 		    insert_ident(g, c, v, n, rec) == -1)
 			return -1;
 	if (add_consents(g, p, rec) == -1)
@@ -511,7 +534,7 @@ update(struct ingest *g, const struct pend *p)
 
 /* Whether the record carries an erased identifier (writer thread). */
 static int
-suppressed(struct ingest *g, const struct pend *p)
+suppressed(struct ingest *g)
 {
 	static const int kinds[] = { C_EMAIL, C_PHONE, C_CUSTOMER_ID,
 	    C_LOYALTY_ID };
@@ -522,7 +545,7 @@ suppressed(struct ingest *g, const struct pend *p)
 	int hit = 0;
 
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && !hit; k++) {
-		if ((v = slot(g->wb, p, S_VAL + kinds[k], &n)) == NULL)
+		if ((v = cslot(g, S_VAL + kinds[k], &n)) == NULL)
 			continue;
 		priv_hash(g->salt, map_canon_name(kinds[k]), v, n, hex);
 		sqlite3_bind_text(g->sel_supp, 1, map_canon_name(kinds[k]), -1,
@@ -542,11 +565,11 @@ store(struct ingest *g, const struct pend *p)
 	uint32_t idlen;
 	int rc;
 
-	if (g->sel_supp != NULL && suppressed(g, p)) {
+	if (g->sel_supp != NULL && suppressed(g)) {
 		g->run.suppressed++;
 		return 0;
 	}
-	id = slot(g->wb, p, S_ID, &idlen);
+	id = cslot(g, S_ID, &idlen);
 	bind_values(g, g->ins_rec, p);
 	sqlite3_bind_int64(g->ins_rec, 1, g->source_id);
 	sqlite3_bind_text(g->ins_rec, 2, id, (int)idlen, SQLITE_STATIC);
@@ -557,7 +580,7 @@ store(struct ingest *g, const struct pend *p)
 
 		if (g->batch_first == 0)
 			g->batch_first = rec;
-		gather_idents(g, p, rec);
+		gather_idents(g, rec);
 		if (add_consents(g, p, rec) == -1)
 			return -1;
 		g->run.inserted++;
@@ -649,8 +672,10 @@ write_batch(struct ingest *g, struct batch *b)
 		qsort(b->pend, b->npend, sizeof(*b->pend), cmp_pend);
 	g->batch_first = 0;
 	g->nids = 0;
-	for (i = 0; i < b->npend && !g->failed; i++)
+	for (i = 0; i < b->npend && !g->failed; i++) {
+		load_slots(g, &b->pend[i]);
 		store(g, &b->pend[i]);
+	}
 	if (!g->failed)
 		flush_idents(g);
 	if (!g->failed)
