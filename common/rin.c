@@ -410,27 +410,77 @@ set_id(struct rin *r, const char *id, size_t n)
 
 /* CSV. */
 
-static const char *
-unique_name(char **names, size_t i, const char *name, struct sbuf *tmp)
-{
-	size_t j, k = 1;
-	int clash;
+static char **sort_names;	/* qsort has no context argument */
 
-	sb_reset(tmp);
-	if (*name == '\0')
+static int
+cmp_name_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_names[x], sort_names[y]);
+
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Make the header names unique, as JSON keys must be: an empty name
+ * becomes column_N, and each repeat of a name, in order, NAME_2, NAME_3,
+ * ... skipping names the header already has.  Sorting keeps this
+ * O(n log n) on a header of 100,000 identical names.
+ */
+static void
+unique_names(char **names, size_t n, struct sbuf *tmp)
+{
+	size_t *idx, i, j, m, k;
+	char **sorted, **renamed, *cand;
+
+	for (i = 0; i < n; i++) {
+		if (names[i][0] != '\0')
+			continue;
+		sb_reset(tmp);
 		sb_addf(tmp, "column_%zu", i + 1);
-	else
-		sb_adds(tmp, name);
-	do {
-		clash = 0;
-		for (j = 0; j < i && !clash; j++)
-			clash = strcmp(names[j], tmp->buf) == 0;
-		if (clash) {
-			sb_reset(tmp);
-			sb_addf(tmp, "%s_%zu", *name ? name : "column", ++k);
+		free(names[i]);
+		names[i] = xstrdup(tmp->buf);
+	}
+	idx = xcalloc(n ? n : 1, sizeof(*idx));
+	sorted = xcalloc(n ? n : 1, sizeof(*sorted));
+	renamed = xcalloc(n ? n : 1, sizeof(*renamed));
+	for (i = 0; i < n; i++) {
+		idx[i] = i;
+		sorted[i] = names[i];
+	}
+	sort_names = names;
+	qsort(idx, n, sizeof(*idx), cmp_name_index);
+	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(names[idx[j]],
+		    names[idx[i]]) == 0; j++)
+			;
+		/* idx[i..j) is one name in header order: the first keeps it. */
+		for (k = 2, m = i + 1; m < j; m++) {
+			do {
+				sb_reset(tmp);
+				sb_addf(tmp, "%s_%zu", names[idx[i]], k++);
+				cand = tmp->buf;
+			} while (bsearch(&cand, sorted, n, sizeof(*sorted),
+			    cmp_str) != NULL);
+			renamed[idx[m]] = xstrdup(cand);
 		}
-	} while (clash);
-	return tmp->buf;
+	}
+	for (i = 0; i < n; i++) {
+		if (renamed[i] == NULL)
+			continue;
+		free(names[i]);
+		names[i] = renamed[i];
+	}
+	free(renamed);
+	free(idx);
+	free(sorted);
 }
 
 /* Read the header and resolve the map against it: 0, 1 (no header), -1. */
@@ -463,8 +513,8 @@ csv_start(struct rin *r)
 	r->nf = hdr->nf;
 	r->names = xcalloc(r->nf, sizeof(*r->names));
 	for (i = 0; i < r->nf; i++)
-		r->names[i] = xstrdup(unique_name(r->names, i, hdr->f[i],
-		    &r->tmp));
+		r->names[i] = xstrdup(hdr->f[i]);
+	unique_names(r->names, r->nf, &r->tmp);
 	map_auto(&r->map, r->names, r->nf);
 	caps_fit(r);
 	r->col = xcalloc(r->map.n ? r->map.n : 1, sizeof(*r->col));

@@ -219,3 +219,20 @@ bats_require_minimum_version 1.5.0
 	4|-7.0|real
 	EOF
 }
+
+@test "cdp-ingest: empty and repeated header names become unique JSON keys" {
+	printf 'a,a,,b,a,a_2,\n1,2,3,4,5,6,7\n' >u.csv
+	run cdp-ingest -q -s u u.csv
+	assert_equal "$status" 0
+	run q "SELECT raw FROM record"
+	assert_output '{"a":"1","a_3":"2","column_3":"3","b":"4","a_4":"5","a_2":"6","column_7":"7"}'
+}
+
+@test "cdp-ingest: a header of 100,000 identical names is read in linear time" {
+	awk 'BEGIN { for (i = 0; i < 100000; i++) printf "c%s", i < 99999 ? "," : "\n"
+	    for (i = 0; i < 100000; i++) printf "%d%s", i, i < 99999 ? "," : "\n" }' >w.csv
+	run timeout 60 cdp-ingest -q -s w w.csv
+	assert_equal "$status" 0
+	run q "SELECT json_extract(raw, '\$.c'), json_extract(raw, '\$.c_100000') FROM record"
+	assert_output "0|99999"
+}
