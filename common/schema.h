@@ -153,8 +153,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE state ("
 	"  key TEXT PRIMARY KEY,"
 	"  value"
-	");"
-	"CREATE INDEX record_run ON record(run);",
+	");",
 
 	/*
 	 * 2 -> 3: scores and segments (cdp-score, cdp-segment).  score
