@@ -28,14 +28,18 @@ endif
 
 LIBSRC	= common/clv.c common/util.c common/lr.c common/hash.c common/db.c common/run.c \
 	  common/jw.c common/map.c common/norm.c common/csvr.c common/nd.c \
-	  common/compare.c common/fs.c common/rin.c common/priv.c
+	  common/compare.c common/fs.c common/rin.c common/priv.c \
+	  common/csvw.c common/uf.c common/pairs.c common/golden.c \
+	  common/profile.c common/pgraph.c common/explain.c common/merge.c \
+	  common/mergedb.c common/mergecf.c common/keytab.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
-TOOLS	= cdp-ingest cdp-privacy
+TOOLS	= cdp-ingest cdp-privacy cdp-merge cdp-export
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \
-	  tests/unit/t-clv.c tests/unit/t-db.c
+	  tests/unit/t-clv.c tests/unit/t-db.c \
+	  tests/unit/t-uf.c tests/unit/t-golden.c tests/unit/t-pairs.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp

@@ -1,0 +1,841 @@
+/*
+ * cdp-merge - turn the pairs of cdp-match into persistent profiles.
+ *
+ * This file reads the command line and the pairs (pairs.c), and
+ * prints.  The clustering is merge.c, the run in the database
+ * mergedb.c, the configuration mergecf.c, the profile store profile.c
+ * (golden records), pgraph.c (split, never) and explain.c.  With -o no
+ * database is opened: the records are numbered by keytab.c and their
+ * clusters go to a CSV file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csvw.h"
+#include "db.h"
+#include "golden.h"
+#include "keytab.h"
+#include "lr.h"
+#include "merge.h"
+#include "mergecf.h"
+#include "pairs.h"
+#include "profile.h"
+#include "run.h"
+#include "uf.h"
+#include "util.h"
+
+#define MAX_LINE	(4 * 1024 * 1024)	/* longest pair line */
+#define MAX_MESSAGES	100			/* diagnostics per file */
+#define MAX_CONFIG	(1024 * 1024)
+
+/* File mode: birth dates named in the evidence, by record. */
+struct bdates {
+	int32_t	*d;
+	uint32_t n;
+};
+
+struct merge {
+	double	 threshold;
+	const char *outpath;	/* -o: file mode */
+	struct golden golden;
+	struct mergecf conf;
+	struct mg_opts opts;
+	struct mg m;
+	struct pair_reader *pr;
+	long long nread, nkept, nbelow, nrejected;
+	int	 badinput;	/* an input could not be read */
+	long	 nmsg;
+	const char *fname;
+	/* Database mode. */
+	sqlite3	*db;
+	struct run run;
+	sqlite3_stmt *sel_key;
+	char	**srcname;	/* sources by name, sorted, and their ids */
+	long long *srcid;
+	size_t	 nsrc;
+	long long maxrowid;
+	char	*conftext;	/* -C text to store, or NULL */
+	/* File mode. */
+	struct keytab kt;
+	struct bdates bd;
+	struct sbuf why, json;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-qv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
+	    "[-o FILE] [FILE ...]\n"
+	    "       %s [-qv] [-d DB] explain PROFILE_ID | RECORD\n"
+	    "       %s [-qv] [-C CONFIG] [-d DB] split RECORD\n"
+	    "       %s [-qv] [-C CONFIG] [-d DB] never RECORD RECORD\n",
+	    progname, progname, progname, progname);
+	exit(EXIT_USAGE);
+}
+
+/* Configuration. */
+
+static char *
+read_file(const char *path, struct sbuf *why)
+{
+	struct sbuf sb;
+	char buf[8192], *text;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		sb_reset(why);
+		sb_addf(why, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	sb_init(&sb);
+	while ((n = read(fd, buf, sizeof(buf))) > 0 && sb.len < MAX_CONFIG)
+		sb_add(&sb, buf, (size_t)n);
+	close(fd);
+	if (n < 0 || sb.len >= MAX_CONFIG) {
+		sb_reset(why);
+		sb_addf(why, "%s: %s", path, n < 0 ? strerror(errno) :
+		    "too large");
+		sb_release(&sb);
+		return NULL;
+	}
+	text = sb_detach(&sb);
+	sb_release(&sb);
+	return text;
+}
+
+/* Diagnostics. */
+
+static void
+message(struct merge *g, long line, const char *msg)
+{
+	if (++g->nmsg > MAX_MESSAGES) {
+		if (g->nmsg == MAX_MESSAGES + 1)
+			warnx_("%s: more problems not shown", g->fname);
+		return;
+	}
+	fprintf(stderr, "%s: %s:%ld: %s\n", progname, g->fname, line, msg);
+}
+
+static void
+note(void *arg, const char *msg)
+{
+	(void)arg;
+	warnx_("%s", msg);
+}
+
+/* Database mode: record keys to rowids. */
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void
+load_sources(struct merge *g)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	struct { char *name; long long id; } *tmp = NULL;
+	int rc;
+
+	st = db_prepare(g->db, "SELECT name, id FROM source ORDER BY name",
+	    &g->why);
+	if (st == NULL)
+		die(EXIT_FAIL, "%s", g->why.buf);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		tmp = xrealloc(tmp, (g->nsrc + 1) * sizeof(*tmp));
+		tmp[g->nsrc].name = xstrdup((const char *)
+		    sqlite3_column_text(st, 0));
+		tmp[g->nsrc++].id = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		die(EXIT_FAIL, "source: %s", sqlite3_errmsg(g->db));
+	/* ORDER BY name is sqlite's BINARY collation: strcmp order. */
+	g->srcname = xcalloc(g->nsrc + 1, sizeof(*g->srcname));
+	g->srcid = xcalloc(g->nsrc + 1, sizeof(*g->srcid));
+	for (i = 0; i < g->nsrc; i++) {
+		g->srcname[i] = tmp[i].name;
+		g->srcid[i] = tmp[i].id;
+	}
+	free(tmp);
+}
+
+/* The rowid of end s of pair p: 1, or 0 with the reason in why. */
+static int
+resolve(struct merge *g, const struct pair *p, int s, long long *rowid)
+{
+	char **hit;
+	const char *key = p->source[s];
+	uint32_t kh = mg_keyhash(p->source[s], p->source_len[s],
+	    p->record_id[s], p->record_id_len[s]);
+	int rc;
+
+	sb_reset(&g->why);
+	if (p->rowid[s] != 0) {
+		if (p->rowid[s] > g->maxrowid) {
+			sb_addf(&g->why, "no record with rowid %lld",
+			    p->rowid[s]);
+			return 0;
+		}
+		*rowid = p->rowid[s];
+	} else {
+		hit = bsearch(&key, g->srcname, g->nsrc, sizeof(*g->srcname),
+		    cmp_str);
+		if (hit == NULL)
+			goto unknown;
+		sqlite3_bind_int64(g->sel_key, 1, g->srcid[hit - g->srcname]);
+		sqlite3_bind_text(g->sel_key, 2, p->record_id[s],
+		    (int)p->record_id_len[s], SQLITE_STATIC);
+		rc = sqlite3_step(g->sel_key);
+		if (rc == SQLITE_ROW)
+			*rowid = sqlite3_column_int64(g->sel_key, 0);
+		sqlite3_reset(g->sel_key);
+		if (rc == SQLITE_DONE)
+			goto unknown;
+		if (rc != SQLITE_ROW)
+			die(EXIT_FAIL, "record: %s", sqlite3_errmsg(g->db));
+	}
+	/* Remember which key the input gave for the rowid: a pair file of
+	 * another database is caught when the records are read. */
+	if (g->m.khash[*rowid] != 0 && g->m.khash[*rowid] != kh) {
+		sb_addf(&g->why, "rowid %lld names two different records",
+		    *rowid);
+		return 0;
+	}
+	g->m.khash[*rowid] = kh;
+	return 1;
+unknown:
+	sb_addf(&g->why, "unknown record %s:%s", p->source[s],
+	    p->record_id[s]);
+	return 0;
+}
+
+/* Reading pairs. */
+
+/* The first birth date the evidence gives for record x. */
+static void
+set_bdate(struct bdates *b, uint32_t x, int32_t d)
+{
+	uint32_t n;
+
+	if (d == 0)
+		return;
+	if (x >= b->n) {
+		n = b->n ? 2 * b->n : 4096;
+		while (n <= x)
+			n *= 2;
+		b->d = xrealloc(b->d, n * sizeof(*b->d));
+		memset(b->d + b->n, 0, (n - b->n) * sizeof(*b->d));
+		b->n = n;
+	}
+	if (b->d[x] == 0)
+		b->d[x] = d;
+}
+
+static void
+add_pair(struct merge *g, const struct pair *p, long line, const char *text,
+    size_t len)
+{
+	struct mg_link *l;
+	long long ra = 0, rb = 0;
+	size_t off, evoff, evlen;
+	uint32_t a, b;
+	int rule, swap = 0;
+
+	if (g->outpath != NULL) {
+		a = kt_intern(&g->kt, p->source[0], p->source_len[0],
+		    p->record_id[0], p->record_id_len[0]);
+		b = kt_intern(&g->kt, p->source[1], p->source_len[1],
+		    p->record_id[1], p->record_id_len[1]);
+		set_bdate(&g->bd, a, p->bdate[0]);
+		set_bdate(&g->bd, b, p->bdate[1]);
+	} else
+		a = b = 0;
+	if (p->prob < g->threshold) {
+		g->nbelow++;
+		return;
+	}
+	if (g->outpath == NULL) {
+		if (!resolve(g, p, 0, &ra) || !resolve(g, p, 1, &rb)) {
+			message(g, line, g->why.buf);
+			g->nrejected++;
+			return;
+		}
+		if (ra == rb) {
+			message(g, line, "a pair of a record with itself");
+			g->nrejected++;
+			return;
+		}
+		swap = ra > rb;
+		a = (uint32_t)(swap ? rb : ra);
+		b = (uint32_t)(swap ? ra : rb);
+	}
+	if ((rule = mg_rule(&g->m, p->rule)) == -1) {
+		message(g, line, "too many distinct rules");
+		g->nrejected++;
+		return;
+	}
+	l = mg_add(&g->m);
+	l->a = a;
+	l->b = b;
+	l->prob = p->prob;
+	l->weight = p->weight;
+	l->has_weight = (uint8_t)p->has_weight;
+	l->rule = (uint16_t)rule;
+	l->spool = (uint64_t)g->nread;	/* file mode: input order */
+	if (g->outpath == NULL) {
+		/* The line itself unless a and b change places. */
+		if (swap) {
+			sb_reset(&g->json);
+			pair_json(g->pr, swap, &g->json, &evoff, &evlen);
+			text = g->json.buf;
+			len = g->json.len;
+		} else {
+			pair_raw(text, len, &off, &len, &evoff, &evlen);
+			text += off;
+		}
+		if (len > UINT32_MAX - 64)
+			die(EXIT_FAIL, "pair too long");
+		l->len = (uint32_t)len;
+		if (mg_spool_put(&g->m, text, len, evoff, evlen,
+		    &l->spool) == -1)
+			die(EXIT_FAIL, "spool: %s", strerror(errno));
+	}
+	g->nkept++;
+}
+
+static void
+read_pairs(struct merge *g, const char *path)
+{
+	struct lr lr;
+	struct pair p;
+	const char *line;
+	size_t len;
+	int res;
+
+	g->nmsg = 0;
+	g->fname = path == NULL || strcmp(path, "-") == 0 ? "stdin" : path;
+	if (lr_open(&lr, path, MAX_LINE) == -1) {
+		warnx_("%s: %s", g->fname, strerror(errno));
+		g->badinput = 1;
+		return;
+	}
+	while ((res = lr_next(&lr, &line, &len)) != LR_EOF) {
+		if (res == LR_ERR) {
+			warnx_("%s: %s", g->fname, strerror(errno));
+			g->badinput = 1;
+			break;
+		}
+		if (res == LR_LONG) {
+			g->nread++;
+			g->nrejected++;
+			sb_reset(&g->why);
+			sb_addf(&g->why, "line longer than %d bytes", MAX_LINE);
+			message(g, lr.lineno, g->why.buf);
+			continue;
+		}
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r' || line[len - 1] == ' ' ||
+		    line[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			continue;
+		g->nread++;
+		if (pair_parse(g->pr, line, len, &p, &g->why) == -1) {
+			message(g, lr.lineno, g->why.buf);
+			g->nrejected++;
+			continue;
+		}
+		add_pair(g, &p, lr.lineno, line, len);
+	}
+	lr_close(&lr);
+}
+
+static void
+read_inputs(struct merge *g, int argc, char **argv)
+{
+	int i;
+
+	if (argc == 0)
+		read_pairs(g, NULL);
+	for (i = 0; i < argc; i++)
+		read_pairs(g, argv[i]);
+}
+
+/* File mode. */
+
+static void
+file_mode(struct merge *g)
+{
+	struct keytab *t = &g->kt;
+	struct uf u;
+	struct csvw w;
+	struct mg_link *l;
+	FILE *out;
+	uint32_t *cid, *cnt, *order, x, r, i;
+	size_t k;
+
+	uf_init(&u, t->n);
+	u.max_contacts = g->opts.max_contacts;
+	u.bd_mode = g->opts.bd_mode;
+	/* Without the records, each one counts as a contact of its own. */
+	for (x = 0; x < t->n; x++) {
+		uf_set_sig(&u, x, (uint64_t)x + 1);
+		if (x < g->bd.n)
+			uf_set_bdate(&u, x, g->bd.d[x]);
+	}
+	mg_cluster(&g->m, &u, NULL);
+	for (k = 0; k < g->m.nref; k++) {
+		l = &g->m.lk[g->m.ref[k].link];
+		sb_reset(&g->why);
+		sb_addf(&g->why, "link %s:%s -- %s:%s refused: ",
+		    kt_source(t, l->a), kt_record_id(t, l->a),
+		    kt_source(t, l->b), kt_record_id(t, l->b));
+		mg_why_text(&g->m.ref[k].why, g->opts.max_contacts, &g->why);
+		if (k < MAX_MESSAGES)
+			warnx_("%s", g->why.buf);
+		else if (k == MAX_MESSAGES)
+			warnx_("%zu more refused links not shown",
+			    g->m.nref - MAX_MESSAGES);
+	}
+	/* A cluster is named by its first record in input order; rows go
+	 * out by cluster, then input order (a counting sort). */
+	cid = xmalloc((t->n + 1) * sizeof(*cid));
+	cnt = xcalloc(t->n + 1, sizeof(*cnt));
+	order = xmalloc((t->n + 1) * sizeof(*order));
+	memset(cid, 0xff, (t->n + 1) * sizeof(*cid));
+	for (x = 0; x < t->n; x++) {
+		r = uf_find(&u, x);
+		if (cid[r] == UINT32_MAX)
+			cid[r] = x;
+		cnt[cid[r] + 1]++;
+	}
+	for (i = 1; i <= t->n; i++)
+		cnt[i] += cnt[i - 1];
+	for (x = 0; x < t->n; x++)
+		order[cnt[cid[uf_find(&u, x)]]++] = x;
+	if (strcmp(g->outpath, "-") == 0)
+		out = stdout;
+	else if ((out = fopen(g->outpath, "w")) == NULL)
+		die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
+	csvw_init(&w, out, ',');
+	csvw_str(&w, "cluster_id");
+	csvw_str(&w, "source");
+	csvw_str(&w, "record_id");
+	csvw_end(&w);
+	for (i = 0; i < t->n; i++) {
+		x = order[i];
+		csvw_int(&w, (long long)cid[uf_find(&u, x)] + 1);
+		csvw_str(&w, kt_source(t, x));
+		csvw_str(&w, kt_record_id(t, x));
+		if (csvw_end(&w) == -1)
+			die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
+	}
+	csvw_release(&w);
+	if (out != stdout && fclose(out) == EOF)
+		die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
+	if (!quiet) {
+		for (x = 0, r = 0; x < t->n; x++)
+			r += uf_find(&u, x) == x;
+		fprintf(stderr, "%s: %lld pairs read, %lld kept, %lld below "
+		    "the threshold, %lld rejected; %u records in %u "
+		    "clusters, %zu links refused\n", progname, g->nread,
+		    g->nkept, g->nbelow, g->nrejected, t->n, r, g->m.nref);
+	}
+	free(cid);
+	free(cnt);
+	free(order);
+	uf_release(&u);
+}
+
+/* Database mode. */
+
+static sqlite3 *
+open_db(const char *dbopt, int flags)
+{
+	sqlite3 *db;
+	struct sbuf why;
+
+	sb_init(&why);
+	if (db_open(db_path(dbopt), flags, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	sb_release(&why);
+	return db;
+}
+
+static void
+load_config(struct merge *g, const char *confpath)
+{
+	char *text;
+
+	if (confpath != NULL) {
+		if ((text = read_file(confpath, &g->why)) == NULL)
+			die(EXIT_USAGE, "%s", g->why.buf);
+		if (mergecf_parse(&g->conf, text, confpath, &g->why) == -1)
+			die(EXIT_USAGE, "%s", g->why.buf);
+		g->conftext = text;
+	} else if (g->db != NULL && (text = mergecf_stored(g->db)) != NULL) {
+		if (mergecf_parse(&g->conf, text, "stored configuration",
+		    &g->why) == -1)
+			die(EXIT_FAIL, "%s", g->why.buf);
+		free(text);
+	}
+	g->opts.max_contacts = g->conf.max_contacts;
+	g->opts.bd_mode = g->conf.bd_mode;
+}
+
+static int
+db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
+{
+	struct prof_store ps;
+	struct mg_stats st;
+	sqlite3_stmt *sel;
+	const char *outcome;
+	double t0, t1;
+	int failed = 0;
+
+	if (run_begin(&g->run, g->db, "cdp-merge", argc0, argv0, 0,
+	    &g->why) == -1)
+		die(EXIT_FAIL, "run log: %s", g->why.buf);
+	load_sources(g);
+	g->sel_key = db_prepare(g->db, "SELECT id FROM record "
+	    "WHERE source_id = ? AND record_id = ?", &g->why);
+	sel = db_prepare(g->db, "SELECT coalesce(max(id), 0) FROM record",
+	    &g->why);
+	if (g->sel_key == NULL || sel == NULL)
+		die(EXIT_FAIL, "%s", g->why.buf);
+	if (sqlite3_step(sel) == SQLITE_ROW)
+		g->maxrowid = sqlite3_column_int64(sel, 0);
+	sqlite3_finalize(sel);
+	if (g->maxrowid >= UINT32_MAX - 1)
+		die(EXIT_FAIL, "record rowids past 2^32");
+	g->m.nkhash = (uint32_t)g->maxrowid + 1;
+	g->m.khash = xcalloc(g->m.nkhash, sizeof(*g->m.khash));
+
+	t0 = mono_now();
+	read_inputs(g, argc, argv);
+	t1 = mono_now();
+	memset(&st, 0, sizeof(st));
+	if (g->badinput)
+		failed = 1;
+	else if (db_begin(g->db, &g->why) == -1) {
+		warnx_("begin: %s", g->why.buf);
+		failed = 1;
+	} else if (prof_open(&ps, g->db, g->run.id, &g->golden) == -1) {
+		warnx_("%s", ps.why.buf);
+		sb_release(&ps.why);
+		db_rollback(g->db);
+		failed = 1;
+	} else {
+		if (mg_apply(&g->m, &ps, &g->opts, &st) == -1 ||
+		    (g->conftext != NULL && mergecf_store(g->db, g->conftext,
+		    &ps.why) == -1)) {
+			warnx_("%s", ps.why.len ? ps.why.buf : g->why.buf);
+			failed = 1;
+		}
+		prof_close(&ps);
+		if (failed)
+			db_rollback(g->db);
+		else if (db_commit(g->db, &g->why) == -1) {
+			warnx_("commit: %s", g->why.buf);
+			db_rollback(g->db);
+			failed = 1;
+		}
+	}
+	if (verbose)
+		fprintf(stderr, "%s: seconds: %.2f reading pairs, %.2f reading "
+		    "the database, %.2f clustering, %.2f writing (%.2f links), "
+		    "%.2f golden records, %.2f commit\n", progname, t1 - t0,
+		    st.t_load, st.t_cluster, st.t_write, st.t_links,
+		    st.t_golden, mono_now() - t1 - st.t_load - st.t_cluster -
+		    st.t_write - st.t_golden);
+	g->nrejected += st.bad;
+	g->run.rows_in = g->nread;
+	g->run.rows_ok = g->nkept - st.bad;
+	g->run.rejected = g->nrejected;
+	g->run.inserted = st.created;
+	g->run.updated = st.touched;
+	g->run.warnings = st.refused;
+	outcome = failed ? "failed" : g->nrejected ? "rejects" : "ok";
+	if (run_end(&g->run, outcome, NULL, &g->why) == -1)
+		warnx_("run log: %s", g->why.buf);
+	sqlite3_finalize(g->sel_key);
+	if (!quiet && !failed)
+		fprintf(stderr, "%s: %lld pairs read, %lld kept, %lld below "
+		    "the threshold, %lld rejected; %lld profiles created, "
+		    "%lld merged, %lld records added, %lld refused\n",
+		    progname, g->nread, g->nkept - st.bad, g->nbelow,
+		    g->nrejected, st.created, st.merged, st.added,
+		    st.refused);
+	if (failed)
+		return EXIT_FAIL;
+	return g->nrejected ? EXIT_REJECTS : EXIT_OK;
+}
+
+/* Verbs. */
+
+/* The rowid of RECORD (SOURCE:RECORD_ID), dying when there is none. */
+static long long
+record_arg(sqlite3 *db, const char *key)
+{
+	struct sbuf why;
+	long long rowid = 0;
+	int rc;
+
+	sb_init(&why);
+	if ((rc = prof_lookup(db, key, &rowid, &why)) == -1)
+		die(strchr(key, ':') == NULL ? EXIT_USAGE : EXIT_FAIL, "%s",
+		    why.buf);
+	if (rc == 0)
+		die(EXIT_FAIL, "no record %s", key);
+	sb_release(&why);
+	return rowid;
+}
+
+static long long
+profile_of(sqlite3 *db, long long rowid, const char *key)
+{
+	long long p = 0;
+	int rc = prof_of(db, rowid, &p);
+
+	if (rc == -1)
+		die(EXIT_FAIL, "member: %s", sqlite3_errmsg(db));
+	if (rc == 0)
+		die(EXIT_FAIL, "%s is in no profile yet: run cdp-merge first",
+		    key);
+	return p;
+}
+
+static int
+verb_explain(struct merge *g, const char *arg)
+{
+	struct sbuf why;
+	const char *errstr;
+	long long p, rec = 0;
+
+	sb_init(&why);
+	if (strchr(arg, ':') == NULL) {
+		if (parse_ll(arg, 1, INT64_MAX, &p, &errstr) == -1)
+			die(EXIT_USAGE, "%s is neither a profile id nor a "
+			    "record (SOURCE:RECORD_ID)",
+			    quote_value(arg, strlen(arg)));
+	} else {
+		rec = record_arg(g->db, arg);
+		p = profile_of(g->db, rec, arg);
+	}
+	if (prof_explain(g->db, p, rec, stdout, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	sb_release(&why);
+	return EXIT_OK;
+}
+
+/* split and never: one transaction, logged as a run. */
+static int
+verb_change(struct merge *g, int split, char **keys, int argc0, char **argv0)
+{
+	struct prof_store ps;
+	sqlite3_stmt *st;
+	struct sbuf reason;
+	long long r[2], p[2] = { 0, 0 }, other;
+	int i, rc, nnew = 0, fresh = 0, failed = 1;
+
+	sb_init(&reason);
+	r[0] = record_arg(g->db, keys[0]);
+	r[1] = split ? 0 : record_arg(g->db, keys[1]);
+	if (!split && r[0] == r[1])
+		die(EXIT_USAGE, "a record cannot be kept apart from itself");
+	if (split)
+		(void)profile_of(g->db, r[0], keys[0]);
+	if (run_begin(&g->run, g->db, "cdp-merge", argc0, argv0, 0,
+	    &g->why) == -1)
+		die(EXIT_FAIL, "run log: %s", g->why.buf);
+	if (db_begin(g->db, &g->why) == -1)
+		die(EXIT_FAIL, "begin: %s", g->why.buf);
+	if (prof_open(&ps, g->db, g->run.id, &g->golden) == -1)
+		die(EXIT_FAIL, "%s", ps.why.buf);
+	for (i = 0; i < 2 - split; i++)
+		if ((rc = prof_of(g->db, r[i], &p[i])) == -1)
+			goto out;
+	if (split) {
+		sb_addf(&reason, "%s split off by request", keys[0]);
+		/* Never again with the records it was linked to. */
+		st = db_prepare(g->db, "SELECT a + b - ?1 FROM link "
+		    "WHERE a = ?1 UNION SELECT a + b - ?1 FROM link "
+		    "WHERE b = ?1", &ps.why);
+		if (st == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, r[0]);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			other = sqlite3_column_int64(st, 0);
+			if (prof_never(&ps, r[0], other) == -1)
+				break;
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			goto out;
+		if (prof_recluster(&ps, p[0], r[0], reason.buf, &nnew) == -1)
+			goto out;
+	} else {
+		sb_addf(&reason, "never-link %s and %s", keys[0], keys[1]);
+		if ((fresh = prof_never(&ps, r[0], r[1])) == -1)
+			goto out;
+		if (fresh && prof_log(&ps, "never", p[0], p[1], r[0],
+		    reason.buf, NULL, 0) == -1)
+			goto out;
+		if (fresh && p[0] != 0 && p[0] == p[1] &&
+		    prof_recluster(&ps, p[0], 0, reason.buf, &nnew) == -1)
+			goto out;
+	}
+	if (prof_finish(&ps) == -1)
+		goto out;
+	failed = 0;
+out:
+	if (failed)
+		warnx_("%s", ps.why.len ? ps.why.buf : sqlite3_errmsg(g->db));
+	prof_close(&ps);
+	if (failed)
+		db_rollback(g->db);
+	else if (db_commit(g->db, &g->why) == -1) {
+		warnx_("commit: %s", g->why.buf);
+		db_rollback(g->db);
+		failed = 1;
+	}
+	g->run.inserted = nnew;
+	if (run_end(&g->run, failed ? "failed" : "ok", NULL, &g->why) == -1)
+		warnx_("run log: %s", g->why.buf);
+	if (!failed && !quiet) {
+		if (split && nnew == 0)
+			fprintf(stderr, "%s: %s is alone in profile %lld "
+			    "already\n", progname, keys[0], p[0]);
+		else if (split && prof_of(g->db, r[0], &other) == 1)
+			fprintf(stderr, "%s: %s split off profile %lld into "
+			    "profile %lld (%d new profile%s)\n", progname,
+			    keys[0], p[0], other, nnew, nnew == 1 ? "" : "s");
+		else if (!fresh)
+			fprintf(stderr, "%s: %s and %s are a never-link "
+			    "already\n", progname, keys[0], keys[1]);
+		else if (nnew > 0)
+			fprintf(stderr, "%s: never-link %s and %s: profile "
+			    "%lld split (%d new profile%s)\n", progname,
+			    keys[0], keys[1], p[0], nnew, nnew == 1 ? "" : "s");
+		else
+			fprintf(stderr, "%s: never-link %s and %s\n", progname,
+			    keys[0], keys[1]);
+	}
+	sb_release(&reason);
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct merge g;
+	const char *dbopt = NULL, *confpath = NULL, *verb = NULL;
+	char *end;
+	int ch, rc, argc0 = argc;
+	char **argv0 = argv;
+
+	set_progname(argv[0]);
+	memset(&g, 0, sizeof(g));
+	kt_init(&g.kt);
+	sb_init(&g.why);
+	sb_init(&g.json);
+	golden_init(&g.golden);
+	mergecf_init(&g.conf, &g.golden);
+	g.threshold = 0.5;
+	g.opts.note = note;
+	while ((ch = getopt(argc, argv, "C:d:ho:qt:Vv")) != -1) {
+		switch (ch) {
+		case 'C':
+			confpath = optarg;
+			break;
+		case 'd':
+			dbopt = optarg;
+			break;
+		case 'o':
+			g.outpath = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 't':
+			errno = 0;
+			g.threshold = strtod(optarg, &end);
+			if (errno || end == optarg || *end != '\0' ||
+			    !(g.threshold >= 0 && g.threshold <= 1))
+				die(EXIT_USAGE, "threshold %s is not a number "
+				    "in [0, 1]", quote_value(optarg,
+				    strlen(optarg)));
+			break;
+		case 'V':
+			printf("cdp-merge %s\n", CDP_VERSION);
+			return 0;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && (strcmp(argv[0], "explain") == 0 ||
+	    strcmp(argv[0], "split") == 0 || strcmp(argv[0], "never") == 0)) {
+		verb = argv[0];
+		if (g.outpath != NULL || argc != (verb[0] == 'n' ? 3 : 2) ||
+		    (verb[0] == 'e' && confpath != NULL))
+			usage();
+	}
+	if (verb == NULL && g.outpath != NULL) {
+		/* File mode: no database at all. */
+		load_config(&g, confpath);
+		if (mg_init(&g.m, 0) == -1)
+			die(EXIT_FAIL, "spool: %s", strerror(errno));
+		g.pr = pair_reader_new();
+		read_inputs(&g, argc, argv);
+		/* Clusters of part of the input would be wrong: none. */
+		if (!g.badinput)
+			file_mode(&g);
+		rc = g.badinput ? EXIT_FAIL : g.nrejected ? EXIT_REJECTS :
+		    EXIT_OK;
+	} else if (verb != NULL && strcmp(verb, "explain") == 0) {
+		g.db = open_db(dbopt, DB_RDONLY);
+		rc = verb_explain(&g, argv[1]);
+	} else {
+		g.db = open_db(dbopt, 0);
+		load_config(&g, confpath);
+		if (verb != NULL)
+			rc = verb_change(&g, verb[0] == 's', argv + 1, argc0,
+			    argv0);
+		else {
+			if (mg_init(&g.m, 1) == -1)
+				die(EXIT_FAIL, "spool: %s", strerror(errno));
+			g.pr = pair_reader_new();
+			rc = db_mode(&g, argc, argv, argv0, argc0);
+		}
+	}
+	if (g.db != NULL)
+		db_close(g.db);
+	mg_release(&g.m);
+	pair_reader_free(g.pr);
+	golden_release(&g.golden);
+	kt_release(&g.kt);
+	free(g.bd.d);
+	free(g.conftext);
+	while (g.nsrc > 0)
+		free(g.srcname[--g.nsrc]);
+	free(g.srcname);
+	free(g.srcid);
+	sb_release(&g.why);
+	sb_release(&g.json);
+	check_stdout();
+	return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * csvw.h - the CSV writer of every tool that prints tables (RFC 4180).
+ *
+ * A row is built field by field in a buffer and written whole by
+ * csvw_end, so a row is never half-written between two stdio flushes of
+ * a pipe reader.  A field is quoted only when it must be: when it holds
+ * the delimiter, a double quote, a CR or an LF; quotes inside are
+ * doubled.  Rows end with LF (the Unix convention; readers of RFC 4180
+ * accept it).  NULL and "" are both written as an empty field.
+ *
+ *	struct csvw w;
+ *
+ *	csvw_init(&w, stdout, ',');
+ *	csvw_str(&w, "profile_id");
+ *	csvw_str(&w, "source");
+ *	csvw_end(&w);
+ *	...
+ *	csvw_release(&w);
+ */
+#ifndef CDP_CSVW_H
+#define CDP_CSVW_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util.h"
+
+struct csvw {
+	FILE	*f;		/* output; the caller's, not closed here */
+	struct sbuf row;	/* the row being built */
+	int	 delim;		/* field separator */
+	int	 nf;		/* fields in the row so far */
+};
+
+void	csvw_init(struct csvw *, FILE *, int delim);
+void	csvw_release(struct csvw *);
+
+/* Append s[0..n) as the next field; s may be NULL (empty field). */
+void	csvw_field(struct csvw *, const char *s, size_t n);
+void	csvw_str(struct csvw *, const char *s);	/* NUL-terminated or NULL */
+void	csvw_int(struct csvw *, long long);
+/* A finite double in the shortest form that reads back the same. */
+void	csvw_double(struct csvw *, double);
+
+/* End the row and write it: 0, or -1 on a write error (errno set). */
+int	csvw_end(struct csvw *);
+
+/* Append s[0..n) to sb as one field, quoted when needed. */
+void	csvw_quote(struct sbuf *sb, const char *s, size_t n, int delim);
+
+#endif

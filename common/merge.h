@@ -1,0 +1,140 @@
+/*
+ * merge.h - the clustering engine of cdp-merge: pairs in, clusters out,
+ * and in the database the incremental update of the profiles.
+ *
+ * Pairs are kept in arrays of a few dozen bytes each (their JSON goes
+ * to a spool file, read back only for the links that are stored), and
+ * records are numbered by rowid (database) or input order (file), so
+ * memory follows the number of records and pairs, never a hash per
+ * pair.  mg_cluster sorts the pairs strongest first and feeds them to
+ * the union-find of uf.h, whose guards then refuse the weakest link of
+ * any chain that would break them.
+ *
+ * mg_apply runs a whole merge in the database (inside the caller's
+ * transaction): the existing profiles are the starting clusters (a
+ * merge run never breaks one: that is split and never's job), the
+ * unresolved records join them or become profiles, singletons
+ * included, the oldest id survives a merge, and links, memberships,
+ * merge_log rows and golden records are written.  Run twice on the same
+ * input it finds nothing to change and writes nothing.
+ */
+#ifndef CDP_MERGE_H
+#define CDP_MERGE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "profile.h"
+#include "uf.h"
+#include "util.h"
+
+/* What became of a pair. */
+enum {
+	MG_NEW,		/* not clustered yet */
+	MG_TREE,	/* accepted: it joined two clusters */
+	MG_IN,		/* accepted: its records were together already */
+	MG_REFUSED,	/* refused by a guard */
+	MG_BAD		/* names a record that does not exist */
+};
+
+struct mg_link {
+	uint32_t a, b;		/* records; a < b in the database */
+	double	 prob;
+	double	 weight;
+	uint64_t spool;		/* offset of its JSON in the spool (file
+				   mode: input order) */
+	uint32_t len;		/* length of its JSON */
+	uint16_t rule;		/* index into mg.rule */
+	uint8_t	 has_weight;
+	uint8_t	 state;		/* MG_* */
+};
+
+struct mg_refusal {
+	size_t	 link;		/* index into mg.lk */
+	struct uf_why why;
+};
+
+struct mg {
+	struct mg_link *lk;	/* sorted strongest first by mg_cluster */
+	size_t	 nlk, caplk;
+	char	**rule;		/* distinct rule names */
+	size_t	 nrule;
+	struct mg_refusal *ref;	/* in the order the links were refused */
+	size_t	 nref, capref;
+	FILE	*spool;		/* the pairs' JSON; NULL in file mode */
+	uint64_t spool_len;
+	uint32_t *khash;	/* database: hash of the (source, record id)
+				   the input gave for each rowid, 0: none */
+	uint32_t nkhash;
+};
+
+/* Settings and callbacks of mg_apply. */
+struct mg_opts {
+	uint32_t max_contacts;	/* 0: no limit */
+	int	 bd_mode;	/* UF_BD_* */
+	/* A message for the user: a refused or bad link. */
+	void	(*note)(void *arg, const char *msg);
+	void	*arg;
+};
+
+struct mg_stats {
+	long long bad;		/* pairs naming a missing record */
+	long long created;	/* profiles created */
+	long long merged;	/* profiles merged into an older one */
+	long long added;	/* records that joined an existing profile */
+	long long refused;	/* refusals reported (one per pair of
+				   clusters and reason) */
+	long long touched;	/* profiles whose golden record was rebuilt */
+	double	 t_load;	/* seconds reading the database */
+	double	 t_cluster;	/* seconds clustering */
+	double	 t_write;	/* seconds writing members, log, links */
+	double	 t_links;	/* of which writing links */
+	double	 t_golden;	/* seconds rebuilding golden records */
+};
+
+/* 0, or -1 when the spool file cannot be created (errno set). */
+int	mg_init(struct mg *, int spool);
+void	mg_release(struct mg *);
+
+/* The index of rule name s (interned); -1 past 65535 distinct names. */
+int	mg_rule(struct mg *, const char *s);
+
+/* Append a pair and return it for the caller to fill in. */
+struct mg_link *mg_add(struct mg *);
+
+/*
+ * Spool the JSON of a pair (json[0..len), its evidence array at
+ * json[evoff..evoff+evlen)); the offset to keep in mg_link.spool.
+ * -1 on a write error.
+ */
+int	mg_spool_put(struct mg *, const char *json, size_t len, size_t evoff,
+	    size_t evlen, uint64_t *off);
+/* Read the JSON of l back into out (replaced); -1 on a read error. */
+int	mg_spool_get(struct mg *, const struct mg_link *l, struct sbuf *out,
+	    size_t *evoff, size_t *evlen);
+
+/* A 32-bit hash of a record key, never 0. */
+uint32_t mg_keyhash(const char *source, size_t slen, const char *rid,
+	    size_t rlen);
+
+/*
+ * Sort the pairs strongest first (prob, weight, then a, b) and cluster
+ * them into u.  tree, when not NULL, gets for each record the first
+ * MG_TREE pair that touched it (UINT32_MAX: none).
+ */
+void	mg_cluster(struct mg *, struct uf *, uint32_t *tree);
+
+/* The guard's reason for a refusal as text ("conflicting birth dates
+ * 1985-03-15 and 1962-07-01"); never-link ends are named by rowid. */
+void	mg_why_text(const struct uf_why *, uint32_t max_contacts,
+	    struct sbuf *out);
+
+/*
+ * Merge the pairs into the profiles of the database.  0, or -1 with
+ * the message in ps->why (the caller rolls back).
+ */
+int	mg_apply(struct mg *, struct prof_store *, const struct mg_opts *,
+	    struct mg_stats *);
+
+#endif

@@ -1,0 +1,779 @@
+/*
+ * mergedb.c - mg_apply, the merge run in the database; see merge.h.
+ *
+ * It reads the state it needs into arrays indexed by rowid: the run of
+ * every record (from the record_run index, not the wide record rows),
+ * every membership, and the guard data (contact signature, birth date)
+ * of the records the pairs touch and of the other members of their
+ * profiles.  A nightly run of a few thousand new records thus reads two
+ * narrow tables and a few thousand rows; a first run over a million
+ * records reads the record table once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "merge.h"
+
+#define F_NEED		0x01	/* a pair touches it or its profile */
+#define F_UNRES		0x02	/* no member row, or changed since */
+#define F_NEWROOT	0x04	/* cluster root: its profile is new */
+
+#define MAX_EVLINKS	20	/* links in the evidence of a merge row */
+#define MAX_NOTES	100	/* refusals shown on stderr */
+
+struct apply {
+	struct mg *m;
+	struct prof_store *ps;
+	const struct mg_opts *o;
+	struct mg_stats *st;
+	sqlite3	*db;
+	uint32_t n;		/* largest rowid + 1 */
+	int64_t	*rrun;		/* record.run, 0: no such record */
+	int64_t	*prof;		/* member.profile, 0: none */
+	int64_t	*mrun;		/* member.run */
+	int64_t	*tgt;		/* per cluster root: its profile */
+	uint8_t	*fl;		/* F_* */
+	uint32_t *tree;		/* first tree link of each record */
+	struct uf u;
+	long long *touched;	/* profiles to rebuild */
+	size_t	 ntouched, captouched;
+	int	 nnotes;
+	struct sbuf msg, json, key;
+};
+
+static int
+sqlfail(struct apply *ap)
+{
+	sb_reset(&ap->ps->why);
+	sb_adds(&ap->ps->why, sqlite3_errmsg(ap->db));
+	return -1;
+}
+
+static long long
+scalar(struct apply *ap, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if ((st = db_prepare(ap->db, sql, &ap->ps->why)) == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		sqlfail(ap);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+note(struct apply *ap)
+{
+	if (ap->o->note != NULL && ap->nnotes++ < MAX_NOTES)
+		ap->o->note(ap->o->arg, ap->msg.buf);
+}
+
+/* The runs of all records and all memberships. */
+static int
+load_state(struct apply *ap)
+{
+	sqlite3_stmt *st;
+	long long max, id;
+	int rc;
+
+	if ((max = scalar(ap, "SELECT coalesce(max(id), 0) FROM record")) < 0)
+		return -1;
+	if (max >= UINT32_MAX - 1) {
+		sb_reset(&ap->ps->why);
+		sb_adds(&ap->ps->why, "record rowids past 2^32");
+		return -1;
+	}
+	ap->n = (uint32_t)max + 1;
+	ap->rrun = xcalloc(ap->n, sizeof(*ap->rrun));
+	ap->prof = xcalloc(ap->n, sizeof(*ap->prof));
+	ap->mrun = xcalloc(ap->n, sizeof(*ap->mrun));
+	ap->tgt = xcalloc(ap->n, sizeof(*ap->tgt));
+	ap->fl = xcalloc(ap->n, sizeof(*ap->fl));
+	ap->tree = xcalloc(ap->n, sizeof(*ap->tree));
+	if ((st = db_prepare(ap->db, "SELECT id, run FROM record",
+	    &ap->ps->why)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id > 0 && id < ap->n)
+			ap->rrun[id] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlfail(ap);
+	if ((st = db_prepare(ap->db, "SELECT record, profile, run FROM member",
+	    &ap->ps->why)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id <= 0 || id >= ap->n || ap->rrun[id] == 0)
+			continue;
+		ap->prof[id] = sqlite3_column_int64(st, 1);
+		ap->mrun[id] = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlfail(ap);
+}
+
+/* Drop pairs naming a missing record; mark what the pairs need. */
+static int
+mark_needed(struct apply *ap)
+{
+	struct mg *m = ap->m;
+	struct mg_link *l;
+	uint8_t *pmark;
+	long long maxp;
+	size_t evoff, evlen, i;
+	uint32_t x;
+
+	for (i = 0; i < m->nlk; i++) {
+		l = &m->lk[i];
+		if (l->a < ap->n && l->b < ap->n && ap->rrun[l->a] &&
+		    ap->rrun[l->b]) {
+			ap->fl[l->a] |= F_NEED;
+			ap->fl[l->b] |= F_NEED;
+			continue;
+		}
+		l->state = MG_BAD;
+		ap->st->bad++;
+		sb_reset(&ap->msg);
+		if (mg_spool_get(m, l, &ap->json, &evoff, &evlen) == 0)
+			sb_addf(&ap->msg, "pair %s: ", ap->json.buf);
+		sb_addf(&ap->msg, "no record with rowid %u",
+		    l->a < ap->n && ap->rrun[l->a] ? l->b : l->a);
+		note(ap);
+	}
+	if ((maxp = scalar(ap, "SELECT coalesce(max(id), 0) FROM profile")) <
+	    0)
+		return -1;
+	pmark = xcalloc((size_t)maxp + 1, 1);
+	for (x = 1; x < ap->n; x++) {
+		if ((ap->fl[x] & F_NEED) && ap->prof[x] > 0 &&
+		    ap->prof[x] <= maxp)
+			pmark[ap->prof[x]] = 1;
+		if (ap->rrun[x] && (ap->prof[x] == 0 ||
+		    ap->rrun[x] > ap->mrun[x]))
+			ap->fl[x] |= F_UNRES;
+	}
+	for (x = 1; x < ap->n; x++)
+		if (ap->prof[x] > 0 && ap->prof[x] <= maxp &&
+		    pmark[ap->prof[x]])
+			ap->fl[x] |= F_NEED;
+	free(pmark);
+	return 0;
+}
+
+/* One record's guard data, from a row of the details query. */
+static int
+detail_row(struct apply *ap, sqlite3_stmt *st, char **srcname, size_t nsrc)
+{
+	uint32_t x = (uint32_t)sqlite3_column_int64(st, 0);
+	long long sid = sqlite3_column_int64(st, 1);
+	const char *s, *src;
+	uint64_t h = UF_HASH0;
+	int c, any = 0;
+	uint32_t kh;
+
+	if (x >= ap->n || !(ap->fl[x] & F_NEED))
+		return 0;
+	if (ap->m->khash != NULL && x < ap->m->nkhash && ap->m->khash[x]) {
+		src = sid >= 0 && (size_t)sid < nsrc && srcname[sid] ?
+		    srcname[sid] : "";
+		s = (const char *)sqlite3_column_text(st, 2);
+		kh = mg_keyhash(src, strlen(src), s ? s : "",
+		    (size_t)sqlite3_column_bytes(st, 2));
+		if (kh != ap->m->khash[x]) {
+			sb_reset(&ap->ps->why);
+			sb_addf(&ap->ps->why, "the pairs do not match this "
+			    "database: rowid %u is %s:%s here", x, src,
+			    s ? s : "");
+			return -1;
+		}
+	}
+	s = (const char *)sqlite3_column_text(st, 3);
+	if (s != NULL)
+		uf_set_bdate(&ap->u, x, uf_date(s,
+		    (size_t)sqlite3_column_bytes(st, 3)));
+	/* email, phone and the three name keys: one contact. */
+	for (c = 4; c < 9; c++) {
+		s = (const char *)sqlite3_column_text(st, c);
+		if (s != NULL && *s != '\0') {
+			any = 1;
+			h = uf_hash(h, s, (size_t)sqlite3_column_bytes(st, c));
+		}
+		h = uf_hash(h, "\x1f", 1);
+	}
+	if (any)
+		uf_set_sig(&ap->u, x, h ? h : 1);
+	return 0;
+}
+
+static int
+load_details(struct apply *ap)
+{
+	sqlite3_stmt *st;
+	char **srcname = NULL;
+	size_t nsrc = 0, need = 0;
+	long long id;
+	uint32_t x;
+	int rc = SQLITE_DONE, res = -1, scan;
+
+	if ((st = db_prepare(ap->db, "SELECT id, name FROM source",
+	    &ap->ps->why)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id < 0 || id > 1000000)
+			continue;
+		if ((size_t)id >= nsrc) {
+			srcname = xrealloc(srcname, ((size_t)id + 1) *
+			    sizeof(*srcname));
+			memset(srcname + nsrc, 0, ((size_t)id + 1 - nsrc) *
+			    sizeof(*srcname));
+			nsrc = (size_t)id + 1;
+		}
+		srcname[id] = xstrdup((const char *)sqlite3_column_text(st,
+		    1));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sqlfail(ap);
+		goto out;
+	}
+	for (x = 1; x < ap->n; x++)
+		need += (ap->fl[x] & F_NEED) != 0;
+	/* Many records: one pass over the table beats a probe each. */
+	scan = need > ap->n / 8;
+	st = db_prepare(ap->db, scan ? "SELECT id, source_id, record_id, "
+	    "birth_date, email, phone, first_name_key, last_name_key, "
+	    "full_name_key FROM record" : "SELECT id, source_id, record_id, "
+	    "birth_date, email, phone, first_name_key, last_name_key, "
+	    "full_name_key FROM record WHERE id = ?", &ap->ps->why);
+	if (st == NULL)
+		goto out;
+	for (x = scan ? 0 : 1; x < ap->n; x++) {
+		if (!scan) {
+			if (!(ap->fl[x] & F_NEED))
+				continue;
+			sqlite3_bind_int64(st, 1, x);
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (detail_row(ap, st, srcname, nsrc) == -1)
+				goto out;
+		if (rc != SQLITE_DONE) {
+			sqlfail(ap);
+			goto out;
+		}
+		if (scan)
+			break;
+		sqlite3_reset(st);
+	}
+	res = 0;
+out:
+	sqlite3_finalize(st);
+	while (nsrc > 0)
+		free(srcname[--nsrc]);
+	free(srcname);
+	return res;
+}
+
+/* The clusters before this run: each profile of a needed record. */
+static int
+start_clusters(struct apply *ap)
+{
+	sqlite3_stmt *st;
+	uint32_t *first, x;
+	long long maxp, a, b;
+	int rc;
+
+	if ((st = db_prepare(ap->db, "SELECT a, b FROM never_link",
+	    &ap->ps->why)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a = sqlite3_column_int64(st, 0);
+		b = sqlite3_column_int64(st, 1);
+		if (a > 0 && b > 0 && a < ap->n && b < ap->n &&
+		    (ap->fl[a] & F_NEED) && (ap->fl[b] & F_NEED))
+			uf_add_never(&ap->u, (uint32_t)a, (uint32_t)b);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlfail(ap);
+	if ((maxp = scalar(ap, "SELECT coalesce(max(id), 0) FROM profile")) <
+	    0)
+		return -1;
+	first = xcalloc((size_t)maxp + 1, sizeof(*first));
+	for (x = 1; x < ap->n; x++) {
+		if (!(ap->fl[x] & F_NEED) || ap->prof[x] <= 0 ||
+		    ap->prof[x] > maxp)
+			continue;
+		if (first[ap->prof[x]] == 0)
+			first[ap->prof[x]] = x;
+		else
+			uf_join(&ap->u, uf_find(&ap->u, first[ap->prof[x]]),
+			    uf_find(&ap->u, x));
+	}
+	free(first);
+	return 0;
+}
+
+static void
+touch(struct apply *ap, long long p)
+{
+	if (ap->ntouched > 0 && ap->touched[ap->ntouched - 1] == p)
+		return;
+	if (ap->ntouched == ap->captouched) {
+		ap->captouched = ap->captouched ? 2 * ap->captouched : 1024;
+		ap->touched = xrealloc(ap->touched, ap->captouched *
+		    sizeof(*ap->touched));
+	}
+	ap->touched[ap->ntouched++] = p;
+}
+
+/* JSON of pair i (without its spool header) appended to out. */
+static int
+link_json(struct apply *ap, size_t i, struct sbuf *out)
+{
+	size_t evoff, evlen;
+
+	if (mg_spool_get(ap->m, &ap->m->lk[i], &ap->json, &evoff,
+	    &evlen) == -1) {
+		sb_reset(&ap->ps->why);
+		sb_addf(&ap->ps->why, "spool: %s", strerror(errno));
+		return -1;
+	}
+	sb_add(out, ap->json.buf, ap->json.len);
+	return 0;
+}
+
+static int
+cmp_ll(const void *x, const void *y)
+{
+	const long long *a = x, *b = y;
+
+	return (*a > *b) - (*a < *b);
+}
+
+/* Assignment: every needed or unresolved record gets its profile. */
+
+struct absorbed {
+	long long old, into;	/* profile merged, and the survivor */
+	uint32_t root;		/* the survivor's cluster */
+};
+
+static int
+cmp_absorbed(const void *x, const void *y)
+{
+	const struct absorbed *a = x, *b = y;
+
+	if (a->into != b->into)
+		return (a->into > b->into) - (a->into < b->into);
+	return (a->old > b->old) - (a->old < b->old);
+}
+
+static int
+log_add(struct apply *ap, uint32_t x, long long p)
+{
+	struct mg_link *l;
+	uint32_t i = ap->tree[x];
+
+	sb_reset(&ap->msg);
+	sb_reset(&ap->key);
+	if (i == UINT32_MAX)
+		return prof_log(ap->ps, "add", p, 0, x, "joined", NULL, 0);
+	l = &ap->m->lk[i];
+	sb_addf(&ap->msg, "joined by a link: %s, probability %.6g",
+	    ap->m->rule[l->rule], l->prob);
+	if (link_json(ap, i, &ap->key) == -1)
+		return -1;
+	return prof_log(ap->ps, "add", p, 0, x, ap->msg.buf, ap->key.buf,
+	    ap->key.len);
+}
+
+static int
+assign(struct apply *ap, struct absorbed **abs, size_t *nabs)
+{
+	uint32_t x, r;
+	long long p;
+	size_t cap = 0;
+
+	*abs = NULL;
+	*nabs = 0;
+	/* The oldest (smallest) profile id of a cluster survives. */
+	for (x = 1; x < ap->n; x++) {
+		if (!(ap->fl[x] & (F_NEED | F_UNRES)) || ap->prof[x] == 0)
+			continue;
+		r = uf_find(&ap->u, x);
+		if (ap->tgt[r] == 0 || ap->prof[x] < ap->tgt[r])
+			ap->tgt[r] = ap->prof[x];
+	}
+	for (x = 1; x < ap->n; x++) {
+		if (!(ap->fl[x] & (F_NEED | F_UNRES)))
+			continue;
+		r = uf_find(&ap->u, x);
+		if (ap->tgt[r] == 0) {
+			/* Records run in rowid order: new ids follow the
+			 * oldest record of each new cluster. */
+			if ((p = prof_new(ap->ps)) == -1)
+				return -1;
+			ap->tgt[r] = p;
+			ap->fl[r] |= F_NEWROOT;
+			ap->st->created++;
+			/* Its links are in the link table, run and all. */
+			sb_reset(&ap->msg);
+			sb_addf(&ap->msg, "new profile of %u record%s",
+			    ap->u.size[r], ap->u.size[r] == 1 ? "" : "s");
+			if (prof_log(ap->ps, "create", p, 0, x, ap->msg.buf,
+			    NULL, 0) == -1)
+				return -1;
+		}
+		p = ap->tgt[r];
+		if (ap->prof[x] == 0) {
+			if (prof_member(ap->ps, x, p, 1) == -1)
+				return -1;
+			if (!(ap->fl[r] & F_NEWROOT)) {
+				if (log_add(ap, x, p) == -1)
+					return -1;
+				ap->st->added++;
+			}
+			touch(ap, p);
+		} else if (ap->prof[x] != p) {
+			if (prof_member(ap->ps, x, p, 0) == -1)
+				return -1;
+			if (*nabs == cap) {
+				cap = cap ? 2 * cap : 64;
+				*abs = xrealloc(*abs, cap * sizeof(**abs));
+			}
+			(*abs)[*nabs].old = ap->prof[x];
+			(*abs)[*nabs].into = p;
+			(*abs)[(*nabs)++].root = r;
+			touch(ap, p);
+		} else if (ap->rrun[x] > ap->mrun[x]) {
+			if (prof_member(ap->ps, x, p, 0) == -1)
+				return -1;
+			touch(ap, p);
+		}
+	}
+	return 0;
+}
+
+struct tlink {
+	uint32_t root;
+	uint32_t link;
+};
+
+static int
+cmp_tlink(const void *x, const void *y)
+{
+	const struct tlink *a = x, *b = y;
+
+	if (a->root != b->root)
+		return a->root < b->root ? -1 : 1;
+	return (a->link > b->link) - (a->link < b->link);
+}
+
+/* Log each merged profile and delete it. */
+static int
+merges(struct apply *ap, struct absorbed *abs, size_t nabs)
+{
+	struct tlink *t = NULL;
+	size_t nt = 0, i, j, k, lo, hi, nrec;
+	int rc = -1;
+
+	if (nabs == 0)
+		return 0;
+	t = xmalloc(ap->m->nlk * sizeof(*t) + 1);
+	for (i = 0; i < ap->m->nlk; i++)
+		if (ap->m->lk[i].state == MG_TREE) {
+			t[nt].root = uf_find(&ap->u, ap->m->lk[i].a);
+			t[nt++].link = (uint32_t)i;
+		}
+	qsort(t, nt, sizeof(*t), cmp_tlink);
+	qsort(abs, nabs, sizeof(*abs), cmp_absorbed);
+	for (i = 0; i < nabs; i = j) {
+		for (j = i; j < nabs && abs[j].old == abs[i].old &&
+		    abs[j].into == abs[i].into; j++)
+			;
+		nrec = j - i;
+		for (lo = 0, hi = nt; lo < hi; ) {
+			k = lo + (hi - lo) / 2;
+			if (t[k].root < abs[i].root)
+				lo = k + 1;
+			else
+				hi = k;
+		}
+		for (hi = lo; hi < nt && t[hi].root == abs[i].root; hi++)
+			;
+		sb_reset(&ap->key);
+		sb_addc(&ap->key, '[');
+		for (k = lo; k < hi && k < lo + MAX_EVLINKS; k++) {
+			if (k > lo)
+				sb_addc(&ap->key, ',');
+			if (link_json(ap, t[k].link, &ap->key) == -1)
+				goto out;
+		}
+		sb_addc(&ap->key, ']');
+		sb_reset(&ap->msg);
+		sb_addf(&ap->msg, "profile %lld (%zu record%s) merged into "
+		    "profile %lld through %zu link%s", abs[i].old, nrec,
+		    nrec == 1 ? "" : "s", abs[i].into, hi - lo,
+		    hi - lo == 1 ? "" : "s");
+		if (prof_log(ap->ps, "merge", abs[i].into, abs[i].old, 0,
+		    ap->msg.buf, ap->key.buf, ap->key.len) == -1 ||
+		    prof_delete(ap->ps, abs[i].old) == -1)
+			goto out;
+		ap->st->merged++;
+	}
+	rc = 0;
+out:
+	free(t);
+	return rc;
+}
+
+static int
+cmp_pairidx(const void *x, const void *y, void *arg)
+{
+	const size_t *a = x, *b = y;
+	const struct mg_link *lk = arg;
+
+	if (lk[*a].a != lk[*b].a)
+		return lk[*a].a < lk[*b].a ? -1 : 1;
+	if (lk[*a].b != lk[*b].b)
+		return lk[*a].b < lk[*b].b ? -1 : 1;
+	return (*a > *b) - (*a < *b);
+}
+
+/* Store the accepted links in key order, the strongest of duplicates. */
+static int
+links(struct apply *ap)
+{
+	struct mg *m = ap->m;
+	struct mg_link *l;
+	size_t *idx, n = 0, i, evoff, evlen;
+	int rc = -1;
+
+	idx = xmalloc((m->nlk + 1) * sizeof(*idx));
+	for (i = 0; i < m->nlk; i++)
+		if (m->lk[i].state == MG_TREE || m->lk[i].state == MG_IN)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_pairidx, m->lk);
+	for (i = 0; i < n; i++) {
+		l = &m->lk[idx[i]];
+		if (i > 0 && l->a == m->lk[idx[i - 1]].a &&
+		    l->b == m->lk[idx[i - 1]].b)
+			continue;
+		if (mg_spool_get(m, l, &ap->json, &evoff, &evlen) == -1) {
+			sb_reset(&ap->ps->why);
+			sb_addf(&ap->ps->why, "spool: %s", strerror(errno));
+			goto out;
+		}
+		if (prof_link(ap->ps, l->a, l->b, m->rule[l->rule],
+		    l->has_weight ? &l->weight : NULL, l->prob,
+		    evlen ? ap->json.buf + evoff : NULL, evlen) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(idx);
+	return rc;
+}
+
+struct rgroup {
+	long long p1, p2;	/* the two profiles, p1 < p2 */
+	int	 reason;
+	size_t	 ref;		/* index into mg.ref */
+	size_t	 count;		/* refusals of the group */
+};
+
+static int
+cmp_rgroup(const void *x, const void *y)
+{
+	const struct rgroup *a = x, *b = y;
+
+	if (a->p1 != b->p1)
+		return (a->p1 > b->p1) - (a->p1 < b->p1);
+	if (a->p2 != b->p2)
+		return (a->p2 > b->p2) - (a->p2 < b->p2);
+	if (a->reason != b->reason)
+		return a->reason - b->reason;
+	return (a->ref > b->ref) - (a->ref < b->ref);
+}
+
+static int
+cmp_rgroup_ref(const void *x, const void *y)
+{
+	const struct rgroup *a = x, *b = y;
+
+	return (a->ref > b->ref) - (a->ref < b->ref);
+}
+
+static int
+add_key(struct apply *ap, struct sbuf *out, uint32_t x)
+{
+	int rc = prof_key(ap->db, x, out);
+
+	if (rc == 0)
+		sb_addf(out, "rowid %u", x);
+	return rc == -1 ? sqlfail(ap) : 0;
+}
+
+/*
+ * One refusal per pair of clusters and reason, the strongest link of
+ * the group standing for the rest; merge_log gets it once, however
+ * many runs meet it again.
+ */
+static int
+refusals(struct apply *ap)
+{
+	struct mg *m = ap->m;
+	struct rgroup *g;
+	struct sbuf why;
+	struct mg_link *l;
+	size_t i, j, n = 0;
+	long long pa, pb;
+	int rc = -1, seen;
+
+	if (m->nref == 0)
+		return 0;
+	sb_init(&why);
+	g = xmalloc(m->nref * sizeof(*g));
+	for (i = 0; i < m->nref; i++) {
+		l = &m->lk[m->ref[i].link];
+		pa = ap->tgt[uf_find(&ap->u, l->a)];
+		pb = ap->tgt[uf_find(&ap->u, l->b)];
+		g[i].p1 = pa < pb ? pa : pb;
+		g[i].p2 = pa < pb ? pb : pa;
+		g[i].reason = m->ref[i].why.reason;
+		g[i].ref = i;
+	}
+	qsort(g, m->nref, sizeof(*g), cmp_rgroup);
+	for (i = 0; i < m->nref; i = j) {
+		for (j = i + 1; j < m->nref && g[j].p1 == g[i].p1 &&
+		    g[j].p2 == g[i].p2 && g[j].reason == g[i].reason; j++)
+			;
+		g[n] = g[i];
+		g[n++].count = j - i;
+	}
+	qsort(g, n, sizeof(*g), cmp_rgroup_ref);
+	for (i = 0; i < n; i++) {
+		const struct mg_refusal *f = &m->ref[g[i].ref];
+
+		l = &m->lk[f->link];
+		pa = ap->tgt[uf_find(&ap->u, l->a)];
+		pb = ap->tgt[uf_find(&ap->u, l->b)];
+		sb_reset(&why);
+		mg_why_text(&f->why, ap->o->max_contacts, &why);
+		if (f->why.reason == UF_NEVER) {
+			sb_adds(&why, " between ");
+			if (add_key(ap, &why, f->why.u) == -1)
+				goto out;
+			sb_adds(&why, " and ");
+			if (add_key(ap, &why, f->why.v) == -1)
+				goto out;
+		}
+		if (g[i].count > 1)
+			sb_addf(&why, " (and %zu more link%s)", g[i].count - 1,
+			    g[i].count == 2 ? "" : "s");
+		sb_reset(&ap->msg);
+		sb_adds(&ap->msg, "link ");
+		if (add_key(ap, &ap->msg, l->a) == -1)
+			goto out;
+		sb_adds(&ap->msg, " -- ");
+		if (add_key(ap, &ap->msg, l->b) == -1)
+			goto out;
+		sb_addf(&ap->msg, " refused: %s", why.buf);
+		if ((seen = prof_logged(ap->ps, "refuse", pa, pb, l->a)) == -1)
+			goto out;
+		if (!seen) {
+			sb_reset(&ap->key);
+			if (link_json(ap, f->link, &ap->key) == -1 ||
+			    prof_log(ap->ps, "refuse", pa, pb, l->a,
+			    ap->msg.buf, ap->key.buf, ap->key.len) == -1)
+				goto out;
+		}
+		sb_addf(&ap->msg, " (profiles %lld and %lld)", pa, pb);
+		note(ap);
+		ap->st->refused++;
+	}
+	rc = 0;
+out:
+	free(g);
+	sb_release(&why);
+	return rc;
+}
+
+int
+mg_apply(struct mg *m, struct prof_store *ps, const struct mg_opts *o,
+    struct mg_stats *st)
+{
+	struct apply ap;
+	struct absorbed *abs = NULL;
+	size_t nabs = 0, i, n;
+	double t;
+	int rc = -1;
+
+	memset(&ap, 0, sizeof(ap));
+	memset(st, 0, sizeof(*st));
+	ap.m = m;
+	ap.ps = ps;
+	ap.o = o;
+	ap.st = st;
+	ap.db = ps->db;
+	sb_init(&ap.msg);
+	sb_init(&ap.json);
+	sb_init(&ap.key);
+	t = mono_now();
+	if (load_state(&ap) == -1 || mark_needed(&ap) == -1)
+		goto out;
+	uf_init(&ap.u, ap.n);
+	ap.u.max_contacts = o->max_contacts;
+	ap.u.bd_mode = o->bd_mode;
+	if (load_details(&ap) == -1 || start_clusters(&ap) == -1)
+		goto out;
+	st->t_load = mono_now() - t;
+	t = mono_now();
+	mg_cluster(m, &ap.u, ap.tree);
+	st->t_cluster = mono_now() - t;
+	t = mono_now();
+	if (assign(&ap, &abs, &nabs) == -1 || merges(&ap, abs, nabs) == -1)
+		goto out;
+	st->t_links = mono_now();
+	if (links(&ap) == -1)
+		goto out;
+	st->t_links = mono_now() - st->t_links;
+	if (refusals(&ap) == -1)
+		goto out;
+	st->t_write = mono_now() - t;
+	t = mono_now();
+	if (ap.ntouched > 1)
+		qsort(ap.touched, ap.ntouched, sizeof(*ap.touched),
+		    cmp_ll);
+	for (i = n = 0; i < ap.ntouched; i++)
+		if (n == 0 || ap.touched[n - 1] != ap.touched[i])
+			ap.touched[n++] = ap.touched[i];
+	st->touched = (long long)n;
+	rc = prof_golden(ps, ap.touched, n);
+	if (rc == 0)
+		rc = prof_finish(ps);
+	st->t_golden = mono_now() - t;
+out:
+	free(abs);
+	uf_release(&ap.u);
+	free(ap.rrun);
+	free(ap.prof);
+	free(ap.mrun);
+	free(ap.tgt);
+	free(ap.fl);
+	free(ap.tree);
+	free(ap.touched);
+	sb_release(&ap.msg);
+	sb_release(&ap.json);
+	sb_release(&ap.key);
+	return rc;
+}

@@ -1,0 +1,81 @@
+/*
+ * pairs.h - reading the pair lines cdp-match writes (mpair.h writes
+ * them) for cdp-merge.
+ *
+ * One NDJSON object per candidate pair:
+ *
+ *   {"a":{"source":"crm","record_id":"C001","rowid":12},
+ *    "b":{"source":"shop","record_id":"o-17","rowid":345},
+ *    "prob":0.99931,"weight":10.52,"rule":"fs",
+ *    "evidence":[{"field":"first_name","a":"jean","b":"jean",
+ *                 "level":"exact","weight":3.21}]}
+ *
+ * a and b name the two records by source and record id; rowid (the
+ * record table's) is there when the pairs come from a database and
+ * absent in file mode.  prob is the match probability in [0, 1], rule
+ * "fs" or "ident:KIND", weight optional (or null).  evidence is kept as
+ * it is, whatever its keys, for cdp-merge explain.  Other keys are
+ * ignored.
+ *
+ * The line is read with nd (the streaming parser, bounded depth) and
+ * the evidence written back with jw, so what cdp-merge stores is valid
+ * JSON whatever the input held.  When the caller stores the pair with
+ * its ends swapped (the link table keeps a < b), pair_json swaps the
+ * "a" and "b" values of every evidence item along with the ends.
+ */
+#ifndef CDP_PAIRS_H
+#define CDP_PAIRS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct pair {
+	const char *source[2];	/* NUL-terminated, valid until next parse */
+	const char *record_id[2];
+	size_t	 source_len[2], record_id_len[2];
+	long long rowid[2];	/* 0 when absent */
+	double	 prob;
+	double	 weight;	/* 0 when absent */
+	int	 has_weight;
+	const char *rule;	/* NUL-terminated */
+	int32_t	 bdate[2];	/* birth dates of a and b named in the
+				   evidence (YYYYMMDD), 0 when none */
+};
+
+struct pair_reader;
+
+struct pair_reader *pair_reader_new(void);
+void	pair_reader_free(struct pair_reader *);
+
+/*
+ * Parse one line (without its newline) into *p.  0, or -1 with the
+ * reason in why: "invalid JSON at column 9: ...", "missing a.record_id",
+ * "prob 1.5 is not in [0, 1]", "a pair of a record with itself", ...
+ */
+int	pair_parse(struct pair_reader *, const char *line, size_t len,
+	    struct pair *p, struct sbuf *why);
+
+/*
+ * Append the last parsed pair to out as one compact JSON object
+ * {"a":{"source","record_id"},"b":{...},"rule","prob","weight",
+ * "evidence"} (numbers as written in the input, no rowids), with a and
+ * b exchanged when swap is set.  *evoff and *evlen locate the evidence
+ * array inside out (*evlen 0 when the pair has none).
+ */
+void	pair_json(struct pair_reader *, int swap, struct sbuf *out,
+	    size_t *evoff, size_t *evlen);
+
+/*
+ * The line itself as the pair's JSON, when the caller keeps a and b as
+ * they are: the line was validated by pair_parse, so it is valid JSON,
+ * and copying it costs nothing like rebuilding it.  *off and *len
+ * locate the whole object in line (surrounding blanks left out),
+ * *evoff and *evlen the value of its top-level "evidence" key relative
+ * to *off (*evlen 0 when absent or null).
+ */
+void	pair_raw(const char *line, size_t len, size_t *off, size_t *olen,
+	    size_t *evoff, size_t *evlen);
+
+#endif

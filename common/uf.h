@@ -1,0 +1,100 @@
+/*
+ * uf.h - union-find over record indices, with the guards of identity
+ * resolution checked before two clusters are joined.
+ *
+ * Records are numbered 0..n-1 by the caller (rowids in the database,
+ * input order in file mode); memory is a few arrays of n entries plus
+ * one small aggregate per cluster of more than one record, never
+ * anything per pair.  Each cluster root carries what the guards need:
+ *
+ *  - the distinct contact signatures of its records (a hash of email,
+ *    phone and names; 0 for a record that is no contact, such as a
+ *    cookie's page view), kept sorted and capped at max_contacts + 1:
+ *    a join that would hold more than max_contacts is refused;
+ *  - the distinct birth dates, sorted: a join that would hold two
+ *    conflicting ones is refused;
+ *  - the never-link pairs with an end in it: a join that would put both
+ *    ends of one in the cluster is refused.
+ *
+ * The guards are monotone (a superset of a refused join is refused
+ * too), so a caller feeding links strongest first gets a maximum
+ * spanning forest under the constraints: of the links on a path that
+ * would break a guard, the weakest is the one refused.
+ */
+#ifndef CDP_UF_H
+#define CDP_UF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Birth date comparison modes. */
+enum {
+	UF_BD_OFF,	/* birth dates are not checked */
+	UF_BD_TYPO,	/* dates conflict unless equal or one typo apart */
+	UF_BD_STRICT	/* any two different dates conflict */
+};
+
+/* Why uf_check refused a join. */
+enum { UF_OK, UF_NEVER, UF_SIZE, UF_BIRTH };
+
+struct uf_why {
+	int	 reason;	/* UF_OK or the guard that refused */
+	uint32_t contacts;	/* UF_SIZE: contacts of the join (capped) */
+	int32_t	 d1, d2;	/* UF_BIRTH: two conflicting dates */
+	uint32_t u, v;		/* UF_NEVER: the never-link pair */
+};
+
+struct uf_set;
+
+struct uf {
+	uint32_t *parent;	/* parent[x] == x for a root */
+	uint32_t *size;		/* records in the cluster; roots only */
+	uint64_t *sig;		/* contact signature of each record, 0: none */
+	int32_t	 *bdate;	/* birth date as YYYYMMDD, 0: none */
+	struct uf_set **set;	/* aggregate of a root; NULL: its own values */
+	uint32_t (*never)[2];	/* never-link pairs */
+	size_t	 nnever, capnever;
+	uint32_t n;
+	uint32_t max_contacts;	/* 0: no limit */
+	int	 bd_mode;	/* UF_BD_* */
+};
+
+/* n singletons.  Limits default to none: set the fields after init. */
+void	uf_init(struct uf *, uint32_t n);
+void	uf_release(struct uf *);
+
+uint32_t uf_find(struct uf *, uint32_t x);
+
+/* Guard data of a record; set before x is joined to anything. */
+void	uf_set_sig(struct uf *, uint32_t x, uint64_t sig);
+void	uf_set_bdate(struct uf *, uint32_t x, int32_t yyyymmdd);
+
+/* Declare that u and v must never be in one cluster. */
+void	uf_add_never(struct uf *, uint32_t u, uint32_t v);
+
+/*
+ * Whether the clusters of roots rx != ry may be joined: UF_OK, or the
+ * refusing guard with its detail in *why (which may be NULL).
+ */
+int	uf_check(struct uf *, uint32_t rx, uint32_t ry, struct uf_why *why);
+
+/*
+ * Join the clusters of roots rx and ry, unchecked; returns the new
+ * root (the larger cluster's, the smaller index on a tie).
+ */
+uint32_t uf_join(struct uf *, uint32_t rx, uint32_t ry);
+
+/* Number of distinct contacts of the cluster of root r (capped). */
+uint32_t uf_contacts(struct uf *, uint32_t r);
+
+/* "YYYY-MM-DD..." as YYYYMMDD, or 0 when s does not start with a date. */
+int32_t	uf_date(const char *s, size_t n);
+
+/* Whether two dates (YYYYMMDD) conflict under mode. */
+int	uf_date_conflict(int mode, int32_t a, int32_t b);
+
+/* 64-bit FNV-1a, chained: h = uf_hash(h, s, n), start with UF_HASH0. */
+#define UF_HASH0	0xcbf29ce484222325ULL
+uint64_t uf_hash(uint64_t h, const void *s, size_t n);
+
+#endif

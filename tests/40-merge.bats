@@ -1,0 +1,633 @@
+#!/usr/bin/env bats
+# cdp-merge: clusters, stable ids, guards, never-links, split, explain,
+# survivorship, idempotence, the file mode, exit codes.
+#
+# The fixtures: merge-crm.csv (C1..C4, rowids 1-4, run 1) and
+# merge-shop.csv (S1..S3, rowids 5-7, run 2); merge-pairs.ndjson links
+# C1-S1 (0.99931), S3-S1 (0.97), S2-C2 (1) and C4-C1 below the threshold
+# (0.3), some by rowid and some by key only.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+ingest() {
+	cdp-ingest -q -s crm -i id -c FR "$FIX/merge-crm.csv"
+	cdp-ingest -q -s shop -i id -c FR "$FIX/merge-shop.csv"
+}
+
+# members: "profile|source:record_id" for every record, in record order.
+members() {
+	q "SELECT m.profile, s.name || ':' || r.record_id FROM record r
+	    JOIN source s ON s.id = r.source_id
+	    LEFT JOIN member m ON m.record = r.id ORDER BY r.id"
+}
+
+# pair A B PROB [RULE]: a pair line naming records by key only.
+pair() {
+	printf '{"a":{"source":"%s","record_id":"%s"},"b":{"source":"%s","record_id":"%s"},"prob":%s,"rule":"%s"}\n' \
+	    "${1%%:*}" "${1#*:}" "${2%%:*}" "${2#*:}" "$3" "${4:-fs}"
+}
+
+@test "cdp-merge: pairs become profiles, singletons included" {
+	ingest
+	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: 4 pairs read, 3 kept, 1 below the threshold, 0 rejected; 4 profiles created, 0 merged, 0 records added, 0 refused"
+	run members
+	expect <<-'EOF'
+	1|crm:C1
+	2|crm:C2
+	3|crm:C3
+	4|crm:C4
+	1|shop:S1
+	2|shop:S2
+	1|shop:S3
+	EOF
+	run q "SELECT id, created_run, updated_run, nrecords FROM profile"
+	expect <<-'EOF'
+	1|3|3|3
+	2|3|3|2
+	3|3|3|1
+	4|3|3|1
+	EOF
+	# member.run is the merge run: no record is left unresolved.
+	run q "SELECT count(*) FROM record r JOIN member m ON m.record = r.id
+	    WHERE m.run = 3 AND r.run <= m.run"
+	assert_output 7
+	# Links keep a < b, with the evidence swapped to match.
+	run q "SELECT a, b, rule, weight, prob, evidence, run FROM link"
+	expect <<-'EOF'
+	1|5|fs|10.52|0.99931|[{"field":"first_name","a":"jean","b":"jean","level":"exact","weight":3.21},{"field":"last_name","a":"dupont","b":"dupont","level":"exact","weight":4.1}]|3
+	2|6|ident:email||1.0|[{"field":"email","b":"marie.curie@example.fr","a":"marie.curie@example.fr","level":"exact"}]|3
+	5|7|fs|7.5|0.97|[{"field":"street","b":"3 avenue foch","a":"3 avenue foch","level":"exact","weight":5.2},{"field":"email","b":"j.dupont@example.fr","a":"jean.dupont@example.fr","level":"jw>0.88","weight":1.3}]|3
+	EOF
+	run q "SELECT run, action, profile, other, record, reason FROM merge_log"
+	expect <<-'EOF'
+	3|create|1||1|new profile of 3 records
+	3|create|2||2|new profile of 2 records
+	3|create|3||3|new profile of 1 record
+	3|create|4||4|new profile of 1 record
+	EOF
+	run q "SELECT tool, rows_in, rows_ok, rows_rejected, inserted, updated,
+	    outcome FROM run WHERE id = 3"
+	assert_output "cdp-merge|4|3|0|4|4|ok"
+}
+
+@test "cdp-merge: a rerun on the same input changes nothing" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	q "SELECT * FROM member; SELECT * FROM profile; SELECT * FROM link;
+	    SELECT * FROM merge_log" >before
+	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: 4 pairs read, 3 kept, 1 below the threshold, 0 rejected; 0 profiles created, 0 merged, 0 records added, 0 refused"
+	q "SELECT * FROM member; SELECT * FROM profile; SELECT * FROM link;
+	    SELECT * FROM merge_log" >after
+	diff -u before after
+	# And with no pairs at all, still nothing to do.
+	run cdp-merge -q </dev/null
+	assert_equal "$status" 0
+	q "SELECT * FROM member; SELECT * FROM profile; SELECT * FROM link;
+	    SELECT * FROM merge_log" >after
+	diff -u before after
+}
+
+@test "cdp-merge: no pairs at all still gives every record a profile" {
+	ingest
+	run cdp-merge -q </dev/null
+	assert_equal "$status" 0
+	run q "SELECT count(*), count(DISTINCT profile) FROM member"
+	assert_output "7|7"
+}
+
+@test "cdp-merge: an incremental run keeps the ids; new records join" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	printf 'id,first_name,last_name,email,ts\nS4,Paul,Martin,paul.martin@example.fr,2024-08-01T00:00:00Z\nS5,Zoe,Roy,zoe@example.fr,2024-08-02T00:00:00Z\n' >new.csv
+	cdp-ingest -q -s shop -i id new.csv
+	run --separate-stderr cdp-merge < <(pair shop:S4 crm:C3 1 ident:email)
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: 1 pairs read, 1 kept, 0 below the threshold, 0 rejected; 1 profiles created, 0 merged, 1 records added, 0 refused"
+	run members
+	expect <<-'EOF'
+	1|crm:C1
+	2|crm:C2
+	3|crm:C3
+	4|crm:C4
+	1|shop:S1
+	2|shop:S2
+	1|shop:S3
+	3|shop:S4
+	5|shop:S5
+	EOF
+	run q "SELECT id, created_run, updated_run, nrecords, email FROM profile
+	    WHERE id IN (3, 5)"
+	expect <<-'EOF'
+	3|3|5|2|paul.martin@example.fr
+	5|5|5|1|zoe@example.fr
+	EOF
+	# A record joining an existing profile is logged with its link.
+	run q "SELECT run, action, profile, other, record, reason, evidence
+	    FROM merge_log WHERE run = 5"
+	expect <<-'EOF'
+	5|add|3||8|joined by a link: ident:email, probability 1|{"a":{"source":"crm","record_id":"C3"},"b":{"source":"shop","record_id":"S4"},"rule":"ident:email","prob":1}
+	5|create|5||9|new profile of 1 record|
+	EOF
+}
+
+@test "cdp-merge: a changed record is resolved again and its profile rebuilt" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	sed 's/Paul,Martin,paul.martin@example.fr/Paul,Martin,paul@example.org/' \
+	    "$FIX/merge-crm.csv" >crm.csv
+	cdp-ingest -q -s crm -i id -c FR crm.csv
+	# Unresolved: record.run > member.run.
+	run q "SELECT r.record_id FROM record r JOIN member m ON m.record = r.id
+	    WHERE r.run > m.run"
+	assert_output C3
+	cdp-merge -q </dev/null
+	run q "SELECT count(*) FROM record r JOIN member m ON m.record = r.id
+	    WHERE r.run > m.run"
+	assert_output 0
+	run q "SELECT id, updated_run, email FROM profile WHERE id = 3"
+	assert_output "3|5|paul@example.org"
+	run q "SELECT count(*) FROM merge_log WHERE run = 5"
+	assert_output 0
+}
+
+@test "cdp-merge: the oldest id survives a merge" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	printf 'id,first_name,last_name,email\nS4,P,Martin,pm@example.fr\nS5,Paul,Martin,\n' >new.csv
+	cdp-ingest -q -s shop -i id new.csv
+	cdp-merge -q < <(pair shop:S4 shop:S5 0.8)
+	run q "SELECT profile FROM member WHERE record IN (3, 8, 9)"
+	expect <<-'EOF'
+	3
+	5
+	5
+	EOF
+	# Linked from the new profile's side, the old id still wins.
+	run --separate-stderr cdp-merge < <(pair shop:S5 crm:C3 0.9)
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: 1 pairs read, 1 kept, 0 below the threshold, 0 rejected; 0 profiles created, 1 merged, 0 records added, 0 refused"
+	run q "SELECT profile FROM member WHERE record IN (3, 8, 9)"
+	expect <<-'EOF'
+	3
+	3
+	3
+	EOF
+	run q "SELECT id, nrecords, updated_run FROM profile ORDER BY id"
+	expect <<-'EOF'
+	1|3|3
+	2|2|3
+	3|3|6
+	4|1|3
+	EOF
+	run q "SELECT run, action, profile, other, record, reason, evidence
+	    FROM merge_log WHERE run = 6"
+	assert_output '6|merge|3|5||profile 5 (2 records) merged into profile 3 through 1 link|[{"a":{"source":"crm","record_id":"C3"},"b":{"source":"shop","record_id":"S5"},"rule":"fs","prob":0.9}]'
+	# The id of a merged profile is never given out again, even when it
+	# was the largest.
+	printf 'id,email\nS9,nine@example.fr\n' >s9.csv
+	cdp-ingest -q -s shop -i id s9.csv
+	cdp-merge -q </dev/null
+	run q "SELECT m.profile FROM member m JOIN record r ON r.id = m.record
+	    WHERE r.record_id = 'S9'"
+	assert_output 6
+	run q "SELECT value FROM state WHERE key = 'cdp-merge.last_profile'"
+	assert_output 6
+}
+
+@test "cdp-merge: an over-sized cluster is refused at its weakest link" {
+	ingest
+	printf 'max-contacts 2\n' >merge.conf
+	run --separate-stderr cdp-merge -C merge.conf "$FIX/merge-pairs.ndjson"
+	assert_equal "$status" 0
+	output=$stderr expect <<-'EOF'
+	cdp-merge: link shop:S1 -- shop:S3 refused: the cluster would join more than 2 contact records (profiles 1 and 5)
+	cdp-merge: 4 pairs read, 3 kept, 1 below the threshold, 0 rejected; 5 profiles created, 0 merged, 0 records added, 1 refused
+	EOF
+	run q "SELECT profile FROM member WHERE record IN (1, 5, 7)"
+	expect <<-'EOF'
+	1
+	1
+	5
+	EOF
+	run q "SELECT run, action, profile, other, record, reason FROM merge_log
+	    WHERE action = 'refuse'"
+	assert_output "3|refuse|1|5|5|link shop:S1 -- shop:S3 refused: the cluster would join more than 2 contact records"
+	run q "SELECT count(*) FROM link WHERE a = 5 AND b = 7"
+	assert_output 0
+	# Met again, the refusal is reported but not logged twice.
+	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link shop:S1 -- shop:S3 refused: the cluster would join more than 2 contact records (profiles 1 and 5)"
+	run q "SELECT count(*) FROM merge_log WHERE action = 'refuse'"
+	assert_output 1
+}
+
+@test "cdp-merge: cookie events do not count as contacts" {
+	printf '{"id":"e1","anonymous_id":"ck1"}\n{"id":"e2","anonymous_id":"ck1"}\n{"id":"e3","anonymous_id":"ck1"}\n{"id":"e4","anonymous_id":"ck1","email":"a@b.fr"}\n' >web.ndjson
+	cdp-ingest -q -s web -i id web.ndjson
+	printf 'max-contacts 1\n' >merge.conf
+	{ pair web:e1 web:e2 1 ident:anonymous_id
+	  pair web:e1 web:e3 1 ident:anonymous_id
+	  pair web:e1 web:e4 1 ident:anonymous_id; } >p.ndjson
+	run cdp-merge -q -C merge.conf p.ndjson
+	assert_equal "$status" 0
+	run q "SELECT count(DISTINCT profile) FROM member"
+	assert_output 1
+}
+
+@test "cdp-merge: conflicting birth dates are refused, a typo is not" {
+	printf 'id,first_name,last_name,birth_date\nX1,Jean,Roy,1985-03-05\nX2,Jean,Roy,1985-03-06\nX3,Jean,Roy,1962-07-01\nY1,Ana,Lee,1990-02-01\nY2,Ana,Lee,1990-01-02\n' >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	{ pair x:X1 x:X2 0.99; pair x:X2 x:X3 0.9; pair x:Y1 x:Y2 0.95; } >p.ndjson
+	run --separate-stderr cdp-merge p.ndjson
+	assert_equal "$status" 0
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link x:X2 -- x:X3 refused: conflicting birth dates 1962-07-01 and 1985-03-05 (profiles 1 and 2)"
+	run members
+	expect <<-'EOF'
+	1|x:X1
+	1|x:X2
+	2|x:X3
+	3|x:Y1
+	3|x:Y2
+	EOF
+	# strict: any difference conflicts; off: none does.
+	rm -f "$CDP_DB"*
+	cdp-ingest -q -s x -i id x.csv
+	printf 'birth-dates strict\n' >strict.conf
+	run cdp-merge -q -C strict.conf p.ndjson
+	run q "SELECT count(DISTINCT profile) FROM member"
+	assert_output 5
+	rm -f "$CDP_DB"*
+	cdp-ingest -q -s x -i id x.csv
+	printf 'birth-dates off\n' >off.conf
+	run cdp-merge -q -C off.conf p.ndjson
+	run q "SELECT count(DISTINCT profile) FROM member"
+	assert_output 2
+}
+
+@test "cdp-merge: the configuration given once is kept for later runs" {
+	ingest
+	printf 'max-contacts 2 # small\n' >merge.conf
+	cdp-merge -q -C merge.conf </dev/null
+	run q "SELECT value FROM state WHERE key = 'cdp-merge.config'"
+	assert_output "max-contacts 2 # small"
+	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link shop:S1 -- shop:S3 refused: the cluster would join more than 2 contact records (profiles 1 and 7)"
+}
+
+@test "cdp-merge: a bad configuration is a usage error with file:line" {
+	ingest
+	printf 'max-contacts 2\nsurvive email most-loved\n' >bad.conf
+	run cdp-merge -C bad.conf </dev/null
+	assert_equal "$status" 2
+	assert_output 'cdp-merge: bad.conf:2: unknown rule "most-loved"'
+	printf 'colour blue\n' >bad.conf
+	run cdp-merge -C bad.conf </dev/null
+	assert_equal "$status" 2
+	assert_output 'cdp-merge: bad.conf:1: unknown setting "colour" or wrong number of values'
+	run q "SELECT count(*) FROM member"
+	assert_output 0
+}
+
+@test "cdp-merge: never A B splits a profile at its weakest link" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	# C1 -0.99931- S1 -0.97- S3: keeping C1 and S3 apart drops S1-S3.
+	run --separate-stderr cdp-merge never crm:C1 shop:S3
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: never-link crm:C1 and shop:S3: profile 1 split (1 new profile)"
+	run members
+	expect <<-'EOF'
+	1|crm:C1
+	2|crm:C2
+	3|crm:C3
+	4|crm:C4
+	1|shop:S1
+	2|shop:S2
+	5|shop:S3
+	EOF
+	run q "SELECT a, b FROM never_link"
+	assert_output "1|7"
+	run q "SELECT a, b FROM link ORDER BY a, b"
+	expect <<-'EOF'
+	1|5
+	2|6
+	EOF
+	run q "SELECT run, action, profile, other, record, reason FROM merge_log
+	    WHERE run = 4"
+	expect <<-'EOF'
+	4|never|1|1|1|never-link crm:C1 and shop:S3
+	4|split|5|1|7|never-link crm:C1 and shop:S3
+	EOF
+	run q "SELECT evidence FROM merge_log WHERE action = 'split'"
+	assert_output '[{"a":{"source":"shop","record_id":"S1"},"b":{"source":"shop","record_id":"S3"},"rule":"fs","prob":0.97,"weight":7.5,"evidence":[{"field":"street","b":"3 avenue foch","a":"3 avenue foch","level":"exact","weight":5.2},{"field":"email","b":"j.dupont@example.fr","a":"jean.dupont@example.fr","level":"jw>0.88","weight":1.3}]}]'
+	run q "SELECT id, nrecords, email FROM profile WHERE id IN (1, 5)"
+	expect <<-'EOF'
+	1|2|jean.dupont@example.fr
+	5|1|j.dupont@example.fr
+	EOF
+	# The pairs again: the never-link holds, S3 stays apart.
+	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
+	assert_equal "$status" 0
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link shop:S1 -- shop:S3 refused: never-link between crm:C1 and shop:S3 (profiles 1 and 5)"
+	run q "SELECT profile FROM member WHERE record = 7"
+	assert_output 5
+	# Said again: nothing to do.
+	run --separate-stderr cdp-merge never shop:S3 crm:C1
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: shop:S3 and crm:C1 are a never-link already"
+}
+
+@test "cdp-merge: a never-link between unmerged records holds from the start" {
+	ingest
+	cdp-merge -q </dev/null
+	cdp-merge -q never crm:C1 shop:S1
+	run q "SELECT action FROM merge_log WHERE run = 4"
+	assert_output never
+	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link crm:C1 -- shop:S1 refused: never-link between crm:C1 and shop:S1 (profiles 1 and 5)"
+	run members
+	expect <<-'EOF'
+	1|crm:C1
+	2|crm:C2
+	3|crm:C3
+	4|crm:C4
+	5|shop:S1
+	2|shop:S2
+	5|shop:S3
+	EOF
+}
+
+@test "cdp-merge: split detaches a record; the largest rest keeps the id" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	# S1 holds C1 and S3 together: both are left, C1 (oldest) keeps 1.
+	run --separate-stderr cdp-merge split shop:S1
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: shop:S1 split off profile 1 into profile 5 (2 new profiles)"
+	run members
+	expect <<-'EOF'
+	1|crm:C1
+	2|crm:C2
+	3|crm:C3
+	4|crm:C4
+	5|shop:S1
+	2|shop:S2
+	6|shop:S3
+	EOF
+	run q "SELECT a, b FROM never_link ORDER BY a, b"
+	expect <<-'EOF'
+	1|5
+	5|7
+	EOF
+	run q "SELECT count(*) FROM link WHERE 5 IN (a, b)"
+	assert_output 0
+	run q "SELECT run, action, profile, other, record, reason FROM merge_log
+	    WHERE run = 4"
+	expect <<-'EOF'
+	4|split|5|1|5|shop:S1 split off by request
+	4|split|6|1|7|shop:S1 split off by request
+	EOF
+	run q "SELECT id, nrecords, updated_run FROM profile ORDER BY id"
+	expect <<-'EOF'
+	1|1|4
+	2|2|3
+	3|1|3
+	4|1|3
+	5|1|4
+	6|1|4
+	EOF
+	# The pairs again: the never-links hold.
+	cdp-merge -q "$FIX/merge-pairs.ndjson" 2>/dev/null
+	run q "SELECT count(DISTINCT profile) FROM member WHERE record IN (1, 5, 7)"
+	assert_output 3
+	# A record alone: nothing to split.
+	run --separate-stderr cdp-merge split crm:C3
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: crm:C3 is alone in profile 3 already"
+}
+
+@test "cdp-merge: split of a leaf leaves the rest whole" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	run cdp-merge -q split shop:S3
+	assert_equal "$status" 0
+	run q "SELECT profile FROM member WHERE record IN (1, 5, 7)"
+	expect <<-'EOF'
+	1
+	1
+	5
+	EOF
+}
+
+@test "cdp-merge: explain a profile, and from a record" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	run cdp-merge explain 1
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	profile 1: 3 records, created in run 3, updated in run 3
+	seen from 2023-01-10T00:00:00Z to 2024-07-01T10:00:00Z
+	records:
+	  crm:C1 (run 3)
+	  shop:S1 (run 3)
+	  shop:S3 (run 3)
+	links from crm:C1:
+	  crm:C1 -> shop:S1: fs, probability 0.99931, weight 10.52 (run 3)
+	    first_name: "jean" / "jean" (exact, weight 3.21)
+	    last_name: "dupont" / "dupont" (exact, weight 4.1)
+	  shop:S1 -> shop:S3: fs, probability 0.97, weight 7.5 (run 3)
+	    street: "3 avenue foch" / "3 avenue foch" (exact, weight 5.2)
+	    email: "jean.dupont@example.fr" / "j.dupont@example.fr" (jw>0.88, weight 1.3)
+	history:
+	  run 3: create crm:C1: new profile of 3 records
+	EOF
+	# From S3, the chain runs the other way and values follow the ends.
+	run cdp-merge explain shop:S3
+	assert_equal "$status" 0
+	assert_line --index 6 "links from shop:S3:"
+	assert_line --index 7 "  shop:S3 -> shop:S1: fs, probability 0.97, weight 7.5 (run 3)"
+	assert_line --index 9 '    email: "j.dupont@example.fr" / "jean.dupont@example.fr" (jw>0.88, weight 1.3)'
+	assert_line --index 10 "  shop:S1 -> crm:C1: fs, probability 0.99931, weight 10.52 (run 3)"
+	# A cycle: the strongest tree is shown, the rest counted.
+	cdp-merge -q < <(pair crm:C1 shop:S3 0.6)
+	run cdp-merge explain 1
+	assert_line --index 13 "1 more link between these records"
+	# A singleton has no links.
+	run cdp-merge explain crm:C3
+	expect <<-'EOF'
+	profile 3: 1 record, created in run 3, updated in run 3
+	seen from 2023-03-01T00:00:00Z to 2023-03-01T00:00:00Z
+	records:
+	  crm:C3 (run 3)
+	history:
+	  run 3: create crm:C3: new profile of 1 record
+	EOF
+}
+
+@test "cdp-merge: survivorship defaults and configured rules" {
+	ingest
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+	# email and names: most frequent (then most recent); address: most
+	# recent, its four parts from one record.
+	run q "SELECT email, phone, first_name, last_name, birth_date, street,
+	    postal_code, city, first_seen, last_seen FROM profile WHERE id = 1"
+	assert_output "jean.dupont@example.fr|+33612345678|Jean|Dupont|1985-03-15|3 avenue Foch|69006|Lyon|2023-01-10T00:00:00Z|2024-07-01T10:00:00Z"
+	cat >surv.conf <<-'EOF'
+	# oldest address, latest email, the shop's spelling of the first name
+	survive address first
+	survive email most-recent
+	survive first_name source-priority most-recent
+	source-priority shop crm
+	EOF
+	rm -f "$CDP_DB"*
+	ingest
+	cdp-merge -q -C surv.conf "$FIX/merge-pairs.ndjson"
+	run q "SELECT email, first_name, street, postal_code, city FROM profile
+	    WHERE id = 1"
+	assert_output "j.dupont@example.fr|Jean|12 rue de la Paix|75002|Paris"
+	cat >surv2.conf <<-'EOF'
+	survive first_name source-priority first
+	source-priority shop
+	EOF
+	rm -f "$CDP_DB"*
+	ingest
+	cdp-merge -q -C surv2.conf "$FIX/merge-pairs.ndjson"
+	run q "SELECT first_name FROM profile WHERE id = 1"
+	assert_output "jean"
+}
+
+@test "cdp-merge: -o writes the clusters as CSV with no database" {
+	run --separate-stderr cdp-merge -o clusters.csv "$FIX/merge-pairs.ndjson"
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: 4 pairs read, 3 kept, 1 below the threshold, 0 rejected; 6 records in 3 clusters, 0 links refused"
+	run cat clusters.csv
+	expect <<-'EOF'
+	cluster_id,source,record_id
+	1,crm,C1
+	1,shop,S1
+	1,shop,S3
+	4,shop,S2
+	4,crm,C2
+	6,crm,C4
+	EOF
+	[ ! -e "$CDP_DB" ]
+	# To stdout, with quoting, and the threshold lowered.
+	{ pair 'x:a,b' 'x:say \"hi\"' 0.4; pair x:c 'x:a,b' 0.9; } >q.ndjson
+	run --separate-stderr cdp-merge -q -t 0.4 -o - q.ndjson
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	cluster_id,source,record_id
+	1,x,"a,b"
+	1,x,"say ""hi"""
+	1,x,c
+	EOF
+	# Birth dates named in the evidence are guarded in file mode too.
+	printf '{"a":{"source":"x","record_id":"1"},"b":{"source":"x","record_id":"2"},"prob":0.9,"rule":"fs","evidence":[{"field":"birth_date","a":"1985-03-15","b":"1962-07-01","level":"else","weight":-4}]}\n' >bd.ndjson
+	run --separate-stderr cdp-merge -o - bd.ndjson
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link x:1 -- x:2 refused: conflicting birth dates 1962-07-01 and 1985-03-15"
+	expect <<-'EOF'
+	cluster_id,source,record_id
+	1,x,1
+	2,x,2
+	EOF
+}
+
+@test "cdp-merge: bad pair lines are reported with file:line, exit 3" {
+	ingest
+	cat >bad.ndjson <<-'EOF'
+	{"a":{"source":"crm","record_id":"C1"},"b":{"source":"shop","record_id":"S1"},"prob":0.9,"rule":"fs"}
+	not json
+	{"a":{"source":"crm","record_id":"C1"},"b":{"source":"shop","record_id":"S1"},"prob":1.5,"rule":"fs"}
+	{"a":{"source":"crm"},"b":{"source":"shop","record_id":"S1"},"prob":0.9,"rule":"fs"}
+	{"a":{"source":"crm","record_id":"C9"},"b":{"source":"shop","record_id":"S1"},"prob":0.9,"rule":"fs"}
+	{"a":{"source":"crm","record_id":"C2","rowid":99},"b":{"source":"shop","record_id":"S2"},"prob":0.9,"rule":"fs"}
+	{"a":{"source":"crm","record_id":"C2"},"b":{"source":"crm","record_id":"C2"},"prob":0.9,"rule":"fs"}
+	{"a":{"source":"crm","record_id":"C2"},"b":{"source":"shop","record_id":"S2"},"prob":0.9,"rule":"fs","evidence":{}}
+
+	{"a":{"source":"crm","record_id":"C2"},"b":{"source":"shop","record_id":"S2"},"prob":"high","rule":"fs"}
+	EOF
+	run --separate-stderr cdp-merge bad.ndjson
+	assert_equal "$status" 3
+	output=$stderr expect <<-'EOF'
+	cdp-merge: bad.ndjson:2: invalid JSON at column 1: invalid string in json text
+	cdp-merge: bad.ndjson:3: prob 1.5 is not in [0, 1]
+	cdp-merge: bad.ndjson:4: missing a.record_id
+	cdp-merge: bad.ndjson:5: unknown record crm:C9
+	cdp-merge: bad.ndjson:6: no record with rowid 99
+	cdp-merge: bad.ndjson:7: a pair of a record with itself
+	cdp-merge: bad.ndjson:8: evidence is not an array
+	cdp-merge: bad.ndjson:10: prob is not a number
+	cdp-merge: 9 pairs read, 1 kept, 0 below the threshold, 8 rejected; 6 profiles created, 0 merged, 0 records added, 0 refused
+	EOF
+	run q "SELECT outcome, rows_rejected FROM run WHERE tool = 'cdp-merge'"
+	assert_output "rejects|8"
+	run q "SELECT count(*) FROM link"
+	assert_output 1
+}
+
+@test "cdp-merge: pairs of another database are refused whole" {
+	ingest
+	printf '{"a":{"source":"crm","record_id":"C1","rowid":2},"b":{"source":"shop","record_id":"S1","rowid":5},"prob":0.9,"rule":"fs"}\n' >other.ndjson
+	run cdp-merge other.ndjson
+	assert_equal "$status" 1
+	assert_output "cdp-merge: the pairs do not match this database: rowid 2 is crm:C2 here"
+	run q "SELECT count(*) FROM member"
+	assert_output 0
+	run q "SELECT outcome FROM run WHERE tool = 'cdp-merge'"
+	assert_output failed
+}
+
+@test "cdp-merge: exit codes and usage" {
+	run cdp-merge -h
+	assert_equal "$status" 2
+	assert_line --index 0 "usage: cdp-merge [-qv] [-C CONFIG] [-d DB] [-t THRESHOLD] [-o FILE] [FILE ...]"
+	run cdp-merge -t 1.5
+	assert_equal "$status" 2
+	assert_output 'cdp-merge: threshold "1.5" is not a number in [0, 1]'
+	run cdp-merge -d nowhere/x.db </dev/null
+	assert_equal "$status" 1
+	run cdp-merge split
+	assert_equal "$status" 2
+	run cdp-merge never crm:C1
+	assert_equal "$status" 2
+	run cdp-merge -o x.csv explain 1
+	assert_equal "$status" 2
+	run cdp-merge -C x.conf explain 1
+	assert_equal "$status" 2
+	ingest
+	cdp-merge -q </dev/null
+	run cdp-merge explain 99
+	assert_equal "$status" 1
+	assert_output "cdp-merge: no profile 99"
+	run cdp-merge explain crm:C99
+	assert_equal "$status" 1
+	assert_output "cdp-merge: no record crm:C99"
+	run cdp-merge explain C1
+	assert_equal "$status" 2
+	run cdp-merge never crm:C1 crm:C1
+	assert_equal "$status" 2
+	run cdp-merge split nosuch:C1
+	assert_equal "$status" 1
+	run cdp-merge missing.ndjson
+	assert_equal "$status" 1
+	assert_output "cdp-merge: missing.ndjson: No such file or directory"
+	run q "SELECT outcome FROM run WHERE id = (SELECT max(id) FROM run)"
+	assert_output failed
+}
+
+@test "cdp-merge: explain and split of a record not merged yet" {
+	ingest
+	run cdp-merge explain crm:C1
+	assert_equal "$status" 1
+	assert_output "cdp-merge: crm:C1 is in no profile yet: run cdp-merge first"
+	run cdp-merge split crm:C1
+	assert_equal "$status" 1
+	assert_output "cdp-merge: crm:C1 is in no profile yet: run cdp-merge first"
+	run q "SELECT count(*) FROM run WHERE tool = 'cdp-merge'"
+	assert_output 0
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# cdp-export members and profiles: exact CSV and NDJSON, RFC 4180
+# quoting, the output file, exit codes.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	cdp-ingest -q -s crm -i id -c FR "$FIX/merge-crm.csv"
+	cdp-ingest -q -s shop -i id -c FR "$FIX/merge-shop.csv"
+	cdp-merge -q "$FIX/merge-pairs.ndjson"
+}
+
+@test "cdp-export members: one line per record, by profile, source, id" {
+	run --separate-stderr cdp-export members
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	profile_id,source,record_id
+	1,crm,C1
+	1,shop,S1
+	1,shop,S3
+	2,crm,C2
+	2,shop,S2
+	3,crm,C3
+	4,crm,C4
+	EOF
+	assert_equal "$stderr" "cdp-export: members: 7 rows"
+	run -0 cdp-export -q -f ndjson members
+	assert_line --index 0 '{"profile_id":1,"source":"crm","record_id":"C1"}'
+	assert_line --index 6 '{"profile_id":4,"source":"crm","record_id":"C4"}'
+	assert_equal "${#lines[@]}" 7
+}
+
+@test "cdp-export members: a merge and a split show at once" {
+	cdp-merge -q split shop:S1
+	run -0 cdp-export -q members
+	expect <<-'EOF'
+	profile_id,source,record_id
+	1,crm,C1
+	2,crm,C2
+	2,shop,S2
+	3,crm,C3
+	4,crm,C4
+	5,shop,S1
+	6,shop,S3
+	EOF
+}
+
+@test "cdp-export profiles: the golden records as CSV" {
+	run -0 cdp-export -q profiles
+	expect <<-'EOF'
+	profile_id,nrecords,first_seen,last_seen,email,phone,customer_id,loyalty_id,anonymous_id,first_name,last_name,full_name,birth_date,gender,street,postal_code,city,country
+	1,3,2023-01-10T00:00:00Z,2024-07-01T10:00:00Z,jean.dupont@example.fr,+33612345678,,,,Jean,Dupont,,1985-03-15,,3 avenue Foch,69006,Lyon,
+	2,2,2023-02-01T00:00:00Z,2024-06-01T10:00:00Z,marie.curie@example.fr,+33698765432,,,,Marie,Curie,,1967-11-07,,1 place Jussieu,75005,Paris,
+	3,1,2023-03-01T00:00:00Z,2023-03-01T00:00:00Z,paul.martin@example.fr,+33611111111,,,,Paul,Martin,,1990-01-01,,5 rue Neuve,69001,Lyon,
+	4,1,2023-04-01T00:00:00Z,2023-04-01T00:00:00Z,jeanne.dupont@example.fr,+33622222222,,,,Jeanne,Dupont,,1962-07-01,,12 rue de la Paix,75002,Paris,
+	EOF
+}
+
+@test "cdp-export profiles: NDJSON leaves null values out" {
+	run -0 cdp-export -q -f ndjson profiles
+	expect <<-'EOF'
+	{"profile_id":1,"nrecords":3,"first_seen":"2023-01-10T00:00:00Z","last_seen":"2024-07-01T10:00:00Z","email":"jean.dupont@example.fr","phone":"+33612345678","first_name":"Jean","last_name":"Dupont","birth_date":"1985-03-15","street":"3 avenue Foch","postal_code":"69006","city":"Lyon"}
+	{"profile_id":2,"nrecords":2,"first_seen":"2023-02-01T00:00:00Z","last_seen":"2024-06-01T10:00:00Z","email":"marie.curie@example.fr","phone":"+33698765432","first_name":"Marie","last_name":"Curie","birth_date":"1967-11-07","street":"1 place Jussieu","postal_code":"75005","city":"Paris"}
+	{"profile_id":3,"nrecords":1,"first_seen":"2023-03-01T00:00:00Z","last_seen":"2023-03-01T00:00:00Z","email":"paul.martin@example.fr","phone":"+33611111111","first_name":"Paul","last_name":"Martin","birth_date":"1990-01-01","street":"5 rue Neuve","postal_code":"69001","city":"Lyon"}
+	{"profile_id":4,"nrecords":1,"first_seen":"2023-04-01T00:00:00Z","last_seen":"2023-04-01T00:00:00Z","email":"jeanne.dupont@example.fr","phone":"+33622222222","first_name":"Jeanne","last_name":"Dupont","birth_date":"1962-07-01","street":"12 rue de la Paix","postal_code":"75002","city":"Paris"}
+	EOF
+}
+
+@test "cdp-export: fields with commas and quotes are quoted" {
+	# (cdp-ingest keeps line breaks out of ids and values; csvw's
+	# quoting of them is in tests/unit/t-pairs.c.)
+	printf '{"id":"w,1","first_name":"Ann \\"Jo\\"","city":"Paris","ts":"2024-01-01T00:00:00Z"}\n{"id":"w\\"2","email":"w2@example.fr"}\n' >w.ndjson
+	cdp-ingest -q -s web -i id w.ndjson
+	cdp-merge -q </dev/null
+	run -0 cdp-export -q members
+	# The ids sort 'w"2' before "w,1": rowids, then profiles, follow.
+	assert_equal "${lines[8]}" '5,web,"w""2"'
+	assert_equal "${lines[9]}" '6,web,"w,1"'
+	run -0 cdp-export -q profiles
+	assert_equal "${lines[6]}" '6,1,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,,,,,,"Ann ""Jo""",,,,,,,Paris,'
+}
+
+@test "cdp-export -o: a private file, written whole" {
+	run --separate-stderr cdp-export -o members.csv members
+	assert_equal "$status" 0
+	assert_output ""
+	assert_equal "$stderr" "cdp-export: members: 7 rows"
+	run stat -c %a members.csv
+	assert_output 600
+	run head -n 2 members.csv
+	expect <<-'EOF'
+	profile_id,source,record_id
+	1,crm,C1
+	EOF
+	run ls
+	refute_output --partial ".tmp"
+	# A failed export leaves nothing behind.
+	run cdp-export -o nodir/x.csv members
+	assert_equal "$status" 1
+	[ ! -e nodir ]
+}
+
+@test "cdp-export: an empty database gives the header alone" {
+	export CDP_DB="$BATS_TEST_TMPDIR/empty.db"
+	printf 'id\n' | cdp-ingest -q -s x -i id
+	run -0 cdp-export -q members
+	assert_output "profile_id,source,record_id"
+	run -0 cdp-export -q -f ndjson profiles
+	assert_output ""
+}
+
+@test "cdp-export: exit codes" {
+	run cdp-export -h
+	assert_equal "$status" 2
+	assert_output "usage: cdp-export [-qv] [-d DB] [-f csv|ndjson] [-o FILE] WHAT"
+	run cdp-export
+	assert_equal "$status" 2
+	run cdp-export members profiles
+	assert_equal "$status" 2
+	run cdp-export -f xml members
+	assert_equal "$status" 2
+	assert_output "cdp-export: format must be csv or ndjson"
+	run cdp-export everything
+	assert_equal "$status" 2
+	assert_line --index 0 'cdp-export: unknown WHAT "everything": members or profiles'
+	run cdp-export -d nowhere.db members
+	assert_equal "$status" 1
+	[ ! -e nowhere.db ]
+}

@@ -1,0 +1,199 @@
+/*
+ * t-pairs.c - unit tests for the pair reader (common/pairs.c) and the
+ * CSV writer (common/csvw.c): every field of a pair line, each reason a
+ * line is rejected, the evidence rebuilt with a and b swapped, located
+ * in the raw line whatever strings and blanks it holds, birth dates
+ * taken from the evidence; RFC 4180 quoting.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "csvw.h"
+#include "pairs.h"
+#include "tap.h"
+
+static struct pair_reader *pr;
+static struct sbuf why;
+
+static int
+parse(const char *line, struct pair *p)
+{
+	return pair_parse(pr, line, strlen(line), p, &why);
+}
+
+static void
+fields(void)
+{
+	struct pair p;
+
+	ok(parse("{\"a\":{\"source\":\"crm\",\"record_id\":\"C001\","
+	    "\"rowid\":12},\"b\":{\"source\":\"shop\",\"record_id\":"
+	    "\"o-17\",\"rowid\":345},\"prob\":0.99931,\"weight\":10.52,"
+	    "\"rule\":\"fs\",\"evidence\":[{\"field\":\"first_name\","
+	    "\"a\":\"jean\",\"b\":\"jean\",\"level\":\"exact\","
+	    "\"weight\":3.21}],\"extra\":[1,2]}", &p) == 0, "a full line");
+	is_str(p.source[0], "crm", "a.source");
+	is_str(p.record_id[1], "o-17", "b.record_id");
+	ok(p.rowid[0] == 12 && p.rowid[1] == 345, "rowids");
+	ok(p.prob == 0.99931 && p.has_weight && p.weight == 10.52,
+	    "prob and weight");
+	is_str(p.rule, "fs", "rule");
+	ok(parse("{\"a\":{\"source\":\"x\",\"record_id\":7},\"b\":{"
+	    "\"source\":\"x\",\"record_id\":\"8\",\"rowid\":null},"
+	    "\"prob\":1,\"weight\":null,\"rule\":\"ident:email\"}", &p) == 0,
+	    "file mode: no rowid, numeric id, null weight");
+	ok(p.rowid[0] == 0 && p.rowid[1] == 0 && !p.has_weight,
+	    "absent rowids and weight");
+	is_str(p.record_id[0], "7", "a number as record id");
+}
+
+static void
+rejects(void)
+{
+	static const struct { const char *line, *why; } t[] = {
+		{ "[1]", "top-level value is not an object" },
+		{ "{\"b\":{\"source\":\"x\",\"record_id\":\"1\"},\"prob\":1,"
+		    "\"rule\":\"fs\"}", "missing a.source" },
+		{ "{\"a\":{\"source\":\"x\",\"record_id\":\"\"},\"b\":{"
+		    "\"source\":\"x\",\"record_id\":\"1\"},\"prob\":1,"
+		    "\"rule\":\"fs\"}", "empty a.record_id" },
+		{ "{\"a\":{\"source\":\"x\",\"record_id\":\"1\"},\"b\":{"
+		    "\"source\":\"x\",\"record_id\":\"2\"},\"prob\":-0.1,"
+		    "\"rule\":\"fs\"}", "prob -0.1 is not in [0, 1]" },
+		{ "{\"a\":{\"source\":\"x\",\"record_id\":\"1\"},\"b\":{"
+		    "\"source\":\"x\",\"record_id\":\"2\"},\"prob\":\"1\","
+		    "\"rule\":\"fs\"}", "prob is not a number" },
+		{ "{\"a\":{\"source\":\"x\",\"record_id\":\"1\"},\"b\":{"
+		    "\"source\":\"x\",\"record_id\":\"2\"},\"prob\":1}",
+		    "missing rule" },
+		{ "{\"a\":{\"source\":\"x\",\"record_id\":\"1\",\"rowid\":0},"
+		    "\"b\":{\"source\":\"x\",\"record_id\":\"2\"},\"prob\":1,"
+		    "\"rule\":\"fs\"}", "a.rowid is not a positive integer" },
+		{ "{\"a\":{\"source\":\"x\",\"record_id\":\"1\"},\"b\":{"
+		    "\"source\":\"x\",\"record_id\":\"1\"},\"prob\":1,"
+		    "\"rule\":\"fs\"}", "a pair of a record with itself" },
+		{ "{\"a\":{\"source\":\"x\",\"record_id\":\"a\\u0000\"},\"b\":{"
+		    "\"source\":\"x\",\"record_id\":\"1\"},\"prob\":1,"
+		    "\"rule\":\"fs\"}", "NUL byte in a.record_id" },
+		{ "{\"a\":{\"source\":\"x\",\"record_id\":\"1\"},\"b\":{"
+		    "\"source\":\"x\",\"record_id\":\"2\"},\"prob\":1,"
+		    "\"rule\":\"fs\",\"evidence\":\"none\"}",
+		    "evidence is not an array" },
+	};
+	struct pair p;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ok(parse(t[i].line, &p) == -1, "rejected");
+		is_str(why.buf, t[i].why, t[i].why);
+	}
+}
+
+static const char line[] =
+    "  {\"a\":{\"source\":\"s\",\"record_id\":\"x]\\\"\"},"
+    " \"b\":{\"source\":\"s\",\"record_id\":\"y\"},\"prob\":0.5,"
+    "\"rule\":\"fs\",\"evidence\" : [{\"field\":\"birth_date\","
+    "\"a\":\"1985-03-15\",\"b\":\"1985-03-16\",\"level\":\"[\"},"
+    "{\"field\":\"x\",\"a\":{\"n\":[1]},\"b\":null}], \"z\":\"]\"}\r\n";
+
+static void
+json_out(void)
+{
+	struct pair p;
+	struct sbuf out;
+	const char *dup;
+	size_t off, olen, evoff, evlen;
+
+	sb_init(&out);
+	ok(parse(line, &p) == 0, "a line with tricky strings");
+	ok(p.bdate[0] == 19850315 && p.bdate[1] == 19850316,
+	    "birth dates from the evidence");
+	pair_json(pr, 0, &out, &evoff, &evlen);
+	is_str(out.buf, "{\"a\":{\"source\":\"s\",\"record_id\":\"x]\\\"\"},"
+	    "\"b\":{\"source\":\"s\",\"record_id\":\"y\"},\"rule\":\"fs\","
+	    "\"prob\":0.5,\"evidence\":[{\"field\":\"birth_date\","
+	    "\"a\":\"1985-03-15\",\"b\":\"1985-03-16\",\"level\":\"[\"},"
+	    "{\"field\":\"x\",\"a\":{\"n\":[1]},\"b\":null}]}",
+	    "rebuilt as it came");
+	ok(evlen > 0 && out.buf[evoff] == '[' &&
+	    out.buf[evoff + evlen - 1] == ']' &&
+	    out.buf[evoff + evlen] == '}', "the evidence located");
+	sb_reset(&out);
+	pair_json(pr, 1, &out, &evoff, &evlen);
+	is_str(out.buf, "{\"a\":{\"source\":\"s\",\"record_id\":\"y\"},"
+	    "\"b\":{\"source\":\"s\",\"record_id\":\"x]\\\"\"},\"rule\":\"fs\","
+	    "\"prob\":0.5,\"evidence\":[{\"field\":\"birth_date\","
+	    "\"b\":\"1985-03-15\",\"a\":\"1985-03-16\",\"level\":\"[\"},"
+	    "{\"field\":\"x\",\"b\":{\"n\":[1]},\"a\":null}]}",
+	    "swapped: the ends and the values of each item");
+	pair_raw(line, sizeof(line) - 1, &off, &olen, &evoff, &evlen);
+	ok(off == 2 && line[off + olen - 1] == '}', "raw: the object");
+	sb_reset(&out);
+	sb_add(&out, line + off + evoff, evlen);
+	is_str(out.buf, "[{\"field\":\"birth_date\",\"a\":\"1985-03-15\","
+	    "\"b\":\"1985-03-16\",\"level\":\"[\"},{\"field\":\"x\","
+	    "\"a\":{\"n\":[1]},\"b\":null}]",
+	    "raw: the evidence, brackets in strings skipped");
+	dup = "{\"evidence\":[1],\"x\":{\"evidence\":[2]},\"evidence\":[3]}";
+	pair_raw(dup, strlen(dup), &off, &olen, &evoff, &evlen);
+	ok(evoff == (size_t)(strstr(dup, "[3]") - dup) && evlen == 3,
+	    "raw: the last top-level key wins");
+	pair_raw("{\"evidence\":null}", 17, &off, &olen, &evoff, &evlen);
+	ok(evlen == 0, "raw: null evidence");
+	sb_release(&out);
+}
+
+static void
+csv(void)
+{
+	struct sbuf sb;
+	struct csvw w;
+	char buf[256];
+	FILE *f;
+
+	sb_init(&sb);
+	csvw_quote(&sb, "plain", 5, ',');
+	is_str(sb.buf, "plain", "plain field");
+	sb_reset(&sb);
+	csvw_quote(&sb, "a,b", 3, ',');
+	is_str(sb.buf, "\"a,b\"", "delimiter quoted");
+	sb_reset(&sb);
+	csvw_quote(&sb, "a;b", 3, ',');
+	is_str(sb.buf, "a;b", "another delimiter's char not quoted");
+	sb_reset(&sb);
+	csvw_quote(&sb, "say \"hi\"", 8, ',');
+	is_str(sb.buf, "\"say \"\"hi\"\"\"", "quotes doubled");
+	sb_reset(&sb);
+	csvw_quote(&sb, "a\nb\rc", 5, ',');
+	is_str(sb.buf, "\"a\nb\rc\"", "line breaks quoted");
+	sb_release(&sb);
+	f = tmpfile();
+	csvw_init(&w, f, ';');
+	csvw_str(&w, "a;b");
+	csvw_int(&w, -42);
+	csvw_str(&w, NULL);
+	csvw_double(&w, 0.1);
+	ok(csvw_end(&w) == 0, "row written");
+	csvw_str(&w, "x");
+	csvw_end(&w);
+	csvw_release(&w);
+	rewind(f);
+	memset(buf, 0, sizeof(buf));
+	ok(fread(buf, 1, sizeof(buf) - 1, f) > 0, "read back");
+	is_str(buf, "\"a;b\";-42;;0.1\nx\n", "rows, empty NULL, LF");
+	fclose(f);
+}
+
+int
+main(void)
+{
+	sb_init(&why);
+	pr = pair_reader_new();
+	fields();
+	rejects();
+	json_out();
+	csv();
+	pair_reader_free(pr);
+	sb_release(&why);
+	return done_testing();
+}
