@@ -31,18 +31,21 @@ LIBSRC	= common/clv.c common/util.c common/lr.c common/hash.c common/db.c common
 	  common/compare.c common/fs.c common/rin.c common/priv.c \
 	  common/csvw.c common/uf.c common/pairs.c common/golden.c \
 	  common/profile.c common/pgraph.c common/explain.c common/merge.c \
-	  common/mergedb.c common/mergecf.c common/keytab.c
+	  common/mergedb.c common/mergecf.c common/keytab.c \
+	  common/sketch.c common/shape.c common/catalog.c common/catflush.c \
+	  common/catq.c common/suggest.c common/tab.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
-TOOLS	= cdp-ingest cdp-privacy cdp-merge cdp-export
+TOOLS	= cdp-ingest cdp-privacy cdp-merge cdp-export cdp-catalog cdp-status
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \
 	  tests/unit/t-clv.c tests/unit/t-db.c \
-	  tests/unit/t-uf.c tests/unit/t-golden.c tests/unit/t-pairs.c
+	  tests/unit/t-uf.c tests/unit/t-golden.c tests/unit/t-pairs.c \
+	  tests/unit/t-catalog.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
-all: $(BINS) cdp
+all: $(BINS) cdp cdp-run
 
 $(O)obj/%.o: common/%.c $(HDR)
 	@mkdir -p $(@D)
@@ -62,6 +65,9 @@ $(O)obj/t-%: tests/unit/t-%.c $(O)obj/libcdp.a $(HDR) tests/unit/tap.h
 cdp: scripts/cdp
 	cp scripts/cdp $@ && chmod +x $@
 
+cdp-run: scripts/cdp-run
+	cp scripts/cdp-run $@ && chmod +x $@
+
 units: $(UNITS)
 
 check: all units
@@ -78,7 +84,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
-	install -m 755 $(TOOLS) cdp $(DESTDIR)$(BINDIR)
+	install -m 755 $(TOOLS) cdp cdp-run $(DESTDIR)$(BINDIR)
 	install -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/man5/*.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7
@@ -88,6 +94,6 @@ lint-man:
 	mandoc -Tlint -Wwarning man/man*/*.[157]
 
 clean:
-	rm -rf obj san $(TOOLS) cdp
+	rm -rf obj san $(TOOLS) cdp cdp-run
 
 .PHONY: all check demo bench install clean units lint-man

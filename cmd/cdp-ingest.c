@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "db.h"
 #include "hash.h"
 #include "jw.h"
@@ -52,6 +54,8 @@ struct pend {
 	uint32_t ncons;		/* consents after the slots: "purpose\0" + 0|1 */
 	uint32_t seq;		/* arrival order, to keep sorting stable */
 	int64_t	 fp;		/* fingerprint of raw and derived values */
+	uint32_t given;		/* canonical fields the source gave (cat_add) */
+	int	 stored;	/* inserted or updated by the writer */
 };
 
 /* An identifier of a record inserted in this batch. */
@@ -81,6 +85,7 @@ struct batch {
 	struct prej *rej;
 	size_t	 nrej, caprej;
 	double	 t0;		/* when the first item came */
+	struct cat *cat;	/* the catalog of its records */
 };
 
 struct ingest {
@@ -97,6 +102,7 @@ struct ingest {
 	int	 badinput;	/* an input could not be read: exit 1 at the end */
 	long	 nmsg;		/* diagnostics printed for the current file */
 	const char *fname;
+	struct rin *rin;	/* the file being read */
 
 	sqlite3_stmt *ins_rec, *sel_rec, *upd_rec, *ins_hist;
 	sqlite3_stmt *ins_ident, *del_ident, *ins_consent, *del_consent;
@@ -652,13 +658,50 @@ store_rejects(struct ingest *g)
 	return 0;
 }
 
+/*
+ * Merge the batch's catalog into the database.  The reader catalogued
+ * every record; when some were not stored (unchanged, or suppressed),
+ * the batch's catalog is rebuilt from the stored ones, so a file read
+ * twice is not counted twice.
+ */
+static void
+catalog(struct ingest *g, struct batch *b)
+{
+	const char *val[C_NCANON], *raw;
+	uint32_t len[C_NCANON], rawlen;
+	size_t i, nstored = 0;
+	int c;
+
+	for (i = 0; i < b->npend; i++)
+		nstored += b->pend[i].stored;
+	if (nstored < b->npend) {
+		cat_drop_records(b->cat);
+		for (i = 0; i < b->npend && nstored > 0; i++) {
+			if (!b->pend[i].stored)
+				continue;
+			raw = slot(b, &b->pend[i], S_RAW, &rawlen);
+			for (c = 0; c < C_NCANON; c++)
+				val[c] = slot(b, &b->pend[i], S_VAL + c,
+				    &len[c]);
+			cat_add_stored(b->cat, raw, rawlen, val, len,
+			    b->pend[i].given);
+		}
+	}
+	if (cat_flush(b->cat, g->db, g->source_id, g->run.id, g->now,
+	    &g->why) == -1) {
+		warnx_("%s", g->why.buf);
+		g->failed = 1;
+	}
+}
+
 /* Store batch b in one transaction (writer thread). */
 static void
 write_batch(struct ingest *g, struct batch *b)
 {
 	size_t i;
 
-	if ((b->npend == 0 && b->nrej == 0) || g->failed)
+	if ((b->npend == 0 && b->nrej == 0 && !cat_pending(b->cat)) ||
+	    g->failed)
 		return;
 	g->wb = b;
 	if (db_begin(g->db, &g->why) == -1) {
@@ -673,13 +716,18 @@ write_batch(struct ingest *g, struct batch *b)
 	g->batch_first = 0;
 	g->nids = 0;
 	for (i = 0; i < b->npend && !g->failed; i++) {
+		long long n = g->run.inserted + g->run.updated;
+
 		load_slots(g, &b->pend[i]);
 		store(g, &b->pend[i]);
+		b->pend[i].stored = g->run.inserted + g->run.updated != n;
 	}
 	if (!g->failed)
 		flush_idents(g);
 	if (!g->failed)
 		store_rejects(g);
+	if (!g->failed)
+		catalog(g, b);
 	g->nids = 0;
 	if (g->failed) {
 		db_rollback(g->db);
@@ -697,6 +745,7 @@ batch_reset(struct batch *b)
 {
 	b->npend = b->nrej = 0;
 	sb_reset(&b->arena);
+	cat_reset(b->cat);
 	b->t0 = mono_now();
 }
 
@@ -733,7 +782,7 @@ flush(struct ingest *g)
 {
 	struct batch *b = g->cur;
 
-	if (b->npend == 0 && b->nrej == 0)
+	if (b->npend == 0 && b->nrej == 0 && !cat_pending(b->cat))
 		return;
 	pthread_mutex_lock(&g->mu);
 	while (g->full != NULL)
@@ -851,6 +900,8 @@ add(struct ingest *g, const struct rin_rec *r)
 		sb_addc(&b->arena, r->cons[i].granted);
 	}
 	p->fp = fingerprint(r);
+	p->given = cat_add(b->cat, r, rin_map(g->rin));
+	p->stored = 0;
 	b->npend++;
 	g->run.rows_in++;
 	g->run.rows_ok++;
@@ -967,6 +1018,8 @@ ingest_file(struct ingest *g, const char *path)
 {
 	struct rin *r;
 	struct rin_rec *rec;
+	struct stat sb;
+	long long ok0 = g->run.rows_ok, rej0 = g->run.rejected;
 	int res = 0;
 
 	g->nmsg = 0;
@@ -977,6 +1030,7 @@ ingest_file(struct ingest *g, const char *path)
 		return;
 	}
 	rin_set_idle(r, idle_flush, g);
+	g->rin = r;
 	while (!g->failed && (res = rin_next(r, &rec)) == 1) {
 		if (verbose && rec->line <= 1 + (rin_format(r) == RIN_CSV)) {
 			sb_reset(&g->tmp);
@@ -991,6 +1045,13 @@ ingest_file(struct ingest *g, const char *path)
 		g->badinput = 1;
 	}
 	g->lastfmt = rin_format(r);
+	/* Provenance: run_file, committed with the file's last batch. */
+	if (!g->failed)
+		cat_file(g->cur->cat, g->fname, g->lastfmt == RIN_CSV ? "csv" :
+		    "ndjson", path != NULL && strcmp(path, "-") != 0 &&
+		    stat(path, &sb) == 0 ? (long long)sb.st_size : 0,
+		    g->run.rows_ok - ok0, g->run.rejected - rej0);
+	g->rin = NULL;
 	rin_close(r);
 }
 
@@ -1030,6 +1091,7 @@ release(struct ingest *g)
 		sb_release(&g->bufs[i].arena);
 		free(g->bufs[i].pend);
 		free(g->bufs[i].rej);
+		cat_free(g->bufs[i].cat);
 	}
 	sb_release(&g->why);
 	sb_release(&g->tmp);
@@ -1186,6 +1248,8 @@ main(int argc, char *argv[])
 	prepare_suppression(&g);
 	sb_init(&g.bufs[0].arena);
 	sb_init(&g.bufs[1].arena);
+	g.bufs[0].cat = cat_new();
+	g.bufs[1].cat = cat_new();
 	g.cur = &g.bufs[0];
 	g.cur->t0 = mono_now();
 	g.progress = !quiet && isatty(2);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "db.h"
 #include "jw.h"
 #include "map.h"
@@ -409,7 +410,9 @@ erase(const struct subject *sj, int dry)
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(ins);
-	if (db_exec(db, deletes, &why) == -1) {
+	/* The catalog's top values and min/max may hold the person too. */
+	if (cat_forget_records(db, "SELECT id FROM s_rec", &why) == -1 ||
+	    db_exec(db, deletes, &why) == -1) {
 		db_rollback(db);
 		die(EXIT_FAIL, "%s", why.buf);
 	}

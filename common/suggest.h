@@ -1,0 +1,31 @@
+/*
+ * suggest.h - propose a map file (cdp-map(5)) for a new source from a
+ * sample of one of its files: cdp-catalog suggest.
+ *
+ * Each field of the sample (a CSV column, or a JSON path outside
+ * arrays) is matched to a canonical field by its name (the common names
+ * cdp-ingest recognises, in French and English: courriel, PRENOM,
+ * tel_portable, ...) and by the shape of its values (a column of
+ * emails is an email whatever its name).  Settings are proposed from
+ * the values too: @id for a column whose values are all present and
+ * distinct, @date-format from the layout of the dates (day first when
+ * a day above 12 is seen, month first when a month position holds one),
+ * @country from the national phone numbers and the international ones,
+ * @delimiter for a CSV file not separated by commas.  Every line comes
+ * after a comment that gives its evidence.
+ */
+#ifndef CDP_SUGGEST_H
+#define CDP_SUGGEST_H
+
+#include "util.h"
+
+/*
+ * Read at most nsample records of path (format RIN_CSV, RIN_NDJSON or
+ * RIN_GUESS, as rin.h) and append the proposed map file to out.
+ * 0, or -1 with the reason in why (the file cannot be read, or holds no
+ * record).
+ */
+int	sg_suggest(const char *path, int format, long nsample,
+	    struct sbuf *out, struct sbuf *why);
+
+#endif

@@ -1,0 +1,252 @@
+#!/usr/bin/env bats
+# cdp-catalog: the figures cdp-ingest keeps, masking, provenance,
+# suggest on French, English and unlabeled files, drift.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+# The fixture: 5 records; figures checked by hand in tests/unit/t-catalog.c
+# (age 31, "42", null, 27.5, 31; emails valid 2 of the 3 given, "" is not
+# given; cities Paris, Lyon, Paris, paris; tags ["a","b"], [], ["a"]).
+ingest_fixture() {
+	cdp-ingest -q -s fix -M "$FIX/catalog.map" "$FIX/catalog.ndjson" \
+	    2>/dev/null
+}
+
+@test "cdp-catalog: every figure of a fixture computed by hand" {
+	ingest_fixture
+	run cdp-catalog -f table
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	source  field           type     fill    distinct  validity  min             max             top
+	fix     city            string    80.0%         3    100.0%  Lyon            paris           Paris (2), Lyon (1), paris (1)
+	fix     email           email     40.0%         2     66.7%  a***@e***.com   b***@e***.com   a***@e***.com (1), b***@e***.com (1)
+	fix     phone           phone     20.0%         1    100.0%  +336******78    +336******78    +336******78 (1)
+	fix     postal_code     integer   60.0%         2    100.0%           69001           75001  75001 (2), 69001 (1)
+	fix     attr.addr       object    80.0%         0
+	fix     attr.addr.city  string    80.0%         3            Lyon            paris           Paris (2), Lyon (1), paris (1)
+	fix     attr.addr.zip   integer   60.0%         2                     69001           75001  75001 (2), 69001 (1)
+	fix     attr.age        integer   80.0%         3                      27.5              42  31 (2), 27.5 (1), 42 (1)
+	fix     attr.email      email     60.0%         3            A***@E***.com   n***            A***@E***.com (1), b***@e***.com (1), n*** (1)
+	fix     attr.id         integer  100.0%         5                         1               5  1 (1), 2 (1), 3 (1)
+	fix     attr.phone      phone     20.0%         1            06 1* ** ** 78  06 1* ** ** 78  06 1* ** ** 78 (1)
+	fix     attr.tags       array     60.0%         0
+	fix     attr.tags[]     string    40.0%         2            a               b               a (2), b (1)
+	fix     attr.vip        boolean   60.0%         2            false           true            true (2), false (1)
+	EOF
+	run q "SELECT field, n_string, n_integer, n_number, n_null, given, valid
+	    FROM catalog WHERE field IN ('email', 'attr.email', 'attr.age')
+	    ORDER BY field"
+	expect <<-'EOF'
+	attr.age|0|3|1|1||
+	attr.email|1|0|0|1||
+	email|0|0|0|0|3|2
+	EOF
+}
+
+@test "cdp-catalog: CSV and NDJSON carry every column; --unmask" {
+	ingest_fixture
+	run cdp-catalog -f csv --unmask email
+	assert_equal "$status" 0
+	assert_equal "${lines[0]}" "source,field,kind,type,types,records,present,fill,distinct,given,valid,validity,min,max,top,first_seen,last_seen"
+	assert_equal "${lines[1]%,*,*}" 'fix,email,canonical,email,"{""email"":2}",5,2,0.4000,2,3,2,0.6667,ann@example.com,bob@example.com,"[[""ann@example.com"",1],[""bob@example.com"",1]]"'
+	run cdp-catalog -f ndjson 'attr.e*'
+	assert_equal "$status" 0
+	assert_equal "${output%%,\"first_seen\"*}" '{"source":"fix","field":"attr.email","kind":"raw","type":"email","types":{"email":2,"string":1,"null":1},"records":5,"present":3,"fill":0.6000,"distinct":3,"given":null,"valid":null,"validity":null,"min":"A***@E***.com","max":"n***","top":[["A***@E***.com",1],["b***@e***.com",1],["n***",1]]'
+	run cdp-catalog -f csv nosuchfield
+	assert_equal "$status" 1
+}
+
+@test "cdp-catalog: a file ingested twice is counted once" {
+	ingest_fixture
+	ingest_fixture
+	run q "SELECT records FROM catalog_source"
+	assert_output "5"
+	run q "SELECT present, n_integer, top_values FROM catalog
+	    WHERE field = 'attr.age'"
+	assert_output '4|3|[["31",2],["27.5",1],["42",1]]'
+}
+
+@test "cdp-catalog: an updated record counts as a new version" {
+	printf '{"id":"1","age":31}\n' >a.ndjson
+	printf '{"id":"1","age":32}\n{"id":"2","age":31}\n' >b.ndjson
+	cdp-ingest -q -s s -i id a.ndjson
+	cdp-ingest -q -s s -i id b.ndjson
+	run q "SELECT c.present, c.distinct_est, c.top_values, s.records
+	    FROM catalog c JOIN catalog_source s USING (source_id)
+	    WHERE field = 'attr.age'"
+	assert_output '3|2|[["31",2],["32",1]]|3'
+}
+
+@test "cdp-catalog sources: records, fields, runs and files" {
+	ingest_fixture
+	cdp-ingest -q -s other -i id - <<-'EOF'
+	{"id":"x","n":1}
+	EOF
+	run cdp-catalog sources -f csv
+	assert_equal "$status" 0
+	assert_equal "${lines[0]}" "source,format,records,fields,untracked,runs,files,last_file,first_seen,last_seen"
+	assert_equal "${lines[1]%,*,*}" "fix,ndjson,5,14,0,1,1,$FIX/catalog.ndjson"
+	assert_equal "${lines[2]%,*,*}" "other,ndjson,1,2,0,1,1,stdin"
+	run q "SELECT f.file, f.format, f.records, f.rejected FROM run_file f
+	    JOIN run r ON r.id = f.run ORDER BY r.id"
+	expect <<-EOF
+	$FIX/catalog.ndjson|ndjson|5|0
+	stdin|ndjson|1|0
+	EOF
+}
+
+@test "cdp-catalog suggest: French headers, ';', day-first dates, FR phones" {
+	run cdp-catalog suggest "$FIX/crm_fr.csv"
+	assert_equal "$status" 0
+	expect <<-EOF
+	# map proposed by cdp-catalog suggest for $FIX/crm_fr.csv
+	# from 3 records; check each line before use (cdp-map(5))
+	@format csv
+	# the delimiter detected in the header
+	@delimiter ;
+	# ID_CLIENT: present and distinct in all 3 records: the record id
+	@id ID_CLIENT
+	# TELEPHONE: 1 of 1 national phone numbers are valid in FR; 2 of 2 with a country code have its code
+	@country FR
+	# DATE_NAISSANCE: 3 dates day first (a first part above 12 was seen)
+	@date-format %d/%m/%Y
+	# ID_CLIENT: by its name; 3/3 filled, 3 string
+	customer_id=ID_CLIENT
+	# PRENOM: by its name; 3/3 filled, 3 string
+	first_name=PRENOM
+	# NOM: by its name; 3/3 filled, 3 string
+	last_name=NOM
+	# EMAIL: by its name and values; 3/3 filled, 3 email
+	email=EMAIL
+	# TELEPHONE: by its name and values; 3/3 filled, 3 phone
+	phone=TELEPHONE
+	# DATE_NAISSANCE: by its name; 3/3 filled, 3 date
+	birth_date=DATE_NAISSANCE
+	# ADRESSE: by its name; 3/3 filled, 3 string
+	street=ADRESSE
+	# CODE_POSTAL: by its name; 3/3 filled, 2 integer (1 other)
+	postal_code=CODE_POSTAL
+	# VILLE: by its name; 3/3 filled, 3 string
+	city=VILLE
+	# OPTIN_EMAIL: by its name and values; 3/3 filled, 3 string
+	consent_email=OPTIN_EMAIL
+	EOF
+	# cdp-ingest accepts it, and it does what the options of 10-ingest do.
+	printf '%s\n' "$output" >crm.map
+	run cdp-ingest -q -s crm -M crm.map "$FIX/crm_fr.csv"
+	assert_equal "$status" 0
+	run q "SELECT record_id, email, phone, birth_date FROM record
+	    ORDER BY record_id"
+	expect <<-'EOF'
+	C001|jean.dupont@example.fr|+33612345678|1985-03-15
+	C002|elodie.martin@gmail.com|+33698765432|1992-02-29
+	C003|zoe@example.com|+33612345679|
+	EOF
+}
+
+@test "cdp-catalog suggest: English headers, month-first dates, GB phones" {
+	run cdp-catalog suggest "$FIX/suggest_en.csv"
+	assert_equal "$status" 0
+	expect <<-EOF
+	# map proposed by cdp-catalog suggest for $FIX/suggest_en.csv
+	# from 3 records; check each line before use (cdp-map(5))
+	@format csv
+	# Customer ID: present and distinct in all 3 records: the record id
+	@id Customer ID
+	# Mobile: 2 of 2 national phone numbers are valid in GB; 1 of 1 with a country code have its code
+	@country GB
+	# Date of Birth: 3 dates month first (a second part above 12 was seen)
+	@date-format %m/%d/%Y
+	# Customer ID: by its name; 3/3 filled, 3 string
+	customer_id=Customer ID
+	# First Name: by its name; 3/3 filled, 3 string
+	first_name=First Name
+	# Last Name: by its name; 3/3 filled, 3 string
+	last_name=Last Name
+	# E-mail: by its name and values; 3/3 filled, 3 email
+	email=E-mail
+	# Mobile: by its name and values; 3/3 filled, 3 phone
+	phone=Mobile
+	# Date of Birth: by its name; 3/3 filled, 3 date
+	birth_date=Date of Birth
+	# Zip: by its name; 3/3 filled, 3 string
+	postal_code=Zip
+	# City: by its name; 3/3 filled, 3 string
+	city=City
+	# Newsletter opt-in: by its name and values; 3/3 filled, 3 string
+	consent_newsletter=Newsletter opt-in
+	EOF
+	printf '%s\n' "$output" >en.map
+	run cdp-ingest -q -s en -M en.map "$FIX/suggest_en.csv"
+	assert_equal "$status" 0
+	run q "SELECT record_id, phone, birth_date FROM record ORDER BY 1"
+	expect <<-'EOF'
+	K-001|+447700900123|1980-03-25
+	K-002|+447700900456|1975-12-01
+	K-003|+447700900789|1990-07-04
+	EOF
+}
+
+@test "cdp-catalog suggest: an unlabeled column of emails" {
+	run cdp-catalog suggest "$FIX/unlabeled.csv"
+	assert_equal "$status" 0
+	expect <<-EOF
+	# map proposed by cdp-catalog suggest for $FIX/unlabeled.csv
+	# from 3 records; check each line before use (cdp-map(5))
+	@format csv
+	# a: present and distinct in all 3 records: the record id
+	@id a
+	# b: by its values; 3/3 filled, 3 email
+	email=b
+	# not mapped: a (3/3 filled, 3 integer), kept in the raw record
+	# not mapped: c (3/3 filled, 3 string), kept in the raw record
+	EOF
+}
+
+@test "cdp-catalog suggest: nested NDJSON, a file with no record" {
+	printf '{"o":"1","buyer":{"contact":"x@example.com"},"items":[{"mail":"y@example.com"}]}\n' >n.ndjson
+	run cdp-catalog suggest n.ndjson
+	assert_equal "$status" 0
+	assert_equal "${lines[3]}" "# no field is present and distinct in every record: ids will be hashes of the content"
+	assert_equal "${lines[4]}" "# buyer.contact: by its values; 1/1 filled, 1 email"
+	assert_equal "${lines[5]}" "email=buyer.contact"
+	: >empty.csv
+	run cdp-catalog suggest empty.csv
+	assert_equal "$status" 1
+	assert_output "cdp-catalog: empty.csv: no record to learn from"
+	run cdp-catalog suggest
+	assert_equal "$status" 2
+}
+
+@test "cdp-catalog drift: a source adds a field, drops one, changes a type" {
+	printf 'id,email,city,age\n1,a@example.com,Paris,31\n2,b@example.com,Lyon,42\n' >v1.csv
+	printf 'id,email,age,loyalty\n3,c@example.com,thirty,L1\n4,d@example.com,forty,L2\n' >v2.csv
+	cdp-ingest -q -s s -i id v1.csv
+	run cdp-catalog drift -f csv
+	assert_equal "$status" 0
+	assert_output "source,run,previous_run,field,change,was,now,present,records"
+	cdp-ingest -q -s s -i id v2.csv
+	run cdp-catalog drift -f csv
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	source,run,previous_run,field,change,was,now,present,records
+	s,2,1,attr.loyalty,new,,string,2,2
+	s,2,1,loyalty_id,new,,string,2,2
+	s,2,1,attr.city,missing,string,,0,2
+	s,2,1,city,missing,string,,0,2
+	s,2,1,attr.age,type,integer,string,2,2
+	EOF
+	run cdp-catalog drift -f csv -s nosuch
+	assert_equal "$status" 0
+	assert_output "source,run,previous_run,field,change,was,now,present,records"
+}
+
+@test "cdp-catalog: usage and a database that does not exist" {
+	run cdp-catalog -x
+	assert_equal "$status" 2
+	run cdp-catalog -f xml
+	assert_equal "$status" 2
+	run cdp-catalog -d "$BATS_TEST_TMPDIR/none.db"
+	assert_equal "$status" 1
+}
