@@ -33,16 +33,21 @@ LIBSRC	= common/clv.c common/util.c common/lr.c common/hash.c common/db.c common
 	  common/profile.c common/pgraph.c common/explain.c common/merge.c \
 	  common/mergedb.c common/mergecf.c common/keytab.c \
 	  common/sketch.c common/shape.c common/catalog.c common/catflush.c \
-	  common/catq.c common/suggest.c common/tab.c
+	  common/catq.c common/suggest.c common/tab.c \
+	  common/mcfg.c common/mcfgdef.c common/mset.c common/mload.c \
+	  common/mdet.c common/block.c common/mscore.c common/mtrain.c \
+	  common/mpair.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
-TOOLS	= cdp-ingest cdp-privacy cdp-merge cdp-export cdp-catalog cdp-status
+TOOLS	= cdp-ingest cdp-match cdp-merge cdp-export cdp-privacy \
+	  cdp-catalog cdp-status
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \
 	  tests/unit/t-clv.c tests/unit/t-db.c \
 	  tests/unit/t-uf.c tests/unit/t-golden.c tests/unit/t-pairs.c \
-	  tests/unit/t-catalog.c
+	  tests/unit/t-catalog.c tests/unit/t-mcfg.c tests/unit/t-mblock.c \
+	  tests/unit/t-mdet.c tests/unit/t-mscore.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp cdp-run
@@ -81,6 +86,9 @@ demo:
 bench: all
 	@scripts/bench
 
+bench-match: all
+	@scripts/bench-match
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
@@ -96,4 +104,4 @@ lint-man:
 clean:
 	rm -rf obj san $(TOOLS) cdp cdp-run
 
-.PHONY: all check demo bench install clean units lint-man
+.PHONY: all check demo bench bench-match install clean units lint-man

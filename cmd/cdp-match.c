@@ -1,0 +1,803 @@
+/*
+ * cdp-match - identity resolution, first half: candidate pairs of
+ * records that are the same person, with the evidence, one NDJSON line
+ * per pair (mpair.h), for cdp-merge to cluster.
+ *
+ * Records come from the database (by default only those not yet
+ * resolved, compared against every record) or from files (no database
+ * at all).  Two kinds of links are written: deterministic ones, records
+ * sharing a strong identifier, guarded against junk and shared values
+ * (mdet.h); and probabilistic ones, pairs the blocking rules propose
+ * (block.h) scored by a Fellegi-Sunter model trained on the data
+ * without labels (mtrain.h, mscore.h).  The run works in memory: every
+ * value interned once (mset.h), so that a million records fit in a few
+ * hundred megabytes and a comparison costs mostly integer compares.
+ *
+ * Output is sorted by the two records' rowids (input positions for
+ * files) so that the same input always gives the same bytes.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "csvw.h"
+#include "db.h"
+#include "jw.h"
+#include "map.h"
+#include "mcfg.h"
+#include "mdet.h"
+#include "mload.h"
+#include "mpair.h"
+#include "mscore.h"
+#include "mset.h"
+#include "mtrain.h"
+#include "norm.h"
+#include "rin.h"
+#include "run.h"
+
+#define MAX_MESSAGES	100	/* input diagnostics shown per file */
+#define MAX_SKIPS	10	/* skipped blocks shown */
+
+/* A pair to write; its weight and evidence are computed when written. */
+struct opair {
+	uint32_t a, b;		/* record indices, a < b */
+	int32_t	 rule;		/* identifier index, or -1 for the model */
+	double	 prob;
+};
+
+struct match {
+	struct mcfg cfg;
+	struct mset ms;
+	struct mdet det;
+	struct blk bk;
+	struct msc sc;
+	int	 trained;	/* the model can score */
+	int	 incremental;	/* database mode without -a */
+	double	 threshold;
+
+	struct opair *out;
+	size_t	 nout, capout;
+	size_t	 scored;	/* candidate pairs compared */
+	uint64_t *cand;		/* candidates to score, a << 32 | b */
+	size_t	 ncand, capcand;
+	size_t	 same;		/* candidates already joined by identifiers */
+	size_t	 vetoed;	/* candidates of two distinct people */
+	size_t	 nskips;
+	size_t	 written;	/* pair lines written */
+	size_t	 written_ident;	/* of which by identifiers */
+	int8_t	*lev;
+	uint32_t *va, *vb;
+	double	*fw;
+	struct mdet_memo *memo;	/* the veto's */
+
+	long	 nmsg;		/* diagnostics for the current file */
+	long	 rejected;
+	long	 warnings;
+	struct sbuf why, tmp;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-aPqv] [-d DB] [-t THRESHOLD] "
+	    "[-C CONFIG] [-f csv|ndjson] [-s SOURCE]\n"
+	    "           [-i ID_FIELD] [-m CANON=FIELD | -m CANON:=VALUE]... "
+	    "[-M MAPFILE]\n"
+	    "           [-c COUNTRY] [-T DATE_FORMAT] [FILE ...]\n", progname);
+	exit(EXIT_USAGE);
+}
+
+static void
+on_diag(void *arg, int rej, const char *file, long line, const char *reason,
+    const char *raw, size_t rawlen)
+{
+	struct match *g = arg;
+
+	(void)raw;
+	(void)rawlen;
+	if (rej)
+		g->rejected++;
+	else
+		g->warnings++;
+	if (++g->nmsg > MAX_MESSAGES) {
+		if (g->nmsg == MAX_MESSAGES + 1)
+			warnx_("%s: more problems not shown", file);
+		return;
+	}
+	fprintf(stderr, "%s: %s:%ld: %s\n", progname, file, line, reason);
+}
+
+static void
+on_skip(void *arg, size_t rule, uint32_t rec, size_t size)
+{
+	struct match *g = arg;
+
+	if (quiet || ++g->nskips > MAX_SKIPS)
+		return;
+	blk_key_text(&g->bk, rule, rec, &g->tmp);
+	warnx_("block %s: key %s has %zu records, over block-cap %ld: "
+	    "skipped", g->cfg.block[rule].text,
+	    quote_value(g->tmp.buf, g->tmp.len), size, g->cfg.block_cap);
+}
+
+static void
+add_out(struct match *g, uint32_t a, uint32_t b, int32_t rule, double prob)
+{
+	struct opair *o;
+
+	if (g->nout == g->capout) {
+		g->capout = g->capout ? 2 * g->capout : 4096;
+		g->out = xrealloc(g->out, g->capout * sizeof(*g->out));
+	}
+	o = &g->out[g->nout++];
+	o->a = a;
+	o->b = b;
+	o->rule = rule;
+	o->prob = prob;
+}
+
+/* A candidate pair from the blocking rules: kept unless settled already. */
+static void
+candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
+{
+	struct match *g = arg;
+
+	(void)rule;
+	if (mdet_find(&g->det, a) == mdet_find(&g->det, b)) {
+		g->same++;
+		return;
+	}
+	if (mdet_conflict(g->memo, &g->cfg, &g->ms, a, b)) {
+		g->vetoed++;
+		return;
+	}
+	if (g->ncand == g->capcand) {
+		g->capcand = g->capcand ? 2 * g->capcand : 65536;
+		g->cand = xrealloc(g->cand, g->capcand * sizeof(*g->cand));
+	}
+	g->cand[g->ncand++] = (uint64_t)a << 32 | b;
+}
+
+/* Score the candidates gathered: the comparisons proper. */
+static void
+score(struct match *g)
+{
+	double w, p;
+	size_t i;
+	uint32_t a, b;
+
+	for (i = 0; i < g->ncand; i++) {
+		a = (uint32_t)(g->cand[i] >> 32);
+		b = (uint32_t)g->cand[i];
+		msc_vector(&g->sc, a, b, g->lev, g->va, g->vb);
+		w = msc_weight(&g->sc, g->lev, g->va, NULL);
+		p = fs_prob(w, g->sc.fm.lambda);
+		if (p >= g->threshold)
+			add_out(g, a, b, -1, p);
+	}
+	g->scored += g->ncand;
+}
+
+static int
+cmp_opair(const void *x, const void *y)
+{
+	const struct opair *p = x, *q = y;
+
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	/* Identifier rules first, in configuration order; the model last. */
+	if (p->rule != q->rule)
+		return (uint32_t)p->rule < (uint32_t)q->rule ? -1 : 1;
+	return 0;
+}
+
+static void
+keyof(const struct match *g, uint32_t r, int dbmode, struct mpair_key *k)
+{
+	k->source = g->ms.srcname[g->ms.src[r]];
+	k->record_id = mset_rid(&g->ms, r);
+	k->rowid = g->ms.rowid[r];
+	k->has_rowid = dbmode;
+}
+
+/* Write the pairs, sorted, one line each; counts the lines written. */
+static void
+write_pairs(struct match *g, int dbmode)
+{
+	struct mpair_ev ev[MCFG_MAXSLOT];
+	struct mpair_key ka, kb;
+	struct sbuf line;
+	struct jw jw;
+	const struct opair *o;
+	char rule[MCFG_NAMELEN + 8];
+	size_t i, k, nev;
+	double w;
+	int l;
+
+	if (g->nout > 1)
+		qsort(g->out, g->nout, sizeof(*g->out), cmp_opair);
+	sb_init(&line);
+	jw_init(&jw, &line);
+	for (i = 0; i < g->nout; i++) {
+		o = &g->out[i];
+		if (i > 0 && o->a == o[-1].a && o->b == o[-1].b)
+			continue;
+		nev = 0;
+		w = 0;
+		if (g->trained) {
+			msc_vector(&g->sc, o->a, o->b, g->lev, g->va, g->vb);
+			w = msc_weight(&g->sc, g->lev, g->va, g->fw);
+			for (k = 0; k < g->sc.K; k++) {
+				if ((l = g->lev[k]) < 0)
+					continue;
+				ev[nev].field = g->cfg.cmp[k].f.name;
+				ev[nev].a = mset_str(&g->ms, g->va[k],
+				    &ev[nev].alen);
+				ev[nev].b = mset_str(&g->ms, g->vb[k],
+				    &ev[nev].blen);
+				ev[nev].level = g->cfg.cmp[k].f.level[l].name;
+				ev[nev++].weight = g->fw[k];
+			}
+		}
+		keyof(g, o->a, dbmode, &ka);
+		keyof(g, o->b, dbmode, &kb);
+		if (o->rule >= 0)
+			snprintf(rule, sizeof(rule), "ident:%s",
+			    g->cfg.slot[g->cfg.ident[o->rule].slot].name);
+		else
+			strcpy(rule, "fs");
+		mpair_format(&jw, &line, &ka, &kb, o->prob,
+		    nev > 0 || o->rule < 0 ? &w : NULL, rule, ev, nev);
+		if (fwrite(line.buf, 1, line.len, stdout) != line.len)
+			break;
+		g->written++;
+		if (o->rule >= 0)
+			g->written_ident++;
+	}
+	jw_release(&jw);
+	sb_release(&line);
+}
+
+/* -P: the model as a table, CSV or NDJSON. */
+static void
+print_model(const struct fs_model *fm, int fmt)
+{
+	const struct fs_field *f;
+	struct sbuf line;
+	struct csvw cw;
+	struct jw jw;
+	size_t k;
+	int l;
+
+	sb_init(&line);
+	jw_init(&jw, &line);
+	if (fmt == RIN_CSV) {
+		csvw_init(&cw, stdout, ',');
+		csvw_str(&cw, "field");
+		csvw_str(&cw, "level");
+		csvw_str(&cw, "m");
+		csvw_str(&cw, "u");
+		csvw_str(&cw, "weight");
+		csvw_str(&cw, "tf");
+		csvw_end(&cw);
+	} else if (fmt != RIN_NDJSON)
+		printf("%-16s %-16s %12s %12s %8s\n", "field", "level", "m",
+		    "u", "weight");
+	for (k = 0; k < fm->nfields; k++) {
+		f = &fm->field[k];
+		for (l = 0; l < f->nlevels; l++) {
+			if (fmt == RIN_CSV) {
+				csvw_str(&cw, f->name);
+				csvw_str(&cw, f->level_name[l]);
+				csvw_double(&cw, f->m[l]);
+				csvw_double(&cw, f->u[l]);
+				csvw_double(&cw, f->weight[l]);
+				csvw_int(&cw, f->tf_level == l);
+				csvw_end(&cw);
+				continue;
+			}
+			if (fmt != RIN_NDJSON) {
+				printf("%-16s %-16s %12.6g %12.6g %8.2f%s\n",
+				    f->name, f->level_name[l], f->m[l],
+				    f->u[l], f->weight[l], f->tf_level == l ?
+				    "  tf" : "");
+				continue;
+			}
+			jw_reset(&jw);
+			jw_map_open(&jw);
+			jw_key(&jw, "field", 5);
+			jw_strz(&jw, f->name);
+			jw_key(&jw, "level", 5);
+			jw_strz(&jw, f->level_name[l]);
+			jw_key(&jw, "m", 1);
+			jw_double(&jw, f->m[l]);
+			jw_key(&jw, "u", 1);
+			jw_double(&jw, f->u[l]);
+			jw_key(&jw, "weight", 6);
+			jw_double(&jw, f->weight[l]);
+			jw_key(&jw, "tf", 2);
+			jw_bool(&jw, f->tf_level == l);
+			jw_map_close(&jw);
+			printf("%s\n", line.buf);
+		}
+	}
+	if (fmt == RIN_CSV) {
+		csvw_str(&cw, "lambda");
+		csvw_str(&cw, NULL);
+		csvw_double(&cw, fm->lambda);
+		csvw_str(&cw, NULL);
+		csvw_double(&cw, fs_prior_weight(fm->lambda));
+		csvw_int(&cw, 0);
+		csvw_end(&cw);
+		csvw_release(&cw);
+	} else if (fmt == RIN_NDJSON) {
+		jw_reset(&jw);
+		jw_map_open(&jw);
+		jw_key(&jw, "lambda", 6);
+		jw_double(&jw, fm->lambda);
+		jw_key(&jw, "prior_weight", 12);
+		jw_double(&jw, fs_prior_weight(fm->lambda));
+		jw_map_close(&jw);
+		printf("%s\n", line.buf);
+	} else
+		printf("lambda %.6g (prior weight %.2f)\n", fm->lambda,
+		    fs_prior_weight(fm->lambda));
+	jw_release(&jw);
+	sb_release(&line);
+}
+
+/* The stored model, or -1 when there is none (or it does not parse). */
+static int
+stored_model(sqlite3 *db, struct fs_model *fm, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	char err[256];
+	int r = -1;
+
+	sb_reset(why);
+	st = db_prepare(db, "SELECT json FROM model WHERE name = 'fs'", why);
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (fs_model_from_json(fm, (const char *)
+		    sqlite3_column_text(st, 0), err, sizeof(err)) == 0)
+			r = 0;
+		else
+			sb_addf(why, "stored model: %s", err);
+	} else
+		sb_adds(why, "no model stored: run cdp-match first");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+store_model(sqlite3 *db, const struct fs_model *fm, long long run,
+    struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	struct sbuf json;
+	char now[32];
+	int rc;
+
+	if (db_begin(db, why) == -1)
+		return -1;
+	st = db_prepare(db, "INSERT INTO model(name, json, run, trained_at) "
+	    "VALUES ('fs', ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+	    "json = excluded.json, run = excluded.run, "
+	    "trained_at = excluded.trained_at", why);
+	if (st == NULL) {
+		db_rollback(db);
+		return -1;
+	}
+	sb_init(&json);
+	fs_model_to_json(fm, &json);
+	now_iso(now, sizeof(now));
+	sqlite3_bind_text(st, 1, json.buf, (int)json.len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, run);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	sb_release(&json);
+	if (rc != SQLITE_DONE) {
+		sb_reset(why);
+		sb_adds(why, sqlite3_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, why);
+}
+
+static void
+report_training(const struct match *g, const struct mtr_stats *st)
+{
+	size_t r;
+
+	warnx_("model: %zu records, %zu random pairs for u, lambda %.3g, "
+	    "%.0f matching pairs estimated", st->records, st->random_pairs,
+	    st->lambda, st->matches);
+	for (r = 0; r < st->nrule; r++)
+		warnx_("model: block %s: %zu pairs, %zu sampled, EM %d "
+		    "iterations, match share %.3g, recall %.3g",
+		    g->cfg.block[r].text, st->rule[r].pairs,
+		    st->rule[r].sampled, st->rule[r].iterations,
+		    st->rule[r].lambda, st->rule[r].recall);
+}
+
+/* Train, or reuse the stored model when it fits; 0 when it can score. */
+static int
+model(struct match *g, sqlite3 *db, int all, int *trained_now)
+{
+	struct mtr_stats st;
+	struct fs_model fm;
+	double t0 = mono_now();
+	size_t k;
+
+	*trained_now = 0;
+	if (db != NULL && !all && stored_model(db, &fm, &g->why) == 0) {
+		if (msc_model_fits(&g->sc, &fm)) {
+			for (k = 0; k < fm.nfields; k++)
+				g->sc.fm.field[k] = fm.field[k];
+			g->sc.fm.lambda = fm.lambda;
+			g->sc.fm.floor = fm.floor;
+			g->sc.fm.tf_floor = fm.tf_floor;
+			fs_model_update(&g->sc.fm);
+			fs_model_release(&fm);
+			if (verbose)
+				warnx_("model: stored model reused");
+			return 0;
+		}
+		fs_model_release(&fm);
+		if (verbose)
+			warnx_("model: stored model does not fit the "
+			    "configuration: training");
+	}
+	if (mtr_train(&g->sc, &g->bk, &st) == -1) {
+		if (verbose)
+			warnx_("model: too little data to train: "
+			    "identifiers only");
+		mtr_stats_release(&st);
+		return -1;
+	}
+	if (verbose) {
+		report_training(g, &st);
+		warnx_("model: trained in %.2f s", mono_now() - t0);
+	}
+	mtr_stats_release(&st);
+	*trained_now = 1;
+	return 0;
+}
+
+/* CPU seconds used by the process so far. */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Everything main holds, released (safe on parts never set up). */
+static void
+release(struct match *g, struct map *map)
+{
+	if (g->bk.key != NULL)
+		blk_release(&g->bk);
+	if (g->sc.cfg != NULL)
+		msc_release(&g->sc);
+	mdet_release(&g->det);
+	if (g->ms.ol != NULL)
+		mset_release(&g->ms);
+	mcfg_release(&g->cfg);
+	map_release(map);
+	free(g->out);
+	free(g->cand);
+	free(g->lev);
+	free(g->va);
+	free(g->vb);
+	free(g->fw);
+	free(g->memo);
+	sb_release(&g->why);
+	sb_release(&g->tmp);
+}
+
+static void
+flag_eligible(struct match *g)
+{
+	size_t r;
+
+	int n;
+
+	for (r = 0; r < g->ms.n; r++)
+		if ((n = msc_nfields(&g->sc, r)) >= g->cfg.min_fields && n > 0)
+			g->ms.flag[r] |= MSET_FS;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct match g;
+	struct map map;
+	struct rin_opts opts;
+	struct blk_opts bo;
+	struct run run;
+	sqlite3 *db = NULL;
+	const char *dbopt = NULL, *cfgpath = NULL, *source = NULL;
+	const char *country = NULL, *datefmt = NULL;
+	char **maps, **mapfiles, *ccode = NULL;
+	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0;
+	int ch, all = 0, printm = 0, fmt = RIN_GUESS, have_t = 0, dbmode;
+	int trained_now = 0, failed = 0;
+	double t0 = mono_now(), t1, tval = 0;
+
+	set_progname(argv[0]);
+	memset(&g, 0, sizeof(g));
+	memset(&run, 0, sizeof(run));
+	sb_init(&g.why);
+	sb_init(&g.tmp);
+	map_init(&map);
+	maps = xcalloc((size_t)argc + 1, sizeof(*maps));
+	mapfiles = xcalloc((size_t)argc + 1, sizeof(*mapfiles));
+	while ((ch = getopt(argc, argv, "aC:c:d:f:hi:M:m:Pqs:T:t:Vv")) != -1) {
+		switch (ch) {
+		case 'a':
+			all = 1;
+			break;
+		case 'C':
+			cfgpath = optarg;
+			break;
+		case 'c':
+			country = optarg;
+			break;
+		case 'd':
+			dbopt = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "csv"))
+				fmt = RIN_CSV;
+			else if (!strcmp(optarg, "ndjson"))
+				fmt = RIN_NDJSON;
+			else
+				die(EXIT_USAGE, "format must be csv or ndjson");
+			break;
+		case 'i':
+			free(map.id_field);
+			map.id_field = xstrdup(optarg);
+			break;
+		case 'M':
+			mapfiles[nmapfiles++] = optarg;
+			break;
+		case 'm':
+			maps[nmaps++] = optarg;
+			break;
+		case 'P':
+			printm = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 's':
+			source = optarg;
+			break;
+		case 'T':
+			datefmt = optarg;
+			break;
+		case 't':
+			if (sscanf(optarg, "%lf", &tval) != 1 || !(tval >= 0 &&
+			    tval <= 1) || strspn(optarg, "0123456789.") !=
+			    strlen(optarg))
+				die(EXIT_USAGE, "threshold %s: a probability "
+				    "from 0 to 1", quote_value(optarg,
+				    strlen(optarg)));
+			have_t = 1;
+			break;
+		case 'V':
+			printf("cdp-match %s\n", CDP_VERSION);
+			free(maps);
+			free(mapfiles);
+			map_release(&map);
+			sb_release(&g.why);
+			sb_release(&g.tmp);
+			return 0;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	dbmode = argc == 0;
+	if (dbmode && (source || nmaps || nmapfiles || country || datefmt ||
+	    map.id_field))
+		die(EXIT_USAGE, "-s, -i, -m, -M, -c and -T apply to input "
+		    "files");
+	if (!dbmode && all)
+		die(EXIT_USAGE, "-a applies to the database");
+
+	if (mcfg_load(&g.cfg, cfgpath, &g.why) == -1)
+		die(EXIT_USAGE, "%s", g.why.buf);
+	g.threshold = have_t ? tval : g.cfg.threshold;
+
+	if (dbmode && printm) {
+		struct fs_model fm;
+
+		if (db_open(db_path(dbopt), DB_RDONLY, &db, &g.why) == -1)
+			die(EXIT_FAIL, "%s", g.why.buf);
+		if (stored_model(db, &fm, &g.why) == -1)
+			die(EXIT_FAIL, "%s", g.why.buf);
+		print_model(&fm, fmt);
+		fs_model_release(&fm);
+		db_close(db);
+		free(maps);
+		free(mapfiles);
+		release(&g, &map);
+		check_stdout();
+		return EXIT_OK;
+	}
+
+	mset_init(&g.ms, g.cfg.nslot);
+	if (dbmode) {
+		if (db_open(db_path(dbopt), 0, &db, &g.why) == -1)
+			die(EXIT_FAIL, "%s", g.why.buf);
+		if (run_begin(&run, db, "cdp-match", argc + optind,
+		    argv - optind, 0, &g.why) == -1)
+			die(EXIT_FAIL, "run log: %s", g.why.buf);
+		if (db_exec(db, "BEGIN", &g.why) == -1 ||
+		    mload_db(&g.ms, &g.cfg, db, all, &g.why) == -1 ||
+		    db_exec(db, "COMMIT", &g.why) == -1) {
+			warnx_("%s", g.why.buf);
+			run_end(&run, "failed", g.why.buf, &g.tmp);
+			die(EXIT_FAIL, "cannot read the records");
+		}
+		g.incremental = !all;
+	} else {
+		for (i = 0; i < nmapfiles; i++)
+			if (map_load(&map, mapfiles[i], &g.why) == -1)
+				die(EXIT_USAGE, "%s", g.why.buf);
+		for (i = 0; i < nmaps; i++)
+			if (map_add(&map, maps[i], &g.why) == -1)
+				die(EXIT_USAGE, "%s", g.why.buf);
+		memset(&opts, 0, sizeof(opts));
+		opts.map = &map;
+		opts.country = country ? country : map.country;
+		opts.date_format = datefmt ? datefmt : map.date_format;
+		opts.delim = map.delim;
+		opts.format = fmt;
+		if (opts.country != NULL) {
+			sb_reset(&g.tmp);
+			if (norm_country(opts.country, strlen(opts.country),
+			    &g.tmp) != NORM_OK)
+				die(EXIT_USAGE, "unknown country %s",
+				    quote_value(opts.country,
+				    strlen(opts.country)));
+			opts.country = ccode = xstrdup(g.tmp.buf);
+		}
+		for (i = 0; i < (size_t)argc; i++) {
+			const char *src = source ? source :
+			    strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];
+
+			g.nmsg = 0;
+			if (mload_file(&g.ms, &g.cfg, argv[i], src, &opts,
+			    on_diag, &g, &g.why) == -1) {
+				warnx_("%s", g.why.buf);
+				failed = 1;
+			}
+		}
+	}
+	free(maps);
+	free(mapfiles);
+	if (verbose)
+		warnx_("%zu records read in %.2f s, %u distinct values",
+		    g.ms.n, mono_now() - t0, g.ms.nval - 1);
+
+	/* Identifiers: junk cleared first, so nothing else sees it. */
+	t1 = mono_now();
+	mload_fold(&g.ms, &g.cfg);
+	mdet_init(&g.det, g.ms.n);
+	mdet_aliases(&g.cfg, &g.ms);
+	mdet_clear_junk(&g.det, &g.cfg, &g.ms);
+	msc_init(&g.sc, &g.cfg, &g.ms);
+	flag_eligible(&g);
+	msc_count_tf(&g.sc);
+	mdet_links(&g.det, &g.cfg, &g.ms, g.incremental);
+	if (verbose)
+		warnx_("identifiers: %zu junk values cleared from %zu "
+		    "records, %zu shared values, %zu linking values, %zu "
+		    "links, in %.2f s", g.det.st.junk_values,
+		    g.det.st.junk_records, g.det.st.shared_values,
+		    g.det.st.linking_values, g.det.npair, mono_now() - t1);
+
+	t1 = mono_now();
+	blk_init(&g.bk, &g.cfg, &g.ms);
+	if (verbose)
+		warnx_("blocking keys computed in %.2f s", mono_now() - t1);
+	g.lev = xmalloc(g.sc.K + 1);
+	g.va = xmalloc((g.sc.K + 1) * sizeof(uint32_t));
+	g.vb = xmalloc((g.sc.K + 1) * sizeof(uint32_t));
+	g.fw = xmalloc((g.sc.K + 1) * sizeof(double));
+	g.memo = xcalloc(1, sizeof(*g.memo));
+	g.trained = model(&g, db, all, &trained_now) == 0;
+	if (printm) {
+		if (!g.trained)
+			die(EXIT_FAIL, "too little data to train a model");
+		/* -f was the input's format: the model as a table. */
+		print_model(&g.sc.fm, RIN_GUESS);
+		release(&g, &map);
+		free(ccode);
+		check_stdout();
+		return EXIT_OK;
+	}
+
+	for (r = 0; r < g.ms.n; r++)
+		nnew += (g.ms.flag[r] & MSET_NEW) != 0;
+	if (g.trained) {
+		double t2, c1, c2;
+
+		t1 = mono_now();
+		c1 = cpu_now();
+		memset(&bo, 0, sizeof(bo));
+		bo.only_new = g.incremental;
+		bo.first_rule = 1;
+		bo.link_only = g.cfg.link == MCFG_LINK_ONLY;
+		bo.skip = on_skip;
+		for (r = 0; r < g.cfg.nblock; r++)
+			blk_pairs(&g.bk, r, &bo, candidate, &g);
+		if (!quiet && g.nskips > MAX_SKIPS)
+			warnx_("%zu more blocks over block-cap skipped",
+			    g.nskips - MAX_SKIPS);
+		t2 = mono_now();
+		c2 = cpu_now();
+		score(&g);
+		t1 = fmax(t2 - t1, 1e-9);
+		c1 = fmax(c2 - c1, 1e-9);
+		t2 = fmax(mono_now() - t2, 1e-9);
+		c2 = fmax(cpu_now() - c2, 1e-9);
+		/* Rates per CPU second: a busy machine slows the wall clock. */
+		if (verbose)
+			warnx_("candidates: %zu pairs in %.2f s, %.2f s CPU "
+			    "(%.0f pairs/s): %zu vetoed, %zu already joined by "
+			    "identifiers; %zu scored in %.2f s, %.2f s CPU "
+			    "(%.0f pairs/s)", g.scored + g.vetoed + g.same,
+			    t1, c1, (g.scored + g.vetoed + g.same) / c1,
+			    g.vetoed, g.same, g.scored, t2, c2, g.scored / c2);
+	}
+	for (i = 0; i < g.det.npair; i++)
+		add_out(&g, g.det.pair[i].a, g.det.pair[i].b,
+		    (int32_t)g.det.pair[i].ident, 1);
+	write_pairs(&g, dbmode);
+
+	if (dbmode && trained_now && store_model(db, &g.sc.fm, run.id,
+	    &g.why) == -1) {
+		warnx_("storing the model: %s", g.why.buf);
+		failed = 1;
+	}
+	if (verbose)
+		warnx_("total %.2f s", mono_now() - t0);
+	if (!quiet)
+		warnx_("%zu records, %zu compared, %zu candidate pairs "
+		    "scored, %zu pairs written (%zu by identifiers)",
+		    g.ms.n, nnew, g.scored, g.written, g.written_ident);
+	if (dbmode) {
+		run.rows_in = (long long)g.ms.n;
+		run.rows_ok = (long long)nnew;
+		run.inserted = (long long)g.written;
+		if (run_end(&run, failed ? "failed" : "ok", NULL, &g.why) == -1)
+			warnx_("run log: %s", g.why.buf);
+		db_close(db);
+	}
+	check_stdout();
+	release(&g, &map);
+	free(ccode);
+	if (failed)
+		return EXIT_FAIL;
+	return g.rejected ? EXIT_REJECTS : EXIT_OK;
+}

@@ -1,0 +1,73 @@
+/*
+ * block.h - blocking: the candidate pairs cdp-match compares.
+ *
+ * Comparing every record with every other is quadratic; a blocking rule
+ * (mcfg.h) names a key computed from a record's values ("same first
+ * name and birth year"), and only records with equal keys are paired.
+ * Several rules are unioned, so that a typo in one field only loses the
+ * rules using it.  A pair found by an earlier rule is not found again by
+ * a later one: each rule checks the earlier rules' keys of the two
+ * records (Splink's approach), which needs no set of seen pairs.
+ *
+ * Keys are 64-bit hashes of the transformed values, one per record and
+ * rule, 0 when a value the rule needs is missing.  A block (the records
+ * sharing a key) larger than block-cap is skipped whole and reported: a
+ * common name with no birth date would otherwise give millions of
+ * pairs, nearly all non-matches, and the other rules still pair the
+ * records it held when they are alike.
+ */
+#ifndef CDP_BLOCK_H
+#define CDP_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcfg.h"
+#include "mset.h"
+
+struct blk {
+	const struct mcfg *cfg;
+	const struct mset *ms;
+	size_t	 nrule;
+	uint64_t **key;		/* key[rule][record], 0 for none */
+	struct blk_idx *idx;	/* per rule: records sorted by key */
+	size_t	 skipped_blocks;/* blocks over the cap, all rules */
+	size_t	 skipped_records;
+};
+
+struct blk_opts {
+	int	 only_new;	/* pairs with at least one MSET_NEW record */
+	int	 first_rule;	/* skip pairs an earlier rule found */
+	int	 link_only;	/* only pairs across sources */
+	/* Called once per skipped block with a record holding its key. */
+	void	(*skip)(void *arg, size_t rule, uint32_t rec, size_t size);
+};
+
+/* Called with each candidate pair, a < b (record indices). */
+typedef void (*blk_pair_fn)(void *arg, uint32_t a, uint32_t b, size_t rule);
+
+/* Compute the keys of every rule for the MSET_FS records of ms. */
+void	blk_init(struct blk *, const struct mcfg *, const struct mset *);
+void	blk_release(struct blk *);
+
+/*
+ * Call fn with every candidate pair of rule, in a deterministic order
+ * (by key hash, then record index).  Returns the number of pairs.
+ */
+size_t	blk_pairs(struct blk *, size_t rule, const struct blk_opts *,
+	    blk_pair_fn fn, void *arg);
+
+/*
+ * The number of pairs blk_pairs would give for rule with only_new and
+ * first_rule off (blocks over the cap not counted).
+ */
+size_t	blk_count(struct blk *, size_t rule, int link_only);
+
+/* The key of record rec under rule, as text, into out (for messages). */
+void	blk_key_text(const struct blk *, size_t rule, uint32_t rec,
+	    struct sbuf *out);
+
+/* American Soundex of the ASCII letters of s[0..n) into out[5]; 0 or -1. */
+int	blk_soundex(const char *s, size_t n, char out[5]);
+
+#endif

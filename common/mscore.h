@@ -1,0 +1,87 @@
+/*
+ * mscore.h - scoring a pair of records: the comparison vector the
+ * Fellegi-Sunter model (fs.h) weighs, the term-frequency adjusted
+ * weight, and the per-field evidence cdp-match writes.
+ *
+ * Three things are added to plain per-field comparison (compare.h):
+ *
+ *  - names compared crossed: when the configuration says "cross
+ *    first_name last_name" and first(a)/last(b) with last(a)/first(b)
+ *    reach better levels together than the straight comparison, the
+ *    crossed levels are used (a record with the names swapped);
+ *  - full_name is compared only when one of the two records lacks a
+ *    first or a last name, so that a name is not counted twice (the
+ *    loader derives full_name from first and last names when absent);
+ *  - dependent fields (mcfg's implied and needs): a city is not counted
+ *    when the postal codes agree, and a postal code or city agreeing
+ *    while the streets differ takes its last level;
+ *  - first-name aliases compare exact;
+ *  - a cache of levels per pair of value ids and comparison, since the
+ *    same two cities or postal codes meet again and again in a run.
+ */
+#ifndef CDP_MSCORE_H
+#define CDP_MSCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs.h"
+#include "mcfg.h"
+#include "mset.h"
+
+struct msc_cache;
+
+struct msc {
+	const struct mcfg *cfg;
+	const struct mset *ms;
+	struct fs_model fm;	/* one field per comparison, in order */
+	size_t	 K;		/* comparisons */
+	uint32_t **tfcount;	/* per comparison with tf: count per value id */
+	double	*tfden;		/* non-missing values of that comparison */
+	struct msc_cache *cache;/* per comparison */
+	int	*exact0;	/* per comparison: equal values reach level 0 */
+	int	 full;		/* comparison of full_name, or -1 */
+	int	 first, last;	/* comparisons of first/last name, or -1 */
+	uint64_t ncompared;	/* pairs compared */
+	int	 keep_full;	/* compare full_name always (for u) */
+};
+
+/*
+ * Set up for cfg and ms: the model's fields and levels from the
+ * comparisons (m geometric, u uniform, tf on level 0 where asked).
+ */
+void	msc_init(struct msc *, const struct mcfg *, const struct mset *);
+void	msc_release(struct msc *);
+
+/* Count term frequencies over the records of ms (MSET_FS ones). */
+void	msc_count_tf(struct msc *);
+
+/*
+ * Whether the model's fields and levels are those of the comparisons
+ * (a stored model can be reused).
+ */
+int	msc_model_fits(const struct msc *, const struct fs_model *);
+
+/*
+ * The comparison vector of records a and b into lev[K]; va[k], vb[k]
+ * receive the value ids compared (crossed ones when crossed).  Returns
+ * 1 when the names were compared crossed, else 0.
+ */
+int	msc_vector(struct msc *, uint32_t a, uint32_t b, int8_t *lev,
+	    uint32_t *va, uint32_t *vb);
+
+/*
+ * The match weight of a vector, with the term-frequency adjustment;
+ * fw[K] (may be NULL) receives each field's weight (0 when missing).
+ * The frequency of a value of a
+ * crossed field (first or last name) is the larger of its frequencies
+ * as a first and as a last name: "martin" agreeing as a first name,
+ * swapped or not, is no rarer than as a surname.
+ */
+double	msc_weight(const struct msc *, const int8_t *lev, const uint32_t *va,
+	    double *fw);
+
+/* Number of comparison fields record r holds (for MSET_FS). */
+int	msc_nfields(const struct msc *, size_t r);
+
+#endif

@@ -1,0 +1,438 @@
+#!/usr/bin/env bats
+# cdp-match: identifier rules and their guard, the probabilistic model,
+# the pair format, file and database modes, configuration errors.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+# people N: a CSV of N people, each twice when i % 3 == 0, the second
+# copy with, as i % 9 says, the names swapped and another email (0), a
+# surname typo (3), or another email (6); the LCG's high bits drive
+# every draw, so the file is the same everywhere.
+people() {
+	awk -v n="$1" '
+	function r(k) { s = (s * 1103515245 + 12345) % 2147483648
+	    return int(s / 65536) % k }
+	BEGIN {
+	    split("jean marie pierre sophie luc anne paul claire michel julie " \
+	        "louis emma hugo lea nathan chloe jules manon thomas camille", F, " ")
+	    split("martin bernard dubois thomas robert richard petit durand " \
+	        "leroy moreau simon laurent lefebvre michel garcia david " \
+	        "bertrand roux vincent fournier morel girard andre mercier " \
+	        "dupont lambert bonnet francois martinez legrand", L, " ")
+	    split("paris lyon marseille toulouse nice nantes lille rennes", C, " ")
+	    s = 12345
+	    print "id,first_name,last_name,email,birth_date,street,postal_code,city"
+	    for (i = 1; i <= n; i++) {
+	        f = F[1 + r(20)]; l = L[1 + r(30)]; c = 1 + r(8)
+	        d = sprintf("19%02d-%02d-%02d", 30 + r(70), 1 + r(12), 1 + r(28))
+	        st = sprintf("%d rue %s", 1 + r(150), L[1 + r(30)])
+	        pc = sprintf("%02d%03d", 10 + c * 7, r(100))
+	        e = sprintf("%s.%s%d@mail.test", f, l, i)
+	        printf "p%d,%s,%s,%s,%s,%s,%s,%s\n", i, f, l, e, d, st, pc, C[c]
+	        if (i % 3 != 0)
+	            continue
+	        g = f; m = l; e2 = e
+	        if (i % 9 == 0) { g = l; m = f }
+	        if (i % 9 == 3) m = substr(l, 1, 3) "x" substr(l, 5)
+	        else e2 = sprintf("%s%d@other.test", l, i)
+	        printf "q%d,%s,%s,%s,%s,%s,%s,%s\n", i, g, m, e2, d, st, pc, C[c]
+	    }
+	}'
+}
+
+# pairs: the last run's pairs as "a b rule" lines.
+pairs() {
+	printf '%s\n' "$output" | jq -r '"\(.a.record_id) \(.b.record_id) \(.rule)"'
+}
+
+# ident_conf: identifiers only, the built-in ones plus attr.member.
+ident_conf() {
+	cat >ids.conf <<-'EOF'
+	compare none
+	identifier customer_id
+	identifier loyalty_id
+	identifier email
+	identifier anonymous_id
+	identifier phone
+	identifier attr.member
+	EOF
+}
+
+@test "cdp-match: each identifier links on its own, one pair line each" {
+	ident_conf
+	cat >ids.csv <<-'EOF'
+	id,first_name,last_name,email,phone,customer_id,loyalty_card,cookie,member
+	1,Jean,Dupont,jean.dupont@free.fr,06 71 82 93 04,C1,,,M-9
+	2,Jean,Dupont,JEAN.DUPONT@free.fr,,,,,
+	3,J.,Dupont,,+33 6 71 82 93 04,,,,
+	4,,,,,C1,FID1,,
+	5,,,,,,FID1,ck-1,
+	6,,,,,,,ck-1,
+	7,Jean,Dupont,,,,,,m-9
+	8,Marie,Curie,marie@curie.test,,C2,,,
+	EOF
+	run --separate-stderr cdp-match -C ids.conf -c FR -i id \
+	    -m loyalty_id=loyalty_card -m anonymous_id=cookie ids.csv
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	{"a":{"source":"ids.csv","record_id":"1"},"b":{"source":"ids.csv","record_id":"2"},"prob":1,"weight":null,"rule":"ident:email","evidence":[]}
+	{"a":{"source":"ids.csv","record_id":"1"},"b":{"source":"ids.csv","record_id":"3"},"prob":1,"weight":null,"rule":"ident:phone","evidence":[]}
+	{"a":{"source":"ids.csv","record_id":"1"},"b":{"source":"ids.csv","record_id":"4"},"prob":1,"weight":null,"rule":"ident:customer_id","evidence":[]}
+	{"a":{"source":"ids.csv","record_id":"1"},"b":{"source":"ids.csv","record_id":"7"},"prob":1,"weight":null,"rule":"ident:attr.member","evidence":[]}
+	{"a":{"source":"ids.csv","record_id":"4"},"b":{"source":"ids.csv","record_id":"5"},"prob":1,"weight":null,"rule":"ident:loyalty_id","evidence":[]}
+	{"a":{"source":"ids.csv","record_id":"5"},"b":{"source":"ids.csv","record_id":"6"},"prob":1,"weight":null,"rule":"ident:anonymous_id","evidence":[]}
+	EOF
+	output=$stderr expect <<-'EOF'
+	cdp-match: 8 records, 8 compared, 0 candidate pairs scored, 6 pairs written (6 by identifiers)
+	EOF
+}
+
+@test "cdp-match: a cookie with many events is a star, n-1 pairs" {
+	ident_conf
+	awk 'BEGIN { print "event,cookie"
+	    for (i = 1; i <= 40; i++) printf "e%02d,ck-%d\n", i, i % 2 + 1 }' \
+	    >web.csv
+	run --separate-stderr cdp-match -q -C ids.conf -i event \
+	    -m anonymous_id=cookie -s web web.csv
+	assert_equal "$status" 0
+	run pairs
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 38
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^e01 ')" 19
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^e02 ')" 19
+	assert_equal "$(printf '%s\n' "$output" | grep -vc 'ident:anonymous_id$')" 0
+	assert_equal "$(printf '%s\n' "$output" | sed -n 1p)" \
+	    "e01 e03 ident:anonymous_id"
+}
+
+@test "cdp-match: a household sharing address and landline is not linked" {
+	people 150 >h.csv
+	cat >>h.csv <<-'EOF'
+	h1,Bernard,Fontaine,bernard.fontaine@mail.test,1951-04-02,7 rue des Lilas,49100,Angers
+	h2,Monique,Fontaine,monique.fontaine@mail.test,1953-11-20,7 rue des Lilas,49100,Angers
+	h3,Bernard,Fontaine,bernard.fontaine@mail.test,1951-04-02,7 rue des Lilas,49100,Angers
+	EOF
+	# The landline both give: a phone column for the last three rows.
+	awk -F, -v OFS=, 'NR == 1 { print $0, "phone"; next }
+	    /^h/ { print $0, "02 41 87 65 43"; next } { print $0, "" }' \
+	    h.csv >hh.csv
+	run --separate-stderr cdp-match -q -c FR -i id hh.csv
+	assert_equal "$status" 0
+	run pairs
+	assert_equal "$(printf '%s\n' "$output" | grep -c 'h2')" 0
+	assert_equal "$(printf '%s\n' "$output" | grep '^h1')" "h1 h3 ident:email"
+}
+
+@test "cdp-match: a family email does not link two people" {
+	ident_conf
+	cat >fam.csv <<-'EOF'
+	id,first_name,last_name,email,birth_date
+	1,Paul,Morel,famille.morel@free.fr,1970-02-03
+	2,Claire,Morel,famille.morel@free.fr,1972-08-30
+	3,Paul,Morel,paul.morel@free.fr,1970-02-03
+	4,Paul,Morel,paul.morel@free.fr,
+	5,Claire,Morel,claire.morel@orange.fr,
+	6,,,claire.morel@orange.fr,
+	EOF
+	run --separate-stderr cdp-match -q -C ids.conf -i id fam.csv
+	assert_equal "$status" 0
+	run pairs
+	expect <<-'EOF'
+	3 4 ident:email
+	5 6 ident:email
+	EOF
+}
+
+@test "cdp-match: the guard sees a person's other records (components)" {
+	ident_conf
+	# Record 3 has no name: only its email says it is Isabelle's, so
+	# the landline it shares with Antoine links nobody.
+	cat >comp.csv <<-'EOF'
+	id,first_name,last_name,email,phone
+	1,Antoine,Martin,antoine.martin@free.fr,01 47 20 31 86
+	2,Isabelle,Martin,isabelle.martin@gmail.com,
+	3,,,isabelle.martin@gmail.com,01 47 20 31 86
+	EOF
+	run --separate-stderr cdp-match -q -C ids.conf -c FR -i id comp.csv
+	assert_equal "$status" 0
+	run pairs
+	expect <<-'EOF'
+	2 3 ident:email
+	EOF
+}
+
+@test "cdp-match: junk values link nothing, built-in and configured" {
+	ident_conf
+	cat >>ids.conf <<-'EOF'
+	junk * null n/a
+	junk customer_id UNKNOWN-*
+	junk email *@corp.invalid
+	EOF
+	cat >junk.csv <<-'EOF'
+	id,first_name,last_name,email,phone,customer_id
+	1,Test,User,test@test.com,06 00 00 00 00,unknown-1
+	2,Test,User,test@test.com,06 00 00 00 00,UNKNOWN-1
+	3,Test,User,a@a.fr,01 23 45 67 89,NULL
+	4,Test,User,A@A.FR,0123456789,null
+	5,Test,User,x@corp.invalid,,n/a
+	6,Test,User,x@corp.invalid,,N/A
+	7,Test,User,test@example.com,,C7
+	8,Test,User,test@example.com,,C7
+	EOF
+	run --separate-stderr cdp-match -q -C ids.conf -c FR -i id junk.csv
+	assert_equal "$status" 0
+	run pairs
+	expect <<-'EOF'
+	7 8 ident:customer_id
+	EOF
+}
+
+@test "cdp-match: the model links typos and swapped names in a CSV" {
+	people 300 >p.csv
+	run --separate-stderr cdp-match -i id p.csv
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >p.nd
+	# Every person written twice is found, and nothing else.
+	run jq -r '"\(.a.record_id) \(.b.record_id)"' p.nd
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 100
+	assert_equal "$(printf '%s\n' "$output" |
+	    awk '{ sub(/^p/, "", $1); sub(/^q/, "", $2) } $1 != $2' | wc -l)" 0
+	# Names swapped: by the model, the first names crossed.
+	run jq -c 'select(.a.record_id == "p9") |
+	    [.rule, (.evidence[] | select(.field == "first_name") | .a, .b, .level)]' p.nd
+	assert_output '["fs","manon","manon","exact"]'
+	assert_equal "$(grep -c '^q9,francois,manon,' p.csv)" 1
+	# p6/q6 have two emails: the model; p3/q3 one: the identifier.
+	run jq -r 'select(.a.record_id == "p6" or .a.record_id == "p3") |
+	    "\(.a.record_id) \(.rule) \(.prob >= 0.5) \(.weight > 0)"' p.nd
+	expect <<-'EOF'
+	p3 ident:email true true
+	p6 fs true true
+	EOF
+	output=$stderr expect <<-'EOF'
+	cdp-match: 400 records, 400 compared, 70 candidate pairs scored, 100 pairs written (34 by identifiers)
+	EOF
+}
+
+@test "cdp-match: evidence lists each compared field with level and weight" {
+	people 300 >p.csv
+	run --separate-stderr cdp-match -i id p.csv
+	printf '%s\n' "$output" >p.nd
+	run jq -c 'select(.a.record_id == "p6") | [.evidence[] | [.field, .a, .b, .level]]' p.nd
+	assert_output '[["first_name","jean","jean","exact"],["last_name","dupont","dupont","exact"],["birth_date","1988-07-17","1988-07-17","exact"],["street","44 rue petit","44 rue petit","exact"],["postal_code","66027","66027","exact"],["email","jean.dupont6@mail.test","dupont6@other.test","else"]]'
+	# The weight is the sum of the fields' weights (to rounding).
+	run jq -r 'select(.rule == "fs") | (([.evidence[].weight] | add) - .weight) |
+	    if . < 0.05 and . > -0.05 then "ok" else "off by \(.)" end' p.nd
+	assert_equal "$(printf '%s\n' "$output" | sort -u)" ok
+}
+
+@test "cdp-match: the output is the same bytes on every run" {
+	people 300 >p.csv
+	cdp-match -q -i id p.csv >one.nd
+	cdp-match -q -i id p.csv >two.nd
+	cmp one.nd two.nd
+	[ -s one.nd ]
+	# Sorted by the records' input order, a before b.
+	run jq -r '"\(.a.record_id) \(.b.record_id)"' one.nd
+	assert_equal "$(printf '%s\n' "$output" | head -3)" "p3 q3
+p6 q6
+p9 q9"
+}
+
+@test "cdp-match: -t and the threshold setting keep pairs at or above it" {
+	people 300 >p.csv
+	run --separate-stderr cdp-match -t 0 -i id p.csv
+	printf '%s\n' "$output" >all.nd
+	run --separate-stderr cdp-match -t 0.5 -i id p.csv
+	printf '%s\n' "$output" >half.nd
+	assert_equal "$(wc -l <all.nd) $(wc -l <half.nd)" "104 100"
+	assert_equal "$(jq -r 'select(.prob < 0.5) | .rule' all.nd | sort | uniq -c |
+	    awk '{ $1 = $1 } 1')" "4 fs"
+	assert_equal "$(jq -r 'select(.prob < 0.5)' half.nd)" ""
+	# Identifier pairs have probability 1: kept at any threshold.
+	assert_equal "$(jq -r 'select(.rule != "fs") | .prob' all.nd | sort -u)" 1
+	assert_equal "$(jq -r 'select(.rule != "fs")' half.nd | jq -s length)" 34
+	printf 'threshold 0\n' >t.conf
+	run --separate-stderr cdp-match -C t.conf -i id p.csv
+	printf '%s\n' "$output" | cmp - all.nd
+	run --separate-stderr cdp-match -C t.conf -t 0.5 -i id p.csv
+	printf '%s\n' "$output" | cmp - half.nd
+}
+
+@test "cdp-match: link-only pairs records of different sources only" {
+	people 300 >p.csv
+	sed -n '1p; /^p/p' p.csv >a.csv
+	sed -n '1p; /^q/p' p.csv >b.csv
+	printf 'link-type link-only\nidentifier none\n' >l.conf
+	run --separate-stderr cdp-match -C l.conf -i id a.csv b.csv
+	assert_equal "$status" 0
+	run jq -r '"\(.a.source) \(.b.source)"' <<<"$output"
+	assert_equal "$(printf '%s\n' "$output" | sort | uniq -c | awk '{ $1 = $1 } 1')" \
+	    "100 a.csv b.csv"
+}
+
+@test "cdp-match: -s names the source; records without an id take their line" {
+	ident_conf
+	printf 'email\nx@y.test\nz@y.test\nX@Y.test\n' >n.csv
+	run --separate-stderr cdp-match -C ids.conf -s crm n.csv
+	assert_equal "$status" 0
+	assert_output '{"a":{"source":"crm","record_id":"2"},"b":{"source":"crm","record_id":"4"},"prob":1,"weight":null,"rule":"ident:email","evidence":[]}'
+	run --separate-stderr cdp-match -C ids.conf - <n.csv
+	assert_output '{"a":{"source":"stdin","record_id":"2"},"b":{"source":"stdin","record_id":"4"},"prob":1,"weight":null,"rule":"ident:email","evidence":[]}'
+}
+
+@test "cdp-match: NDJSON input and attr fields from nested JSON" {
+	cat >m.conf <<-'EOF'
+	compare none
+	identifier attr.account.no
+	EOF
+	cat >m.ndjson <<-'EOF'
+	{"id":"a","account":{"no":" AB 12 "}}
+	{"id":"b","account":{"no":"ab 12"}}
+	{"id":"c","account":{"no":12}}
+	{"id":"d","account":{"no":"12"}}
+	{"id":"e","account":{"no":null}}
+	{"id":"f","account":{}}
+	EOF
+	run --separate-stderr cdp-match -C m.conf -i id m.ndjson
+	assert_equal "$status" 0
+	run pairs
+	expect <<-'EOF'
+	a b ident:attr.account.no
+	c d ident:attr.account.no
+	EOF
+}
+
+@test "cdp-match: database mode compares the unresolved records, then the new" {
+	people 300 >p.csv
+	cdp-ingest -q -s crm -i id p.csv
+	run --separate-stderr cdp-match
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >first.nd
+	assert_equal "$(wc -l <first.nd)" 100
+	run jq -r 'select(.a.record_id == "p3") | "\(.a.rowid) \(.b.rowid)"' first.nd
+	assert_output "$(q "SELECT (SELECT id FROM record WHERE record_id = 'p3')
+	    || ' ' || (SELECT id FROM record WHERE record_id = 'q3')")"
+	run q "SELECT name, run = (SELECT max(id) FROM run), json_type(json)
+	    FROM model"
+	assert_output "fs|1|object"
+	run q "SELECT tool, outcome, rows_in, rows_ok, inserted FROM run
+	    WHERE tool = 'cdp-match'"
+	assert_output "cdp-match|ok|400|400|100"
+	# cdp-merge's part, by hand: every record resolved.
+	q "INSERT INTO member(record, profile, run) SELECT id, id, run FROM record"
+	run --separate-stderr cdp-match -v
+	assert_equal "$status" 0
+	assert_output ""
+	[[ $stderr == *"model: stored model reused"* ]]
+	# A new record, and a changed one: only they are compared.
+	cat >new.csv <<-'EOF'
+	id,first_name,last_name,email,birth_date,street,postal_code,city
+	n1,Louis,Lambert,louis.lambert3@mail.test,1943-01-10,3 rue petit,17004,paris
+	q6,jean,dupont,dupont6@other.test,1988-07-17,44 rue petit,66027,Rennes
+	EOF
+	cdp-ingest -q -s crm -i id new.csv
+	run --separate-stderr cdp-match
+	assert_equal "$status" 0
+	run pairs
+	expect <<-'EOF'
+	p3 n1 ident:email
+	p6 q6 fs
+	EOF
+	# -a: everything again, the model retrained.
+	run --separate-stderr cdp-match -a
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 101
+	run q "SELECT run = (SELECT max(id) FROM run) FROM model"
+	assert_output 1
+}
+
+@test "cdp-match: -P prints the stored model as a table, CSV or NDJSON" {
+	cdp-ingest -q -s crm -i id /dev/null 2>/dev/null || true
+	q "INSERT INTO model(name, json, run, trained_at) VALUES ('fs',
+	    '{\"lambda\":0.001,\"fields\":[{\"name\":\"first_name\",\"tf_level\":0,
+	    \"levels\":[{\"name\":\"exact\",\"m\":0.9,\"u\":0.01},
+	    {\"name\":\"else\",\"m\":0.1,\"u\":0.99}]}]}', 1, 'x')"
+	run cdp-match -P
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	field            level                       m            u   weight
+	first_name       exact                     0.9         0.01     6.49  tf
+	first_name       else                      0.1         0.99    -3.31
+	lambda 0.001 (prior weight -9.96)
+	EOF
+	run cdp-match -P -f ndjson
+	expect <<-'EOF'
+	{"field":"first_name","level":"exact","m":0.9,"u":0.01,"weight":6.491853096329675,"tf":true}
+	{"field":"first_name","level":"else","m":0.1,"u":0.99,"weight":-3.3074285251922473,"tf":false}
+	{"lambda":0.001,"prior_weight":-9.964340867792417}
+	EOF
+	run cdp-match -P -f csv
+	expect <<-'EOF'
+	field,level,m,u,weight,tf
+	first_name,exact,0.9,0.01,6.491853096329675,1
+	first_name,else,0.1,0.99,-3.3074285251922473,0
+	lambda,,0.001,,-9.964340867792417,0
+	EOF
+}
+
+@test "cdp-match: -P on files prints the model trained on them" {
+	people 300 >p.csv
+	run --separate-stderr cdp-match -P -i id p.csv
+	assert_equal "$status" 0
+	assert_equal "${lines[0]}" "field            level                       m            u   weight"
+	assert_line --regexp '^first_name +exact +[0-9.e-]+ +[0-9.e-]+ +[0-9.-]+  tf$'
+	assert_line --regexp '^birth_date +swap_or_typo +[0-9.e-]+ +[0-9.e-]+ +-?[0-9.]+$'
+	assert_line --regexp '^email +else +'
+	assert_line --regexp '^lambda [0-9.e-]+ \(prior weight -[0-9.]+\)$'
+	assert_equal "${#lines[@]}" 38
+	# m and u are probabilities summing to 1 over each field's levels.
+	assert_equal "$(printf '%s\n' "$output" | awk 'NR > 1 && $1 != "lambda" {
+	    m[$1] += $3; u[$1] += $4 } END { for (f in m)
+	    if (m[f] < 0.999 || m[f] > 1.001 || u[f] < 0.999 || u[f] > 1.001)
+	    print f }')" ""
+}
+
+@test "cdp-match: configuration errors give file:line and exit 2" {
+	printf 'threshold 0.5\nfrobnicate\n' >bad.conf
+	run --separate-stderr cdp-match -C bad.conf x.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-match: bad.conf:2: unknown directive frobnicate"
+	printf '# levels\ncompare attr.x\nlevel near jw 1.5\n' >bad.conf
+	run --separate-stderr cdp-match -C bad.conf x.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-match: bad.conf:2: attr.x: comparator argument out of range"
+	printf 'block first_name:metaphone\n' >bad.conf
+	run --separate-stderr cdp-match -C bad.conf x.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-match: bad.conf:1: unknown key transform metaphone"
+	run --separate-stderr cdp-match -C missing.conf x.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-match: missing.conf: No such file or directory"
+}
+
+@test "cdp-match: exit statuses" {
+	run --separate-stderr cdp-match -x
+	assert_equal "$status" 2
+	run --separate-stderr cdp-match -h
+	assert_equal "$status" 2
+	[[ $stderr == "usage: cdp-match [-aPqv] [-d DB] "* ]]
+	run --separate-stderr cdp-match -t 1.5 x.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-match: threshold "1.5": a probability from 0 to 1'
+	run --separate-stderr cdp-match -a x.csv
+	assert_equal "$status" 2
+	run --separate-stderr cdp-match -s crm
+	assert_equal "$status" 2
+	run --separate-stderr cdp-match -q nosuch.csv
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-match: nosuch.csv: No such file or directory"
+	run --separate-stderr cdp-match -d nosuch.db
+	assert_equal "$status" 1
+	printf '{"id":"1","email":"a@b.test"}\n{"id":2,\n{"id":"3","email":"a@b.test"}\n' >r.ndjson
+	run --separate-stderr cdp-match -q -i id r.ndjson
+	assert_equal "$status" 3
+	assert_equal "$(pairs)" "1 3 ident:email"
+	run cdp-match -V
+	assert_equal "$status" 0
+	assert_output --regexp '^cdp-match [0-9]'
+}

@@ -1,0 +1,167 @@
+/*
+ * t-mblock.c - unit tests for common/block.c: Soundex against the
+ * published examples, key transforms, unordered pairs, the pairs each
+ * rule gives (earlier rules not repeated, incremental mode, the block
+ * cap, link-only), and blk_count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "block.h"
+#include "mcfg.h"
+#include "mset.h"
+#include "tap.h"
+#include "util.h"
+
+#define S(s)	(s), strlen(s)
+
+static const struct {
+	const char *name, *code;
+} sx[] = {
+	{ "robert", "R163" }, { "rupert", "R163" }, { "rubin", "R150" },
+	{ "ashcraft", "A261" }, { "ashcroft", "A261" }, { "tymczak", "T522" },
+	{ "pfister", "P236" }, { "honeyman", "H555" }, { "lee", "L000" },
+	{ "jean francois", "J516" }, { "o brien", "O165" },
+};
+
+/* Pairs seen by the callback, as "a-b" strings. */
+static char seen[1024];
+
+static void
+collect(void *arg, uint32_t a, uint32_t b, size_t rule)
+{
+	(void)arg;
+	(void)rule;
+	snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%u-%u",
+	    seen[0] ? " " : "", a, b);
+}
+
+static size_t
+pairs(struct blk *bk, size_t rule, int only_new, int first_rule,
+    int link_only)
+{
+	struct blk_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.only_new = only_new;
+	o.first_rule = first_rule;
+	o.link_only = link_only;
+	seen[0] = '\0';
+	return blk_pairs(bk, rule, &o, collect, NULL);
+}
+
+/* A record with first, last, birth date and email (NULL: missing). */
+static void
+rec(struct mset *ms, const struct mcfg *c, uint32_t src, const char *f,
+    const char *l, const char *d, const char *e)
+{
+	size_t r = mset_add(ms, src, "x", 1, (int64_t)ms->n);
+
+	if (f)
+		mset_set(ms, r, MCFG_S_FIRST, S(f));
+	if (l)
+		mset_set(ms, r, MCFG_S_LAST, S(l));
+	if (d)
+		mset_set(ms, r, MCFG_S_BIRTH, S(d));
+	if (e)
+		mset_set(ms, r, mcfg_slot_find(c, "email"), S(e));
+	ms->flag[r] |= MSET_FS;
+}
+
+int
+main(void)
+{
+	struct mcfg c;
+	struct mset ms;
+	struct blk bk;
+	struct sbuf why, t;
+	char code[5];
+	size_t i;
+
+	for (i = 0; i < sizeof(sx) / sizeof(sx[0]); i++) {
+		ok(blk_soundex(S(sx[i].name), code) == 0, "soundex computed");
+		is_str(code, sx[i].code, sx[i].name);
+	}
+	ok(blk_soundex(S("123 -"), code) == -1, "no letters, no code");
+
+	sb_init(&why);
+	sb_init(&t);
+	if (mcfg_load(&c, NULL, &why) == -1)
+		return 1;
+	/* The rules under test replace the built-in ones. */
+	c.nblock = 0;
+	free(c.block);
+	c.block = xcalloc(6, sizeof(*c.block));
+	c.block[0].nterm = 2;		/* first_name birth_date:year */
+	c.block[0].term[0].slot = MCFG_S_FIRST;
+	c.block[0].term[0].slot2 = -1;
+	c.block[0].term[1].slot = MCFG_S_BIRTH;
+	c.block[0].term[1].slot2 = -1;
+	c.block[0].term[1].xf = MCFG_XF_PREFIX;
+	c.block[0].term[1].arg = 4;
+	c.block[1].nterm = 1;		/* first_name|last_name */
+	c.block[1].term[0].slot = MCFG_S_FIRST;
+	c.block[1].term[0].slot2 = MCFG_S_LAST;
+	c.block[2].nterm = 1;		/* email:local */
+	c.block[2].term[0].slot = mcfg_slot_find(&c, "email");
+	c.block[2].term[0].slot2 = -1;
+	c.block[2].term[0].xf = MCFG_XF_LOCAL;
+	c.block[3].nterm = 1;		/* last_name:soundex */
+	c.block[3].term[0].slot = MCFG_S_LAST;
+	c.block[3].term[0].slot2 = -1;
+	c.block[3].term[0].xf = MCFG_XF_SOUNDEX;
+	c.nblock = 4;
+	c.block_cap = 3;
+
+	mset_init(&ms, c.nslot);
+	rec(&ms, &c, 0, "jean", "dupont", "1980-03-15", "jd@free.fr");	  /* 0 */
+	rec(&ms, &c, 0, "jean", "dupond", "1980-11-02", "jd@orange.fr"); /* 1 */
+	rec(&ms, &c, 1, "dupont", "jean", NULL, NULL);			  /* 2 */
+	rec(&ms, &c, 1, "jean", "dupont", "1981-03-15", "jean@free.fr"); /* 3 */
+	rec(&ms, &c, 1, "marie", "martin", NULL, NULL);			  /* 4 */
+	rec(&ms, &c, 0, "paul", "martin", NULL, NULL);			  /* 5 */
+	rec(&ms, &c, 0, "luc", "marten", NULL, NULL);			  /* 6 */
+	rec(&ms, &c, 0, "anne", "mardon", NULL, NULL);			  /* 7 */
+	blk_init(&bk, &c, &ms);
+
+	ok(bk.key[0][0] != 0 && bk.key[0][0] == bk.key[0][1],
+	    "jean 1980: same first name and birth year");
+	ok(bk.key[0][0] != bk.key[0][3], "another year, another key");
+	ok(bk.key[0][2] == 0, "no birth date, no key");
+	ok(bk.key[1][0] == bk.key[1][2], "an unordered pair meets swapped names");
+	ok(bk.key[2][0] == bk.key[2][1] && bk.key[2][0] != bk.key[2][3],
+	    "the email local part");
+	blk_key_text(&bk, 0, 0, &t);
+	is_str(t.buf, "jean 1980", "key text");
+	blk_key_text(&bk, 1, 2, &t);
+	is_str(t.buf, "dupont|jean", "key text of a pair, sorted");
+
+	ok(pairs(&bk, 0, 0, 1, 0) == 1, "rule 0: one pair");
+	is_str(seen, "0-1", "rule 0 pairs records 0 and 1");
+	ok(pairs(&bk, 1, 0, 1, 0) == 3, "rule 1: three pairs");
+	is_str(seen, "0-2 0-3 2-3", "0-3 was not a pair of rule 0: kept");
+	ok(pairs(&bk, 2, 0, 0, 0) == 1, "rule 2 alone: 0-1");
+	ok(pairs(&bk, 2, 0, 1, 0) == 0, "rule 2: 0-1 already found by rule 0");
+	ok(pairs(&bk, 1, 0, 1, 1) == 2, "link-only: across sources only");
+	is_str(seen, "0-2 0-3", "2-3 is within one source");
+	/* martin, martin, marten, mardon: one soundex, four records. */
+	ok(pairs(&bk, 3, 0, 0, 0) == 3 && bk.skipped_blocks == 1 &&
+	    bk.skipped_records == 4, "a block over the cap is skipped");
+	is_str(seen, "0-1 0-3 1-3", "the dupont block remains");
+	ok(blk_count(&bk, 3, 0) == 3, "blk_count agrees");
+	ok(blk_count(&bk, 1, 1) == 2, "blk_count across sources");
+
+	for (i = 0; i < ms.n; i++)
+		ms.flag[i] &= ~MSET_NEW;
+	ms.flag[2] |= MSET_NEW;
+	ok(pairs(&bk, 1, 1, 0, 0) == 2, "incremental: pairs of the new one");
+	is_str(seen, "0-2 2-3", "each with the new record");
+	ok(pairs(&bk, 0, 1, 0, 0) == 0, "incremental: none in other blocks");
+
+	blk_release(&bk);
+	mset_release(&ms);
+	mcfg_release(&c);
+	sb_release(&why);
+	sb_release(&t);
+	return done_testing();
+}
