@@ -36,7 +36,7 @@ LIBSRC	= common/clv.c common/util.c common/lr.c common/hash.c common/db.c common
 	  common/catq.c common/suggest.c common/tab.c \
 	  common/mcfg.c common/mcfgdef.c common/mset.c common/mload.c \
 	  common/mdet.c common/block.c common/mscore.c common/mtrain.c \
-	  common/mpair.c
+	  common/mpair.c common/view360.c common/xfield.c common/xlog.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
 TOOLS	= cdp-ingest cdp-match cdp-merge cdp-export cdp-privacy \

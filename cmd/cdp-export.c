@@ -10,10 +10,17 @@
  * with mode 0600 (it holds personal data) under a temporary name and
  * renamed into place once complete, so a reader never sees half of it.
  *
+ * profiles, segment NAME and changes NAME share one query built from
+ * the field list (xfield.h: -F, else every profile column), each field
+ * an SQL expression over the profile row p.  profile ID is one JSON
+ * document built by SQLite (view360.h).  Every export is logged
+ * (xlog.h) in the write transaction that gives it its snapshot.
+ *
  * To add a verb: write a function like ex_members and add it to verbs[].
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +30,14 @@
 #include "csvw.h"
 #include "db.h"
 #include "golden.h"
+#include "hash.h"
 #include "jw.h"
+#include "norm.h"
+#include "run.h"
 #include "util.h"
+#include "view360.h"
+#include "xfield.h"
+#include "xlog.h"
 
 enum { FMT_CSV, FMT_NDJSON };
 
@@ -41,13 +54,28 @@ struct export {
 	long long rows;		/* data rows written */
 	int	 werr;		/* a write failed */
 	struct sbuf why;
+	const char *arg;	/* the verb's operand (segment NAME) */
+	struct xfields xf;	/* profiles / segment columns */
+	int	 hash;		/* -H: 0, 1 (sha256), 2 (sha256:meta) */
+	const char *purpose;	/* -c */
+	long long unhashable;	/* identifiers -H could not normalise */
+	struct sbuf scratch;	/* a normalised identifier */
+	struct xlog log;	/* e->out is log.out */
+	int	 pcol;		/* the result column holding the profile id */
+	int	 off;		/* the result column of the first field */
+	int	 lazy;		/* CSV header written with the first row */
+	const char *dest;	/* --dest */
+	const char *since;	/* --since */
+	int	 cursor;	/* changes: save the cursor with the log */
+	long long cursor_run;	/* the last segment_change run exported */
 };
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-qv] [-d DB] [-f csv|ndjson] [-o FILE] "
-	    "WHAT\n", progname);
+	fprintf(stderr, "usage: %s [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] "
+	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] "
+	    "[--since TS] WHAT [NAME]\n", progname);
 	exit(EXIT_USAGE);
 }
 
@@ -63,7 +91,7 @@ ex_header(struct export *e, const char *const *cols)
 	size_t i;
 
 	e->cols = cols;
-	if (e->format != FMT_CSV)
+	if (e->format != FMT_CSV || e->lazy)
 		return;
 	for (i = 0; cols[i] != NULL; i++)
 		csvw_str(&e->csv, cols[i]);
@@ -74,6 +102,10 @@ ex_header(struct export *e, const char *const *cols)
 static void
 ex_begin(struct export *e)
 {
+	if (e->lazy) {
+		e->lazy = 0;
+		ex_header(e, e->cols);
+	}
 	e->col = 0;
 	if (e->format == FMT_NDJSON) {
 		jw_reset(&e->jw);
@@ -147,6 +179,11 @@ ex_rows(struct export *e, sqlite3_stmt *st,
 		ex_begin(e);
 		row(e, st);
 		ex_end(e);
+		if (e->log.item != NULL &&
+		    sqlite3_column_type(st, e->pcol) != SQLITE_NULL &&
+		    xlog_item(&e->log, sqlite3_column_int64(st, e->pcol),
+		    &e->why) == -1)
+			return -1;
 	}
 	if (e->werr) {
 		sb_reset(&e->why);
@@ -198,50 +235,384 @@ ex_members(struct export *e)
 }
 
 static void
-profile_row(struct export *e, sqlite3_stmt *st)
+ex_double(struct export *e, double v)
 {
-	int c;
+	const char *name = e->cols[e->col++];
 
-	ex_int(e, sqlite3_column_int64(st, 0));
-	ex_int(e, sqlite3_column_int64(st, 1));
-	for (c = 2; c < 4 + GC_N; c++)
-		ex_col(e, st, c);
+	if (e->format == FMT_CSV) {
+		csvw_double(&e->csv, v);
+		return;
+	}
+	jw_key(&e->jw, name, strlen(name));
+	jw_double(&e->jw, v);
+}
+
+/* Field f of a row as its SQL type says: a number stays a number. */
+static void
+field_col(struct export *e, sqlite3_stmt *st, size_t f)
+{
+	char hex[2 * HASH_LEN + 1];
+	int hk = e->xf.v[f].hk;
+	int i = e->off + (int)f;
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		ex_int(e, sqlite3_column_int64(st, i));
+		return;
+	case SQLITE_FLOAT:
+		ex_double(e, sqlite3_column_double(st, i));
+		return;
+	case SQLITE_NULL:
+		ex_str(e, NULL, 0);
+		return;
+	}
+	if (e->hash == 0 || hk == XF_HNONE) {
+		ex_col(e, st, i);
+		return;
+	}
+	if (xf_hash(hk, e->hash == 2, (const char *)sqlite3_column_text(st, i),
+	    (size_t)sqlite3_column_bytes(st, i), &e->scratch, hex) == -1) {
+		e->unhashable++;
+		ex_str(e, NULL, 0);
+		return;
+	}
+	ex_str(e, hex, 2 * HASH_LEN);
+}
+
+static void
+field_row(struct export *e, sqlite3_stmt *st)
+{
+	size_t i;
+
+	if (e->off > 1)		/* changes: the change column first */
+		ex_col(e, st, 1);
+	for (i = 0; i < e->xf.n; i++)
+		field_col(e, st, i);
+}
+
+/* Bind :purpose, :seg and the fields' :fN that the statement uses. */
+static void
+bind_named(struct export *e, sqlite3_stmt *st, long long seg)
+{
+	int k;
+
+	if ((k = sqlite3_bind_parameter_index(st, ":purpose")) > 0)
+		sqlite3_bind_text(st, k, e->purpose, -1, SQLITE_STATIC);
+	if ((k = sqlite3_bind_parameter_index(st, ":seg")) > 0)
+		sqlite3_bind_int64(st, k, seg);
+	xf_bind(&e->xf, st);
+}
+
+/*
+ * The FROM ... WHERE of profiles (seg 0) or of one segment's members,
+ * with the consent filter: keep (1), or count those it leaves out (0).
+ */
+static void
+from_sql(struct export *e, struct sbuf *sql, long long seg, int keep)
+{
+	sb_adds(sql, " FROM profile p");
+	if (seg > 0)
+		sb_adds(sql, " JOIN segment_member sm ON sm.profile = p.id "
+		    "AND sm.segment = :seg");
+	if (e->purpose != NULL)
+		sb_addf(sql, " WHERE p.id %sIN (SELECT profile FROM "
+		    "profile_consent WHERE purpose = :purpose AND granted)",
+		    keep ? "" : "NOT ");
+}
+
+static int
+ex_golden(struct export *e, long long seg)
+{
+	struct sbuf sql;
+	sqlite3_stmt *st;
+	int rc;
+
+	sb_init(&sql);
+	if (e->purpose != NULL) {
+		sb_adds(&sql, "SELECT count(*)");
+		from_sql(e, &sql, seg, 0);
+		st = db_prepare(e->db, sql.buf, &e->why);
+		if (st == NULL) {
+			sb_release(&sql);
+			return -1;
+		}
+		bind_named(e, st, seg);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sb_reset(&e->why);
+			sb_adds(&e->why, sqlite3_errmsg(e->db));
+			sqlite3_finalize(st);
+			sb_release(&sql);
+			return -1;
+		}
+		if (!quiet && sqlite3_column_int64(st, 0) > 0)
+			fprintf(stderr, "%s: %lld profiles left out: no "
+			    "consent for %s\n", progname,
+			    sqlite3_column_int64(st, 0), e->purpose);
+		sqlite3_finalize(st);
+		sb_reset(&sql);
+	}
+	sb_adds(&sql, "SELECT p.id");	/* for export_item, not written */
+	e->pcol = 0;
+	e->off = 1;
+	xf_sql(&e->xf, &sql);
+	from_sql(e, &sql, seg, 1);
+	sb_adds(&sql, " ORDER BY p.id");
+	st = db_prepare(e->db, sql.buf, &e->why);
+	sb_release(&sql);
+	if (st == NULL)
+		return -1;
+	bind_named(e, st, seg);
+	ex_header(e, e->xf.names);
+	rc = ex_rows(e, st, field_row);
+	sqlite3_finalize(st);
+	if (rc == 0 && e->unhashable > 0 && !quiet)
+		fprintf(stderr, "%s: %lld values left empty: not a valid "
+		    "email or E.164 phone\n", progname, e->unhashable);
+	return rc;
 }
 
 /* profiles: the golden records, by profile id. */
 static int
 ex_profiles(struct export *e)
 {
-	static const char *cols[4 + GC_N + 1] = {
-		"profile_id", "nrecords", "first_seen", "last_seen"
-	};
+	return ex_golden(e, 0);
+}
+
+
+/* The value of a one-row, one-column query (0 when NULL), or -1. */
+static int
+query_ll(struct export *e, const char *sql, long long seg, long long *v)
+{
+	sqlite3_stmt *st;
+	int k, rc = 0;
+
+	if ((st = db_prepare(e->db, sql, &e->why)) == NULL)
+		return -1;
+	bind_named(e, st, seg);
+	if ((k = sqlite3_bind_parameter_index(st, ":name")) > 0)
+		sqlite3_bind_text(st, k, e->arg, -1, SQLITE_STATIC);
+	if ((k = sqlite3_bind_parameter_index(st, ":dest")) > 0)
+		sqlite3_bind_text(st, k, e->dest, -1, SQLITE_STATIC);
+	if ((k = sqlite3_bind_parameter_index(st, ":cursor")) > 0)
+		sqlite3_bind_int64(st, k, e->cursor_run);
+	*v = 0;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*v = sqlite3_column_int64(st, 0);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		sb_reset(&e->why);
+		sb_adds(&e->why, sqlite3_errmsg(e->db));
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The id of segment NAME, or -1 (with why) when there is none. */
+static long long
+segment_id(struct export *e)
+{
+	long long seg;
+
+	if (query_ll(e, "SELECT id FROM segment WHERE name = :name", 0,
+	    &seg) == -1)
+		return -1;
+	if (seg == 0) {
+		sb_reset(&e->why);
+		sb_addf(&e->why, "no segment %s",
+		    quote_value(e->arg, strlen(e->arg)));
+		return -1;
+	}
+	return seg;
+}
+
+/*
+ * The changes since the cursor, one row per profile: its latest change
+ * (a profile that entered and left since the last export comes out as
+ * an exit).  Exits are written whatever the consent: the destination
+ * must drop the profile.  A profile gone since (merged, erased) exits
+ * with empty fields.
+ */
+#define CHANGES_CTE "WITH c AS (SELECT profile, change FROM (SELECT " \
+	"profile, change, row_number() OVER (PARTITION BY profile " \
+	"ORDER BY run DESC) AS rn FROM segment_change WHERE segment = :seg " \
+	"AND run > :cursor) WHERE rn = 1) "
+#define CHANGES_CONSENT "c.profile IN (SELECT profile FROM " \
+	"profile_consent WHERE purpose = :purpose AND granted)"
+
+/* changes NAME --dest DEST: who entered or left since the last export. */
+static int
+ex_changes(struct export *e)
+{
 	struct sbuf sql;
 	sqlite3_stmt *st;
-	int c, rc;
+	const char **names;
+	long long seg, n, left;
+	size_t i;
+	int rc;
 
-	sb_init(&sql);
-	sb_adds(&sql, "SELECT id, nrecords, first_seen, last_seen");
-	for (c = 0; c < GC_N; c++) {
-		cols[4 + c] = golden_col_name(c);
-		sb_addf(&sql, ", %s", golden_col_name(c));
+	if ((seg = segment_id(e)) == -1)
+		return -1;
+	if (query_ll(e, "SELECT run FROM export_cursor WHERE segment = :name "
+	    "AND dest = :dest", seg, &e->cursor_run) == -1)
+		return -1;
+	/* Read before the rows, in the same snapshot: nothing is skipped. */
+	if (query_ll(e, "SELECT max(run) FROM segment_change WHERE "
+	    "segment = :seg", seg, &n) == -1)
+		return -1;
+	if (e->purpose != NULL) {
+		if (query_ll(e, CHANGES_CTE "SELECT count(*) FROM c WHERE "
+		    "c.change = 'enter' AND NOT " CHANGES_CONSENT, seg,
+		    &left) == -1)
+			return -1;
+		if (!quiet && left > 0)
+			fprintf(stderr, "%s: %lld profiles left out: no "
+			    "consent for %s\n", progname, left, e->purpose);
 	}
-	sb_adds(&sql, " FROM profile ORDER BY id");
+	e->cursor = 1;
+	sb_init(&sql);
+	sb_adds(&sql, CHANGES_CTE "SELECT c.profile, c.change");
+	xf_sql(&e->xf, &sql);
+	sb_adds(&sql, " FROM c LEFT JOIN profile p ON p.id = c.profile");
+	if (e->purpose != NULL)
+		sb_adds(&sql, " WHERE c.change = 'exit' OR " CHANGES_CONSENT);
+	sb_adds(&sql, " ORDER BY c.profile");
 	st = db_prepare(e->db, sql.buf, &e->why);
 	sb_release(&sql);
 	if (st == NULL)
 		return -1;
+	bind_named(e, st, seg);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cursor"),
+	    e->cursor_run);
+	if (n > e->cursor_run)
+		e->cursor_run = n;
+	e->pcol = 0;
+	e->off = 2;
+	names = xmalloc((e->xf.n + 2) * sizeof(*names));
+	names[0] = "change";
+	for (i = 0; i <= e->xf.n; i++)
+		names[i + 1] = e->xf.names[i];
+	e->lazy = 1;		/* nothing new: no output at all */
+	ex_header(e, names);
+	rc = ex_rows(e, st, field_row);
+	sqlite3_finalize(st);
+	free(names);
+	e->cols = NULL;
+	return rc;
+}
+
+/* profile ID: the 360-degree view (view360.h), one line of JSON. */
+static int
+ex_profile(struct export *e)
+{
+	sqlite3_stmt *st;
+	long long pid;
+	int rc;
+
+	if ((pid = v360_resolve(e->db, e->arg, &e->why)) == -1)
+		return -1;
+	if ((st = db_prepare(e->db, v360_sql, &e->why)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, pid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+		if (fwrite(sqlite3_column_text(st, 0), 1, n, e->out) != n ||
+		    putc('\n', e->out) == EOF)
+			e->werr = 1;
+		e->rows = 1;
+		rc = xlog_item(&e->log, pid, &e->why);
+	} else {
+		sb_reset(&e->why);
+		if (rc == SQLITE_DONE)
+			sb_addf(&e->why, "no profile %lld", pid);
+		else
+			sb_adds(&e->why, sqlite3_errmsg(e->db));
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && e->werr) {
+		sb_reset(&e->why);
+		sb_addf(&e->why, "%s: %s", e->outname, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+static void
+event_row(struct export *e, sqlite3_stmt *st)
+{
+	int c;
+
+	for (c = 0; c < 7; c++)
+		switch (sqlite3_column_type(st, c)) {
+		case SQLITE_INTEGER:
+			ex_int(e, sqlite3_column_int64(st, c));
+			break;
+		case SQLITE_FLOAT:
+			ex_double(e, sqlite3_column_double(st, c));
+			break;
+		default:
+			ex_col(e, st, c);
+		}
+}
+
+/*
+ * events [--since TS]: the records that carry an event_type, in the
+ * order they were stored (the rowid order streams; record has no index
+ * on ts, and a sort would hold the whole result).
+ */
+static int
+ex_events(struct export *e)
+{
+	static const char *const cols[] = {
+		"profile_id", "source", "record_id", "event_type", "ts",
+		"amount", "currency", NULL
+	};
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(e->db, "SELECT m.profile, s.name, r.record_id, "
+	    "r.event_type, r.ts, r.amount, r.currency FROM record r "
+	    "JOIN source s ON s.id = r.source_id "
+	    "LEFT JOIN member m ON m.record = r.id "
+	    "WHERE r.event_type IS NOT NULL AND (?1 IS NULL OR r.ts >= ?1) "
+	    "ORDER BY r.id", &e->why);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, e->since, -1, SQLITE_STATIC);
+	e->pcol = 0;
 	ex_header(e, cols);
-	rc = ex_rows(e, st, profile_row);
+	rc = ex_rows(e, st, event_row);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* segment NAME: the golden records of the segment's members. */
+static int
+ex_segment(struct export *e)
+{
+	long long seg = segment_id(e);
+
+	return seg == -1 ? -1 : ex_golden(e, seg);
 }
 
 static const struct verb {
 	const char *name;
 	int	(*fn)(struct export *);
+	int	 nargs;		/* operands after the verb */
+	int	 fields;	/* takes -F, -H and -c */
 } verbs[] = {
-	{ "members", ex_members },
-	{ "profiles", ex_profiles },
+	{ "members", ex_members, 0, 0 },
+	{ "profiles", ex_profiles, 0, 1 },
+	{ "segment", ex_segment, 1, 1 },
+	{ "changes", ex_changes, 1, 1 },
+	{ "profile", ex_profile, 1, 0 },
+	{ "events", ex_events, 0, 0 },
 };
 
 /* Output to a file: a temporary name, renamed once complete. */
@@ -264,21 +635,59 @@ int
 main(int argc, char *argv[])
 {
 	struct export e;
-	const char *dbopt = NULL, *outpath = NULL;
+	const char *dbopt = NULL, *outpath = NULL, *fspec = NULL;
+	const char *hopt = NULL;
 	const struct verb *v = NULL;
+	struct run run;
+	struct sbuf what;
 	char *tmp = NULL;
 	size_t i;
-	int ch, rc;
+	int ch, rc, fmt_set = 0;
 
 	set_progname(argv[0]);
 	memset(&e, 0, sizeof(e));
+	sb_init(&e.why);
 	e.format = FMT_CSV;
-	while ((ch = getopt(argc, argv, "d:f:ho:qVv")) != -1) {
+	static const struct option longopts[] = {
+		{ "dest", required_argument, NULL, 'D' },
+		{ "since", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, "c:d:F:f:H:ho:qVv", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'D':
+			if (*optarg == '\0')
+				die(EXIT_USAGE, "empty --dest");
+			e.dest = optarg;
+			break;
+		case 'S':
+			e.since = optarg;
+			break;
+		case 'c':
+			if (*optarg == '\0')
+				die(EXIT_USAGE, "empty purpose in -c");
+			e.purpose = optarg;
+			break;
 		case 'd':
 			dbopt = optarg;
 			break;
+		case 'F':
+			fspec = optarg;
+			break;
+		case 'H':
+			if (strcmp(optarg, "sha256") == 0)
+				e.hash = 1;
+			else if (strcmp(optarg, "sha256:meta") == 0)
+				e.hash = 2;
+			else
+				die(EXIT_USAGE, "hash must be sha256 or "
+				    "sha256:meta");
+			hopt = optarg;
+			break;
 		case 'f':
+			fmt_set = 1;
 			if (strcmp(optarg, "csv") == 0)
 				e.format = FMT_CSV;
 			else if (strcmp(optarg, "ndjson") == 0)
@@ -304,19 +713,36 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc < 1)
 		usage();
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[0], verbs[i].name) == 0)
 			v = &verbs[i];
 	if (v == NULL) {
-		warnx_("unknown WHAT %s: members or profiles",
+		warnx_("unknown WHAT %s: members, profiles, segment, "
+		    "changes, profile or events",
 		    quote_value(argv[0], strlen(argv[0])));
 		usage();
 	}
-	sb_init(&e.why);
+	if (argc != 1 + v->nargs)
+		usage();
+	if (v->nargs > 0)
+		e.arg = argv[1];
+	if (!v->fields && (fspec != NULL || hopt != NULL || e.purpose != NULL))
+		die(EXIT_USAGE, "-F, -H and -c do not apply to %s", v->name);
+	if (v->fields && xf_parse(&e.xf, fspec, &e.why) == -1)
+		die(EXIT_USAGE, "%s", e.why.buf);
+	if (v->fn == ex_changes && e.dest == NULL)
+		die(EXIT_USAGE, "changes needs --dest");
+	if (e.since != NULL && v->fn != ex_events)
+		die(EXIT_USAGE, "--since applies to events only");
+	if (v->fn == ex_events && !fmt_set)
+		e.format = FMT_NDJSON;
+	if (v->fn == ex_profile && fmt_set)
+		die(EXIT_USAGE, "profile is always JSON: no -f");
 	sb_init(&e.line);
-	if (db_open(db_path(dbopt), DB_RDONLY, &e.db, &e.why) == -1)
+	sb_init(&e.scratch);
+	if (db_open(db_path(dbopt), 0, &e.db, &e.why) == -1)
 		die(EXIT_FAIL, "%s", e.why.buf);
 	e.out = stdout;
 	e.outname = "stdout";
@@ -324,17 +750,38 @@ main(int argc, char *argv[])
 		tmp = open_out(&e, outpath);
 		e.outname = outpath;
 	}
+	if (xlog_open(&e.log, e.db, e.out) == -1)
+		die(EXIT_FAIL, "%s: %s", e.outname, strerror(errno));
+	e.out = e.log.out;
 	csvw_init(&e.csv, e.out, ',');
 	jw_init(&e.jw, &e.line);
-	/* A read transaction: one consistent snapshot for the whole file. */
-	if (db_exec(e.db, "BEGIN", &e.why) == -1)
+	sb_init(&what);
+	sb_adds(&what, v->name);
+	if (e.arg != NULL)
+		sb_addf(&what, " %s", e.arg);
+	if (run_begin(&run, e.db, "cdp-export", argc + optind,
+	    argv - optind, 0, &e.why) == -1)
 		die(EXIT_FAIL, "%s", e.why.buf);
-	rc = v->fn(&e);
-	db_exec(e.db, "COMMIT", NULL);
+	/*
+	 * One write transaction: a consistent snapshot for the whole
+	 * output, and the log written with it.
+	 */
+	rc = db_begin(e.db, &e.why);
+	if (rc == 0)
+		rc = xlog_begin(&e.log, run.id, what.buf, e.dest != NULL ?
+		    e.dest : e.outname, e.format == FMT_CSV ? "csv" : "ndjson",
+		    &e.why);
+	if (rc == 0)
+		rc = v->fn(&e);
+	xlog_release(&e.log);
 	if (rc == -1)
 		warnx_("%s: %s", v->name, e.why.buf);
+	if (fclose(e.out) == EOF && rc == 0) {
+		warnx_("%s: %s", e.outname, strerror(errno));
+		rc = -1;
+	}
 	if (tmp != NULL) {
-		if (fclose(e.out) == EOF && rc == 0) {
+		if (fclose(e.log.real) == EOF && rc == 0) {
 			warnx_("%s: %s", outpath, strerror(errno));
 			rc = -1;
 		}
@@ -346,6 +793,24 @@ main(int argc, char *argv[])
 			unlink(tmp);
 		free(tmp);
 	}
+	/* changes: the cursor advances only now the export is complete. */
+	if (rc == 0 && (xlog_end(&e.log, e.rows, &e.why) == -1 ||
+	    (e.cursor && xlog_cursor(&e.log, e.arg, e.dest, e.cursor_run,
+	    &e.why) == -1) || db_commit(e.db, &e.why) == -1)) {
+		warnx_("%s: %s", v->name, e.why.buf);
+		if (outpath != NULL && strcmp(outpath, "-") != 0)
+			unlink(outpath);
+		rc = -1;
+	}
+	if (rc == -1)
+		db_rollback(e.db);
+	run.rows_ok = e.rows;
+	if (run_end(&run, rc == 0 ? "ok" : "failed", rc == 0 ? NULL :
+	    e.why.buf, &e.why) == -1) {
+		warnx_("%s", e.why.buf);
+		rc = -1;
+	}
+	sb_release(&what);
 	if (rc == 0 && !quiet)
 		fprintf(stderr, "%s: %s: %lld rows\n", progname, v->name,
 		    e.rows);
@@ -353,6 +818,8 @@ main(int argc, char *argv[])
 	jw_release(&e.jw);
 	sb_release(&e.line);
 	sb_release(&e.why);
+	sb_release(&e.scratch);
+	xf_release(&e.xf);
 	db_close(e.db);
 	check_stdout();
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;

@@ -114,7 +114,7 @@ setup() {
 @test "cdp-export: exit codes" {
 	run cdp-export -h
 	assert_equal "$status" 2
-	assert_output "usage: cdp-export [-qv] [-d DB] [-f csv|ndjson] [-o FILE] WHAT"
+	assert_output "usage: cdp-export [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] [-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--since TS] WHAT [NAME]"
 	run cdp-export
 	assert_equal "$status" 2
 	run cdp-export members profiles
@@ -124,7 +124,7 @@ setup() {
 	assert_output "cdp-export: format must be csv or ndjson"
 	run cdp-export everything
 	assert_equal "$status" 2
-	assert_line --index 0 'cdp-export: unknown WHAT "everything": members or profiles'
+	assert_line --index 0 'cdp-export: unknown WHAT "everything": members, profiles, segment, changes, profile or events'
 	run cdp-export -d nowhere.db members
 	assert_equal "$status" 1
 	[ ! -e nowhere.db ]
