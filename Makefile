@@ -36,18 +36,21 @@ LIBSRC	= common/clv.c common/util.c common/lr.c common/hash.c common/db.c common
 	  common/catq.c common/suggest.c common/tab.c \
 	  common/mcfg.c common/mcfgdef.c common/mset.c common/mload.c \
 	  common/mdet.c common/block.c common/mscore.c common/mtrain.c \
-	  common/mpair.c common/view360.c common/xfield.c common/xlog.c
+	  common/mpair.c common/view360.c common/xfield.c common/xlog.c \
+	  common/expr_parse.c common/expr_sql.c common/expr_agg.c \
+	  common/expr_run.c common/score.c common/score_clv.c \
+	  common/score_store.c common/score_out.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
 TOOLS	= cdp-ingest cdp-match cdp-merge cdp-export cdp-privacy \
-	  cdp-catalog cdp-status
+	  cdp-catalog cdp-status cdp-score cdp-segment
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \
 	  tests/unit/t-clv.c tests/unit/t-db.c \
 	  tests/unit/t-uf.c tests/unit/t-golden.c tests/unit/t-pairs.c \
 	  tests/unit/t-catalog.c tests/unit/t-mcfg.c tests/unit/t-mblock.c \
-	  tests/unit/t-mdet.c tests/unit/t-mscore.c
+	  tests/unit/t-mdet.c tests/unit/t-mscore.c tests/unit/t-expr.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp cdp-run
@@ -89,6 +92,9 @@ bench: all
 bench-match: all
 	@scripts/bench-match
 
+bench-score: all
+	@scripts/bench-score
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
@@ -104,4 +110,4 @@ lint-man:
 clean:
 	rm -rf obj san $(TOOLS) cdp cdp-run
 
-.PHONY: all check demo bench bench-match install clean units lint-man
+.PHONY: all check demo bench bench-match bench-score install clean units lint-man

@@ -1,0 +1,772 @@
+/*
+ * cdp-segment - named dynamic segments: a condition in the language of
+ * cdp-expr(7), stored with what it compiles to, evaluated on demand;
+ * each evaluation records who entered and who left, so that exports and
+ * campaigns act on the delta.
+ *
+ * An evaluation compiles every segment first (a bad definition changes
+ * nothing), builds the aggregates they need in one pass, then, in one
+ * transaction, compares each segment's new members with the stored ones
+ * (both in profile order, so a merge) and writes the difference.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "csvw.h"
+#include "db.h"
+#include "expr.h"
+#include "jw.h"
+#include "run.h"
+#include "score.h"
+#include "util.h"
+
+struct seg {
+	long long id;
+	char	*name;
+	char	*def;
+	long long size;
+	struct expr_prog prog;
+};
+
+static sqlite3 *db;
+static struct run run;
+static struct expr_env env;
+static struct sbuf why;
+static int ndjson;
+static char asof[11];
+static long long exited;	/* exits of this evaluation, for the run log */
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: %s [-qv] [-d DB] define NAME EXPRESSION\n"
+	    "       %s [-qv] [-d DB] [-f csv|ndjson] list\n"
+	    "       %s [-qv] [-d DB] [--as-of DATE] eval [NAME ...]\n"
+	    "       %s [-qv] [-d DB] [-f csv|ndjson] members NAME\n"
+	    "       %s [-qv] [-d DB] changes NAME [--run N]\n"
+	    "       %s [-qv] [-d DB] drop NAME\n",
+	    progname, progname, progname, progname, progname, progname);
+	exit(EXIT_USAGE);
+}
+
+/* A failure after the run began: roll back, log it, exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (db != NULL) {
+		db_rollback(db);
+		if (run.id > 0)
+			run_end(&run, "failed", msg, &why);
+	}
+	die(EXIT_FAIL, "%s", msg);
+}
+
+static void __attribute__((noreturn))
+dbfail(const char *what)
+{
+	fail("%s: %s", what, sqlite3_errmsg(db));
+}
+
+static sqlite3_stmt *
+prep(const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(db, sql, &why)) == NULL)
+		fail("%s", why.buf);
+	return st;
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t i;
+
+	if (!(*s >= 'a' && *s <= 'z') && *s != '_')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' &&
+		    s[i] <= '9') && s[i] != '_')
+			return 0;
+	return i <= 64;
+}
+
+/* The segments named, or all; sorted by name.  Unknown names: exit 1. */
+static struct seg *
+load(char **names, int n, size_t *count)
+{
+	sqlite3_stmt *st;
+	struct seg *s = NULL;
+	size_t cap = 0, i;
+	int k, rc;
+
+	st = prep("SELECT id, name, definition, size FROM segment "
+	    "ORDER BY name");
+	*count = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+
+		for (k = 0; k < n; k++)
+			if (strcmp(names[k], name) == 0)
+				break;
+		if (n > 0 && k == n)
+			continue;
+		if (*count == cap) {
+			cap = cap ? 2 * cap : 16;
+			s = xrealloc(s, cap * sizeof(*s));
+		}
+		memset(&s[*count], 0, sizeof(*s));
+		s[*count].id = sqlite3_column_int64(st, 0);
+		s[*count].name = xstrdup(name);
+		s[*count].def = xstrdup((const char *)sqlite3_column_text(st,
+		    2));
+		s[*count].size = sqlite3_column_int64(st, 3);
+		expr_prog_init(&s[*count].prog);
+		(*count)++;
+	}
+	if (rc != SQLITE_DONE)
+		dbfail("segment");
+	sqlite3_finalize(st);
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < *count; i++)
+			if (strcmp(s[i].name, names[k]) == 0)
+				break;
+		if (i == *count) {
+			const char *m = expr_closest(names[k],
+			    (const char *const *)env.seg, env.nseg);
+
+			if (m != NULL)
+				fail("no segment %s (did you mean \"%s\"?)",
+				    quote_value(names[k], strlen(names[k])), m);
+			fail("no segment %s", quote_value(names[k],
+			    strlen(names[k])));
+		}
+	}
+	return s;
+}
+
+static void
+free_segs(struct seg *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(s[i].name);
+		free(s[i].def);
+		expr_prog_release(&s[i].prog);
+	}
+	free(s);
+}
+
+/* Compile a definition as segment name; a message says where it failed. */
+static void
+compile(const char *name, const char *def, struct expr_prog *p)
+{
+	env.self = name;
+	if (expr_compile(&env, def, strlen(def), 1, 1, p, &why) == -1)
+		fail("%s", why.buf);
+	env.self = NULL;
+	if (p->type != ET_BOOL)
+		fail("1:1: a segment is a condition, not %s",
+		    p->type == ET_NUM ? "a number" : p->type == ET_TEXT ?
+		    "text" : p->type == ET_DATE ? "a date" : "a value");
+}
+
+static void
+cmd_define(const char *name, const char *def, int argc, char **argv)
+{
+	struct expr_prog p;
+	struct sbuf sql, par;
+	sqlite3_stmt *st;
+	char now[32];
+	size_t i;
+
+	if (!valid_name(name))
+		die(EXIT_USAGE, "invalid segment name %s: lower-case letters, "
+		    "digits and '_', at most 64", quote_value(name,
+		    strlen(name)));
+	if (utf8_check(def, strlen(def)) != -1)
+		die(EXIT_FAIL, "the definition is not valid UTF-8");
+	expr_env_set_segment(&env, name, def);
+	expr_prog_init(&p);
+	compile(name, def, &p);
+	/* the segments using this one must still compile with it */
+	for (i = 0; i < env.nseg; i++) {
+		struct expr_prog q;
+
+		if (strcmp(env.seg[i], name) == 0)
+			continue;
+		expr_prog_init(&q);
+		env.self = env.seg[i];
+		if (expr_compile(&env, env.segdef[i], strlen(env.segdef[i]),
+		    1, 1, &q, &why) == -1)
+			fail("segment \"%s\" would no longer work: %s",
+			    env.seg[i], why.buf);
+		env.self = NULL;
+		expr_prog_release(&q);
+	}
+	sb_init(&sql);
+	sb_init(&par);
+	expr_explain(&env, &p, EXPR_FILTER, &sql, &par);
+	if (run_begin(&run, db, "cdp-segment", argc, argv, 0, &why) == -1)
+		fail("run log: %s", why.buf);
+	now_iso(now, sizeof(now));
+	st = prep("INSERT INTO segment(name, definition, compiled, params, "
+	    "created_at, created_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT(name) DO UPDATE SET definition = ?2, compiled = ?3, "
+	    "params = ?4");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, def, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sql.buf, (int)sql.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, par.buf, (int)par.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, run.id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		dbfail("segment");
+	sqlite3_finalize(st);
+	run_end(&run, "ok", NULL, &why);
+	if (!quiet)
+		fprintf(stderr, "%s: %s defined\n", progname, name);
+	sb_release(&sql);
+	sb_release(&par);
+	expr_prog_release(&p);
+}
+
+static void
+cmd_list(void)
+{
+	sqlite3_stmt *st;
+	struct csvw cw;
+	struct sbuf line;
+	struct jw jw;
+	static const char *const cols[] = { "name", "size", "evaluated_run",
+	    "evaluated_at", "as_of", "definition" };
+	int rc, i;
+
+	st = prep("SELECT name, size, last_eval_run, last_eval_at, as_of, "
+	    "definition FROM segment ORDER BY name");
+	csvw_init(&cw, stdout, ',');
+	sb_init(&line);
+	jw_init(&jw, &line);
+	if (!ndjson) {
+		for (i = 0; i < 6; i++)
+			csvw_str(&cw, cols[i]);
+		csvw_end(&cw);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		jw_reset(&jw);
+		jw_map_open(&jw);
+		for (i = 0; i < 6; i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+			int t = sqlite3_column_type(st, i);
+
+			if (!ndjson) {
+				csvw_str(&cw, v);
+				continue;
+			}
+			jw_key(&jw, cols[i], strlen(cols[i]));
+			if (t == SQLITE_NULL)
+				jw_null(&jw);
+			else if (t == SQLITE_INTEGER)
+				jw_int(&jw, sqlite3_column_int64(st, i));
+			else
+				jw_strz(&jw, v);
+		}
+		if (!ndjson) {
+			if (csvw_end(&cw) == -1)
+				break;
+			continue;
+		}
+		jw_map_close(&jw);
+		sb_addc(&line, '\n');
+		if (fwrite(line.buf, 1, line.len, stdout) != line.len)
+			break;
+	}
+	sqlite3_finalize(st);
+	csvw_release(&cw);
+	jw_release(&jw);
+	sb_release(&line);
+}
+
+/* Profile ids, growable. */
+struct ids {
+	long long *v;
+	size_t	 n, cap;
+};
+
+static void
+ids_add(struct ids *a, long long id)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 1024;
+		a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+	}
+	a->v[a->n++] = id;
+}
+
+/*
+ * One segment: its new members (ascending) against the stored ones, the
+ * delta written in key order, enter and exit rows of the run by profile.
+ */
+static void
+apply(struct seg *s, const struct ids *now_in, sqlite3_stmt *ins_m,
+    sqlite3_stmt *del_m, sqlite3_stmt *ins_c, sqlite3_stmt *upd)
+{
+	struct ids old = { 0 }, in = { 0 }, out = { 0 };
+	sqlite3_stmt *st;
+	struct sbuf sql, par;
+	size_t i = 0, j, k;
+	char now[32];
+	int rc;
+
+	st = prep("SELECT profile FROM segment_member WHERE segment = ? "
+	    "ORDER BY profile");
+	sqlite3_bind_int64(st, 1, s->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids_add(&old, sqlite3_column_int64(st, 0));
+	if (rc != SQLITE_DONE)
+		dbfail("segment_member");
+	sqlite3_finalize(st);
+	for (j = 0; j < now_in->n; j++) {
+		while (i < old.n && old.v[i] < now_in->v[j])
+			ids_add(&out, old.v[i++]);
+		if (i < old.n && old.v[i] == now_in->v[j])
+			i++;
+		else
+			ids_add(&in, now_in->v[j]);
+	}
+	while (i < old.n)
+		ids_add(&out, old.v[i++]);
+
+	for (k = 0; k < in.n; k++) {
+		sqlite3_bind_int64(ins_m, 1, s->id);
+		sqlite3_bind_int64(ins_m, 2, in.v[k]);
+		sqlite3_bind_int64(ins_m, 3, run.id);
+		if (sqlite3_step(ins_m) != SQLITE_DONE)
+			dbfail("segment_member");
+		sqlite3_reset(ins_m);
+	}
+	for (k = 0; k < out.n; k++) {
+		sqlite3_bind_int64(del_m, 1, s->id);
+		sqlite3_bind_int64(del_m, 2, out.v[k]);
+		if (sqlite3_step(del_m) != SQLITE_DONE)
+			dbfail("segment_member");
+		sqlite3_reset(del_m);
+	}
+	for (i = k = 0; i < in.n || k < out.n;) {
+		int enter = k == out.n || (i < in.n && in.v[i] < out.v[k]);
+
+		sqlite3_bind_int64(ins_c, 1, s->id);
+		sqlite3_bind_int64(ins_c, 2, run.id);
+		sqlite3_bind_int64(ins_c, 3, enter ? in.v[i++] : out.v[k++]);
+		sqlite3_bind_text(ins_c, 4, enter ? "enter" : "exit", -1,
+		    SQLITE_STATIC);
+		if (sqlite3_step(ins_c) != SQLITE_DONE)
+			dbfail("segment_change");
+		sqlite3_reset(ins_c);
+	}
+
+	sb_init(&sql);
+	sb_init(&par);
+	expr_explain(&env, &s->prog, EXPR_FILTER, &sql, &par);
+	now_iso(now, sizeof(now));
+	sqlite3_bind_int64(upd, 1, run.id);
+	sqlite3_bind_text(upd, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(upd, 3, asof, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(upd, 4, (long long)now_in->n);
+	sqlite3_bind_text(upd, 5, sql.buf, (int)sql.len, SQLITE_STATIC);
+	sqlite3_bind_text(upd, 6, par.buf, (int)par.len, SQLITE_STATIC);
+	sqlite3_bind_int64(upd, 7, s->id);
+	if (sqlite3_step(upd) != SQLITE_DONE)
+		dbfail("segment");
+	sqlite3_reset(upd);
+	sb_release(&sql);
+	sb_release(&par);
+	run.rows_ok += (long long)now_in->n;
+	run.inserted += (long long)in.n;
+	exited += (long long)out.n;
+	if (!quiet)
+		fprintf(stderr, "%s: %s: %zu members, %zu entered, %zu exited\n",
+		    progname, s->name, now_in->n, in.n, out.n);
+	free(old.v);
+	free(in.v);
+	free(out.v);
+}
+
+/*
+ * The members of every segment in one statement: the profiles are read
+ * once, each column is a segment's condition, and a score or aggregate
+ * used by several segments is looked up once per profile.
+ */
+static struct ids *
+members_now(struct seg *s, size_t count)
+{
+	const struct expr_prog **progs;
+	struct ids *now_in;
+	sqlite3_stmt *st;
+	long long id;
+	size_t i;
+	int rc;
+
+	progs = xcalloc(count + 1, sizeof(*progs));
+	now_in = xcalloc(count + 1, sizeof(*now_in));
+	for (i = 0; i < count; i++)
+		progs[i] = &s[i].prog;
+	if ((st = expr_prepare_many(&env, progs, count, &why)) == NULL)
+		fail("%s", why.buf);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		for (i = 0; i < count; i++) {
+			int c = (int)i + 1;
+
+			/* true as for WHERE: a non-zero number */
+			if ((sqlite3_column_type(st, c) == SQLITE_INTEGER &&
+			    sqlite3_column_int64(st, c) != 0) ||
+			    (sqlite3_column_type(st, c) == SQLITE_FLOAT &&
+			    sqlite3_column_double(st, c) != 0))
+				ids_add(&now_in[i], id);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		fail("%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	free(progs);
+	return now_in;
+}
+
+static void
+cmd_eval(char **names, int n, int argc, char **argv)
+{
+	sqlite3_stmt *ins_m, *del_m, *ins_c, *upd;
+	struct ids *now_in = NULL;
+	struct seg *s;
+	size_t count, i;
+	double t0;
+	char *msg;
+
+	s = load(names, n, &count);
+	for (i = 0; i < count; i++) {
+		env.self = s[i].name;
+		if (expr_compile(&env, s[i].def, strlen(s[i].def), 1, 1,
+		    &s[i].prog, &why) == -1)
+			fail("%s: %s", s[i].name, why.buf);
+		env.self = NULL;
+	}
+	if (run_begin(&run, db, "cdp-segment", argc, argv, 0, &why) == -1)
+		fail("run log: %s", why.buf);
+	t0 = mono_now();
+	if (expr_materialize(&env, &why) == -1)
+		fail("%s", why.buf);
+	if (verbose)
+		fprintf(stderr, "%s: event aggregates of %zu segments in %.2f "
+		    "s\n", progname, count, mono_now() - t0);
+	if (db_begin(db, &why) == -1)
+		fail("%s", why.buf);
+	t0 = mono_now();
+	if (count > 0)
+		now_in = members_now(s, count);
+	if (verbose)
+		fprintf(stderr, "%s: members of %zu segments in %.2f s\n",
+		    progname, count, mono_now() - t0);
+	t0 = mono_now();
+	ins_m = prep("INSERT INTO segment_member(segment, profile, since_run) "
+	    "VALUES (?, ?, ?)");
+	del_m = prep("DELETE FROM segment_member WHERE segment = ? AND "
+	    "profile = ?");
+	ins_c = prep("INSERT INTO segment_change(segment, run, profile, "
+	    "change) VALUES (?, ?, ?, ?)");
+	upd = prep("UPDATE segment SET last_eval_run = ?, last_eval_at = ?, "
+	    "as_of = ?, size = ?, compiled = ?, params = ? WHERE id = ?");
+	for (i = 0; i < count; i++) {
+		apply(&s[i], &now_in[i], ins_m, del_m, ins_c, upd);
+		free(now_in[i].v);
+	}
+	free(now_in);
+	sqlite3_finalize(ins_m);
+	sqlite3_finalize(del_m);
+	sqlite3_finalize(ins_c);
+	sqlite3_finalize(upd);
+	if (db_commit(db, &why) == -1)
+		fail("%s", why.buf);
+	if (verbose)
+		fprintf(stderr, "%s: changes written in %.2f s\n", progname,
+		    mono_now() - t0);
+	sb_reset(&why);
+	sb_addf(&why, "as of %s: %zu segments, %lld members, %lld entered, "
+	    "%lld exited", asof, count, run.rows_ok, run.inserted, exited);
+	msg = sb_detach(&why);
+	run_end(&run, "ok", msg, &why);
+	free(msg);
+	free_segs(s, count);
+}
+
+static void
+cmd_members(const char *name)
+{
+	sqlite3_stmt *st;
+	struct seg *s;
+	struct csvw cw;
+	struct sbuf line;
+	struct jw jw;
+	size_t n;
+	int rc;
+
+	s = load((char **)&name, 1, &n);
+	st = prep("SELECT profile, since_run FROM segment_member "
+	    "WHERE segment = ? ORDER BY profile");
+	sqlite3_bind_int64(st, 1, s[0].id);
+	csvw_init(&cw, stdout, ',');
+	sb_init(&line);
+	jw_init(&jw, &line);
+	if (!ndjson) {
+		csvw_str(&cw, "profile");
+		csvw_str(&cw, "since_run");
+		csvw_end(&cw);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!ndjson) {
+			csvw_int(&cw, sqlite3_column_int64(st, 0));
+			csvw_int(&cw, sqlite3_column_int64(st, 1));
+			if (csvw_end(&cw) == -1)
+				break;
+			continue;
+		}
+		jw_reset(&jw);
+		jw_map_open(&jw);
+		jw_key(&jw, "profile", 7);
+		jw_int(&jw, sqlite3_column_int64(st, 0));
+		jw_key(&jw, "since_run", 9);
+		jw_int(&jw, sqlite3_column_int64(st, 1));
+		jw_map_close(&jw);
+		sb_addc(&line, '\n');
+		if (fwrite(line.buf, 1, line.len, stdout) != line.len)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		dbfail("segment_member");
+	sqlite3_finalize(st);
+	csvw_release(&cw);
+	jw_release(&jw);
+	sb_release(&line);
+	free_segs(s, n);
+}
+
+/* The delta of one run (the last evaluation by default), as NDJSON. */
+static void
+cmd_changes(const char *name, long long runid)
+{
+	sqlite3_stmt *st;
+	struct seg *s;
+	struct sbuf line;
+	struct jw jw;
+	size_t n;
+	int rc;
+
+	s = load((char **)&name, 1, &n);
+	if (runid == 0) {
+		st = prep("SELECT last_eval_run FROM segment WHERE id = ?");
+		sqlite3_bind_int64(st, 1, s[0].id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			runid = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	st = prep("SELECT run, profile, change FROM segment_change "
+	    "WHERE segment = ? AND run = ? ORDER BY change, profile");
+	sqlite3_bind_int64(st, 1, s[0].id);
+	sqlite3_bind_int64(st, 2, runid);
+	sb_init(&line);
+	jw_init(&jw, &line);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		jw_reset(&jw);
+		jw_map_open(&jw);
+		jw_key(&jw, "segment", 7);
+		jw_strz(&jw, s[0].name);
+		jw_key(&jw, "run", 3);
+		jw_int(&jw, sqlite3_column_int64(st, 0));
+		jw_key(&jw, "change", 6);
+		jw_strz(&jw, (const char *)sqlite3_column_text(st, 2));
+		jw_key(&jw, "profile", 7);
+		jw_int(&jw, sqlite3_column_int64(st, 1));
+		jw_map_close(&jw);
+		sb_addc(&line, '\n');
+		if (fwrite(line.buf, 1, line.len, stdout) != line.len)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		dbfail("segment_change");
+	sqlite3_finalize(st);
+	jw_release(&jw);
+	sb_release(&line);
+	free_segs(s, n);
+}
+
+static void
+cmd_drop(const char *name, int argc, char **argv)
+{
+	static const char *const del[] = {
+		"DELETE FROM segment_member WHERE segment = ?",
+		"DELETE FROM segment_change WHERE segment = ?",
+		"DELETE FROM segment WHERE id = ?",
+	};
+	sqlite3_stmt *st;
+	struct seg *s;
+	size_t n, i;
+
+	s = load((char **)&name, 1, &n);
+	/* a segment another one uses stays: in_segment would break */
+	expr_env_forget_segment(&env, name);
+	for (i = 0; i < env.nseg; i++) {
+		struct expr_prog q;
+
+		expr_prog_init(&q);
+		env.self = env.seg[i];
+		if (expr_compile(&env, env.segdef[i], strlen(env.segdef[i]),
+		    1, 1, &q, &why) == -1)
+			fail("segment \"%s\" is used by \"%s\": drop or "
+			    "redefine that one first", name, env.seg[i]);
+		env.self = NULL;
+		expr_prog_release(&q);
+	}
+	if (run_begin(&run, db, "cdp-segment", argc, argv, 0, &why) == -1)
+		fail("run log: %s", why.buf);
+	if (db_begin(db, &why) == -1)
+		fail("%s", why.buf);
+	for (i = 0; i < sizeof(del) / sizeof(del[0]); i++) {
+		st = prep(del[i]);
+		sqlite3_bind_int64(st, 1, s[0].id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			dbfail("segment");
+		sqlite3_finalize(st);
+	}
+	if (db_commit(db, &why) == -1)
+		fail("%s", why.buf);
+	run_end(&run, "ok", NULL, &why);
+	if (!quiet)
+		fprintf(stderr, "%s: %s dropped (%lld members)\n", progname,
+		    name, s[0].size);
+	free_segs(s, n);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "as-of", required_argument, NULL, 'A' },
+		{ "run", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dbopt = NULL, *asofopt = NULL, *verb, *errstr;
+	long long runid = 0;
+	int ch, ac;
+	char **av;
+	long day;
+
+	set_progname(argv[0]);
+	sb_init(&why);
+	/* '+': options end at the verb, so an expression may start with -
+	 * ("-x"); changes takes --run after its operand */
+	while ((ch = getopt_long(argc, argv, "+d:f:hqVv", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'A':
+			asofopt = optarg;
+			break;
+		case 'd':
+			dbopt = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "csv"))
+				ndjson = 0;
+			else if (!strcmp(optarg, "ndjson"))
+				ndjson = 1;
+			else
+				die(EXIT_USAGE, "format must be csv or ndjson");
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'V':
+			printf("cdp-segment %s\n", CDP_VERSION);
+			return 0;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	ac = argc - optind;
+	av = argv + optind;
+	if (ac < 1)
+		usage();
+	verb = av[0];
+	if (strcmp(verb, "changes") == 0) {
+		optind = 0;	/* glibc: start afresh, av[0] is the verb */
+		while ((ch = getopt_long(ac, av, "", longopts, NULL)) != -1) {
+			if (ch != 'R')
+				usage();
+			if (parse_ll(optarg, 1, LLONG_MAX, &runid,
+			    &errstr) == -1)
+				die(EXIT_USAGE, "--run %s: %s",
+				    quote_value(optarg, strlen(optarg)),
+				    errstr);
+		}
+		ac -= optind - 1;
+		av += optind - 1;
+	}
+	if (asofopt != NULL) {
+		if (strcmp(verb, "eval") != 0)
+			usage();
+		if (strlen(asofopt) != 10 ||
+		    cmp_date_parse(asofopt, 10, &day) == -1)
+			die(EXIT_USAGE, "--as-of %s: expected a date YYYY-MM-DD",
+			    quote_value(asofopt, strlen(asofopt)));
+		memcpy(asof, asofopt, 11);
+	} else {
+		char now[32];
+
+		now_iso(now, sizeof(now));
+		memcpy(asof, now, 10);
+		asof[10] = '\0';
+	}
+	if (!strcmp(verb, "define") ? ac != 3 : !strcmp(verb, "list") ?
+	    ac != 1 : !strcmp(verb, "eval") ? 0 : !strcmp(verb, "members") ||
+	    !strcmp(verb, "changes") || !strcmp(verb, "drop") ? ac != 2 : 1)
+		usage();
+
+	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	db_exec(db, "PRAGMA mmap_size = 2147418112", NULL);
+	if (expr_env_init(&env, db, asof, &why) == -1 ||
+	    expr_env_load(&env, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	if (!strcmp(verb, "define"))
+		cmd_define(av[1], av[2], argc, argv);
+	else if (!strcmp(verb, "list"))
+		cmd_list();
+	else if (!strcmp(verb, "eval"))
+		cmd_eval(av + 1, ac - 1, argc, argv);
+	else if (!strcmp(verb, "members"))
+		cmd_members(av[1]);
+	else if (!strcmp(verb, "changes"))
+		cmd_changes(av[1], runid);
+	else
+		cmd_drop(av[1], argc, argv);
+	expr_env_release(&env);
+	db_close(db);
+	sb_release(&why);
+	check_stdout();
+	return EXIT_OK;
+}
