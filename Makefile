@@ -3,6 +3,8 @@
 #   make            build libcdp.a and every cmd/cdp-*.c tool
 #   make check      build, then run the unit and bats suites
 #   make check SAN=1   the same under ASan + UBSan (objects in san/)
+#   make check VALGRIND=1  the suites with the tools under valgrind
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make demo       install missing packages, run the pipeline on share/
 #   make bench      benchmarks against sqlite3 .import and jq
 #   make install    PREFIX=/usr/local DESTDIR= binaries and man pages
@@ -50,7 +52,8 @@ UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-clv.c tests/unit/t-db.c \
 	  tests/unit/t-uf.c tests/unit/t-golden.c tests/unit/t-pairs.c \
 	  tests/unit/t-catalog.c tests/unit/t-mcfg.c tests/unit/t-mblock.c \
-	  tests/unit/t-mdet.c tests/unit/t-mscore.c tests/unit/t-expr.c
+	  tests/unit/t-mdet.c tests/unit/t-mscore.c tests/unit/t-expr.c \
+	  tests/unit/t-fuzz-regress.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp cdp-run
@@ -76,10 +79,19 @@ cdp: scripts/cdp
 cdp-run: scripts/cdp-run
 	cp scripts/cdp-run $@ && chmod +x $@
 
+$(O)obj/t-fuzz-regress: tests/fuzz/fuzz.h $(wildcard tests/fuzz/fuzz-*.c)
+
 units: $(UNITS)
 
 check: all units
-	@BIN=$(CURDIR)/$(O) UNITS="$(UNITS)" SAN=$(SAN) scripts/run-tests
+	@if [ "$(VALGRIND)" = 1 ]; then \
+	    BIN=$(CURDIR)/ UNITS="$(UNITS)" scripts/valgrind-check; \
+	else \
+	    BIN=$(CURDIR)/$(O) UNITS="$(UNITS)" SAN=$(SAN) scripts/run-tests; \
+	fi
+
+fuzz:
+	@scripts/fuzz
 
 demo:
 	@scripts/install-deps
@@ -108,6 +120,6 @@ lint-man:
 	mandoc -Tlint -Wwarning man/man*/*.[157]
 
 clean:
-	rm -rf obj san $(TOOLS) cdp cdp-run
+	rm -rf obj san fuzz-build $(TOOLS) cdp cdp-run
 
-.PHONY: all check demo bench bench-match bench-score install clean units lint-man
+.PHONY: all check fuzz demo bench bench-match bench-score install clean units lint-man

@@ -99,6 +99,7 @@ struct ingest {
 	const char *rejects_path;
 	int	 lastfmt;	/* format of the last file read */
 	_Atomic int failed;	/* a database error: stop, roll back the batch */
+	long long lost;		/* records of batches rolled back */
 	int	 badinput;	/* an input could not be read: exit 1 at the end */
 	long	 nmsg;		/* diagnostics printed for the current file */
 	const char *fname;
@@ -133,6 +134,7 @@ struct ingest {
 	double	 last_progress;
 	int	 progress;	/* stderr is a terminal */
 	struct sbuf why, tmp;
+	struct sbuf fail;	/* the database error that failed the run */
 };
 
 static void __attribute__((noreturn))
@@ -149,8 +151,11 @@ usage(void)
 static void
 dberr(struct ingest *g, const char *what)
 {
-	if (!g->failed)
+	if (!g->failed) {
 		warnx_("%s: %s", what, sqlite3_errmsg(g->db));
+		sb_reset(&g->fail);
+		sb_addf(&g->fail, "%s: %s", what, sqlite3_errmsg(g->db));
+	}
 	g->failed = 1;
 }
 
@@ -698,6 +703,8 @@ catalog(struct ingest *g, struct batch *b)
 static void
 write_batch(struct ingest *g, struct batch *b)
 {
+	long long ins = g->run.inserted, upd = g->run.updated;
+	long long unch = g->run.unchanged, supp = g->run.suppressed;
 	size_t i;
 
 	if ((b->npend == 0 && b->nrej == 0 && !cat_pending(b->cat)) ||
@@ -729,14 +736,20 @@ write_batch(struct ingest *g, struct batch *b)
 	if (!g->failed)
 		catalog(g, b);
 	g->nids = 0;
-	if (g->failed) {
-		db_rollback(g->db);
-		return;
-	}
-	if (db_commit(g->db, &g->why) == -1) {
+	if (!g->failed && db_commit(g->db, &g->why) == -1) {
 		warnx_("commit: %s", g->why.buf);
-		db_rollback(g->db);
+		sb_reset(&g->fail);
+		sb_addf(&g->fail, "commit: %s", g->why.buf);
 		g->failed = 1;
+	}
+	if (g->failed) {
+		/* Nothing of this batch is stored: do not count it. */
+		db_rollback(g->db);
+		g->run.inserted = ins;
+		g->run.updated = upd;
+		g->run.unchanged = unch;
+		g->run.suppressed = supp;
+		g->lost += (long long)b->npend;
 	}
 }
 
@@ -1095,6 +1108,7 @@ release(struct ingest *g)
 	}
 	sb_release(&g->why);
 	sb_release(&g->tmp);
+	sb_release(&g->fail);
 	free(g->ids);
 }
 
@@ -1126,6 +1140,7 @@ main(int argc, char *argv[])
 	map_init(&g.map);
 	sb_init(&g.why);
 	sb_init(&g.tmp);
+	sb_init(&g.fail);
 	maps = xcalloc((size_t)argc, sizeof(*maps));
 	mapfiles = xcalloc((size_t)argc, sizeof(*mapfiles));
 	while ((ch = getopt(argc, argv, "c:D:d:f:hi:M:m:qr:s:T:Vv")) != -1) {
@@ -1183,6 +1198,7 @@ main(int argc, char *argv[])
 			map_release(&g.map);
 			sb_release(&g.why);
 			sb_release(&g.tmp);
+			sb_release(&g.fail);
 			check_stdout();
 			return 0;
 		case 'v':
@@ -1274,7 +1290,9 @@ main(int argc, char *argv[])
 		update_source(&g);
 	outcome = g.failed || g.badinput ? "failed" : g.run.rejected ?
 	    "rejects" : "ok";
-	if (run_end(&g.run, outcome, NULL, &g.why) == -1)
+	g.run.rows_ok -= g.lost;
+	if (run_end(&g.run, outcome, g.fail.len ? g.fail.buf : NULL,
+	    &g.why) == -1)
 		warnx_("run log: %s", g.why.buf);
 	if (!quiet) {
 		fprintf(stderr, "%s: %s: %lld read, %lld inserted, %lld updated,"

@@ -9,6 +9,7 @@
  * country table: ISO 3166 codes, the numbering rules norm_phone needs
  * and the names norm_country accepts.
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -425,7 +426,7 @@ norm_email(const char *s, size_t n, struct sbuf *out)
 {
 	const unsigned char *u;
 	const char *at;
-	size_t i, nl, lab = 0, tld = 0;
+	size_t i, nl, lab = 0, tld = 0, ol;
 	utf8proc_int32_t cp;
 	long k;
 	int c, prev = '@', cat;
@@ -462,6 +463,13 @@ norm_email(const char *s, size_t n, struct sbuf *out)
 		}
 		prev = c;
 	}
+	/*
+	 * The limits hold for the result, which is what is stored and
+	 * normalised again: lower case may be longer ("\u023e", 2 bytes,
+	 * becomes "\u2c66", 3 bytes).
+	 */
+	if (out->len > 64)
+		goto bad;
 	sb_addc(out, '@');
 	prev = '.';
 	for (i = nl + 1; i < n; i += (size_t)k) {
@@ -480,19 +488,21 @@ norm_email(const char *s, size_t n, struct sbuf *out)
 			sb_addc(out, TOLOWER(c));
 			lab++;
 		} else {
+			ol = out->len;
 			if ((k = add_lower(u + i, n - i, out, &cp)) == -1)
 				goto bad;
 			cat = utf8proc_category(cp);
 			if (cat < UTF8PROC_CATEGORY_LU ||
 			    cat > UTF8PROC_CATEGORY_NO)
 				goto bad;
-			lab += (size_t)k;
+			lab += out->len - ol;
 		}
 		if (lab > 63)
 			goto bad;
 		prev = c;
 	}
-	if (tld == 0 || prev == '.' || prev == '-' || out->len - tld < 2)
+	if (tld == 0 || prev == '.' || prev == '-' || out->len - tld < 2 ||
+	    out->len > 254)
 		goto bad;
 	/* The top-level label is letters, or punycode for an IDN one. */
 	if (strncmp(out->buf + tld, "xn--", 4) != 0)
@@ -1144,6 +1154,9 @@ norm_amount(const char *s, size_t n, struct sbuf *out)
 		memmove(out->buf, out->buf + 1, out->len);
 		out->len--;
 	}
+	/* Amounts are stored as doubles: 400 digits would be Inf. */
+	if (!isfinite(strtod(out->buf, NULL)))
+		goto bad;
 	return NORM_OK;
 bad:
 	sb_reset(out);

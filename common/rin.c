@@ -382,6 +382,7 @@ static int
 set_id(struct rin *r, const char *id, size_t n)
 {
 	struct rin_rec *rec = &r->rec;
+	size_t i;
 
 	if (r->map.id_field == NULL) {
 		rec->id = NULL;
@@ -402,6 +403,21 @@ set_id(struct rin *r, const char *id, size_t n)
 		    r->map.id_field);
 		diag(r, 1, rec->line, r->why.buf, rec->raw, rec->rawlen);
 		return -1;
+	}
+	/*
+	 * A control byte in an id is corruption, as in any identifier
+	 * (norm_id), and a NUL ("\u0000" in JSON) would make "a\0b" and
+	 * "a\0c" the same id "a" to every reader of the column in C.
+	 */
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f) {
+			sb_reset(&r->why);
+			sb_addf(&r->why, "control character in record id %s "
+			    "in %s", quote_value(id, n), r->map.id_field);
+			diag(r, 1, rec->line, r->why.buf, rec->raw,
+			    rec->rawlen);
+			return -1;
+		}
 	}
 	rec->id = id;
 	rec->idlen = n;

@@ -31,7 +31,8 @@ gen() {
 		kill -9 "$pid"
 		wait "$pid" || true
 		n=$(sqlite3 k.db 'SELECT count(*) FROM record')
-		[ "$n" -gt 0 ] && [ "$n" -lt 150000 ]
+		[ "$n" -gt 0 ]
+		[ "$n" -lt 150000 ]
 		run sqlite3 k.db 'PRAGMA integrity_check'
 		assert_output ok
 		run sqlite3 k.db "SELECT outcome FROM run"
