@@ -159,25 +159,53 @@ sb_detach(struct sbuf *sb)
 	return p;
 }
 
+/* Bidirectional controls: shown escaped so they cannot reorder a line. */
+static int
+is_bidi(utf8proc_int32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 &&
+	    cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
 const char *
 quote_value(const char *s, size_t n)
 {
-	static char buf[60 * 4 + 8];
-	size_t i, o = 0;
+	static char buf[60 * 6 + 16];
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k;
+	size_t i = 0, o = 0;
 
 	buf[o++] = '"';
-	for (i = 0; i < n && i < 60; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (i < n && i < 60) {
+		unsigned char c = p[i];
 
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-			if (c == '"' || c == '\\')
-				o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-				    "\\%c", c);
-			else
-				o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-				    "\\x%02x", c);
-		} else
+		if (c == '"' || c == '\\') {
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\%c", c);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+			    "\\x%02x", c);
+			i++;
+		} else if (c < 0x80) {
 			buf[o++] = (char)c;
+			i++;
+		} else if ((k = utf8proc_iterate(p + i,
+		    (utf8proc_ssize_t)(n - i), &cp)) <= 0) {
+			/* Invalid UTF-8 is shown byte by byte. */
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+			    "\\x%02x", c);
+			i++;
+		} else if (is_bidi(cp)) {
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+			    "\\u%04x", (unsigned)cp);
+			i += (size_t)k;
+		} else {
+			/* A whole character, never cut in the middle. */
+			memcpy(buf + o, p + i, (size_t)k);
+			o += (size_t)k;
+			i += (size_t)k;
+		}
 	}
 	if (i < n) {
 		memcpy(buf + o, "...", 3);

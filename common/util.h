@@ -52,8 +52,10 @@ void	 sb_addf(struct sbuf *, const char *, ...)
 char	*sb_detach(struct sbuf *);		/* caller frees; sb reset */
 
 /*
- * Quote a value for a diagnostic: at most 60 bytes, control bytes and
- * invalid sequences shown as \xHH, the result wrapped in double quotes.
+ * Quote a value for a diagnostic: about 60 bytes, never a character cut
+ * in two; control bytes and invalid UTF-8 shown as \xHH, bidirectional
+ * controls (U+202E...) as \uHHHH so they cannot reorder the line; the
+ * result wrapped in double quotes.
  * Returns a static buffer overwritten on the next call.
  */
 const char *quote_value(const char *, size_t);
