@@ -31,6 +31,8 @@ int	fz_entry_ndjson(const uint8_t *, size_t);
 int	fz_entry_norm(const uint8_t *, size_t);
 int	fz_entry_map(const uint8_t *, size_t);
 int	fz_entry_rin(const uint8_t *, size_t);
+int	fz_entry_expr(const uint8_t *, size_t);
+int	fz_entry_mcfg(const uint8_t *, size_t);
 
 #define LLVMFuzzerTestOneInput fz_entry_csv
 #include "../fuzz/fuzz-csv.c"
@@ -47,6 +49,12 @@ int	fz_entry_rin(const uint8_t *, size_t);
 #define LLVMFuzzerTestOneInput fz_entry_rin
 #include "../fuzz/fuzz-rin.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fz_entry_expr
+#include "../fuzz/fuzz-expr.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fz_entry_mcfg
+#include "../fuzz/fuzz-mcfg.c"
+#undef LLVMFuzzerTestOneInput
 
 #define HARNESS(name)	{ #name, fz_entry_##name }
 
@@ -59,6 +67,8 @@ static const struct {
 	HARNESS(norm),
 	HARNESS(map),
 	HARNESS(rin),
+	HARNESS(expr),
+	HARNESS(mcfg),
 };
 
 /* The whole file at path into *buf; its length, or -1. */
