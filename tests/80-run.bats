@@ -250,3 +250,19 @@ catalog_dump() {
 	run cdp-run extra
 	assert_equal "$status" 2
 }
+
+@test "cdp-run: its log and exports are private whatever the umask" {
+	umask 000
+	ln -s "${BIN%/}/cdp-export" "$T/bin/cdp-export"
+	rm -rf spool && mkdir -p spool/crm/incoming
+	cp "$CDP_TOP/share/spool/crm/crm.map" spool/crm/
+	cp "$CDP_TOP"/share/spool/crm/incoming/* spool/crm/incoming/
+	printf 'spool\t%s\ndb\t%s\nlog\t%s\nlock\t%s\nexports\t%s\nexport\tp.csv -f csv profiles\n' \
+	    "$PWD/spool" "$CDP_DB" "$PWD/log" "$PWD/lock" "$PWD/exports" >run.conf
+	run cdp-run -c run.conf
+	assert_equal "$status" 0
+	run find log exports -type f ! -perm 600
+	assert_output ""
+	run find log exports -type f
+	[ "${#lines[@]}" -ge 2 ]
+}

@@ -10,8 +10,8 @@ load test_helper
 bats_require_minimum_version 1.5.0
 
 # Kills per tool, and a seed offset: both fixed by default so that a
-# failure replays; CDP_CRASH_TRIALS=20 CDP_CRASH_SEED=N for a longer hunt.
-TRIALS=${CDP_CRASH_TRIALS:-5}
+# failure replays; CDP_CRASH_TRIALS=N CDP_CRASH_SEED=N for another hunt.
+TRIALS=${CDP_CRASH_TRIALS:-20}
 SEED=${CDP_CRASH_SEED:-0}
 ASOF=2026-01-01		# fixed, so that scores and segments are reproducible
 
