@@ -219,6 +219,9 @@ do_compare(struct parser *p, char **tok, int ntok)
 		return 0;	/* identifiers only */
 	if ((slot = slot_get(p, tok[1])) == -1)
 		return -1;
+	if (strlen(tok[1]) >= CMP_NAMELEN)
+		return fail(p, "compared field name longer than %d bytes",
+		    CMP_NAMELEN - 1);
 	if (mcfg_cmp_find(c, slot) != -1)
 		return fail(p, "%s compared twice", tok[1]);
 	c->cmp = xrealloc(c->cmp, (c->ncmp + 1) * sizeof(*c->cmp));
