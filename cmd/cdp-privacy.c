@@ -443,6 +443,13 @@ truncate_wal(void)
 	return 0;
 }
 
+static int
+valid_purpose(const char *purpose)
+{
+	return *purpose != '\0' && strlen(purpose) <= 32 && strspn(purpose,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(purpose);
+}
+
 static void
 set_consent(const struct subject *sj, const char *purpose, int granted,
     long long run)
@@ -450,10 +457,6 @@ set_consent(const struct subject *sj, const char *purpose, int granted,
 	sqlite3_stmt *st;
 	char now[32];
 
-	if (strlen(purpose) > 32 || strspn(purpose, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-	    strlen(purpose) || *purpose == '\0')
-		die(EXIT_USAGE, "invalid purpose %s: lower-case letters, "
-		    "digits and '_'", quote_value(purpose, strlen(purpose)));
 	now_iso(now, sizeof(now));
 	st = prep("INSERT INTO consent(record, kind, value, purpose, granted, "
 	    "ts, source_id, run) VALUES (NULL, ?, ?, ?, ?, ?, NULL, ?)");
@@ -564,6 +567,9 @@ main(int argc, char *argv[])
 	    strcmp(verb, "consent") != 0 && strcmp(verb, "consents") != 0)
 		usage();
 
+	if (strcmp(verb, "consent") == 0 && !valid_purpose(argv[2]))
+		die(EXIT_USAGE, "invalid purpose %s: lower-case letters, "
+		    "digits and '_'", quote_value(argv[2], strlen(argv[2])));
 	sb_init(&why);
 	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
