@@ -1095,8 +1095,7 @@ update_source(struct ingest *g)
 static void
 release(struct ingest *g)
 {
-	/* opts.country is a normalised copy when set. */
-	free((char *)g->opts.country);
+	rin_opts_release(&g->opts);
 	map_release(&g->map);
 	int i;
 
@@ -1215,29 +1214,11 @@ main(int argc, char *argv[])
 		    "'_', '-' and '.', at most 64", quote_value(g.source,
 		    strlen(g.source)));
 
-	/* Map files first; options given on the command line win. */
-	for (i = 0; i < nmapfiles; i++)
-		if (map_load(&g.map, mapfiles[i], &g.why) == -1)
-			die(EXIT_USAGE, "%s", g.why.buf);
-	for (i = 0; i < nmaps; i++)
-		if (map_add(&g.map, maps[i], &g.why) == -1)
-			die(EXIT_USAGE, "%s", g.why.buf);
+	if (rin_opts_init(&g.opts, &g.map, mapfiles, nmapfiles, maps, nmaps,
+	    country, datefmt, delim, format, &g.why) == -1)
+		die(EXIT_USAGE, "%s", g.why.buf);
 	free(maps);
 	free(mapfiles);
-	g.opts.map = &g.map;
-	g.opts.country = country ? country : g.map.country;
-	g.opts.date_format = datefmt ? datefmt : g.map.date_format;
-	g.opts.delim = delim ? delim : g.map.delim;
-	g.opts.format = format;
-	if (g.opts.country != NULL) {
-		sb_reset(&g.tmp);
-		if (norm_country(g.opts.country, strlen(g.opts.country),
-		    &g.tmp) != NORM_OK)
-			die(EXIT_USAGE, "unknown country %s",
-			    quote_value(g.opts.country,
-			    strlen(g.opts.country)));
-		g.opts.country = xstrdup(g.tmp.buf);
-	}
 	g.batch_max = env_long("CDP_BATCH_ROWS", 200000, 1, 100000000);
 	g.batch_bytes = (size_t)env_long("CDP_BATCH_MB", 128, 1, 4096) <<
 	    20;

@@ -525,13 +525,13 @@ main(int argc, char *argv[])
 {
 	struct match g;
 	struct map map;
-	struct rin_opts opts;
+	struct rin_opts opts = { 0 };
 	struct blk_opts bo;
 	struct run run;
 	sqlite3 *db = NULL;
 	const char *dbopt = NULL, *cfgpath = NULL, *source = NULL;
 	const char *country = NULL, *datefmt = NULL;
-	char **maps, **mapfiles, *ccode = NULL;
+	char **maps, **mapfiles;
 	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0;
 	int ch, all = 0, printm = 0, fmt = RIN_GUESS, have_t = 0, dbmode;
 	int trained_now = 0, failed = 0;
@@ -660,27 +660,9 @@ main(int argc, char *argv[])
 		}
 		g.incremental = !all;
 	} else {
-		for (i = 0; i < nmapfiles; i++)
-			if (map_load(&map, mapfiles[i], &g.why) == -1)
-				die(EXIT_USAGE, "%s", g.why.buf);
-		for (i = 0; i < nmaps; i++)
-			if (map_add(&map, maps[i], &g.why) == -1)
-				die(EXIT_USAGE, "%s", g.why.buf);
-		memset(&opts, 0, sizeof(opts));
-		opts.map = &map;
-		opts.country = country ? country : map.country;
-		opts.date_format = datefmt ? datefmt : map.date_format;
-		opts.delim = map.delim;
-		opts.format = fmt;
-		if (opts.country != NULL) {
-			sb_reset(&g.tmp);
-			if (norm_country(opts.country, strlen(opts.country),
-			    &g.tmp) != NORM_OK)
-				die(EXIT_USAGE, "unknown country %s",
-				    quote_value(opts.country,
-				    strlen(opts.country)));
-			opts.country = ccode = xstrdup(g.tmp.buf);
-		}
+		if (rin_opts_init(&opts, &map, mapfiles, nmapfiles, maps,
+		    nmaps, country, datefmt, 0, fmt, &g.why) == -1)
+			die(EXIT_USAGE, "%s", g.why.buf);
 		for (i = 0; i < (size_t)argc; i++) {
 			const char *src = source ? source :
 			    strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];
@@ -732,7 +714,7 @@ main(int argc, char *argv[])
 		/* -f was the input's format: the model as a table. */
 		print_model(&g.sc.fm, RIN_GUESS);
 		release(&g, &map);
-		free(ccode);
+		rin_opts_release(&opts);
 		check_stdout();
 		return EXIT_OK;
 	}
@@ -796,7 +778,7 @@ main(int argc, char *argv[])
 	}
 	check_stdout();
 	release(&g, &map);
-	free(ccode);
+	rin_opts_release(&opts);
 	if (failed)
 		return EXIT_FAIL;
 	return g.rejected ? EXIT_REJECTS : EXIT_OK;

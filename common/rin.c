@@ -56,6 +56,49 @@ struct rin {
 	size_t	 conscap;
 };
 
+int
+rin_opts_init(struct rin_opts *o, struct map *map, char *const *mapfiles,
+    size_t nmapfiles, char *const *maps, size_t nmaps, const char *country,
+    const char *datefmt, int delim, int format, struct sbuf *why)
+{
+	struct sbuf cc;
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < nmapfiles; i++)
+		if (map_load(map, mapfiles[i], why) == -1)
+			return -1;
+	for (i = 0; i < nmaps; i++)
+		if (map_add(map, maps[i], why) == -1)
+			return -1;
+	o->map = map;
+	o->date_format = datefmt ? datefmt : map->date_format;
+	o->delim = delim ? delim : map->delim;
+	o->format = format;
+	if (country == NULL)
+		country = map->country;
+	if (country == NULL)
+		return 0;
+	sb_init(&cc);
+	if (norm_country(country, strlen(country), &cc) != NORM_OK) {
+		sb_reset(why);
+		sb_addf(why, "unknown country %s",
+		    quote_value(country, strlen(country)));
+		sb_release(&cc);
+		return -1;
+	}
+	o->country = sb_detach(&cc);
+	sb_release(&cc);
+	return 0;
+}
+
+void
+rin_opts_release(struct rin_opts *o)
+{
+	free((char *)o->country);
+	o->country = NULL;
+}
+
 void
 rin_content_id(const char *raw, size_t rawlen, char out[33])
 {

@@ -33,6 +33,19 @@ struct rin_opts {
 	int	 format;	/* RIN_CSV, RIN_NDJSON, or RIN_GUESS */
 };
 
+/*
+ * The options of a tool that reads records with cdp-ingest's mapping
+ * options: map files first, then the -m mappings (the command line
+ * wins), then -c, -T and -D over the map files' settings, and the
+ * country normalised (a copy rin_opts_release frees).  o->map points to
+ * map.  0, or -1 with the reason in why (a usage error).
+ */
+int	rin_opts_init(struct rin_opts *o, struct map *map,
+	    char *const *mapfiles, size_t nmapfiles, char *const *maps,
+	    size_t nmaps, const char *country, const char *datefmt, int delim,
+	    int format, struct sbuf *why);
+void	rin_opts_release(struct rin_opts *o);
+
 /* A consent statement of a record. */
 struct rin_consent {
 	const char *purpose;	/* "email", "sms", ... (owned by the map) */
