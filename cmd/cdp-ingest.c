@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bulk.h"
 #include "catalog.h"
 #include "db.h"
 #include "hash.h"
@@ -109,6 +111,7 @@ struct ingest {
 	sqlite3_stmt *ins_ident, *del_ident, *ins_consent, *del_consent;
 	sqlite3_stmt *ins_reject;
 	sqlite3_stmt *sel_supp;	/* NULL when nothing was ever erased */
+	sqlite3_stmt *sel_row;	/* sel_rec by rowid, for the bulk load */
 	uint8_t	 salt[PRIV_SALT_LEN];	/* of the suppression hashes */
 
 	/* The batches and the writer thread. */
@@ -129,6 +132,13 @@ struct ingest {
 	size_t	 batch_bytes;	/* arena bytes */
 	double	 batch_age;	/* seconds */
 	long long batch_first;	/* first rowid inserted by this flush */
+
+	/* A bulk load (bulk.h): record_key and idents built at the end. */
+	int	 bulk;
+	int	 bulk_updated;	/* it updated records it had inserted */
+	long long cache;	/* cache_size to restore after it */
+	double	 writer_cpu;	/* CPU seconds of the writer thread */
+	struct idset seen;	/* the rows it inserted */
 
 	char	 now[32];
 	double	 last_progress;
@@ -175,6 +185,19 @@ valid_source(const char *s)
 	return 1;
 }
 
+/* Identifiers: staged during a bulk load (bulk.h), else stored. */
+static void
+prepare_ident(struct ingest *g)
+{
+	sqlite3_finalize(g->ins_ident);
+	g->ins_ident = db_prepare(g->db, g->bulk ?
+	    "INSERT INTO temp.bulk_ident(kind, value, record) VALUES (?, ?, ?)" :
+	    "INSERT OR IGNORE INTO ident(kind, value, record) VALUES (?, ?, ?)",
+	    &g->why);
+	if (g->ins_ident == NULL)
+		die(EXIT_FAIL, "prepare: %s", g->why.buf);
+}
+
 static void
 prepare(struct ingest *g)
 {
@@ -190,8 +213,18 @@ prepare(struct ingest *g)
 	for (i = 0; i < C_NCANON + 3 + 3; i++)
 		sb_addf(&sql, ", ?%d", i + 3);
 	sb_addf(&sql, ", ?%d", C_NCANON + 8);
-	sb_adds(&sql, ") ON CONFLICT(source_id, record_id) DO NOTHING");
+	/* Without record_key (a bulk load) the writer checks ids itself. */
+	sb_adds(&sql, g->bulk ? ")" :
+	    ") ON CONFLICT(source_id, record_id) DO NOTHING");
+	sqlite3_finalize(g->ins_rec);
 	g->ins_rec = db_prepare(g->db, sql.buf, &g->why);
+	if (g->ins_rec == NULL)
+		die(EXIT_FAIL, "prepare: %s", g->why.buf);
+	if (g->upd_rec != NULL) {
+		sb_release(&sql);
+		prepare_ident(g);
+		return;
+	}
 
 	sb_reset(&sql);
 	sb_adds(&sql, "UPDATE record SET ");
@@ -208,10 +241,12 @@ prepare(struct ingest *g)
 	g->sel_rec = db_prepare(g->db, "SELECT id, fp, raw, email, phone, "
 	    "customer_id, loyalty_id, anonymous_id FROM record "
 	    "WHERE source_id = ? AND record_id = ?", &g->why);
+	g->sel_row = db_prepare(g->db, "SELECT id, fp, raw, email, phone, "
+	    "customer_id, loyalty_id, anonymous_id, record_id FROM record "
+	    "WHERE id = ?", &g->why);
 	g->ins_hist = db_prepare(g->db, "INSERT INTO record_history(record, "
 	    "run, raw, replaced_at) VALUES (?, ?, ?, ?)", &g->why);
-	g->ins_ident = db_prepare(g->db, "INSERT OR IGNORE INTO ident(kind, "
-	    "value, record) VALUES (?, ?, ?)", &g->why);
+	prepare_ident(g);
 	g->del_ident = db_prepare(g->db, "DELETE FROM ident WHERE kind = ? "
 	    "AND value = ? AND record = ?", &g->why);
 	g->ins_consent = db_prepare(g->db, "INSERT INTO consent(record, "
@@ -221,7 +256,7 @@ prepare(struct ingest *g)
 	    "WHERE record = ?", &g->why);
 	g->ins_reject = db_prepare(g->db, "INSERT INTO reject(run, source_id, "
 	    "file, line, reason, raw) VALUES (?, ?, ?, ?, ?, ?)", &g->why);
-	if (!g->ins_rec || !g->upd_rec || !g->sel_rec || !g->ins_hist ||
+	if (!g->upd_rec || !g->sel_rec || !g->sel_row || !g->ins_hist ||
 	    !g->ins_ident || !g->del_ident || !g->ins_consent ||
 	    !g->del_consent || !g->ins_reject)
 		die(EXIT_FAIL, "prepare: %s", g->why.buf);
@@ -259,6 +294,7 @@ finalize_all(struct ingest *g)
 	sqlite3_finalize(g->ins_rec);
 	sqlite3_finalize(g->upd_rec);
 	sqlite3_finalize(g->sel_rec);
+	sqlite3_finalize(g->sel_row);
 	sqlite3_finalize(g->ins_hist);
 	sqlite3_finalize(g->ins_ident);
 	sqlite3_finalize(g->del_ident);
@@ -431,7 +467,8 @@ flush_idents(struct ingest *g)
 
 	if (g->nids == 0)
 		return 0;
-	qsort(g->ids, g->nids, sizeof(*g->ids), cmp_pident);
+	if (!g->bulk)
+		qsort(g->ids, g->nids, sizeof(*g->ids), cmp_pident);
 	for (i = 0; i < g->nids; i++)
 		if (insert_ident(g, g->ids[i].canon, g->ids[i].v,
 		    g->ids[i].len, g->ids[i].rec) == -1)
@@ -491,9 +528,8 @@ add_consents(struct ingest *g, const struct pend *p, long long rec)
 
 /* Replace a stored record whose content changed; sel is on its row. */
 static int
-update(struct ingest *g, const struct pend *p)
+update(struct ingest *g, const struct pend *p, sqlite3_stmt *sel)
 {
-	sqlite3_stmt *sel = g->sel_rec;
 	long long rec = sqlite3_column_int64(sel, 0);
 	const char *oraw = (const char *)sqlite3_column_text(sel, 2);
 	const char *raw, *v;
@@ -568,6 +604,72 @@ suppressed(struct ingest *g)
 	return hit;
 }
 
+/*
+ * In a bulk load: the row this load already stored under id, found
+ * through the idset and checked against its stored id, left on sel_row;
+ * 1, 0 when there is none, -1 on a database error.
+ */
+static int
+bulk_find(struct ingest *g, uint32_t h, const char *id, uint32_t idlen)
+{
+	sqlite3_stmt *st = g->sel_row;
+	int64_t row;
+	size_t i = 0;
+
+	while (idset_next(&g->seen, h, &i, &row)) {
+		sqlite3_bind_int64(st, 1, row);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			dberr(g, "select");
+			return -1;
+		}
+		if ((uint32_t)sqlite3_column_bytes(st, 8) == idlen &&
+		    memcmp(sqlite3_column_blob(st, 8), id, idlen) == 0)
+			return 1;
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+static int
+store_bulk(struct ingest *g, const struct pend *p)
+{
+	const char *id;
+	uint32_t idlen, h;
+	long long rec;
+	int rc;
+
+	id = cslot(g, S_ID, &idlen);
+	h = idset_hash(id, idlen);
+	if ((rc = bulk_find(g, h, id, idlen)) == -1)
+		return -1;
+	if (rc == 1) {
+		if (sqlite3_column_int64(g->sel_row, 1) == p->fp) {
+			sqlite3_reset(g->sel_row);
+			g->run.unchanged++;
+			return 0;
+		}
+		g->bulk_updated = 1;
+		rc = update(g, p, g->sel_row);
+		sqlite3_reset(g->sel_row);
+		return rc;
+	}
+	bind_values(g, g->ins_rec, p);
+	sqlite3_bind_int64(g->ins_rec, 1, g->source_id);
+	sqlite3_bind_text(g->ins_rec, 2, id, (int)idlen, SQLITE_STATIC);
+	if (step_done(g, g->ins_rec, "insert") == -1)
+		return -1;
+	rec = sqlite3_last_insert_rowid(g->db);
+	idset_add(&g->seen, h, rec);
+	if (g->batch_first == 0)
+		g->batch_first = rec;
+	gather_idents(g, rec);
+	if (add_consents(g, p, rec) == -1)
+		return -1;
+	g->run.inserted++;
+	return 0;
+}
+
 static int
 store(struct ingest *g, const struct pend *p)
 {
@@ -580,6 +682,8 @@ store(struct ingest *g, const struct pend *p)
 		g->run.suppressed++;
 		return 0;
 	}
+	if (g->bulk)
+		return store_bulk(g, p);
 	id = cslot(g, S_ID, &idlen);
 	bind_values(g, g->ins_rec, p);
 	sqlite3_bind_int64(g->ins_rec, 1, g->source_id);
@@ -609,7 +713,7 @@ store(struct ingest *g, const struct pend *p)
 		g->run.unchanged++;
 		return 0;
 	}
-	rc = update(g, p);
+	rc = update(g, p, sel);
 	sqlite3_reset(sel);
 	return rc;
 }
@@ -699,6 +803,59 @@ catalog(struct ingest *g, struct batch *b)
 	}
 }
 
+/* CDP_TIMING=1: where the time went, on stderr (for benchmarks). */
+static int timing;
+
+/* CPU seconds of the calling thread, for CDP_TIMING. */
+static double
+thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * End a bulk load: build record_key and the idents, then go on loading
+ * normally (prepare's insert checks ids through the index again).
+ */
+static void
+end_bulk(struct ingest *g)
+{
+	double t = mono_now(), c = thread_cpu();
+
+	sqlite3_finalize(g->ins_ident);	/* on the stage, dropped now */
+	g->ins_ident = NULL;
+	/* The sorts spill to files: a small cache keeps memory flat. */
+	if (db_exec(g->db, "PRAGMA cache_size = -8192", &g->why) == -1) {
+		warnx_("%s", g->why.buf);
+		g->failed = 1;
+		return;
+	}
+	if (bulk_finish(g->db, g->bulk_updated, &g->why) == -1) {
+		warnx_("building the indexes: %s", g->why.buf);
+		sb_reset(&g->fail);
+		sb_addf(&g->fail, "building the indexes: %s", g->why.buf);
+		g->failed = 1;
+		return;
+	}
+	if (verbose)
+		fprintf(stderr, "%s: bulk load of %zu records: indexes built\n",
+		    progname, g->seen.n);
+	if (timing)
+		fprintf(stderr, "%s: timing: indexes %.2f s, CPU %.2f s\n",
+		    progname, mono_now() - t, thread_cpu() - c);
+	g->bulk = 0;
+	idset_release(&g->seen);
+	prepare(g);
+	sb_reset(&g->tmp);
+	sb_addf(&g->tmp, "PRAGMA cache_size = %lld", g->cache);
+	if (db_exec(g->db, g->tmp.buf, &g->why) == -1)
+		warnx_("%s", g->why.buf);
+}
+
 /* Store batch b in one transaction (writer thread). */
 static void
 write_batch(struct ingest *g, struct batch *b)
@@ -718,7 +875,8 @@ write_batch(struct ingest *g, struct batch *b)
 	}
 	now_iso(g->now, sizeof(g->now));
 	sort_ctx = b;
-	if (b->npend > 0)
+	/* Sorted by id for the index's sake; a bulk load has none. */
+	if (b->npend > 0 && !g->bulk)
 		qsort(b->pend, b->npend, sizeof(*b->pend), cmp_pend);
 	g->batch_first = 0;
 	g->nids = 0;
@@ -751,6 +909,8 @@ write_batch(struct ingest *g, struct batch *b)
 		g->run.suppressed = supp;
 		g->lost += (long long)b->npend;
 	}
+	if (!g->failed && g->bulk && idset_full(&g->seen))
+		end_bulk(g);
 }
 
 static void
@@ -768,6 +928,7 @@ writer_main(void *arg)
 	struct ingest *g = arg;
 	struct batch *b;
 
+	pthread_setname_np(pthread_self(), "cdp-writer");	/* for perf, top */
 	pthread_mutex_lock(&g->mu);
 	for (;;) {
 		while (g->full == NULL && !g->done)
@@ -783,6 +944,7 @@ writer_main(void *arg)
 		pthread_cond_broadcast(&g->cv);
 	}
 	pthread_mutex_unlock(&g->mu);
+	g->writer_cpu = thread_cpu();
 	return NULL;
 }
 
@@ -1109,6 +1271,7 @@ release(struct ingest *g)
 	sb_release(&g->tmp);
 	sb_release(&g->fail);
 	free(g->ids);
+	idset_release(&g->seen);
 }
 
 static long
@@ -1125,6 +1288,46 @@ env_long(const char *name, long def, long min, long max)
 	return (long)v;
 }
 
+/*
+ * Load in bulk (bulk.h) when the store is empty and every input is a
+ * regular file: a pipe may stay open for days, and the indexes cannot
+ * wait that long.  CDP_BULK=0 turns it off.
+ */
+static void
+start_bulk(struct ingest *g, int argc, char *argv[])
+{
+	sqlite3_stmt *st;
+	struct stat sb;
+	int i, rc;
+
+	if (env_long("CDP_BULK", 1, 0, 1) == 0)
+		return;
+	if (argc == 0 && (fstat(0, &sb) == -1 || !S_ISREG(sb.st_mode)))
+		return;
+	for (i = 0; i < argc; i++)
+		if ((strcmp(argv[i], "-") == 0 ? fstat(0, &sb) :
+		    stat(argv[i], &sb)) == -1 || !S_ISREG(sb.st_mode))
+			return;
+	if ((rc = bulk_begin(g->db, &g->why)) == -1)
+		die(EXIT_FAIL, "%s", g->why.buf);
+	if (rc == 0)
+		return;
+	g->bulk = 1;
+	idset_init(&g->seen, (size_t)env_long("CDP_BULK_ROWS", 3000000, 1,
+	    IDSET_MAX));
+	/* Appending needs few pages: the memory goes to smaller batches'
+	 * worth of cache, so it does not grow with the input. */
+	if (getenv("CDP_BATCH_ROWS") == NULL)
+		g->batch_max = 50000;
+	st = db_prepare(g->db, "PRAGMA cache_size", &g->why);
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
+		die(EXIT_FAIL, "cache_size: %s", sqlite3_errmsg(g->db));
+	g->cache = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (db_exec(g->db, "PRAGMA cache_size = -32768", &g->why) == -1)
+		die(EXIT_FAIL, "%s", g->why.buf);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1133,6 +1336,7 @@ main(int argc, char *argv[])
 	static char **maps, **mapfiles;	/* static: roots for leak checkers */
 	size_t nmaps = 0, nmapfiles = 0, i;
 	int ch, delim = 0, format = RIN_GUESS;
+	double t0;
 
 	set_progname(argv[0]);
 	memset(&g, 0, sizeof(g));
@@ -1233,6 +1437,8 @@ main(int argc, char *argv[])
 			die(EXIT_FAIL, "%s: %s", g.rejects_path,
 			    strerror(errno));
 	}
+	timing = (int)env_long("CDP_TIMING", 0, 0, 1);
+	t0 = mono_now();
 	if (db_open(db_path(dbopt), DB_CREATE, &g.db, &g.why) == -1)
 		die(EXIT_FAIL, "%s", g.why.buf);
 	g.source_id = register_source(&g);
@@ -1241,6 +1447,7 @@ main(int argc, char *argv[])
 		die(EXIT_FAIL, "run log: %s", g.why.buf);
 	argc -= optind;
 	argv += optind;
+	start_bulk(&g, argc, argv);
 	prepare(&g);
 	prepare_suppression(&g);
 	sb_init(&g.bufs[0].arena);
@@ -1261,6 +1468,12 @@ main(int argc, char *argv[])
 	for (i = 0; i < (size_t)argc && !g.failed; i++)
 		ingest_file(&g, argv[i]);
 	drain(&g);
+	if (timing)
+		fprintf(stderr, "%s: timing: load %.2f s, CPU reader %.2f s, "
+		    "writer %.2f s\n", progname, mono_now() - t0, thread_cpu(),
+		    g.writer_cpu);
+	if (g.bulk)
+		end_bulk(&g);
 	progress(&g, 1);
 
 	if (g.rejects != NULL && fclose(g.rejects) == EOF) {

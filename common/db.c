@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bulk.h"
 #include "db.h"
 #include "schema.h"
 
@@ -182,7 +183,7 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 	sqlite3 *db = NULL;
 	const char *e;
 	struct sbuf sql;
-	long long timeout = 60000, cache_mb;
+	long long timeout = 60000, cache_mb, page;
 	const char *errstr;
 	int oflags, rc;
 
@@ -211,6 +212,11 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 	    parse_ll(e, 1, 65536, &cache_mb, &errstr) == -1)
 		cache_mb = 256;
 	sb_init(&sql);
+	/* The page size of a new file (an existing one keeps its own). */
+	if ((e = getenv("CDP_PAGE_SIZE")) != NULL &&
+	    parse_ll(e, 512, 65536, &page, &errstr) == 0 &&
+	    (page & (page - 1)) == 0)
+		sb_addf(&sql, "PRAGMA page_size = %lld;", page);
 	sb_addf(&sql, "PRAGMA foreign_keys = OFF;"
 	    "PRAGMA temp_store = MEMORY;"
 	    "PRAGMA cache_size = -%lld;", cache_mb * 1024);
@@ -220,7 +226,9 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 		    "PRAGMA secure_delete = FAST;");
 	rc = db_exec(db, sql.buf, why);
 	sb_release(&sql);
-	if (rc == -1 || (!(flags & DB_RDONLY) && migrate(db, why) == -1)) {
+	/* A writer first completes a bulk load that was killed (bulk.h). */
+	if (rc == -1 || (!(flags & DB_RDONLY) && (migrate(db, why) == -1 ||
+	    bulk_repair(db, why) == -1))) {
 		if (why->len > 0) {
 			struct sbuf m;
 

@@ -61,6 +61,7 @@ bats_require_minimum_version 1.5.0
 	last_name=nom	# recognised by name
 	birth_date=date_naissance	# recognised by name
 	cdp-ingest: crm.csv:4: expected 6 fields, got 3
+	cdp-ingest: bulk load of 2 records: indexes built
 	cdp-ingest: crm: 3 read, 2 inserted, 0 updated, 0 unchanged, 1 rejected
 	EOF
 	all=$stderr

@@ -1,0 +1,95 @@
+/*
+ * bulk.h - the first load into an empty store, with its indexes built
+ * afterwards.
+ *
+ * Inserting into an indexed table costs a B-tree descent per row and
+ * index; building the index after the rows are in costs one sort.  For
+ * a first load (the history of a source, millions of events) the second
+ * is several times faster, so cdp-ingest loads an empty record table
+ * "in bulk": the unique index record_key is dropped and rows are
+ * appended; the identifiers go to a temporary table, appended too; at
+ * the end (bulk_finish) record_key is built, and the identifiers are
+ * sorted into ident, in one transaction.
+ *
+ * ident holds nothing but the identifier columns of each record, so it
+ * can always be derived again from record.  The missing record_key
+ * index is the mark of a bulk load, and every writer's db_open repairs
+ * it (bulk_repair): a killed load leaves committed batches without
+ * their index and idents (the temporary table died with it), and the
+ * next tool to open the database builds both from the records before
+ * doing anything else.  Repairing while a load still runs is harmless:
+ * the load's inserts go on into the indexed table (its ids are unique
+ * by the idset), and its bulk_finish adds the idents it staged, those
+ * already there ignored.
+ *
+ * Within the load, (source, record id) stays unique without the index
+ * through an idset of the rows it inserted: a multimap from the hash of
+ * the record id to rowids, each hit checked against the stored id.
+ */
+#ifndef CDP_BULK_H
+#define CDP_BULK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "util.h"
+
+/*
+ * Start a bulk load when the record and ident tables are empty and
+ * record_key is there: drop record_key, in a transaction of its own,
+ * and create the temporary table temp.bulk_ident(kind, value, record)
+ * for the caller to stage identifiers in.  1 if started, 0 if the store
+ * is not empty (load normally), -1 with the message in why.
+ */
+int	bulk_begin(sqlite3 *, struct sbuf *why);
+
+/*
+ * Build record_key (when missing) and move the staged identifiers into
+ * ident, in one transaction; without a stage (a repair), derive ident
+ * from every record.  updated: records were updated during the load,
+ * so their earlier identifiers are staged too and must be filtered out.
+ * Sorts spill to temporary files, not memory.  0, or -1 with why.
+ */
+int	bulk_finish(sqlite3 *, int updated, struct sbuf *why);
+
+/*
+ * After a killed bulk load: bulk_finish when record_key is missing.  0
+ * (nothing to do, or repaired), or -1 with the message in why.
+ */
+int	bulk_repair(sqlite3 *, struct sbuf *why);
+
+/*
+ * The rows a bulk load inserted, by hash of record id: 8 bytes a slot,
+ * the high half 32 bits of the id's hash (never 0; 0 is an empty slot),
+ * the low half the rowid (a bulk load starts from an empty table and
+ * stops at IDSET_MAX rows, so rowids fit).  The table has a fixed size,
+ * chosen for the most rows the load may hold, so that memory does not
+ * grow with the input: the load ends (bulk_finish, then rows are
+ * loaded through the index) when the set is full.
+ */
+#define IDSET_MAX	0x7fffffffLL
+
+struct idset {
+	uint64_t *slot;
+	size_t	 n, nslot;	/* nslot: a power of two */
+};
+
+/* Room for max rows (0: none, for a set never used). */
+void	idset_init(struct idset *, size_t max);
+void	idset_release(struct idset *);
+int	idset_full(const struct idset *);
+uint32_t idset_hash(const char *id, size_t len);	/* never 0 */
+void	idset_add(struct idset *, uint32_t h, int64_t row);	/* row <= IDSET_MAX */
+
+/*
+ * The rowids stored under hash h: start with *i = 0 and call until it
+ * returns 0; each call 1 sets *row to the next one.
+ */
+int	idset_next(const struct idset *, uint32_t h, size_t *i, int64_t *row);
+
+/* Bytes held (virtual: pages never written cost no memory). */
+size_t	idset_bytes(const struct idset *);
+
+#endif
