@@ -1,0 +1,87 @@
+/*
+ * t-bulk.c - unit tests for the idset of a bulk load (common/bulk.c):
+ * every row stored under a hash is found again, rows of colliding
+ * hashes are all returned and nothing else, the fixed size and when it
+ * is full, and the rowid range.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulk.h"
+#include "tap.h"
+
+static int
+rows_of(const struct idset *s, uint32_t h, int64_t *out, int max)
+{
+	size_t i = 0;
+	int64_t row;
+	int n = 0;
+
+	while (idset_next(s, h, &i, &row))
+		if (n < max)
+			out[n++] = row;
+	return n;
+}
+
+static void
+collisions(void)
+{
+	struct idset s;
+	int64_t got[8];
+	int n;
+
+	idset_init(&s, 100);
+	ok(s.nslot == 256 && s.n == 0, "100 rows: 256 slots (full at 192)");
+	ok(rows_of(&s, 7, got, 8) == 0, "an empty set has nothing");
+	idset_add(&s, 7, 1);
+	idset_add(&s, 7, 2);
+	idset_add(&s, 8, 3);
+	idset_add(&s, 7 + 256, 4);	/* another hash, maybe the same slot */
+	n = rows_of(&s, 7, got, 8);
+	ok(n == 2 && got[0] == 1 && got[1] == 2,
+	    "both rows of a repeated hash, in insertion order");
+	n = rows_of(&s, 8, got, 8);
+	ok(n == 1 && got[0] == 3, "a third row under its own hash");
+	n = rows_of(&s, 7 + 256, got, 8);
+	ok(n == 1 && got[0] == 4, "a hash sharing a home slot is apart");
+	ok(rows_of(&s, 9, got, 8) == 0, "an absent hash finds nothing");
+	idset_release(&s);
+}
+
+static void
+full(void)
+{
+	struct idset s;
+	int64_t got[2];
+	uint32_t h;
+	int i, lost = 0;
+
+	idset_init(&s, 100);
+	for (i = 1; !idset_full(&s); i++)
+		idset_add(&s, idset_hash((const char *)&i, sizeof(i)), i);
+	is_num((double)s.n, 192, 0, "full at three quarters of the slots");
+	for (i = 1; i <= 192; i++) {
+		h = idset_hash((const char *)&i, sizeof(i));
+		if (rows_of(&s, h, got, 2) < 1)
+			lost++;
+	}
+	is_num(lost, 0, 0, "every row is found when the set is full");
+	is_num((double)idset_bytes(&s), 256 * 8, 0, "8 bytes a slot");
+	idset_release(&s);
+	idset_init(&s, 3000000);
+	ok(s.nslot == 4194304, "the default 3000000 rows: 4M slots, 32 MiB");
+	idset_add(&s, 1, IDSET_MAX);
+	ok(rows_of(&s, 1, got, 2) == 1 && got[0] == IDSET_MAX,
+	    "the largest rowid comes back whole");
+	idset_release(&s);
+	ok(idset_hash("", 0) != 0 && idset_hash("a", 1) != idset_hash("b", 1),
+	    "hashes are never 0 and differ");
+}
+
+int
+main(void)
+{
+	collisions();
+	full();
+	return done_testing();
+}
