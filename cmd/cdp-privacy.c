@@ -386,9 +386,7 @@ erase(const struct subject *sj, int dry)
 	if (dry)
 		return;
 
-	exec_or_die("PRAGMA secure_delete = ON");
-	if (db_begin(db, &why) == -1)
-		die(EXIT_FAIL, "%s", why.buf);
+	/* (In the transaction main began before resolving the subject.) */
 	if (priv_salt(db, salt, 1) != 1)
 		die(EXIT_FAIL, "salt: %s", sqlite3_errmsg(db));
 	now_iso(now, sizeof(now));
@@ -587,6 +585,16 @@ main(int argc, char *argv[])
 		die(EXIT_FAIL, "run log: %s", why.buf);
 	free(logargs);
 
+	/*
+	 * An erasure finds the person's rows, and the exports to name, under
+	 * the write lock it deletes them with: nothing ingested, merged or
+	 * exported in between escapes it.
+	 */
+	if (!dry && strcmp(verb, "erase") == 0) {
+		exec_or_die("PRAGMA secure_delete = ON");
+		if (db_begin(db, &why) == -1)
+			die(EXIT_FAIL, "%s", why.buf);
+	}
 	n = resolve(&sj);
 	if (strcmp(verb, "access") == 0) {
 		if (n == 0 && strcmp(sj.kind, "profile") != 0)

@@ -11,6 +11,9 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	common_setup
+	# The sizes below (a 4 MB disk, a 400 KB file limit) are set for
+	# 4 KiB pages, where they fall in the middle of a load.
+	export CDP_PAGE_SIZE=4096
 	MNT=
 	OTHERDIR=
 }
