@@ -13,8 +13,10 @@
  * profiles, segment NAME and changes NAME share one query built from
  * the field list (xfield.h: -F, else every profile column), each field
  * an SQL expression over the profile row p.  profile ID is one JSON
- * document built by SQLite (view360.h).  Every export is logged
- * (xlog.h) in the write transaction that gives it its snapshot.
+ * document built by SQLite (view360.h).  The verbs read on e->db, a
+ * read-only connection whose snapshot is taken under the write lock of
+ * e->wdb, where every export is logged (xlog.h) by a second thread
+ * while this one formats.
  *
  * To add a verb: write a function like ex_members and add it to verbs[].
  */
@@ -42,7 +44,8 @@
 enum { FMT_CSV, FMT_NDJSON };
 
 struct export {
-	sqlite3	*db;
+	sqlite3	*db;		/* reads: the rows exported */
+	sqlite3	*wdb;		/* writes: the run and export logs */
 	FILE	*out;
 	const char *outname;	/* for diagnostics */
 	int	 format;	/* FMT_* */
@@ -142,15 +145,26 @@ ex_int(struct export *e, long long v)
 	jw_int(&e->jw, v);
 }
 
+/*
+ * Value v of a row as text, or NULL.  Rows are read through
+ * sqlite3_column_value: one call a column instead of three (type, text,
+ * bytes), each of which enters and leaves the connection.
+ */
+static void
+ex_val(struct export *e, sqlite3_value *v)
+{
+	if (sqlite3_value_type(v) == SQLITE_NULL)
+		ex_str(e, NULL, 0);
+	else
+		ex_str(e, (const char *)sqlite3_value_text(v),
+		    (size_t)sqlite3_value_bytes(v));
+}
+
 /* Column i of a row: text, or NULL. */
 static void
 ex_col(struct export *e, sqlite3_stmt *st, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		ex_str(e, NULL, 0);
-	else
-		ex_str(e, (const char *)sqlite3_column_text(st, i),
-		    (size_t)sqlite3_column_bytes(st, i));
+	ex_val(e, sqlite3_column_value(st, i));
 }
 
 static void
@@ -173,16 +187,16 @@ static int
 ex_rows(struct export *e, sqlite3_stmt *st,
     void (*row)(struct export *, sqlite3_stmt *))
 {
+	sqlite3_value *p;
 	int rc = SQLITE_DONE;
 
 	while (!e->werr && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ex_begin(e);
 		row(e, st);
 		ex_end(e);
-		if (e->log.item != NULL &&
-		    sqlite3_column_type(st, e->pcol) != SQLITE_NULL &&
-		    xlog_item(&e->log, sqlite3_column_int64(st, e->pcol),
-		    &e->why) == -1)
+		p = sqlite3_column_value(st, e->pcol);
+		if (sqlite3_value_type(p) != SQLITE_NULL &&
+		    xlog_item(&e->log, sqlite3_value_int64(p), &e->why) == -1)
 			return -1;
 	}
 	if (e->werr) {
@@ -253,25 +267,25 @@ field_col(struct export *e, sqlite3_stmt *st, size_t f)
 {
 	char hex[2 * HASH_LEN + 1];
 	int hk = e->xf.v[f].hk;
-	int i = e->off + (int)f;
+	sqlite3_value *v = sqlite3_column_value(st, e->off + (int)f);
 
-	switch (sqlite3_column_type(st, i)) {
+	switch (sqlite3_value_type(v)) {
 	case SQLITE_INTEGER:
-		ex_int(e, sqlite3_column_int64(st, i));
+		ex_int(e, sqlite3_value_int64(v));
 		return;
 	case SQLITE_FLOAT:
-		ex_double(e, sqlite3_column_double(st, i));
+		ex_double(e, sqlite3_value_double(v));
 		return;
 	case SQLITE_NULL:
 		ex_str(e, NULL, 0);
 		return;
 	}
 	if (e->hash == 0 || hk == XF_HNONE) {
-		ex_col(e, st, i);
+		ex_val(e, v);
 		return;
 	}
-	if (xf_hash(hk, e->hash == 2, (const char *)sqlite3_column_text(st, i),
-	    (size_t)sqlite3_column_bytes(st, i), &e->scratch, hex) == -1) {
+	if (xf_hash(hk, e->hash == 2, (const char *)sqlite3_value_text(v),
+	    (size_t)sqlite3_value_bytes(v), &e->scratch, hex) == -1) {
 		e->unhashable++;
 		ex_str(e, NULL, 0);
 		return;
@@ -279,11 +293,45 @@ field_col(struct export *e, sqlite3_stmt *st, size_t f)
 	ex_str(e, hex, 2 * HASH_LEN);
 }
 
+/*
+ * The row of a CSV export without -H straight into csvw: most of the
+ * rows of the big exports, worth a loop without the output layer's
+ * per-field dispatch.
+ */
+static void
+csv_row(struct export *e, sqlite3_stmt *st)
+{
+	sqlite3_value *v;
+	int i, n = e->off + (int)e->xf.n;
+
+	for (i = 1; i < n; i++) {
+		v = sqlite3_column_value(st, i);
+		switch (sqlite3_value_type(v)) {
+		case SQLITE_INTEGER:
+			csvw_int(&e->csv, sqlite3_value_int64(v));
+			break;
+		case SQLITE_FLOAT:
+			csvw_double(&e->csv, sqlite3_value_double(v));
+			break;
+		case SQLITE_NULL:
+			csvw_field(&e->csv, NULL, 0);
+			break;
+		default:
+			csvw_field(&e->csv, (const char *)sqlite3_value_text(v),
+			    (size_t)sqlite3_value_bytes(v));
+		}
+	}
+}
+
 static void
 field_row(struct export *e, sqlite3_stmt *st)
 {
 	size_t i;
 
+	if (e->format == FMT_CSV && e->hash == 0) {
+		csv_row(e, st);
+		return;
+	}
 	if (e->off > 1)		/* changes: the change column first */
 		ex_col(e, st, 1);
 	for (i = 0; i < e->xf.n; i++)
@@ -636,7 +684,7 @@ main(int argc, char *argv[])
 {
 	struct export e;
 	const char *dbopt = NULL, *outpath = NULL, *fspec = NULL;
-	const char *hopt = NULL;
+	const char *hopt = NULL, *path;
 	const struct verb *v = NULL;
 	struct run run;
 	struct sbuf what;
@@ -742,7 +790,15 @@ main(int argc, char *argv[])
 		die(EXIT_USAGE, "profile is always JSON: no -f");
 	sb_init(&e.line);
 	sb_init(&e.scratch);
-	if (db_open(db_path(dbopt), 0, &e.db, &e.why) == -1)
+	path = db_path(dbopt);
+	/*
+	 * The read connection mostly scans: a small page cache keeps memory
+	 * flat in the number of rows (and spares the page faults of a big
+	 * one); the kernel caches the file anyway.
+	 */
+	if (db_open(path, 0, &e.wdb, &e.why) == -1 ||
+	    db_open(path, DB_RDONLY, &e.db, &e.why) == -1 ||
+	    db_exec(e.db, "PRAGMA cache_size = -16384", &e.why) == -1)
 		die(EXIT_FAIL, "%s", e.why.buf);
 	e.out = stdout;
 	e.outname = "stdout";
@@ -750,30 +806,43 @@ main(int argc, char *argv[])
 		tmp = open_out(&e, outpath);
 		e.outname = outpath;
 	}
-	if (xlog_open(&e.log, e.db, e.out) == -1)
+	if (xlog_open(&e.log, e.wdb, e.out) == -1)
 		die(EXIT_FAIL, "%s: %s", e.outname, strerror(errno));
 	e.out = e.log.out;
 	csvw_init(&e.csv, e.out, ',');
+	csvw_batch(&e.csv, 1 << 16);
 	jw_init(&e.jw, &e.line);
 	sb_init(&what);
 	sb_adds(&what, v->name);
 	if (e.arg != NULL)
 		sb_addf(&what, " %s", e.arg);
-	if (run_begin(&run, e.db, "cdp-export", argc + optind,
+	if (run_begin(&run, e.wdb, "cdp-export", argc + optind,
 	    argv - optind, 0, &e.why) == -1)
 		die(EXIT_FAIL, "%s", e.why.buf);
 	/*
-	 * One write transaction: a consistent snapshot for the whole
-	 * output, and the log written with it.
+	 * One write transaction holds the log; the rows are read on the
+	 * other connection in a read transaction begun once the write lock
+	 * is held, so no other writer can commit between the two: the
+	 * output is one consistent snapshot and the log is written with
+	 * it (xlog.h), its export_item inserts overlapping the formatting.
 	 */
-	rc = db_begin(e.db, &e.why);
+	rc = db_begin(e.wdb, &e.why);
 	if (rc == 0)
 		rc = xlog_begin(&e.log, run.id, what.buf, e.dest != NULL ?
 		    e.dest : e.outname, e.format == FMT_CSV ? "csv" : "ndjson",
 		    &e.why);
 	if (rc == 0)
+		rc = db_exec(e.db, "BEGIN", &e.why);
+	if (rc == 0)
 		rc = v->fn(&e);
-	xlog_release(&e.log);
+	if (rc == 0 && csvw_flush(&e.csv) == -1) {
+		sb_reset(&e.why);
+		sb_addf(&e.why, "%s: %s", e.outname, strerror(errno));
+		rc = -1;
+	}
+	/* The snapshot is no longer needed: let checkpoints go past it. */
+	db_close(e.db);
+	e.db = NULL;
 	if (rc == -1)
 		warnx_("%s: %s", v->name, e.why.buf);
 	if (fclose(e.out) == EOF && rc == 0) {
@@ -796,14 +865,15 @@ main(int argc, char *argv[])
 	/* changes: the cursor advances only now the export is complete. */
 	if (rc == 0 && (xlog_end(&e.log, e.rows, &e.why) == -1 ||
 	    (e.cursor && xlog_cursor(&e.log, e.arg, e.dest, e.cursor_run,
-	    &e.why) == -1) || db_commit(e.db, &e.why) == -1)) {
+	    &e.why) == -1) || db_commit(e.wdb, &e.why) == -1)) {
 		warnx_("%s: %s", v->name, e.why.buf);
 		if (outpath != NULL && strcmp(outpath, "-") != 0)
 			unlink(outpath);
 		rc = -1;
 	}
+	xlog_release(&e.log);	/* its thread is gone: wdb is ours again */
 	if (rc == -1)
-		db_rollback(e.db);
+		db_rollback(e.wdb);
 	run.rows_ok = e.rows;
 	if (run_end(&run, rc == 0 ? "ok" : "failed", rc == 0 ? NULL :
 	    e.why.buf, &e.why) == -1) {
@@ -820,7 +890,10 @@ main(int argc, char *argv[])
 	sb_release(&e.why);
 	sb_release(&e.scratch);
 	xf_release(&e.xf);
-	db_close(e.db);
+	db_close(e.wdb);
+	/* A failed write was reported above, with its own errno. */
+	if (rc == -1)
+		clearerr(stdout);
 	check_stdout();
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -21,19 +21,33 @@
 #define CDP_CSVW_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "util.h"
 
 struct csvw {
 	FILE	*f;		/* output; the caller's, not closed here */
-	struct sbuf row;	/* the row being built */
+	struct sbuf row;	/* the row being built (rows, when batched) */
 	int	 delim;		/* field separator */
 	int	 nf;		/* fields in the row so far */
+	size_t	 batch;		/* write when this much is pending; 0: a row */
+	unsigned char special[256];	/* bytes that make a field quoted */
+	uint64_t pat[4];	/* each of those bytes, repeated eight times */
 };
 
 void	csvw_init(struct csvw *, FILE *, int delim);
 void	csvw_release(struct csvw *);
+
+/*
+ * Keep whole rows until n bytes are pending, then write them in one
+ * fwrite: for a writer that alone writes to f, a per-row fwrite costs
+ * more than the row.  Call csvw_flush before anything else writes to
+ * f and before closing it.
+ */
+void	csvw_batch(struct csvw *, size_t n);
+/* Write the pending rows: 0, or -1 on a write error (errno set). */
+int	csvw_flush(struct csvw *);
 
 /* Append s[0..n) as the next field; s may be NULL (empty field). */
 void	csvw_field(struct csvw *, const char *s, size_t n);
@@ -42,7 +56,10 @@ void	csvw_int(struct csvw *, long long);
 /* A finite double in the shortest form that reads back the same. */
 void	csvw_double(struct csvw *, double);
 
-/* End the row and write it: 0, or -1 on a write error (errno set). */
+/*
+ * End the row and write it (batched: once enough is pending): 0, or -1
+ * on a write error (errno set).
+ */
 int	csvw_end(struct csvw *);
 
 /* Append s[0..n) to sb as one field, quoted when needed. */

@@ -199,6 +199,89 @@ cdp-export: segment: 0 rows"
 	assert_output failed
 }
 
+@test "cdp-export: an empty export is logged, with its digest and no profiles" {
+	q "INSERT INTO segment (id, name, definition, compiled, params,
+	     created_at, created_run)
+	   VALUES (3, 'nobody', 'x', 'x', '{}', 't', 9);"
+	run -0 cdp-export -q -F email segment nobody
+	assert_output email
+	run -0 cdp-export -q -F email changes nobody --dest m
+	assert_output ""
+	run -0 q "SELECT id, what, rows, complete, sha256,
+	  (SELECT count(*) FROM export_item WHERE export = e.id)
+	  FROM export_log e ORDER BY id"
+	expect <<-EOF
+	1|segment nobody|0|1|$(printf 'email\n' | sha256sum | cut -d' ' -f1)|0
+	2|changes nobody|0|1|$(printf '' | sha256sum | cut -d' ' -f1)|0
+	EOF
+}
+
+# Profiles 1001..21000 beside the fixtures' (several of export_item's
+# hand-over blocks, more output than a pipe and stdio buffer hold).
+add_many() {
+	q "WITH RECURSIVE n(i) AS (SELECT 1001 UNION ALL SELECT i + 1 FROM n
+	     WHERE i < 21000)
+	   INSERT INTO profile (id, created_run, updated_run, nrecords,
+	     first_seen, last_seen, email)
+	   SELECT i, 1, 1, 1, '2024-01-01T00:00:00Z', '2024-06-01T00:00:00Z',
+	     'p' || i || '@example.fr' FROM n;"
+}
+
+@test "cdp-export: a long export is logged whole while another writer waits" {
+	add_many
+	mkfifo out.fifo
+	# (fd 3 is bats' own: the background jobs must not hold it.)
+	cdp-export -q -F profile_id,email,first_seen,last_seen profiles \
+	    >out.fifo 3>&- &
+	exp=$!
+	exec 7<out.fifo
+	# The export has written rows: its snapshot and lock are taken.
+	IFS= read -r head <&7
+	sqlite3 -batch "$CDP_DB" ".timeout 60000" "INSERT INTO profile (id,
+	  created_run, updated_run, nrecords, first_seen, last_seen, email)
+	  VALUES (30000, 1, 1, 1, 't', 't', 'late@example.fr')" 3>&- &
+	wr=$!
+	sleep 0.5
+	# The writer waits for the export's commit (the pipe is full).
+	run kill -0 "$wr"
+	assert_equal "$status" 0
+	{ printf '%s\n' "$head"; cat <&7; } >all.csv
+	exec 7<&-
+	wait "$exp"
+	wait "$wr"
+	run -0 q "SELECT count(*) FROM profile WHERE id = 30000"
+	assert_output 1
+	n=$(q "SELECT count(*) FROM profile WHERE id <> 30000")
+	assert_equal "$(wc -l <all.csv)" "$((n + 1))"
+	run grep -c late@ all.csv
+	assert_output 0
+	run -0 q "SELECT rows, complete, sha256 FROM export_log"
+	assert_output "$n|1|$(sha256sum <all.csv | cut -d' ' -f1)"
+	# export_item names exactly the profiles written, each once.
+	tail -n +2 all.csv | cut -d, -f1 >written
+	q "SELECT profile FROM export_item WHERE export = 1 ORDER BY profile" \
+	    >logged
+	run -0 diff written logged
+	run -0 cdp-privacy erase -n 21000
+	run grep -c '^  export 1 .* profiles  to stdout$' <<<"$output"
+	assert_output 1
+}
+
+@test "cdp-export: an export whose log cannot be written fails whole" {
+	add_many
+	q "CREATE TRIGGER boom BEFORE INSERT ON export_item
+	   WHEN NEW.profile = 15000 BEGIN SELECT RAISE(ABORT, 'boom'); END;"
+	run --separate-stderr cdp-export -q -o all.csv profiles
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: profiles: export log: boom"
+	run -0 find . -name 'all.csv*'
+	assert_output ""
+	run -0 q "SELECT (SELECT count(*) FROM export_log),
+	  (SELECT count(*) FROM export_item),
+	  (SELECT outcome FROM run ORDER BY id DESC LIMIT 1)"
+	assert_output "0|0|failed"
+}
+
 @test "cdp-export changes: each entry and exit once per destination" {
 	q "INSERT INTO segment_change VALUES (1, 10, 1, 'enter'),
 	   (1, 10, 2, 'enter'), (2, 10, 3, 'enter');"
