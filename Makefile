@@ -37,7 +37,7 @@ LIBSRC	= common/bulk.c common/clv.c common/util.c common/lr.c common/hash.c comm
 	  common/sketch.c common/shape.c common/catalog.c common/catflush.c \
 	  common/catq.c common/suggest.c common/tab.c \
 	  common/mcfg.c common/mcfgdef.c common/mset.c common/mload.c \
-	  common/mdet.c common/block.c common/mscore.c common/mtrain.c \
+	  common/mdet.c common/mkey.c common/block.c common/mscore.c common/mtrain.c \
 	  common/mpair.c common/view360.c common/xfield.c common/xlog.c \
 	  common/expr_parse.c common/expr_sql.c common/expr_agg.c \
 	  common/expr_run.c common/score.c common/score_clv.c \

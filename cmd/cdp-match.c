@@ -31,6 +31,7 @@
 #include "map.h"
 #include "mcfg.h"
 #include "mdet.h"
+#include "mkey.h"
 #include "mload.h"
 #include "mpair.h"
 #include "mscore.h"
@@ -58,6 +59,11 @@ struct match {
 	struct msc sc;
 	int	 trained;	/* the model can score */
 	int	 incremental;	/* database mode without -a */
+	int	 partial;	/* only the records the new ones can meet */
+	int	 tf_failed;	/* a term frequency could not be read */
+	struct mkdb mk;		/* the stored keys (mkey.h) */
+	struct mkey_inc inc;
+	uint64_t fp;		/* the configuration's key fingerprint */
 	double	 threshold;
 
 	struct opair *out;
@@ -353,67 +359,6 @@ print_model(const struct fs_model *fm, int fmt)
 	sb_release(&line);
 }
 
-/* The stored model, or -1 when there is none (or it does not parse). */
-static int
-stored_model(sqlite3 *db, struct fs_model *fm, struct sbuf *why)
-{
-	sqlite3_stmt *st;
-	char err[256];
-	int r = -1;
-
-	sb_reset(why);
-	st = db_prepare(db, "SELECT json FROM model WHERE name = 'fs'", why);
-	if (st == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (fs_model_from_json(fm, (const char *)
-		    sqlite3_column_text(st, 0), err, sizeof(err)) == 0)
-			r = 0;
-		else
-			sb_addf(why, "stored model: %s", err);
-	} else
-		sb_adds(why, "no model stored: run cdp-match first");
-	sqlite3_finalize(st);
-	return r;
-}
-
-static int
-store_model(sqlite3 *db, const struct fs_model *fm, long long run,
-    struct sbuf *why)
-{
-	sqlite3_stmt *st;
-	struct sbuf json;
-	char now[32];
-	int rc;
-
-	if (db_begin(db, why) == -1)
-		return -1;
-	st = db_prepare(db, "INSERT INTO model(name, json, run, trained_at) "
-	    "VALUES ('fs', ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-	    "json = excluded.json, run = excluded.run, "
-	    "trained_at = excluded.trained_at", why);
-	if (st == NULL) {
-		db_rollback(db);
-		return -1;
-	}
-	sb_init(&json);
-	fs_model_to_json(fm, &json);
-	now_iso(now, sizeof(now));
-	sqlite3_bind_text(st, 1, json.buf, (int)json.len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, run);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	sb_release(&json);
-	if (rc != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(db));
-		db_rollback(db);
-		return -1;
-	}
-	return db_commit(db, why);
-}
-
 static void
 report_training(const struct match *g, const struct mtr_stats *st)
 {
@@ -440,7 +385,7 @@ model(struct match *g, sqlite3 *db, int all, int *trained_now)
 	size_t k;
 
 	*trained_now = 0;
-	if (db != NULL && !all && stored_model(db, &fm, &g->why) == 0) {
+	if (db != NULL && !all && mtr_model_load(db, &fm, &g->why) == 0) {
 		if (msc_model_fits(&g->sc, &fm)) {
 			for (k = 0; k < fm.nfields; k++)
 				g->sc.fm.field[k] = fm.field[k];
@@ -504,8 +449,118 @@ release(struct match *g, struct map *map)
 	free(g->vb);
 	free(g->fw);
 	free(g->memo);
+	mkdb_close(&g->mk);
+	mkey_inc_release(&g->inc);
 	sb_release(&g->why);
 	sb_release(&g->tmp);
+}
+
+static uint32_t
+tf_fetch(void *arg, size_t k, const char *v, size_t n)
+{
+	struct match *g = arg;
+	long long c;
+
+	if ((c = mkdb_tf(&g->mk, MKEY_TF + (int)k, mkey_hash(v, n))) < 0) {
+		g->tf_failed = 1;
+		return 0;
+	}
+	return (uint32_t)c;
+}
+
+/*
+ * Whether an incremental run can load only part of the records: the
+ * stored keys fit the configuration and so does the stored model (a
+ * model to train needs every record).
+ */
+static int
+can_be_partial(struct match *g, sqlite3 *db)
+{
+	struct fs_model fm;
+	struct msc sc;
+	int ok;
+
+	if (mkdb_valid(&g->mk, g->fp, &g->why) != 1)
+		return 0;
+	if (mtr_model_load(db, &fm, &g->why) == -1)
+		return 0;
+	msc_init(&sc, &g->cfg, &g->ms);
+	ok = msc_model_fits(&sc, &fm);
+	msc_release(&sc);
+	fs_model_release(&fm);
+	return ok;
+}
+
+/* Records of the database: all, or those an incremental run needs. */
+static int
+load_db(struct match *g, sqlite3 *db, int all)
+{
+	g->fp = mkey_fingerprint(&g->cfg);
+	if (mkdb_open(&g->mk, db, &g->why) == -1)
+		return -1;
+	g->partial = !all && can_be_partial(g, db);
+	if (!g->partial)
+		return db_exec(db, "BEGIN", &g->why) == -1 ||
+		    mload_db(&g->ms, &g->cfg, db, all, &g->why) == -1 ||
+		    db_exec(db, "COMMIT", &g->why) == -1 ? -1 : 0;
+	/*
+	 * The records read are scattered over most of the table's pages:
+	 * mapped, they are not copied page by page into the cache.
+	 */
+	if (db_exec(db, "PRAGMA mmap_size = 4294967296", &g->why) == -1)
+		return -1;
+	if (db_begin(db, &g->why) == -1)
+		return -1;
+	if (mkey_load_incremental(&g->mk, &g->ms, &g->cfg, &g->inc,
+	    &g->why) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	if (verbose)
+		warnx_("%zu unresolved records (keys stored for %zu), %zu "
+		    "records they can meet", g->inc.unresolved, g->inc.keyed,
+		    g->ms.n - g->inc.unresolved);
+	return db_commit(db, &g->why);
+}
+
+/* After a full load: the stored keys rewritten from it. */
+static int
+store_keys(struct match *g, sqlite3 *db)
+{
+	double t0 = mono_now();
+
+	if (db_begin(db, &g->why) == -1)
+		return -1;
+	if (mkey_rebuild(&g->mk, &g->ms, &g->sc, g->fp, &g->why) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	if (db_commit(db, &g->why) == -1)
+		return -1;
+	if (verbose)
+		warnx_("keys stored for %zu records in %.2f s", g->ms.n,
+		    mono_now() - t0);
+	return 0;
+}
+
+/* The blocks over the cap in the database, for the records loaded. */
+static void
+set_sizes(struct match *g)
+{
+	size_t i, lo, hi, mid;
+
+	for (i = 0; i < g->inc.nover; i++) {
+		for (lo = 0, hi = g->ms.n; lo < hi; ) {
+			mid = lo + (hi - lo) / 2;
+			if (g->ms.rowid[mid] < g->inc.over[i].key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < g->ms.n && g->ms.rowid[lo] == g->inc.over[i].key)
+			blk_set_size(&g->bk, g->inc.over[i].rule,
+			    (uint32_t)lo, g->inc.over[i].size);
+	}
 }
 
 static void
@@ -632,7 +687,7 @@ main(int argc, char *argv[])
 
 		if (db_open(db_path(dbopt), DB_RDONLY, &db, &g.why) == -1)
 			die(EXIT_FAIL, "%s", g.why.buf);
-		if (stored_model(db, &fm, &g.why) == -1)
+		if (mtr_model_load(db, &fm, &g.why) == -1)
 			die(EXIT_FAIL, "%s", g.why.buf);
 		print_model(&fm, fmt);
 		fs_model_release(&fm);
@@ -651,9 +706,7 @@ main(int argc, char *argv[])
 		if (run_begin(&run, db, "cdp-match", argc + optind,
 		    argv - optind, 0, &g.why) == -1)
 			die(EXIT_FAIL, "run log: %s", g.why.buf);
-		if (db_exec(db, "BEGIN", &g.why) == -1 ||
-		    mload_db(&g.ms, &g.cfg, db, all, &g.why) == -1 ||
-		    db_exec(db, "COMMIT", &g.why) == -1) {
+		if (load_db(&g, db, all) == -1) {
 			warnx_("%s", g.why.buf);
 			run_end(&run, "failed", g.why.buf, &g.tmp);
 			die(EXIT_FAIL, "cannot read the records");
@@ -689,7 +742,10 @@ main(int argc, char *argv[])
 	mdet_clear_junk(&g.det, &g.cfg, &g.ms);
 	msc_init(&g.sc, &g.cfg, &g.ms);
 	flag_eligible(&g);
-	msc_count_tf(&g.sc);
+	if (g.partial)
+		msc_fetch_tf(&g.sc, g.inc.den, tf_fetch, &g);
+	else
+		msc_count_tf(&g.sc);
 	mdet_links(&g.det, &g.cfg, &g.ms, g.incremental);
 	if (verbose)
 		warnx_("identifiers: %zu junk values cleared from %zu "
@@ -700,6 +756,7 @@ main(int argc, char *argv[])
 
 	t1 = mono_now();
 	blk_init(&g.bk, &g.cfg, &g.ms);
+	set_sizes(&g);
 	if (verbose)
 		warnx_("blocking keys computed in %.2f s", mono_now() - t1);
 	g.lev = xmalloc(g.sc.K + 1);
@@ -757,9 +814,17 @@ main(int argc, char *argv[])
 		    (int32_t)g.det.pair[i].ident, 1);
 	write_pairs(&g, dbmode);
 
-	if (dbmode && trained_now && store_model(db, &g.sc.fm, run.id,
+	if (dbmode && trained_now && mtr_model_store(db, &g.sc.fm, run.id,
 	    &g.why) == -1) {
 		warnx_("storing the model: %s", g.why.buf);
+		failed = 1;
+	}
+	if (g.tf_failed) {
+		warnx_("term frequencies: %s", sqlite3_errmsg(db));
+		failed = 1;
+	}
+	if (dbmode && !g.partial && store_keys(&g, db) == -1) {
+		warnx_("storing the match keys: %s", g.why.buf);
 		failed = 1;
 	}
 	if (verbose)
@@ -774,6 +839,7 @@ main(int argc, char *argv[])
 		run.inserted = (long long)g.written;
 		if (run_end(&run, failed ? "failed" : "ok", NULL, &g.why) == -1)
 			warnx_("run log: %s", g.why.buf);
+		mkdb_close(&g.mk);
 		db_close(db);
 	}
 	check_stdout();

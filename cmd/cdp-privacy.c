@@ -337,6 +337,11 @@ erase(const struct subject *sj, int dry)
 	    "DELETE FROM segment_change WHERE profile IN "
 	    "  (SELECT id FROM s_prof);"
 	    "DELETE FROM export_item WHERE profile IN (SELECT id FROM s_prof);"
+	    "DELETE FROM matchkey WHERE record IN (SELECT id FROM s_rec);"
+	    "DELETE FROM matchrec WHERE record IN (SELECT id FROM s_rec);"
+	    /* matchtf counts derive from the person: rebuilt without them
+	     * by the next cdp-match, which a missing fingerprint forces. */
+	    "DELETE FROM state WHERE key = 'matchkey';"
 	    "DELETE FROM reject WHERE EXISTS (SELECT 1 FROM s_ident "
 	    "  WHERE instr(reject.raw, s_ident.value) > 0);"
 	    "UPDATE run SET args = '[\"(erased)\"]' WHERE EXISTS (SELECT 1 "

@@ -193,7 +193,8 @@ mix(uint64_t x)
 /* The hash of value v under term t's transform; 0 when it gives no key. */
 static uint64_t
 term_hash(const struct mset *ms, struct memo *m, size_t nmemo,
-    const struct mcfg_term *t, int slot, uint32_t v, struct sbuf *tmp)
+    const struct mcfg_term *t, int slot, uint32_t v, struct sbuf *tmp,
+    int stable)
 {
 	struct mcfg_term one = *t;
 	size_t i;
@@ -201,7 +202,7 @@ term_hash(const struct mset *ms, struct memo *m, size_t nmemo,
 
 	if (v == 0)
 		return 0;
-	if (t->xf == MCFG_XF_NONE)
+	if (t->xf == MCFG_XF_NONE && !stable)
 		return mix(v) | 2;
 	for (i = 0; i < nmemo; i++)
 		if (m[i].slot == slot && m[i].xf == t->xf && m[i].arg == t->arg)
@@ -217,8 +218,8 @@ term_hash(const struct mset *ms, struct memo *m, size_t nmemo,
 	return h == 1 ? 0 : h;
 }
 
-void
-blk_init(struct blk *bk, const struct mcfg *c, const struct mset *ms)
+static void
+init(struct blk *bk, const struct mcfg *c, const struct mset *ms, int stable)
 {
 	const struct mcfg_term *t;
 	struct memo *m;
@@ -241,7 +242,8 @@ blk_init(struct blk *bk, const struct mcfg *c, const struct mset *ms)
 			for (j = 0; j < 2; j++) {
 				t = &c->block[r].term[k];
 				slot = j ? t->slot2 : t->slot;
-				if (slot < 0 || t->xf == MCFG_XF_NONE)
+				if (slot < 0 || (t->xf == MCFG_XF_NONE &&
+				    !stable))
 					continue;
 				for (i = 0; i < nmemo; i++)
 					if (m[i].slot == slot && m[i].xf == t->xf &&
@@ -263,11 +265,11 @@ blk_init(struct blk *bk, const struct mcfg *c, const struct mset *ms)
 			for (k = 0; k < c->block[r].nterm; k++) {
 				t = &c->block[r].term[k];
 				x = term_hash(ms, m, nmemo, t, t->slot,
-				    mset_get(ms, rec, t->slot), &tmp);
+				    mset_get(ms, rec, t->slot), &tmp, stable);
 				if (x != 0 && t->slot2 >= 0) {
 					y = term_hash(ms, m, nmemo, t,
 					    t->slot2, mset_get(ms, rec,
-					    t->slot2), &tmp);
+					    t->slot2), &tmp, stable);
 					/* Unordered: the pair in hash order. */
 					x = y == 0 ? 0 : x < y ?
 					    mix(x ^ mix(y)) : mix(y ^ mix(x));
@@ -287,6 +289,29 @@ blk_init(struct blk *bk, const struct mcfg *c, const struct mset *ms)
 }
 
 void
+blk_init(struct blk *bk, const struct mcfg *c, const struct mset *ms)
+{
+	init(bk, c, ms, 0);
+}
+
+void
+blk_init_stable(struct blk *bk, const struct mcfg *c, const struct mset *ms)
+{
+	init(bk, c, ms, 1);
+}
+
+void
+blk_set_size(struct blk *bk, size_t rule, uint32_t rec, uint32_t size)
+{
+	if (bk->size == NULL)
+		bk->size = xcalloc(bk->nrule + 1, sizeof(*bk->size));
+	if (bk->size[rule] == NULL)
+		bk->size[rule] = xcalloc(bk->ms->n ? bk->ms->n : 1,
+		    sizeof(**bk->size));
+	bk->size[rule][rec] = size;
+}
+
+void
 blk_release(struct blk *bk)
 {
 	size_t r;
@@ -294,7 +319,10 @@ blk_release(struct blk *bk)
 	for (r = 0; r < bk->nrule; r++) {
 		free(bk->key[r]);
 		free(bk->idx[r].e);
+		if (bk->size != NULL)
+			free(bk->size[r]);
 	}
+	free(bk->size);
 	free(bk->key);
 	free(bk->idx);
 	memset(bk, 0, sizeof(*bk));
@@ -349,7 +377,8 @@ blk_pairs(struct blk *bk, size_t rule, const struct blk_opts *o,
 {
 	struct blk_idx *ix = index_of(bk, rule);
 	const uint8_t *flag = bk->ms->flag;
-	size_t i, j, x, y, count = 0, nnew;
+	const uint32_t *sz = bk->size != NULL ? bk->size[rule] : NULL;
+	size_t i, j, x, y, count = 0, nnew, size;
 	uint32_t a, b;
 
 	for (i = 0; i < ix->n; i = j) {
@@ -363,11 +392,16 @@ blk_pairs(struct blk *bk, size_t rule, const struct blk_opts *o,
 			if (nnew == 0)
 				continue;
 		}
-		if ((long)(j - i) > bk->cfg->block_cap) {
+		/* The whole block's size, when only part of it is loaded. */
+		size = j - i;
+		for (x = i; sz != NULL && x < j; x++)
+			if (sz[ix->e[x].rec] > size)
+				size = sz[ix->e[x].rec];
+		if ((long)size > bk->cfg->block_cap) {
 			bk->skipped_blocks++;
-			bk->skipped_records += j - i;
+			bk->skipped_records += size;
 			if (o->skip != NULL)
-				o->skip(arg, rule, ix->e[i].rec, j - i);
+				o->skip(arg, rule, ix->e[i].rec, size);
 			continue;
 		}
 		for (x = i; x < j; x++) {

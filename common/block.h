@@ -31,6 +31,8 @@ struct blk {
 	size_t	 nrule;
 	uint64_t **key;		/* key[rule][record], 0 for none */
 	struct blk_idx *idx;	/* per rule: records sorted by key */
+	uint32_t **size;	/* per rule, per record: its block's size in
+				   the database, 0 unknown (blk_set_size) */
 	size_t	 skipped_blocks;/* blocks over the cap, all rules */
 	size_t	 skipped_records;
 };
@@ -49,6 +51,21 @@ typedef void (*blk_pair_fn)(void *arg, uint32_t a, uint32_t b, size_t rule);
 /* Compute the keys of every rule for the MSET_FS records of ms. */
 void	blk_init(struct blk *, const struct mcfg *, const struct mset *);
 void	blk_release(struct blk *);
+
+/*
+ * The same keys hashed from the values' strings, not their ids: equal
+ * across runs, so that they can be stored (mkey.h).  The same records
+ * have equal keys under both.
+ */
+void	blk_init_stable(struct blk *, const struct mcfg *,
+	    const struct mset *);
+
+/*
+ * The block of record rec under rule has size records in the whole
+ * database, of which only some are loaded: blk_pairs skips it when that
+ * is over block-cap, as a run holding every record would.
+ */
+void	blk_set_size(struct blk *, size_t rule, uint32_t rec, uint32_t size);
 
 /*
  * Call fn with every candidate pair of rule, in a deterministic order

@@ -217,9 +217,9 @@ batch_flush(struct batch *b, struct mset *ms, size_t upto, struct sbuf *tmp)
 	sb_reset(&b->text);
 }
 
-long
-mload_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
-    struct sbuf *why)
+static long
+load_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
+    int which, struct sbuf *why)
 {
 	sqlite3_stmt *st;
 	struct sbuf sql, tmp, val;
@@ -231,6 +231,25 @@ mload_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
 	long n = 0;
 	int s, rc, canon, col;
 
+	/*
+	 * The records wanted are listed first, from a scan of the index
+	 * record_run (id and run only), not of the records.
+	 */
+	if (which == MLOAD_UNRESOLVED || which == MLOAD_TO_KEY) {
+		if (db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS mload_ids("
+		    "id INTEGER PRIMARY KEY); DELETE FROM temp.mload_ids", why) ==
+		    -1 || db_exec(db, which == MLOAD_UNRESOLVED ?
+		    "INSERT INTO temp.mload_ids SELECT r.id FROM record r "
+		    "LEFT JOIN member m ON m.record = r.id "
+		    "WHERE m.record IS NULL OR r.run > m.run" :
+		    "INSERT INTO temp.mload_ids SELECT r.id FROM record r "
+		    "LEFT JOIN member m ON m.record = r.id "
+		    "LEFT JOIN matchrec k ON k.record = r.id "
+		    "WHERE m.record IS NULL OR r.run > m.run OR "
+		    "k.record IS NULL OR k.run <> r.run", why) == -1)
+			return -1;
+		which = MLOAD_LISTED;
+	}
 	sb_init(&sql);
 	sb_init(&tmp);
 	sb_init(&val);
@@ -238,14 +257,16 @@ mload_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
 	sb_init(&bt->text);
 	bt->first = ms->n;
 	/* Sized once: a million records regrown by doubling fault a lot. */
-	if ((st = db_prepare(db, "SELECT max(id) FROM record", why)) == NULL)
+	if ((st = db_prepare(db, which == MLOAD_LISTED ?
+	    "SELECT count(*) FROM temp.mload_ids" : which == MLOAD_ALL ?
+	    "SELECT max(id) FROM record" : "SELECT 0", why)) == NULL)
 		goto fail;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		mset_reserve(ms, ms->n + (size_t)sqlite3_column_int64(st, 0),
 		    (size_t)sqlite3_column_int64(st, 0));
 	sqlite3_finalize(st);
 	sb_adds(&sql, "SELECT r.id, r.source_id, s.name, r.record_id, "
-	    "(m.record IS NULL OR r.run > m.run)");
+	    "(m.record IS NULL OR r.run > m.run), r.run");
 	for (s = 0; s < c->nslot; s++) {
 		canon = c->slot[s].canon;
 		if (canon == -1)
@@ -255,8 +276,14 @@ mload_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
 		else
 			sb_addf(&sql, ", r.%s", map_canon_name(canon));
 	}
-	sb_adds(&sql, " FROM record r JOIN source s ON s.id = r.source_id "
-	    "LEFT JOIN member m ON m.record = r.id ORDER BY r.id");
+	if (which == MLOAD_LISTED)
+		sb_adds(&sql, " FROM temp.mload_ids i CROSS JOIN record r "
+		    "ON r.id = i.id");
+	else
+		sb_adds(&sql, " FROM record r");
+	sb_adds(&sql, " JOIN source s ON s.id = r.source_id "
+	    "LEFT JOIN member m ON m.record = r.id");
+	sb_adds(&sql, " ORDER BY r.id");
 	st = db_prepare(db, sql.buf, why);
 	if (st == NULL)
 		goto fail;
@@ -277,10 +304,11 @@ mload_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
 		    sqlite3_column_bytes(st, 3), sqlite3_column_int64(st, 0));
 		if (!all && sqlite3_column_int(st, 4) == 0)
 			ms->flag[r] &= ~MSET_NEW;
+		ms->run[r] = sqlite3_column_int64(st, 5);
 		if (bt->n + (size_t)c->nslot > BATCH)
 			batch_flush(bt, ms, r, &tmp);
 		for (s = 0; s < c->nslot; s++) {
-			col = 5 + s;
+			col = 6 + s;
 			if (sqlite3_column_type(st, col) == SQLITE_NULL)
 				continue;
 			v = (const char *)sqlite3_column_text(st, col);
@@ -316,6 +344,20 @@ fail:
 	sb_release(&bt->text);
 	free(bt);
 	return -1;
+}
+
+long
+mload_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
+    struct sbuf *why)
+{
+	return load_db(ms, c, db, all, MLOAD_ALL, why);
+}
+
+long
+mload_db_some(struct mset *ms, const struct mcfg *c, sqlite3 *db, int which,
+    struct sbuf *why)
+{
+	return load_db(ms, c, db, 0, which, why);
 }
 
 void

@@ -33,11 +33,28 @@ long	mload_file(struct mset *, const struct mcfg *, const char *path,
 /*
  * Append every record of the database, in rowid order, flagged
  * MSET_NEW when unresolved (no member row, or changed since: record.run
- * > member.run) or when all is set.  Returns the number of records, or
+ * > member.run) or when all is set; ms->run holds each record.run.
+ * Returns the number of records, or
  * -1 with sqlite's message in why.
  */
 long	mload_db(struct mset *, const struct mcfg *, sqlite3 *, int all,
 	    struct sbuf *why);
+
+/*
+ * The same for some records only, flagged likewise: MLOAD_UNRESOLVED
+ * those that mload_db flags MSET_NEW, MLOAD_TO_KEY those and the ones
+ * whose stored match keys (mkey.h) are missing or older than the
+ * record, MLOAD_LISTED those whose rowid is in the table
+ * temp.mload_ids(id INTEGER PRIMARY KEY), the caller's (the other two
+ * fill it).  In rowid order, so that the records are numbered as a full
+ * load numbers them.
+ */
+#define MLOAD_ALL		0
+#define MLOAD_UNRESOLVED	1
+#define MLOAD_LISTED		2
+#define MLOAD_TO_KEY		3
+long	mload_db_some(struct mset *, const struct mcfg *, sqlite3 *,
+	    int which, struct sbuf *why);
 
 /*
  * Fold street and city values to match keys as names are (case,

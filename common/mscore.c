@@ -102,6 +102,28 @@ msc_count_tf(struct msc *s)
 	}
 }
 
+/* A count not fetched yet. */
+#define TF_UNKNOWN	UINT32_MAX
+
+void
+msc_fetch_tf(struct msc *s, const double *den,
+    uint32_t (*fetch)(void *, size_t, const char *, size_t), void *arg)
+{
+	size_t k;
+
+	for (k = 0; k < s->K; k++) {
+		if (!s->cfg->cmp[k].tf)
+			continue;
+		free(s->tfcount[k]);
+		s->tfcount[k] = xmalloc((s->ms->nval ? s->ms->nval : 1) *
+		    sizeof(uint32_t));
+		memset(s->tfcount[k], 0xff, s->ms->nval * sizeof(uint32_t));
+		s->tfden[k] = den[k];
+	}
+	s->tf_fetch = fetch;
+	s->tf_arg = arg;
+}
+
 int
 msc_model_fits(const struct msc *s, const struct fs_model *fm)
 {
@@ -208,8 +230,17 @@ msc_vector(struct msc *s, uint32_t a, uint32_t b, int8_t *lev,
 static double
 tf_of(const struct msc *s, size_t k, uint32_t v)
 {
+	const char *str;
+	size_t n;
+
 	if (k >= s->K || s->tfcount[k] == NULL || s->tfden[k] <= 0)
 		return 0;
+	/* A cache: the counts are not part of what s is to the caller. */
+	if (s->tf_fetch != NULL && s->tfcount[k][v] == TF_UNKNOWN) {
+		str = mset_str(s->ms, v, &n);
+		s->tfcount[k][v] = v == 0 ? 0 :
+		    s->tf_fetch(s->tf_arg, k, str, n);
+	}
 	return s->tfcount[k][v] / s->tfden[k];
 }
 

@@ -43,6 +43,9 @@ struct msc {
 	int	 full;		/* comparison of full_name, or -1 */
 	int	 first, last;	/* comparisons of first/last name, or -1 */
 	uint64_t ncompared;	/* pairs compared */
+	/* When set (msc_fetch_tf), counts are fetched as first needed. */
+	uint32_t (*tf_fetch)(void *arg, size_t k, const char *v, size_t n);
+	void	*tf_arg;
 	int	 keep_full;	/* compare full_name always (for u) */
 };
 
@@ -55,6 +58,16 @@ void	msc_release(struct msc *);
 
 /* Count term frequencies over the records of ms (MSET_FS ones). */
 void	msc_count_tf(struct msc *);
+
+/*
+ * Term frequencies from elsewhere than ms (the database, when ms holds
+ * only some of its records): den[k] is comparison k's number of values
+ * (for the comparisons with tf), and fetch(arg, k, v, n) the count of
+ * value v[0..n) in comparison k, called once per value as first needed.
+ */
+void	msc_fetch_tf(struct msc *, const double *den,
+	    uint32_t (*fetch)(void *arg, size_t k, const char *v, size_t n),
+	    void *arg);
 
 /*
  * Whether the model's fields and levels are those of the comparisons

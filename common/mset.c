@@ -33,6 +33,7 @@ mset_release(struct mset *m)
 
 	free(m->val);
 	free(m->rowid);
+	free(m->run);
 	free(m->src);
 	free(m->rid);
 	free(m->flag);
@@ -147,6 +148,7 @@ mset_reserve(struct mset *m, size_t nrec, size_t nval)
 		m->val = xrealloc(m->val, m->cap * (size_t)m->nslot *
 		    sizeof(*m->val));
 		m->rowid = xrealloc(m->rowid, m->cap * sizeof(*m->rowid));
+		m->run = xrealloc(m->run, m->cap * sizeof(*m->run));
 		m->src = xrealloc(m->src, m->cap * sizeof(*m->src));
 		m->rid = xrealloc(m->rid, m->cap * sizeof(*m->rid));
 		m->flag = xrealloc(m->flag, m->cap * sizeof(*m->flag));
@@ -194,6 +196,7 @@ mset_add(struct mset *m, uint32_t src, const char *rid, size_t ridlen,
 		m->val = xrealloc(m->val, m->cap * (size_t)m->nslot *
 		    sizeof(*m->val));
 		m->rowid = xrealloc(m->rowid, m->cap * sizeof(*m->rowid));
+		m->run = xrealloc(m->run, m->cap * sizeof(*m->run));
 		m->src = xrealloc(m->src, m->cap * sizeof(*m->src));
 		m->rid = xrealloc(m->rid, m->cap * sizeof(*m->rid));
 		m->flag = xrealloc(m->flag, m->cap * sizeof(*m->flag));
@@ -202,6 +205,7 @@ mset_add(struct mset *m, uint32_t src, const char *rid, size_t ridlen,
 	memset(m->val + r * (size_t)m->nslot, 0, (size_t)m->nslot *
 	    sizeof(*m->val));
 	m->rowid[r] = rowid;
+	m->run[r] = 0;
 	m->src[r] = src;
 	m->rid[r] = m->ids.len;
 	sb_add(&m->ids, rid, ridlen);

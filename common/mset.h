@@ -30,6 +30,7 @@ struct mset {
 	int	 nslot;		/* values per record */
 	uint32_t *val;		/* n * nslot value ids, 0 for missing */
 	int64_t	*rowid;		/* record table rowid, or input position */
+	int64_t	*run;		/* record.run as loaded (database mode), or 0 */
 	uint32_t *src;		/* index into srcname */
 	uint64_t *rid;		/* record id: offset into ids */
 	uint8_t	*flag;		/* MSET_NEW, MSET_FS */

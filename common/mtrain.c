@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "mdet.h"
 #include "mtrain.h"
 
@@ -424,4 +425,64 @@ mtr_stats_release(struct mtr_stats *st)
 {
 	free(st->rule);
 	memset(st, 0, sizeof(*st));
+}
+
+int
+mtr_model_load(sqlite3 *db, struct fs_model *fm, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	char err[256];
+	int r = -1;
+
+	sb_reset(why);
+	st = db_prepare(db, "SELECT json FROM model WHERE name = 'fs'", why);
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (fs_model_from_json(fm, (const char *)
+		    sqlite3_column_text(st, 0), err, sizeof(err)) == 0)
+			r = 0;
+		else
+			sb_addf(why, "stored model: %s", err);
+	} else
+		sb_adds(why, "no model stored: run cdp-match first");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+mtr_model_store(sqlite3 *db, const struct fs_model *fm, long long run,
+    struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	struct sbuf json;
+	char now[32];
+	int rc;
+
+	if (db_begin(db, why) == -1)
+		return -1;
+	st = db_prepare(db, "INSERT INTO model(name, json, run, trained_at) "
+	    "VALUES ('fs', ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+	    "json = excluded.json, run = excluded.run, "
+	    "trained_at = excluded.trained_at", why);
+	if (st == NULL) {
+		db_rollback(db);
+		return -1;
+	}
+	sb_init(&json);
+	fs_model_to_json(fm, &json);
+	now_iso(now, sizeof(now));
+	sqlite3_bind_text(st, 1, json.buf, (int)json.len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, run);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	sb_release(&json);
+	if (rc != SQLITE_DONE) {
+		sb_reset(why);
+		sb_adds(why, sqlite3_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, why);
 }

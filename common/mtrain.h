@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "block.h"
 #include "mscore.h"
 
@@ -52,6 +54,16 @@ struct mtr_stats {
  */
 int	mtr_train(struct msc *, struct blk *, struct mtr_stats *);
 void	mtr_stats_release(struct mtr_stats *);
+
+/*
+ * The model stored in the database (table model, name 'fs'): 0, or -1
+ * with the reason in why (none stored, or it does not parse).
+ */
+int	mtr_model_load(sqlite3 *, struct fs_model *, struct sbuf *why);
+
+/* Store fm as trained by run, in a transaction of its own; 0 or -1. */
+int	mtr_model_store(sqlite3 *, const struct fs_model *, long long run,
+	    struct sbuf *why);
 
 /* splitmix64: the one PRNG of cdp-match. */
 uint64_t mtr_rand(uint64_t *state);

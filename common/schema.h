@@ -350,6 +350,41 @@ static const char *const migrations[] = {
 	"         c.first_seen AS first_seen, c.last_seen AS last_seen"
 	"  FROM catalog c JOIN source s ON s.id = c.source_id"
 	"  LEFT JOIN catalog_source cs ON cs.source_id = c.source_id;",
+
+	/*
+	 * 5 -> 6: cdp-match's keys of the records (mkey.h), so that an
+	 * incremental run reads only the records the new ones can meet:
+	 * the records of each blocking key and attribute identifier value
+	 * (hashed), the run each record was keyed at, and the term
+	 * frequencies of the compared values.  Empty on upgrade: with no
+	 * 'matchkey' fingerprint in state, the next cdp-match run loads
+	 * every record, as before, and fills them (the keys are the
+	 * configuration's functions, not SQL).
+	 */
+	"CREATE TABLE matchkey ("
+	"  kind INTEGER NOT NULL,"
+	"  key INTEGER NOT NULL,"
+	"  record INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, key, record)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE matchrec ("
+	"  record INTEGER PRIMARY KEY,"
+	"  run INTEGER NOT NULL"
+	");"
+	"CREATE TABLE matchtf ("
+	"  kind INTEGER NOT NULL,"
+	"  key INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, key)"
+	") WITHOUT ROWID;"
+	"DELETE FROM state WHERE key = 'matchkey';"
+	/*
+	 * (id, run) of every record without reading the records: what
+	 * cdp-match scans for the unresolved ones and cdp-merge for the
+	 * runs, a few megabytes instead of the whole table.  Early builds
+	 * of version 2 made it already (IF NOT EXISTS).
+	 */
+	"CREATE INDEX IF NOT EXISTS record_run ON record(run);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -346,6 +346,99 @@ p9 q9"
 	assert_output 1
 }
 
+# grow: new records for p.csv: every 7th person again as n<i>, the
+# email kept (i % 2) or not, the surname with a typo (i % 3 == 0).
+grow() {
+	awk -F, 'NR > 1 && NR % 7 == 0 {
+	    i = substr($1, 2); e = $4; l = $3
+	    if (i % 2) e = "x" i "@new.test"
+	    if (i % 3 == 0) l = l "e"
+	    printf "n%s,%s,%s,%s,%s,%s,%s,%s\n", i, $2, l, e, $5, $6, $7, $8
+	}
+	NR == 1' p.csv
+}
+
+# match_keys: the stored keys, term frequencies and markers, sorted.
+match_keys() {
+	q "SELECT 'k', kind, key, record FROM matchkey ORDER BY 2, 3, 4;
+	   SELECT 't', kind, key, n FROM matchtf ORDER BY 2, 3;
+	   SELECT 'r', record, run FROM matchrec ORDER BY 2"
+}
+
+@test "cdp-match: an incremental run reads what the new records meet, with a full load's pairs" {
+	people 900 >p.csv
+	cdp-ingest -q -s crm -i id p.csv
+	cdp-match -q >/dev/null
+	run q "SELECT (SELECT count(*) FROM matchrec) = (SELECT count(*) FROM
+	    record), count(*) FROM state WHERE key = 'matchkey'"
+	assert_output "1|1"
+	q "INSERT INTO member(record, profile, run) SELECT id, id, run FROM record"
+	grow >new.csv
+	cdp-ingest -q -s shop -i id new.csv
+	q "UPDATE record SET run = run + 1, email = 'changed@new.test'
+	    WHERE record_id = 'p10'"
+	# The same database without the stored keys' fingerprint: a full load.
+	q "VACUUM INTO 'full.db'"
+	CDP_DB=full.db q "DELETE FROM state WHERE key = 'matchkey'"
+	run --separate-stderr cdp-match -v
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >part.nd
+	[[ $stderr == *"cdp-match: 172 unresolved records (keys stored for 172), 371 records they can meet"* ]]
+	[[ $stderr == *"cdp-match: 543 records, 172 compared, "* ]]
+	[ "$(grep -c '"fs"' part.nd)" -gt 20 ]
+	[ "$(grep -c '"ident:email"' part.nd)" -gt 20 ]
+	CDP_DB=full.db run --separate-stderr cdp-match -v
+	assert_equal "$status" 0
+	[[ $stderr != *"unresolved records"* ]]
+	[[ $stderr == *"cdp-match: 1371 records, 172 compared, "* ]]
+	printf '%s\n' "$output" | cmp - part.nd
+	# Blocks over block-cap are skipped as a full load skips them.
+	printf 'block-cap 3\n' >cap.conf
+	run --separate-stderr cdp-match -C cap.conf
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >part.nd
+	printf '%s\n' "$stderr" | grep 'over block-cap 3: skipped' >part.err
+	assert_equal "$(wc -l <part.err)" 10
+	CDP_DB=full.db run --separate-stderr cdp-match -C cap.conf
+	printf '%s\n' "$output" | cmp - part.nd
+	printf '%s\n' "$stderr" | grep 'over block-cap 3: skipped' | cmp - part.err
+}
+
+@test "cdp-match: the stored keys survive a rerun without duplicates and equal a rebuild" {
+	people 600 >p.csv
+	cdp-ingest -q -s crm -i id p.csv
+	cdp-match -q >/dev/null
+	q "INSERT INTO member(record, profile, run) SELECT id, id, run FROM record"
+	grow >new.csv
+	cdp-ingest -q -s shop -i id new.csv
+	run --separate-stderr cdp-match -v
+	[[ $stderr == *" 114 unresolved records (keys stored for 114), 223 "* ]]
+	match_keys >inc.txt
+	# Rerun (as after a crash before cdp-merge): nothing stored twice.
+	run --separate-stderr cdp-match -v
+	[[ $stderr == *" 114 unresolved records (keys stored for 0), 223 "* ]]
+	match_keys | cmp - inc.txt
+	run q "SELECT count(*) FROM matchrec"
+	assert_output "$(q "SELECT count(*) FROM record")"
+	run q "SELECT count(*) FROM matchkey WHERE record IN (SELECT id FROM
+	    record WHERE record_id LIKE 'n%')"
+	assert_output 798
+	# A full run rewrites the keys from every record: the same rows.
+	cdp-match -q -a >/dev/null
+	match_keys | cmp - inc.txt
+	run q "SELECT n FROM matchtf WHERE kind = 2000 AND key = 0"
+	assert_output 914
+	# Changed and resolved behind cdp-match's back: keyed again anyway.
+	q "UPDATE record SET run = run + 1 WHERE record_id = 'p5';
+	   UPDATE member SET run = run + 5 WHERE record = (SELECT id FROM
+	   record WHERE record_id = 'p5')"
+	run --separate-stderr cdp-match -v
+	[[ $stderr == *" 114 unresolved records (keys stored for 1), 223 "* ]]
+	run q "SELECT k.run = r.run FROM matchrec k JOIN record r ON
+	    r.id = k.record WHERE r.record_id = 'p5'"
+	assert_output 1
+}
+
 @test "cdp-match: -P prints the stored model as a table, CSV or NDJSON" {
 	cdp-ingest -q -s crm -i id /dev/null 2>/dev/null || true
 	q "INSERT INTO model(name, json, run, trained_at) VALUES ('fs',

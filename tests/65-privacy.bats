@@ -104,6 +104,31 @@ setup() {
 	assert_output ok
 }
 
+@test "cdp-privacy erase: cdp-match's keys and term counts of the person go too" {
+	cdp-match >/dev/null
+	ids=$(q "SELECT group_concat(record) FROM ident WHERE kind = 'email'
+	    AND value = 'jean.dupont@example.fr'")
+	[ "$(q "SELECT count(*) FROM matchkey WHERE record IN ($ids)")" -gt 0 ]
+	[ "$(q "SELECT count(*) FROM matchrec WHERE record IN ($ids)")" -gt 0 ]
+	run q "SELECT count(*) FROM state WHERE key = 'matchkey'"
+	assert_output 1
+	run cdp-privacy erase jean.dupont@example.fr
+	assert_equal "$status" 0
+	run q "SELECT count(*) FROM matchkey WHERE record IN ($ids)"
+	assert_output 0
+	run q "SELECT count(*) FROM matchrec WHERE record IN ($ids)"
+	assert_output 0
+	# The fingerprint is gone: the next run rebuilds the counts without
+	# the person, and still works.
+	run q "SELECT count(*) FROM state WHERE key = 'matchkey'"
+	assert_output 0
+	run cdp-match
+	assert_equal "$status" 0
+	run q "SELECT count(*) FROM matchkey WHERE record NOT IN
+	    (SELECT id FROM record)"
+	assert_output 0
+}
+
 @test "cdp-privacy erase: a later ingest of the same email is refused and counted" {
 	cdp-privacy erase jean.dupont@example.fr >/dev/null
 	run --separate-stderr cdp-ingest -s crm -i ID_CLIENT -c FR -T %d/%m/%Y \

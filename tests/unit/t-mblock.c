@@ -2,7 +2,7 @@
  * t-mblock.c - unit tests for common/block.c: Soundex against the
  * published examples, key transforms, unordered pairs, the pairs each
  * rule gives (earlier rules not repeated, incremental mode, the block
- * cap, link-only), and blk_count.
+ * cap, link-only), blk_count, and the stable keys cdp-match stores.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +157,53 @@ main(void)
 	ok(pairs(&bk, 1, 1, 0, 0) == 2, "incremental: pairs of the new one");
 	is_str(seen, "0-2 2-3", "each with the new record");
 	ok(pairs(&bk, 0, 1, 0, 0) == 0, "incremental: none in other blocks");
+
+	/*
+	 * Stable keys (stored in the database): the same for the same
+	 * values whatever their ids, and the same blocks as blk_init's.
+	 */
+	{
+		struct mset ms2;
+		struct blk sk, sk2;
+		size_t r, a, b, n = ms.n, same = 1, part = 1;
+		const char *v[4];
+		int sl[4] = { MCFG_S_FIRST, MCFG_S_LAST, MCFG_S_BIRTH, 0 };
+
+		sl[3] = mcfg_slot_find(&c, "email");
+		mset_init(&ms2, c.nslot);
+		mset_intern(&ms2, S("shifts every id"));
+		for (r = n; r-- > 0; ) {
+			for (i = 0; i < 4; i++)
+				v[i] = mset_get(&ms, r, sl[i]) ? mset_str(&ms,
+				    mset_get(&ms, r, sl[i]), NULL) : NULL;
+			rec(&ms2, &c, ms.src[r], v[0], v[1], v[2], v[3]);
+		}
+		blk_init_stable(&sk, &c, &ms);
+		blk_init_stable(&sk2, &c, &ms2);
+		for (i = 0; i < c.nblock; i++)
+			for (a = 0; a < n; a++) {
+				if (sk.key[i][a] != sk2.key[i][n - 1 - a])
+					same = 0;
+				for (b = 0; b < n; b++)
+					if ((bk.key[i][a] == bk.key[i][b]) !=
+					    (sk.key[i][a] == sk.key[i][b]) ||
+					    (bk.key[i][a] == 0) !=
+					    (sk.key[i][a] == 0))
+						part = 0;
+			}
+		ok(same, "stable keys do not depend on value ids");
+		ok(part, "stable keys make the same blocks");
+		ok(sk.key[1][0] != bk.key[1][0], "but are other hashes");
+		blk_release(&sk);
+		blk_release(&sk2);
+		mset_release(&ms2);
+	}
+	/* A block larger in the database than in memory is skipped too. */
+	ok(pairs(&bk, 1, 1, 0, 0) == 2, "the block of 0, 2, 3 is paired");
+	blk_set_size(&bk, 1, 2, 4);
+	i = bk.skipped_blocks;
+	ok(pairs(&bk, 1, 1, 0, 0) == 0 && bk.skipped_blocks == i + 1,
+	    "with 4 records in the database it is over the cap");
 
 	blk_release(&bk);
 	mset_release(&ms);
