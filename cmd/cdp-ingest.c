@@ -57,6 +57,7 @@ struct pend {
 	uint32_t seq;		/* arrival order, to keep sorting stable */
 	int64_t	 fp;		/* fingerprint of raw and derived values */
 	uint32_t given;		/* canonical fields the source gave (cat_add) */
+	uint32_t h;		/* idset_hash of the id, for a bulk load */
 	int	 stored;	/* inserted or updated by the writer */
 };
 
@@ -640,7 +641,7 @@ store_bulk(struct ingest *g, const struct pend *p)
 	int rc;
 
 	id = cslot(g, S_ID, &idlen);
-	h = idset_hash(id, idlen);
+	h = p->h;
 	if ((rc = bulk_find(g, h, id, idlen)) == -1)
 		return -1;
 	if (rc == 1) {
@@ -883,6 +884,10 @@ write_batch(struct ingest *g, struct batch *b)
 	for (i = 0; i < b->npend && !g->failed; i++) {
 		long long n = g->run.inserted + g->run.updated;
 
+		/* The id set is far larger than the CPU caches: ask for the
+		 * slot of a record a few ahead while this one is stored. */
+		if (g->bulk && i + 8 < b->npend)
+			idset_prefetch(&g->seen, b->pend[i + 8].h);
 		load_slots(g, &b->pend[i]);
 		store(g, &b->pend[i]);
 		b->pend[i].stored = g->run.inserted + g->run.updated != n;
@@ -1075,6 +1080,12 @@ add(struct ingest *g, const struct rin_rec *r)
 		sb_addc(&b->arena, r->cons[i].granted);
 	}
 	p->fp = fingerprint(r);
+	{
+		uint32_t n;
+		const char *id = slot(b, p, S_ID, &n);
+
+		p->h = idset_hash(id, n);
+	}
 	p->given = cat_add(b->cat, r, rin_map(g->rin));
 	p->stored = 0;
 	b->npend++;

@@ -276,6 +276,13 @@ idset_next(const struct idset *s, uint32_t h, size_t *i, int64_t *row)
 	}
 }
 
+void
+idset_prefetch(const struct idset *s, uint32_t h)
+{
+	if (s->nslot > 0)
+		__builtin_prefetch(&s->slot[home(h, s->nslot - 1)]);
+}
+
 size_t
 idset_bytes(const struct idset *s)
 {

@@ -89,6 +89,9 @@ void	idset_add(struct idset *, uint32_t h, int64_t row);	/* row <= IDSET_MAX */
  */
 int	idset_next(const struct idset *, uint32_t h, size_t *i, int64_t *row);
 
+/* Start fetching the first slot of hash h into the CPU caches. */
+void	idset_prefetch(const struct idset *, uint32_t h);
+
 /* Bytes held (virtual: pages never written cost no memory). */
 size_t	idset_bytes(const struct idset *);
 
