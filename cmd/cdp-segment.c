@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compare.h"
 #include "csvw.h"
@@ -31,6 +32,7 @@ struct seg {
 	char	*def;
 	long long size;
 	struct expr_prog prog;
+	size_t	 entered, exited;	/* by the evaluation */
 };
 
 static sqlite3 *db;
@@ -317,17 +319,92 @@ ids_add(struct ids *a, long long id)
 }
 
 /*
- * One segment: its new members (ascending) against the stored ones, the
- * delta written in key order, enter and exit rows of the run by profile.
+ * Ids as the JSON array that json_each() reads, "[1,2,3]": a write of
+ * many rows is then one INSERT ... SELECT, where a statement stepped
+ * per row (or a multi-row VALUES) cost several times the B-tree work,
+ * and a first evaluation writes every member twice.
  */
 static void
-apply(struct seg *s, const struct ids *now_in, sqlite3_stmt *ins_m,
-    sqlite3_stmt *del_m, sqlite3_stmt *ins_c, sqlite3_stmt *upd)
+ids_json(const struct ids *a, struct sbuf *out)
+{
+	char buf[24], *p;
+	unsigned long long u;
+	size_t i;
+
+	sb_reset(out);
+	sb_addc(out, '[');
+	for (i = 0; i < a->n; i++) {
+		if (i > 0)
+			sb_addc(out, ',');
+		/* digits backwards: a million ids, no printf each */
+		u = a->v[i] < 0 ? 0 - (unsigned long long)a->v[i] :
+		    (unsigned long long)a->v[i];
+		p = buf + sizeof(buf);
+		do {
+			*--p = (char)('0' + u % 10);
+		} while ((u /= 10) > 0);
+		if (a->v[i] < 0)
+			*--p = '-';
+		sb_add(out, p, (size_t)(buf + sizeof(buf) - p));
+	}
+	sb_addc(out, ']');
+}
+
+/* Run st with ?1 the segment, ?2 the run, ?3 the ids as JSON. */
+static void
+write_ids(sqlite3_stmt *st, const char *table, long long seg,
+    const struct sbuf *json)
+{
+	sqlite3_bind_int64(st, 1, seg);
+	sqlite3_bind_int64(st, 2, run.id);
+	sqlite3_bind_text64(st, 3, json->buf, json->len, SQLITE_STATIC,
+	    SQLITE_UTF8);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		dbfail(table);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* The writes of an evaluation, prepared once. */
+static sqlite3_stmt *ins_m, *del_m, *enter_c, *exit_c, *upd;
+
+static void
+writes_prepare(void)
+{
+	ins_m = prep("INSERT INTO segment_member(segment, profile, since_run) "
+	    "SELECT ?1, value, ?2 FROM json_each(?3)");
+	del_m = prep("DELETE FROM segment_member WHERE segment = ?1 AND "
+	    "profile IN (SELECT value FROM json_each(?3))");
+	enter_c = prep("INSERT INTO segment_change(segment, run, profile, "
+	    "change) SELECT ?1, ?2, value, 'enter' FROM json_each(?3)");
+	exit_c = prep("INSERT INTO segment_change(segment, run, profile, "
+	    "change) SELECT ?1, ?2, value, 'exit' FROM json_each(?3)");
+	upd = prep("UPDATE segment SET last_eval_run = ?, last_eval_at = ?, "
+	    "as_of = ?, size = ?, compiled = ?, params = ? WHERE id = ?");
+}
+
+static void
+writes_finalize(void)
+{
+	sqlite3_finalize(ins_m);
+	sqlite3_finalize(del_m);
+	sqlite3_finalize(enter_c);
+	sqlite3_finalize(exit_c);
+	sqlite3_finalize(upd);
+	ins_m = del_m = enter_c = exit_c = upd = NULL;
+}
+
+/*
+ * One segment: its new members (ascending) against the stored ones, a
+ * merge of two sorted lists; only the difference is written.
+ */
+static void
+apply(struct seg *s, const struct ids *now_in)
 {
 	struct ids old = { 0 }, in = { 0 }, out = { 0 };
 	sqlite3_stmt *st;
-	struct sbuf sql, par;
-	size_t i = 0, j, k;
+	struct sbuf sql, par, json;
+	size_t i = 0, j;
 	char now[32];
 	int rc;
 
@@ -350,33 +427,18 @@ apply(struct seg *s, const struct ids *now_in, sqlite3_stmt *ins_m,
 	while (i < old.n)
 		ids_add(&out, old.v[i++]);
 
-	for (k = 0; k < in.n; k++) {
-		sqlite3_bind_int64(ins_m, 1, s->id);
-		sqlite3_bind_int64(ins_m, 2, in.v[k]);
-		sqlite3_bind_int64(ins_m, 3, run.id);
-		if (sqlite3_step(ins_m) != SQLITE_DONE)
-			dbfail("segment_member");
-		sqlite3_reset(ins_m);
+	sb_init(&json);
+	if (in.n > 0) {
+		ids_json(&in, &json);
+		write_ids(ins_m, "segment_member", s->id, &json);
+		write_ids(enter_c, "segment_change", s->id, &json);
 	}
-	for (k = 0; k < out.n; k++) {
-		sqlite3_bind_int64(del_m, 1, s->id);
-		sqlite3_bind_int64(del_m, 2, out.v[k]);
-		if (sqlite3_step(del_m) != SQLITE_DONE)
-			dbfail("segment_member");
-		sqlite3_reset(del_m);
+	if (out.n > 0) {
+		ids_json(&out, &json);
+		write_ids(del_m, "segment_member", s->id, &json);
+		write_ids(exit_c, "segment_change", s->id, &json);
 	}
-	for (i = k = 0; i < in.n || k < out.n;) {
-		int enter = k == out.n || (i < in.n && in.v[i] < out.v[k]);
-
-		sqlite3_bind_int64(ins_c, 1, s->id);
-		sqlite3_bind_int64(ins_c, 2, run.id);
-		sqlite3_bind_int64(ins_c, 3, enter ? in.v[i++] : out.v[k++]);
-		sqlite3_bind_text(ins_c, 4, enter ? "enter" : "exit", -1,
-		    SQLITE_STATIC);
-		if (sqlite3_step(ins_c) != SQLITE_DONE)
-			dbfail("segment_change");
-		sqlite3_reset(ins_c);
-	}
+	sb_release(&json);
 
 	sb_init(&sql);
 	sb_init(&par);
@@ -397,9 +459,9 @@ apply(struct seg *s, const struct ids *now_in, sqlite3_stmt *ins_m,
 	run.rows_ok += (long long)now_in->n;
 	run.inserted += (long long)in.n;
 	exited += (long long)out.n;
-	if (!quiet)
-		fprintf(stderr, "%s: %s: %zu members, %zu entered, %zu exited\n",
-		    progname, s->name, now_in->n, in.n, out.n);
+	s->size = (long long)now_in->n;
+	s->entered = in.n;
+	s->exited = out.n;
 	free(old.v);
 	free(in.v);
 	free(out.v);
@@ -407,8 +469,8 @@ apply(struct seg *s, const struct ids *now_in, sqlite3_stmt *ins_m,
 
 /*
  * The members of every segment in one statement: the profiles are read
- * once, each column is a segment's condition, and a score or aggregate
- * used by several segments is looked up once per profile.
+ * once, each segment's condition is a bit of a column, and a score or
+ * aggregate used by several segments is looked up once per profile.
  */
 static struct ids *
 members_now(struct seg *s, size_t count)
@@ -416,27 +478,25 @@ members_now(struct seg *s, size_t count)
 	const struct expr_prog **progs;
 	struct ids *now_in;
 	sqlite3_stmt *st;
-	long long id;
-	size_t i;
+	long long id, bits;
+	size_t i, k;
 	int rc;
 
 	progs = xcalloc(count + 1, sizeof(*progs));
 	now_in = xcalloc(count + 1, sizeof(*now_in));
 	for (i = 0; i < count; i++)
 		progs[i] = &s[i].prog;
-	if ((st = expr_prepare_many(&env, progs, count, &why)) == NULL)
+	if ((st = expr_prepare_many(&env, progs, count, EXPR_MASK,
+	    &why)) == NULL)
 		fail("%s", why.buf);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
-		for (i = 0; i < count; i++) {
-			int c = (int)i + 1;
-
-			/* true as for WHERE: a non-zero number */
-			if ((sqlite3_column_type(st, c) == SQLITE_INTEGER &&
-			    sqlite3_column_int64(st, c) != 0) ||
-			    (sqlite3_column_type(st, c) == SQLITE_FLOAT &&
-			    sqlite3_column_double(st, c) != 0))
-				ids_add(&now_in[i], id);
+		for (i = 0; i < count; i += EXPR_MASK_BITS) {
+			bits = sqlite3_column_int64(st, 1 + (int)(i /
+			    EXPR_MASK_BITS));
+			for (k = i; bits != 0 && k < count; k++, bits >>= 1)
+				if (bits & 1)
+					ids_add(&now_in[k], id);
 		}
 	}
 	if (rc != SQLITE_DONE)
@@ -446,14 +506,42 @@ members_now(struct seg *s, size_t count)
 	return now_in;
 }
 
+/*
+ * Wall and CPU seconds since t (then reset), for -v: on a shared
+ * machine the CPU time is the steadier measure.
+ */
+static const char *
+lap(double t[2])
+{
+	static char buf[64];
+	struct timespec ts;
+	double w = mono_now(), c;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	c = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	snprintf(buf, sizeof(buf), "%.2f s (%.2f s CPU)", w - t[0], c - t[1]);
+	t[0] = w;
+	t[1] = c;
+	return buf;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct seg *x = *(struct seg *const *)a;
+	const struct seg *y = *(struct seg *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static void
 cmd_eval(char **names, int n, int argc, char **argv)
 {
-	sqlite3_stmt *ins_m, *del_m, *ins_c, *upd;
 	struct ids *now_in = NULL;
+	struct seg **order;
 	struct seg *s;
 	size_t count, i;
-	double t0;
+	double t0[2] = { 0, 0 };
 	char *msg;
 
 	s = load(names, n, &count);
@@ -466,43 +554,46 @@ cmd_eval(char **names, int n, int argc, char **argv)
 	}
 	if (run_begin(&run, db, "cdp-segment", argc, argv, 0, &why) == -1)
 		fail("run log: %s", why.buf);
-	t0 = mono_now();
+	lap(t0);
 	if (expr_materialize(&env, &why) == -1)
 		fail("%s", why.buf);
 	if (verbose)
-		fprintf(stderr, "%s: event aggregates of %zu segments in %.2f "
-		    "s\n", progname, count, mono_now() - t0);
+		fprintf(stderr, "%s: event aggregates of %zu segments in %s\n",
+		    progname, count, lap(t0));
 	if (db_begin(db, &why) == -1)
 		fail("%s", why.buf);
-	t0 = mono_now();
+	lap(t0);
 	if (count > 0)
 		now_in = members_now(s, count);
 	if (verbose)
-		fprintf(stderr, "%s: members of %zu segments in %.2f s\n",
-		    progname, count, mono_now() - t0);
-	t0 = mono_now();
-	ins_m = prep("INSERT INTO segment_member(segment, profile, since_run) "
-	    "VALUES (?, ?, ?)");
-	del_m = prep("DELETE FROM segment_member WHERE segment = ? AND "
-	    "profile = ?");
-	ins_c = prep("INSERT INTO segment_change(segment, run, profile, "
-	    "change) VALUES (?, ?, ?, ?)");
-	upd = prep("UPDATE segment SET last_eval_run = ?, last_eval_at = ?, "
-	    "as_of = ?, size = ?, compiled = ?, params = ? WHERE id = ?");
+		fprintf(stderr, "%s: members of %zu segments in %s\n",
+		    progname, count, lap(t0));
+	lap(t0);
+	writes_prepare();
+	/* in the order of the ids, which is the order of the keys of
+	 * segment_member and segment_change: on a first evaluation every
+	 * row is then appended, where writing a segment's range between
+	 * two others splits page after page */
+	order = xcalloc(count + 1, sizeof(*order));
+	for (i = 0; i < count; i++)
+		order[i] = &s[i];
+	qsort(order, count, sizeof(*order), by_id);
 	for (i = 0; i < count; i++) {
-		apply(&s[i], &now_in[i], ins_m, del_m, ins_c, upd);
-		free(now_in[i].v);
+		apply(order[i], &now_in[order[i] - s]);
+		free(now_in[order[i] - s].v);
 	}
+	free(order);
 	free(now_in);
-	sqlite3_finalize(ins_m);
-	sqlite3_finalize(del_m);
-	sqlite3_finalize(ins_c);
-	sqlite3_finalize(upd);
+	for (i = 0; i < count && !quiet; i++)
+		fprintf(stderr, "%s: %s: %lld members, %zu entered, %zu "
+		    "exited\n", progname, s[i].name, s[i].size, s[i].entered,
+		    s[i].exited);
+	writes_finalize();
 	if (db_commit(db, &why) == -1)
 		fail("%s", why.buf);
 	if (verbose)
-		fprintf(stderr, "%s: changes written in %.2f s\n", progname,
-		    mono_now() - t0);
+		fprintf(stderr, "%s: changes written in %s\n", progname,
+		    lap(t0));
 	sb_reset(&why);
 	sb_addf(&why, "as of %s: %zu segments, %lld members, %lld entered, "
 	    "%lld exited", asof, count, run.rows_ok, run.inserted, exited);

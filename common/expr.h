@@ -18,9 +18,12 @@
  * table filled by a single grouped scan of record joined to member
  * (most_frequent, profile attributes and consents get a table each),
  * and the statement joins its profile's row by primary key.  Scores are
- * joined the same way, once per score name however often they are used.
- * expr_materialize builds those tables once all expressions are
- * compiled; then expr_prepare gives each expression its statement.
+ * read the same way: the scores a statement uses become the columns of
+ * one temp table, built when it is prepared by merging each score's
+ * rows in profile order (an index probe per profile and score was most
+ * of an evaluation).  expr_materialize builds the aggregate tables once
+ * all expressions are compiled; then expr_prepare gives each expression
+ * its statement.
  *
  * The generated statements are prepared under an SQLite authorizer that
  * allows reading cdp's own tables and the functions the compiler uses,
@@ -82,7 +85,7 @@ struct expr_env {
 	struct expr_agg *agg;	/* aggregates to materialize */
 	size_t	 nagg, capagg;
 	unsigned char *used;	/* per aggregate: used by this compilation */
-	char	**sj;		/* scores read, joined as cdp_s1, cdp_s2, ... */
+	char	**sj;		/* scores read: columns v1, v2, ... of cdp_sc */
 	size_t	 nsj, capsj;
 	unsigned char *sjused;	/* per score join: used by this compilation */
 	int	 ncol;		/* columns of temp.cdp_agg */
@@ -153,13 +156,22 @@ sqlite3_stmt *expr_prepare(struct expr_env *, const struct expr_prog *,
 	    int mode, struct sbuf *why);
 
 /*
- * One statement for several compiled expressions, each a column after
- * p.id (conditions as 1 or 0), as EXPR_VALUES: the profiles are read
+ * One statement for several compiled expressions: the profiles are read
  * once, and each score or aggregate used by several expressions is
- * looked up once per profile.  NULL with the message in why.
+ * looked up once per profile.  mode is
+ *	EXPR_VALUES	each expression a column after p.id (conditions as
+ *			1 or 0)
+ *	EXPR_MASK	conditions only, as bits after p.id: column 1 + k / 62
+ *			has bit k % 62 set when condition k holds (is a
+ *			non-zero number), so that a row is one or two
+ *			integers however many conditions
+ * NULL with the message in why.
  */
+enum { EXPR_MASK = EXPR_FILTER + 1 };
+#define EXPR_MASK_BITS	62
 sqlite3_stmt *expr_prepare_many(struct expr_env *,
-	    const struct expr_prog *const *, size_t n, struct sbuf *why);
+	    const struct expr_prog *const *, size_t n, int mode,
+	    struct sbuf *why);
 
 /*
  * What a compiled expression runs, for showing (cdp-segment stores it):

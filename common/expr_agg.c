@@ -225,13 +225,15 @@ attr_path(const char *dotted, struct sbuf *path)
 }
 
 static int
-register_agg(struct expr_env *env, int kind, struct expr_prog *q,
-    const char *from)
+register_agg(struct expr_env *env, int kind, const char *fn,
+    struct expr_prog *q, const char *from)
 {
 	size_t i;
 
 	for (i = 0; i < env->nagg; i++)
-		if (env->agg[i].kind == kind && prog_equal(&env->agg[i].q, q)) {
+		if (env->agg[i].kind == kind && (kind != AG_COL ||
+		    strcmp(env->agg[i].fn, fn) == 0) &&
+		    prog_equal(&env->agg[i].q, q)) {
 			expr_prog_release(q);
 			env->used[i] = 1;
 			return env->agg[i].no;
@@ -243,6 +245,7 @@ register_agg(struct expr_env *env, int kind, struct expr_prog *q,
 	}
 	env->used[env->nagg] = 1;
 	env->agg[env->nagg].kind = kind;
+	env->agg[env->nagg].fn = fn;
 	env->agg[env->nagg].no = kind == AG_COL ? ++env->ncol : ++env->ntab;
 	env->agg[env->nagg].q = *q;
 	snprintf(env->agg[env->nagg].from, sizeof(env->agg[0].from), "%s",
@@ -260,7 +263,11 @@ table_ref(struct expr_prog *f, int no)
 	expr_add(f, buf);
 }
 
-/* The value of a score for this profile: the join cdp_sN on score. */
+/*
+ * The value of a score for this profile: column vN of the pivot
+ * temp.cdp_sc that expr_run.c builds from the score table, joined once
+ * whatever the number of scores read.
+ */
 static void
 score_join(struct expr_env *env, const char *name, struct expr_prog *f)
 {
@@ -280,7 +287,7 @@ score_join(struct expr_env *env, const char *name, struct expr_prog *f)
 		env->sj[env->nsj++] = xstrdup(name);
 	}
 	env->sjused[i] = 1;
-	snprintf(buf, sizeof(buf), "cdp_s%zu.value", i + 1);
+	snprintf(buf, sizeof(buf), "cdp_sc.v%zu", i + 1);
 	expr_add(f, buf);
 }
 
@@ -312,7 +319,7 @@ expr_compile_name(struct expr_comp *c, const struct expr_node *n, struct expr_pr
 		expr_add_text(&q, path.buf, path.len);
 		expr_add(&q, ") IS NOT NULL GROUP BY m.profile");
 		sb_release(&path);
-		no = register_agg(c->env, AG_TABLE, &q, NULL);
+		no = register_agg(c->env, AG_TABLE, NULL, &q, NULL);
 		table_ref(f, no);
 		f->type = ET_ANY;
 		return 0;
@@ -500,37 +507,37 @@ expr_compile_agg(struct expr_comp *c, const struct expr_node *call, int fn,
 			expr_add(&q, " AND ");
 		expr_append(&q, &v);
 		expr_add(&q, " IS NOT NULL GROUP BY 1, 2)) WHERE k = 1");
-		no = register_agg(c->env, AG_TABLE, &q, NULL);
+		no = register_agg(c->env, AG_TABLE, NULL, &q, NULL);
 		table_ref(f, no);
 		f->type = vt;
 		goto out;
 	}
+	/* q is what the event gives the aggregate function: null for an
+	 * event out of its type or window */
 	if (fn == F_COUNT) {
 		if (agg_cond(c, &a, &q))
-			expr_wrap(&q, "count(CASE WHEN ", " THEN 1 END)");
+			expr_wrap(&q, "CASE WHEN ", " THEN 1 END");
 		else
-			expr_add(&q, "count(*)");
+			expr_add(&q, "1");
 	} else {
 		struct expr_prog cond;
 
-		expr_add(&q, sqlfn[fn]);
 		expr_prog_init(&cond);
 		if (agg_cond(c, &a, &cond)) {
 			expr_add(&q, "CASE WHEN ");
 			expr_append(&q, &cond);
 			expr_add(&q, " THEN ");
 			expr_append(&q, &v);
-			expr_add(&q, " END)");
-		} else {
+			expr_add(&q, " END");
+		} else
 			expr_append(&q, &v);
-			expr_add(&q, ")");
-		}
 		expr_prog_release(&cond);
 	}
 	from[0] = '\0';
 	if (a.window > 0)
 		expr_date_add(c->env->asof, -(a.window - 1), from);
-	no = register_agg(c->env, AG_COL, &q, from);
+	no = register_agg(c->env, AG_COL, fn == F_COUNT ? "count(" :
+	    sqlfn[fn], &q, from);
 	snprintf(buf, sizeof(buf), "cdp_g.a%d", no);
 	if (fn == F_COUNT || fn == F_SUM || fn == F_DISTINCT) {
 		expr_add(f, "coalesce(");
@@ -554,8 +561,10 @@ out:
 
 /*
  * has_consent(purpose): the latest statement for the purpose up to the
- * as-of date, reaching the profile the way cdp-privacy(1) says (the
- * consent_profile view of cdp-schema(5)).
+ * as-of date, reaching the profile the way cdp-privacy(1) says: the
+ * consent_profile view of cdp-schema(5), written out here because
+ * through the view the filters come after its UNION and SQLite scans
+ * every identifier to join the consents.
  */
 int
 expr_compile_consent(struct expr_comp *c, const struct expr_node *call,
@@ -563,21 +572,41 @@ expr_compile_consent(struct expr_comp *c, const struct expr_node *call,
 {
 	const struct expr_node *k;
 	struct expr_prog q;
-	int no;
+	int i, no;
 
 	if (call->nkid != 1 || !((k = call->kid[0])->kind == N_STR ||
 	    (k->kind == N_NAME && strchr(k->s, '.') == NULL)))
 		return expr_err(c, call, "has_consent takes one purpose: "
 		    "has_consent(email)");
+	/* the three ways of the view, each filtered before it is joined;
+	 * UNION ALL, as a statement counted twice changes no maximum, and
+	 * the consents lead the joins: a profile has many identifiers */
 	expr_prog_init(&q);
 	expr_add(&q, "SELECT profile, substr(max(printf('%-24s%012d', "
-	    "substr(ts, 1, 24), id) || granted), 37) FROM consent_profile "
-	    "WHERE purpose = ");
-	expr_add_text(&q, k->s, k->kind == N_STR ? k->len : strlen(k->s));
-	expr_add(&q, " AND ts < ");
-	expr_add_text(&q, c->env->next, 10);
-	expr_add(&q, " GROUP BY profile");
-	no = register_agg(c->env, AG_TABLE, &q, NULL);
+	    "substr(ts, 1, 24), id) || granted), 37) FROM (");
+	for (i = 0; i < 3; i++) {
+		static const char *const way[] = {
+			"SELECT m.profile AS profile, c.id AS id, c.granted "
+			"AS granted, c.ts AS ts FROM consent c CROSS JOIN "
+			"member m ON m.record = c.record",
+			" UNION ALL SELECT m.profile, c.id, c.granted, c.ts "
+			"FROM consent c CROSS JOIN ident i ON i.kind = c.kind "
+			"AND i.value = c.value CROSS JOIN member m ON "
+			"m.record = i.record",
+			" UNION ALL SELECT CAST(c.value AS INTEGER), c.id, "
+			"c.granted, c.ts FROM consent c WHERE c.kind = "
+			"'profile' AND"
+		};
+
+		expr_add(&q, way[i]);
+		expr_add(&q, i < 2 ? " WHERE c.purpose = " : " c.purpose = ");
+		expr_add_text(&q, k->s, k->kind == N_STR ? k->len :
+		    strlen(k->s));
+		expr_add(&q, " AND c.ts < ");
+		expr_add_text(&q, c->env->next, 10);
+	}
+	expr_add(&q, ") GROUP BY profile");
+	no = register_agg(c->env, AG_TABLE, NULL, &q, NULL);
 	expr_add(f, "(coalesce(");
 	table_ref(f, no);
 	expr_add(f, ", '0') = '1')");

@@ -60,7 +60,9 @@ enum { AG_COL, AG_TABLE };
 struct expr_agg {
 	int	 kind;		/* AG_COL: a column of cdp_agg; AG_TABLE */
 	int	 no;		/* column aN, or table cdp_tN */
-	struct expr_prog q;	/* AG_COL: the column; AG_TABLE: the INSERT */
+	const char *fn;		/* AG_COL: "sum(", ...: applied to q */
+	struct expr_prog q;	/* AG_COL: the value of an event;
+				   AG_TABLE: the SELECT filling the table */
 	char	 from[11];	/* AG_COL: first day of its window, or "" */
 };
 

@@ -347,15 +347,20 @@ run_insert(struct expr_env *env, const struct expr_prog *p, struct sbuf *why)
 
 /*
  * The grouped scan filling the columns of cdp_agg: all of them, or
- * those of the aggregates uses[0..n) when uses is not NULL.
+ * those of the aggregates uses[0..n) when uses is not NULL.  The values
+ * of the events are computed in a subquery that LIMIT -1 keeps from
+ * being flattened into the grouping: what is sorted by profile is then
+ * the profile and those values, not the columns of record they come
+ * from (the sort is the cost; the order of the events of a profile,
+ * that of the scan, is the same either way).
  */
 static void
 scan(const struct expr_env *env, const size_t *uses, size_t n,
     struct expr_prog *q)
 {
 	const char *from = NULL;
-	size_t i, j;
-	char col[32];
+	size_t i, j, k;
+	char col[64];
 
 	expr_prog_init(q);
 	expr_add(q, "INSERT INTO temp.cdp_agg(profile");
@@ -367,7 +372,17 @@ scan(const struct expr_env *env, const size_t *uses, size_t n,
 		snprintf(col, sizeof(col), ", a%d", env->agg[i].no);
 		expr_add(q, col);
 	}
-	expr_add(q, ") SELECT m.profile");
+	expr_add(q, ") SELECT profile");
+	for (i = 0; i < env->nagg; i++) {
+		for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
+			;
+		if (env->agg[i].kind != AG_COL || (uses != NULL && j == n))
+			continue;
+		snprintf(col, sizeof(col), ", %sx%d)", env->agg[i].fn,
+		    env->agg[i].no);
+		expr_add(q, col);
+	}
+	expr_add(q, " FROM (SELECT m.profile AS profile");
 	for (i = 0; i < env->nagg; i++) {
 		for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
 			;
@@ -375,6 +390,8 @@ scan(const struct expr_env *env, const size_t *uses, size_t n,
 			continue;
 		expr_add(q, ", ");
 		expr_copy(q, &env->agg[i].q);
+		snprintf(col, sizeof(col), " AS x%d", env->agg[i].no);
+		expr_add(q, col);
 	}
 	expr_add(q, " FROM record r CROSS JOIN member m ON m.record = r.id "
 	    "WHERE r.event_type IS NOT NULL AND r.ts < ");
@@ -397,7 +414,20 @@ scan(const struct expr_env *env, const size_t *uses, size_t n,
 		expr_add(q, " AND r.ts >= ");
 		expr_add_text(q, from, 10);
 	}
-	expr_add(q, " GROUP BY m.profile");
+	/* an event giving every aggregate a null changes none of them:
+	 * count, sum and distinct are read as 0 without a row, and the
+	 * others null, so those events are left out of the sort */
+	expr_add(q, " LIMIT -1) WHERE ");
+	for (i = k = 0; i < env->nagg; i++) {
+		for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
+			;
+		if (env->agg[i].kind != AG_COL || (uses != NULL && j == n))
+			continue;
+		snprintf(col, sizeof(col), "%sx%d IS NOT NULL", k++ > 0 ?
+		    " OR " : "", env->agg[i].no);
+		expr_add(q, col);
+	}
+	expr_add(q, " GROUP BY profile");
 }
 
 /* The statement filling temp table of aggregate i. */
@@ -483,10 +513,168 @@ reads_agg(const struct expr_prog *const *p, size_t n, size_t k)
 }
 
 /*
- * The statement of p[0..n) into q: the profiles, LEFT JOINed to each
- * score and aggregate table read (one lookup per profile however many
- * references), and the values (EXPR_VALUES, one column each) or the
- * condition (EXPR_FILTER, n == 1).  Parameters in the order of the text.
+ * What pivot() computes, as SQL for showing: the scores p[0..n) read,
+ * one row per profile of temp.cdp_sc, column vK for score join K.
+ */
+static void
+pivot_sql(const struct expr_env *env, const struct expr_prog *const *p,
+    size_t n, struct expr_prog *q)
+{
+	char buf[64];
+	size_t i, k;
+
+	expr_prog_init(q);
+	expr_add(q, "INSERT INTO temp.cdp_sc(profile");
+	for (i = 0; i < env->nsj; i++)
+		if (reads_join(p, n, i)) {
+			snprintf(buf, sizeof(buf), ", v%zu", i + 1);
+			expr_add(q, buf);
+		}
+	expr_add(q, ") SELECT profile");
+	for (i = 0; i < env->nsj; i++)
+		if (reads_join(p, n, i)) {
+			expr_add(q, ", max(CASE WHEN name = ");
+			expr_add_text(q, env->sj[i], strlen(env->sj[i]));
+			expr_add(q, " THEN value END)");
+		}
+	expr_add(q, " FROM score WHERE name IN (");
+	for (i = k = 0; i < env->nsj; i++)
+		if (reads_join(p, n, i)) {
+			if (k++ > 0)
+				expr_add(q, ", ");
+			expr_add_text(q, env->sj[i], strlen(env->sj[i]));
+		}
+	expr_add(q, ") GROUP BY profile");
+}
+
+/*
+ * Build temp.cdp_sc for p[0..n), as pivot_sql() says, but without its
+ * sort: each score's rows are read in key order (name, profile) and
+ * merged here by profile, then written in rowid order in batches of
+ * rows.  The statement then finds every score of a profile with one
+ * rowid probe, where a join per score cost an index probe per profile
+ * and score, at random across the names: most of an evaluation.
+ */
+static int
+pivot(struct expr_env *env, const struct expr_prog *const *p, size_t n,
+    struct sbuf *why)
+{
+	sqlite3_stmt **st = NULL, *ins = NULL;
+	long long *head = NULL, min;
+	size_t *col = NULL, k, nk = 0, i, row, rows, live;
+	struct sbuf sql;
+	int maxvar, rc = -1, src;
+
+	for (i = 0; i < env->nsj; i++)
+		if (reads_join(p, n, i))
+			nk++;
+	if (nk == 0)
+		return 0;
+	sb_init(&sql);
+	sb_adds(&sql, "DROP TABLE IF EXISTS temp.cdp_sc;"
+	    "CREATE TEMP TABLE cdp_sc(profile INTEGER PRIMARY KEY");
+	for (i = 0; i < env->nsj; i++)
+		sb_addf(&sql, ", v%zu", i + 1);
+	sb_adds(&sql, ")");
+	if (db_exec(env->db, sql.buf, why) == -1)
+		goto out;
+	st = xcalloc(nk, sizeof(*st));
+	head = xcalloc(nk, sizeof(*head));
+	col = xcalloc(nk, sizeof(*col));
+	for (i = k = 0; i < env->nsj; i++)
+		if (reads_join(p, n, i))
+			col[k++] = i;
+	/* a row is its profile and nk values; as many rows as the
+	 * parameters allow, up to 256; unused rows stay null, skipped */
+	maxvar = sqlite3_limit(env->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+	rows = (size_t)maxvar / (nk + 1);
+	if (rows > 256)
+		rows = 256;
+	if (rows == 0)
+		rows = 1;
+	sb_reset(&sql);
+	sb_adds(&sql, "INSERT INTO temp.cdp_sc(profile");
+	for (k = 0; k < nk; k++)
+		sb_addf(&sql, ", v%zu", col[k] + 1);
+	sb_adds(&sql, ") SELECT * FROM (VALUES ");
+	for (row = 0; row < rows; row++) {
+		sb_adds(&sql, row > 0 ? ", (?" : "(?");
+		for (k = 0; k < nk; k++)
+			sb_adds(&sql, ", ?");
+		sb_addc(&sql, ')');
+	}
+	sb_adds(&sql, ") WHERE column1 IS NOT NULL");
+	if ((ins = db_prepare(env->db, sql.buf, why)) == NULL)
+		goto out;
+	live = 0;
+	for (k = 0; k < nk; k++) {
+		if ((st[k] = db_prepare(env->db, "SELECT profile, value FROM "
+		    "score WHERE name = ?1 ORDER BY profile", why)) == NULL)
+			goto out;
+		sqlite3_bind_text(st[k], 1, env->sj[col[k]], -1,
+		    SQLITE_STATIC);
+		if ((src = sqlite3_step(st[k])) == SQLITE_ROW) {
+			head[k] = sqlite3_column_int64(st[k], 0);
+			live++;
+		} else if (src != SQLITE_DONE)
+			goto dberr;
+		else {
+			sqlite3_finalize(st[k]);
+			st[k] = NULL;
+		}
+	}
+	row = 0;
+	while (live > 0) {
+		min = 0;
+		for (k = 0, i = 0; k < nk; k++)
+			if (st[k] != NULL && (i++ == 0 || head[k] < min))
+				min = head[k];
+		sqlite3_bind_int64(ins, (int)(row * (nk + 1) + 1), min);
+		for (k = 0; k < nk; k++) {
+			if (st[k] == NULL || head[k] != min)
+				continue;
+			sqlite3_bind_value(ins, (int)(row * (nk + 1) + k + 2),
+			    sqlite3_column_value(st[k], 1));
+			if ((src = sqlite3_step(st[k])) == SQLITE_ROW)
+				head[k] = sqlite3_column_int64(st[k], 0);
+			else if (src != SQLITE_DONE)
+				goto dberr;
+			else {
+				sqlite3_finalize(st[k]);
+				st[k] = NULL;
+				live--;
+			}
+		}
+		if (++row == rows || live == 0) {
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				goto dberr;
+			sqlite3_reset(ins);
+			sqlite3_clear_bindings(ins);
+			row = 0;
+		}
+	}
+	rc = 0;
+	goto out;
+dberr:
+	sb_reset(why);
+	sb_adds(why, sqlite3_errmsg(env->db));
+out:
+	for (k = 0; st != NULL && k < nk; k++)
+		sqlite3_finalize(st[k]);
+	sqlite3_finalize(ins);
+	free(st);
+	free(head);
+	free(col);
+	sb_release(&sql);
+	return rc;
+}
+
+/*
+ * The statement of p[0..n) into q: the profiles, LEFT JOINed to the
+ * score pivot and to each aggregate table read (one lookup per profile
+ * however many references), and the values (EXPR_VALUES, one column
+ * each) or the condition (EXPR_FILTER, n == 1).  Parameters in the
+ * order of the text.
  */
 static void
 statement(const struct expr_env *env, const struct expr_prog *const *p,
@@ -504,18 +692,23 @@ statement(const struct expr_env *env, const struct expr_prog *const *p,
 		if (p[i]->type == ET_BOOL)
 			expr_add(q, ", 0)");
 	}
-	expr_add(q, " FROM profile p");
-	for (i = 0; i < env->nsj; i++) {
-		if (!reads_join(p, n, i))
-			continue;
-		snprintf(buf, sizeof(buf), " LEFT JOIN score cdp_s%zu ON "
-		    "cdp_s%zu.name = ", i + 1, i + 1);
+	for (i = 0; mode == EXPR_MASK && i < n; i++) {
+		expr_add(q, i % EXPR_MASK_BITS == 0 ? ", (CASE WHEN " :
+		    " + CASE WHEN ");
+		expr_copy(q, p[i]);
+		snprintf(buf, sizeof(buf), " THEN %lld ELSE 0 END",
+		    1LL << (i % EXPR_MASK_BITS));
 		expr_add(q, buf);
-		expr_add_text(q, env->sj[i], strlen(env->sj[i]));
-		snprintf(buf, sizeof(buf), " AND cdp_s%zu.profile = p.id",
-		    i + 1);
-		expr_add(q, buf);
+		if (i % EXPR_MASK_BITS == EXPR_MASK_BITS - 1 || i == n - 1)
+			expr_add(q, ")");
 	}
+	expr_add(q, " FROM profile p");
+	for (i = 0; i < env->nsj; i++)
+		if (reads_join(p, n, i)) {
+			expr_add(q, " LEFT JOIN temp.cdp_sc cdp_sc ON "
+			    "cdp_sc.profile = p.id");
+			break;
+		}
 	for (i = 0; i < env->nagg; i++) {
 		if (!reads_agg(p, n, i))
 			continue;
@@ -540,14 +733,15 @@ statement(const struct expr_env *env, const struct expr_prog *const *p,
 
 sqlite3_stmt *
 expr_prepare_many(struct expr_env *env, const struct expr_prog *const *p,
-    size_t n, struct sbuf *why)
+    size_t n, int mode, struct sbuf *why)
 {
 	struct expr_prog q;
 	sqlite3_stmt *st;
 
-	if (env->done != (int)env->nagg && expr_materialize(env, why) == -1)
+	if ((env->done != (int)env->nagg && expr_materialize(env, why) == -1) ||
+	    pivot(env, p, n, why) == -1)
 		return NULL;
-	statement(env, p, n, EXPR_VALUES, &q);
+	statement(env, p, n, mode, &q);
 	st = guarded(env, &q, EXPR_GUARD_READ, why);
 	expr_prog_release(&q);
 	return st;
@@ -560,7 +754,8 @@ expr_prepare(struct expr_env *env, const struct expr_prog *p, int mode,
 	struct expr_prog q;
 	sqlite3_stmt *st;
 
-	if (env->done != (int)env->nagg && expr_materialize(env, why) == -1)
+	if ((env->done != (int)env->nagg && expr_materialize(env, why) == -1) ||
+	    pivot(env, &p, 1, why) == -1)
 		return NULL;
 	statement(env, &p, 1, mode, &q);
 	st = guarded(env, &q, EXPR_GUARD_READ, why);
@@ -615,6 +810,11 @@ expr_explain(const struct expr_env *env, const struct expr_prog *p, int mode,
 		if (env->agg[p->uses[i]].kind != AG_TABLE)
 			continue;
 		fill(env, p->uses[i], &q);
+		explain_one(&q, sql, &w);
+		expr_prog_release(&q);
+	}
+	if (p->nsjs > 0) {
+		pivot_sql(env, &p, 1, &q);
 		explain_one(&q, sql, &w);
 		expr_prog_release(&q);
 	}

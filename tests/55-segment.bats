@@ -147,6 +147,40 @@ lastrun() {
 	EOF
 }
 
+@test "cdp-segment: has_consent through a record, an identifier or the id" {
+	fixture
+	# c3 by an email identifier of one of its records, 5 by its id, c1
+	# by a record then denied by its id later (the latest wins), 6 only
+	# after the as-of date
+	q "INSERT INTO ident(kind, value, record) SELECT 'email',
+	    'c3@example.com', min(id) FROM record WHERE customer_id = 'c3';
+	  INSERT INTO consent(record, kind, value, purpose, granted, ts, run)
+	  VALUES (NULL, 'email', 'c3@example.com', 'email', 1,
+	    '2024-01-01T00:00:00Z', 1),
+	  (NULL, 'profile', '5', 'email', 1, '2024-01-02T00:00:00Z', 1),
+	  ((SELECT min(id) FROM record WHERE customer_id = 'c1'), NULL, NULL,
+	    'email', 1, '2024-01-03T00:00:00Z', 1),
+	  (NULL, 'profile', '1', 'email', 0, '2024-02-01T00:00:00Z', 1),
+	  (NULL, 'profile', '6', 'email', 1, '2024-07-01T00:00:00Z', 1),
+	  (NULL, 'profile', '2', 'sms', 1, '2024-01-01T00:00:00Z', 1)"
+	cdp-segment -q define ok 'has_consent(email)'
+	cdp-segment -q --as-of 2024-06-30 eval
+	r=$(lastrun)
+	run cdp-segment members ok
+	expect <<-EOF
+	profile,since_run
+	3,$r
+	5,$r
+	EOF
+	# the view of cdp-schema(5) says the same
+	run q "SELECT profile FROM profile_consent WHERE purpose = 'email'
+	    AND granted = 1 AND ts < '2024-07-01' ORDER BY profile"
+	expect <<-EOF
+	3
+	5
+	EOF
+}
+
 @test "cdp-segment: a cycle is an error, not a hang" {
 	fixture
 	cdp-segment -q define a 'id > 1'
