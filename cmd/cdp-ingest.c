@@ -605,6 +605,19 @@ suppressed(struct ingest *g)
 	return hit;
 }
 
+/* What follows the insert of a new record: its identifiers, consents. */
+static int
+inserted(struct ingest *g, const struct pend *p, long long rec)
+{
+	if (g->batch_first == 0)
+		g->batch_first = rec;
+	gather_idents(g, rec);
+	if (add_consents(g, p, rec) == -1)
+		return -1;
+	g->run.inserted++;
+	return 0;
+}
+
 /*
  * In a bulk load: the row this load already stored under id, found
  * through the idset and checked against its stored id, left on sel_row;
@@ -662,13 +675,7 @@ store_bulk(struct ingest *g, const struct pend *p)
 		return -1;
 	rec = sqlite3_last_insert_rowid(g->db);
 	idset_add(&g->seen, h, rec);
-	if (g->batch_first == 0)
-		g->batch_first = rec;
-	gather_idents(g, rec);
-	if (add_consents(g, p, rec) == -1)
-		return -1;
-	g->run.inserted++;
-	return 0;
+	return inserted(g, p, rec);
 }
 
 static int
@@ -691,17 +698,8 @@ store(struct ingest *g, const struct pend *p)
 	sqlite3_bind_text(g->ins_rec, 2, id, (int)idlen, SQLITE_STATIC);
 	if (step_done(g, g->ins_rec, "insert") == -1)
 		return -1;
-	if (sqlite3_changes(g->db) == 1) {
-		long long rec = sqlite3_last_insert_rowid(g->db);
-
-		if (g->batch_first == 0)
-			g->batch_first = rec;
-		gather_idents(g, rec);
-		if (add_consents(g, p, rec) == -1)
-			return -1;
-		g->run.inserted++;
-		return 0;
-	}
+	if (sqlite3_changes(g->db) == 1)
+		return inserted(g, p, sqlite3_last_insert_rowid(g->db));
 	sqlite3_bind_int64(sel, 1, g->source_id);
 	sqlite3_bind_text(sel, 2, id, (int)idlen, SQLITE_STATIC);
 	if ((rc = sqlite3_step(sel)) != SQLITE_ROW) {

@@ -83,19 +83,12 @@ static int
 exec_bound(sqlite3 *db, const char *sql, const char *kind, struct sbuf *why)
 {
 	sqlite3_stmt *st;
-	int rc = 0;
 
 	if ((st = db_prepare(db, sql, why)) == NULL)
 		return -1;
 	if (kind != NULL)
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(db));
-		rc = -1;
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return db_step_final(db, st, why);
 }
 
 /* Every record's idents, from its columns, kind by kind in key order. */

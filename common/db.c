@@ -27,6 +27,20 @@ db_path(const char *opt)
 }
 
 int
+db_step_final(sqlite3 *db, sqlite3_stmt *st, struct sbuf *why)
+{
+	int rc = 0;
+
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sb_reset(why);
+		sb_adds(why, sqlite3_errmsg(db));
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 db_exec(sqlite3 *db, const char *sql, struct sbuf *why)
 {
 	char *msg = NULL;

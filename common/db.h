@@ -37,6 +37,12 @@ const char *db_path(const char *opt);
 int	db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why);
 void	db_close(sqlite3 *);
 
+/*
+ * Step st once, expecting SQLITE_DONE, and finalize it; 0, or -1 with
+ * sqlite's message in why.
+ */
+int	db_step_final(sqlite3 *, sqlite3_stmt *st, struct sbuf *why);
+
 /* Run SQL without results; 0, or -1 with sqlite's message in why. */
 int	db_exec(sqlite3 *, const char *sql, struct sbuf *why);
 

@@ -140,21 +140,6 @@ xlog_release(struct xlog *lg)
 	sb_release(&lg->werr);
 }
 
-/* Step st once, finalize it; 0 or -1 with why. */
-static int
-step_once(sqlite3 *db, sqlite3_stmt *st, struct sbuf *why)
-{
-	int rc = 0;
-
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(db));
-		rc = -1;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Step the insert st (parameters bound); 0 or -1 with lg->werr. */
 static int
 insert(struct xlog *lg, sqlite3_stmt *st)
@@ -273,7 +258,7 @@ xlog_begin(struct xlog *lg, long long run, const char *what,
 	sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, dest, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, format, -1, SQLITE_STATIC);
-	if (step_once(lg->db, st, why) == -1)
+	if (db_step_final(lg->db, st, why) == -1)
 		return -1;
 	lg->id = sqlite3_last_insert_rowid(lg->db);
 	if ((lg->item = prepare_items(lg, 1, why)) == NULL ||
@@ -370,7 +355,7 @@ xlog_end(struct xlog *lg, long long rows, struct sbuf *why)
 	sqlite3_bind_int64(st, 1, rows);
 	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, lg->id);
-	return step_once(lg->db, st, why);
+	return db_step_final(lg->db, st, why);
 }
 
 int
@@ -388,5 +373,5 @@ xlog_cursor(struct xlog *lg, const char *segment, const char *dest,
 	sqlite3_bind_text(st, 2, dest, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, run);
 	sqlite3_bind_int64(st, 4, lg->id);
-	return step_once(lg->db, st, why);
+	return db_step_final(lg->db, st, why);
 }
