@@ -39,7 +39,7 @@ LIBSRC	= common/bulk.c common/clv.c common/util.c common/lr.c common/hash.c comm
 	  common/mcfg.c common/mcfgdef.c common/mset.c common/mload.c \
 	  common/mdet.c common/mkey.c common/block.c common/mscore.c common/mtrain.c \
 	  common/mpair.c common/view360.c common/xfield.c common/xlog.c \
-	  common/expr_parse.c common/expr_sql.c common/expr_agg.c \
+	  common/expr_parse.c common/expr_sql.c common/expr_agg.c common/expr_pivot.c \
 	  common/expr_run.c common/score.c common/score_clv.c \
 	  common/score_store.c common/score_out.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)

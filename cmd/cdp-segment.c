@@ -538,6 +538,7 @@ static void
 cmd_eval(char **names, int n, int argc, char **argv)
 {
 	struct ids *now_in = NULL;
+	const struct expr_prog **progs;
 	struct seg **order;
 	struct seg *s;
 	size_t count, i;
@@ -555,6 +556,12 @@ cmd_eval(char **names, int n, int argc, char **argv)
 	if (run_begin(&run, db, "cdp-segment", argc, argv, 0, &why) == -1)
 		fail("run log: %s", why.buf);
 	lap(t0);
+	/* The scores are read on the other core while the events are. */
+	progs = xcalloc(count + 1, sizeof(*progs));
+	for (i = 0; i < count; i++)
+		progs[i] = &s[i].prog;
+	(void)expr_pivot_start(&env, progs, count);
+	free(progs);
 	if (expr_materialize(&env, &why) == -1)
 		fail("%s", why.buf);
 	if (verbose)

@@ -97,6 +97,7 @@ struct expr_env {
 	char	**refs;		/* scores the last compilation reads */
 	size_t	 nrefs, caprefs;
 	int	 guard;		/* authorizer mode, see expr_guard */
+	struct expr_pv *pv;	/* scores being read, see expr_pivot_start */
 };
 
 /*
@@ -106,6 +107,19 @@ struct expr_env {
 int	expr_env_init(struct expr_env *, sqlite3 *, const char *asof,
 	    struct sbuf *why);
 void	expr_env_release(struct expr_env *);
+
+/*
+ * Start reading the scores that p[0..n) read, on a read-only connection
+ * of a thread of its own, for the next expr_prepare_many of the same
+ * programs: the reading then runs on another core while the caller
+ * does something else on its connection (expr_materialize).  1 if
+ * started, 0 if not needed or not possible (the statement then reads
+ * them itself).  expr_pivot_cancel (and expr_env_release) waits for it
+ * and forgets it.
+ */
+int	expr_pivot_start(struct expr_env *, const struct expr_prog *const *p,
+	    size_t n);
+void	expr_pivot_cancel(struct expr_env *);
 
 /*
  * Learn the scores of earlier runs (score_def) and the segments

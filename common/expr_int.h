@@ -117,4 +117,15 @@ void	expr_copy(struct expr_prog *dst, const struct expr_prog *src);
 /* Wrap f as pre f post. */
 void	expr_wrap(struct expr_prog *f, const char *pre, const char *post);
 
+/* Whether any of p[0..n) reads score join k (expr_run.c). */
+int	expr_reads_join(const struct expr_prog *const *p, size_t n, size_t k);
+
+/*
+ * Fill temp.cdp_sc with the scores p[0..n) read (expr_pivot.c): from
+ * what expr_pivot_start read when it was started for them.  0, or -1
+ * with the message in why.
+ */
+int	expr_pivot(struct expr_env *, const struct expr_prog *const *p,
+	    size_t n, struct sbuf *why);
+
 #endif

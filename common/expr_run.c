@@ -93,6 +93,7 @@ expr_env_release(struct expr_env *env)
 	for (i = 0; i < env->nrefs; i++)
 		free(env->refs[i]);
 	free(env->refs);
+	expr_pivot_cancel(env);
 	for (i = 0; i < env->nsj; i++)
 		free(env->sj[i]);
 	free(env->sj);
@@ -488,8 +489,8 @@ expr_materialize(struct expr_env *env, struct sbuf *why)
 }
 
 /* Whether any of p[0..n) reads score join k (table: aggregate k). */
-static int
-reads_join(const struct expr_prog *const *p, size_t n, size_t k)
+int
+expr_reads_join(const struct expr_prog *const *p, size_t n, size_t k)
 {
 	size_t i, j;
 
@@ -526,147 +527,25 @@ pivot_sql(const struct expr_env *env, const struct expr_prog *const *p,
 	expr_prog_init(q);
 	expr_add(q, "INSERT INTO temp.cdp_sc(profile");
 	for (i = 0; i < env->nsj; i++)
-		if (reads_join(p, n, i)) {
+		if (expr_reads_join(p, n, i)) {
 			snprintf(buf, sizeof(buf), ", v%zu", i + 1);
 			expr_add(q, buf);
 		}
 	expr_add(q, ") SELECT profile");
 	for (i = 0; i < env->nsj; i++)
-		if (reads_join(p, n, i)) {
+		if (expr_reads_join(p, n, i)) {
 			expr_add(q, ", max(CASE WHEN name = ");
 			expr_add_text(q, env->sj[i], strlen(env->sj[i]));
 			expr_add(q, " THEN value END)");
 		}
 	expr_add(q, " FROM score WHERE name IN (");
 	for (i = k = 0; i < env->nsj; i++)
-		if (reads_join(p, n, i)) {
+		if (expr_reads_join(p, n, i)) {
 			if (k++ > 0)
 				expr_add(q, ", ");
 			expr_add_text(q, env->sj[i], strlen(env->sj[i]));
 		}
 	expr_add(q, ") GROUP BY profile");
-}
-
-/*
- * Build temp.cdp_sc for p[0..n), as pivot_sql() says, but without its
- * sort: each score's rows are read in key order (name, profile) and
- * merged here by profile, then written in rowid order in batches of
- * rows.  The statement then finds every score of a profile with one
- * rowid probe, where a join per score cost an index probe per profile
- * and score, at random across the names: most of an evaluation.
- */
-static int
-pivot(struct expr_env *env, const struct expr_prog *const *p, size_t n,
-    struct sbuf *why)
-{
-	sqlite3_stmt **st = NULL, *ins = NULL;
-	long long *head = NULL, min;
-	size_t *col = NULL, k, nk = 0, i, row, rows, live;
-	struct sbuf sql;
-	int maxvar, rc = -1, src;
-
-	for (i = 0; i < env->nsj; i++)
-		if (reads_join(p, n, i))
-			nk++;
-	if (nk == 0)
-		return 0;
-	sb_init(&sql);
-	sb_adds(&sql, "DROP TABLE IF EXISTS temp.cdp_sc;"
-	    "CREATE TEMP TABLE cdp_sc(profile INTEGER PRIMARY KEY");
-	for (i = 0; i < env->nsj; i++)
-		sb_addf(&sql, ", v%zu", i + 1);
-	sb_adds(&sql, ")");
-	if (db_exec(env->db, sql.buf, why) == -1)
-		goto out;
-	st = xcalloc(nk, sizeof(*st));
-	head = xcalloc(nk, sizeof(*head));
-	col = xcalloc(nk, sizeof(*col));
-	for (i = k = 0; i < env->nsj; i++)
-		if (reads_join(p, n, i))
-			col[k++] = i;
-	/* a row is its profile and nk values; as many rows as the
-	 * parameters allow, up to 256; unused rows stay null, skipped */
-	maxvar = sqlite3_limit(env->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
-	rows = (size_t)maxvar / (nk + 1);
-	if (rows > 256)
-		rows = 256;
-	if (rows == 0)
-		rows = 1;
-	sb_reset(&sql);
-	sb_adds(&sql, "INSERT INTO temp.cdp_sc(profile");
-	for (k = 0; k < nk; k++)
-		sb_addf(&sql, ", v%zu", col[k] + 1);
-	sb_adds(&sql, ") SELECT * FROM (VALUES ");
-	for (row = 0; row < rows; row++) {
-		sb_adds(&sql, row > 0 ? ", (?" : "(?");
-		for (k = 0; k < nk; k++)
-			sb_adds(&sql, ", ?");
-		sb_addc(&sql, ')');
-	}
-	sb_adds(&sql, ") WHERE column1 IS NOT NULL");
-	if ((ins = db_prepare(env->db, sql.buf, why)) == NULL)
-		goto out;
-	live = 0;
-	for (k = 0; k < nk; k++) {
-		if ((st[k] = db_prepare(env->db, "SELECT profile, value FROM "
-		    "score WHERE name = ?1 ORDER BY profile", why)) == NULL)
-			goto out;
-		sqlite3_bind_text(st[k], 1, env->sj[col[k]], -1,
-		    SQLITE_STATIC);
-		if ((src = sqlite3_step(st[k])) == SQLITE_ROW) {
-			head[k] = sqlite3_column_int64(st[k], 0);
-			live++;
-		} else if (src != SQLITE_DONE)
-			goto dberr;
-		else {
-			sqlite3_finalize(st[k]);
-			st[k] = NULL;
-		}
-	}
-	row = 0;
-	while (live > 0) {
-		min = 0;
-		for (k = 0, i = 0; k < nk; k++)
-			if (st[k] != NULL && (i++ == 0 || head[k] < min))
-				min = head[k];
-		sqlite3_bind_int64(ins, (int)(row * (nk + 1) + 1), min);
-		for (k = 0; k < nk; k++) {
-			if (st[k] == NULL || head[k] != min)
-				continue;
-			sqlite3_bind_value(ins, (int)(row * (nk + 1) + k + 2),
-			    sqlite3_column_value(st[k], 1));
-			if ((src = sqlite3_step(st[k])) == SQLITE_ROW)
-				head[k] = sqlite3_column_int64(st[k], 0);
-			else if (src != SQLITE_DONE)
-				goto dberr;
-			else {
-				sqlite3_finalize(st[k]);
-				st[k] = NULL;
-				live--;
-			}
-		}
-		if (++row == rows || live == 0) {
-			if (sqlite3_step(ins) != SQLITE_DONE)
-				goto dberr;
-			sqlite3_reset(ins);
-			sqlite3_clear_bindings(ins);
-			row = 0;
-		}
-	}
-	rc = 0;
-	goto out;
-dberr:
-	sb_reset(why);
-	sb_adds(why, sqlite3_errmsg(env->db));
-out:
-	for (k = 0; st != NULL && k < nk; k++)
-		sqlite3_finalize(st[k]);
-	sqlite3_finalize(ins);
-	free(st);
-	free(head);
-	free(col);
-	sb_release(&sql);
-	return rc;
 }
 
 /*
@@ -704,7 +583,7 @@ statement(const struct expr_env *env, const struct expr_prog *const *p,
 	}
 	expr_add(q, " FROM profile p");
 	for (i = 0; i < env->nsj; i++)
-		if (reads_join(p, n, i)) {
+		if (expr_reads_join(p, n, i)) {
 			expr_add(q, " LEFT JOIN temp.cdp_sc cdp_sc ON "
 			    "cdp_sc.profile = p.id");
 			break;
@@ -739,7 +618,7 @@ expr_prepare_many(struct expr_env *env, const struct expr_prog *const *p,
 	sqlite3_stmt *st;
 
 	if ((env->done != (int)env->nagg && expr_materialize(env, why) == -1) ||
-	    pivot(env, p, n, why) == -1)
+	    expr_pivot(env, p, n, why) == -1)
 		return NULL;
 	statement(env, p, n, mode, &q);
 	st = guarded(env, &q, EXPR_GUARD_READ, why);
@@ -755,7 +634,7 @@ expr_prepare(struct expr_env *env, const struct expr_prog *p, int mode,
 	sqlite3_stmt *st;
 
 	if ((env->done != (int)env->nagg && expr_materialize(env, why) == -1) ||
-	    pivot(env, &p, 1, why) == -1)
+	    expr_pivot(env, &p, 1, why) == -1)
 		return NULL;
 	statement(env, &p, 1, mode, &q);
 	st = guarded(env, &q, EXPR_GUARD_READ, why);
