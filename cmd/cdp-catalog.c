@@ -16,6 +16,7 @@
 
 #include "catalog.h"
 #include "db.h"
+#include "map.h"
 #include "jw.h"
 #include "rin.h"
 #include "shape.h"
@@ -471,12 +472,9 @@ cmd_suggest(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "f:hn:")) != -1) {
 		switch (ch) {
 		case 'f':
-			if (!strcmp(optarg, "csv"))
-				format = RIN_CSV;
-			else if (!strcmp(optarg, "ndjson"))
-				format = RIN_NDJSON;
-			else
-				die(EXIT_USAGE, "format must be csv or ndjson");
+			if ((format = map_parse_format(optarg, RIN_CSV,
+			    RIN_NDJSON)) == -1)
+				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
 		case 'n':
 			if (parse_ll(optarg, 1, 100000000, &n, &errstr) == -1)

@@ -31,6 +31,7 @@
 
 #include "csvw.h"
 #include "db.h"
+#include "map.h"
 #include "golden.h"
 #include "hash.h"
 #include "jw.h"
@@ -736,12 +737,9 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			fmt_set = 1;
-			if (strcmp(optarg, "csv") == 0)
-				e.format = FMT_CSV;
-			else if (strcmp(optarg, "ndjson") == 0)
-				e.format = FMT_NDJSON;
-			else
-				die(EXIT_USAGE, "format must be csv or ndjson");
+			if ((e.format = map_parse_format(optarg, FMT_CSV,
+			    FMT_NDJSON)) == -1)
+				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
 		case 'o':
 			outpath = optarg;

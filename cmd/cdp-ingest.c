@@ -1361,25 +1361,16 @@ main(int argc, char *argv[])
 			country = optarg;
 			break;
 		case 'D':
-			if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t"))
-				delim = '\t';
-			else if (strlen(optarg) == 1 &&
-			    strchr(",;|\t", optarg[0]) != NULL)
-				delim = (unsigned char)optarg[0];
-			else
-				die(EXIT_USAGE, "delimiter must be one of "
-				    ", ; | tab");
+			if ((delim = map_parse_delim(optarg)) == -1)
+				die(EXIT_USAGE, MAP_DELIM_ERR);
 			break;
 		case 'd':
 			dbopt = optarg;
 			break;
 		case 'f':
-			if (!strcmp(optarg, "csv"))
-				format = RIN_CSV;
-			else if (!strcmp(optarg, "ndjson"))
-				format = RIN_NDJSON;
-			else
-				die(EXIT_USAGE, "format must be csv or ndjson");
+			if ((format = map_parse_format(optarg, RIN_CSV,
+			    RIN_NDJSON)) == -1)
+				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
 		case 'i':
 			free(g.map.id_field);

@@ -615,12 +615,9 @@ main(int argc, char *argv[])
 			dbopt = optarg;
 			break;
 		case 'f':
-			if (!strcmp(optarg, "csv"))
-				fmt = RIN_CSV;
-			else if (!strcmp(optarg, "ndjson"))
-				fmt = RIN_NDJSON;
-			else
-				die(EXIT_USAGE, "format must be csv or ndjson");
+			if ((fmt = map_parse_format(optarg, RIN_CSV,
+			    RIN_NDJSON)) == -1)
+				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
 		case 'i':
 			free(map.id_field);

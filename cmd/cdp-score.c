@@ -19,6 +19,7 @@
 
 #include "compare.h"
 #include "db.h"
+#include "map.h"
 #include "expr.h"
 #include "jw.h"
 #include "run.h"
@@ -639,12 +640,8 @@ main(int argc, char *argv[])
 			s.fixed = 1;
 			break;
 		case 'f':
-			if (!strcmp(optarg, "csv"))
-				s.ndjson = 0;
-			else if (!strcmp(optarg, "ndjson"))
-				s.ndjson = 1;
-			else
-				die(EXIT_USAGE, "format must be csv or ndjson");
+			if ((s.ndjson = map_parse_format(optarg, 0, 1)) == -1)
+				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
 		case 'H':
 			s.o.horizon = parse_num("--horizon", optarg, 0, 5200);

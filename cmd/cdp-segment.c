@@ -20,6 +20,7 @@
 #include "compare.h"
 #include "csvw.h"
 #include "db.h"
+#include "map.h"
 #include "expr.h"
 #include "jw.h"
 #include "run.h"
@@ -785,12 +786,8 @@ main(int argc, char *argv[])
 			dbopt = optarg;
 			break;
 		case 'f':
-			if (!strcmp(optarg, "csv"))
-				ndjson = 0;
-			else if (!strcmp(optarg, "ndjson"))
-				ndjson = 1;
-			else
-				die(EXIT_USAGE, "format must be csv or ndjson");
+			if ((ndjson = map_parse_format(optarg, 0, 1)) == -1)
+				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
 		case 'q':
 			quiet = 1;

@@ -27,17 +27,21 @@ db_path(const char *opt)
 }
 
 int
-db_step_final(sqlite3 *db, sqlite3_stmt *st, struct sbuf *why)
+db_finish(sqlite3 *db, sqlite3_stmt *st, int rc, struct sbuf *why)
 {
-	int rc = 0;
-
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	if (rc != SQLITE_DONE) {
+		/* the message before finalize, which may reset it */
 		sb_reset(why);
 		sb_adds(why, sqlite3_errmsg(db));
-		rc = -1;
 	}
 	sqlite3_finalize(st);
-	return rc;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_step_final(sqlite3 *db, sqlite3_stmt *st, struct sbuf *why)
+{
+	return db_finish(db, st, sqlite3_step(st), why);
 }
 
 int

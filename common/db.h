@@ -38,9 +38,13 @@ int	db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why);
 void	db_close(sqlite3 *);
 
 /*
- * Step st once, expecting SQLITE_DONE, and finalize it; 0, or -1 with
- * sqlite's message in why.
+ * Finalize st, whose last step returned rc: 0 when that was
+ * SQLITE_DONE, else -1 with sqlite's message in why.  The end of every
+ * loop over a statement's rows.
  */
+int	db_finish(sqlite3 *, sqlite3_stmt *st, int rc, struct sbuf *why);
+
+/* Step st once, expecting SQLITE_DONE, and finalize it: db_finish. */
 int	db_step_final(sqlite3 *, sqlite3_stmt *st, struct sbuf *why);
 
 /* Run SQL without results; 0, or -1 with sqlite's message in why. */

@@ -206,12 +206,7 @@ print_history(sqlite3 *db, long long p, FILE *f, struct sbuf *why)
 			    sqlite3_column_text(st, 3));
 		fprintf(f, ": %s\n", sqlite3_column_text(st, 4));
 	}
-	if (rc != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(db));
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return db_finish(db, st, rc, why);
 }
 
 int

@@ -332,18 +332,10 @@ static int
 run_insert(struct expr_env *env, const struct expr_prog *p, struct sbuf *why)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if ((st = guarded(env, p, EXPR_GUARD_TEMP, why)) == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(env->db));
-		return -1;
-	}
-	return 0;
+	return db_step_final(env->db, st, why);
 }
 
 /*

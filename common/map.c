@@ -255,8 +255,18 @@ set_once(char **slot, const char *v)
 	return 0;
 }
 
-static int
-parse_delim(const char *v)
+int
+map_parse_format(const char *v, int csv, int ndjson)
+{
+	if (strcmp(v, "csv") == 0)
+		return csv;
+	if (strcmp(v, "ndjson") == 0)
+		return ndjson;
+	return -1;
+}
+
+int
+map_parse_delim(const char *v)
 {
 	if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
 		return '\t';
@@ -278,15 +288,15 @@ map_setting(struct map *m, const char *name, const char *v, struct sbuf *why)
 	if (strcmp(name, "date-format") == 0)
 		return set_once(&m->date_format, v);
 	if (strcmp(name, "format") == 0) {
-		if (strcmp(v, "csv") != 0 && strcmp(v, "ndjson") != 0) {
-			sb_addf(why, "format must be csv or ndjson");
+		if (map_parse_format(v, 0, 1) == -1) {
+			sb_adds(why, MAP_FORMAT_ERR);
 			return -1;
 		}
 		return set_once(&m->format, v);
 	}
 	if (strcmp(name, "delimiter") == 0) {
-		if ((d = parse_delim(v)) == -1) {
-			sb_addf(why, "delimiter must be one of , ; | tab");
+		if ((d = map_parse_delim(v)) == -1) {
+			sb_adds(why, MAP_DELIM_ERR);
 			return -1;
 		}
 		if (m->delim == 0)

@@ -84,6 +84,17 @@ size_t	map_auto(struct map *, char *const *names, size_t n);
 /* Drop the entries map_auto added (before reading a file with other names). */
 void	map_drop_auto(struct map *);
 
+/*
+ * The words of -f and @format, and of -D and @delimiter, for every tool:
+ * the caller's csv or ndjson value (neither -1); the delimiter byte
+ * (",", ";", "|", a tab as itself, "tab" or "\\t").  -1 for anything
+ * else.
+ */
+int	map_parse_format(const char *, int csv, int ndjson);
+int	map_parse_delim(const char *);
+#define MAP_FORMAT_ERR	"format must be csv or ndjson"
+#define MAP_DELIM_ERR	"delimiter must be one of , ; | tab"
+
 /* The map as map-file text (for the source table and -v). */
 void	map_format(const struct map *, struct sbuf *);
 

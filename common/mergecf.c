@@ -132,7 +132,6 @@ int
 mergecf_store(sqlite3 *db, const char *text, struct sbuf *why)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	st = db_prepare(db, "INSERT INTO state(key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT(key) DO UPDATE SET value = ?2 "
@@ -141,12 +140,5 @@ mergecf_store(sqlite3 *db, const char *text, struct sbuf *why)
 		return -1;
 	sqlite3_bind_text(st, 1, MERGECF_STATE, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(db));
-		return -1;
-	}
-	return 0;
+	return db_step_final(db, st, why);
 }

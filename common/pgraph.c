@@ -92,12 +92,7 @@ graph_records(sqlite3 *db, long long p, struct prof_graph *g,
 		l->recoff[2 * g->n + 1] = stash(&g->arena, st, 3);
 		g->n++;
 	}
-	if (rc != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(db));
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return db_finish(db, st, rc, why);
 }
 
 static int
@@ -138,12 +133,7 @@ graph_links(sqlite3 *db, long long p, struct prof_graph *g, struct gload *l,
 		l->lkoff[2 * g->nlk + 1] = stash(&g->arena, st, 5);
 		g->nlk++;
 	}
-	if (rc != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(db));
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return db_finish(db, st, rc, why);
 }
 
 static int
@@ -173,12 +163,7 @@ graph_never(sqlite3 *db, long long p, struct prof_graph *g, struct gload *l,
 		g->never[g->nnever][1] = (uint32_t)ib;
 		g->nnever++;
 	}
-	if (rc != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(db));
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return db_finish(db, st, rc, why);
 }
 
 static const char *
