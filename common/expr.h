@@ -98,6 +98,8 @@ struct expr_env {
 	size_t	 nrefs, caprefs;
 	int	 guard;		/* authorizer mode, see expr_guard */
 	struct expr_pv *pv;	/* scores being read, see expr_pivot_start */
+	int	 sql_group;	/* group the event aggregates in SQL, not in
+				   C (expr_acc): for the tests */
 };
 
 /*

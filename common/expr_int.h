@@ -117,8 +117,47 @@ void	expr_copy(struct expr_prog *dst, const struct expr_prog *src);
 /* Wrap f as pre f post. */
 void	expr_wrap(struct expr_prog *f, const char *pre, const char *post);
 
+/* Prepare p's SQL under the authorizer in mode guard (EXPR_GUARD_*)
+ * and bind its parameters; NULL with the message in why. */
+sqlite3_stmt *expr_guarded(struct expr_env *, const struct expr_prog *p,
+	    int guard, struct sbuf *why);
+
+/*
+ * Append to q the statement giving, for each event the aggregates
+ * uses[0..n) (all when uses is NULL) may read, its profile and what it
+ * gives each of those aggregates (columns x1, x2, ...), in the order of
+ * the environment's aggregates.
+ */
+void	expr_events(const struct expr_env *, const size_t *uses, size_t n,
+	    struct expr_prog *q);
+
+/*
+ * Fill temp.cdp_agg from one pass over expr_events, each profile's
+ * values accumulated in arrays indexed by profile id (expr_acc.c): no
+ * sort.  0; 1 when it cannot (an aggregate it does not do, profile
+ * ids too sparse), and the caller groups in SQL; -1 with the message
+ * in why.
+ */
+int	expr_acc(struct expr_env *, struct sbuf *why);
+
 /* Whether any of p[0..n) reads score join k (expr_run.c). */
 int	expr_reads_join(const struct expr_prog *const *p, size_t n, size_t k);
+
+/*
+ * p's SQL prepared on another connection db under the authorizer's
+ * read mode, its parameters bound; NULL with the message in why.
+ */
+sqlite3_stmt *expr_prepare_on(sqlite3 *db, const struct expr_prog *p,
+	    struct sbuf *why);
+
+/*
+ * Write into their temp tables (created empty) the aggregates of their
+ * own that expr_pivot_start read, waiting for it, and set filled[i] for
+ * each such aggregate i; the others are left to the caller.  0, or -1
+ * with the message in why.
+ */
+int	expr_pivot_tables(struct expr_env *, unsigned char *filled,
+	    struct sbuf *why);
 
 /*
  * Fill temp.cdp_sc with the scores p[0..n) read (expr_pivot.c): from

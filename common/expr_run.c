@@ -309,9 +309,8 @@ bind_all(sqlite3_stmt *st, const struct expr_prog *p)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* Prepare p's SQL under the guard, bind, and run it if it is a write. */
-static sqlite3_stmt *
-guarded(struct expr_env *env, const struct expr_prog *p, int guard,
+sqlite3_stmt *
+expr_guarded(struct expr_env *env, const struct expr_prog *p, int guard,
     struct sbuf *why)
 {
 	sqlite3_stmt *st;
@@ -328,58 +327,59 @@ guarded(struct expr_env *env, const struct expr_prog *p, int guard,
 	return st;
 }
 
+sqlite3_stmt *
+expr_prepare_on(sqlite3 *db, const struct expr_prog *p, struct sbuf *why)
+{
+	static const struct expr_env reader = { .guard = EXPR_GUARD_READ };
+	sqlite3_stmt *st;
+
+	sqlite3_set_authorizer(db, authorize, (void *)&reader);
+	st = db_prepare(db, p->sql.buf, why);
+	sqlite3_set_authorizer(db, NULL, NULL);
+	if (st != NULL && bind_all(st, p) == -1) {
+		sb_reset(why);
+		sb_adds(why, sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
 static int
 run_insert(struct expr_env *env, const struct expr_prog *p, struct sbuf *why)
 {
 	sqlite3_stmt *st;
 
-	if ((st = guarded(env, p, EXPR_GUARD_TEMP, why)) == NULL)
+	if ((st = expr_guarded(env, p, EXPR_GUARD_TEMP, why)) == NULL)
 		return -1;
 	return db_step_final(env->db, st, why);
 }
 
-/*
- * The grouped scan filling the columns of cdp_agg: all of them, or
- * those of the aggregates uses[0..n) when uses is not NULL.  The values
- * of the events are computed in a subquery that LIMIT -1 keeps from
- * being flattened into the grouping: what is sorted by profile is then
- * the profile and those values, not the columns of record they come
- * from (the sort is the cost; the order of the events of a profile,
- * that of the scan, is the same either way).
- */
-static void
-scan(const struct expr_env *env, const size_t *uses, size_t n,
+/* Whether aggregate i is a column of cdp_agg among uses[0..n) (all
+ * when uses is NULL). */
+static int
+col_used(const struct expr_env *env, size_t i, const size_t *uses, size_t n)
+{
+	size_t j;
+
+	if (env->agg[i].kind != AG_COL)
+		return 0;
+	for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
+		;
+	return uses == NULL || j < n;
+}
+
+void
+expr_events(const struct expr_env *env, const size_t *uses, size_t n,
     struct expr_prog *q)
 {
 	const char *from = NULL;
-	size_t i, j, k;
+	size_t i;
 	char col[64];
 
-	expr_prog_init(q);
-	expr_add(q, "INSERT INTO temp.cdp_agg(profile");
+	expr_add(q, "SELECT m.profile AS profile");
 	for (i = 0; i < env->nagg; i++) {
-		for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
-			;
-		if (env->agg[i].kind != AG_COL || (uses != NULL && j == n))
-			continue;
-		snprintf(col, sizeof(col), ", a%d", env->agg[i].no);
-		expr_add(q, col);
-	}
-	expr_add(q, ") SELECT profile");
-	for (i = 0; i < env->nagg; i++) {
-		for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
-			;
-		if (env->agg[i].kind != AG_COL || (uses != NULL && j == n))
-			continue;
-		snprintf(col, sizeof(col), ", %sx%d)", env->agg[i].fn,
-		    env->agg[i].no);
-		expr_add(q, col);
-	}
-	expr_add(q, " FROM (SELECT m.profile AS profile");
-	for (i = 0; i < env->nagg; i++) {
-		for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
-			;
-		if (env->agg[i].kind != AG_COL || (uses != NULL && j == n))
+		if (!col_used(env, i, uses, n))
 			continue;
 		expr_add(q, ", ");
 		expr_copy(q, &env->agg[i].q);
@@ -390,11 +390,9 @@ scan(const struct expr_env *env, const size_t *uses, size_t n,
 	    "WHERE r.event_type IS NOT NULL AND r.ts < ");
 	expr_add_text(q, env->next, 10);
 	/* when every aggregate has a window, the events before the widest
-	 * are not grouped at all: grouping (a sort) is the cost */
+	 * are not read at all */
 	for (i = 0; i < env->nagg; i++) {
-		for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
-			;
-		if (env->agg[i].kind != AG_COL || (uses != NULL && j == n))
+		if (!col_used(env, i, uses, n))
 			continue;
 		if (env->agg[i].from[0] == '\0') {
 			from = NULL;
@@ -407,14 +405,48 @@ scan(const struct expr_env *env, const size_t *uses, size_t n,
 		expr_add(q, " AND r.ts >= ");
 		expr_add_text(q, from, 10);
 	}
+}
+
+/*
+ * The grouped scan filling the columns of cdp_agg in SQL: all of them,
+ * or those of the aggregates uses[0..n) when uses is not NULL.  It is
+ * what expr_explain shows, and what runs when expr_acc (the same
+ * results, accumulated in C without the sort) cannot.  The values of
+ * the events are computed in a subquery that LIMIT -1 keeps from being
+ * flattened into the grouping: what is sorted by profile is then the
+ * profile and those values, not the columns of record they come from.
+ */
+static void
+scan(const struct expr_env *env, const size_t *uses, size_t n,
+    struct expr_prog *q)
+{
+	size_t i, k;
+	char col[64];
+
+	expr_prog_init(q);
+	expr_add(q, "INSERT INTO temp.cdp_agg(profile");
+	for (i = 0; i < env->nagg; i++) {
+		if (!col_used(env, i, uses, n))
+			continue;
+		snprintf(col, sizeof(col), ", a%d", env->agg[i].no);
+		expr_add(q, col);
+	}
+	expr_add(q, ") SELECT profile");
+	for (i = 0; i < env->nagg; i++) {
+		if (!col_used(env, i, uses, n))
+			continue;
+		snprintf(col, sizeof(col), ", %sx%d)", env->agg[i].fn,
+		    env->agg[i].no);
+		expr_add(q, col);
+	}
+	expr_add(q, " FROM (");
+	expr_events(env, uses, n, q);
 	/* an event giving every aggregate a null changes none of them:
 	 * count, sum and distinct are read as 0 without a row, and the
 	 * others null, so those events are left out of the sort */
 	expr_add(q, " LIMIT -1) WHERE ");
 	for (i = k = 0; i < env->nagg; i++) {
-		for (j = 0; uses != NULL && j < n && uses[j] != i; j++)
-			;
-		if (env->agg[i].kind != AG_COL || (uses != NULL && j == n))
+		if (!col_used(env, i, uses, n))
 			continue;
 		snprintf(col, sizeof(col), "%sx%d IS NOT NULL", k++ > 0 ?
 		    " OR " : "", env->agg[i].no);
@@ -441,6 +473,7 @@ expr_materialize(struct expr_env *env, struct sbuf *why)
 {
 	struct expr_prog q;
 	struct sbuf ddl;
+	unsigned char *filled;
 	size_t i;
 	int k, rc = 0;
 
@@ -462,19 +495,27 @@ expr_materialize(struct expr_env *env, struct sbuf *why)
 	if (rc == -1)
 		return -1;
 
-	/* every column in one grouped scan, record first (see score.c) */
-	if (env->ncol > 0) {
+	/* every column in one scan of the events: accumulated in C, or
+	 * when that cannot be, grouped in SQL */
+	if (env->ncol > 0 && (env->sql_group ||
+	    (rc = expr_acc(env, why)) == 1)) {
 		scan(env, NULL, 0, &q);
 		rc = run_insert(env, &q, why);
 		expr_prog_release(&q);
 	}
+	/* the tables read on the other connection while this one read
+	 * the events (expr_pivot_start), then those it did not */
+	filled = xcalloc(env->nagg + 1, 1);
+	if (rc == 0)
+		rc = expr_pivot_tables(env, filled, why);
 	for (i = 0; rc == 0 && i < env->nagg; i++) {
-		if (env->agg[i].kind != AG_TABLE)
+		if (env->agg[i].kind != AG_TABLE || filled[i])
 			continue;
 		fill(env, i, &q);
 		rc = run_insert(env, &q, why);
 		expr_prog_release(&q);
 	}
+	free(filled);
 	if (rc == 0)
 		env->done = (int)env->nagg;
 	return rc;
@@ -613,7 +654,7 @@ expr_prepare_many(struct expr_env *env, const struct expr_prog *const *p,
 	    expr_pivot(env, p, n, why) == -1)
 		return NULL;
 	statement(env, p, n, mode, &q);
-	st = guarded(env, &q, EXPR_GUARD_READ, why);
+	st = expr_guarded(env, &q, EXPR_GUARD_READ, why);
 	expr_prog_release(&q);
 	return st;
 }
@@ -629,7 +670,7 @@ expr_prepare(struct expr_env *env, const struct expr_prog *p, int mode,
 	    expr_pivot(env, &p, 1, why) == -1)
 		return NULL;
 	statement(env, &p, 1, mode, &q);
-	st = guarded(env, &q, EXPR_GUARD_READ, why);
+	st = expr_guarded(env, &q, EXPR_GUARD_READ, why);
 	expr_prog_release(&q);
 	return st;
 }

@@ -494,6 +494,157 @@ prep_ok(const char *sql)
 	return rc == SQLITE_OK;
 }
 
+/*
+ * The event aggregates two ways, accumulated in C (expr_acc.c) and
+ * grouped in SQL, on values of every type: the same values of the same
+ * types.  Then a hand check of what the mixed types give, and a store
+ * whose profile ids are too sparse for the C arrays.
+ */
+static const char acc_fixture[] =
+    "INSERT INTO source(id, name, created_at) VALUES (1, 'web', 'x');"
+    "INSERT INTO profile(id, created_run, updated_run) VALUES (1, 1, 1),"
+    " (2, 1, 1), (3, 1, 1), (4, 1, 1), (5, 1, 1);"
+    "INSERT INTO record(id, source_id, record_id, event_type, ts, amount,"
+    " raw, fp, first_run, run) VALUES"
+    " (1, 1, 'a1', 'purchase', '2024-06-30T10:00:00Z', 10.5,"
+    "  '{\"v\":5}', 0, 1, 1),"
+    " (2, 1, 'a2', 'purchase', '2024-06-01T10:00:00Z', 'abc',"
+    "  '{\"v\":2.5}', 0, 1, 1),"
+    " (3, 1, 'a3', 'login', '2024-05-01T10:00:00Z', NULL,"
+    "  '{\"v\":\"abc\"}', 0, 1, 1),"
+    " (4, 1, 'a4', 'purchase', '2024-03-01T10:00:00Z', -3,"
+    "  '{\"v\":\"10\"}', 0, 1, 1),"
+    " (5, 1, 'a5', 'login', '2024-06-15T10:00:00Z', NULL,"
+    "  '{\"v\":5.0}', 0, 1, 1),"
+    " (6, 1, 'a6', 'purchase', '2024-06-20T10:00:00Z', 0,"
+    "  '{\"v\":true}', 0, 1, 1),"
+    " (7, 1, 'a7', 'purchase', '2024-06-29T10:00:00Z', 1e300,"
+    "  '{\"v\":\"Zed\"}', 0, 1, 1),"
+    " (8, 1, 'a8', 'purchase', '2024-06-28T10:00:00Z', 1e300,"
+    "  '{\"v\":\"zed\"}', 0, 1, 1),"
+    " (9, 1, 'a9', 'login', '2024-06-27T10:00:00Z', NULL,"
+    "  '{\"v\":{\"a\":1}}', 0, 1, 1),"
+    " (10, 1, 'a10', 'purchase', '2024-06-26T10:00:00Z', NULL,"
+    "  '{\"v\":null}', 0, 1, 1),"
+    " (11, 1, 'a11', 'login', '2024-06-30T12:00:00Z', NULL,"
+    "  '{\"v\":9007199254740993}', 0, 1, 1),"
+    " (12, 1, 'a12', 'login', '2024-06-30T13:00:00Z', NULL,"
+    "  '{\"v\":9007199254740992.0}', 0, 1, 1),"
+    " (13, 1, 'a13', 'purchase', '2024-06-10T10:00:00Z', 7,"
+    "  '{\"v\":-1}', 0, 1, 1),"
+    " (14, 1, 'a14', 'purchase', '2024-07-05T10:00:00Z', 99,"
+    "  '{\"v\":99}', 0, 1, 1);"
+    "INSERT INTO member(record, profile, run) VALUES (1, 1, 1), (2, 1, 1),"
+    " (3, 1, 1), (4, 1, 1), (5, 1, 1), (6, 1, 1), (7, 2, 1), (8, 2, 1),"
+    " (9, 2, 1), (10, 2, 1), (11, 3, 1), (12, 3, 1), (13, 3, 1),"
+    " (14, 5, 1);";
+
+/* Values with their types, exactly: "1:i5 2:r2.5 3:tabc 4:-". */
+static char *
+typed(struct expr_env *env, const char *text)
+{
+	static char out[2][4096];
+	static int which;
+	struct expr_prog p;
+	struct sbuf why;
+	sqlite3_stmt *st;
+	char *o = out[which ^= 1];
+	size_t n = 0;
+
+	sb_init(&why);
+	expr_prog_init(&p);
+	o[0] = '\0';
+	if (expr_compile(env, text, strlen(text), 1, 1, &p, &why) == -1 ||
+	    (st = expr_prepare(env, &p, EXPR_VALUES, &why)) == NULL) {
+		snprintf(o, sizeof(out[0]), "error: %s", why.buf);
+		goto done;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW && n < sizeof(out[0]) - 64) {
+		n += (size_t)snprintf(o + n, sizeof(out[0]) - n, "%s%lld:",
+		    n ? " " : "", sqlite3_column_int64(st, 0));
+		switch (sqlite3_column_type(st, 1)) {
+		case SQLITE_NULL:
+			n += (size_t)snprintf(o + n, sizeof(out[0]) - n, "-");
+			break;
+		case SQLITE_INTEGER:
+			n += (size_t)snprintf(o + n, sizeof(out[0]) - n, "i%lld",
+			    sqlite3_column_int64(st, 1));
+			break;
+		case SQLITE_FLOAT:
+			n += (size_t)snprintf(o + n, sizeof(out[0]) - n,
+			    "r%.17g", sqlite3_column_double(st, 1));
+			break;
+		default:
+			n += (size_t)snprintf(o + n, sizeof(out[0]) - n, "t%s",
+			    sqlite3_column_text(st, 1));
+		}
+	}
+	sqlite3_finalize(st);
+done:
+	expr_prog_release(&p);
+	sb_release(&why);
+	return o;
+}
+
+static void
+test_acc(void)
+{
+	static const char *const exprs[] = {
+		"count()", "count(purchase)", "count(login, 30d)",
+		"sum(amount)", "sum(amount, purchase, 90d)", "avg(amount)",
+		"avg(amount, purchase)", "min(amount)", "max(amount)",
+		"min(attr.v)", "max(attr.v)", "min(attr.v, login)",
+		"max(attr.v, 30d)", "first(attr.v)", "last(attr.v)",
+		"first(ts)", "last(ts, purchase)", "sum(attr.v)",
+		"avg(attr.v, 90d)", "last(attr.v, login, 7d)",
+		"count(purchase) + count(login)",
+	};
+	struct expr_env c, q;
+	struct sbuf why;
+	sqlite3 *d;
+	char p2[80];
+	size_t i;
+
+	sb_init(&why);
+	snprintf(p2, sizeof(p2), "%s/acc.db", dir);
+	if (db_open(p2, DB_CREATE, &d, &why) == -1 ||
+	    db_exec(d, acc_fixture, &why) == -1 ||
+	    expr_env_init(&c, d, "2024-06-30", &why) == -1 ||
+	    expr_env_init(&q, d, "2024-06-30", &why) == -1) {
+		printf("Bail out! %s\n", why.buf);
+		exit(1);
+	}
+	q.sql_group = 1;
+	for (i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++)
+		is_str(typed(&c, exprs[i]), typed(&q, exprs[i]), exprs[i]);
+	/* by hand: numbers before text, text by bytes, an integer above
+	 * 2^53 against the double just below it */
+	is_str(typed(&c, "min(attr.v)"), "1:i1 2:tZed 3:i-1 4:- 5:-",
+	    "acc: min of mixed types (json true is 1)");
+	is_str(typed(&c, "max(attr.v)"), "1:tabc 2:t{\"a\":1} "
+	    "3:i9007199254740993 4:- 5:-", "acc: max of mixed types");
+	is_str(typed(&c, "sum(amount)"), "1:r7.5 2:r2.0000000000000001e+300 "
+	    "3:r7 4:i0 5:i0", "acc: a sum is a real, text counts as 0");
+	is_str(typed(&c, "count(login, 30d)"), "1:i1 2:i1 3:i2 4:i0 5:i0",
+	    "acc: count with a window");
+	expr_env_release(&c);
+	expr_env_release(&q);
+
+	/* ids too sparse for arrays: grouped in SQL, the same answers */
+	if (db_exec(d, "INSERT INTO profile(id, created_run, updated_run) "
+	    "VALUES (9000000, 1, 1); UPDATE member SET profile = 9000000 "
+	    "WHERE record = 13", &why) == -1 ||
+	    expr_env_init(&c, d, "2024-06-30", &why) == -1) {
+		printf("Bail out! %s\n", why.buf);
+		exit(1);
+	}
+	is_str(typed(&c, "count(purchase)"), "1:i4 2:i3 3:i0 4:i0 5:i0 "
+	    "9000000:i1", "acc: sparse profile ids");
+	expr_env_release(&c);
+	db_close(d);
+	sb_release(&why);
+}
+
 static void
 test_guard(struct expr_env *env)
 {
@@ -588,12 +739,19 @@ main(void)
 	test_injection(&env);
 	test_guard(&env);
 	test_explain(&env);
+	test_acc();
 	expr_env_release(&env);
 	db_close(db);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/cdp.db-wal", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/cdp.db-shm", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/acc.db", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/acc.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/acc.db-shm", dir);
 	unlink(path);
 	rmdir(dir);
 	sb_release(&why);
