@@ -40,7 +40,7 @@ LIBSRC	= common/bulk.c common/clv.c common/util.c common/lr.c common/hash.c comm
 	  common/mdet.c common/mkey.c common/block.c common/mscore.c common/mtrain.c \
 	  common/mpair.c common/view360.c common/xfield.c common/xlog.c \
 	  common/expr_parse.c common/expr_sql.c common/expr_agg.c common/expr_pivot.c \
-	  common/expr_run.c common/expr_acc.c common/score.c common/score_clv.c \
+	  common/expr_run.c common/expr_acc.c common/idvtab.c common/score.c common/score_clv.c \
 	  common/score_store.c common/score_out.c
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)

@@ -22,6 +22,7 @@
 #include "db.h"
 #include "map.h"
 #include "expr.h"
+#include "idvtab.h"
 #include "jw.h"
 #include "run.h"
 #include "score.h"
@@ -320,47 +321,20 @@ ids_add(struct ids *a, long long id)
 }
 
 /*
- * Ids as the JSON array that json_each() reads, "[1,2,3]": a write of
- * many rows is then one INSERT ... SELECT, where a statement stepped
- * per row (or a multi-row VALUES) cost several times the B-tree work,
- * and a first evaluation writes every member twice.
+ * Run st with ?1 the segment, ?2 the run, ?3 the ids: a write of many
+ * rows is one INSERT ... SELECT from cdp_ids(?3) (idvtab.h), where a
+ * statement stepped per row cost several times the B-tree work, and a
+ * first evaluation writes every member twice.
  */
 static void
-ids_json(const struct ids *a, struct sbuf *out)
-{
-	char buf[24], *p;
-	unsigned long long u;
-	size_t i;
-
-	sb_reset(out);
-	sb_addc(out, '[');
-	for (i = 0; i < a->n; i++) {
-		if (i > 0)
-			sb_addc(out, ',');
-		/* digits backwards: a million ids, no printf each */
-		u = a->v[i] < 0 ? 0 - (unsigned long long)a->v[i] :
-		    (unsigned long long)a->v[i];
-		p = buf + sizeof(buf);
-		do {
-			*--p = (char)('0' + u % 10);
-		} while ((u /= 10) > 0);
-		if (a->v[i] < 0)
-			*--p = '-';
-		sb_add(out, p, (size_t)(buf + sizeof(buf) - p));
-	}
-	sb_addc(out, ']');
-}
-
-/* Run st with ?1 the segment, ?2 the run, ?3 the ids as JSON. */
-static void
 write_ids(sqlite3_stmt *st, const char *table, long long seg,
-    const struct sbuf *json)
+    const struct ids *a)
 {
+	struct idvec v = { a->v, a->n };
+
 	sqlite3_bind_int64(st, 1, seg);
 	sqlite3_bind_int64(st, 2, run.id);
-	sqlite3_bind_text64(st, 3, json->buf, json->len, SQLITE_STATIC,
-	    SQLITE_UTF8);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (idvtab_bind(st, 3, &v) == -1 || sqlite3_step(st) != SQLITE_DONE)
 		dbfail(table);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -373,13 +347,13 @@ static void
 writes_prepare(void)
 {
 	ins_m = prep("INSERT INTO segment_member(segment, profile, since_run) "
-	    "SELECT ?1, value, ?2 FROM json_each(?3)");
+	    "SELECT ?1, value, ?2 FROM cdp_ids(?3)");
 	del_m = prep("DELETE FROM segment_member WHERE segment = ?1 AND "
-	    "profile IN (SELECT value FROM json_each(?3))");
+	    "profile IN (SELECT value FROM cdp_ids(?3))");
 	enter_c = prep("INSERT INTO segment_change(segment, run, profile, "
-	    "change) SELECT ?1, ?2, value, 'enter' FROM json_each(?3)");
+	    "change) SELECT ?1, ?2, value, 'enter' FROM cdp_ids(?3)");
 	exit_c = prep("INSERT INTO segment_change(segment, run, profile, "
-	    "change) SELECT ?1, ?2, value, 'exit' FROM json_each(?3)");
+	    "change) SELECT ?1, ?2, value, 'exit' FROM cdp_ids(?3)");
 	upd = prep("UPDATE segment SET last_eval_run = ?, last_eval_at = ?, "
 	    "as_of = ?, size = ?, compiled = ?, params = ? WHERE id = ?");
 }
@@ -404,7 +378,7 @@ apply(struct seg *s, const struct ids *now_in)
 {
 	struct ids old = { 0 }, in = { 0 }, out = { 0 };
 	sqlite3_stmt *st;
-	struct sbuf sql, par, json;
+	struct sbuf sql, par;
 	size_t i = 0, j;
 	char now[32];
 	int rc;
@@ -428,18 +402,14 @@ apply(struct seg *s, const struct ids *now_in)
 	while (i < old.n)
 		ids_add(&out, old.v[i++]);
 
-	sb_init(&json);
 	if (in.n > 0) {
-		ids_json(&in, &json);
-		write_ids(ins_m, "segment_member", s->id, &json);
-		write_ids(enter_c, "segment_change", s->id, &json);
+		write_ids(ins_m, "segment_member", s->id, &in);
+		write_ids(enter_c, "segment_change", s->id, &in);
 	}
 	if (out.n > 0) {
-		ids_json(&out, &json);
-		write_ids(del_m, "segment_member", s->id, &json);
-		write_ids(exit_c, "segment_change", s->id, &json);
+		write_ids(del_m, "segment_member", s->id, &out);
+		write_ids(exit_c, "segment_change", s->id, &out);
 	}
-	sb_release(&json);
 
 	sb_init(&sql);
 	sb_init(&par);
@@ -844,6 +814,8 @@ main(int argc, char *argv[])
 	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	db_exec(db, "PRAGMA mmap_size = 2147418112", NULL);
+	if (idvtab_register(db) == -1)
+		dbfail("cdp_ids");
 	if (expr_env_init(&env, db, asof, &why) == -1 ||
 	    expr_env_load(&env, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
