@@ -84,11 +84,16 @@ static const char fixture[] =
 /*
  * Evaluate text as values: "id:value" for each profile, space-separated
  * (NULL as "-", reals with %g).  Errors come back as "error: message".
+ * Typed, each value says its type too, and reals are exact: "1:i5
+ * 2:r2.5 3:tabc 4:-".  Two results may be used at once.
  */
 static char *
-values(struct expr_env *env, const char *text)
+evaluate(struct expr_env *env, const char *text, int typed)
 {
-	static char out[4096];
+	static char buf[2][4096];
+	static int which;
+	char *out = buf[which ^= 1];
+	const size_t cap = sizeof(buf[0]);
 	struct expr_prog p;
 	struct sbuf why;
 	sqlite3_stmt *st;
@@ -99,23 +104,27 @@ values(struct expr_env *env, const char *text)
 	out[0] = '\0';
 	if (expr_compile(env, text, strlen(text), 1, 1, &p, &why) == -1 ||
 	    (st = expr_prepare(env, &p, EXPR_VALUES, &why)) == NULL) {
-		snprintf(out, sizeof(out), "error: %s", why.buf);
+		snprintf(out, cap, "error: %s", why.buf);
 		goto done;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW && n < sizeof(out) - 64) {
-		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%lld:",
+	while (sqlite3_step(st) == SQLITE_ROW && n < cap - 64) {
+		n += (size_t)snprintf(out + n, cap - n, "%s%lld:",
 		    n ? " " : "", sqlite3_column_int64(st, 0));
 		switch (sqlite3_column_type(st, 1)) {
 		case SQLITE_NULL:
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "-");
+			n += (size_t)snprintf(out + n, cap - n, "-");
+			break;
+		case SQLITE_INTEGER:
+			n += (size_t)snprintf(out + n, cap - n, "%s%lld",
+			    typed ? "i" : "", sqlite3_column_int64(st, 1));
 			break;
 		case SQLITE_FLOAT:
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%g",
-			    sqlite3_column_double(st, 1));
+			n += (size_t)snprintf(out + n, cap - n, typed ? "r%.17g" :
+			    "%g", sqlite3_column_double(st, 1));
 			break;
 		default:
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s",
-			    sqlite3_column_text(st, 1));
+			n += (size_t)snprintf(out + n, cap - n, "%s%s",
+			    typed ? "t" : "", sqlite3_column_text(st, 1));
 		}
 	}
 	sqlite3_finalize(st);
@@ -123,6 +132,18 @@ done:
 	expr_prog_release(&p);
 	sb_release(&why);
 	return out;
+}
+
+static char *
+values(struct expr_env *env, const char *text)
+{
+	return evaluate(env, text, 0);
+}
+
+static char *
+typed(struct expr_env *env, const char *text)
+{
+	return evaluate(env, text, 1);
 }
 
 /* The profiles matching a condition, "1 3", or "error: ...". */
@@ -538,53 +559,6 @@ static const char acc_fixture[] =
     " (3, 1, 1), (4, 1, 1), (5, 1, 1), (6, 1, 1), (7, 2, 1), (8, 2, 1),"
     " (9, 2, 1), (10, 2, 1), (11, 3, 1), (12, 3, 1), (13, 3, 1),"
     " (14, 5, 1);";
-
-/* Values with their types, exactly: "1:i5 2:r2.5 3:tabc 4:-". */
-static char *
-typed(struct expr_env *env, const char *text)
-{
-	static char out[2][4096];
-	static int which;
-	struct expr_prog p;
-	struct sbuf why;
-	sqlite3_stmt *st;
-	char *o = out[which ^= 1];
-	size_t n = 0;
-
-	sb_init(&why);
-	expr_prog_init(&p);
-	o[0] = '\0';
-	if (expr_compile(env, text, strlen(text), 1, 1, &p, &why) == -1 ||
-	    (st = expr_prepare(env, &p, EXPR_VALUES, &why)) == NULL) {
-		snprintf(o, sizeof(out[0]), "error: %s", why.buf);
-		goto done;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW && n < sizeof(out[0]) - 64) {
-		n += (size_t)snprintf(o + n, sizeof(out[0]) - n, "%s%lld:",
-		    n ? " " : "", sqlite3_column_int64(st, 0));
-		switch (sqlite3_column_type(st, 1)) {
-		case SQLITE_NULL:
-			n += (size_t)snprintf(o + n, sizeof(out[0]) - n, "-");
-			break;
-		case SQLITE_INTEGER:
-			n += (size_t)snprintf(o + n, sizeof(out[0]) - n, "i%lld",
-			    sqlite3_column_int64(st, 1));
-			break;
-		case SQLITE_FLOAT:
-			n += (size_t)snprintf(o + n, sizeof(out[0]) - n,
-			    "r%.17g", sqlite3_column_double(st, 1));
-			break;
-		default:
-			n += (size_t)snprintf(o + n, sizeof(out[0]) - n, "t%s",
-			    sqlite3_column_text(st, 1));
-		}
-	}
-	sqlite3_finalize(st);
-done:
-	expr_prog_release(&p);
-	sb_release(&why);
-	return o;
-}
 
 static void
 test_acc(void)
