@@ -12,7 +12,8 @@
  * (numbers before text before blobs, numbers by value, text by bytes),
  * the first of equal values kept.  count(DISTINCT ...) is not done
  * here: an environment that has one is grouped in SQL, as is one whose
- * profile ids are too sparse for arrays.  t-expr compares the two ways
+ * profile ids are too sparse for arrays or whose arrays would be too
+ * large.  t-expr compares the two ways
  * on values of every type.
  */
 #include <stdio.h>
@@ -23,6 +24,10 @@
 #include "expr_int.h"
 
 enum { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX };
+
+/* The most the arrays may take (allowing for their doubling) before
+ * the events are grouped in SQL instead, whose sort spills to disk. */
+#define ACC_MAX_BYTES	(2.0 * 1024 * 1024 * 1024)
 
 /* sum() and avg() */
 struct sum {
@@ -338,7 +343,7 @@ expr_acc(struct expr_env *env, struct sbuf *why)
 	struct expr_prog q;
 	sqlite3_stmt *st;
 	long long top = 0;
-	size_t i;
+	size_t i, slot;
 	int k, rc;
 
 	memset(&a, 0, sizeof(a));
@@ -369,7 +374,13 @@ expr_acc(struct expr_env *env, struct sbuf *why)
 		free(a.c);
 		return -1;
 	}
-	if (top > a.lim) {
+	/* and arrays over ACC_MAX_BYTES, for a very large store */
+	for (k = 0, slot = 1; k < a.n; k++)
+		slot += a.c[k].kind == A_COUNT ? sizeof(long long) :
+		    a.c[k].kind == A_SUM || a.c[k].kind == A_AVG ?
+		    sizeof(struct sum) : sizeof(struct best);
+	if (top > a.lim || (double)(top + 1) * 2 * (double)slot >
+	    ACC_MAX_BYTES) {
 		free(a.c);
 		return 1;
 	}
