@@ -280,6 +280,24 @@ forget_value(struct cat *c, struct fld *f, int type, uint64_t h,
 	}
 }
 
+/* sk_hash64 of v[0..n), from f's cache when it was seen lately. */
+static uint64_t
+value_hash(struct fld *f, const char *v, size_t n)
+{
+	struct hcache *e;
+
+	if (n == 0 || n > HC_MAX)
+		return sk_hash64(v, n);
+	e = &f->hc[(n * 31 + (unsigned char)v[0] * 7 +
+	    (unsigned char)v[n - 1]) % HC_N];
+	if (e->len != n + 1 || memcmp(e->v, v, n) != 0) {
+		e->h = sk_hash64(v, n);
+		e->len = (unsigned char)(n + 1);
+		memcpy(e->v, v, n);
+	}
+	return e->h;
+}
+
 static void
 observe(struct cat *c, struct fld *f, int type, const char *v, size_t n)
 {
@@ -300,7 +318,7 @@ observe(struct cat *c, struct fld *f, int type, const char *v, size_t n)
 	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' ||
 	    v[n - 1] == '\r' || v[n - 1] == '\n'))
 		n--;
-	h = sk_hash64(v, n);
+	h = value_hash(f, v, n);
 	if (c->forget) {
 		forget_value(c, f, type, h, v, n);
 		return;

@@ -12,6 +12,19 @@
 #include "shape.h"
 #include "sketch.h"
 
+/*
+ * The hashes of a field's recent values, by a cheap index: sk_hash64
+ * (SHA-256) is most of what observing a value costs, and values repeat
+ * (an event type, a visitor's id over a session).
+ */
+#define HC_N	8
+#define HC_MAX	47
+struct hcache {
+	uint64_t h;
+	unsigned char len;	/* of v, plus one; 0 while empty */
+	char	 v[HC_MAX];
+};
+
 /* One field of the batch: a canonical field or a raw path. */
 struct fld {
 	char	*name;		/* canonical name, or the path without attr. */
@@ -32,6 +45,7 @@ struct fld {
 	char	 tlo[HH_VALMAX + 1], thi[HH_VALMAX + 1];	/* text ones */
 	uint32_t canon;		/* canonical fields this path feeds */
 	uint64_t mapgen;	/* map generation canon was computed for */
+	struct hcache hc[HC_N];
 };
 
 struct note {

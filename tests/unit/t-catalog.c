@@ -478,6 +478,45 @@ test_cap(void)
 	sb_release(&why);
 }
 
+/*
+ * Values that share a slot of a field's hash cache (same length, first
+ * and last bytes) alternate: each keeps its own hash, so its own count.
+ */
+static void
+test_hcache(void)
+{
+	struct cat *c = cat_new();
+	struct sbuf raw, why;
+	const char *val[C_NCANON] = { 0 };
+	uint32_t len[C_NCANON] = { 0 };
+	int i;
+
+	sb_init(&raw);
+	sb_init(&why);
+	for (i = 0; i < 200; i++) {
+		sb_reset(&raw);
+		sb_addf(&raw, "{\"k\":\"a%db\",\"long\":\"%048d\"}", i % 10,
+		    i % 4);
+		cat_add_stored(c, raw.buf, raw.len, val, len, 0);
+	}
+	db_exec(db, "INSERT INTO source(id, name, created_at) VALUES "
+	    "(3, 'slots', 'x')", &why);
+	db_exec(db, "BEGIN", &why);
+	ok(cat_flush(c, db, 3, 5, "2024-01-05T00:00:00Z", &why) == 0,
+	    "hash cache: flush");
+	db_exec(db, "COMMIT", &why);
+	is_str(text("SELECT distinct_est, top_values FROM catalog WHERE "
+	    "source_id = 3 AND field = 'attr.k'"), "10|[[\"a0b\",20],"
+	    "[\"a1b\",20],[\"a2b\",20],[\"a3b\",20],[\"a4b\",20],"
+	    "[\"a5b\",20],[\"a6b\",20],[\"a7b\",20],[\"a8b\",20],"
+	    "[\"a9b\",20]]", "hash cache: values sharing a slot stay apart");
+	is_str(text("SELECT distinct_est FROM catalog WHERE source_id = 3 AND "
+	    "field = 'attr.long'"), "4", "hash cache: values too long for it");
+	cat_free(c);
+	sb_release(&raw);
+	sb_release(&why);
+}
+
 int
 main(void)
 {
@@ -492,6 +531,7 @@ main(void)
 	test_stored_and_drift();
 	test_forget();
 	test_cap();
+	test_hcache();
 	db_close(db);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	if (system(path) != 0)
