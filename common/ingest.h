@@ -20,6 +20,7 @@
 #include "run.h"
 #include "util.h"
 
+#define IDENT_ROWS	64			/* identifiers a statement */
 #define NOVAL		UINT32_MAX		/* length of an absent value */
 
 /* Slots of a pending record's values: id, raw, canonical fields, keys. */
@@ -86,6 +87,7 @@ struct ingest {
 
 	sqlite3_stmt *ins_rec, *sel_rec, *upd_rec, *ins_hist;
 	sqlite3_stmt *ins_ident, *del_ident, *ins_consent, *del_consent;
+	sqlite3_stmt *ins_idents;	/* IDENT_ROWS rows of ins_ident */
 	sqlite3_stmt *ins_reject;
 	sqlite3_stmt *sel_supp;	/* NULL when nothing was ever erased */
 	sqlite3_stmt *sel_row;	/* sel_rec by rowid, for the bulk load */
