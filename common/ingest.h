@@ -21,6 +21,7 @@
 #include "util.h"
 
 #define IDENT_ROWS	64			/* identifiers a statement */
+#define REC_ROWS	32			/* records a statement (bulk) */
 #define NOVAL		UINT32_MAX		/* length of an absent value */
 
 /* Slots of a pending record's values: id, raw, canonical fields, keys. */
@@ -88,6 +89,9 @@ struct ingest {
 	sqlite3_stmt *ins_rec, *sel_rec, *upd_rec, *ins_hist;
 	sqlite3_stmt *ins_ident, *del_ident, *ins_consent, *del_consent;
 	sqlite3_stmt *ins_idents;	/* IDENT_ROWS rows of ins_ident */
+	sqlite3_stmt *ins_recs;		/* REC_ROWS rows of ins_rec (bulk) */
+	struct pend *grp[REC_ROWS];	/* new records waiting for it */
+	int	 ngrp;
 	sqlite3_stmt *ins_reject;
 	sqlite3_stmt *sel_supp;	/* NULL when nothing was ever erased */
 	sqlite3_stmt *sel_row;	/* sel_rec by rowid, for the bulk load */

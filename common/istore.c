@@ -78,6 +78,21 @@ ingest_prepare(struct ingest *g)
 	g->ins_rec = db_prepare(g->db, sql.buf, &g->why);
 	if (g->ins_rec == NULL)
 		die(EXIT_FAIL, "prepare: %s", g->why.buf);
+	/* and REC_ROWS rows a statement, for a bulk load's groups */
+	sqlite3_finalize(g->ins_recs);
+	g->ins_recs = NULL;
+	if (g->bulk) {
+		for (i = 1; i < REC_ROWS; i++) {
+			int j, b = i * (C_NCANON + 8);
+
+			sb_addf(&sql, ", (?%d, ?%d", b + 1, b + 2);
+			for (j = 0; j < C_NCANON + 3 + 3; j++)
+				sb_addf(&sql, ", ?%d", b + j + 3);
+			sb_addf(&sql, ", ?%d)", b + C_NCANON + 8);
+		}
+		if ((g->ins_recs = db_prepare(g->db, sql.buf, &g->why)) == NULL)
+			die(EXIT_FAIL, "prepare: %s", g->why.buf);
+	}
 	if (g->upd_rec != NULL) {
 		sb_release(&sql);
 		prepare_ident(g);
@@ -150,6 +165,7 @@ ingest_finalize(struct ingest *g)
 {
 	sqlite3_finalize(g->sel_supp);
 	sqlite3_finalize(g->ins_rec);
+	sqlite3_finalize(g->ins_recs);
 	sqlite3_finalize(g->upd_rec);
 	sqlite3_finalize(g->sel_rec);
 	sqlite3_finalize(g->sel_row);
@@ -214,7 +230,7 @@ step_done(struct ingest *g, sqlite3_stmt *st, const char *what)
 }
 
 static void
-bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p)
+bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p, int base)
 {
 	const char *v;
 	uint32_t n;
@@ -223,23 +239,24 @@ bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p)
 	for (s = S_VAL; s < S_NSLOT; s++) {
 		v = cslot(g, s, &n);
 		if (v == NULL)
-			sqlite3_bind_null(st, s - S_VAL + 3);
+			sqlite3_bind_null(st, base + s - S_VAL + 3);
 		else if (s == S_VAL + C_AMOUNT && n < 64) {
 			char num[64];	/* slot values are not NUL-terminated */
 
 			memcpy(num, v, n);
 			num[n] = '\0';
-			sqlite3_bind_double(st, s - S_VAL + 3, strtod(num, NULL));
+			sqlite3_bind_double(st, base + s - S_VAL + 3,
+			    strtod(num, NULL));
 		}
 		else
-			sqlite3_bind_text(st, s - S_VAL + 3, v, (int)n,
+			sqlite3_bind_text(st, base + s - S_VAL + 3, v, (int)n,
 			    SQLITE_STATIC);
 	}
 	v = cslot(g, S_RAW, &n);
-	sqlite3_bind_text64(st, C_NCANON + 6, v, n, SQLITE_STATIC,
+	sqlite3_bind_text64(st, base + C_NCANON + 6, v, n, SQLITE_STATIC,
 	    SQLITE_UTF8);
-	sqlite3_bind_int64(st, C_NCANON + 7, p->fp);
-	sqlite3_bind_int64(st, C_NCANON + 8, g->run.id);
+	sqlite3_bind_int64(st, base + C_NCANON + 7, p->fp);
+	sqlite3_bind_int64(st, base + C_NCANON + 8, g->run.id);
 }
 
 static int
@@ -359,7 +376,7 @@ add_consents(struct ingest *g, const struct pend *p, long long rec)
 
 /* Replace a stored record whose content changed; sel is on its row. */
 static int
-update(struct ingest *g, const struct pend *p, sqlite3_stmt *sel)
+update(struct ingest *g, struct pend *p, sqlite3_stmt *sel)
 {
 	long long rec = sqlite3_column_int64(sel, 0);
 	const char *oraw = (const char *)sqlite3_column_text(sel, 2);
@@ -393,7 +410,7 @@ update(struct ingest *g, const struct pend *p, sqlite3_stmt *sel)
 			return -1;
 	}
 	sqlite3_reset(sel);
-	bind_values(g, g->upd_rec, p);
+	bind_values(g, g->upd_rec, p, 0);
 	sqlite3_bind_int64(g->upd_rec, 1, rec);
 	if (step_done(g, g->upd_rec, "update") == -1)
 		return -1;
@@ -407,6 +424,7 @@ update(struct ingest *g, const struct pend *p, sqlite3_stmt *sel)
 	if (add_consents(g, p, rec) == -1)
 		return -1;
 	g->run.updated++;
+	p->stored = 1;
 	return 0;
 }
 
@@ -437,7 +455,7 @@ suppressed(struct ingest *g)
 
 /* What follows the insert of a new record: its identifiers, consents. */
 static int
-inserted(struct ingest *g, const struct pend *p, long long rec)
+inserted(struct ingest *g, struct pend *p, long long rec)
 {
 	if (g->batch_first == 0)
 		g->batch_first = rec;
@@ -445,6 +463,61 @@ inserted(struct ingest *g, const struct pend *p, long long rec)
 	if (add_consents(g, p, rec) == -1)
 		return -1;
 	g->run.inserted++;
+	p->stored = 1;
+	return 0;
+}
+
+/*
+ * In a bulk load, new records wait in a group of up to REC_ROWS that is
+ * inserted in one statement (ins_recs) or, fewer, one by one: most of
+ * the cost of a row was the statement's.  The rows get consecutive ids
+ * (a new rowid is one more than the largest), the last one's known.
+ * cur is the record being stored, whose slots are loaded again after.
+ */
+static int
+store_group(struct ingest *g, struct pend *cur)
+{
+	const int per = C_NCANON + 8;
+	sqlite3_stmt *st = g->ngrp == REC_ROWS ? g->ins_recs : g->ins_rec;
+	const char *id;
+	uint32_t idlen;
+	long long rec;
+	int i, n = g->ngrp;
+
+	g->ngrp = 0;
+	for (i = 0; i < n; i++) {
+		load_slots(g, g->grp[i]);
+		id = cslot(g, S_ID, &idlen);
+		if (st == g->ins_rec) {
+			bind_values(g, st, g->grp[i], 0);
+			sqlite3_bind_int64(st, 1, g->source_id);
+			sqlite3_bind_text(st, 2, id, (int)idlen, SQLITE_STATIC);
+			if (step_done(g, st, "insert") == -1)
+				return -1;
+			rec = sqlite3_last_insert_rowid(g->db);
+			idset_add(&g->seen, g->grp[i]->h, rec);
+			if (inserted(g, g->grp[i], rec) == -1)
+				return -1;
+			continue;
+		}
+		bind_values(g, st, g->grp[i], i * per);
+		sqlite3_bind_int64(st, i * per + 1, g->source_id);
+		sqlite3_bind_text(st, i * per + 2, id, (int)idlen,
+		    SQLITE_STATIC);
+	}
+	if (st == g->ins_recs) {
+		if (step_done(g, st, "insert") == -1)
+			return -1;
+		rec = sqlite3_last_insert_rowid(g->db) - n + 1;
+		for (i = 0; i < n; i++, rec++) {
+			load_slots(g, g->grp[i]);
+			idset_add(&g->seen, g->grp[i]->h, rec);
+			if (inserted(g, g->grp[i], rec) == -1)
+				return -1;
+		}
+	}
+	if (cur != NULL)
+		load_slots(g, cur);
 	return 0;
 }
 
@@ -476,15 +549,24 @@ bulk_find(struct ingest *g, uint32_t h, const char *id, uint32_t idlen)
 }
 
 static int
-store_bulk(struct ingest *g, const struct pend *p)
+store_bulk(struct ingest *g, struct pend *p)
 {
-	const char *id;
-	uint32_t idlen, h;
-	long long rec;
-	int rc;
+	const char *id, *gid;
+	uint32_t idlen, gidlen, h;
+	int rc, i;
 
 	id = cslot(g, S_ID, &idlen);
 	h = p->h;
+	/* the same id waiting in the group: store the group first */
+	for (i = 0; i < g->ngrp; i++) {
+		if (g->grp[i]->h != h)
+			continue;
+		gid = ingest_slot(g->wb, g->grp[i], S_ID, &gidlen);
+		if (gidlen == idlen && memcmp(gid, id, idlen) == 0)
+			break;
+	}
+	if (i < g->ngrp && store_group(g, p) == -1)
+		return -1;
 	if ((rc = bulk_find(g, h, id, idlen)) == -1)
 		return -1;
 	if (rc == 1) {
@@ -494,22 +576,25 @@ store_bulk(struct ingest *g, const struct pend *p)
 			return 0;
 		}
 		g->bulk_updated = 1;
-		rc = update(g, p, g->sel_row);
-		sqlite3_reset(g->sel_row);
-		return rc;
+		/* the group first, in the order of the input */
+		if (g->ngrp > 0) {
+			sqlite3_reset(g->sel_row);
+			if (store_group(g, p) == -1 ||
+			    (rc = bulk_find(g, h, id, idlen)) == -1)
+				return -1;
+		}
+		if (rc == 1) {
+			rc = update(g, p, g->sel_row);
+			sqlite3_reset(g->sel_row);
+			return rc;
+		}
 	}
-	bind_values(g, g->ins_rec, p);
-	sqlite3_bind_int64(g->ins_rec, 1, g->source_id);
-	sqlite3_bind_text(g->ins_rec, 2, id, (int)idlen, SQLITE_STATIC);
-	if (step_done(g, g->ins_rec, "insert") == -1)
-		return -1;
-	rec = sqlite3_last_insert_rowid(g->db);
-	idset_add(&g->seen, h, rec);
-	return inserted(g, p, rec);
+	g->grp[g->ngrp++] = p;
+	return g->ngrp == REC_ROWS ? store_group(g, p) : 0;
 }
 
 static int
-store(struct ingest *g, const struct pend *p)
+store(struct ingest *g, struct pend *p)
 {
 	sqlite3_stmt *sel = g->sel_rec;
 	const char *id;
@@ -523,7 +608,7 @@ store(struct ingest *g, const struct pend *p)
 	if (g->bulk)
 		return store_bulk(g, p);
 	id = cslot(g, S_ID, &idlen);
-	bind_values(g, g->ins_rec, p);
+	bind_values(g, g->ins_rec, p, 0);
 	sqlite3_bind_int64(g->ins_rec, 1, g->source_id);
 	sqlite3_bind_text(g->ins_rec, 2, id, (int)idlen, SQLITE_STATIC);
 	if (step_done(g, g->ins_rec, "insert") == -1)
@@ -710,16 +795,17 @@ write_batch(struct ingest *g, struct batch *b)
 	g->batch_first = 0;
 	g->nids = 0;
 	for (i = 0; i < b->npend && !g->failed; i++) {
-		long long n = g->run.inserted + g->run.updated;
-
 		/* The id set is far larger than the CPU caches: ask for the
 		 * slot of a record a few ahead while this one is stored. */
 		if (g->bulk && i + 8 < b->npend)
 			idset_prefetch(&g->seen, b->pend[i + 8].h);
+		b->pend[i].stored = 0;
 		load_slots(g, &b->pend[i]);
 		store(g, &b->pend[i]);
-		b->pend[i].stored = g->run.inserted + g->run.updated != n;
 	}
+	if (!g->failed && g->ngrp > 0)
+		store_group(g, NULL);
+	g->ngrp = 0;
 	if (!g->failed)
 		flush_idents(g);
 	if (!g->failed)

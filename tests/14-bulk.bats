@@ -102,6 +102,38 @@ ingest() {
 	assert_output --partial "USING COVERING INDEX record_key"
 }
 
+@test "bulk: a record updated or repeated while its group of rows waits" {
+	# new records are inserted REC_ROWS (32) a statement: every 5th
+	# changes the one before it (still waiting in the group), every
+	# 9th repeats it unchanged, and 40 more records leave a short group
+	awk 'BEGIN { for (i = 1; i <= 200; i++) {
+	    printf "{\"id\":\"g%04d\",\"email\":\"g%d@example.com\",\"optin\":\"oui\"}\n", i, i
+	    if (i % 5 == 0)
+		printf "{\"id\":\"g%04d\",\"email\":\"h%d@example.com\",\"optin\":\"non\"}\n", i - 1, i
+	    if (i % 9 == 0)
+		printf "{\"id\":\"g%04d\",\"email\":\"g%d@example.com\",\"optin\":\"oui\"}\n", i, i } }' >ev.ndjson
+	run env CDP_DB=idx.db CDP_BULK=0 cdp-ingest -s web -i id -c FR \
+	    -m consent_email=optin ev.ndjson
+	assert_equal "$status" 0
+	assert_output "cdp-ingest: web: 262 read, 200 inserted, 40 updated, 22 unchanged, 0 rejected"
+	run env CDP_DB=bulk.db cdp-ingest -v -s web -i id -c FR \
+	    -m consent_email=optin ev.ndjson
+	assert_equal "$status" 0
+	assert_line --partial "bulk load of 200 records"
+	assert_line "cdp-ingest: web: 262 read, 200 inserted, 40 updated, 22 unchanged, 0 rejected"
+	dump idx.db >idx.dump
+	dump bulk.db >bulk.dump
+	diff -u idx.dump bulk.dump
+	run sqlite3 bulk.db "SELECT count(*) FROM ident WHERE kind = 'email'
+	    AND value = 'g4@example.com'"
+	assert_output 0
+	run sqlite3 bulk.db "SELECT record_id, email FROM record WHERE
+	    record_id IN ('g0004', 'g0009', 'g0200') ORDER BY 1"
+	assert_output "g0004|h5@example.com
+g0009|h10@example.com
+g0200|g200@example.com"
+}
+
 @test "bulk: a load larger than CDP_BULK_ROWS goes on through the index" {
 	gen 600 >ev.ndjson
 	run env CDP_DB=idx.db CDP_BULK=0 cdp-ingest -s web -i id -c FR \
