@@ -462,17 +462,18 @@ start_bulk(struct ingest *g, int argc, char *argv[])
 {
 	sqlite3_stmt *st;
 	struct stat sb;
-	int i, rc;
+	int i, rc, want = 1;
 
 	if (env_long("CDP_BULK", 1, 0, 1) == 0)
-		return;
+		want = 0;
 	if (argc == 0 && (fstat(0, &sb) == -1 || !S_ISREG(sb.st_mode)))
-		return;
-	for (i = 0; i < argc; i++)
+		want = 0;
+	for (i = 0; i < argc && want; i++)
 		if ((strcmp(argv[i], "-") == 0 ? fstat(0, &sb) :
 		    stat(argv[i], &sb)) == -1 || !S_ISREG(sb.st_mode))
-			return;
-	if ((rc = bulk_begin(g->db, &g->why)) == -1)
+			want = 0;
+	/* also when not wanted: record_key may have gone since db_open */
+	if ((rc = bulk_begin(g->db, want, g->run.id, &g->why)) == -1)
 		die(EXIT_FAIL, "%s", g->why.buf);
 	if (rc == 0)
 		return;

@@ -33,46 +33,6 @@ have_key(sqlite3 *db, struct sbuf *why)
 	return rc == SQLITE_ROW;
 }
 
-int
-bulk_begin(sqlite3 *db, struct sbuf *why)
-{
-	sqlite3_stmt *st;
-	int rc, empty;
-
-	if (db_begin(db, why) == -1)
-		return -1;
-	if ((rc = have_key(db, why)) != 1)
-		goto out;
-	if ((st = db_prepare(db, "SELECT NOT EXISTS (SELECT 1 FROM record) "
-	    "AND NOT EXISTS (SELECT 1 FROM ident)", why)) == NULL) {
-		rc = -1;
-		goto out;
-	}
-	empty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	rc = 0;
-	if (empty) {
-		if (db_exec(db, "DROP INDEX record_key", why) == -1)
-			rc = -1;
-		else
-			rc = 1;
-	}
-out:
-	if (rc == -1) {
-		db_rollback(db);
-		return -1;
-	}
-	if (db_commit(db, why) == -1)
-		return -1;
-	/* The staged idents and the final sorts go to temporary files, so
-	 * memory stays bounded whatever the size of the load. */
-	if (rc == 1 && db_exec(db, "PRAGMA temp_store = FILE;"
-	    "CREATE TEMP TABLE bulk_ident(kind TEXT NOT NULL, "
-	    "value TEXT NOT NULL, record INTEGER NOT NULL)", why) == -1)
-		return -1;
-	return rc;
-}
-
 static int
 cmp_name(const void *a, const void *b)
 {
@@ -112,6 +72,58 @@ derive_idents(sqlite3 *db, struct sbuf *why)
 		rc = exec_bound(db, sql.buf, kinds[c], why);
 	}
 	sb_release(&sql);
+	return rc;
+}
+
+int
+bulk_begin(sqlite3 *db, int want, long long run, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	int rc, key, empty;
+
+	if (db_begin(db, why) == -1)
+		return -1;
+	if ((key = have_key(db, why)) == -1) {
+		rc = -1;
+		goto out;
+	}
+	if (!key) {
+		rc = db_exec(db, KEY_SQL, why) == 0 &&
+		    derive_idents(db, why) == 0 ? 0 : -1;
+		goto out;
+	}
+	rc = 0;
+	if (!want)
+		goto out;
+	if ((st = db_prepare(db, "SELECT NOT EXISTS (SELECT 1 FROM record) "
+	    "AND NOT EXISTS (SELECT 1 FROM ident) AND NOT EXISTS (SELECT 1 "
+	    "FROM run WHERE tool = 'cdp-ingest' AND outcome = 'running' AND "
+	    "id <> ?)", why)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, run);
+	empty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (empty) {
+		if (db_exec(db, "DROP INDEX record_key", why) == -1)
+			rc = -1;
+		else
+			rc = 1;
+	}
+out:
+	if (rc == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	if (db_commit(db, why) == -1)
+		return -1;
+	/* The staged idents and the final sorts go to temporary files, so
+	 * memory stays bounded whatever the size of the load. */
+	if (rc == 1 && db_exec(db, "PRAGMA temp_store = FILE;"
+	    "CREATE TEMP TABLE bulk_ident(kind TEXT NOT NULL, "
+	    "value TEXT NOT NULL, record INTEGER NOT NULL)", why) == -1)
+		return -1;
 	return rc;
 }
 

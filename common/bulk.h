@@ -37,13 +37,21 @@
 #include "util.h"
 
 /*
- * Start a bulk load when the record and ident tables are empty and
- * record_key is there: drop record_key, in a transaction of its own,
- * and create the temporary table temp.bulk_ident(kind, value, record)
- * for the caller to stage identifiers in.  1 if started, 0 if the store
- * is not empty (load normally), -1 with the message in why.
+ * Decide, in one transaction, how cdp-ingest run number run loads.  When
+ * want is set, the record and ident tables are empty, record_key is
+ * there and no other cdp-ingest run is running: drop record_key, and
+ * create the temporary table temp.bulk_ident(kind, value, record) for
+ * the caller to stage identifiers in; 1.  Otherwise load normally, 0,
+ * and when record_key is missing (another load in bulk began after
+ * this one's db_open), build it first, as db_open would have: this
+ * run's statements need it.  -1 with the message in why.
+ *
+ * The runs are what keeps two loads started together apart: each
+ * writes its run (run_begin) before it decides, so of two loads into an
+ * empty store the later to decide sees the other and loads normally,
+ * and a load that does not bulk load is never left without the index.
  */
-int	bulk_begin(sqlite3 *, struct sbuf *why);
+int	bulk_begin(sqlite3 *, int want, long long run, struct sbuf *why);
 
 /*
  * Build record_key (when missing) and move the staged identifiers into

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bulk.h"
@@ -195,6 +196,30 @@ sqlerr:
 	return -1;
 }
 
+/*
+ * Run sql, trying again for up to ms milliseconds while the database is
+ * locked.  Two processes opening a new file at once both turn it to WAL
+ * mode, and the one that would wait on the other's lock while holding
+ * its own gets SQLITE_BUSY at once, from SQLite's deadlock avoidance,
+ * without its busy handler: "database is locked" for one of two ingests
+ * started together on a new store.
+ */
+static int
+exec_busy(sqlite3 *db, const char *sql, long long ms, struct sbuf *why)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	long long waited = 0;
+
+	while (db_exec(db, sql, why) == -1) {
+		if ((sqlite3_extended_errcode(db) & 0xff) != SQLITE_BUSY ||
+		    waited >= ms)
+			return -1;
+		nanosleep(&pause, NULL);
+		waited += 20;
+	}
+	return 0;
+}
+
 int
 db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 {
@@ -249,7 +274,7 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 		sb_adds(&sql, "PRAGMA journal_mode = WAL;"
 		    "PRAGMA synchronous = NORMAL;"
 		    "PRAGMA secure_delete = FAST;");
-	rc = db_exec(db, sql.buf, why);
+	rc = exec_busy(db, sql.buf, timeout, why);
 	sb_release(&sql);
 	/* A writer first completes a bulk load that was killed (bulk.h). */
 	if (rc == -1 || (!(flags & DB_RDONLY) && (migrate(db, why) == -1 ||

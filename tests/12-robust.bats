@@ -88,6 +88,37 @@ gen() {
 	[ "$reads" -gt 0 ]
 }
 
+@test "cdp-ingest: ingests started together on a new store all load it" {
+	# All turn the new file to WAL mode, and SQLite answers one of them
+	# "database is locked" at once, without waiting: db_open retries.
+	# Two read files, so may bulk load, which drops record_key; the two
+	# reading a pipe may not, and need it: only a load that sees no
+	# other running bulk loads, and one that finds record_key gone
+	# builds it (bulk_begin).
+	for s in a b c d; do
+		printf '{"id":"%s1","email":"%s@x.fr"}\n' "$s" "$s" >"$s.ndjson"
+	done
+	for round in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		rm -f "$CDP_DB" "$CDP_DB"-wal "$CDP_DB"-shm
+		pids=
+		for s in a b; do
+			cdp-ingest -q -s "$s" -i id "$s.ndjson" 2>"$s.err" &
+			pids="$pids $!"
+		done
+		for s in c d; do
+			cat "$s.ndjson" | cdp-ingest -q -s "$s" -i id 2>"$s.err" &
+			pids="$pids $!"
+		done
+		for p in $pids; do
+			wait "$p" || { cat ./*.err; false; }
+		done
+		[ "$(q 'SELECT count(*) FROM record')" = 4 ]
+		[ "$(q "SELECT count(*) FROM sqlite_master WHERE name =
+		    'record_key'")" = 1 ]
+		[ "$(q 'SELECT count(*) FROM ident')" = 4 ]
+	done
+}
+
 @test "cdp-ingest: records from a pipe that stays open are visible within about a second" {
 	mkfifo pipe
 	cdp-ingest -q -s live -i id <pipe &

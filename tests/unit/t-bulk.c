@@ -2,13 +2,18 @@
  * t-bulk.c - unit tests for the idset of a bulk load (common/bulk.c):
  * every row stored under a hash is found again, rows of colliding
  * hashes are all returned and nothing else, the fixed size and when it
- * is full, and the rowid range.
+ * is full, and the rowid range; and the decision of bulk_begin between
+ * two loads that start together.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bulk.h"
+#include "db.h"
 #include "tap.h"
+
+static char dir[] = "/tmp/t-bulk.XXXXXX";
 
 static int
 rows_of(const struct idset *s, uint32_t h, int64_t *out, int max)
@@ -78,10 +83,85 @@ full(void)
 	    "hashes are never 0 and differ");
 }
 
+/* One row of SQL's answer, "" on error. */
+static const char *
+one(sqlite3 *db, const char *sql)
+{
+	static char out[256];
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return out;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, sizeof(out), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+#define KEY	"SELECT count(*) FROM sqlite_master WHERE name = 'record_key'"
+#define RUN(id)	"INSERT INTO run(id, tool, args, started_at) VALUES (" \
+		#id ", 'cdp-ingest', '', 'x')"
+
+/*
+ * Loads a and b start on an empty store, each with its run written
+ * first (run_begin): the one deciding second must neither bulk load nor
+ * be left without record_key, whatever the order.
+ */
+static void
+decide(void)
+{
+	struct sbuf why;
+	sqlite3 *a, *b;
+	char path[64];
+
+	sb_init(&why);
+	snprintf(path, sizeof(path), "%s/b.db", dir);
+	if (db_open(path, DB_CREATE, &a, &why) == -1 ||
+	    db_open(path, 0, &b, &why) == -1) {
+		printf("Bail out! %s\n", why.buf);
+		exit(1);
+	}
+	db_exec(a, RUN(1), &why);
+	ok(bulk_begin(a, 1, 1, &why) == 1 && strcmp(one(b, KEY), "0") == 0,
+	    "alone on an empty store: a bulk load, record_key dropped");
+	db_exec(b, RUN(2), &why);
+	db_exec(a, "INSERT INTO source(id, name, created_at) VALUES "
+	    "(1, 's', 'x'); INSERT INTO record(id, source_id, record_id, "
+	    "email, raw, fp, first_run, run) VALUES (1, 1, 'r1', "
+	    "'a@x.fr', '{}', 0, 1, 1)", &why);
+	ok(bulk_begin(b, 0, 2, &why) == 0 && strcmp(one(b, KEY), "1") == 0,
+	    "a load that may not bulk load builds record_key it finds gone");
+	is_str(one(b, "SELECT kind || ' ' || value || ' ' || record FROM "
+	    "ident"), "email a@x.fr 1", "and the idents of the rows so far");
+	ok(bulk_begin(b, 1, 2, &why) == 0 && strcmp(one(b, KEY), "1") == 0,
+	    "nor does one that may: the store is not empty");
+
+	/* empty again, a's run still running: b loads normally */
+	db_exec(a, "DELETE FROM ident; DELETE FROM record", &why);
+	ok(bulk_begin(b, 1, 2, &why) == 0 && strcmp(one(a, KEY), "1") == 0,
+	    "another load running: no bulk load, record_key kept");
+	db_exec(a, "UPDATE run SET outcome = 'ok' WHERE id = 1", &why);
+	ok(bulk_begin(b, 1, 2, &why) == 1 && strcmp(one(a, KEY), "0") == 0,
+	    "once it has ended, a bulk load");
+	db_close(a);
+	db_close(b);
+	sb_release(&why);
+}
+
 int
 main(void)
 {
+	char cmd[96];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
 	collisions();
 	full();
+	decide();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
 	return done_testing();
 }
