@@ -28,7 +28,7 @@ else
 O	=
 endif
 
-LIBSRC	= common/bulk.c common/istore.c common/clv.c common/util.c common/lr.c common/hash.c common/db.c common/run.c \
+LIBSRC	= common/bulk.c common/istore.c common/exout.c common/clv.c common/util.c common/lr.c common/hash.c common/db.c common/run.c \
 	  common/jw.c common/map.c common/norm.c common/csvr.c common/nd.c \
 	  common/compare.c common/fs.c common/rin.c common/priv.c \
 	  common/csvw.c common/uf.c common/pairs.c common/golden.c \

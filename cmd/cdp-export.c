@@ -2,9 +2,9 @@
  * cdp-export - write what the profile database knows, for other tools.
  *
  * Each WHAT is one function (a verb) that runs one query and hands its
- * rows to the output layer below, which writes them as CSV (a header,
- * then RFC 4180 rows through csvw) or NDJSON (one object a row, null
- * values left out, through jw).  Rows stream: sqlite steps one row at
+ * rows to the output layer (common/exout.c, export.h), which writes them
+ * as CSV (a header, then RFC 4180 rows through csvw) or NDJSON (one
+ * object a row, null values left out, through jw).  Rows stream: sqlite steps one row at
  * a time and each row is written at once, so memory stays flat however
  * many profiles there are.  With -o the output goes to a file created
  * with mode 0600 (it holds personal data) under a temporary name and
@@ -31,6 +31,7 @@
 
 #include "csvw.h"
 #include "db.h"
+#include "export.h"
 #include "map.h"
 #include "golden.h"
 #include "hash.h"
@@ -42,38 +43,6 @@
 #include "xfield.h"
 #include "xlog.h"
 
-enum { FMT_CSV, FMT_NDJSON };
-
-struct export {
-	sqlite3	*db;		/* reads: the rows exported */
-	sqlite3	*wdb;		/* writes: the run and export logs */
-	FILE	*out;
-	const char *outname;	/* for diagnostics */
-	int	 format;	/* FMT_* */
-	struct csvw csv;
-	struct jw jw;
-	struct sbuf line;	/* the NDJSON line being built */
-	const char *const *cols;	/* column names, NULL-terminated */
-	int	 col;		/* the next column of the row */
-	long long rows;		/* data rows written */
-	int	 werr;		/* a write failed */
-	struct sbuf why;
-	const char *arg;	/* the verb's operand (segment NAME) */
-	struct xfields xf;	/* profiles / segment columns */
-	int	 hash;		/* -H: 0, 1 (sha256), 2 (sha256:meta) */
-	const char *purpose;	/* -c */
-	long long unhashable;	/* identifiers -H could not normalise */
-	struct sbuf scratch;	/* a normalised identifier */
-	struct xlog log;	/* e->out is log.out */
-	int	 pcol;		/* the result column holding the profile id */
-	int	 off;		/* the result column of the first field */
-	int	 lazy;		/* CSV header written with the first row */
-	const char *dest;	/* --dest */
-	const char *since;	/* --since */
-	int	 cursor;	/* changes: save the cursor with the log */
-	long long cursor_run;	/* the last segment_change run exported */
-};
-
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -81,136 +50,6 @@ usage(void)
 	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] "
 	    "[--since TS] WHAT [NAME]\n", progname);
 	exit(EXIT_USAGE);
-}
-
-/*
- * The output layer: ex_header once with the column names (CSV writes
- * them, NDJSON keeps them as keys), then per row ex_begin, one ex_str
- * or ex_int per column in header order, ex_end.
- */
-
-static void
-ex_header(struct export *e, const char *const *cols)
-{
-	size_t i;
-
-	e->cols = cols;
-	if (e->format != FMT_CSV || e->lazy)
-		return;
-	for (i = 0; cols[i] != NULL; i++)
-		csvw_str(&e->csv, cols[i]);
-	if (csvw_end(&e->csv) == -1)
-		e->werr = 1;
-}
-
-static void
-ex_begin(struct export *e)
-{
-	if (e->lazy) {
-		e->lazy = 0;
-		ex_header(e, e->cols);
-	}
-	e->col = 0;
-	if (e->format == FMT_NDJSON) {
-		jw_reset(&e->jw);
-		jw_map_open(&e->jw);
-	}
-}
-
-static void
-ex_str(struct export *e, const char *s, size_t n)
-{
-	const char *name = e->cols[e->col++];
-
-	if (e->format == FMT_CSV) {
-		csvw_field(&e->csv, s, n);
-		return;
-	}
-	if (s == NULL)
-		return;
-	jw_key(&e->jw, name, strlen(name));
-	if (jw_str(&e->jw, s, n) == -1)
-		jw_null(&e->jw);
-}
-
-static void
-ex_int(struct export *e, long long v)
-{
-	const char *name = e->cols[e->col++];
-
-	if (e->format == FMT_CSV) {
-		csvw_int(&e->csv, v);
-		return;
-	}
-	jw_key(&e->jw, name, strlen(name));
-	jw_int(&e->jw, v);
-}
-
-/*
- * Value v of a row as text, or NULL.  Rows are read through
- * sqlite3_column_value: one call a column instead of three (type, text,
- * bytes), each of which enters and leaves the connection.
- */
-static void
-ex_val(struct export *e, sqlite3_value *v)
-{
-	if (sqlite3_value_type(v) == SQLITE_NULL)
-		ex_str(e, NULL, 0);
-	else
-		ex_str(e, (const char *)sqlite3_value_text(v),
-		    (size_t)sqlite3_value_bytes(v));
-}
-
-/* Column i of a row: text, or NULL. */
-static void
-ex_col(struct export *e, sqlite3_stmt *st, int i)
-{
-	ex_val(e, sqlite3_column_value(st, i));
-}
-
-static void
-ex_end(struct export *e)
-{
-	e->rows++;
-	if (e->format == FMT_CSV) {
-		if (csvw_end(&e->csv) == -1)
-			e->werr = 1;
-		return;
-	}
-	jw_map_close(&e->jw);
-	sb_addc(&e->line, '\n');
-	if (fwrite(e->line.buf, 1, e->line.len, e->out) != e->line.len)
-		e->werr = 1;
-}
-
-/* Step st through its rows, each written by row(); 0 or -1. */
-static int
-ex_rows(struct export *e, sqlite3_stmt *st,
-    void (*row)(struct export *, sqlite3_stmt *))
-{
-	sqlite3_value *p;
-	int rc = SQLITE_DONE;
-
-	while (!e->werr && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ex_begin(e);
-		row(e, st);
-		ex_end(e);
-		p = sqlite3_column_value(st, e->pcol);
-		if (sqlite3_value_type(p) != SQLITE_NULL &&
-		    xlog_item(&e->log, sqlite3_value_int64(p), &e->why) == -1)
-			return -1;
-	}
-	if (e->werr) {
-		sb_reset(&e->why);
-		sb_addf(&e->why, "%s: %s", e->outname, strerror(errno));
-		return -1;
-	}
-	if (rc != SQLITE_DONE) {
-		sb_reset(&e->why);
-		sb_adds(&e->why, sqlite3_errmsg(e->db));
-		return -1;
-	}
-	return 0;
 }
 
 /* Verbs. */
@@ -247,19 +86,6 @@ ex_members(struct export *e)
 	rc = ex_rows(e, st, member_row);
 	sqlite3_finalize(st);
 	return rc;
-}
-
-static void
-ex_double(struct export *e, double v)
-{
-	const char *name = e->cols[e->col++];
-
-	if (e->format == FMT_CSV) {
-		csvw_double(&e->csv, v);
-		return;
-	}
-	jw_key(&e->jw, name, strlen(name));
-	jw_double(&e->jw, v);
 }
 
 /* Field f of a row as its SQL type says: a number stays a number. */
