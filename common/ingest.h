@@ -92,6 +92,7 @@ struct ingest {
 	sqlite3_stmt *ins_recs;		/* REC_ROWS rows of ins_rec (bulk) */
 	struct pend *grp[REC_ROWS];	/* new records waiting for it */
 	int	 ngrp;
+	int	 grp_max;	/* rows of ins_recs: REC_ROWS, or 1 without */
 	sqlite3_stmt *ins_reject;
 	sqlite3_stmt *sel_supp;	/* NULL when nothing was ever erased */
 	sqlite3_stmt *sel_row;	/* sel_rec by rowid, for the bulk load */

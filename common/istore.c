@@ -78,11 +78,18 @@ ingest_prepare(struct ingest *g)
 	g->ins_rec = db_prepare(g->db, sql.buf, &g->why);
 	if (g->ins_rec == NULL)
 		die(EXIT_FAIL, "prepare: %s", g->why.buf);
-	/* and REC_ROWS rows a statement, for a bulk load's groups */
+	/* and up to REC_ROWS rows a statement, for a bulk load's groups,
+	 * as many as SQLite's limit on parameters allows */
 	sqlite3_finalize(g->ins_recs);
 	g->ins_recs = NULL;
-	if (g->bulk) {
-		for (i = 1; i < REC_ROWS; i++) {
+	g->grp_max = sqlite3_limit(g->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) /
+	    (C_NCANON + 8);
+	if (g->grp_max > REC_ROWS)
+		g->grp_max = REC_ROWS;
+	if (!g->bulk || g->grp_max < 2)
+		g->grp_max = 1;
+	if (g->grp_max > 1) {
+		for (i = 1; i < g->grp_max; i++) {
 			int j, b = i * (C_NCANON + 8);
 
 			sb_addf(&sql, ", (?%d, ?%d", b + 1, b + 2);
@@ -468,8 +475,9 @@ inserted(struct ingest *g, struct pend *p, long long rec)
 }
 
 /*
- * In a bulk load, new records wait in a group of up to REC_ROWS that is
- * inserted in one statement (ins_recs) or, fewer, one by one: most of
+ * In a bulk load, new records wait in a group of grp_max (REC_ROWS, or
+ * fewer under a low limit on parameters) that is inserted in one
+ * statement (ins_recs) or, when it is not full, one by one: most of
  * the cost of a row was the statement's.  The rows get consecutive ids
  * (a new rowid is one more than the largest), the last one's known.
  * cur is the record being stored, whose slots are loaded again after.
@@ -478,7 +486,8 @@ static int
 store_group(struct ingest *g, struct pend *cur)
 {
 	const int per = C_NCANON + 8;
-	sqlite3_stmt *st = g->ngrp == REC_ROWS ? g->ins_recs : g->ins_rec;
+	sqlite3_stmt *st = g->ngrp == g->grp_max && g->ins_recs != NULL ?
+	    g->ins_recs : g->ins_rec;
 	const char *id;
 	uint32_t idlen;
 	long long rec;
@@ -590,7 +599,7 @@ store_bulk(struct ingest *g, struct pend *p)
 		}
 	}
 	g->grp[g->ngrp++] = p;
-	return g->ngrp == REC_ROWS ? store_group(g, p) : 0;
+	return g->ngrp == g->grp_max ? store_group(g, p) : 0;
 }
 
 static int
