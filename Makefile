@@ -70,7 +70,7 @@ $(O)cdp-%: cmd/cdp-%.c $(O)obj/libcdp.a $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(O)obj/libcdp.a $(LDLIBS)
 
-$(O)obj/t-%: tests/unit/t-%.c $(O)obj/libcdp.a $(HDR) tests/unit/tap.h
+$(O)obj/t-%: tests/unit/t-%.c $(O)obj/libcdp.a $(HDR) tests/unit/tap.h tests/unit/tsql.h
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(O)obj/libcdp.a $(LDLIBS)
 
 cdp: scripts/cdp

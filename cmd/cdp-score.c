@@ -694,7 +694,7 @@ main(int argc, char *argv[])
 	if (db_open(db_path(dbopt), 0, &s.db, &s.why) == -1)
 		fail("%s", s.why.buf);
 	/* the scans read the whole file: map it instead of copying pages */
-	db_exec(s.db, "PRAGMA mmap_size = 2147418112", NULL);
+	db_exec(s.db, DB_MMAP_SQL, NULL);
 	if (expr_env_init(&s.env, s.db, s.asof, &s.why) == -1 ||
 	    expr_env_load(&s.env, &s.why) == -1)
 		fail("%s", s.why.buf);

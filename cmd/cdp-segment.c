@@ -813,7 +813,7 @@ main(int argc, char *argv[])
 
 	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
-	db_exec(db, "PRAGMA mmap_size = 2147418112", NULL);
+	db_exec(db, DB_MMAP_SQL, NULL);
 	if (idvtab_register(db) == -1)
 		dbfail("cdp_ids");
 	if (expr_env_init(&env, db, asof, &why) == -1 ||

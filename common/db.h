@@ -47,6 +47,13 @@ int	db_finish(sqlite3 *, sqlite3_stmt *st, int rc, struct sbuf *why);
 /* Step st once, expecting SQLITE_DONE, and finalize it: db_finish. */
 int	db_step_final(sqlite3 *, sqlite3_stmt *st, struct sbuf *why);
 
+/*
+ * Memory-map up to SQLite's largest mapping (SQLITE_MAX_MMAP_SIZE by
+ * default): for the tools that scan the whole store, rows read without
+ * a copy.
+ */
+#define DB_MMAP_SQL	"PRAGMA mmap_size = 2147418112"
+
 /* Run SQL without results; 0, or -1 with sqlite's message in why. */
 int	db_exec(sqlite3 *, const char *sql, struct sbuf *why);
 

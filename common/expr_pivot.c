@@ -268,7 +268,7 @@ pv_main(void *arg)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 60000);
-	(void)db_exec(db, "PRAGMA mmap_size = 2147418112", NULL);
+	(void)db_exec(db, DB_MMAP_SQL, NULL);
 	if (db_exec(db, "BEGIN", &pv->why) == 0) {
 		pv->rc = pv->nk > 0 ? pv_read(pv, db) : 0;
 		for (i = 0; pv->rc == 0 && i < pv->ntab; i++)

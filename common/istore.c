@@ -237,7 +237,8 @@ step_done(struct ingest *g, sqlite3_stmt *st, const char *what)
 }
 
 static void
-bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p, int base)
+bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p,
+    int base)
 {
 	const char *v;
 	uint32_t n;
@@ -264,6 +265,20 @@ bind_values(struct ingest *g, sqlite3_stmt *st, const struct pend *p, int base)
 	    SQLITE_UTF8);
 	sqlite3_bind_int64(st, base + C_NCANON + 7, p->fp);
 	sqlite3_bind_int64(st, base + C_NCANON + 8, g->run.id);
+}
+
+/* All of a new record's columns, its source and id first (ins_rec). */
+static void
+bind_record(struct ingest *g, sqlite3_stmt *st, const struct pend *p,
+    int base)
+{
+	const char *id;
+	uint32_t n;
+
+	id = cslot(g, S_ID, &n);
+	sqlite3_bind_int64(st, base + 1, g->source_id);
+	sqlite3_bind_text(st, base + 2, id, (int)n, SQLITE_STATIC);
+	bind_values(g, st, p, base);
 }
 
 static int
@@ -485,45 +500,31 @@ inserted(struct ingest *g, struct pend *p, long long rec)
 static int
 store_group(struct ingest *g, struct pend *cur)
 {
-	const int per = C_NCANON + 8;
-	sqlite3_stmt *st = g->ngrp == g->grp_max && g->ins_recs != NULL ?
-	    g->ins_recs : g->ins_rec;
-	const char *id;
-	uint32_t idlen;
-	long long rec;
-	int i, n = g->ngrp;
+	int i, n = g->ngrp, one = n < g->grp_max || g->ins_recs == NULL;
+	long long rec = 0;
 
 	g->ngrp = 0;
-	for (i = 0; i < n; i++) {
-		load_slots(g, g->grp[i]);
-		id = cslot(g, S_ID, &idlen);
-		if (st == g->ins_rec) {
-			bind_values(g, st, g->grp[i], 0);
-			sqlite3_bind_int64(st, 1, g->source_id);
-			sqlite3_bind_text(st, 2, id, (int)idlen, SQLITE_STATIC);
-			if (step_done(g, st, "insert") == -1)
-				return -1;
-			rec = sqlite3_last_insert_rowid(g->db);
-			idset_add(&g->seen, g->grp[i]->h, rec);
-			if (inserted(g, g->grp[i], rec) == -1)
-				return -1;
-			continue;
+	if (!one) {
+		for (i = 0; i < n; i++) {
+			load_slots(g, g->grp[i]);
+			bind_record(g, g->ins_recs, g->grp[i],
+			    i * (C_NCANON + 8));
 		}
-		bind_values(g, st, g->grp[i], i * per);
-		sqlite3_bind_int64(st, i * per + 1, g->source_id);
-		sqlite3_bind_text(st, i * per + 2, id, (int)idlen,
-		    SQLITE_STATIC);
-	}
-	if (st == g->ins_recs) {
-		if (step_done(g, st, "insert") == -1)
+		if (step_done(g, g->ins_recs, "insert") == -1)
 			return -1;
 		rec = sqlite3_last_insert_rowid(g->db) - n + 1;
-		for (i = 0; i < n; i++, rec++) {
-			load_slots(g, g->grp[i]);
-			idset_add(&g->seen, g->grp[i]->h, rec);
-			if (inserted(g, g->grp[i], rec) == -1)
+	}
+	for (i = 0; i < n; i++, rec++) {
+		load_slots(g, g->grp[i]);
+		if (one) {
+			bind_record(g, g->ins_rec, g->grp[i], 0);
+			if (step_done(g, g->ins_rec, "insert") == -1)
 				return -1;
+			rec = sqlite3_last_insert_rowid(g->db);
 		}
+		idset_add(&g->seen, g->grp[i]->h, rec);
+		if (inserted(g, g->grp[i], rec) == -1)
+			return -1;
 	}
 	if (cur != NULL)
 		load_slots(g, cur);
@@ -617,9 +618,7 @@ store(struct ingest *g, struct pend *p)
 	if (g->bulk)
 		return store_bulk(g, p);
 	id = cslot(g, S_ID, &idlen);
-	bind_values(g, g->ins_rec, p, 0);
-	sqlite3_bind_int64(g->ins_rec, 1, g->source_id);
-	sqlite3_bind_text(g->ins_rec, 2, id, (int)idlen, SQLITE_STATIC);
+	bind_record(g, g->ins_rec, p, 0);
 	if (step_done(g, g->ins_rec, "insert") == -1)
 		return -1;
 	if (sqlite3_changes(g->db) == 1)
@@ -749,10 +748,8 @@ ingest_end_bulk(struct ingest *g)
 	sqlite3_finalize(g->ins_ident);	/* on the stage, dropped now */
 	sqlite3_finalize(g->ins_idents);
 	g->ins_ident = g->ins_idents = NULL;
-	/* The sorts spill to files: a small cache keeps memory flat, and
-	 * a second thread sorts and merges the runs (1.6-1.7 s for the
-	 * indexes of 1M records where one took 2.1-2.4 s; 16 MB more). */
-	if (db_exec(g->db, "PRAGMA cache_size = -8192; PRAGMA threads = 2", &g->why) == -1) {
+	/* The sorts spill to files: a small cache keeps memory flat. */
+	if (db_exec(g->db, "PRAGMA cache_size = -8192", &g->why) == -1) {
 		warnx_("%s", g->why.buf);
 		g->failed = 1;
 		return;

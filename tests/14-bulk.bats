@@ -34,6 +34,13 @@ catalog() {
 	    distinct_est, min_text, max_text FROM catalog ORDER BY field"
 }
 
+# same_store: idx.db (CDP_BULK=0) and bulk.db hold the same data.
+same_store() {
+	dump idx.db >idx.dump
+	dump bulk.db >bulk.dump
+	diff -u idx.dump bulk.dump
+}
+
 ingest() {
 	cdp-ingest -v -s web -i id -c FR -m consent_email=optin "$@"
 }
@@ -80,9 +87,7 @@ ingest() {
 	assert_line "$want"
 	assert_equal "$want" \
 	    "cdp-ingest: web: 3700 read, 3000 inserted, 272 updated, 428 unchanged, 0 rejected"
-	dump idx.db >idx.dump
-	dump bulk.db >bulk.dump
-	diff -u idx.dump bulk.dump
+	same_store
 	# No identifier the updates replaced is left.
 	run sqlite3 bulk.db "SELECT count(*) FROM ident WHERE kind = 'email'
 	    AND value = 'u11@example.com'"
@@ -121,9 +126,7 @@ ingest() {
 	assert_equal "$status" 0
 	assert_line --partial "bulk load of 200 records"
 	assert_line "cdp-ingest: web: 262 read, 200 inserted, 40 updated, 22 unchanged, 0 rejected"
-	dump idx.db >idx.dump
-	dump bulk.db >bulk.dump
-	diff -u idx.dump bulk.dump
+	same_store
 	run sqlite3 bulk.db "SELECT count(*) FROM ident WHERE kind = 'email'
 	    AND value = 'g4@example.com'"
 	assert_output 0
@@ -146,9 +149,7 @@ g0200|g200@example.com"
 	# fills it ends the bulk load, the rest goes through the index.
 	assert_line --regexp "bulk load of 19[2-9] records|bulk load of 2[0-4][0-9] records"
 	assert_line "$want"
-	dump idx.db >idx.dump
-	dump bulk.db >bulk.dump
-	diff -u idx.dump bulk.dump
+	same_store
 }
 
 @test "bulk: what a killed bulk load left, the next writer repairs, and a rerun converges" {

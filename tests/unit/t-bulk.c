@@ -12,6 +12,7 @@
 #include "bulk.h"
 #include "db.h"
 #include "tap.h"
+#include "tsql.h"
 
 static char dir[] = "/tmp/t-bulk.XXXXXX";
 
@@ -83,23 +84,6 @@ full(void)
 	    "hashes are never 0 and differ");
 }
 
-/* One row of SQL's answer, "" on error. */
-static const char *
-one(sqlite3 *db, const char *sql)
-{
-	static char out[256];
-	sqlite3_stmt *st;
-
-	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return out;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, sizeof(out), "%s",
-		    (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return out;
-}
-
 #define KEY	"SELECT count(*) FROM sqlite_master WHERE name = 'record_key'"
 #define RUN(id)	"INSERT INTO run(id, tool, args, started_at) VALUES (" \
 		#id ", 'cdp-ingest', '', 'x')"
@@ -124,26 +108,26 @@ decide(void)
 		exit(1);
 	}
 	db_exec(a, RUN(1), &why);
-	ok(bulk_begin(a, 1, 1, &why) == 1 && strcmp(one(b, KEY), "0") == 0,
+	ok(bulk_begin(a, 1, 1, &why) == 1 && strcmp(sql_text(b, KEY), "0") == 0,
 	    "alone on an empty store: a bulk load, record_key dropped");
 	db_exec(b, RUN(2), &why);
 	db_exec(a, "INSERT INTO source(id, name, created_at) VALUES "
 	    "(1, 's', 'x'); INSERT INTO record(id, source_id, record_id, "
 	    "email, raw, fp, first_run, run) VALUES (1, 1, 'r1', "
 	    "'a@x.fr', '{}', 0, 1, 1)", &why);
-	ok(bulk_begin(b, 0, 2, &why) == 0 && strcmp(one(b, KEY), "1") == 0,
+	ok(bulk_begin(b, 0, 2, &why) == 0 && strcmp(sql_text(b, KEY), "1") == 0,
 	    "a load that may not bulk load builds record_key it finds gone");
-	is_str(one(b, "SELECT kind || ' ' || value || ' ' || record FROM "
+	is_str(sql_text(b, "SELECT kind || ' ' || value || ' ' || record FROM "
 	    "ident"), "email a@x.fr 1", "and the idents of the rows so far");
-	ok(bulk_begin(b, 1, 2, &why) == 0 && strcmp(one(b, KEY), "1") == 0,
+	ok(bulk_begin(b, 1, 2, &why) == 0 && strcmp(sql_text(b, KEY), "1") == 0,
 	    "nor does one that may: the store is not empty");
 
 	/* empty again, a's run still running: b loads normally */
 	db_exec(a, "DELETE FROM ident; DELETE FROM record", &why);
-	ok(bulk_begin(b, 1, 2, &why) == 0 && strcmp(one(a, KEY), "1") == 0,
+	ok(bulk_begin(b, 1, 2, &why) == 0 && strcmp(sql_text(a, KEY), "1") == 0,
 	    "another load running: no bulk load, record_key kept");
 	db_exec(a, "UPDATE run SET outcome = 'ok' WHERE id = 1", &why);
-	ok(bulk_begin(b, 1, 2, &why) == 1 && strcmp(one(a, KEY), "0") == 0,
+	ok(bulk_begin(b, 1, 2, &why) == 1 && strcmp(sql_text(a, KEY), "0") == 0,
 	    "once it has ended, a bulk load");
 	db_close(a);
 	db_close(b);

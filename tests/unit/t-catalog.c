@@ -17,6 +17,7 @@
 #include "shape.h"
 #include "sketch.h"
 #include "tap.h"
+#include "tsql.h"
 
 static char dir[] = "/tmp/t-catalog.XXXXXX";
 static sqlite3 *db;
@@ -24,26 +25,7 @@ static sqlite3 *db;
 static char *
 text(const char *sql)
 {
-	static char buf[4096];
-	sqlite3_stmt *st;
-	int i, n;
-
-	buf[0] = '\0';
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(buf, sizeof(buf), "error: %s", sqlite3_errmsg(db));
-		return buf;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		n = sqlite3_column_count(st);
-		for (i = 0; i < n; i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
-
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-			    "%s%s", i ? "|" : (buf[0] ? "\n" : ""), v ? v : "");
-		}
-	}
-	sqlite3_finalize(st);
-	return buf;
+	return sql_text(db, sql);
 }
 
 static void
@@ -447,35 +429,57 @@ test_forget(void)
 	sb_release(&why);
 }
 
+/* A stored record's raw JSON into c, with no canonical fields. */
+static void
+add_json(struct cat *c, const struct sbuf *raw)
+{
+	const char *val[C_NCANON] = { 0 };
+	uint32_t len[C_NCANON] = { 0 };
+
+	cat_add_stored(c, raw->buf, raw->len, val, len, 0);
+}
+
+/* Flush c as run `run` of a new source id `name`: cat_flush's result. */
+static int
+flush_source(struct cat *c, int id, const char *name, long long run,
+    const char *ts)
+{
+	struct sbuf why;
+	char sql[128];
+	int rc;
+
+	sb_init(&why);
+	snprintf(sql, sizeof(sql), "INSERT INTO source(id, name, created_at) "
+	    "VALUES (%d, '%s', 'x')", id, name);
+	db_exec(db, sql, &why);
+	db_exec(db, "BEGIN", &why);
+	rc = cat_flush(c, db, id, run, ts, &why);
+	db_exec(db, "COMMIT", &why);
+	sb_release(&why);
+	return rc;
+}
+
 static void
 test_cap(void)
 {
 	struct cat *c = cat_new();
-	struct sbuf raw, why;
-	const char *val[C_NCANON] = { 0 };
-	uint32_t len[C_NCANON] = { 0 };
+	struct sbuf raw;
 	int i;
 
 	sb_init(&raw);
-	sb_init(&why);
 	sb_adds(&raw, "{");
 	for (i = 0; i < CAT_MAX_FIELDS + 5; i++)
 		sb_addf(&raw, "%s\"k%d\":%d", i ? "," : "", i, i);
 	sb_adds(&raw, "}");
-	cat_add_stored(c, raw.buf, raw.len, val, len, 0);
-	db_exec(db, "INSERT INTO source(id, name, created_at) VALUES "
-	    "(2, 'wide', 'x')", &why);
-	db_exec(db, "BEGIN", &why);
-	ok(cat_flush(c, db, 2, 4, "2024-01-04T00:00:00Z", &why) == 0,
+	add_json(c, &raw);
+	ok(flush_source(c, 2, "wide", 4, "2024-01-04T00:00:00Z") == 0,
 	    "cap: flush");
-	db_exec(db, "COMMIT", &why);
 	is_str(text("SELECT count(*) FROM catalog WHERE source_id = 2 AND "
 	    "kind = 'raw'"), "2000", "cap: 2,000 raw paths per source");
 	is_str(text("SELECT untracked FROM catalog_source WHERE source_id = 2"),
 	    "5", "cap: values of further paths counted as untracked");
 	cat_free(c);
 	sb_release(&raw);
-	sb_release(&why);
 }
 
 /*
@@ -486,25 +490,18 @@ static void
 test_hcache(void)
 {
 	struct cat *c = cat_new();
-	struct sbuf raw, why;
-	const char *val[C_NCANON] = { 0 };
-	uint32_t len[C_NCANON] = { 0 };
+	struct sbuf raw;
 	int i;
 
 	sb_init(&raw);
-	sb_init(&why);
 	for (i = 0; i < 200; i++) {
 		sb_reset(&raw);
 		sb_addf(&raw, "{\"k\":\"a%db\",\"long\":\"%048d\"}", i % 10,
 		    i % 4);
-		cat_add_stored(c, raw.buf, raw.len, val, len, 0);
+		add_json(c, &raw);
 	}
-	db_exec(db, "INSERT INTO source(id, name, created_at) VALUES "
-	    "(3, 'slots', 'x')", &why);
-	db_exec(db, "BEGIN", &why);
-	ok(cat_flush(c, db, 3, 5, "2024-01-05T00:00:00Z", &why) == 0,
+	ok(flush_source(c, 3, "slots", 5, "2024-01-05T00:00:00Z") == 0,
 	    "hash cache: flush");
-	db_exec(db, "COMMIT", &why);
 	is_str(text("SELECT distinct_est, top_values FROM catalog WHERE "
 	    "source_id = 3 AND field = 'attr.k'"), "10|[[\"a0b\",20],"
 	    "[\"a1b\",20],[\"a2b\",20],[\"a3b\",20],[\"a4b\",20],"
@@ -514,7 +511,6 @@ test_hcache(void)
 	    "field = 'attr.long'"), "4", "hash cache: values too long for it");
 	cat_free(c);
 	sb_release(&raw);
-	sb_release(&why);
 }
 
 int

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "schema.h"
 #include "tap.h"
+#include "tsql.h"
 
 static char dir[] = "/tmp/t-db.XXXXXX";
 
@@ -26,21 +27,6 @@ one(sqlite3 *db, const char *sql)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
-}
-
-static char *
-text(sqlite3 *db, const char *sql)
-{
-	static char buf[256];
-	sqlite3_stmt *st;
-
-	buf[0] = '\0';
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return buf;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(buf, sizeof(buf), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return buf;
 }
 
 /* A database at schema version v, built with the old migrations only. */
@@ -84,7 +70,7 @@ main(void)
 	    "created 0600 with umask 0");
 	is_num(one(db, "PRAGMA user_version"), DB_VERSION, 0,
 	    "schema at the current version");
-	is_str(text(db, "PRAGMA journal_mode"), "wal", "WAL journal");
+	is_str(sql_text(db, "PRAGMA journal_mode"), "wal", "WAL journal");
 	is_num(one(db, "PRAGMA synchronous"), 1, 0, "synchronous = NORMAL");
 	db_close(db);
 
@@ -109,7 +95,7 @@ main(void)
 		if (v >= 1) {
 			snprintf(desc, sizeof(desc),
 			    "version %d keeps its data", v);
-			is_str(text(db, "SELECT name FROM source"), "old", desc);
+			is_str(sql_text(db, "SELECT name FROM source"), "old", desc);
 		}
 		snprintf(desc, sizeof(desc), "version %d gets the v2 tables", v);
 		ok(one(db, "SELECT count(*) FROM sqlite_master "
