@@ -218,16 +218,14 @@ bulk_repair(sqlite3 *db, struct sbuf *why)
 
 /* The idset. */
 
+/* The first table: 64 KiB, grown by doubling as rows come. */
+#define IDSET_MIN	8192
+
 void
 idset_init(struct idset *s, size_t max)
 {
 	memset(s, 0, sizeof(*s));
-	if (max == 0)
-		return;
-	s->nslot = 16;
-	while (s->nslot / 4 * 3 < max)
-		s->nslot *= 2;
-	s->slot = xcalloc(s->nslot, sizeof(*s->slot));
+	s->max = max;
 }
 
 void
@@ -240,7 +238,7 @@ idset_release(struct idset *s)
 int
 idset_full(const struct idset *s)
 {
-	return s->n >= s->nslot / 4 * 3;
+	return s->n >= s->max;
 }
 
 uint32_t
@@ -260,19 +258,42 @@ home(uint32_t h, size_t mask)
 }
 
 static void
-put(struct idset *s, uint64_t v)
+put(uint64_t *slot, size_t nslot, uint64_t v)
 {
-	size_t mask = s->nslot - 1, i = home((uint32_t)(v >> 32), mask);
+	size_t mask = nslot - 1, i = home((uint32_t)(v >> 32), mask);
 
-	while (s->slot[i] != 0)
+	while (slot[i] != 0)
 		i = (i + 1) & mask;
-	s->slot[i] = v;
+	slot[i] = v;
+}
+
+/*
+ * Double the table.  It starts small and grows with the rows, so that a
+ * load of a few thousand touches a few pages, not the pages of the most
+ * rows it may hold (each first touch is a page fault, and a 32 MiB
+ * table written at random faults all of its 8,192 pages).
+ */
+static void
+grow(struct idset *s)
+{
+	size_t i, n = s->nslot ? s->nslot * 2 : IDSET_MIN;
+	uint64_t *slot = xcalloc(n, sizeof(*slot));
+
+	for (i = 0; i < s->nslot; i++)
+		if (s->slot[i] != 0)
+			put(slot, n, s->slot[i]);
+	free(s->slot);
+	s->slot = slot;
+	s->nslot = n;
 }
 
 void
 idset_add(struct idset *s, uint32_t h, int64_t row)
 {
-	put(s, (uint64_t)h << 32 | (uint64_t)(row & 0xffffffff));
+	/* at most three quarters full, so that probes stay short */
+	if (s->n + 1 > s->nslot / 4 * 3)
+		grow(s);
+	put(s->slot, s->nslot, (uint64_t)h << 32 | (uint64_t)(row & 0xffffffff));
 	s->n++;
 }
 

@@ -72,19 +72,21 @@ int	bulk_repair(sqlite3 *, struct sbuf *why);
  * The rows a bulk load inserted, by hash of record id: 8 bytes a slot,
  * the high half 32 bits of the id's hash (never 0; 0 is an empty slot),
  * the low half the rowid (a bulk load starts from an empty table and
- * stops at IDSET_MAX rows, so rowids fit).  The table has a fixed size,
- * chosen for the most rows the load may hold, so that memory does not
- * grow with the input: the load ends (bulk_finish, then rows are
- * loaded through the index) when the set is full.
+ * stops at IDSET_MAX rows, so rowids fit).  The table grows with the
+ * rows, at most three quarters full, up to the most rows the load may
+ * hold, so that memory is bounded whatever the input: the load ends
+ * (bulk_finish, then rows are loaded through the index) when the set
+ * is full.
  */
 #define IDSET_MAX	0x7fffffffLL
 
 struct idset {
 	uint64_t *slot;
-	size_t	 n, nslot;	/* nslot: a power of two */
+	size_t	 n, nslot;	/* nslot: 0 or a power of two */
+	size_t	 max;		/* rows it takes before it is full */
 };
 
-/* Room for max rows (0: none, for a set never used). */
+/* Room for max rows (0: none, for a set never used); no memory yet. */
 void	idset_init(struct idset *, size_t max);
 void	idset_release(struct idset *);
 int	idset_full(const struct idset *);
@@ -100,7 +102,7 @@ int	idset_next(const struct idset *, uint32_t h, size_t *i, int64_t *row);
 /* Start fetching the first slot of hash h into the CPU caches. */
 void	idset_prefetch(const struct idset *, uint32_t h);
 
-/* Bytes held (virtual: pages never written cost no memory). */
+/* Bytes held by the table. */
 size_t	idset_bytes(const struct idset *);
 
 #endif

@@ -37,18 +37,18 @@ collisions(void)
 	int n;
 
 	idset_init(&s, 100);
-	ok(s.nslot == 256 && s.n == 0, "100 rows: 256 slots (full at 192)");
+	ok(s.nslot == 0 && s.n == 0 && !idset_full(&s), "a new set is empty");
 	ok(rows_of(&s, 7, got, 8) == 0, "an empty set has nothing");
 	idset_add(&s, 7, 1);
 	idset_add(&s, 7, 2);
 	idset_add(&s, 8, 3);
-	idset_add(&s, 7 + 256, 4);	/* another hash, maybe the same slot */
+	idset_add(&s, 7 + 8192, 4);	/* another hash, maybe the same slot */
 	n = rows_of(&s, 7, got, 8);
 	ok(n == 2 && got[0] == 1 && got[1] == 2,
 	    "both rows of a repeated hash, in insertion order");
 	n = rows_of(&s, 8, got, 8);
 	ok(n == 1 && got[0] == 3, "a third row under its own hash");
-	n = rows_of(&s, 7 + 256, got, 8);
+	n = rows_of(&s, 7 + 8192, got, 8);
 	ok(n == 1 && got[0] == 4, "a hash sharing a home slot is apart");
 	ok(rows_of(&s, 9, got, 8) == 0, "an absent hash finds nothing");
 	idset_release(&s);
@@ -62,20 +62,25 @@ full(void)
 	uint32_t h;
 	int i, lost = 0;
 
-	idset_init(&s, 100);
+	idset_init(&s, 100000);
+	ok(idset_bytes(&s) == 0, "no table before the first row");
 	for (i = 1; !idset_full(&s); i++)
 		idset_add(&s, idset_hash((const char *)&i, sizeof(i)), i);
-	is_num((double)s.n, 192, 0, "full at three quarters of the slots");
-	for (i = 1; i <= 192; i++) {
+	is_num((double)s.n, 100000, 0, "full at the rows it was made for");
+	for (i = 1; i <= 100000; i++) {
 		h = idset_hash((const char *)&i, sizeof(i));
 		if (rows_of(&s, h, got, 2) < 1)
 			lost++;
 	}
-	is_num(lost, 0, 0, "every row is found when the set is full");
-	is_num((double)idset_bytes(&s), 256 * 8, 0, "8 bytes a slot");
+	is_num(lost, 0, 0, "every row is found after the table grew");
+	is_num((double)idset_bytes(&s), 262144 * 8, 0,
+	    "grown to the power of two holding them three quarters full");
 	idset_release(&s);
 	idset_init(&s, 3000000);
-	ok(s.nslot == 4194304, "the default 3000000 rows: 4M slots, 32 MiB");
+	for (i = 1; i <= 1000; i++)
+		idset_add(&s, idset_hash((const char *)&i, sizeof(i)), i);
+	is_num((double)idset_bytes(&s), 8192 * 8, 0,
+	    "1,000 rows of a set for 3,000,000 hold 64 KiB, not 32 MiB");
 	idset_add(&s, 1, IDSET_MAX);
 	ok(rows_of(&s, 1, got, 2) == 1 && got[0] == IDSET_MAX,
 	    "the largest rowid comes back whole");
