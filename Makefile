@@ -28,20 +28,7 @@ else
 O	=
 endif
 
-LIBSRC	= common/bulk.c common/istore.c common/exout.c common/clv.c common/util.c common/lr.c common/hash.c common/db.c common/run.c \
-	  common/jw.c common/map.c common/norm.c common/csvr.c common/nd.c \
-	  common/compare.c common/fs.c common/rin.c common/priv.c \
-	  common/csvw.c common/uf.c common/pairs.c common/golden.c \
-	  common/profile.c common/pgraph.c common/explain.c common/merge.c \
-	  common/mergedb.c common/mergecf.c common/keytab.c \
-	  common/sketch.c common/shape.c common/catalog.c common/catflush.c \
-	  common/catq.c common/suggest.c common/tab.c \
-	  common/mcfg.c common/mcfgdef.c common/mset.c common/mload.c \
-	  common/mdet.c common/mkey.c common/block.c common/mscore.c common/mtrain.c \
-	  common/mpair.c common/view360.c common/xfield.c common/xlog.c \
-	  common/expr_parse.c common/expr_sql.c common/expr_agg.c common/expr_pivot.c \
-	  common/expr_run.c common/expr_acc.c common/idvtab.c common/score.c common/score_clv.c \
-	  common/score_store.c common/score_out.c
+LIBSRC	= $(sort $(wildcard common/*.c))
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*.h)
 TOOLS	= cdp-ingest cdp-match cdp-merge cdp-export cdp-privacy \
