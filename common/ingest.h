@@ -132,7 +132,7 @@ struct ingest {
 	struct sbuf fail;	/* the database error that failed the run */
 };
 
-/* The writer (istore.c). */
+/* The writer (istore.c; its statements in istmt.c). */
 
 /* A database error: reported once, and the run stops (g->failed). */
 void	ingest_dberr(struct ingest *, const char *what);
