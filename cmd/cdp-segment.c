@@ -7,7 +7,8 @@
  * An evaluation compiles every segment first (a bad definition changes
  * nothing), builds the aggregates they need in one pass, then, in one
  * transaction, compares each segment's new members with the stored ones
- * (both in profile order, so a merge) and writes the difference.
+ * (both in profile order, so a merge) and writes the difference: the
+ * reading and writing of the segment tables is in segment.c.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -26,16 +27,8 @@
 #include "jw.h"
 #include "run.h"
 #include "score.h"
+#include "segment.h"
 #include "util.h"
-
-struct seg {
-	long long id;
-	char	*name;
-	char	*def;
-	long long size;
-	struct expr_prog prog;
-	size_t	 entered, exited;	/* by the evaluation */
-};
 
 static sqlite3 *db;
 static struct run run;
@@ -43,7 +36,6 @@ static struct expr_env env;
 static struct sbuf why;
 static int ndjson;
 static char asof[11];
-static long long exited;	/* exits of this evaluation, for the run log */
 
 static void __attribute__((noreturn))
 usage(void)
@@ -111,67 +103,11 @@ valid_name(const char *s)
 static struct seg *
 load(char **names, int n, size_t *count)
 {
-	sqlite3_stmt *st;
-	struct seg *s = NULL;
-	size_t cap = 0, i;
-	int k, rc;
+	struct seg *s;
 
-	st = prep("SELECT id, name, definition, size FROM segment "
-	    "ORDER BY name");
-	*count = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-
-		for (k = 0; k < n; k++)
-			if (strcmp(names[k], name) == 0)
-				break;
-		if (n > 0 && k == n)
-			continue;
-		if (*count == cap) {
-			cap = cap ? 2 * cap : 16;
-			s = xrealloc(s, cap * sizeof(*s));
-		}
-		memset(&s[*count], 0, sizeof(*s));
-		s[*count].id = sqlite3_column_int64(st, 0);
-		s[*count].name = xstrdup(name);
-		s[*count].def = xstrdup((const char *)sqlite3_column_text(st,
-		    2));
-		s[*count].size = sqlite3_column_int64(st, 3);
-		expr_prog_init(&s[*count].prog);
-		(*count)++;
-	}
-	if (rc != SQLITE_DONE)
-		dbfail("segment");
-	sqlite3_finalize(st);
-	for (k = 0; k < n; k++) {
-		for (i = 0; i < *count; i++)
-			if (strcmp(s[i].name, names[k]) == 0)
-				break;
-		if (i == *count) {
-			const char *m = expr_closest(names[k],
-			    (const char *const *)env.seg, env.nseg);
-
-			if (m != NULL)
-				fail("no segment %s (did you mean \"%s\"?)",
-				    quote_value(names[k], strlen(names[k])), m);
-			fail("no segment %s", quote_value(names[k],
-			    strlen(names[k])));
-		}
-	}
+	if (seg_load(db, &env, names, n, &s, count, &why) == -1)
+		fail("%s", why.buf);
 	return s;
-}
-
-static void
-free_segs(struct seg *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(s[i].name);
-		free(s[i].def);
-		expr_prog_release(&s[i].prog);
-	}
-	free(s);
 }
 
 /* Compile a definition as segment name; a message says where it failed. */
@@ -304,179 +240,6 @@ cmd_list(void)
 	sb_release(&line);
 }
 
-/* Profile ids, growable. */
-struct ids {
-	long long *v;
-	size_t	 n, cap;
-};
-
-static void
-ids_add(struct ids *a, long long id)
-{
-	if (a->n == a->cap) {
-		a->cap = a->cap ? 2 * a->cap : 1024;
-		a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
-	}
-	a->v[a->n++] = id;
-}
-
-/*
- * Run st with ?1 the segment, ?2 the run, ?3 the ids: a write of many
- * rows is one INSERT ... SELECT from cdp_ids(?3) (idvtab.h), where a
- * statement stepped per row cost several times the B-tree work, and a
- * first evaluation writes every member twice.
- */
-static void
-write_ids(sqlite3_stmt *st, const char *table, long long seg,
-    const struct ids *a)
-{
-	struct idvec v = { a->v, a->n };
-
-	sqlite3_bind_int64(st, 1, seg);
-	sqlite3_bind_int64(st, 2, run.id);
-	if (idvtab_bind(st, 3, &v) == -1 || sqlite3_step(st) != SQLITE_DONE)
-		dbfail(table);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
-/* The writes of an evaluation, prepared once. */
-static sqlite3_stmt *ins_m, *del_m, *enter_c, *exit_c, *upd;
-
-static void
-writes_prepare(void)
-{
-	ins_m = prep("INSERT INTO segment_member(segment, profile, since_run) "
-	    "SELECT ?1, value, ?2 FROM cdp_ids(?3)");
-	del_m = prep("DELETE FROM segment_member WHERE segment = ?1 AND "
-	    "profile IN (SELECT value FROM cdp_ids(?3))");
-	enter_c = prep("INSERT INTO segment_change(segment, run, profile, "
-	    "change) SELECT ?1, ?2, value, 'enter' FROM cdp_ids(?3)");
-	exit_c = prep("INSERT INTO segment_change(segment, run, profile, "
-	    "change) SELECT ?1, ?2, value, 'exit' FROM cdp_ids(?3)");
-	upd = prep("UPDATE segment SET last_eval_run = ?, last_eval_at = ?, "
-	    "as_of = ?, size = ?, compiled = ?, params = ? WHERE id = ?");
-}
-
-static void
-writes_finalize(void)
-{
-	sqlite3_finalize(ins_m);
-	sqlite3_finalize(del_m);
-	sqlite3_finalize(enter_c);
-	sqlite3_finalize(exit_c);
-	sqlite3_finalize(upd);
-	ins_m = del_m = enter_c = exit_c = upd = NULL;
-}
-
-/*
- * One segment: its new members (ascending) against the stored ones, a
- * merge of two sorted lists; only the difference is written.
- */
-static void
-apply(struct seg *s, const struct ids *now_in)
-{
-	struct ids old = { 0 }, in = { 0 }, out = { 0 };
-	sqlite3_stmt *st;
-	struct sbuf sql, par;
-	size_t i = 0, j;
-	char now[32];
-	int rc;
-
-	st = prep("SELECT profile FROM segment_member WHERE segment = ? "
-	    "ORDER BY profile");
-	sqlite3_bind_int64(st, 1, s->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		ids_add(&old, sqlite3_column_int64(st, 0));
-	if (rc != SQLITE_DONE)
-		dbfail("segment_member");
-	sqlite3_finalize(st);
-	for (j = 0; j < now_in->n; j++) {
-		while (i < old.n && old.v[i] < now_in->v[j])
-			ids_add(&out, old.v[i++]);
-		if (i < old.n && old.v[i] == now_in->v[j])
-			i++;
-		else
-			ids_add(&in, now_in->v[j]);
-	}
-	while (i < old.n)
-		ids_add(&out, old.v[i++]);
-
-	if (in.n > 0) {
-		write_ids(ins_m, "segment_member", s->id, &in);
-		write_ids(enter_c, "segment_change", s->id, &in);
-	}
-	if (out.n > 0) {
-		write_ids(del_m, "segment_member", s->id, &out);
-		write_ids(exit_c, "segment_change", s->id, &out);
-	}
-
-	sb_init(&sql);
-	sb_init(&par);
-	expr_explain(&env, &s->prog, EXPR_FILTER, &sql, &par);
-	now_iso(now, sizeof(now));
-	sqlite3_bind_int64(upd, 1, run.id);
-	sqlite3_bind_text(upd, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(upd, 3, asof, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(upd, 4, (long long)now_in->n);
-	sqlite3_bind_text(upd, 5, sql.buf, (int)sql.len, SQLITE_STATIC);
-	sqlite3_bind_text(upd, 6, par.buf, (int)par.len, SQLITE_STATIC);
-	sqlite3_bind_int64(upd, 7, s->id);
-	if (sqlite3_step(upd) != SQLITE_DONE)
-		dbfail("segment");
-	sqlite3_reset(upd);
-	sb_release(&sql);
-	sb_release(&par);
-	run.rows_ok += (long long)now_in->n;
-	run.inserted += (long long)in.n;
-	exited += (long long)out.n;
-	s->size = (long long)now_in->n;
-	s->entered = in.n;
-	s->exited = out.n;
-	free(old.v);
-	free(in.v);
-	free(out.v);
-}
-
-/*
- * The members of every segment in one statement: the profiles are read
- * once, each segment's condition is a bit of a column, and a score or
- * aggregate used by several segments is looked up once per profile.
- */
-static struct ids *
-members_now(struct seg *s, size_t count)
-{
-	const struct expr_prog **progs;
-	struct ids *now_in;
-	sqlite3_stmt *st;
-	long long id, bits;
-	size_t i, k;
-	int rc;
-
-	progs = xcalloc(count + 1, sizeof(*progs));
-	now_in = xcalloc(count + 1, sizeof(*now_in));
-	for (i = 0; i < count; i++)
-		progs[i] = &s[i].prog;
-	if ((st = expr_prepare_many(&env, progs, count, EXPR_MASK,
-	    &why)) == NULL)
-		fail("%s", why.buf);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		for (i = 0; i < count; i += EXPR_MASK_BITS) {
-			bits = sqlite3_column_int64(st, 1 + (int)(i /
-			    EXPR_MASK_BITS));
-			for (k = i; bits != 0 && k < count; k++, bits >>= 1)
-				if (bits & 1)
-					ids_add(&now_in[k], id);
-		}
-	}
-	if (rc != SQLITE_DONE)
-		fail("%s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	free(progs);
-	return now_in;
-}
-
 /*
  * Wall and CPU seconds since t (then reset), for -v: on a shared
  * machine the CPU time is the steadier measure.
@@ -508,12 +271,14 @@ by_id(const void *a, const void *b)
 static void
 cmd_eval(char **names, int n, int argc, char **argv)
 {
-	struct ids *now_in = NULL;
+	struct seg_ids *now_in = NULL;
 	const struct expr_prog **progs;
+	struct seg_writes w;
 	struct seg **order;
 	struct seg *s;
 	size_t count, i;
 	double t0[2] = { 0, 0 };
+	long long exited = 0;	/* exits of this evaluation, for the run log */
 	char *msg;
 
 	s = load(names, n, &count);
@@ -541,13 +306,15 @@ cmd_eval(char **names, int n, int argc, char **argv)
 	if (db_begin(db, &why) == -1)
 		fail("%s", why.buf);
 	lap(t0);
-	if (count > 0)
-		now_in = members_now(s, count);
+	if (count > 0 && (now_in = seg_members_now(&env, s, count,
+	    &why)) == NULL)
+		fail("%s", why.buf);
 	if (verbose)
 		fprintf(stderr, "%s: members of %zu segments in %s\n",
 		    progname, count, lap(t0));
 	lap(t0);
-	writes_prepare();
+	if (seg_writes_prepare(&w, db, &env, run.id, asof, &why) == -1)
+		fail("%s", why.buf);
 	/* in the order of the ids, which is the order of the keys of
 	 * segment_member and segment_change: on a first evaluation every
 	 * row is then appended, where writing a segment's range between
@@ -557,7 +324,11 @@ cmd_eval(char **names, int n, int argc, char **argv)
 		order[i] = &s[i];
 	qsort(order, count, sizeof(*order), by_id);
 	for (i = 0; i < count; i++) {
-		apply(order[i], &now_in[order[i] - s]);
+		if (seg_apply(&w, order[i], &now_in[order[i] - s], &why) == -1)
+			fail("%s", why.buf);
+		run.rows_ok += order[i]->size;
+		run.inserted += (long long)order[i]->entered;
+		exited += (long long)order[i]->exited;
 		free(now_in[order[i] - s].v);
 	}
 	free(order);
@@ -566,7 +337,7 @@ cmd_eval(char **names, int n, int argc, char **argv)
 		fprintf(stderr, "%s: %s: %lld members, %zu entered, %zu "
 		    "exited\n", progname, s[i].name, s[i].size, s[i].entered,
 		    s[i].exited);
-	writes_finalize();
+	seg_writes_finalize(&w);
 	if (db_commit(db, &why) == -1)
 		fail("%s", why.buf);
 	if (verbose)
@@ -578,7 +349,7 @@ cmd_eval(char **names, int n, int argc, char **argv)
 	msg = sb_detach(&why);
 	run_end(&run, "ok", msg, &why);
 	free(msg);
-	free_segs(s, count);
+	seg_free(s, count);
 }
 
 static void
@@ -629,7 +400,7 @@ cmd_members(const char *name)
 	csvw_release(&cw);
 	jw_release(&jw);
 	sb_release(&line);
-	free_segs(s, n);
+	seg_free(s, n);
 }
 
 /* The delta of one run (the last evaluation by default), as NDJSON. */
@@ -678,7 +449,7 @@ cmd_changes(const char *name, long long runid)
 	sqlite3_finalize(st);
 	jw_release(&jw);
 	sb_release(&line);
-	free_segs(s, n);
+	seg_free(s, n);
 }
 
 static void
@@ -725,7 +496,7 @@ cmd_drop(const char *name, int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr, "%s: %s dropped (%lld members)\n", progname,
 		    name, s[0].size);
-	free_segs(s, n);
+	seg_free(s, n);
 }
 
 int
