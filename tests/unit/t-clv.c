@@ -1,8 +1,8 @@
 /*
- * t-clv.c - unit tests for common/clv.c: 2F1 against closed forms, the
- * CDNOW reproduction of the published BG/NBD and Gamma-Gamma estimates,
- * predictions against values computed independently, determinism, and
- * the error paths.
+ * t-clv.c - unit tests for common/clv.c and clv_predict.c: 2F1 against
+ * closed forms, the CDNOW reproduction of the published BG/NBD and
+ * Gamma-Gamma estimates, predictions against values computed
+ * independently, determinism, and the error paths.
  *
  * The hard-coded predictions were computed with mpmath at 30 digits by
  * two methods that agree to 1e-27: the paper's closed form with mpmath's
