@@ -46,6 +46,13 @@ double	cmp_jaro_winkler(const char *a, size_t alen, const char *b,
 	    size_t blen);
 
 /*
+ * Both scores at once, Jaro into *jaro and Jaro-Winkler into *jw, for
+ * the price of one: cmp_level's cache keeps both.
+ */
+void	cmp_jaro_both(const char *a, size_t alen, const char *b, size_t blen,
+	    double *jaro, double *jw);
+
+/*
  * Levenshtein distance (insertions, deletions, substitutions) in code
  * points.  Bounded: when max >= 0 and the distance exceeds max, the
  * function may stop early and returns max + 1; max < 0 means no bound.
@@ -61,6 +68,16 @@ int	cmp_levenshtein(const char *a, size_t alen, const char *b, size_t blen,
  */
 int	cmp_damerau_osa(const char *a, size_t alen, const char *b, size_t blen,
 	    int max);
+
+/*
+ * Whether the first (cmp_prefix_eq) or the last (cmp_suffix_eq) n code
+ * points of a and b are equal: 1, or 0 when they differ or either value
+ * is shorter than n.
+ */
+int	cmp_prefix_eq(const char *a, size_t alen, const char *b, size_t blen,
+	    size_t n);
+int	cmp_suffix_eq(const char *a, size_t alen, const char *b, size_t blen,
+	    size_t n);
 
 /*
  * Parse an ISO date "YYYY-MM-DD" (exactly 10 bytes; the date must exist)
@@ -91,7 +108,7 @@ int	cmp_date_transposed(const char *a, size_t alen, const char *b,
 double	cmp_num_rel_diff(double x, double y);
 
 /*
- * Comparison levels.
+ * Comparison levels (compare_level.c).
  *
  * A field comparison (struct cmp_field) is an ordered list of levels,
  * from the strongest agreement to the weakest; the level of a pair of
