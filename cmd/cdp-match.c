@@ -14,7 +14,7 @@
  * hundred megabytes and a comparison costs mostly integer compares.
  *
  * Output is sorted by the two records' rowids (input positions for
- * files) so that the same input always gives the same bytes.
+ * files) so that the same input always gives the same bytes (mout.h).
  */
 #include <errno.h>
 #include <math.h>
@@ -25,15 +25,13 @@
 #include <unistd.h>
 
 #include "block.h"
-#include "csvw.h"
 #include "db.h"
-#include "jw.h"
 #include "map.h"
 #include "mcfg.h"
 #include "mdet.h"
 #include "mkey.h"
 #include "mload.h"
-#include "mpair.h"
+#include "mout.h"
 #include "mscore.h"
 #include "mset.h"
 #include "mtrain.h"
@@ -43,13 +41,6 @@
 
 #define MAX_MESSAGES	100	/* input diagnostics shown per file */
 #define MAX_SKIPS	10	/* skipped blocks shown */
-
-/* A pair to write; its weight and evidence are computed when written. */
-struct opair {
-	uint32_t a, b;		/* record indices, a < b */
-	int32_t	 rule;		/* identifier index, or -1 for the model */
-	double	 prob;
-};
 
 struct match {
 	struct mcfg cfg;
@@ -66,19 +57,15 @@ struct match {
 	uint64_t fp;		/* the configuration's key fingerprint */
 	double	 threshold;
 
-	struct opair *out;
-	size_t	 nout, capout;
+	struct mout out;	/* the pairs to write (mout.h) */
 	size_t	 scored;	/* candidate pairs compared */
 	uint64_t *cand;		/* candidates to score, a << 32 | b */
 	size_t	 ncand, capcand;
 	size_t	 same;		/* candidates already joined by identifiers */
 	size_t	 vetoed;	/* candidates of two distinct people */
 	size_t	 nskips;
-	size_t	 written;	/* pair lines written */
-	size_t	 written_ident;	/* of which by identifiers */
 	int8_t	*lev;
 	uint32_t *va, *vb;
-	double	*fw;
 	struct mdet_memo *memo;	/* the veto's */
 
 	long	 nmsg;		/* diagnostics for the current file */
@@ -131,22 +118,6 @@ on_skip(void *arg, size_t rule, uint32_t rec, size_t size)
 	    quote_value(g->tmp.buf, g->tmp.len), size, g->cfg.block_cap);
 }
 
-static void
-add_out(struct match *g, uint32_t a, uint32_t b, int32_t rule, double prob)
-{
-	struct opair *o;
-
-	if (g->nout == g->capout) {
-		g->capout = g->capout ? 2 * g->capout : 4096;
-		g->out = xrealloc(g->out, g->capout * sizeof(*g->out));
-	}
-	o = &g->out[g->nout++];
-	o->a = a;
-	o->b = b;
-	o->rule = rule;
-	o->prob = prob;
-}
-
 /* A candidate pair from the blocking rules: kept unless settled already. */
 static void
 candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
@@ -184,179 +155,9 @@ score(struct match *g)
 		w = msc_weight(&g->sc, g->lev, g->va, NULL);
 		p = fs_prob(w, g->sc.fm.lambda);
 		if (p >= g->threshold)
-			add_out(g, a, b, -1, p);
+			mout_add(&g->out, a, b, -1, p);
 	}
 	g->scored += g->ncand;
-}
-
-static int
-cmp_opair(const void *x, const void *y)
-{
-	const struct opair *p = x, *q = y;
-
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	if (p->b != q->b)
-		return p->b < q->b ? -1 : 1;
-	/* Identifier rules first, in configuration order; the model last. */
-	if (p->rule != q->rule)
-		return (uint32_t)p->rule < (uint32_t)q->rule ? -1 : 1;
-	return 0;
-}
-
-static void
-keyof(const struct match *g, uint32_t r, int dbmode, struct mpair_key *k)
-{
-	k->source = g->ms.srcname[g->ms.src[r]];
-	k->record_id = mset_rid(&g->ms, r);
-	k->rowid = g->ms.rowid[r];
-	k->has_rowid = dbmode;
-}
-
-/* Write the pairs, sorted, one line each; counts the lines written. */
-static void
-write_pairs(struct match *g, int dbmode)
-{
-	struct mpair_ev ev[MCFG_MAXSLOT];
-	struct mpair_key ka, kb;
-	struct sbuf line;
-	struct jw jw;
-	const struct opair *o;
-	char rule[MCFG_NAMELEN + 8];
-	size_t i, k, nev;
-	double w;
-	int l;
-
-	if (g->nout > 1)
-		qsort(g->out, g->nout, sizeof(*g->out), cmp_opair);
-	sb_init(&line);
-	jw_init(&jw, &line);
-	for (i = 0; i < g->nout; i++) {
-		o = &g->out[i];
-		if (i > 0 && o->a == o[-1].a && o->b == o[-1].b)
-			continue;
-		nev = 0;
-		w = 0;
-		if (g->trained) {
-			msc_vector(&g->sc, o->a, o->b, g->lev, g->va, g->vb);
-			w = msc_weight(&g->sc, g->lev, g->va, g->fw);
-			for (k = 0; k < g->sc.K; k++) {
-				if ((l = g->lev[k]) < 0)
-					continue;
-				ev[nev].field = g->cfg.cmp[k].f.name;
-				ev[nev].a = mset_str(&g->ms, g->va[k],
-				    &ev[nev].alen);
-				ev[nev].b = mset_str(&g->ms, g->vb[k],
-				    &ev[nev].blen);
-				ev[nev].level = g->cfg.cmp[k].f.level[l].name;
-				ev[nev++].weight = g->fw[k];
-			}
-		}
-		keyof(g, o->a, dbmode, &ka);
-		keyof(g, o->b, dbmode, &kb);
-		if (o->rule >= 0)
-			snprintf(rule, sizeof(rule), "ident:%s",
-			    g->cfg.slot[g->cfg.ident[o->rule].slot].name);
-		else
-			strcpy(rule, "fs");
-		mpair_format(&jw, &line, &ka, &kb, o->prob,
-		    nev > 0 || o->rule < 0 ? &w : NULL, rule, ev, nev);
-		if (fwrite(line.buf, 1, line.len, stdout) != line.len)
-			break;
-		g->written++;
-		if (o->rule >= 0)
-			g->written_ident++;
-	}
-	jw_release(&jw);
-	sb_release(&line);
-}
-
-/* -P: the model as a table, CSV or NDJSON. */
-static void
-print_model(const struct fs_model *fm, int fmt)
-{
-	const struct fs_field *f;
-	struct sbuf line;
-	struct csvw cw;
-	struct jw jw;
-	size_t k;
-	int l;
-
-	sb_init(&line);
-	jw_init(&jw, &line);
-	if (fmt == RIN_CSV) {
-		csvw_init(&cw, stdout, ',');
-		csvw_str(&cw, "field");
-		csvw_str(&cw, "level");
-		csvw_str(&cw, "m");
-		csvw_str(&cw, "u");
-		csvw_str(&cw, "weight");
-		csvw_str(&cw, "tf");
-		csvw_end(&cw);
-	} else if (fmt != RIN_NDJSON)
-		printf("%-16s %-16s %12s %12s %8s\n", "field", "level", "m",
-		    "u", "weight");
-	for (k = 0; k < fm->nfields; k++) {
-		f = &fm->field[k];
-		for (l = 0; l < f->nlevels; l++) {
-			if (fmt == RIN_CSV) {
-				csvw_str(&cw, f->name);
-				csvw_str(&cw, f->level_name[l]);
-				csvw_double(&cw, f->m[l]);
-				csvw_double(&cw, f->u[l]);
-				csvw_double(&cw, f->weight[l]);
-				csvw_int(&cw, f->tf_level == l);
-				csvw_end(&cw);
-				continue;
-			}
-			if (fmt != RIN_NDJSON) {
-				printf("%-16s %-16s %12.6g %12.6g %8.2f%s\n",
-				    f->name, f->level_name[l], f->m[l],
-				    f->u[l], f->weight[l], f->tf_level == l ?
-				    "  tf" : "");
-				continue;
-			}
-			jw_reset(&jw);
-			jw_map_open(&jw);
-			jw_key(&jw, "field", 5);
-			jw_strz(&jw, f->name);
-			jw_key(&jw, "level", 5);
-			jw_strz(&jw, f->level_name[l]);
-			jw_key(&jw, "m", 1);
-			jw_double(&jw, f->m[l]);
-			jw_key(&jw, "u", 1);
-			jw_double(&jw, f->u[l]);
-			jw_key(&jw, "weight", 6);
-			jw_double(&jw, f->weight[l]);
-			jw_key(&jw, "tf", 2);
-			jw_bool(&jw, f->tf_level == l);
-			jw_map_close(&jw);
-			printf("%s\n", line.buf);
-		}
-	}
-	if (fmt == RIN_CSV) {
-		csvw_str(&cw, "lambda");
-		csvw_str(&cw, NULL);
-		csvw_double(&cw, fm->lambda);
-		csvw_str(&cw, NULL);
-		csvw_double(&cw, fs_prior_weight(fm->lambda));
-		csvw_int(&cw, 0);
-		csvw_end(&cw);
-		csvw_release(&cw);
-	} else if (fmt == RIN_NDJSON) {
-		jw_reset(&jw);
-		jw_map_open(&jw);
-		jw_key(&jw, "lambda", 6);
-		jw_double(&jw, fm->lambda);
-		jw_key(&jw, "prior_weight", 12);
-		jw_double(&jw, fs_prior_weight(fm->lambda));
-		jw_map_close(&jw);
-		printf("%s\n", line.buf);
-	} else
-		printf("lambda %.6g (prior weight %.2f)\n", fm->lambda,
-		    fs_prior_weight(fm->lambda));
-	jw_release(&jw);
-	sb_release(&line);
 }
 
 static void
@@ -442,12 +243,11 @@ release(struct match *g, struct map *map)
 		mset_release(&g->ms);
 	mcfg_release(&g->cfg);
 	map_release(map);
-	free(g->out);
+	mout_release(&g->out);
 	free(g->cand);
 	free(g->lev);
 	free(g->va);
 	free(g->vb);
-	free(g->fw);
 	free(g->memo);
 	mkdb_close(&g->mk);
 	mkey_inc_release(&g->inc);
@@ -686,7 +486,7 @@ main(int argc, char *argv[])
 			die(EXIT_FAIL, "%s", g.why.buf);
 		if (mtr_model_load(db, &fm, &g.why) == -1)
 			die(EXIT_FAIL, "%s", g.why.buf);
-		print_model(&fm, fmt);
+		mout_model(&fm, fmt);
 		fs_model_release(&fm);
 		db_close(db);
 		free(maps);
@@ -759,14 +559,13 @@ main(int argc, char *argv[])
 	g.lev = xmalloc(g.sc.K + 1);
 	g.va = xmalloc((g.sc.K + 1) * sizeof(uint32_t));
 	g.vb = xmalloc((g.sc.K + 1) * sizeof(uint32_t));
-	g.fw = xmalloc((g.sc.K + 1) * sizeof(double));
 	g.memo = xcalloc(1, sizeof(*g.memo));
 	g.trained = model(&g, db, all, &trained_now) == 0;
 	if (printm) {
 		if (!g.trained)
 			die(EXIT_FAIL, "too little data to train a model");
 		/* -f was the input's format: the model as a table. */
-		print_model(&g.sc.fm, RIN_GUESS);
+		mout_model(&g.sc.fm, RIN_GUESS);
 		release(&g, &map);
 		rin_opts_release(&opts);
 		check_stdout();
@@ -807,9 +606,9 @@ main(int argc, char *argv[])
 			    g.vetoed, g.same, g.scored, t2, c2, g.scored / c2);
 	}
 	for (i = 0; i < g.det.npair; i++)
-		add_out(&g, g.det.pair[i].a, g.det.pair[i].b,
+		mout_add(&g.out, g.det.pair[i].a, g.det.pair[i].b,
 		    (int32_t)g.det.pair[i].ident, 1);
-	write_pairs(&g, dbmode);
+	mout_write(&g.out, &g.cfg, &g.ms, g.trained ? &g.sc : NULL, dbmode);
 
 	if (dbmode && trained_now && mtr_model_store(db, &g.sc.fm, run.id,
 	    &g.why) == -1) {
@@ -829,11 +628,12 @@ main(int argc, char *argv[])
 	if (!quiet)
 		warnx_("%zu records, %zu compared, %zu candidate pairs "
 		    "scored, %zu pairs written (%zu by identifiers)",
-		    g.ms.n, nnew, g.scored, g.written, g.written_ident);
+		    g.ms.n, nnew, g.scored, g.out.written,
+		    g.out.written_ident);
 	if (dbmode) {
 		run.rows_in = (long long)g.ms.n;
 		run.rows_ok = (long long)nnew;
-		run.inserted = (long long)g.written;
+		run.inserted = (long long)g.out.written;
 		if (run_end(&run, failed ? "failed" : "ok", NULL, &g.why) == -1)
 			warnx_("run log: %s", g.why.buf);
 		mkdb_close(&g.mk);

@@ -1,0 +1,60 @@
+/*
+ * mout.h - what cdp-match writes on standard output: the pairs found,
+ * gathered during the run and written at its end as pair lines
+ * (mpair.h), and -P's table of the model.
+ *
+ * Pairs are gathered first because both kinds of links (identifiers,
+ * mdet.h; the model, mscore.h) can propose the same pair, and the
+ * output must not depend on the order they were found in: the lines
+ * are sorted by the two records' rowids, one per pair, the identifier
+ * rules' ahead of the model's.
+ */
+#ifndef CDP_MOUT_H
+#define CDP_MOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs.h"
+#include "mcfg.h"
+#include "mscore.h"
+#include "mset.h"
+
+/* A pair to write; its weight and evidence are computed when written. */
+struct mout_pair {
+	uint32_t a, b;		/* record indices, a < b */
+	int32_t	 rule;		/* identifier index, or -1 for the model */
+	double	 prob;
+};
+
+struct mout {
+	struct mout_pair *pair;
+	size_t	 n, cap;
+	size_t	 written;	/* pair lines written */
+	size_t	 written_ident;	/* of which by identifiers */
+};
+
+/* Zeroed memory is an empty struct mout. */
+void	mout_release(struct mout *);
+
+/* Gather the pair of records a < b, found by rule at probability prob. */
+void	mout_add(struct mout *, uint32_t a, uint32_t b, int32_t rule,
+	    double prob);
+
+/*
+ * Write the pairs gathered, sorted, one line each, and count the lines
+ * written.  sc is the trained model, which gives every pair its weight
+ * and evidence, or NULL when there is none (identifier links only).
+ * dbmode writes the records' rowids.  Stops at the first write error,
+ * left for the caller's check of stdout.
+ */
+void	mout_write(struct mout *, const struct mcfg *, const struct mset *,
+	    struct msc *sc, int dbmode);
+
+/*
+ * The model as a table on stdout: fmt RIN_CSV or RIN_NDJSON (rin.h),
+ * anything else aligned text; a last row gives lambda.
+ */
+void	mout_model(const struct fs_model *, int fmt);
+
+#endif
