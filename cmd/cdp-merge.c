@@ -1,12 +1,12 @@
 /*
  * cdp-merge - turn the pairs of cdp-match into persistent profiles.
  *
- * This file reads the command line and the pairs (pairs.c), and
- * prints.  The clustering is merge.c, the run in the database
- * mergedb.c, the configuration mergecf.c, the profile store profile.c
- * (golden records), pgraph.c (split, never) and explain.c.  With -o no
- * database is opened: the records are numbered by keytab.c and their
- * clusters go to a CSV file.
+ * This file reads the command line and prints; the pairs are read by
+ * mergein.c (each line parsed by pairs.c).  The clustering is merge.c,
+ * the run in the database mergedb.c, the configuration mergecf.c, the
+ * profile store profile.c (golden records), pgraph.c (split, never)
+ * and explain.c.  With -o no database is opened: the records are
+ * numbered by keytab.c and their clusters go to a CSV file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,51 +20,16 @@
 #include "db.h"
 #include "golden.h"
 #include "keytab.h"
-#include "lr.h"
 #include "merge.h"
 #include "mergecf.h"
+#include "mergein.h"
 #include "pairs.h"
 #include "profile.h"
 #include "run.h"
 #include "uf.h"
 #include "util.h"
 
-#define MAX_LINE	(4 * 1024 * 1024)	/* longest pair line */
-#define MAX_MESSAGES	100			/* diagnostics per file */
 #define MAX_CONFIG	(1024 * 1024)
-
-/* File mode: birth dates named in the evidence, by record. */
-struct bdates {
-	int32_t	*d;
-	uint32_t n;
-};
-
-struct merge {
-	double	 threshold;
-	const char *outpath;	/* -o: file mode */
-	struct golden golden;
-	struct mergecf conf;
-	struct mg_opts opts;
-	struct mg m;
-	struct pair_reader *pr;
-	long long nread, nkept, nbelow, nrejected;
-	int	 badinput;	/* an input could not be read */
-	long	 nmsg;
-	const char *fname;
-	/* Database mode. */
-	sqlite3	*db;
-	struct run run;
-	sqlite3_stmt *sel_key;
-	char	**srcname;	/* sources by name, sorted, and their ids */
-	long long *srcid;
-	size_t	 nsrc;
-	long long maxrowid;
-	char	*conftext;	/* -C text to store, or NULL */
-	/* File mode. */
-	struct keytab kt;
-	struct bdates bd;
-	struct sbuf why, json;
-};
 
 static void __attribute__((noreturn))
 usage(void)
@@ -112,262 +77,10 @@ read_file(const char *path, struct sbuf *why)
 /* Diagnostics. */
 
 static void
-message(struct merge *g, long line, const char *msg)
-{
-	if (++g->nmsg > MAX_MESSAGES) {
-		if (g->nmsg == MAX_MESSAGES + 1)
-			warnx_("%s: more problems not shown", g->fname);
-		return;
-	}
-	fprintf(stderr, "%s: %s:%ld: %s\n", progname, g->fname, line, msg);
-}
-
-static void
 note(void *arg, const char *msg)
 {
 	(void)arg;
 	warnx_("%s", msg);
-}
-
-/* Database mode: record keys to rowids. */
-
-static int
-cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-static void
-load_sources(struct merge *g)
-{
-	sqlite3_stmt *st;
-	size_t i;
-	struct { char *name; long long id; } *tmp = NULL;
-	int rc;
-
-	st = db_prepare(g->db, "SELECT name, id FROM source ORDER BY name",
-	    &g->why);
-	if (st == NULL)
-		die(EXIT_FAIL, "%s", g->why.buf);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		tmp = xrealloc(tmp, (g->nsrc + 1) * sizeof(*tmp));
-		tmp[g->nsrc].name = xstrdup((const char *)
-		    sqlite3_column_text(st, 0));
-		tmp[g->nsrc++].id = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		die(EXIT_FAIL, "source: %s", sqlite3_errmsg(g->db));
-	/* ORDER BY name is sqlite's BINARY collation: strcmp order. */
-	g->srcname = xcalloc(g->nsrc + 1, sizeof(*g->srcname));
-	g->srcid = xcalloc(g->nsrc + 1, sizeof(*g->srcid));
-	for (i = 0; i < g->nsrc; i++) {
-		g->srcname[i] = tmp[i].name;
-		g->srcid[i] = tmp[i].id;
-	}
-	free(tmp);
-}
-
-/* The rowid of end s of pair p: 1, or 0 with the reason in why. */
-static int
-resolve(struct merge *g, const struct pair *p, int s, long long *rowid)
-{
-	char **hit;
-	const char *key = p->source[s];
-	uint32_t kh = mg_keyhash(p->source[s], p->source_len[s],
-	    p->record_id[s], p->record_id_len[s]);
-	int rc;
-
-	sb_reset(&g->why);
-	if (p->rowid[s] != 0) {
-		if (p->rowid[s] > g->maxrowid) {
-			sb_addf(&g->why, "no record with rowid %lld",
-			    p->rowid[s]);
-			return 0;
-		}
-		*rowid = p->rowid[s];
-	} else {
-		hit = bsearch(&key, g->srcname, g->nsrc, sizeof(*g->srcname),
-		    cmp_str);
-		if (hit == NULL)
-			goto unknown;
-		sqlite3_bind_int64(g->sel_key, 1, g->srcid[hit - g->srcname]);
-		sqlite3_bind_text(g->sel_key, 2, p->record_id[s],
-		    (int)p->record_id_len[s], SQLITE_STATIC);
-		rc = sqlite3_step(g->sel_key);
-		if (rc == SQLITE_ROW)
-			*rowid = sqlite3_column_int64(g->sel_key, 0);
-		sqlite3_reset(g->sel_key);
-		if (rc == SQLITE_DONE)
-			goto unknown;
-		if (rc != SQLITE_ROW)
-			die(EXIT_FAIL, "record: %s", sqlite3_errmsg(g->db));
-	}
-	/* Remember which key the input gave for the rowid: a pair file of
-	 * another database is caught when the records are read. */
-	if (g->m.khash[*rowid] != 0 && g->m.khash[*rowid] != kh) {
-		sb_addf(&g->why, "rowid %lld names two different records",
-		    *rowid);
-		return 0;
-	}
-	g->m.khash[*rowid] = kh;
-	return 1;
-unknown:
-	sb_addf(&g->why, "unknown record %s:%s", p->source[s],
-	    p->record_id[s]);
-	return 0;
-}
-
-/* Reading pairs. */
-
-/* The first birth date the evidence gives for record x. */
-static void
-set_bdate(struct bdates *b, uint32_t x, int32_t d)
-{
-	uint32_t n;
-
-	if (d == 0)
-		return;
-	if (x >= b->n) {
-		n = b->n ? 2 * b->n : 4096;
-		while (n <= x)
-			n *= 2;
-		b->d = xrealloc(b->d, n * sizeof(*b->d));
-		memset(b->d + b->n, 0, (n - b->n) * sizeof(*b->d));
-		b->n = n;
-	}
-	if (b->d[x] == 0)
-		b->d[x] = d;
-}
-
-static void
-add_pair(struct merge *g, const struct pair *p, long line, const char *text,
-    size_t len)
-{
-	struct mg_link *l;
-	long long ra = 0, rb = 0;
-	size_t off, evoff, evlen;
-	uint32_t a, b;
-	int rule, swap = 0;
-
-	if (g->outpath != NULL) {
-		a = kt_intern(&g->kt, p->source[0], p->source_len[0],
-		    p->record_id[0], p->record_id_len[0]);
-		b = kt_intern(&g->kt, p->source[1], p->source_len[1],
-		    p->record_id[1], p->record_id_len[1]);
-		set_bdate(&g->bd, a, p->bdate[0]);
-		set_bdate(&g->bd, b, p->bdate[1]);
-	} else
-		a = b = 0;
-	if (p->prob < g->threshold) {
-		g->nbelow++;
-		return;
-	}
-	if (g->outpath == NULL) {
-		if (!resolve(g, p, 0, &ra) || !resolve(g, p, 1, &rb)) {
-			message(g, line, g->why.buf);
-			g->nrejected++;
-			return;
-		}
-		if (ra == rb) {
-			message(g, line, "a pair of a record with itself");
-			g->nrejected++;
-			return;
-		}
-		swap = ra > rb;
-		a = (uint32_t)(swap ? rb : ra);
-		b = (uint32_t)(swap ? ra : rb);
-	}
-	if ((rule = mg_rule(&g->m, p->rule)) == -1) {
-		message(g, line, "too many distinct rules");
-		g->nrejected++;
-		return;
-	}
-	l = mg_add(&g->m);
-	l->a = a;
-	l->b = b;
-	l->prob = p->prob;
-	l->weight = p->weight;
-	l->has_weight = (uint8_t)p->has_weight;
-	l->rule = (uint16_t)rule;
-	l->spool = (uint64_t)g->nread;	/* file mode: input order */
-	if (g->outpath == NULL) {
-		/* The line itself unless a and b change places. */
-		if (swap) {
-			sb_reset(&g->json);
-			pair_json(g->pr, swap, &g->json, &evoff, &evlen);
-			text = g->json.buf;
-			len = g->json.len;
-		} else {
-			pair_raw(text, len, &off, &len, &evoff, &evlen);
-			text += off;
-		}
-		if (len > UINT32_MAX - 64)
-			die(EXIT_FAIL, "pair too long");
-		l->len = (uint32_t)len;
-		if (mg_spool_put(&g->m, text, len, evoff, evlen,
-		    &l->spool) == -1)
-			die(EXIT_FAIL, "spool: %s", strerror(errno));
-	}
-	g->nkept++;
-}
-
-static void
-read_pairs(struct merge *g, const char *path)
-{
-	struct lr lr;
-	struct pair p;
-	const char *line;
-	size_t len;
-	int res;
-
-	g->nmsg = 0;
-	g->fname = path == NULL || strcmp(path, "-") == 0 ? "stdin" : path;
-	if (lr_open(&lr, path, MAX_LINE) == -1) {
-		warnx_("%s: %s", g->fname, strerror(errno));
-		g->badinput = 1;
-		return;
-	}
-	while ((res = lr_next(&lr, &line, &len)) != LR_EOF) {
-		if (res == LR_ERR) {
-			warnx_("%s: %s", g->fname, strerror(errno));
-			g->badinput = 1;
-			break;
-		}
-		if (res == LR_LONG) {
-			g->nread++;
-			g->nrejected++;
-			sb_reset(&g->why);
-			sb_addf(&g->why, "line longer than %d bytes", MAX_LINE);
-			message(g, lr.lineno, g->why.buf);
-			continue;
-		}
-		while (len > 0 && (line[len - 1] == '\n' ||
-		    line[len - 1] == '\r' || line[len - 1] == ' ' ||
-		    line[len - 1] == '\t'))
-			len--;
-		if (len == 0)
-			continue;
-		g->nread++;
-		if (pair_parse(g->pr, line, len, &p, &g->why) == -1) {
-			message(g, lr.lineno, g->why.buf);
-			g->nrejected++;
-			continue;
-		}
-		add_pair(g, &p, lr.lineno, line, len);
-	}
-	lr_close(&lr);
-}
-
-static void
-read_inputs(struct merge *g, int argc, char **argv)
-{
-	int i;
-
-	if (argc == 0)
-		read_pairs(g, NULL);
-	for (i = 0; i < argc; i++)
-		read_pairs(g, argv[i]);
 }
 
 /* File mode. */
@@ -497,7 +210,6 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 {
 	struct prof_store ps;
 	struct mg_stats st;
-	sqlite3_stmt *sel;
 	const char *outcome;
 	double t0, t1;
 	int failed = 0;
@@ -505,23 +217,10 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	if (run_begin(&g->run, g->db, "cdp-merge", argc0, argv0, 0,
 	    &g->why) == -1)
 		die(EXIT_FAIL, "run log: %s", g->why.buf);
-	load_sources(g);
-	g->sel_key = db_prepare(g->db, "SELECT id FROM record "
-	    "WHERE source_id = ? AND record_id = ?", &g->why);
-	sel = db_prepare(g->db, "SELECT coalesce(max(id), 0) FROM record",
-	    &g->why);
-	if (g->sel_key == NULL || sel == NULL)
-		die(EXIT_FAIL, "%s", g->why.buf);
-	if (sqlite3_step(sel) == SQLITE_ROW)
-		g->maxrowid = sqlite3_column_int64(sel, 0);
-	sqlite3_finalize(sel);
-	if (g->maxrowid >= UINT32_MAX - 1)
-		die(EXIT_FAIL, "record rowids past 2^32");
-	g->m.nkhash = (uint32_t)g->maxrowid + 1;
-	g->m.khash = xcalloc(g->m.nkhash, sizeof(*g->m.khash));
+	mergein_prepare(g);
 
 	t0 = mono_now();
-	read_inputs(g, argc, argv);
+	mergein_read(g, argc, argv);
 	t1 = mono_now();
 	memset(&st, 0, sizeof(st));
 	if (g->badinput)
@@ -800,7 +499,7 @@ main(int argc, char *argv[])
 		if (mg_init(&g.m, 0) == -1)
 			die(EXIT_FAIL, "spool: %s", strerror(errno));
 		g.pr = pair_reader_new();
-		read_inputs(&g, argc, argv);
+		mergein_read(&g, argc, argv);
 		/* Clusters of part of the input would be wrong: none. */
 		if (!g.badinput)
 			file_mode(&g);

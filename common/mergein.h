@@ -1,0 +1,72 @@
+/*
+ * mergein.h - what cdp-merge's two halves share: the command
+ * (cmd/cdp-merge.c), which parses options, runs the verbs and reports,
+ * and its input (common/mergein.c), which reads the pair files into the
+ * clustering engine of merge.h.  The state of a run is here.
+ *
+ * In the database, each end of a pair is resolved to its record's
+ * rowid (given by the line, or looked up by source and record id); in
+ * file mode (-o) the records are numbered by keytab.h in the order they
+ * are first seen.  A bad line is counted, reported as FILE:LINE and
+ * skipped; a file that cannot be read sets badinput.
+ */
+#ifndef CDP_MERGEIN_H
+#define CDP_MERGEIN_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "golden.h"
+#include "keytab.h"
+#include "merge.h"
+#include "mergecf.h"
+#include "pairs.h"
+#include "run.h"
+#include "util.h"
+
+#define MAX_MESSAGES	100			/* diagnostics per file */
+
+/* File mode: birth dates named in the evidence, by record. */
+struct bdates {
+	int32_t	*d;
+	uint32_t n;
+};
+
+struct merge {
+	double	 threshold;
+	const char *outpath;	/* -o: file mode */
+	struct golden golden;
+	struct mergecf conf;
+	struct mg_opts opts;
+	struct mg m;
+	struct pair_reader *pr;
+	long long nread, nkept, nbelow, nrejected;
+	int	 badinput;	/* an input could not be read */
+	long	 nmsg;
+	const char *fname;
+	/* Database mode. */
+	sqlite3	*db;
+	struct run run;
+	sqlite3_stmt *sel_key;
+	char	**srcname;	/* sources by name, sorted, and their ids */
+	long long *srcid;
+	size_t	 nsrc;
+	long long maxrowid;
+	char	*conftext;	/* -C text to store, or NULL */
+	/* File mode. */
+	struct keytab kt;
+	struct bdates bd;
+	struct sbuf why, json;
+};
+
+/*
+ * Database mode: load the sources, prepare the lookup of a record by
+ * key and size m.khash by the largest rowid; exits on failure.
+ */
+void	mergein_prepare(struct merge *);
+
+/* Read the pairs of the files argv[0..argc), or of stdin when argc is
+ * 0, into g->m; exits on a database or spool error. */
+void	mergein_read(struct merge *, int argc, char **argv);
+
+#endif
