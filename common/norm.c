@@ -2,21 +2,21 @@
  * norm.c - normalisers for the canonical fields; see norm.h.
  *
  * These run once per field on every ingested row, so the common shapes
- * (ISO dates, epoch numbers, ASCII names) are parsed by hand and never
- * reach strptime or utf8proc, and nothing is allocated outside the
- * caller's sbuf: where utf8proc is needed, its code point scratch lives
- * in the output buffer itself.  The one piece of data here is the
- * country table: ISO 3166 codes, the numbering rules norm_phone needs
- * and the names norm_country accepts.
+ * are parsed by hand and nothing is allocated outside the caller's
+ * sbuf: ASCII text never reaches utf8proc, and where utf8proc is
+ * needed, its code point scratch lives in the output buffer itself.
+ * This file holds the text normalisers (name, free text, email), the
+ * small ones (amount, yes/no, gender, postal code, identifier) and the
+ * helpers every norm_*.c file shares (norm_int.h); phone numbers and
+ * countries are in norm_phone.c, dates and timestamps in norm_date.c.
  */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include <utf8proc.h>
 
-#include "norm.h"
+#include "norm_int.h"
 
 /* NFKC; default-ignorables (ZWSP, BOM, soft hyphen) dropped as noise. */
 #define U_NFKC	(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | \
@@ -24,121 +24,9 @@
 /* The matching key: NFKC, case-folded, marks stripped. */
 #define U_FOLD	(U_NFKC | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK)
 
-/* Locale-free ASCII classes: bytes above 0x7f are never letters here. */
-#define ISDIGIT(c)	((c) >= '0' && (c) <= '9')
-#define ISALPHA(c)	(((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z')
-#define TOLOWER(c)	((c) >= 'A' && (c) <= 'Z' ? (c) | 0x20 : (c))
-
-/*
- * ISO 3166-1: alpha-2 then alpha-3 for every code, sorted by alpha-2
- * (generated from the iso-codes package).
- */
-static const char iso3166[] =
-	"ADANDAEAREAFAFGAGATGAIAIAALALBAMARMAOAGOAQATAARARGASASMATAUT"
-	"AUAUSAWABWAXALAAZAZEBABIHBBBRBBDBGDBEBELBFBFABGBGRBHBHRBIBDI"
-	"BJBENBLBLMBMBMUBNBRNBOBOLBQBESBRBRABSBHSBTBTNBVBVTBWBWABYBLR"
-	"BZBLZCACANCCCCKCDCODCFCAFCGCOGCHCHECICIVCKCOKCLCHLCMCMRCNCHN"
-	"COCOLCRCRICUCUBCVCPVCWCUWCXCXRCYCYPCZCZEDEDEUDJDJIDKDNKDMDMA"
-	"DODOMDZDZAECECUEEESTEGEGYEHESHERERIESESPETETHFIFINFJFJIFKFLK"
-	"FMFSMFOFROFRFRAGAGABGBGBRGDGRDGEGEOGFGUFGGGGYGHGHAGIGIBGLGRL"
-	"GMGMBGNGINGPGLPGQGNQGRGRCGSSGSGTGTMGUGUMGWGNBGYGUYHKHKGHMHMD"
-	"HNHNDHRHRVHTHTIHUHUNIDIDNIEIRLILISRIMIMNININDIOIOTIQIRQIRIRN"
-	"ISISLITITAJEJEYJMJAMJOJORJPJPNKEKENKGKGZKHKHMKIKIRKMCOMKNKNA"
-	"KPPRKKRKORKWKWTKYCYMKZKAZLALAOLBLBNLCLCALILIELKLKALRLBRLSLSO"
-	"LTLTULULUXLVLVALYLBYMAMARMCMCOMDMDAMEMNEMFMAFMGMDGMHMHLMKMKD"
-	"MLMLIMMMMRMNMNGMOMACMPMNPMQMTQMRMRTMSMSRMTMLTMUMUSMVMDVMWMWI"
-	"MXMEXMYMYSMZMOZNANAMNCNCLNENERNFNFKNGNGANINICNLNLDNONORNPNPL"
-	"NRNRUNUNIUNZNZLOMOMNPAPANPEPERPFPYFPGPNGPHPHLPKPAKPLPOLPMSPM"
-	"PNPCNPRPRIPSPSEPTPRTPWPLWPYPRYQAQATREREUROROURSSRBRURUSRWRWA"
-	"SASAUSBSLBSCSYCSDSDNSESWESGSGPSHSHNSISVNSJSJMSKSVKSLSLESMSMR"
-	"SNSENSOSOMSRSURSSSSDSTSTPSVSLVSXSXMSYSYRSZSWZTCTCATDTCDTFATF"
-	"TGTGOTHTHATJTJKTKTKLTLTLSTMTKMTNTUNTOTONTRTURTTTTOTVTUVTWTWN"
-	"TZTZAUAUKRUGUGAUMUMIUSUSAUYURYUZUZBVAVATVCVCTVEVENVGVGBVIVIR"
-	"VNVNMVUVUTWFWLFWSWSMYEYEMYTMYTZAZAFZMZMBZWZWE";
-
-/*
- * Countries common in the data: numbering plan and the names people
- * write.  Calling codes are prefix-free (E.164 is built that way), so
- * the first entry whose code starts a number is the only candidate.
- */
-struct country {
-	char		 a2[3];
-	char		 cc[4];		/* calling code */
-	char		 trunk[3];	/* national prefix dropped in E.164 */
-	unsigned char	 nmin, nmax;	/* national significant number length */
-	const char	*names;		/* folded (see fold()), '|'-separated */
-};
-
-static const struct country countries[] = {
-	{ "FR", "33", "0", 9, 9, "france" },
-	{ "BE", "32", "0", 8, 9, "belgium|belgique|belgie|belgien" },
-	{ "CH", "41", "0", 9, 9, "switzerland|suisse|schweiz|svizzera" },
-	{ "LU", "352", "", 4, 11, "luxembourg|luxemburg" },
-	{ "MC", "377", "", 8, 9, "monaco" },
-	{ "DE", "49", "0", 5, 13, "germany|allemagne|deutschland" },
-	{ "AT", "43", "0", 4, 13, "austria|autriche|osterreich" },
-	{ "NL", "31", "0", 9, 9,
-	    "netherlands|the netherlands|pays bas|nederland|holland" },
-	{ "ES", "34", "", 9, 9, "spain|espagne|espana" },
-	{ "PT", "351", "", 9, 9, "portugal" },
-	{ "IT", "39", "", 6, 11, "italy|italie|italia" },
-	{ "GB", "44", "0", 9, 10, "united kingdom|royaume uni|uk|u k|"
-	    "great britain|grande bretagne|britain|england|angleterre|"
-	    "scotland|ecosse|wales|pays de galles|northern ireland|"
-	    "irlande du nord" },
-	{ "IE", "353", "0", 7, 9, "ireland|irlande|eire" },
-	{ "DK", "45", "", 8, 8, "denmark|danemark|danmark" },
-	{ "SE", "46", "0", 7, 9, "sweden|suede|sverige" },
-	{ "NO", "47", "", 8, 8, "norway|norvege|norge" },
-	{ "FI", "358", "0", 5, 12, "finland|finlande|suomi" },
-	{ "PL", "48", "", 9, 9, "poland|pologne|polska" },
-	{ "CZ", "420", "", 9, 9, "czechia|czech republic|tchequie|"
-	    "republique tcheque|cesko" },
-	{ "GR", "30", "", 10, 10, "greece|grece|hellas|ellada" },
-	{ "US", "1", "1", 10, 10, "united states|united states of america|"
-	    "u s|u s a|america|etats unis|etats unis d amerique" },
-	{ "CA", "1", "1", 10, 10, "canada" },
-	{ "MA", "212", "0", 9, 9, "morocco|maroc" },
-	{ "DZ", "213", "0", 8, 9, "algeria|algerie" },
-	{ "TN", "216", "", 8, 8, "tunisia|tunisie" },
-	{ "SN", "221", "", 9, 9, "senegal" },
-	{ "CI", "225", "", 10, 10, "cote d ivoire|ivory coast" },
-	{ "RE", "262", "0", 9, 9, "reunion|la reunion" },
-	{ "YT", "262", "0", 9, 9, "mayotte" },
-	{ "GP", "590", "0", 9, 9, "guadeloupe" },
-	{ "MQ", "596", "0", 9, 9, "martinique" },
-	{ "GF", "594", "0", 9, 9, "french guiana|guyane|guyane francaise" },
-	{ "AU", "61", "0", 9, 9, "australia|australie" },
-	{ "NZ", "64", "0", 8, 10, "new zealand|nouvelle zelande" },
-	{ "JP", "81", "0", 9, 10, "japan|japon|nippon" },
-	{ "CN", "86", "0", 9, 11, "china|chine" },
-	{ "IN", "91", "0", 10, 10, "india|inde" },
-	{ "BR", "55", "0", 10, 11, "brazil|bresil|brasil" },
-	{ "MX", "52", "", 10, 10, "mexico|mexique" },
-	{ "RU", "7", "8", 10, 10, "russia|russie|russian federation" },
-	{ "TR", "90", "0", 10, 10, "turkey|turquie|turkiye" },
-	{ "IL", "972", "0", 8, 9, "israel" },
-	{ "ZA", "27", "0", 9, 9, "south africa|afrique du sud" },
-	{ "AR", "54", "0", 10, 11, "argentina|argentine" },
-	{ "CL", "56", "", 9, 9, "chile|chili" },
-	{ "CO", "57", "", 8, 10, "colombia|colombie" },
-	{ "RO", "40", "0", 9, 9, "romania|roumanie" },
-	{ "HU", "36", "06", 8, 9, "hungary|hongrie|magyarorszag" },
-	{ "SG", "65", "", 8, 8, "singapore|singapour" },
-	{ "HK", "852", "", 8, 8, "hong kong" },
-	{ "KR", "82", "0", 8, 10, "south korea|korea|coree du sud|coree" },
-	{ "AE", "971", "0", 8, 9, "united arab emirates|emirats arabes unis|"
-	    "uae" },
-	{ "CM", "237", "", 9, 9, "cameroon|cameroun" },
-	{ "UA", "380", "0", 9, 9, "ukraine" },
-	{ "EG", "20", "0", 9, 10, "egypt|egypte" },
-};
-
-#define NCOUNTRIES	(sizeof(countries) / sizeof(countries[0]))
-
 /* Byte length of the whitespace character at s[0..n), 0 if none. */
-static size_t
-space_len(const unsigned char *s, size_t n)
+size_t
+norm_space_len(const unsigned char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
@@ -162,22 +50,22 @@ space_len(const unsigned char *s, size_t n)
 static size_t
 space_len_back(const unsigned char *s, size_t n)
 {
-	if (n >= 1 && space_len(s + n - 1, 1) == 1)
+	if (n >= 1 && norm_space_len(s + n - 1, 1) == 1)
 		return 1;
-	if (n >= 2 && space_len(s + n - 2, 2) == 2)
+	if (n >= 2 && norm_space_len(s + n - 2, 2) == 2)
 		return 2;
-	if (n >= 3 && space_len(s + n - 3, 3) == 3)
+	if (n >= 3 && norm_space_len(s + n - 3, 3) == 3)
 		return 3;
 	return 0;
 }
 
-static void
-trim(const char **sp, size_t *np)
+void
+norm_trim(const char **sp, size_t *np)
 {
 	const unsigned char *s = (const unsigned char *)*sp;
 	size_t n = *np, k;
 
-	while ((k = space_len(s, n)) > 0) {
+	while ((k = norm_space_len(s, n)) > 0) {
 		s += k;
 		n -= k;
 	}
@@ -199,8 +87,8 @@ is_ascii(const char *s, size_t n)
 }
 
 /* Whether s[0..n) is the word w, ignoring ASCII case. */
-static int
-ieq(const char *s, size_t n, const char *w)
+int
+norm_ieq(const char *s, size_t n, const char *w)
 {
 	size_t i;
 
@@ -211,8 +99,8 @@ ieq(const char *s, size_t n, const char *w)
 }
 
 /* Whether s[0..n) is one of the '|'-separated words of list. */
-static int
-in_list(const char *s, size_t n, const char *list)
+int
+norm_in_list(const char *s, size_t n, const char *list)
 {
 	const char *p = list, *q;
 
@@ -351,8 +239,8 @@ collapse(struct sbuf *sb, int key)
 }
 
 /* The name key of s[0..n) into out; -1 on invalid UTF-8. */
-static int
-fold(const char *s, size_t n, struct sbuf *out)
+int
+norm_fold(const char *s, size_t n, struct sbuf *out)
 {
 	if (is_ascii(s, n)) {
 		sb_reset(out);
@@ -394,7 +282,7 @@ norm_name(const char *s, size_t n, struct sbuf *disp, struct sbuf *key)
 		sb_reset(disp);
 		return NORM_EMPTY;
 	}
-	if (key != NULL && (fold(disp->buf, disp->len, key) == -1 ||
+	if (key != NULL && (norm_fold(disp->buf, disp->len, key) == -1 ||
 	    key->len == 0)) {
 		sb_reset(disp);
 		sb_reset(key);
@@ -432,7 +320,7 @@ norm_email(const char *s, size_t n, struct sbuf *out)
 	int c, prev = '@', cat;
 
 	sb_reset(out);
-	trim(&s, &n);
+	norm_trim(&s, &n);
 	if (n == 0)
 		return NORM_EMPTY;
 	/* RFC 5321 limits: 64 for the local part, 254 in all. */
@@ -516,491 +404,6 @@ bad:
 	return NORM_INVALID;
 }
 
-static const struct country *
-country_by_a2(const char *a2)
-{
-	size_t i;
-
-	if (a2 == NULL || a2[0] == '\0' || a2[1] == '\0' || a2[2] != '\0')
-		return NULL;
-	for (i = 0; i < NCOUNTRIES; i++)
-		if ((a2[0] & ~0x20) == countries[i].a2[0] &&
-		    (a2[1] & ~0x20) == countries[i].a2[1])
-			return &countries[i];
-	return NULL;
-}
-
-/*
- * Whether nsn[0..n) can be a national significant number of c: its
- * length is in range and it does not start with the trunk prefix
- * (nor, in the NANP, with 0 or 1).
- */
-static int
-nsn_ok(const struct country *c, const char *nsn, size_t n)
-{
-	if (n < c->nmin || n > c->nmax)
-		return 0;
-	if (c->trunk[0] != '\0' && (nsn[0] == '0' ||
-	    (c->trunk[0] == '1' && nsn[0] == '1')))
-		return 0;
-	return 1;
-}
-
-/*
- * Whether the rest of a phone number at p[0..n) is an extension: a
- * marker ("x", "ext", "ext.", "extension", "poste", "#") and digits.
- */
-static int
-is_extension(const char *p, size_t n)
-{
-	static const char *const mark[] = {
-		"extension", "extn", "ext", "poste", "x", "#"
-	};
-	size_t i, k, m;
-
-	for (i = 0; i < sizeof(mark) / sizeof(mark[0]); i++) {
-		m = strlen(mark[i]);
-		if (n >= m && ieq(p, m, mark[i]))
-			break;
-	}
-	if (i == sizeof(mark) / sizeof(mark[0]))
-		return 0;
-	p += m;
-	n -= m;
-	if (n > 0 && (*p == '.' || *p == ':'))
-		p++, n--;
-	while ((k = space_len((const unsigned char *)p, n)) > 0)
-		p += k, n -= k;
-	if (n == 0)
-		return 0;
-	for (; n > 0; p++, n--)
-		if (!ISDIGIT(*p))
-			return 0;
-	return 1;
-}
-
-int
-norm_phone(const char *s, size_t n, const char *country, struct sbuf *out)
-{
-	const struct country *c = NULL, *dc;
-	const char *p, *e, *nsn = NULL;
-	char d[20];
-	size_t nd = 0, k, i, ncc, nn = 0;
-	int plus = 0;
-
-	sb_reset(out);
-	trim(&s, &n);
-	if (n == 0)
-		return NORM_EMPTY;
-	for (p = s, e = s + n; p < e; ) {
-		if (ISDIGIT(*p)) {
-			if (nd == sizeof(d))
-				return NORM_INVALID;
-			d[nd++] = *p++;
-		} else if (*p == '+' && !plus && nd == 0) {
-			plus = 1;
-			p++;
-		} else if (*p == '(' && e - p >= 3 && p[1] == '0' &&
-		    p[2] == ')' && nd > 0 && (plus || (nd > 2 &&
-		    d[0] == '0' && d[1] == '0'))) {
-			/* "+33 (0)6...": the trunk prefix, shown not dialled. */
-			p += 3;
-		} else if (*p != '\0' && strchr(" .-/()", *p) != NULL)
-			p++;
-		else if ((k = space_len((const unsigned char *)p,
-		    (size_t)(e - p))) > 0)
-			p += k;
-		else if (e - p >= 3 && memcmp(p, "\xe2\x80", 2) == 0 &&
-		    (unsigned char)p[2] >= 0x90 &&
-		    (unsigned char)p[2] <= 0x93)	/* U+2010..2013 */
-			p += 3;
-		else if (nd > 0 && is_extension(p, (size_t)(e - p)))
-			break;
-		else
-			return NORM_INVALID;
-	}
-	if (nd == 0)
-		return NORM_INVALID;
-
-	dc = country_by_a2(country);
-	if (plus)
-		i = 0;
-	else if (nd > 2 && d[0] == '0' && d[1] == '0')
-		i = 2;
-	else if (dc != NULL && strcmp(dc->cc, "1") == 0 && nd > 3 &&
-	    memcmp(d, "011", 3) == 0)
-		i = 3;
-	else if (dc == NULL)
-		return NORM_INVALID;
-	else {
-		/* National: after the trunk prefix, bare, or after the code. */
-		c = dc;
-		k = strlen(c->trunk);
-		ncc = strlen(c->cc);
-		if (k > 0 && nd > k && memcmp(d, c->trunk, k) == 0 &&
-		    nsn_ok(c, d + k, nd - k))
-			nsn = d + k;
-		else if (nsn_ok(c, d, nd))
-			nsn = d;
-		else if (nd > ncc && memcmp(d, c->cc, ncc) == 0 &&
-		    nsn_ok(c, d + ncc, nd - ncc))
-			nsn = d + ncc;
-		else
-			return NORM_INVALID;
-		nn = nd - (size_t)(nsn - d);
-	}
-	if (nsn == NULL) {
-		/* International: check what we know of the country code. */
-		if (i >= nd || d[i] == '0')
-			return NORM_INVALID;
-		for (k = 0; k < NCOUNTRIES; k++) {
-			ncc = strlen(countries[k].cc);
-			if (nd - i > ncc &&
-			    memcmp(d + i, countries[k].cc, ncc) == 0) {
-				c = &countries[k];
-				break;
-			}
-		}
-		if (c != NULL) {
-			nsn = d + i + ncc;
-			nn = nd - i - ncc;
-			/* "+33 06...": a trunk prefix kept by mistake. */
-			if (strcmp(c->trunk, "0") == 0 && nsn[0] == '0' &&
-			    nn > 1) {
-				nsn++;
-				nn--;
-			}
-			if (!nsn_ok(c, nsn, nn))
-				return NORM_INVALID;
-		} else {
-			nsn = d + i;
-			nn = nd - i;
-		}
-	}
-	sb_addc(out, '+');
-	if (c != NULL)
-		sb_adds(out, c->cc);
-	sb_add(out, nsn, nn);
-	if (out->len - 1 < 8 || out->len - 1 > 15) {
-		sb_reset(out);
-		return NORM_INVALID;
-	}
-	return NORM_OK;
-}
-
-/* A broken-down date and time; off is seconds east of UTC. */
-struct dt {
-	int	y, mo, d;
-	int	h, mi, s;
-	long	off;
-};
-
-static int
-days_in_month(int y, int m)
-{
-	static const unsigned char mdays[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return mdays[m - 1];
-}
-
-static int
-dt_valid(struct dt *t)
-{
-	if (t->y < 1000 || t->y > 9999 || t->mo < 1 || t->mo > 12 ||
-	    t->d < 1 || t->d > days_in_month(t->y, t->mo))
-		return 0;
-	if (t->h < 0 || t->h > 23 || t->mi < 0 || t->mi > 59 ||
-	    t->s < 0 || t->s > 60)
-		return 0;
-	if (t->s == 60)		/* a leap second: not representable later */
-		t->s = 59;
-	return 1;
-}
-
-/* Exactly k digits at p[0..e) into *v; the end or NULL. */
-static const char *
-digits(const char *p, const char *e, int k, int *v)
-{
-	*v = 0;
-	if (e - p < k)
-		return NULL;
-	while (k-- > 0) {
-		if (!ISDIGIT(*p))
-			return NULL;
-		*v = *v * 10 + (*p++ - '0');
-	}
-	return p;
-}
-
-/* One or two digits. */
-static const char *
-digits12(const char *p, const char *e, int *v)
-{
-	if ((p = digits(p, e, 1, v)) == NULL)
-		return NULL;
-	if (p < e && ISDIGIT(*p))
-		*v = *v * 10 + (*p++ - '0');
-	return p;
-}
-
-/* "YYYY-MM-DD", "YYYY/MM/DD" (one-digit fields allowed), "YYYYMMDD". */
-static const char *
-parse_ymd(const char *p, const char *e, struct dt *t)
-{
-	char sep;
-
-	memset(t, 0, sizeof(*t));
-	if ((p = digits(p, e, 4, &t->y)) == NULL || p == e)
-		return NULL;
-	if (*p == '-' || *p == '/') {
-		sep = *p++;
-		if ((p = digits12(p, e, &t->mo)) == NULL || p == e ||
-		    *p++ != sep)
-			return NULL;
-		return digits12(p, e, &t->d);
-	}
-	if ((p = digits(p, e, 2, &t->mo)) == NULL)
-		return NULL;
-	return digits(p, e, 2, &t->d);
-}
-
-/* Epoch seconds (9 to 11 digits) or milliseconds (12, 13), signed. */
-static int
-parse_epoch(const char *p, size_t n, struct dt *t)
-{
-	long long v = 0;
-	time_t u;
-	struct tm tm;
-	size_t i;
-	int neg = 0;
-
-	if (n > 0 && (*p == '-' || *p == '+')) {
-		neg = *p == '-';
-		p++;
-		n--;
-	}
-	if (n < 9 || n > 13)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!ISDIGIT(p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	if (neg)
-		v = -v;
-	if (n >= 12)		/* floor, so that -1 ms is 1969-12-31 */
-		v = v / 1000 - (v % 1000 < 0);
-	u = (time_t)v;
-	if (gmtime_r(&u, &tm) == NULL)
-		return -1;
-	t->y = tm.tm_year + 1900;
-	t->mo = tm.tm_mon + 1;
-	t->d = tm.tm_mday;
-	t->h = tm.tm_hour;
-	t->mi = tm.tm_min;
-	t->s = tm.tm_sec;
-	t->off = 0;
-	return 0;
-}
-
-/*
- * strptime(3) with fmt over s[0..n), which it must consume entirely;
- * scratch holds the NUL-terminated copy strptime needs.
- */
-static int
-parse_fmt(const char *s, size_t n, const char *fmt, struct dt *t,
-    struct sbuf *scratch)
-{
-	struct tm tm;
-	const char *end;
-
-	sb_reset(scratch);
-	sb_add(scratch, s, n);
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(scratch->buf, fmt, &tm);
-	if (end != scratch->buf + n) {
-		sb_reset(scratch);
-		return -1;
-	}
-	sb_reset(scratch);
-	if (tm.tm_year < -1900 || tm.tm_year > 9999)
-		return -1;
-	t->y = tm.tm_year + 1900;
-	t->mo = tm.tm_mon + 1;
-	t->d = tm.tm_mday;
-	t->h = tm.tm_hour;
-	t->mi = tm.tm_min;
-	t->s = tm.tm_sec;
-	t->off = tm.tm_gmtoff;
-	return 0;
-}
-
-static void
-put_num(char *b, int v, int k)
-{
-	while (k-- > 0) {
-		b[k] = (char)('0' + v % 10);
-		v /= 10;
-	}
-}
-
-static void
-put_date(struct sbuf *out, const struct dt *t)
-{
-	char b[10];
-
-	put_num(b, t->y, 4);
-	b[4] = '-';
-	put_num(b + 5, t->mo, 2);
-	b[7] = '-';
-	put_num(b + 8, t->d, 2);
-	sb_add(out, b, sizeof(b));
-}
-
-int
-norm_date(const char *s, size_t n, const char *fmt, struct sbuf *out)
-{
-	struct dt t;
-	const char *p, *e;
-
-	sb_reset(out);
-	trim(&s, &n);
-	if (n == 0)
-		return NORM_EMPTY;
-	e = s + n;
-	if (fmt != NULL && parse_fmt(s, n, fmt, &t, out) == 0 &&
-	    dt_valid(&t))
-		goto good;
-	if (parse_epoch(s, n, &t) == 0 && dt_valid(&t))
-		goto good;
-	/* A time part after the date is ignored, whatever it holds. */
-	if ((p = parse_ymd(s, e, &t)) != NULL &&
-	    (p == e || *p == 'T' || *p == 't' || *p == ' ') && dt_valid(&t))
-		goto good;
-	return NORM_INVALID;
-good:
-	put_date(out, &t);
-	return NORM_OK;
-}
-
-/* "Z", "UTC", "GMT", "+hh:mm", "+hhmm", "+hh" (or '-') ending at e. */
-static int
-parse_offset(const char *p, const char *e, long *off)
-{
-	int hh, mm = 0, neg;
-
-	*off = 0;
-	if (p == e || ((*p == 'Z' || *p == 'z') && p + 1 == e) ||
-	    ieq(p, (size_t)(e - p), "utc") || ieq(p, (size_t)(e - p), "gmt"))
-		return 0;
-	if (*p != '+' && *p != '-')
-		return -1;
-	neg = *p++ == '-';
-	if ((p = digits(p, e, 2, &hh)) == NULL)
-		return -1;
-	if (p < e && (p = digits(p + (*p == ':'), e, 2, &mm)) == NULL)
-		return -1;
-	if (p != e || hh > 14 || mm > 59)
-		return -1;
-	*off = (hh * 3600L + mm * 60L) * (neg ? -1 : 1);
-	return 0;
-}
-
-/* "HH:MM[:SS][.frac]" or "HHMM[SS][.frac]", then an offset. */
-static int
-parse_time(const char *p, const char *e, struct dt *t)
-{
-	int colon;
-
-	if ((p = digits(p, e, 2, &t->h)) == NULL)
-		return -1;
-	colon = p < e && *p == ':';
-	if ((p = digits(p + colon, e, 2, &t->mi)) == NULL)
-		return -1;
-	if (p < e && (colon ? *p == ':' : ISDIGIT(*p)) &&
-	    (p = digits(p + colon, e, 2, &t->s)) == NULL)
-		return -1;
-	if (p < e && (*p == '.' || *p == ',')) {
-		if (++p == e || !ISDIGIT(*p))
-			return -1;
-		while (p < e && ISDIGIT(*p))
-			p++;
-	}
-	if (p < e && *p == ' ')
-		p++;
-	return parse_offset(p, e, &t->off);
-}
-
-/* Apply t->off through time_t; the date fields must be valid. */
-static int
-to_utc(struct dt *t)
-{
-	struct tm tm;
-	time_t u;
-
-	if (t->off == 0)
-		return 0;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = t->y - 1900;
-	tm.tm_mon = t->mo - 1;
-	tm.tm_mday = t->d;
-	tm.tm_hour = t->h;
-	tm.tm_min = t->mi;
-	tm.tm_sec = t->s;
-	u = timegm(&tm) - t->off;
-	if (gmtime_r(&u, &tm) == NULL)
-		return -1;
-	t->y = tm.tm_year + 1900;
-	t->mo = tm.tm_mon + 1;
-	t->d = tm.tm_mday;
-	t->h = tm.tm_hour;
-	t->mi = tm.tm_min;
-	t->s = tm.tm_sec;
-	t->off = 0;
-	return dt_valid(t) ? 0 : -1;
-}
-
-int
-norm_ts(const char *s, size_t n, const char *fmt, struct sbuf *out)
-{
-	struct dt t;
-	const char *p, *e;
-	char b[10];
-
-	sb_reset(out);
-	trim(&s, &n);
-	if (n == 0)
-		return NORM_EMPTY;
-	e = s + n;
-	if (fmt != NULL && parse_fmt(s, n, fmt, &t, out) == 0 &&
-	    dt_valid(&t) && to_utc(&t) == 0)
-		goto good;
-	if (parse_epoch(s, n, &t) == 0 && dt_valid(&t))
-		goto good;
-	if ((p = parse_ymd(s, e, &t)) == NULL)
-		return NORM_INVALID;
-	if (p < e && ((*p != 'T' && *p != 't' && *p != ' ') ||
-	    parse_time(p + 1, e, &t) == -1))
-		return NORM_INVALID;
-	if (!dt_valid(&t) || to_utc(&t) == -1)
-		return NORM_INVALID;
-good:
-	put_date(out, &t);
-	b[0] = 'T';
-	put_num(b + 1, t.h, 2);
-	b[3] = ':';
-	put_num(b + 4, t.mi, 2);
-	b[6] = ':';
-	put_num(b + 7, t.s, 2);
-	b[9] = 'Z';
-	sb_add(out, b, sizeof(b));
-	return NORM_OK;
-}
-
 static const char *const currency_sym[] = {
 	"\xe2\x82\xac", "$", "\xc2\xa3", "\xc2\xa5",	/* euro, pound, yen */
 	"\xe2\x82\xb9", "\xe2\x82\xbd", "\xe2\x82\xa9", "\xe2\x82\xba",
@@ -1050,7 +453,7 @@ group_len(const char *p, size_t n)
 		return 1;
 	if (n >= 3 && memcmp(p, "\xe2\x80\x99", 3) == 0)	/* U+2019 */
 		return 3;
-	return space_len((const unsigned char *)p, n);
+	return norm_space_len((const unsigned char *)p, n);
 }
 
 int
@@ -1061,7 +464,7 @@ norm_amount(const char *s, size_t n, struct sbuf *out)
 	int neg = 0, sign = 0, cur = 0, nonzero = 0;
 
 	sb_reset(out);
-	trim(&s, &n);
+	norm_trim(&s, &n);
 	if (n == 0)
 		return NORM_EMPTY;
 	p = s;
@@ -1082,7 +485,7 @@ norm_amount(const char *s, size_t n, struct sbuf *out)
 		} else
 			break;
 		p += k;
-		while ((k = space_len((const unsigned char *)p,
+		while ((k = norm_space_len((const unsigned char *)p,
 		    (size_t)(e - p))) > 0)
 			p += k;
 	}
@@ -1174,7 +577,7 @@ norm_bool(const char *s, size_t n)
 	char w[16];
 	size_t i;
 
-	trim(&s, &n);
+	norm_trim(&s, &n);
 	if (n == 0)
 		return NORM_EMPTY;
 	if (n >= sizeof(w))
@@ -1183,9 +586,11 @@ norm_bool(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		w[i] = s[i] == ' ' || s[i] == '_' ? '-' :
 		    (char)TOLOWER((unsigned char)s[i]);
-	if (in_list(w, n, "yes|y|oui|o|true|t|1|on|opt-in|optin|granted|vrai"))
+	if (norm_in_list(w, n,
+	    "yes|y|oui|o|true|t|1|on|opt-in|optin|granted|vrai"))
 		return 1;
-	if (in_list(w, n, "no|n|non|false|f|0|off|opt-out|optout|denied|faux"))
+	if (norm_in_list(w, n,
+	    "no|n|non|false|f|0|off|opt-out|optout|denied|faux"))
 		return 0;
 	return NORM_INVALID;
 }
@@ -1196,81 +601,25 @@ norm_gender(const char *s, size_t n, struct sbuf *out)
 	char g;
 
 	sb_reset(out);
-	trim(&s, &n);
+	norm_trim(&s, &n);
 	if (n == 0)
 		return NORM_EMPTY;
 	/* Folding makes "Mme." "mme" and "Non-Binary" "non binary". */
-	if (n > 32 || fold(s, n, out) == -1)
+	if (n > 32 || norm_fold(s, n, out) == -1)
 		goto bad;
-	if (in_list(out->buf, out->len, "f|female|femme|woman|w|mme|madame|"
-	    "mrs|ms|mlle|mademoiselle|miss|feminin"))
+	if (norm_in_list(out->buf, out->len, "f|female|femme|woman|w|mme|"
+	    "madame|mrs|ms|mlle|mademoiselle|miss|feminin"))
 		g = 'F';
-	else if (in_list(out->buf, out->len, "m|male|homme|man|h|mr|"
+	else if (norm_in_list(out->buf, out->len, "m|male|homme|man|h|mr|"
 	    "monsieur|masculin"))
 		g = 'M';
-	else if (in_list(out->buf, out->len, "x|other|autre|non binary|"
+	else if (norm_in_list(out->buf, out->len, "x|other|autre|non binary|"
 	    "nonbinary|non binaire|nonbinaire"))
 		g = 'X';
 	else
 		goto bad;
 	sb_reset(out);
 	sb_addc(out, g);
-	return NORM_OK;
-bad:
-	sb_reset(out);
-	return NORM_INVALID;
-}
-
-int
-norm_country(const char *s, size_t n, struct sbuf *out)
-{
-	const char *k, *a2 = NULL;
-	size_t i, lo, hi, mid;
-	char up[3];
-	int cmp;
-
-	sb_reset(out);
-	trim(&s, &n);
-	if (n == 0)
-		return NORM_EMPTY;
-	if (n > 64 || fold(s, n, out) == -1)
-		goto bad;
-	k = out->buf;
-	if (out->len == 2 && ISALPHA(k[0]) && ISALPHA(k[1])) {
-		up[0] = (char)(k[0] & ~0x20);
-		up[1] = (char)(k[1] & ~0x20);
-		lo = 0;
-		hi = (sizeof(iso3166) - 1) / 5;
-		while (lo < hi) {
-			mid = (lo + hi) / 2;
-			cmp = memcmp(up, iso3166 + mid * 5, 2);
-			if (cmp == 0) {
-				a2 = iso3166 + mid * 5;
-				break;
-			}
-			if (cmp < 0)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-	} else if (out->len == 3 && ISALPHA(k[0]) && ISALPHA(k[1]) &&
-	    ISALPHA(k[2])) {
-		up[0] = (char)(k[0] & ~0x20);
-		up[1] = (char)(k[1] & ~0x20);
-		up[2] = (char)(k[2] & ~0x20);
-		for (i = 0; i + 5 < sizeof(iso3166); i += 5)
-			if (memcmp(up, iso3166 + i + 2, 3) == 0) {
-				a2 = iso3166 + i;
-				break;
-			}
-	}
-	for (i = 0; a2 == NULL && i < NCOUNTRIES; i++)
-		if (in_list(out->buf, out->len, countries[i].names))
-			a2 = countries[i].a2;
-	if (a2 == NULL)
-		goto bad;
-	sb_reset(out);
-	sb_add(out, a2, 2);
 	return NORM_OK;
 bad:
 	sb_reset(out);
@@ -1289,11 +638,11 @@ norm_postal(const char *s, size_t n, struct sbuf *out)
 	int pend = 0;
 
 	sb_reset(out);
-	trim(&s, &n);
+	norm_trim(&s, &n);
 	if (n == 0)
 		return NORM_EMPTY;
 	for (i = 0; i < n; i += k) {
-		k = space_len((const unsigned char *)s + i, n - i);
+		k = norm_space_len((const unsigned char *)s + i, n - i);
 		if (k > 0) {
 			pend = 1;
 			continue;
@@ -1321,7 +670,7 @@ norm_id(const char *s, size_t n, struct sbuf *out)
 	size_t i;
 
 	sb_reset(out);
-	trim(&s, &n);
+	norm_trim(&s, &n);
 	if (n == 0)
 		return NORM_EMPTY;
 	for (i = 0; i < n; i++)

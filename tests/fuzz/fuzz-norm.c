@@ -1,7 +1,7 @@
 /*
- * fuzz-norm.c - the normalisers (common/norm.c).
+ * fuzz-norm.c - the normalisers (common/norm.c, norm_date.c, norm_phone.c).
  *
- * fuzz-sources: util norm
+ * fuzz-sources: util norm norm_date norm_phone
  * fuzz-options: -max_len=512
  *
  * The first byte picks the normaliser and, for phones and dates, the

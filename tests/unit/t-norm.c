@@ -1,5 +1,6 @@
 /*
- * t-norm.c - unit tests for the field normalisers of common/norm.c.
+ * t-norm.c - unit tests for the field normalisers of common/norm.c,
+ * norm_date.c and norm_phone.c.
  *
  * Each normaliser is driven through a wrapper that renders its result as
  * one string ("(empty)", "(invalid)" or the value), so that an expected
