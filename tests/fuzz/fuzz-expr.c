@@ -1,7 +1,7 @@
 /*
  * fuzz-expr.c - the expression language (common/expr_*.c).
  *
- * fuzz-sources: util db jw compare score score_clv clv expr_parse expr_sql expr_agg expr_run
+ * fuzz-sources: util db jw compare compare_level score score_clv clv clv_predict expr_parse expr_sql expr_agg expr_run expr_pivot expr_acc bulk uf map
  * fuzz-options: -max_len=4096
  *
  * The first byte chooses how the rest is compiled: bit 0 as a segment

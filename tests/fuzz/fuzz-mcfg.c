@@ -1,7 +1,7 @@
 /*
  * fuzz-mcfg.c - the cdp-match configuration file (common/mcfg.c).
  *
- * fuzz-sources: util map norm compare mcfg mcfgdef
+ * fuzz-sources: util map norm norm_date norm_phone compare compare_level mcfg mcfgdef
  * fuzz-options: -max_len=4096
  *
  * The input is a configuration file: mcfg_load reads it from a memory

@@ -3,7 +3,7 @@
  * and NDJSON: format guessing, csvr or nd, the map, name recognition,
  * normalisation, ids, consents, rejects.
  *
- * fuzz-sources: util lr csvr nd jw map norm hash rin
+ * fuzz-sources: util lr csvr nd jw map norm norm_date norm_phone hash rin
  * fuzz-options: -max_len=16384
  *
  * The first byte picks the format (guessed, CSV, NDJSON) and the id
