@@ -280,11 +280,14 @@ seg_apply(struct seg_writes *w, struct seg *s, const struct seg_ids *now_in,
 	sqlite3_bind_text(w->upd, 5, sql.buf, (int)sql.len, SQLITE_STATIC);
 	sqlite3_bind_text(w->upd, 6, par.buf, (int)par.len, SQLITE_STATIC);
 	sqlite3_bind_int64(w->upd, 7, s->id);
-	if (sqlite3_step(w->upd) != SQLITE_DONE) {
+	rc = sqlite3_step(w->upd);
+	if (rc != SQLITE_DONE)
 		dberr(w->db, "segment", why);
-		goto out;
-	}
+	/* reset and unbound either way: sql, par and now are gone at out */
 	sqlite3_reset(w->upd);
+	sqlite3_clear_bindings(w->upd);
+	if (rc != SQLITE_DONE)
+		goto out;
 	s->size = (long long)now_in->n;
 	s->entered = in.n;
 	s->exited = out.n;
