@@ -336,15 +336,22 @@ cmp_kind_name(enum cmp_kind k)
 	return (int)k >= 0 && k < CMP_NKIND ? kind_names[k] : NULL;
 }
 
-int
-cmp_kind_from_name(const char *s)
+/* The index of s in names[0..n), or -1. */
+static int
+index_of(const char *const *names, int n, const char *s)
 {
 	int i;
 
-	for (i = 0; i < CMP_NKIND; i++)
-		if (strcmp(kind_names[i], s) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
 			return i;
 	return -1;
+}
+
+int
+cmp_kind_from_name(const char *s)
+{
+	return index_of(kind_names, CMP_NKIND, s);
 }
 
 const char *
@@ -356,10 +363,5 @@ cmp_part_name(enum cmp_part p)
 int
 cmp_part_from_name(const char *s)
 {
-	int i;
-
-	for (i = 0; i < CMP_NPART; i++)
-		if (strcmp(part_names[i], s) == 0)
-			return i;
-	return -1;
+	return index_of(part_names, CMP_NPART, s);
 }

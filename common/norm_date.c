@@ -91,13 +91,30 @@ parse_ymd(const char *p, const char *e, struct dt *t)
 	return digits(p, e, 2, &t->d);
 }
 
+/* t from u, seconds since the epoch, in UTC. */
+static int
+from_epoch(struct dt *t, time_t u)
+{
+	struct tm tm;
+
+	if (gmtime_r(&u, &tm) == NULL)
+		return -1;
+	t->y = tm.tm_year + 1900;
+	t->mo = tm.tm_mon + 1;
+	t->d = tm.tm_mday;
+	t->h = tm.tm_hour;
+	t->mi = tm.tm_min;
+	t->s = tm.tm_sec;
+	t->off = 0;
+	return 0;
+}
+
 /* Epoch seconds (9 to 11 digits) or milliseconds (12, 13), signed. */
 static int
 parse_epoch(const char *p, size_t n, struct dt *t)
 {
 	long long v = 0;
 	time_t u;
-	struct tm tm;
 	size_t i;
 	int neg = 0;
 
@@ -118,16 +135,7 @@ parse_epoch(const char *p, size_t n, struct dt *t)
 	if (n >= 12)		/* floor, so that -1 ms is 1969-12-31 */
 		v = v / 1000 - (v % 1000 < 0);
 	u = (time_t)v;
-	if (gmtime_r(&u, &tm) == NULL)
-		return -1;
-	t->y = tm.tm_year + 1900;
-	t->mo = tm.tm_mon + 1;
-	t->d = tm.tm_mday;
-	t->h = tm.tm_hour;
-	t->mi = tm.tm_min;
-	t->s = tm.tm_sec;
-	t->off = 0;
-	return 0;
+	return from_epoch(t, u);
 }
 
 /*
@@ -276,15 +284,8 @@ to_utc(struct dt *t)
 	tm.tm_min = t->mi;
 	tm.tm_sec = t->s;
 	u = timegm(&tm) - t->off;
-	if (gmtime_r(&u, &tm) == NULL)
+	if (from_epoch(t, u) == -1)
 		return -1;
-	t->y = tm.tm_year + 1900;
-	t->mo = tm.tm_mon + 1;
-	t->d = tm.tm_mday;
-	t->h = tm.tm_hour;
-	t->mi = tm.tm_min;
-	t->s = tm.tm_sec;
-	t->off = 0;
 	return dt_valid(t) ? 0 : -1;
 }
 
