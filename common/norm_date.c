@@ -91,6 +91,19 @@ parse_ymd(const char *p, const char *e, struct dt *t)
 	return digits(p, e, 2, &t->d);
 }
 
+/* t from the broken-down time tm, off seconds east of UTC. */
+static void
+from_tm(struct dt *t, const struct tm *tm, long off)
+{
+	t->y = tm->tm_year + 1900;
+	t->mo = tm->tm_mon + 1;
+	t->d = tm->tm_mday;
+	t->h = tm->tm_hour;
+	t->mi = tm->tm_min;
+	t->s = tm->tm_sec;
+	t->off = off;
+}
+
 /* t from u, seconds since the epoch, in UTC. */
 static int
 from_epoch(struct dt *t, time_t u)
@@ -99,13 +112,7 @@ from_epoch(struct dt *t, time_t u)
 
 	if (gmtime_r(&u, &tm) == NULL)
 		return -1;
-	t->y = tm.tm_year + 1900;
-	t->mo = tm.tm_mon + 1;
-	t->d = tm.tm_mday;
-	t->h = tm.tm_hour;
-	t->mi = tm.tm_min;
-	t->s = tm.tm_sec;
-	t->off = 0;
+	from_tm(t, &tm, 0);
 	return 0;
 }
 
@@ -160,13 +167,7 @@ parse_fmt(const char *s, size_t n, const char *fmt, struct dt *t,
 	sb_reset(scratch);
 	if (tm.tm_year < -1900 || tm.tm_year > 9999)
 		return -1;
-	t->y = tm.tm_year + 1900;
-	t->mo = tm.tm_mon + 1;
-	t->d = tm.tm_mday;
-	t->h = tm.tm_hour;
-	t->mi = tm.tm_min;
-	t->s = tm.tm_sec;
-	t->off = tm.tm_gmtoff;
+	from_tm(t, &tm, tm.tm_gmtoff);
 	return 0;
 }
 
