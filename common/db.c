@@ -40,6 +40,14 @@ db_finish(sqlite3 *db, sqlite3_stmt *st, int rc, struct sbuf *why)
 }
 
 int
+db_err(sqlite3 *db, const char *what, struct sbuf *why)
+{
+	sb_reset(why);
+	sb_addf(why, "%s: %s", what, sqlite3_errmsg(db));
+	return -1;
+}
+
+int
 db_step_final(sqlite3 *db, sqlite3_stmt *st, struct sbuf *why)
 {
 	return db_finish(db, st, sqlite3_step(st), why);

@@ -44,6 +44,9 @@ void	db_close(sqlite3 *);
  */
 int	db_finish(sqlite3 *, sqlite3_stmt *st, int rc, struct sbuf *why);
 
+/* "what: sqlite's message" into why; -1, for "return db_err(...)". */
+int	db_err(sqlite3 *, const char *what, struct sbuf *why);
+
 /* Step st once, expecting SQLITE_DONE, and finalize it: db_finish. */
 int	db_step_final(sqlite3 *, sqlite3_stmt *st, struct sbuf *why);
 

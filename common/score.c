@@ -180,14 +180,6 @@ pmap_find(const struct pmap *pm, long long id)
 }
 
 static int
-dberr(sqlite3 *db, const char *what, struct sbuf *why)
-{
-	sb_reset(why);
-	sb_addf(why, "%s: %s", what, sqlite3_errmsg(db));
-	return -1;
-}
-
-static int
 load_profiles(sqlite3 *db, struct score_data *sd, struct pmap *pm,
     struct sbuf *why)
 {
@@ -207,7 +199,7 @@ load_profiles(sqlite3 *db, struct score_data *sd, struct pmap *pm,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return dberr(db, "profile", why);
+		return db_err(db, "profile", why);
 	sd->p = xcalloc(sd->n ? sd->n : 1, sizeof(*sd->p));
 	pm->id = sd->id;
 	pm->n = sd->n;
@@ -254,7 +246,7 @@ load_sources(sqlite3 *db, struct score_data *sd, long long **ids,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return dberr(db, "source", why);
+		return db_err(db, "source", why);
 	if (sd->nsrc >= UINT16_MAX) {
 		sb_reset(why);
 		sb_addf(why, "too many sources (%zu)", sd->nsrc);
@@ -282,7 +274,7 @@ count_slots(sqlite3 *db, const struct pmap *pm, size_t *off, size_t n,
 			off[k + 1] = (size_t)sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return dberr(db, "member", why);
+		return db_err(db, "member", why);
 	for (i = 1; i <= n; i++) {
 		sum += off[i];
 		off[i] = sum;
@@ -347,7 +339,7 @@ read_events(sqlite3 *db, struct score_data *sd, const struct pmap *pm,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return dberr(db, "events", why);
+		return db_err(db, "events", why);
 	return 0;
 }
 

@@ -16,14 +16,6 @@
 #include "db.h"
 #include "score.h"
 
-static int
-dberr(struct score_writer *w, const char *what, struct sbuf *why)
-{
-	sb_reset(why);
-	sb_addf(why, "%s: %s", what, sqlite3_errmsg(w->db));
-	return -1;
-}
-
 int
 score_writer_init(struct score_writer *w, sqlite3 *db, long long run,
     struct sbuf *why)
@@ -103,7 +95,7 @@ score_writer_begin(struct score_writer *w, const char *name,
 	}
 	w->capold = cap;
 	sqlite3_reset(w->sel);
-	return rc == SQLITE_DONE ? 0 : dberr(w, "score", why);
+	return rc == SQLITE_DONE ? 0 : db_err(w->db, "score", why);
 }
 
 static int
@@ -127,7 +119,7 @@ step(struct score_writer *w, sqlite3_stmt *st, long long profile,
 	}
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
-		return dberr(w, "score", why);
+		return db_err(w->db, "score", why);
 	}
 	sqlite3_reset(st);
 	return 0;

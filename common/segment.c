@@ -10,15 +10,6 @@
 #include "idvtab.h"
 #include "segment.h"
 
-/* sqlite's message about table, into why: -1. */
-static int
-dberr(sqlite3 *db, const char *table, struct sbuf *why)
-{
-	sb_reset(why);
-	sb_addf(why, "%s: %s", table, sqlite3_errmsg(db));
-	return -1;
-}
-
 int
 seg_load(sqlite3 *db, const struct expr_env *env, char **names, int n,
     struct seg **out, size_t *count, struct sbuf *why)
@@ -55,7 +46,7 @@ seg_load(sqlite3 *db, const struct expr_env *env, char **names, int n,
 		(*count)++;
 	}
 	if (rc != SQLITE_DONE) {
-		dberr(db, "segment", why);
+		db_err(db, "segment", why);
 		goto fail;
 	}
 	for (k = 0; k < n; k++) {
@@ -216,7 +207,7 @@ write_ids(struct seg_writes *w, sqlite3_stmt *st, const char *table,
 	sqlite3_bind_int64(st, 1, seg);
 	sqlite3_bind_int64(st, 2, w->run);
 	if (idvtab_bind(st, 3, &v) == -1 || sqlite3_step(st) != SQLITE_DONE)
-		return dberr(w->db, table, why);
+		return db_err(w->db, table, why);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return 0;
@@ -246,7 +237,7 @@ seg_apply(struct seg_writes *w, struct seg *s, const struct seg_ids *now_in,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		ids_add(&old, sqlite3_column_int64(st, 0));
 	if (rc != SQLITE_DONE) {
-		dberr(w->db, "segment_member", why);
+		db_err(w->db, "segment_member", why);
 		sqlite3_finalize(st);
 		goto out;
 	}
@@ -282,7 +273,7 @@ seg_apply(struct seg_writes *w, struct seg *s, const struct seg_ids *now_in,
 	sqlite3_bind_int64(w->upd, 7, s->id);
 	rc = sqlite3_step(w->upd);
 	if (rc != SQLITE_DONE)
-		dberr(w->db, "segment", why);
+		db_err(w->db, "segment", why);
 	/* reset and unbound either way: sql, par and now are gone at out */
 	sqlite3_reset(w->upd);
 	sqlite3_clear_bindings(w->upd);

@@ -1,6 +1,6 @@
 /*
  * t-db.c - the database opener: file mode, pragmas, forward migration
- * from every older schema version, refusal of a newer one.
+ * from every older schema version, refusal of a newer one; db_err.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +76,11 @@ main(void)
 
 	rc = db_open(path, 0, &db, &why);
 	ok(rc == 0, "an existing database opens without DB_CREATE");
+	sb_adds(&why, "an earlier message");
+	ok(db_prepare(db, "SELECT * FROM nosuch", &why) == NULL &&
+	    db_err(db, "nosuch", &why) == -1, "db_err returns -1");
+	is_str(why.buf, "nosuch: no such table: nosuch",
+	    "db_err: what, then sqlite's message, in place of what was there");
 	db_close(db);
 
 	snprintf(path, sizeof(path), "%s/missing.db", dir);
