@@ -134,13 +134,8 @@ seg_members_now(struct expr_env *env, struct seg *s, size_t count,
 					ids_add(&now_in[k], id);
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		sb_reset(why);
-		sb_adds(why, sqlite3_errmsg(env->db));
-		sqlite3_finalize(st);
+	if (db_finish(env->db, st, rc, why) == -1)
 		goto fail;
-	}
-	sqlite3_finalize(st);
 	free(progs);
 	return now_in;
 fail:
@@ -203,14 +198,16 @@ write_ids(struct seg_writes *w, sqlite3_stmt *st, const char *table,
     long long seg, const struct seg_ids *a, struct sbuf *why)
 {
 	struct idvec v = { a->v, a->n };
+	int ret = 0;
 
 	sqlite3_bind_int64(st, 1, seg);
 	sqlite3_bind_int64(st, 2, w->run);
 	if (idvtab_bind(st, 3, &v) == -1 || sqlite3_step(st) != SQLITE_DONE)
-		return db_err(w->db, table, why);
+		ret = db_err(w->db, table, why);
+	/* either way: the ids are the caller's, freed after */
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return 0;
+	return ret;
 }
 
 /*
@@ -271,18 +268,17 @@ seg_apply(struct seg_writes *w, struct seg *s, const struct seg_ids *now_in,
 	sqlite3_bind_text(w->upd, 5, sql.buf, (int)sql.len, SQLITE_STATIC);
 	sqlite3_bind_text(w->upd, 6, par.buf, (int)par.len, SQLITE_STATIC);
 	sqlite3_bind_int64(w->upd, 7, s->id);
-	rc = sqlite3_step(w->upd);
-	if (rc != SQLITE_DONE)
+	if (sqlite3_step(w->upd) != SQLITE_DONE)
 		db_err(w->db, "segment", why);
+	else {
+		s->size = (long long)now_in->n;
+		s->entered = in.n;
+		s->exited = out.n;
+		ret = 0;
+	}
 	/* reset and unbound either way: sql, par and now are gone at out */
 	sqlite3_reset(w->upd);
 	sqlite3_clear_bindings(w->upd);
-	if (rc != SQLITE_DONE)
-		goto out;
-	s->size = (long long)now_in->n;
-	s->entered = in.n;
-	s->exited = out.n;
-	ret = 0;
 out:
 	sb_release(&sql);
 	sb_release(&par);

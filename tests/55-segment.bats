@@ -315,3 +315,28 @@ lastrun() {
 	assert_equal "$status" 2
 	[[ "$stderr" == "usage: cdp-segment "* ]]
 }
+
+@test "cdp-segment eval: a write refused by the database fails the run and stores nothing of it" {
+	fixture
+	cdp-segment -q define parisians "city = 'Paris'"
+	cdp-segment -q define lyonnais "city = 'Lyon'"
+	# the first segment's members are written, then its UPDATE fails
+	q "CREATE TRIGGER nope BEFORE UPDATE ON segment BEGIN
+	    SELECT RAISE(ABORT, 'refused by a trigger'); END"
+	run --separate-stderr cdp-segment --as-of 2024-06-30 eval
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-segment: segment: refused by a trigger"
+	run q "SELECT (SELECT count(*) FROM segment_member),
+	    (SELECT count(*) FROM segment_change),
+	    (SELECT count(*) FROM segment WHERE last_eval_run IS NOT NULL)"
+	assert_output "0|0|0"
+	run q "SELECT outcome FROM run WHERE tool = 'cdp-segment' AND id =
+	    (SELECT max(id) FROM run WHERE tool = 'cdp-segment')"
+	assert_output "failed"
+	# once the write is allowed, a rerun stores every member
+	q "DROP TRIGGER nope"
+	run --separate-stderr cdp-segment --as-of 2024-06-30 eval
+	assert_equal "$status" 0
+	run q "SELECT count(*) FROM segment_member"
+	assert_output "$(q "SELECT count(*) FROM profile WHERE city IS NOT NULL")"
+}
