@@ -16,7 +16,6 @@
  * Output is sorted by the two records' rowids (input positions for
  * files) so that the same input always gives the same bytes (mout.h).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +34,6 @@
 #include "mscore.h"
 #include "mset.h"
 #include "mtrain.h"
-#include "norm.h"
 #include "rin.h"
 #include "run.h"
 

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csvw.h"
@@ -23,7 +22,6 @@
 #include "merge.h"
 #include "mergecf.h"
 #include "mergein.h"
-#include "pairs.h"
 #include "profile.h"
 #include "run.h"
 #include "uf.h"
