@@ -35,7 +35,7 @@ cdnow() {
 	awk 'BEGIN { print "id,customer_id,date,cds,amount" }
 	    { printf "%d,%s,%s-%s-%s,%s,%s\n", NR, $2, substr($3, 1, 4),
 	      substr($3, 5, 2), substr($3, 7, 2), $4, $5 }' \
-	    "$SHARED_DATA/cdnow/CDNOW_sample.txt" >cdnow.csv
+	    "$DATA/cdnow/CDNOW_sample.txt" >cdnow.csv
 	cdp-ingest -q -s cdnow -i id -m ts=date -m event_type:=purchase \
 	    -m customer_id=customer_id -m amount=amount cdnow.csv
 	profiles
@@ -163,7 +163,7 @@ within() {
 	cdp-score -q --as-of 1997-09-30 -o clv_x clv_tx clv_t |
 	    awk -F, 'NR > 1 { printf "%d,%d,%.2f,%.2f\n", $1, $2, $3, $4 }' \
 	    >mine
-	tr -d '\r' <"$SHARED_DATA/cdnow/cdnow_sample_summary.csv" |
+	tr -d '\r' <"$DATA/cdnow/cdnow_sample_summary.csv" |
 	    awk -F, 'NR > 1 { printf "%d,%d,%.2f,%.2f\n", $1, $2, $3, $4 }' \
 	    >theirs
 	run wc -l <mine

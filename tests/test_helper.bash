@@ -16,7 +16,7 @@ common_setup() {
 	export CDP_DB="$BATS_TEST_TMPDIR/cdp.db"
 	export PATH="$BIN:$CDP_TOP:$PATH"
 	export FIX="$CDP_TOP/tests/fixtures"
-	export SHARED_DATA="${CDP_SHARED_DATA:-$CDP_TOP/../shared/data}"
+	export DATA="$CDP_TOP/data"
 	export LC_ALL=C.UTF-8 TZ=UTC
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
