@@ -28,9 +28,9 @@ else
 O	=
 endif
 
-LIBSRC	= $(sort $(wildcard common/*.c))
+LIBSRC	= $(sort $(wildcard common/*/*.c))
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
-HDR	= $(wildcard common/*.h)
+HDR	= $(wildcard common/*/*.h)
 TOOLS	= cdp-ingest cdp-match cdp-merge cdp-export cdp-privacy \
 	  cdp-catalog cdp-status cdp-score cdp-segment
 BINS	= $(TOOLS:%=$(O)%)

@@ -3,7 +3,7 @@
  * and how good it is; a map proposed for a new file; what changed.
  *
  * The figures come from the catalog tables that cdp-ingest keeps as it
- * stores each batch (common/catalog.c); this tool only reads them, so
+ * stores each batch (common/catalog/catalog.c); this tool only reads them, so
  * it costs the same on a database of a thousand records or of a
  * hundred million.  Values of personal fields are masked unless
  * --unmask: the catalog is meant to be shown around.
@@ -14,14 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "db.h"
-#include "map.h"
-#include "jw.h"
-#include "rin.h"
-#include "shape.h"
-#include "suggest.h"
-#include "tab.h"
+#include "catalog/catalog.h"
+#include "catalog/map_suggest.h"
+#include "catalog/value_shape.h"
+#include "io/json_writer.h"
+#include "io/record_reader.h"
+#include "io/table.h"
+#include "normalise/field_map.h"
+#include "store/database.h"
 
 #define TOP_SHOWN	3	/* top values in a table cell */
 

@@ -2,21 +2,21 @@
  * cdp-export - write what the profile database knows, for other tools.
  *
  * Each WHAT is one function (a verb) that runs one query and hands its
- * rows to the output layer (common/exout.c, export.h), which writes them
- * as CSV (a header, then RFC 4180 rows through csvw) or NDJSON (one
- * object a row, null values left out, through jw).  Rows stream: sqlite steps one row at
- * a time and each row is written at once, so memory stays flat however
- * many profiles there are.  With -o the output goes to a file created
- * with mode 0600 (it holds personal data) under a temporary name and
- * renamed into place once complete, so a reader never sees half of it.
+ * rows to the output layer (common/export/export_output.c, export/export.h),
+ * which writes them as CSV (a header, then RFC 4180 rows through csvw) or
+ * NDJSON (one object a row, null values left out, through jw).  Rows stream:
+ * sqlite steps one row at a time and each row is written at once, so memory
+ * stays flat however many profiles there are.  With -o the output goes to a
+ * file created with mode 0600 (it holds personal data) under a temporary name
+ * and renamed into place once complete, so a reader never sees half of it.
  *
  * profiles, segment NAME and changes NAME share one query built from
- * the field list (xfield.h: -F, else every profile column), each field
- * an SQL expression over the profile row p.  profile ID is one JSON
- * document built by SQLite (view360.h).  The verbs read on e->db, a
- * read-only connection whose snapshot is taken under the write lock of
- * e->wdb, where every export is logged (xlog.h) by a second thread
- * while this one formats.
+ * the field list (export/export_fields.h: -F, else every profile column), each
+ * field an SQL expression over the profile row p.  profile ID is one JSON
+ * document built by SQLite (export/view360.h).  The verbs read on e->db, a
+ * read-only connection whose snapshot is taken under the write lock of e->wdb,
+ * where every export is logged (export/export_log.h) by a second thread while
+ * this one formats.
  *
  * To add a verb: write a function like ex_members and add it to verbs[].
  */
@@ -29,19 +29,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "csvw.h"
-#include "db.h"
-#include "export.h"
-#include "map.h"
-#include "golden.h"
-#include "hash.h"
-#include "jw.h"
-#include "norm.h"
-#include "run.h"
-#include "util.h"
-#include "view360.h"
-#include "xfield.h"
-#include "xlog.h"
+#include "core/hash.h"
+#include "core/util.h"
+#include "export/export.h"
+#include "export/export_fields.h"
+#include "export/export_log.h"
+#include "export/view360.h"
+#include "io/csv_writer.h"
+#include "io/json_writer.h"
+#include "merge/golden_record.h"
+#include "normalise/field_map.h"
+#include "normalise/normalise.h"
+#include "store/database.h"
+#include "store/run_log.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -379,7 +379,7 @@ ex_changes(struct export *e)
 	return rc;
 }
 
-/* profile ID: the 360-degree view (view360.h), one line of JSON. */
+/* profile ID: the 360-degree view (export/view360.h), one line of JSON. */
 static int
 ex_profile(struct export *e)
 {
@@ -648,7 +648,8 @@ main(int argc, char *argv[])
 	 * other connection in a read transaction begun once the write lock
 	 * is held, so no other writer can commit between the two: the
 	 * output is one consistent snapshot and the log is written with
-	 * it (xlog.h), its export_item inserts overlapping the formatting.
+	 * it (export/export_log.h), its export_item inserts overlapping the
+	 * formatting.
 	 */
 	rc = db_begin(e.wdb, &e.why);
 	if (rc == 0)

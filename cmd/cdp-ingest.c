@@ -1,10 +1,10 @@
 /*
  * cdp-ingest - collect CSV and NDJSON records into the profile database.
  *
- * Records come mapped and normalised from rin (common/rin.c); this file
- * batches them and reports rejects, and a writer thread stores each
- * batch (common/istore.c, where the rules of storing are).  A bad record
- * is rejected with file:line and the run goes on.
+ * Records come mapped and normalised from rin (common/io/record_reader.c); this
+ * file batches them and reports rejects, and a writer thread stores each batch
+ * (common/ingest/ingest_writer.c, where the rules of storing are).  A bad
+ * record is rejected with file:line and the run goes on.
  *
  * Records are written in batches bounded in rows, bytes and age, and at
  * once when the input goes quiet, so a killed run loses at most the open
@@ -23,10 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "hash.h"
-#include "ingest.h"
-#include "jw.h"
+#include "core/hash.h"
+#include "ingest/ingest.h"
+#include "io/json_writer.h"
+#include "store/database.h"
 
 #define MAX_MESSAGES	100			/* diagnostics shown per file */
 #define REJECT_RAW_MAX	(1024 * 1024)		/* raw bytes kept per reject */
@@ -453,7 +453,7 @@ env_long(const char *name, long def, long min, long max)
 }
 
 /*
- * Load in bulk (bulk.h) when the store is empty and every input is a
+ * Load in bulk (store/bulk_load.h) when the store is empty and every input is a
  * regular file: a pipe may stay open for days, and the indexes cannot
  * wait that long.  CDP_BULK=0 turns it off.
  */

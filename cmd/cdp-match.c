@@ -1,20 +1,22 @@
 /*
  * cdp-match - identity resolution, first half: candidate pairs of
  * records that are the same person, with the evidence, one NDJSON line
- * per pair (mpair.h), for cdp-merge to cluster.
+ * per pair (match/pair_writer.h), for cdp-merge to cluster.
  *
  * Records come from the database (by default only those not yet
  * resolved, compared against every record) or from files (no database
  * at all).  Two kinds of links are written: deterministic ones, records
  * sharing a strong identifier, guarded against junk and shared values
- * (mdet.h); and probabilistic ones, pairs the blocking rules propose
- * (block.h) scored by a Fellegi-Sunter model trained on the data
- * without labels (mtrain.h, mscore.h).  The run works in memory: every
- * value interned once (mset.h), so that a million records fit in a few
- * hundred megabytes and a comparison costs mostly integer compares.
+ * (match/deterministic.h); and probabilistic ones, pairs the blocking rules
+ * propose (match/blocking.h) scored by a Fellegi-Sunter model trained on the
+ * data without labels (match/training.h, match/pair_score.h).  The run works in
+ * memory: every value interned once (match/record_set.h), so that a million
+ * records fit in a few hundred megabytes and a comparison costs mostly integer
+ * compares.
  *
  * Output is sorted by the two records' rowids (input positions for
- * files) so that the same input always gives the same bytes (mout.h).
+ * files) so that the same input always gives the same bytes
+ * (match/match_output.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,19 +25,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "block.h"
-#include "db.h"
-#include "map.h"
-#include "mcfg.h"
-#include "mdet.h"
-#include "mkey.h"
-#include "mload.h"
-#include "mout.h"
-#include "mscore.h"
-#include "mset.h"
-#include "mtrain.h"
-#include "rin.h"
-#include "run.h"
+#include "io/record_reader.h"
+#include "match/blocking.h"
+#include "match/deterministic.h"
+#include "match/match_config.h"
+#include "match/match_output.h"
+#include "match/pair_score.h"
+#include "match/record_load.h"
+#include "match/record_set.h"
+#include "match/stored_keys.h"
+#include "match/training.h"
+#include "normalise/field_map.h"
+#include "store/database.h"
+#include "store/run_log.h"
 
 #define MAX_MESSAGES	100	/* input diagnostics shown per file */
 #define MAX_SKIPS	10	/* skipped blocks shown */
@@ -50,12 +52,12 @@ struct match {
 	int	 incremental;	/* database mode without -a */
 	int	 partial;	/* only the records the new ones can meet */
 	int	 tf_failed;	/* a term frequency could not be read */
-	struct mkdb mk;		/* the stored keys (mkey.h) */
+	struct mkdb mk;		/* the stored keys (match/stored_keys.h) */
 	struct mkey_inc inc;
 	uint64_t fp;		/* the configuration's key fingerprint */
 	double	 threshold;
 
-	struct mout out;	/* the pairs to write (mout.h) */
+	struct mout out;	/* the pairs to write (match/match_output.h) */
 	size_t	 scored;	/* candidate pairs compared */
 	uint64_t *cand;		/* candidates to score, a << 32 | b */
 	size_t	 ncand, capcand;

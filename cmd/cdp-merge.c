@@ -2,11 +2,12 @@
  * cdp-merge - turn the pairs of cdp-match into persistent profiles.
  *
  * This file reads the command line and prints; the pairs are read by
- * mergein.c (each line parsed by pairs.c).  The clustering is merge.c,
- * the run in the database mergedb.c, the configuration mergecf.c, the
- * profile store profile.c (golden records), pgraph.c (split, never)
- * and explain.c.  With -o no database is opened: the records are
- * numbered by keytab.c and their clusters go to a CSV file.
+ * merge/merge_input.c (each line parsed by merge/pair_reader.c).  The
+ * clustering is merge/clustering.c, the run in the database
+ * merge/merge_apply.c, the configuration merge/merge_config.c, the profile
+ * store merge/profile.c (golden records), merge/profile_graph.c (split, never)
+ * and merge/explain.c.  With -o no database is opened: the records are numbered
+ * by merge/record_numbers.c and their clusters go to a CSV file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,17 +16,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csvw.h"
-#include "db.h"
-#include "golden.h"
-#include "keytab.h"
-#include "merge.h"
-#include "mergecf.h"
-#include "mergein.h"
-#include "profile.h"
-#include "run.h"
-#include "uf.h"
-#include "util.h"
+#include "core/util.h"
+#include "io/csv_writer.h"
+#include "merge/clustering.h"
+#include "merge/golden_record.h"
+#include "merge/merge_config.h"
+#include "merge/merge_input.h"
+#include "merge/profile.h"
+#include "merge/record_numbers.h"
+#include "merge/union_find.h"
+#include "store/database.h"
+#include "store/run_log.h"
 
 #define MAX_CONFIG	(1024 * 1024)
 

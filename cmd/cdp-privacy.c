@@ -11,9 +11,9 @@
  * explicitly: its default depends on how SQLite was built), so freed
  * cells and pages are overwritten with zeros, then checkpoints the WAL
  * with TRUNCATE so that no old frame keeps a copy.  The identifiers are
- * kept only as salted hashes on the suppression list (priv.h).  The
- * subject never reaches the run log: its argument is recorded as
- * "(subject)".
+ * kept only as salted hashes on the suppression list
+ * (privacy/suppression.h).  The subject never reaches the run log: its argument
+ * is recorded as "(subject)".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,14 +22,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "db.h"
-#include "jw.h"
-#include "map.h"
-#include "norm.h"
-#include "priv.h"
-#include "run.h"
-#include "util.h"
+#include "catalog/catalog.h"
+#include "core/util.h"
+#include "io/json_writer.h"
+#include "normalise/field_map.h"
+#include "normalise/normalise.h"
+#include "privacy/suppression.h"
+#include "store/database.h"
+#include "store/run_log.h"
 
 static sqlite3 *db;
 static struct sbuf why;

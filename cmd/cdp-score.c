@@ -1,6 +1,6 @@
 /*
  * cdp-score - compute indicators and scores for every profile and store
- * them with the run: the built-ins of common/score.c (recency,
+ * them with the run: the built-ins of common/score/score.c (recency,
  * frequency, monetary, RFM, CLV, ...) and the user's own scores from a
  * spec file, one "name = expression" a line, in the language of
  * cdp-expr(7).
@@ -17,14 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
-#include "db.h"
-#include "map.h"
-#include "expr.h"
-#include "jw.h"
-#include "run.h"
-#include "score.h"
-#include "util.h"
+#include "core/util.h"
+#include "expr/expr.h"
+#include "io/json_writer.h"
+#include "match/comparators.h"
+#include "normalise/field_map.h"
+#include "score/score.h"
+#include "store/database.h"
+#include "store/run_log.h"
 
 #define STEP_WEEKS	4.345	/* a month, as in lifetimes */
 

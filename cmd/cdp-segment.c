@@ -8,7 +8,7 @@
  * nothing), builds the aggregates they need in one pass, then, in one
  * transaction, compares each segment's new members with the stored ones
  * (both in profile order, so a merge) and writes the difference: the
- * reading and writing of the segment tables is in segment.c.
+ * reading and writing of the segment tables is in segment/segment.c.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -18,17 +18,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "compare.h"
-#include "csvw.h"
-#include "db.h"
-#include "map.h"
-#include "expr.h"
-#include "idvtab.h"
-#include "jw.h"
-#include "run.h"
-#include "score.h"
-#include "segment.h"
-#include "util.h"
+#include "core/util.h"
+#include "expr/expr.h"
+#include "io/csv_writer.h"
+#include "io/json_writer.h"
+#include "match/comparators.h"
+#include "normalise/field_map.h"
+#include "score/score.h"
+#include "segment/segment.h"
+#include "store/database.h"
+#include "store/id_array.h"
+#include "store/run_log.h"
 
 static sqlite3 *db;
 static struct run run;

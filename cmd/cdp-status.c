@@ -3,7 +3,7 @@
  * exit status a cron job mails a person on.
  *
  * Everything comes from the run log that every writing tool keeps
- * (common/run.c), the catalog (drift) and the segment tables.  An
+ * (common/store/run_log.c), the catalog (drift) and the segment tables.  An
  * anomaly is always printed with its evidence (the figures it was
  * judged on), so the reader can decide whether to act.  Each check is a
  * comparison with the source's own history, not with fixed numbers: a
@@ -19,10 +19,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "catalog.h"
-#include "db.h"
-#include "norm.h"
-#include "tab.h"
+#include "catalog/catalog.h"
+#include "io/table.h"
+#include "normalise/normalise.h"
+#include "store/database.h"
 
 static void __attribute__((noreturn))
 usage(void)

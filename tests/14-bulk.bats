@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The bulk load of cdp-ingest (bulk.h): a first load from regular files
+# The bulk load of cdp-ingest (store/bulk_load.h): a first load from regular files
 # into an empty store appends rows without the record_key index and
 # stages identifiers, then builds both.  It must store exactly what the
 # indexed path stores (CDP_BULK=0), duplicates and updates included; a

@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "nd.h"
-#include "shape.h"
-#include "sketch.h"
+#include "catalog/catalog.h"
+#include "catalog/sketch.h"
+#include "catalog/value_shape.h"
+#include "io/ndjson_reader.h"
 
-#include "catint.h"
+#include "catalog/catalog_int.h"
 
 struct cat *
 cat_new(void)

@@ -33,9 +33,9 @@
 
 #include <sqlite3.h>
 
-#include "map.h"
-#include "rin.h"
-#include "util.h"
+#include "core/util.h"
+#include "io/record_reader.h"
+#include "normalise/field_map.h"
 
 #define CAT_MAX_FIELDS	2000	/* raw paths tracked per source */
 #define CAT_RARE	3	/* cat_forget: a count that may identify */

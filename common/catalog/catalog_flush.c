@@ -1,13 +1,13 @@
 /*
- * catflush.c - writing a batch's catalog into the database, and
+ * catalog_flush.c - writing a batch's catalog into the database, and
  * forgetting an erased record's values; see catalog.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "catint.h"
-#include "db.h"
-#include "jw.h"
+#include "catalog/catalog_int.h"
+#include "io/json_writer.h"
+#include "store/database.h"
 
 /* Flushing into the database. */
 

@@ -1,16 +1,16 @@
 /*
- * catint.h - the insides of struct cat, shared by catalog.c (which
- * fills it) and catflush.c (which writes it into the database); not for
+ * catalog_int.h - the insides of struct cat, shared by catalog.c (which
+ * fills it) and catalog_flush.c (which writes it into the database); not for
  * use outside the catalog.
  */
-#ifndef CDP_CATINT_H
-#define CDP_CATINT_H
+#ifndef CDP_CATALOG_INT_H
+#define CDP_CATALOG_INT_H
 
 #include <stdint.h>
 
-#include "catalog.h"
-#include "shape.h"
-#include "sketch.h"
+#include "catalog/catalog.h"
+#include "catalog/sketch.h"
+#include "catalog/value_shape.h"
 
 /*
  * The hashes of a field's recent values, by a cheap index: sk_hash64

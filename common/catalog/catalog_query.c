@@ -1,13 +1,13 @@
 /*
- * catq.c - reading the catalog back: drift between runs, and which
+ * catalog_query.c - reading the catalog back: drift between runs, and which
  * fields hold personal data; see catalog.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "db.h"
-#include "shape.h"
+#include "catalog/catalog.h"
+#include "catalog/value_shape.h"
+#include "store/database.h"
 
 static int
 personal_canon(int c)

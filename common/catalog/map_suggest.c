@@ -1,16 +1,16 @@
 /*
- * suggest.c - a map file proposed from a sample; see suggest.h.
+ * map_suggest.c - a map file proposed from a sample; see map_suggest.h.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nd.h"
-#include "norm.h"
-#include "rin.h"
-#include "shape.h"
-#include "sketch.h"
-#include "suggest.h"
+#include "catalog/map_suggest.h"
+#include "catalog/sketch.h"
+#include "catalog/value_shape.h"
+#include "io/ndjson_reader.h"
+#include "io/record_reader.h"
+#include "normalise/normalise.h"
 
 /* Countries tried for national phone numbers, most likely first. */
 static const char *const countries[] = {

@@ -1,5 +1,5 @@
 /*
- * suggest.h - propose a map file (cdp-map(5)) for a new source from a
+ * map_suggest.h - propose a map file (cdp-map(5)) for a new source from a
  * sample of one of its files: cdp-catalog suggest.
  *
  * Each field of the sample (a CSV column, or a JSON path outside
@@ -14,14 +14,14 @@
  * @delimiter for a CSV file not separated by commas.  Every line comes
  * after a comment that gives its evidence.
  */
-#ifndef CDP_SUGGEST_H
-#define CDP_SUGGEST_H
+#ifndef CDP_MAP_SUGGEST_H
+#define CDP_MAP_SUGGEST_H
 
-#include "util.h"
+#include "core/util.h"
 
 /*
  * Read at most nsample records of path (format RIN_CSV, RIN_NDJSON or
- * RIN_GUESS, as rin.h) and append the proposed map file to out.
+ * RIN_GUESS, as io/record_reader.h) and append the proposed map file to out.
  * 0, or -1 with the reason in why (the file cannot be read, or holds no
  * record).
  */

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
-#include "sketch.h"
+#include "catalog/sketch.h"
+#include "core/hash.h"
 
 /* Encodings: a magic byte, a version, then the body. */
 #define HLL_MAGIC	'H'

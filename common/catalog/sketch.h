@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* The 64-bit hash of a value: first 8 bytes of SHA-256, big-endian. */
 uint64_t sk_hash64(const void *p, size_t n);

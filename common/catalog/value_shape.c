@@ -1,10 +1,10 @@
 /*
- * shape.c - value types, date layouts and masking; see shape.h.
+ * value_shape.c - value types, date layouts and masking; see value_shape.h.
  */
 #include <string.h>
 #include <strings.h>
 
-#include "shape.h"
+#include "catalog/value_shape.h"
 
 static const char *const names[SH_NTYPES] = {
 	"string", "integer", "number", "boolean", "date", "email", "phone",

@@ -1,5 +1,5 @@
 /*
- * shape.h - what a value looks like: the observed types of the data
+ * value_shape.h - what a value looks like: the observed types of the data
  * catalog, the date layouts cdp-catalog suggest turns into an
  * @date-format, and the masking of personal values for display.
  *
@@ -8,12 +8,12 @@
  * a phone, "12,50" a number.  The checks are cheap (no allocation, one
  * pass or two) because the catalog runs them on every value ingested.
  */
-#ifndef CDP_SHAPE_H
-#define CDP_SHAPE_H
+#ifndef CDP_VALUE_SHAPE_H
+#define CDP_VALUE_SHAPE_H
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 enum shape {
 	SH_STRING, SH_INTEGER, SH_NUMBER, SH_BOOLEAN, SH_DATE, SH_EMAIL,

@@ -1,7 +1,7 @@
 /*
- * hash.c - thin wrapper over nettle's SHA-256; see hash.h.
+ * hash.c - thin wrapper over nettle's SHA-256, and FNV-1a; see hash.h.
  */
-#include "hash.h"
+#include "core/hash.h"
 
 void
 hash_init(struct hash *h)
@@ -42,4 +42,17 @@ hash_hex(const uint8_t *d, size_t nbytes, char *out)
 		out[2 * i + 1] = hex[d[i] & 15];
 	}
 	out[2 * nbytes] = '\0';
+}
+
+uint64_t
+hash_fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
 }

@@ -10,7 +10,7 @@
 
 #include <utf8proc.h>
 
-#include "util.h"
+#include "core/util.h"
 
 const char *progname = "cdp";
 int verbose;

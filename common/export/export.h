@@ -1,19 +1,19 @@
 /*
- * export.h - cdp-export's state, and its output layer (exout.c): rows
+ * export.h - cdp-export's state, and its output layer (export_output.c): rows
  * written as CSV (a header, then RFC 4180 rows through csvw) or NDJSON
  * (one object a row, null values left out, through jw), each data row's
- * profile logged as an export_item (xlog.h).
+ * profile logged as an export_item (export_log.h).
  */
 #ifndef CDP_EXPORT_H
 #define CDP_EXPORT_H
 #include <stdio.h>
 #include <sqlite3.h>
 
-#include "csvw.h"
-#include "jw.h"
-#include "util.h"
-#include "xfield.h"
-#include "xlog.h"
+#include "core/util.h"
+#include "export/export_fields.h"
+#include "export/export_log.h"
+#include "io/csv_writer.h"
+#include "io/json_writer.h"
 
 enum { FMT_CSV, FMT_NDJSON };
 

@@ -1,16 +1,16 @@
 /*
- * xfield.c - the columns of a profile export: see xfield.h.  Each field
- * becomes an SQL expression over the profile row p, so scores,
- * attributes and segment names come from index probes on the same
- * step as the profile, not from a second pass over the data.
+ * export_fields.c - the columns of a profile export: see export_fields.h.  Each
+ * field becomes an SQL expression over the profile row p, so scores, attributes
+ * and segment names come from index probes on the same step as the profile, not
+ * from a second pass over the data.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "golden.h"
-#include "norm.h"
-#include "xfield.h"
+#include "export/export_fields.h"
+#include "merge/golden_record.h"
+#include "normalise/normalise.h"
 
 /* The profile columns a field may name: "profile_id" is p.id. */
 static const char *

@@ -1,5 +1,5 @@
 /*
- * xfield.h - the columns of a profile export (cdp-export -F): parsing a
+ * export_fields.h - the columns of a profile export (cdp-export -F): parsing a
  * field list, turning it into SQL over the profile row p, and hashing
  * identifiers the way ad platforms' customer-match uploads expect.
  *
@@ -20,13 +20,13 @@
  *	... prepare, xf_bind(&xf, st), step ...
  *	xf_release(&xf);
  */
-#ifndef CDP_XFIELD_H
-#define CDP_XFIELD_H
+#ifndef CDP_EXPORT_FIELDS_H
+#define CDP_EXPORT_FIELDS_H
 
 #include <sqlite3.h>
 
-#include "hash.h"
-#include "util.h"
+#include "core/hash.h"
+#include "core/util.h"
 
 enum { XF_COL, XF_SCORE, XF_ATTR, XF_SEGMENTS };	/* field kinds */
 enum { XF_HNONE, XF_HEMAIL, XF_HPHONE };	/* what a field hashes as */

@@ -1,5 +1,5 @@
 /*
- * xlog.c - the export log of cdp-export: see xlog.h.
+ * export_log.c - the export log of cdp-export: see export_log.h.
  *
  * The helper thread takes output chunks before id blocks, so the
  * reader of the output waits as little as possible.  It inserts
@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "db.h"
-#include "xlog.h"
+#include "export/export_log.h"
+#include "store/database.h"
 
 #define XLOG_BATCH	64	/* rows per multi-row INSERT */
 

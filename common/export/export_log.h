@@ -1,5 +1,5 @@
 /*
- * xlog.h - the export log: what cdp-export wrote, where, when, which
+ * export_log.h - the export log: what cdp-export wrote, where, when, which
  * profiles it carried (export_item, so an erasure can name the
  * destinations to notify) and the SHA-256 of the bytes written.
  *
@@ -31,15 +31,15 @@
  *	db_commit(db, &why);	(or, on any failure, xlog_release first)
  *	xlog_release(&lg);
  */
-#ifndef CDP_XLOG_H
-#define CDP_XLOG_H
+#ifndef CDP_EXPORT_LOG_H
+#define CDP_EXPORT_LOG_H
 
 #include <pthread.h>
 #include <stdio.h>
 #include <sqlite3.h>
 
-#include "hash.h"
-#include "util.h"
+#include "core/hash.h"
+#include "core/util.h"
 
 #define XLOG_BLOCK	8192	/* profile ids a hand-over carries */
 #define XLOG_CHUNK	(1 << 18)	/* output bytes a hand-over carries */

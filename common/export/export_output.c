@@ -1,10 +1,10 @@
 /*
- * exout.c - cdp-export's output layer; see export.h.
+ * export_output.c - cdp-export's output layer; see export.h.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "export.h"
+#include "export/export.h"
 
 void
 ex_header(struct export *e, const char *const *cols)

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "norm.h"
-#include "view360.h"
+#include "export/view360.h"
+#include "normalise/normalise.h"
+#include "store/database.h"
 
 #define RAWJSON(col) \
 	"CASE WHEN json_valid(" col ") THEN json(" col ") ELSE " col " END"

@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* One row, one column: the document of profile :pid (no row if none). */
 extern const char v360_sql[];

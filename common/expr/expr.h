@@ -37,9 +37,9 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#include "util.h"
+#include "core/util.h"
 
-/* Types of expression values (ST_NUM, ST_TEXT, ST_DATE match score.h). */
+/* Types of expression values (ST_NUM, ST_TEXT, ST_DATE match score/score.h). */
 enum expr_type {
 	ET_NUM, ET_TEXT, ET_DATE,	/* the score types */
 	ET_BOOL,			/* a condition */
@@ -49,7 +49,7 @@ enum expr_type {
 
 /* A value bound to a placeholder. */
 struct expr_val {
-	int	 kind;		/* SV_INT, SV_REAL or SV_TEXT of score.h */
+	int	 kind;		/* SV_INT, SV_REAL or SV_TEXT of score/score.h */
 	long long i;
 	double	 d;
 	char	*s;		/* owned */

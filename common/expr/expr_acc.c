@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "expr_int.h"
+#include "expr/expr_int.h"
+#include "store/database.h"
 
 enum { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX };
 

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
-#include "expr_int.h"
-#include "score.h"
+#include "expr/expr_int.h"
+#include "match/comparators.h"
+#include "score/score.h"
 
 /* Profile fields: the columns of profile an expression may read. */
 static const struct field {

@@ -6,7 +6,7 @@
 #ifndef CDP_EXPR_INT_H
 #define CDP_EXPR_INT_H
 
-#include "expr.h"
+#include "expr/expr.h"
 
 enum tok {
 	T_EOF, T_NUM, T_DUR, T_STR, T_NAME,

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "compare.h"
-#include "expr_int.h"
+#include "expr/expr_int.h"
+#include "match/comparators.h"
 
 #define MAXDEPTH	64
 #define MAXDAYS		1000000L

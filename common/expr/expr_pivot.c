@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "expr_int.h"
+#include "expr/expr_int.h"
+#include "store/database.h"
 
 /* Rows read on one connection for another: a profile and nk values. */
 struct rowset {

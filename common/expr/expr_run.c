@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
-#include "db.h"
-#include "expr_int.h"
-#include "jw.h"
-#include "score.h"
+#include "expr/expr_int.h"
+#include "io/json_writer.h"
+#include "match/comparators.h"
+#include "score/score.h"
+#include "store/database.h"
 
 void
 expr_prog_init(struct expr_prog *p)

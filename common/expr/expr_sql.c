@@ -17,9 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "compare.h"
-#include "expr_int.h"
-#include "score.h"
+#include "expr/expr_int.h"
+#include "match/comparators.h"
+#include "score/score.h"
 
 const char *const expr_fnames[F_N] = {
 	"lower", "upper", "length", "abs", "round", "coalesce", "date",

@@ -1,8 +1,8 @@
 /*
  * ingest.h - what cdp-ingest's two halves share: the reader
  * (cmd/cdp-ingest.c), which maps, normalises and batches records, and
- * the writer (common/istore.c), a thread that stores each batch in one
- * transaction.  The batches, their pending records, and the state of a
+ * the writer (common/ingest/ingest_writer.c), a thread that stores each batch
+ * in one transaction.  The batches, their pending records, and the state of a
  * run are here.
  */
 #ifndef CDP_INGEST_H
@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
-#include "bulk.h"
-#include "catalog.h"
-#include "map.h"
-#include "priv.h"
-#include "rin.h"
-#include "run.h"
-#include "util.h"
+#include "catalog/catalog.h"
+#include "core/util.h"
+#include "io/record_reader.h"
+#include "normalise/field_map.h"
+#include "privacy/suppression.h"
+#include "store/bulk_load.h"
+#include "store/run_log.h"
 
 #define IDENT_ROWS	64			/* identifiers a statement */
 #define REC_ROWS	32			/* records a statement (bulk) */
@@ -117,7 +117,7 @@ struct ingest {
 	double	 batch_age;	/* seconds */
 	long long batch_first;	/* first rowid inserted by this flush */
 
-	/* A bulk load (bulk.h): record_key and idents built at the end. */
+	/* A bulk load (store/bulk_load.h): record_key and idents built at the end. */
 	int	 bulk;
 	int	 bulk_updated;	/* it updated records it had inserted */
 	long long cache;	/* cache_size to restore after it */
@@ -132,7 +132,7 @@ struct ingest {
 	struct sbuf fail;	/* the database error that failed the run */
 };
 
-/* The writer (istore.c; its statements in istmt.c). */
+/* The writer (ingest_writer.c; its statements in ingest_statements.c). */
 
 /* A database error: reported once, and the run stops (g->failed). */
 void	ingest_dberr(struct ingest *, const char *what);

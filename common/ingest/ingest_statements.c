@@ -1,23 +1,22 @@
 /*
- * istmt.c - the SQL statements of cdp-ingest's writer (istore.c),
- * prepared once a run and again when a bulk load ends: the inserts of
- * records, identifiers, consents and rejects, the lookups of a stored
- * record, and the suppression check of erased identifiers.
+ * ingest_statements.c - the SQL statements of cdp-ingest's writer
+ * (ingest_writer.c), prepared once a run and again when a bulk load ends: the
+ * inserts of records, identifiers, consents and rejects, the lookups of a
+ * stored record, and the suppression check of erased identifiers.
  *
- * The column lists come from the canonical fields (map.h), and a
- * record's parameters are numbered the same in every statement: ?1 the
- * source (the row id in the update), ?2 the record id, then the
- * canonical fields, the three name keys, the raw record, its
- * fingerprint and the run.
+ * The column lists come from the canonical fields (normalise/field_map.h), and
+ * a record's parameters are numbered the same in every statement: ?1 the source
+ * (the row id in the update), ?2 the record id, then the canonical fields, the
+ * three name keys, the raw record, its fingerprint and the run.
  */
 #include <stdlib.h>
 
-#include "db.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
+#include "store/database.h"
 
 /*
- * Identifiers: staged during a bulk load (bulk.h), else stored; one row
- * a statement, and IDENT_ROWS a statement for the bulk of a batch.
+ * Identifiers: staged during a bulk load (store/bulk_load.h), else stored; one
+ * row a statement, and IDENT_ROWS a statement for the bulk of a batch.
  */
 static void
 prepare_ident(struct ingest *g)

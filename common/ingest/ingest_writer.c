@@ -1,5 +1,5 @@
 /*
- * istore.c - cdp-ingest's writer: a thread that stores each batch the
+ * ingest_writer.c - cdp-ingest's writer: a thread that stores each batch the
  * reader (cmd/cdp-ingest.c) hands it, in one transaction.
  *
  * (source, record id) is unique: a record seen again is "unchanged"
@@ -10,15 +10,15 @@
  * makes loading into indexed tables fast (random-order inserts are
  * several times slower once the indexes outgrow the CPU caches).  Only
  * the writer touches the database while it runs.  A first load into an
- * empty store is a bulk load (bulk.h).
+ * empty store is a bulk load (store/bulk_load.h).
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
+#include "store/database.h"
 
 void
 ingest_dberr(struct ingest *g, const char *what)

@@ -1,5 +1,5 @@
 /*
- * csvr.c - CSV record reader on libcsv; see csvr.h.
+ * csv_reader.c - CSV record reader on libcsv; see csv_reader.h.
  *
  * libcsv parses a byte stream and knows nothing of lines, and in its
  * lenient mode it accepts anything.  So it runs in strict mode and is
@@ -20,7 +20,7 @@
 
 #include <csv.h>
 
-#include "csvr.h"
+#include "io/csv_reader.h"
 
 #define CSVR_OPTS	(CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
 /* libcsv grows its field buffer linearly by this much. */

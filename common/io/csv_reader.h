@@ -1,5 +1,5 @@
 /*
- * csvr.h - CSV record reader on libcsv.
+ * csv_reader.h - CSV record reader on libcsv.
  *
  * Reads RFC 4180 CSV from a line reader: a header row, then one record
  * per call.  A UTF-8 BOM is dropped, CRLF and LF both end records,
@@ -17,13 +17,13 @@
  * it), a NUL byte, invalid UTF-8, and a record longer than maxrec bytes.
  * Memory stays within a small multiple of maxrec.
  */
-#ifndef CDP_CSVR_H
-#define CDP_CSVR_H
+#ifndef CDP_CSV_READER_H
+#define CDP_CSV_READER_H
 
 #include <stddef.h>
 
-#include "lr.h"
-#include "util.h"
+#include "core/util.h"
+#include "io/line_reader.h"
 
 enum {
 	CSVR_ERR = -1,	/* read error on the underlying lr; errno set */

@@ -1,5 +1,5 @@
 /*
- * csvw.c - RFC 4180 CSV writer; see csvw.h.
+ * csv_writer.c - RFC 4180 CSV writer; see csv_writer.h.
  *
  * csvw_field copies a field eight bytes at a time while it looks for
  * the bytes that need quoting, and starts again quoted if it finds one:
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvw.h"
+#include "io/csv_writer.h"
 
 void
 csvw_init(struct csvw *w, FILE *f, int delim)

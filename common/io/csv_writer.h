@@ -1,5 +1,5 @@
 /*
- * csvw.h - the CSV writer of every tool that prints tables (RFC 4180).
+ * csv_writer.h - the CSV writer of every tool that prints tables (RFC 4180).
  *
  * A row is built field by field in a buffer and written whole by
  * csvw_end, so a row is never half-written between two stdio flushes of
@@ -17,14 +17,14 @@
  *	...
  *	csvw_release(&w);
  */
-#ifndef CDP_CSVW_H
-#define CDP_CSVW_H
+#ifndef CDP_CSV_WRITER_H
+#define CDP_CSV_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct csvw {
 	FILE	*f;		/* output; the caller's, not closed here */

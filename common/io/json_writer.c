@@ -1,5 +1,5 @@
 /*
- * jw.c - compact JSON writer on yajl_gen; see jw.h.
+ * json_writer.c - compact JSON writer on yajl_gen; see json_writer.h.
  *
  * yajl_gen alone is not enough to guarantee valid output: it writes a
  * string in key position as a key and in value position as a value
@@ -17,8 +17,8 @@
 
 #include <yajl/yajl_gen.h>
 
-#include "jw.h"
-#include "util.h"
+#include "core/util.h"
+#include "io/json_writer.h"
 
 static void *
 jw_malloc(void *ctx, size_t n)

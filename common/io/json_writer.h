@@ -1,5 +1,5 @@
 /*
- * jw.h - the JSON writer behind every tool's output: NDJSON records,
+ * json_writer.h - the JSON writer behind every tool's output: NDJSON records,
  * CSV rows turned into objects, reject records, the 360-degree view.
  *
  * A thin layer over yajl_gen that appends compact JSON (no spaces, no
@@ -32,12 +32,12 @@
  *	jw_release(&w);
  *	sb_release(&line);
  */
-#ifndef CDP_JW_H
-#define CDP_JW_H
+#ifndef CDP_JSON_WRITER_H
+#define CDP_JSON_WRITER_H
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* Deepest nesting of maps and arrays (yajl_gen's YAJL_MAX_DEPTH - 1). */
 #define JW_MAXDEPTH	127

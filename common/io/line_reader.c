@@ -1,5 +1,5 @@
 /*
- * lr.c - bounded line reader with an idle hook; see lr.h.
+ * line_reader.c - bounded line reader with an idle hook; see line_reader.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lr.h"
-#include "util.h"
+#include "core/util.h"
+#include "io/line_reader.h"
 
 #define LR_CHUNK	(256 * 1024)
 

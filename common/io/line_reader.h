@@ -1,6 +1,6 @@
 /*
- * lr.h - a line reader over a file descriptor, the first stage of every
- * record reader (CSV and NDJSON alike).
+ * line_reader.h - a line reader over a file descriptor, the first stage of
+ * every record reader (CSV and NDJSON alike).
  *
  * Lines are returned with their terminating '\n' (absent only on a last
  * line without one) and may contain NUL bytes; the caller decides what a
@@ -9,8 +9,8 @@
  * whole.  Before a read that would block (a pipe fed by `tail -F`), the
  * idle hook runs, so a writer can commit what it holds.
  */
-#ifndef CDP_LR_H
-#define CDP_LR_H
+#ifndef CDP_LINE_READER_H
+#define CDP_LINE_READER_H
 
 #include <stddef.h>
 

@@ -1,5 +1,6 @@
 /*
- * nd.c - NDJSON line parser on yajl's event API; see nd.h.
+ * ndjson_reader.c - NDJSON line parser on yajl's event API; see
+ * ndjson_reader.h.
  *
  * yajl 2.1 has no yajl_reset, so each line gets a fresh handle; the
  * allocation functions handed to yajl keep the freed blocks of the
@@ -18,8 +19,8 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "nd.h"
-#include "util.h"
+#include "core/util.h"
+#include "io/ndjson_reader.h"
 
 /*
  * Blocks yajl frees while a line is parsed are kept for the next line.
@@ -157,7 +158,7 @@ report(struct nd *nd, enum nd_type type, const char *val, size_t len)
 	return 1;
 }
 
-/* sb_add without a call into util.c: this runs for every value. */
+/* sb_add without a call into core/util.c: this runs for every value. */
 static void
 path_add(struct nd *nd, const void *s, size_t n)
 {

@@ -1,5 +1,5 @@
 /*
- * nd.h - NDJSON line parser on yajl's streaming (event) API.
+ * ndjson_reader.h - NDJSON line parser on yajl's streaming (event) API.
  *
  * One line, one JSON object.  The tree API of yajl recurses and would
  * crash on deep nesting, so this walks the event stream with its own
@@ -31,12 +31,12 @@
  * bad, so a caller that stores values must drop them when nd_parse
  * returns -1.
  */
-#ifndef CDP_ND_H
-#define CDP_ND_H
+#ifndef CDP_NDJSON_READER_H
+#define CDP_NDJSON_READER_H
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 enum nd_type {
 	ND_NULL, ND_BOOL, ND_NUMBER, ND_STRING, ND_MAP, ND_ARRAY

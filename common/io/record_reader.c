@@ -1,18 +1,18 @@
 /*
- * rin.c - read CSV and NDJSON files as mapped, normalised records;
- * see rin.h.
+ * record_reader.c - read CSV and NDJSON files as mapped, normalised records;
+ * see record_reader.h.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "csvr.h"
-#include "hash.h"
-#include "jw.h"
-#include "nd.h"
-#include "norm.h"
-#include "rin.h"
+#include "core/hash.h"
+#include "io/csv_reader.h"
+#include "io/json_writer.h"
+#include "io/ndjson_reader.h"
+#include "io/record_reader.h"
+#include "normalise/normalise.h"
 
 /* A value captured for one map entry in the current record. */
 struct cap {

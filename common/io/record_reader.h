@@ -1,5 +1,5 @@
 /*
- * rin.h - record input: one CSV or NDJSON file (or stdin) read as
+ * record_reader.h - record input: one CSV or NDJSON file (or stdin) read as
  * mapped, normalised records.
  *
  * This is the front half of cdp-ingest, shared with every tool that
@@ -11,14 +11,14 @@
  * value goes to the diagnostic callback with its line; the reader then
  * goes on with the next record, so a bad line never stops a run.
  */
-#ifndef CDP_RIN_H
-#define CDP_RIN_H
+#ifndef CDP_RECORD_READER_H
+#define CDP_RECORD_READER_H
 
 #include <stddef.h>
 
-#include "lr.h"
-#include "map.h"
-#include "util.h"
+#include "core/util.h"
+#include "io/line_reader.h"
+#include "normalise/field_map.h"
 
 #define RIN_MAX_RECORD	(4 * 1024 * 1024)	/* longest record accepted */
 #define RIN_MAX_DEPTH	64			/* deepest JSON nesting */

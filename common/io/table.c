@@ -1,14 +1,14 @@
 /*
- * tab.c - tables, CSV and NDJSON from the same rows; see tab.h.
+ * table.c - tables, CSV and NDJSON from the same rows; see table.h.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "csvw.h"
-#include "jw.h"
-#include "tab.h"
+#include "io/csv_writer.h"
+#include "io/json_writer.h"
+#include "io/table.h"
 
 int
 tab_format(const char *s, int allowed)

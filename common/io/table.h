@@ -1,5 +1,5 @@
 /*
- * tab.h - the tabular output of the reporting tools (cdp-catalog,
+ * table.h - the tabular output of the reporting tools (cdp-catalog,
  * cdp-status): one set of rows written as an aligned table for a
  * person, CSV for a spreadsheet, or NDJSON for a program.
  *
@@ -19,13 +19,13 @@
  *	tab_flush(&t);
  *	tab_release(&t);
  */
-#ifndef CDP_TAB_H
-#define CDP_TAB_H
+#ifndef CDP_TABLE_H
+#define CDP_TABLE_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "util.h"
+#include "core/util.h"
 
 enum { TAB_TABLE, TAB_CSV, TAB_NDJSON };
 

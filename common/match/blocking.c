@@ -1,10 +1,10 @@
 /*
- * block.c - blocking keys and candidate pairs; see block.h.
+ * blocking.c - blocking keys and candidate pairs; see blocking.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
+#include "match/blocking.h"
 
 /* A record in a rule's sorted index. */
 struct ent {

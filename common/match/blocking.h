@@ -1,8 +1,8 @@
 /*
- * block.h - blocking: the candidate pairs cdp-match compares.
+ * blocking.h - blocking: the candidate pairs cdp-match compares.
  *
  * Comparing every record with every other is quadratic; a blocking rule
- * (mcfg.h) names a key computed from a record's values ("same first
+ * (match_config.h) names a key computed from a record's values ("same first
  * name and birth year"), and only records with equal keys are paired.
  * Several rules are unioned, so that a typo in one field only loses the
  * rules using it.  A pair found by an earlier rule is not found again by
@@ -16,14 +16,14 @@
  * pairs, nearly all non-matches, and the other rules still pair the
  * records it held when they are alike.
  */
-#ifndef CDP_BLOCK_H
-#define CDP_BLOCK_H
+#ifndef CDP_BLOCKING_H
+#define CDP_BLOCKING_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcfg.h"
-#include "mset.h"
+#include "match/match_config.h"
+#include "match/record_set.h"
 
 struct blk {
 	const struct mcfg *cfg;
@@ -54,7 +54,7 @@ void	blk_release(struct blk *);
 
 /*
  * The same keys hashed from the values' strings, not their ids: equal
- * across runs, so that they can be stored (mkey.h).  The same records
+ * across runs, so that they can be stored (stored_keys.h).  The same records
  * have equal keys under both.
  */
 void	blk_init_stable(struct blk *, const struct mcfg *,

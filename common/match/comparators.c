@@ -1,6 +1,6 @@
 /*
- * compare.c - string and value comparators; see compare.h.  The
- * comparison levels built on them are in compare_level.c.
+ * comparators.c - string and value comparators; see comparators.h.  The
+ * comparison levels built on them are in comparison_levels.c.
  *
  * cdp-match scores millions of candidate pairs, each over several
  * fields, so the comparators avoid the heap for ordinary values: code
@@ -18,8 +18,8 @@
 
 #include <utf8proc.h>
 
-#include "compare.h"
-#include "util.h"
+#include "core/util.h"
+#include "match/comparators.h"
 
 /* An invalid byte b decodes to INVALID_BASE + b: above any code point. */
 #define INVALID_BASE	0x110000

@@ -1,5 +1,5 @@
 /*
- * compare.h - field comparators and comparison levels for record linkage.
+ * comparators.h - field comparators and comparison levels for record linkage.
  *
  * Fellegi-Sunter does not look at two values directly: it looks at which
  * "level" of agreement they reach (exact, a close Jaro-Winkler score, a
@@ -7,7 +7,7 @@
  * ...).  This module provides the string and value comparators, and a
  * small declarative description of a field's ordered levels, so that
  * cdp-match can turn two records into a vector of small integers that
- * the model (fs.h) weighs.
+ * the model (fellegi_sunter.h) weighs.
  *
  * String comparators work on Unicode code points, not bytes: "josé" and
  * "jose" differ by one character.  Values are (pointer, length) pairs and
@@ -19,8 +19,8 @@
  * Nothing here prints or keeps state between calls.  Numbers are read
  * with strtod(3), so LC_NUMERIC must stay "C" (the tools never set it).
  */
-#ifndef CDP_COMPARE_H
-#define CDP_COMPARE_H
+#ifndef CDP_COMPARATORS_H
+#define CDP_COMPARATORS_H
 
 #include <stddef.h>
 
@@ -108,7 +108,7 @@ int	cmp_date_transposed(const char *a, size_t alen, const char *b,
 double	cmp_num_rel_diff(double x, double y);
 
 /*
- * Comparison levels (compare_level.c).
+ * Comparison levels (comparison_levels.c).
  *
  * A field comparison (struct cmp_field) is an ordered list of levels,
  * from the strongest agreement to the weakest; the level of a pair of

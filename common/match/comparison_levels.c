@@ -1,21 +1,21 @@
 /*
- * compare_level.c - comparison levels: a pair of values to the first
+ * comparison_levels.c - comparison levels: a pair of values to the first
  * level of a field whose condition holds, the check of a field
  * description, the built-in descriptions and the names a config file
- * gives kinds and parts; see compare.h.
+ * gives kinds and parts; see comparators.h.
  *
  * cdp-match asks for the level of every field of millions of pairs, and
  * a field's levels often ask the same question with different
  * thresholds (jw >= 0.92, then >= 0.88, ...), so each pair keeps a small
  * cache of the scores already computed for each part of its values.
- * The comparators themselves, and all UTF-8 decoding, are in compare.c.
+ * The comparators themselves, and all UTF-8 decoding, are in comparators.c.
  */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "match/comparators.h"
 
 /* A whole value as a finite number; -1 when it is not one. */
 static int

@@ -1,12 +1,12 @@
 /*
- * mdet.c - deterministic links on shared identifiers, with the junk and
- * shared-value guard; see mdet.h.
+ * deterministic.c - deterministic links on shared identifiers, with the junk
+ * and shared-value guard; see deterministic.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
-#include "mdet.h"
+#include "match/comparators.h"
+#include "match/deterministic.h"
 
 void
 mdet_init(struct mdet *d, size_t nrec)

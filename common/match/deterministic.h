@@ -1,5 +1,5 @@
 /*
- * mdet.h - deterministic identity links: records sharing a normalised
+ * deterministic.h - deterministic identity links: records sharing a normalised
  * strong identifier (email, phone, customer_id, ...), with the guard
  * that keeps junk and shared values from linking people on their own.
  *
@@ -31,14 +31,14 @@
  * The links also form components (union-find), so that cdp-match does
  * not spend probabilistic comparisons on two records already joined.
  */
-#ifndef CDP_MDET_H
-#define CDP_MDET_H
+#ifndef CDP_DETERMINISTIC_H
+#define CDP_DETERMINISTIC_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcfg.h"
-#include "mset.h"
+#include "match/match_config.h"
+#include "match/record_set.h"
 
 struct mdet_pair {
 	uint32_t a, b;		/* record indices, a < b */

@@ -1,6 +1,6 @@
 /*
- * fs.c - Fellegi-Sunter weights, u from random pairs, m and lambda by
- * EM, term-frequency adjustment, JSON form; see fs.h.
+ * fellegi_sunter.c - Fellegi-Sunter weights, u from random pairs, m and lambda
+ * by EM, term-frequency adjustment, JSON form; see fellegi_sunter.h.
  *
  * EM works in log space: with eight fields a pattern's likelihood under
  * either class can be 1e-40, and the posterior is taken from the
@@ -14,7 +14,7 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "fs.h"
+#include "match/fellegi_sunter.h"
 
 /* lambda is kept this far from 0 and 1 so that its logs stay finite. */
 #define LAMBDA_EPS	1e-12

@@ -1,8 +1,9 @@
 /*
- * fs.h - the Fellegi-Sunter record linkage model, trained without labels.
+ * fellegi_sunter.h - the Fellegi-Sunter record linkage model, trained without
+ * labels.
  *
  * A candidate pair of records is described by a comparison vector: for
- * each of K fields, the level its two values reach (compare.h), or -1
+ * each of K fields, the level its two values reach (comparators.h), or -1
  * when either is missing.  For every field and level the model holds
  *
  *	m = P(level | the records are the same person)
@@ -26,13 +27,13 @@
  *
  * No function prints or exits; errors are returned as -1.
  */
-#ifndef CDP_FS_H
-#define CDP_FS_H
+#ifndef CDP_FELLEGI_SUNTER_H
+#define CDP_FELLEGI_SUNTER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define FS_MAXLEVEL	16	/* levels per field, as CMP_MAXLEVEL */
 #define FS_NAMELEN	64	/* field and level names, with the NUL */

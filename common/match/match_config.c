@@ -1,7 +1,7 @@
 /*
- * mcfg.c - the line-oriented parser of cdp-match.conf(5), applied to
- * the built-in text (mcfgdef.c) and then to the user's file; see
- * mcfg.h.
+ * match_config.c - the line-oriented parser of cdp-match.conf(5), applied to
+ * the built-in text (match_config_defaults.c) and then to the user's file; see
+ * match_config.h.
  */
 #include <errno.h>
 #include <math.h>
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "map.h"
-#include "mcfg.h"
-#include "norm.h"
+#include "match/match_config.h"
+#include "normalise/field_map.h"
+#include "normalise/normalise.h"
 
 #define MAXTOK	128		/* tokens on one line */
 

@@ -1,5 +1,5 @@
 /*
- * mcfg.h - the configuration of cdp-match: which identifiers link on
+ * match_config.h - the configuration of cdp-match: which identifiers link on
  * their own, which values are junk, which fields the Fellegi-Sunter
  * model compares and how, which blocking rules produce candidate pairs,
  * and the thresholds and limits.  The format is cdp-match.conf(5).
@@ -8,7 +8,7 @@
  * field ("first_name" is its match key, "birth_date", ...) or a path
  * into the record's original JSON ("attr.member.no").  Identifiers,
  * comparisons and blocking rules refer to slots by index, so the record
- * store (mset.h) holds exactly the slots the configuration uses.
+ * store (record_set.h) holds exactly the slots the configuration uses.
  *
  * The built-in defaults are written in the configuration language
  * itself (mcfg_defaults) and parsed like a file, so what the man page
@@ -19,14 +19,14 @@
  * "alias".  Single
  * settings (threshold, limits) override one by one.
  */
-#ifndef CDP_MCFG_H
-#define CDP_MCFG_H
+#ifndef CDP_MATCH_CONFIG_H
+#define CDP_MATCH_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "compare.h"
-#include "util.h"
+#include "core/util.h"
+#include "match/comparators.h"
 
 #define MCFG_MAXSLOT	32	/* slots a configuration may use */
 #define MCFG_MAXTERM	4	/* terms of one blocking rule */

@@ -1,14 +1,14 @@
 /*
- * mcfgdef.c - the data of cdp-match's configuration: the built-in
- * configuration text (parsed by mcfg.c like a file, and copied into
+ * match_config_defaults.c - the data of cdp-match's configuration: the built-in
+ * configuration text (parsed by match_config.c like a file, and copied into
  * cdp-match.conf(5)) and the junk rules of identifier values; see
- * mcfg.h.
+ * match_config.h.
  */
 #include <fnmatch.h>
 #include <string.h>
 
-#include "map.h"
-#include "mcfg.h"
+#include "match/match_config.h"
+#include "normalise/field_map.h"
 
 const char mcfg_defaults[] =
     "# cdp-match built-in configuration\n"

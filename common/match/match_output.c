@@ -1,16 +1,16 @@
 /*
- * mout.c - cdp-match's output: the pairs gathered, sorted and written
- * with their evidence, and the model as a table; see mout.h.
+ * match_output.c - cdp-match's output: the pairs gathered, sorted and written
+ * with their evidence, and the model as a table; see match_output.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvw.h"
-#include "jw.h"
-#include "mout.h"
-#include "mpair.h"
-#include "rin.h"
+#include "io/csv_writer.h"
+#include "io/json_writer.h"
+#include "io/record_reader.h"
+#include "match/match_output.h"
+#include "match/pair_writer.h"
 
 void
 mout_release(struct mout *m)

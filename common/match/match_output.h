@@ -1,24 +1,24 @@
 /*
- * mout.h - what cdp-match writes on standard output: the pairs found,
+ * match_output.h - what cdp-match writes on standard output: the pairs found,
  * gathered during the run and written at its end as pair lines
- * (mpair.h), and -P's table of the model.
+ * (pair_writer.h), and -P's table of the model.
  *
  * Pairs are gathered first because both kinds of links (identifiers,
- * mdet.h; the model, mscore.h) can propose the same pair, and the
+ * deterministic.h; the model, pair_score.h) can propose the same pair, and the
  * output must not depend on the order they were found in: the lines
  * are sorted by the two records' rowids, one per pair, the identifier
  * rules' ahead of the model's.
  */
-#ifndef CDP_MOUT_H
-#define CDP_MOUT_H
+#ifndef CDP_MATCH_OUTPUT_H
+#define CDP_MATCH_OUTPUT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fs.h"
-#include "mcfg.h"
-#include "mscore.h"
-#include "mset.h"
+#include "match/fellegi_sunter.h"
+#include "match/match_config.h"
+#include "match/pair_score.h"
+#include "match/record_set.h"
 
 /* A pair to write; its weight and evidence are computed when written. */
 struct mout_pair {
@@ -52,8 +52,8 @@ void	mout_write(struct mout *, const struct mcfg *, const struct mset *,
 	    struct msc *sc, int dbmode);
 
 /*
- * The model as a table on stdout: fmt RIN_CSV or RIN_NDJSON (rin.h),
- * anything else aligned text; a last row gives lambda.
+ * The model as a table on stdout: fmt RIN_CSV or RIN_NDJSON
+ * (io/record_reader.h), anything else aligned text; a last row gives lambda.
  */
 void	mout_model(const struct fs_model *, int fmt);
 

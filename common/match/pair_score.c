@@ -1,12 +1,12 @@
 /*
- * mscore.c - comparison vectors, weights and evidence of record pairs;
- * see mscore.h.
+ * pair_score.c - comparison vectors, weights and evidence of record pairs;
+ * see pair_score.h.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mscore.h"
+#include "match/pair_score.h"
 
 /*
  * A direct-mapped cache of levels: slot (va, vb) hashed; a miss

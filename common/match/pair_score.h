@@ -1,9 +1,9 @@
 /*
- * mscore.h - scoring a pair of records: the comparison vector the
- * Fellegi-Sunter model (fs.h) weighs, the term-frequency adjusted
+ * pair_score.h - scoring a pair of records: the comparison vector the
+ * Fellegi-Sunter model (fellegi_sunter.h) weighs, the term-frequency adjusted
  * weight, and the per-field evidence cdp-match writes.
  *
- * Three things are added to plain per-field comparison (compare.h):
+ * Three things are added to plain per-field comparison (comparators.h):
  *
  *  - names compared crossed: when the configuration says "cross
  *    first_name last_name" and first(a)/last(b) with last(a)/first(b)
@@ -19,15 +19,15 @@
  *  - a cache of levels per pair of value ids and comparison, since the
  *    same two cities or postal codes meet again and again in a run.
  */
-#ifndef CDP_MSCORE_H
-#define CDP_MSCORE_H
+#ifndef CDP_PAIR_SCORE_H
+#define CDP_PAIR_SCORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fs.h"
-#include "mcfg.h"
-#include "mset.h"
+#include "match/fellegi_sunter.h"
+#include "match/match_config.h"
+#include "match/record_set.h"
 
 struct msc_cache;
 

@@ -1,11 +1,11 @@
 /*
- * mpair.c - writing pair lines; see mpair.h.
+ * pair_writer.c - writing pair lines; see pair_writer.h.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "mpair.h"
+#include "match/pair_writer.h"
 
 void
 mpair_num(char *buf, size_t len, double v, int decimals)

@@ -1,5 +1,5 @@
 /*
- * mpair.h - the pair line: what cdp-match writes and cdp-merge reads,
+ * pair_writer.h - the pair line: what cdp-match writes and cdp-merge reads,
  * one NDJSON object per candidate pair, keys in this order:
  *
  *   {"a":{"source":"crm","record_id":"C001","rowid":12},
@@ -15,14 +15,14 @@
  * weights with 2, trailing zeros dropped, so that output is stable
  * across platforms and short.
  */
-#ifndef CDP_MPAIR_H
-#define CDP_MPAIR_H
+#ifndef CDP_PAIR_WRITER_H
+#define CDP_PAIR_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jw.h"
-#include "util.h"
+#include "core/util.h"
+#include "io/json_writer.h"
 
 struct mpair_key {
 	const char *source;

@@ -1,6 +1,6 @@
 /*
- * mload.c - records for cdp-match from files or from the database; see
- * mload.h.
+ * record_load.c - records for cdp-match from files or from the database; see
+ * record_load.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,10 +9,10 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "db.h"
-#include "map.h"
-#include "mload.h"
-#include "norm.h"
+#include "match/record_load.h"
+#include "normalise/field_map.h"
+#include "normalise/normalise.h"
+#include "store/database.h"
 
 void
 mload_attr_norm(const char *s, size_t n, struct sbuf *out)

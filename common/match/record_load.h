@@ -1,6 +1,6 @@
 /*
- * mload.h - filling cdp-match's record store (mset.h) from files read
- * through rin (no database) or from the record table.
+ * record_load.h - filling cdp-match's record store (record_set.h) from files
+ * read through rin (no database) or from the record table.
  *
  * Both loaders put the same thing in each slot of the configuration: a
  * canonical field's normalised value (first_name, last_name and
@@ -10,14 +10,14 @@
  * last names, so that a record holding only "Jean Dupont" meets one
  * holding them apart.
  */
-#ifndef CDP_MLOAD_H
-#define CDP_MLOAD_H
+#ifndef CDP_RECORD_LOAD_H
+#define CDP_RECORD_LOAD_H
 
 #include <sqlite3.h>
 
-#include "mcfg.h"
-#include "mset.h"
-#include "rin.h"
+#include "io/record_reader.h"
+#include "match/match_config.h"
+#include "match/record_set.h"
 
 /*
  * Append the records of the file at path ("-" for stdin) with the given
@@ -43,7 +43,7 @@ long	mload_db(struct mset *, const struct mcfg *, sqlite3 *, int all,
 /*
  * The same for some records only, flagged likewise: MLOAD_UNRESOLVED
  * those that mload_db flags MSET_NEW, MLOAD_TO_KEY those and the ones
- * whose stored match keys (mkey.h) are missing or older than the
+ * whose stored match keys (stored_keys.h) are missing or older than the
  * record, MLOAD_LISTED those whose rowid is in the table
  * temp.mload_ids(id INTEGER PRIMARY KEY), the caller's (the other two
  * fill it).  In rowid order, so that the records are numbered as a full

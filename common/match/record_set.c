@@ -1,10 +1,10 @@
 /*
- * mset.c - records in memory with interned values; see mset.h.
+ * record_set.c - records in memory with interned values; see record_set.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "mset.h"
+#include "match/record_set.h"
 
 #define OL_LEN	0xffffffULL	/* the length bits of an ol entry */
 

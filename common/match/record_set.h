@@ -1,10 +1,10 @@
 /*
- * mset.h - the records cdp-match works on, held in memory.
+ * record_set.h - the records cdp-match works on, held in memory.
  *
  * Matching a million records touches each of their values many times:
  * blocking hashes them, the guard groups them, comparisons read them
  * in pairs.  So each value is interned once: a record holds, per slot
- * of the configuration (mcfg.h), a 32-bit value id, 0 when missing, and
+ * of the configuration (match_config.h), a 32-bit value id, 0 when missing, and
  * equal strings share an id across slots and records.  Equality is then
  * an integer compare, term frequencies are counts per id, and a cache of
  * comparison levels can be keyed by a pair of ids.
@@ -13,13 +13,13 @@
  * record id, and the rowid of the record table (database mode) or its
  * input position (file mode), which orders the output.
  */
-#ifndef CDP_MSET_H
-#define CDP_MSET_H
+#ifndef CDP_RECORD_SET_H
+#define CDP_RECORD_SET_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define MSET_NEW	0x01	/* unresolved: compared in this run */
 #define MSET_FS		0x02	/* enough values for the probabilistic model */

@@ -1,17 +1,17 @@
 /*
- * mkey.c - cdp-match's keys of the record table in the database; see
- * mkey.h.
+ * stored_keys.c - cdp-match's keys of the record table in the database; see
+ * stored_keys.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "map.h"
-#include "mdet.h"
-#include "mkey.h"
-#include "mload.h"
-#include "mscore.h"
+#include "match/deterministic.h"
+#include "match/pair_score.h"
+#include "match/record_load.h"
+#include "match/stored_keys.h"
+#include "normalise/field_map.h"
+#include "store/database.h"
 
 #define FP_VERSION	"mkey 2"
 #define HOLDER_CAP	1000	/* holders of one identifier value loaded */

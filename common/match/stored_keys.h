@@ -1,11 +1,11 @@
 /*
- * mkey.h - cdp-match's keys of the record table, kept in the database
+ * stored_keys.h - cdp-match's keys of the record table, kept in the database
  * (tables matchkey, matchrec and matchtf, cdp-schema(5)) so that an
  * incremental run loads only the records the new ones can be compared
  * with, not the whole table.
  *
  *   matchkey (kind, key, record)  the records of a key: kind
- *	MKEY_BLOCK + r is blocking rule r's key (block.h, stable hash),
+ *	MKEY_BLOCK + r is blocking rule r's key (blocking.h, stable hash),
  *	MKEY_IDENT + i identifier i's value hashed, for identifiers that
  *	are attributes (the canonical ones are in the ident table that
  *	cdp-ingest keeps);
@@ -24,18 +24,18 @@
  * Keys depend on the configuration: the state row 'matchkey' holds the
  * fingerprint of the one they were made under.
  */
-#ifndef CDP_MKEY_H
-#define CDP_MKEY_H
+#ifndef CDP_STORED_KEYS_H
+#define CDP_STORED_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
 
-#include "block.h"
-#include "mcfg.h"
-#include "mscore.h"
-#include "mset.h"
+#include "match/blocking.h"
+#include "match/match_config.h"
+#include "match/pair_score.h"
+#include "match/record_set.h"
 
 #define MKEY_BLOCK	1
 #define MKEY_IDENT	1000
@@ -107,10 +107,10 @@ struct mkey_inc {
 /*
  * An incremental run's records: the unresolved ones (their keys stored
  * first when missing or stale, as are those of resolved records whose
- * keys are missing or stale, e.g. changed and merged since), the holders of their identifier values
- * and, a few steps on, of those holders' values (the guard judges a
- * value by its holders' components), and the records sharing a block
- * with them, unless the block is over block-cap (then listed in over).
+ * keys are missing or stale, e.g. changed and merged since), the holders of
+ * their identifier values and, a few steps on, of those holders' values (the
+ * guard judges a value by its holders' components), and the records sharing a
+ * block with them, unless the block is over block-cap (then listed in over).
  * Loaded into the empty ms in rowid order, MSET_NEW on the unresolved
  * ones.  Call in a write transaction.  0, or -1 with the reason in why.
  */

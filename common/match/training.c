@@ -1,14 +1,14 @@
 /*
- * mtrain.c - u from random pairs, m by EM per blocking rule, and the
- * prior; see mtrain.h.
+ * training.c - u from random pairs, m by EM per blocking rule, and the
+ * prior; see training.h.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "mdet.h"
-#include "mtrain.h"
+#include "match/deterministic.h"
+#include "match/training.h"
+#include "store/database.h"
 
 /* Vectors are collapsed to patterns whenever this many are pending. */
 #define CHUNK	65536

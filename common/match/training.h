@@ -1,5 +1,5 @@
 /*
- * mtrain.h - training the Fellegi-Sunter model of cdp-match without
+ * training.h - training the Fellegi-Sunter model of cdp-match without
  * labels, as Splink does.
  *
  *  1. u: comparison vectors of random record pairs (a fixed-seed
@@ -18,16 +18,16 @@
  *     this estimates the number of matching pairs in the data; the
  *     median over the rules, over the number of record pairs, is lambda.
  */
-#ifndef CDP_MTRAIN_H
-#define CDP_MTRAIN_H
+#ifndef CDP_TRAINING_H
+#define CDP_TRAINING_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
 
-#include "block.h"
-#include "mscore.h"
+#include "match/blocking.h"
+#include "match/pair_score.h"
 
 struct mtr_rule {
 	size_t	 pairs;		/* candidate pairs of the rule */

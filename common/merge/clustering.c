@@ -1,6 +1,6 @@
 /*
- * merge.c - the pairs of cdp-merge, their spool and their clustering;
- * see merge.h.  mg_apply, the run in the database, is in mergedb.c.
+ * clustering.c - the pairs of cdp-merge, their spool and their clustering;
+ * see clustering.h.  mg_apply, the run in the database, is in merge_apply.c.
  *
  * The spool keeps each pair's JSON on disk, not in memory: a first run
  * reads millions of pairs but stores only the links it accepts, in key
@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "merge.h"
+#include "core/hash.h"
+#include "merge/clustering.h"
 
 /* The spool: an unlinked file in $TMPDIR (tmpfile(3) ignores it). */
 static FILE *
@@ -140,11 +141,11 @@ mg_spool_get(struct mg *m, const struct mg_link *l, struct sbuf *out,
 uint32_t
 mg_keyhash(const char *source, size_t slen, const char *rid, size_t rlen)
 {
-	uint64_t h = uf_hash(UF_HASH0, source, slen);
+	uint64_t h = hash_fnv(HASH_FNV0, source, slen);
 	uint32_t v;
 
-	h = uf_hash(h, "", 1);
-	h = uf_hash(h, rid, rlen);
+	h = hash_fnv(h, "", 1);
+	h = hash_fnv(h, rid, rlen);
 	v = (uint32_t)(h ^ (h >> 32));
 	return v ? v : 1;
 }

@@ -1,5 +1,5 @@
 /*
- * merge.h - the clustering engine of cdp-merge: pairs in, clusters out,
+ * clustering.h - the clustering engine of cdp-merge: pairs in, clusters out,
  * and in the database the incremental update of the profiles.
  *
  * Pairs are kept in arrays of a few dozen bytes each (their JSON goes
@@ -7,7 +7,7 @@
  * records are numbered by rowid (database) or input order (file), so
  * memory follows the number of records and pairs, never a hash per
  * pair.  mg_cluster sorts the pairs strongest first and feeds them to
- * the union-find of uf.h, whose guards then refuse the weakest link of
+ * the union-find of union_find.h, whose guards then refuse the weakest link of
  * any chain that would break them.
  *
  * mg_apply runs a whole merge in the database (inside the caller's
@@ -18,16 +18,16 @@
  * merge_log rows and golden records are written.  Run twice on the same
  * input it finds nothing to change and writes nothing.
  */
-#ifndef CDP_MERGE_H
-#define CDP_MERGE_H
+#ifndef CDP_CLUSTERING_H
+#define CDP_CLUSTERING_H
 
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "profile.h"
-#include "uf.h"
-#include "util.h"
+#include "core/util.h"
+#include "merge/profile.h"
+#include "merge/union_find.h"
 
 /* What became of a pair. */
 enum {

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "nd.h"
-#include "profile.h"
-#include "uf.h"
+#include "io/ndjson_reader.h"
+#include "merge/profile.h"
+#include "merge/union_find.h"
+#include "store/database.h"
 
 /* One evidence item being printed. */
 struct item {

@@ -1,5 +1,5 @@
 /*
- * golden.c - survivorship rules; see golden.h.
+ * golden_record.c - survivorship rules; see golden_record.h.
  *
  * A profile's records are copied into an arena (the caller's strings
  * come from sqlite rows that do not outlive a step); each field is then
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golden.h"
+#include "merge/golden_record.h"
 
 #define NOSTR	((size_t)-1)
 

@@ -1,5 +1,5 @@
 /*
- * golden.h - survivorship: the golden record of a profile, built field
+ * golden_record.h - survivorship: the golden record of a profile, built field
  * by field from the values of its member records.
  *
  * Each golden field has a chain of rules; the first rule ranks the
@@ -20,12 +20,12 @@
  * four parts come from the same record, so a golden address is never a
  * street of one home with the city of another.
  */
-#ifndef CDP_GOLDEN_H
-#define CDP_GOLDEN_H
+#ifndef CDP_GOLDEN_RECORD_H
+#define CDP_GOLDEN_RECORD_H
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* Golden fields (the address covers four columns). */
 enum {

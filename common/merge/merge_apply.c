@@ -1,5 +1,5 @@
 /*
- * mergedb.c - mg_apply, the merge run in the database; see merge.h.
+ * merge_apply.c - mg_apply, the merge run in the database; see clustering.h.
  *
  * It reads the state it needs into arrays indexed by rowid: the run of
  * every record (from the record_run index, not the wide record rows),
@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "merge.h"
+#include "core/hash.h"
+#include "merge/clustering.h"
+#include "store/database.h"
 
 #define F_NEED		0x01	/* a pair touches it or its profile */
 #define F_UNRES		0x02	/* no member row, or changed since */
@@ -176,7 +177,7 @@ detail_row(struct apply *ap, sqlite3_stmt *st, char **srcname, size_t nsrc)
 	uint32_t x = (uint32_t)sqlite3_column_int64(st, 0);
 	long long sid = sqlite3_column_int64(st, 1);
 	const char *s, *src;
-	uint64_t h = UF_HASH0;
+	uint64_t h = HASH_FNV0;
 	int c, any = 0;
 	uint32_t kh;
 
@@ -205,9 +206,9 @@ detail_row(struct apply *ap, sqlite3_stmt *st, char **srcname, size_t nsrc)
 		s = (const char *)sqlite3_column_text(st, c);
 		if (s != NULL && *s != '\0') {
 			any = 1;
-			h = uf_hash(h, s, (size_t)sqlite3_column_bytes(st, c));
+			h = hash_fnv(h, s, (size_t)sqlite3_column_bytes(st, c));
 		}
-		h = uf_hash(h, "\x1f", 1);
+		h = hash_fnv(h, "\x1f", 1);
 	}
 	if (any)
 		uf_set_sig(&ap->u, x, h ? h : 1);

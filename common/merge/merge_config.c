@@ -1,12 +1,12 @@
 /*
- * mergecf.c - the configuration of cdp-merge; see mergecf.h.
+ * merge_config.c - the configuration of cdp-merge; see merge_config.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "mergecf.h"
-#include "uf.h"
+#include "merge/merge_config.h"
+#include "merge/union_find.h"
+#include "store/database.h"
 
 #define MAXWORDS	64
 

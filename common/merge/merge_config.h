@@ -1,5 +1,5 @@
 /*
- * mergecf.h - the configuration of cdp-merge (its guards and the
+ * merge_config.h - the configuration of cdp-merge (its guards and the
  * survivorship rules), as documented in cdp-merge(1), "Configuration".
  *
  * One setting a line, words separated by blanks, '#' starting a comment:
@@ -14,14 +14,14 @@
  * and never, and anything that re-clusters after an erasure) applies
  * the same rules.
  */
-#ifndef CDP_MERGECF_H
-#define CDP_MERGECF_H
+#ifndef CDP_MERGE_CONFIG_H
+#define CDP_MERGE_CONFIG_H
 
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "golden.h"
-#include "util.h"
+#include "core/util.h"
+#include "merge/golden_record.h"
 
 #define MERGECF_STATE	"cdp-merge.config"	/* key in the state table */
 

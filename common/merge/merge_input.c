@@ -1,7 +1,7 @@
 /*
- * mergein.c - cdp-merge's input: the pair files read into the
- * clustering engine (merge.h), each line parsed by pairs.c and its two
- * records resolved to rowids or numbered; see mergein.h.
+ * merge_input.c - cdp-merge's input: the pair files read into the
+ * clustering engine (clustering.h), each line parsed by pair_reader.c and its
+ * two records resolved to rowids or numbered; see merge_input.h.
  *
  * In the database a pair is stored with a < b: a line whose ends come
  * the other way round is spooled re-serialised with its ends swapped,
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "lr.h"
-#include "mergein.h"
+#include "io/line_reader.h"
+#include "merge/merge_input.h"
+#include "store/database.h"
 
 #define MAX_LINE	(4 * 1024 * 1024)	/* longest pair line */
 

@@ -1,28 +1,28 @@
 /*
- * mergein.h - what cdp-merge's two halves share: the command
+ * merge_input.h - what cdp-merge's two halves share: the command
  * (cmd/cdp-merge.c), which parses options, runs the verbs and reports,
- * and its input (common/mergein.c), which reads the pair files into the
- * clustering engine of merge.h.  The state of a run is here.
+ * and its input (common/merge/merge_input.c), which reads the pair files into
+ * the clustering engine of clustering.h.  The state of a run is here.
  *
  * In the database, each end of a pair is resolved to its record's
  * rowid (given by the line, or looked up by source and record id); in
- * file mode (-o) the records are numbered by keytab.h in the order they
+ * file mode (-o) the records are numbered by record_numbers.h in the order they
  * are first seen.  A bad line is counted, reported as FILE:LINE and
  * skipped; a file that cannot be read sets badinput.
  */
-#ifndef CDP_MERGEIN_H
-#define CDP_MERGEIN_H
+#ifndef CDP_MERGE_INPUT_H
+#define CDP_MERGE_INPUT_H
 
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "golden.h"
-#include "keytab.h"
-#include "merge.h"
-#include "mergecf.h"
-#include "pairs.h"
-#include "run.h"
-#include "util.h"
+#include "core/util.h"
+#include "merge/clustering.h"
+#include "merge/golden_record.h"
+#include "merge/merge_config.h"
+#include "merge/pair_reader.h"
+#include "merge/record_numbers.h"
+#include "store/run_log.h"
 
 #define MAX_MESSAGES	100			/* diagnostics per file */
 

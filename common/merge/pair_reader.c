@@ -1,5 +1,5 @@
 /*
- * pairs.c - read the pair lines of cdp-match; see pairs.h.
+ * pair_reader.c - read the pair lines of cdp-match; see pair_reader.h.
  *
  * The visitor copies the scalars it knows into per-field buffers and
  * every value under "evidence" into a list of events (relative path,
@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jw.h"
-#include "nd.h"
-#include "pairs.h"
-#include "uf.h"
+#include "io/json_writer.h"
+#include "io/ndjson_reader.h"
+#include "merge/pair_reader.h"
+#include "merge/union_find.h"
 
 #define PAIR_MAXDEPTH	16
 

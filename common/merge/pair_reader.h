@@ -1,6 +1,6 @@
 /*
- * pairs.h - reading the pair lines cdp-match writes (mpair.h writes
- * them) for cdp-merge.
+ * pair_reader.h - reading the pair lines cdp-match writes (match/pair_writer.h
+ * writes them) for cdp-merge.
  *
  * One NDJSON object per candidate pair:
  *
@@ -23,13 +23,13 @@
  * its ends swapped (the link table keeps a < b), pair_json swaps the
  * "a" and "b" values of every evidence item along with the ends.
  */
-#ifndef CDP_PAIRS_H
-#define CDP_PAIRS_H
+#ifndef CDP_PAIR_READER_H
+#define CDP_PAIR_READER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct pair {
 	const char *source[2];	/* NUL-terminated, valid until next parse */

@@ -1,13 +1,13 @@
 /*
  * profile.c - the profile store; see profile.h.  The graph of a
- * profile and its re-clustering are in pgraph.c, prof_explain in
+ * profile and its re-clustering are in profile_graph.c, prof_explain in
  * explain.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "profile.h"
+#include "merge/profile.h"
+#include "store/database.h"
 
 /* Above this many profiles, prof_golden reads all members in one pass. */
 #define GOLDEN_SCAN	50000

@@ -21,8 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "golden.h"
-#include "util.h"
+#include "core/util.h"
+#include "merge/golden_record.h"
 
 struct prof_store {
 	sqlite3	*db;

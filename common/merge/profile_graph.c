@@ -1,5 +1,5 @@
 /*
- * pgraph.c - the graph of one profile (its records, links and
+ * profile_graph.c - the graph of one profile (its records, links and
  * never-links) and its re-clustering by split and never; see
  * profile.h.
  *
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "jw.h"
-#include "profile.h"
-#include "uf.h"
+#include "io/json_writer.h"
+#include "merge/profile.h"
+#include "merge/union_find.h"
+#include "store/database.h"
 
 static int
 done(struct prof_store *ps, sqlite3_stmt *st)

@@ -1,11 +1,11 @@
 /*
- * keytab.c - records numbered by key; see keytab.h.
+ * record_numbers.c - records numbered by key; see record_numbers.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "keytab.h"
-#include "merge.h"
+#include "merge/clustering.h"
+#include "merge/record_numbers.h"
 
 void
 kt_init(struct keytab *t)

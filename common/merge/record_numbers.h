@@ -1,18 +1,18 @@
 /*
- * keytab.h - records named by (source, record id), numbered 0, 1, 2...
+ * record_numbers.h - records named by (source, record id), numbered 0, 1, 2...
  * in the order they are first seen: the record table of cdp-merge's file
  * mode, where there is no database to give rowids.
  *
  * Open addressing over the numbers, the keys in one arena: about 40
  * bytes a record, nothing per lookup.
  */
-#ifndef CDP_KEYTAB_H
-#define CDP_KEYTAB_H
+#ifndef CDP_RECORD_NUMBERS_H
+#define CDP_RECORD_NUMBERS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct keytab {
 	struct sbuf arena;	/* "source\0record_id\0" of each record */

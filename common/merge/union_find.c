@@ -1,5 +1,5 @@
 /*
- * uf.c - union-find with cluster guards; see uf.h.
+ * union_find.c - union-find with cluster guards; see union_find.h.
  *
  * A root's aggregate is only allocated when it is first needed (a join,
  * or a never-link pair): most records of a large run stay singletons,
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "uf.h"
-#include "util.h"
+#include "core/util.h"
+#include "merge/union_find.h"
 
 struct uf_set {
 	uint64_t *sig;		/* distinct contact signatures, sorted */
@@ -387,17 +387,4 @@ uf_date(const char *s, size_t n)
 	if (y == 0 || m < 1 || m > 12 || d < 1 || d > 31)
 		return 0;
 	return y * 10000 + m * 100 + d;
-}
-
-uint64_t
-uf_hash(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
 }

@@ -1,5 +1,5 @@
 /*
- * uf.h - union-find over record indices, with the guards of identity
+ * union_find.h - union-find over record indices, with the guards of identity
  * resolution checked before two clusters are joined.
  *
  * Records are numbered 0..n-1 by the caller (rowids in the database,
@@ -21,8 +21,8 @@
  * spanning forest under the constraints: of the links on a path that
  * would break a guard, the weakest is the one refused.
  */
-#ifndef CDP_UF_H
-#define CDP_UF_H
+#ifndef CDP_UNION_FIND_H
+#define CDP_UNION_FIND_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -92,9 +92,5 @@ int32_t	uf_date(const char *s, size_t n);
 
 /* Whether two dates (YYYYMMDD) conflict under mode. */
 int	uf_date_conflict(int mode, int32_t a, int32_t b);
-
-/* 64-bit FNV-1a, chained: h = uf_hash(h, s, n), start with UF_HASH0. */
-#define UF_HASH0	0xcbf29ce484222325ULL
-uint64_t uf_hash(uint64_t h, const void *s, size_t n);
 
 #endif

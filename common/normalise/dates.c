@@ -1,5 +1,5 @@
 /*
- * norm_date.c - the date and timestamp normalisers: norm_date, norm_ts.
+ * dates.c - the date and timestamp normalisers: norm_date, norm_ts.
  *
  * The common shapes (ISO 8601, basic YYYYMMDD, epoch seconds and
  * milliseconds) are parsed by hand into a struct dt and never reach
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "norm_int.h"
+#include "normalise/normalise_int.h"
 
 /* A broken-down date and time; off is seconds east of UTC. */
 struct dt {

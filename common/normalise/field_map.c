@@ -1,6 +1,6 @@
 /*
- * map.c - canonical fields, mappings, map files and name recognition;
- * see map.h and cdp-map(5).
+ * field_map.c - canonical fields, mappings, map files and name recognition;
+ * see field_map.h and cdp-map(5).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 
 #include <utf8proc.h>
 
-#include "map.h"
+#include "normalise/field_map.h"
 
 static const char *const canon_names[C_NCANON] = {
 	"email", "phone", "customer_id", "loyalty_id", "anonymous_id",

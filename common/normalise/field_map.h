@@ -1,5 +1,5 @@
 /*
- * map.h - mapping source fields onto the canonical vocabulary.
+ * field_map.h - mapping source fields onto the canonical vocabulary.
  *
  * A mapping says where a canonical field comes from: CANON=FIELD takes
  * it from a CSV column or a dotted JSON path (customer.email), and
@@ -11,12 +11,12 @@
  * it (email, courriel, e-mail, prenom, code_postal, ...), compared with
  * case, accents and punctuation ignored.
  */
-#ifndef CDP_MAP_H
-#define CDP_MAP_H
+#ifndef CDP_FIELD_MAP_H
+#define CDP_FIELD_MAP_H
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 enum canon {
 	C_EMAIL, C_PHONE, C_CUSTOMER_ID, C_LOYALTY_ID, C_ANONYMOUS_ID,

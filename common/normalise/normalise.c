@@ -1,5 +1,5 @@
 /*
- * norm.c - normalisers for the canonical fields; see norm.h.
+ * normalise.c - normalisers for the canonical fields; see normalise.h.
  *
  * These run once per field on every ingested row, so the common shapes
  * are parsed by hand and nothing is allocated outside the caller's
@@ -7,8 +7,8 @@
  * needed, its code point scratch lives in the output buffer itself.
  * This file holds the text normalisers (name, free text, email), the
  * small ones (amount, yes/no, gender, postal code, identifier) and the
- * helpers every norm_*.c file shares (norm_int.h); phone numbers and
- * countries are in norm_phone.c, dates and timestamps in norm_date.c.
+ * helpers every norm_*.c file shares (normalise_int.h); phone numbers and
+ * countries are in phones.c, dates and timestamps in dates.c.
  */
 #include <math.h>
 #include <stdint.h>
@@ -16,7 +16,7 @@
 
 #include <utf8proc.h>
 
-#include "norm_int.h"
+#include "normalise/normalise_int.h"
 
 /* NFKC; default-ignorables (ZWSP, BOM, soft hyphen) dropped as noise. */
 #define U_NFKC	(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | \
@@ -567,7 +567,7 @@ bad:
 }
 
 /*
- * NB: norm.h asks for NORM_EMPTY on blank, and NORM_EMPTY is 1, the value
+ * NB: normalise.h asks for NORM_EMPTY on blank, and NORM_EMPTY is 1, the value
  * of "yes": until the header changes, a caller must test for a blank
  * value itself before calling this.
  */

@@ -1,5 +1,5 @@
 /*
- * norm.h - normalisers for the canonical fields.
+ * normalise.h - normalisers for the canonical fields.
  *
  * Identity resolution is only as good as its keys: the same email,
  * phone, name or date written ten ways by ten systems must come out as
@@ -15,12 +15,12 @@
  * none prints anything: the caller reports an invalid value with the
  * field and line it came from.
  */
-#ifndef CDP_NORM_H
-#define CDP_NORM_H
+#ifndef CDP_NORMALISE_H
+#define CDP_NORMALISE_H
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define NORM_OK		0
 #define NORM_EMPTY	1

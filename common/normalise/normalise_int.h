@@ -1,13 +1,13 @@
 /*
- * norm_int.h - what the normaliser files (norm.c, norm_date.c,
- * norm_phone.c) share and nobody else needs: locale-free character
+ * normalise_int.h - what the normaliser files (normalise.c, dates.c,
+ * phones.c) share and nobody else needs: locale-free character
  * classes and the trimming, matching and folding helpers, all defined
- * in norm.c.  See norm.h for the public interface.
+ * in normalise.c.  See normalise.h for the public interface.
  */
-#ifndef CDP_NORM_INT_H
-#define CDP_NORM_INT_H
+#ifndef CDP_NORMALISE_INT_H
+#define CDP_NORMALISE_INT_H
 
-#include "norm.h"
+#include "normalise/normalise.h"
 
 /* Locale-free ASCII classes: bytes above 0x7f are never letters here. */
 #define ISDIGIT(c)	((c) >= '0' && (c) <= '9')

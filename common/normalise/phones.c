@@ -1,5 +1,5 @@
 /*
- * norm_phone.c - phone numbers and countries: norm_phone, norm_country
+ * phones.c - phone numbers and countries: norm_phone, norm_country
  * and the country table both of them read.
  *
  * The table is the one piece of data of the normalisers: ISO 3166
@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "norm_int.h"
+#include "normalise/normalise_int.h"
 
 /*
  * ISO 3166-1: alpha-2 then alpha-3 for every code, sorted by alpha-2

@@ -1,13 +1,13 @@
 /*
- * priv.c - salted hashes for the suppression list; see priv.h.
+ * suppression.c - salted hashes for the suppression list; see suppression.h.
  */
 #include <string.h>
 #include <sys/random.h>
 
 #include <nettle/hmac.h>
 
-#include "hash.h"
-#include "priv.h"
+#include "core/hash.h"
+#include "privacy/suppression.h"
 
 int
 priv_salt(sqlite3 *db, uint8_t salt[PRIV_SALT_LEN], int create)

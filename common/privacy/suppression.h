@@ -1,5 +1,5 @@
 /*
- * priv.h - the suppression list of erased identifiers.
+ * suppression.h - the suppression list of erased identifiers.
  *
  * An erased person's identifiers are kept only as salted hashes, so that
  * a later ingest of the same email or phone can be refused without the
@@ -8,8 +8,8 @@
  * against another database or a precomputed table.  The hash is
  * HMAC-SHA256(salt, kind ":" value) in hex.
  */
-#ifndef CDP_PRIV_H
-#define CDP_PRIV_H
+#ifndef CDP_SUPPRESSION_H
+#define CDP_SUPPRESSION_H
 
 #include <sqlite3.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * clv.c - maximum-likelihood fits of the BG/NBD and Gamma-Gamma models;
+ * clv_fit.c - maximum-likelihood fits of the BG/NBD and Gamma-Gamma models;
  * see clv.h.  What the fitted parameters predict (P(alive), expected
  * purchases and spend, CLV, and the 2F1 they need) is in clv_predict.c.
  *
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clv.h"
-#include "util.h"
+#include "core/util.h"
+#include "score/clv.h"
 
 #define OPT_MAXIT	500	/* BFGS iterations per run */
 #define OPT_GTOL	1e-7	/* on the gradient of the mean log-likelihood */

@@ -2,7 +2,7 @@
  * clv_predict.c - what fitted BG/NBD and Gamma-Gamma parameters say about
  * one customer: P(alive), the purchases expected in a future period, the
  * expected spend per purchase and the discounted CLV; see clv.h.  The
- * fitting (likelihoods and optimiser) is in clv.c.
+ * fitting (likelihoods and optimiser) is in clv_fit.c.
  *
  * The expected purchases need the Gaussian hypergeometric function 2F1,
  * which is here too since nothing else uses it.  Its argument in the
@@ -13,7 +13,7 @@
  */
 #include <math.h>
 
-#include "clv.h"
+#include "score/clv.h"
 
 #define HYP_MAXTERMS	5000000L
 #define HYP_NEAR_INT	1e-3	/* closer than this, 15.3.6 cancels */

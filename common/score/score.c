@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
-#include "db.h"
-#include "score.h"
+#include "match/comparators.h"
+#include "score/score.h"
+#include "store/database.h"
 
 const struct score_builtin score_builtins[SC_N] = {
 	{ "recency_days", ST_NUM, 0 },

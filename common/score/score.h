@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
-#include "clv.h"
-#include "util.h"
+#include "core/util.h"
+#include "score/clv.h"
 
 /* The built-in scores, in the order cdp-score prints them. */
 enum score_id {
@@ -40,7 +40,7 @@ enum score_id {
 	SC_N
 };
 
-/* Value types, shared with the expression language (expr.h). */
+/* Value types, shared with the expression language (expr/expr.h). */
 enum score_type { ST_NUM, ST_TEXT, ST_DATE };
 
 struct score_builtin {
@@ -171,7 +171,7 @@ int	score_writer_end(struct score_writer *, struct sbuf *why);
 
 /*
  * Write the stored values of the scores names[0..n) of every profile on
- * f (score_out.c): a row per profile in id order, a column "profile" then
+ * f (score_table.c): a row per profile in id order, a column "profile" then
  * one per name; CSV with a header row, or NDJSON objects with null for a
  * missing value.  0, or -1 with the message in why on a database error
  * (write errors are left to the caller's check of f).

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "score.h"
+#include "score/score.h"
 
 static const struct score_data *hsd;
 
@@ -52,7 +52,7 @@ hist_obs(const struct score_data *sd, size_t i, struct clv_obs *o)
  * its evaluation cap, at the maximum all the same (a Gamma-Gamma fit on
  * 56,000 synthetic customers stops at 5e-7, on the true parameters).
  * Such an estimate is accepted when its scaled gradient is below 1e-5,
- * clv.c's own floor for a stalled search, and its dimensionless
+ * clv_fit.c's own floor for a stalled search, and its dimensionless
  * parameters (r, a, b; p, q) lie within 1e-3 to 1e3: a fit running off
  * towards 0 or infinity, where the likelihood flattens (a few customers,
  * nobody who seems to drop out), also has a small gradient.  It is

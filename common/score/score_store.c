@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "score.h"
+#include "score/score.h"
+#include "store/database.h"
 
 int
 score_writer_init(struct score_writer *w, sqlite3 *db, long long run,

@@ -1,5 +1,5 @@
 /*
- * score_out.c - the stored scores of every profile as a table: one row
+ * score_table.c - the stored scores of every profile as a table: one row
  * per profile in id order, one column per score, CSV or NDJSON.
  *
  * Each score is read by its own cursor over its key range (name,
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvw.h"
-#include "db.h"
-#include "jw.h"
-#include "score.h"
+#include "io/csv_writer.h"
+#include "io/json_writer.h"
+#include "score/score.h"
+#include "store/database.h"
 
 /* One value: the cursor's if it is on this profile, else null. */
 static void

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "idvtab.h"
-#include "segment.h"
+#include "segment/segment.h"
+#include "store/database.h"
+#include "store/id_array.h"
 
 int
 seg_load(sqlite3 *db, const struct expr_env *env, char **names, int n,
@@ -189,7 +189,7 @@ seg_writes_finalize(struct seg_writes *w)
 
 /*
  * Run st with ?1 the segment, ?2 the run, ?3 the ids: a write of many
- * rows is one INSERT ... SELECT from cdp_ids(?3) (idvtab.h), where a
+ * rows is one INSERT ... SELECT from cdp_ids(?3) (store/id_array.h), where a
  * statement stepped per row cost several times the B-tree work, and a
  * first evaluation writes every member twice.
  */

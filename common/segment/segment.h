@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#include "expr.h"
-#include "util.h"
+#include "core/util.h"
+#include "expr/expr.h"
 
 struct seg {
 	long long id;

@@ -1,13 +1,13 @@
 /*
- * bulk.c - the first load into an empty store; see bulk.h.
+ * bulk_load.c - the first load into an empty store; see bulk_load.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "bulk.h"
-#include "db.h"
-#include "map.h"
-#include "uf.h"
+#include "core/hash.h"
+#include "normalise/field_map.h"
+#include "store/bulk_load.h"
+#include "store/database.h"
 
 #define KEY_SQL	"CREATE UNIQUE INDEX IF NOT EXISTS record_key " \
 		"ON record(source_id, record_id)"
@@ -244,7 +244,7 @@ idset_full(const struct idset *s)
 uint32_t
 idset_hash(const char *id, size_t len)
 {
-	uint64_t h = uf_hash(UF_HASH0, id, len);
+	uint64_t h = hash_fnv(HASH_FNV0, id, len);
 	uint32_t v = (uint32_t)(h ^ (h >> 32));
 
 	return v ? v : 1;

@@ -1,5 +1,5 @@
 /*
- * bulk.h - the first load into an empty store, with its indexes built
+ * bulk_load.h - the first load into an empty store, with its indexes built
  * afterwards.
  *
  * Inserting into an indexed table costs a B-tree descent per row and
@@ -26,15 +26,15 @@
  * through an idset of the rows it inserted: a multimap from the hash of
  * the record id to rowids, each hit checked against the stored id.
  */
-#ifndef CDP_BULK_H
-#define CDP_BULK_H
+#ifndef CDP_BULK_LOAD_H
+#define CDP_BULK_LOAD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /*
  * Decide, in one transaction, how cdp-ingest run number run loads.  When

@@ -1,5 +1,5 @@
 /*
- * db.c - open, configure and migrate the shared database; see db.h.
+ * database.c - open, configure and migrate the shared database; see database.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bulk.h"
-#include "db.h"
-#include "schema.h"
+#include "store/bulk_load.h"
+#include "store/database.h"
+#include "store/schema.h"
 
 _Static_assert(NMIGRATIONS == DB_VERSION, "one migration per version");
 
@@ -284,7 +284,7 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 		    "PRAGMA secure_delete = FAST;");
 	rc = exec_busy(db, sql.buf, timeout, why);
 	sb_release(&sql);
-	/* A writer first completes a bulk load that was killed (bulk.h). */
+	/* A writer first completes a bulk load that was killed (bulk_load.h). */
 	if (rc == -1 || (!(flags & DB_RDONLY) && (migrate(db, why) == -1 ||
 	    bulk_repair(db, why) == -1))) {
 		if (why->len > 0) {

@@ -1,5 +1,5 @@
 /*
- * db.h - the one opener of the shared profile file, and the schema.
+ * database.h - the one opener of the shared profile file, and the schema.
  *
  * Every tool opens the database through db_open so that all of them
  * agree on its settings: WAL (readers never block the writer), a busy
@@ -10,12 +10,12 @@
  * older file migrates it forward in one transaction.  The schema itself
  * is documented for analysts in cdp-schema(5).
  */
-#ifndef CDP_DB_H
-#define CDP_DB_H
+#ifndef CDP_DATABASE_H
+#define CDP_DATABASE_H
 
 #include <sqlite3.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define DB_CREATE	0x01	/* create the file if it does not exist */
 #define DB_RDONLY	0x02	/* open read-only (no migration) */

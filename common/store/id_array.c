@@ -1,5 +1,5 @@
 /*
- * idvtab.c - cdp_ids(?), a table-valued function over an array of ids
+ * id_array.c - cdp_ids(?), a table-valued function over an array of ids
  * bound as a pointer: INSERT ... SELECT value FROM cdp_ids(?) writes a
  * million rows in one statement without the text of a JSON array to
  * build and parse (json_each), which was a third of the cost.  The
@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "idvtab.h"
+#include "store/id_array.h"
 
 struct cursor {
 	sqlite3_vtab_cursor base;

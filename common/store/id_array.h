@@ -1,9 +1,9 @@
 /*
- * idvtab.h - cdp_ids(?): an array of ids as a table, for statements that
- * write one row per id (idvtab.c).
+ * id_array.h - cdp_ids(?): an array of ids as a table, for statements that
+ * write one row per id (id_array.c).
  */
-#ifndef CDP_IDVTAB_H
-#define CDP_IDVTAB_H
+#ifndef CDP_ID_ARRAY_H
+#define CDP_ID_ARRAY_H
 #include <stddef.h>
 #include <sqlite3.h>
 

@@ -1,12 +1,12 @@
 /*
- * run.c - the run log; see run.h.
+ * run_log.c - the run log; see run_log.h.
  */
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "jw.h"
-#include "run.h"
+#include "io/json_writer.h"
+#include "store/database.h"
+#include "store/run_log.h"
 
 int
 run_begin(struct run *r, sqlite3 *db, const char *tool, int argc,

@@ -1,5 +1,5 @@
 /*
- * run.h - the run log: every run of a tool that writes is recorded in
+ * run_log.h - the run log: every run of a tool that writes is recorded in
  * the run table (tool, arguments, start, end, counts, outcome) so that
  * cdp-status and a person can see what happened last night.
  *
@@ -8,12 +8,12 @@
  * pid that no longer exists.  run_end fills in the end time, duration,
  * counts and the outcome ("ok", "rejects", "failed").
  */
-#ifndef CDP_RUN_H
-#define CDP_RUN_H
+#ifndef CDP_RUN_LOG_H
+#define CDP_RUN_LOG_H
 
 #include <sqlite3.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct run {
 	sqlite3	*db;

@@ -352,14 +352,14 @@ static const char *const migrations[] = {
 	"  LEFT JOIN catalog_source cs ON cs.source_id = c.source_id;",
 
 	/*
-	 * 5 -> 6: cdp-match's keys of the records (mkey.h), so that an
-	 * incremental run reads only the records the new ones can meet:
+	 * 5 -> 6: cdp-match's keys of the records (match/stored_keys.h), so
+	 * that an incremental run reads only the records the new ones can meet:
 	 * the records of each blocking key and attribute identifier value
-	 * (hashed), the run each record was keyed at, and the term
-	 * frequencies of the compared values.  Empty on upgrade: with no
-	 * 'matchkey' fingerprint in state, the next cdp-match run loads
-	 * every record, as before, and fills them (the keys are the
-	 * configuration's functions, not SQL).
+	 * (hashed), the run each record was keyed at, and the term frequencies
+	 * of the compared values.  Empty on upgrade: with no 'matchkey'
+	 * fingerprint in state, the next cdp-match run loads every record, as
+	 * before, and fills them (the keys are the configuration's functions,
+	 * not SQL).
 	 */
 	"CREATE TABLE matchkey ("
 	"  kind INTEGER NOT NULL,"

@@ -1,7 +1,7 @@
 /*
- * fuzz-csv.c - the CSV record reader (common/csvr.c over common/lr.c).
+ * fuzz-csv.c - the CSV record reader (common/io/csv_reader.c over common/io/line_reader.c).
  *
- * fuzz-sources: util lr csvr
+ * fuzz-sources: core/util io/line_reader io/csv_reader
  * fuzz-options: -max_len=16384
  *
  * The first byte picks the delimiter (detected, or forced), whether the
@@ -18,7 +18,7 @@
  */
 #include <fcntl.h>
 
-#include "csvr.h"
+#include "io/csv_reader.h"
 #include "fuzz.h"
 
 #define FZ_CSV_BIG	(1024 * 1024)

@@ -1,7 +1,7 @@
 /*
  * fuzz-expr.c - the expression language (common/expr_*.c).
  *
- * fuzz-sources: util db jw compare compare_level score score_clv clv clv_predict expr_parse expr_sql expr_agg expr_run expr_pivot expr_acc bulk uf map
+ * fuzz-sources: core/util store/database io/json_writer match/comparators match/comparison_levels score/score score/score_clv score/clv_fit score/clv_predict expr/expr_parse expr/expr_sql expr/expr_agg expr/expr_run expr/expr_pivot expr/expr_acc store/bulk_load core/hash normalise/field_map
  * fuzz-options: -max_len=4096
  *
  * The first byte chooses how the rest is compiled: bit 0 as a segment
@@ -16,7 +16,7 @@
  * must produce SQL with exactly one '?' per bound parameter and a type
  * the tools accept, and compile again to the same.  Nothing may leak.
  */
-#include "expr.h"
+#include "expr/expr.h"
 #include "fuzz.h"
 
 /* why must read "LINE:COL: message", LINE >= line and COL >= 1. */
@@ -85,7 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "type %d", p.type);
 		/*
 		 * An attribute stays ET_ANY: cdp-score stores it as type
-		 * "any" (expr.h's comment on expr_prog_score_type says
+		 * "any" (expr/expr.h's comment on expr_prog_score_type says
 		 * text; the code and cdp-score agree on ET_ANY).
 		 */
 		r = expr_prog_score_type(&p);

@@ -1,7 +1,7 @@
 /*
- * fuzz-map.c - map files and mappings (common/map.c).
+ * fuzz-map.c - map files and mappings (common/normalise/field_map.c).
  *
- * fuzz-sources: util map
+ * fuzz-sources: core/util normalise/field_map
  * fuzz-options: -max_len=4096
  *
  * The input is given three ways.  As a map file: map_load on a memory
@@ -16,7 +16,7 @@
  */
 #include <fcntl.h>
 
-#include "map.h"
+#include "normalise/field_map.h"
 #include "fuzz.h"
 
 /* Load text as a map file into m; 0, or -1 with why set. */

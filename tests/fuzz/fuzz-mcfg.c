@@ -1,7 +1,7 @@
 /*
- * fuzz-mcfg.c - the cdp-match configuration file (common/mcfg.c).
+ * fuzz-mcfg.c - the cdp-match configuration file (common/match/match_config.c).
  *
- * fuzz-sources: util map norm norm_date norm_phone compare compare_level mcfg mcfgdef
+ * fuzz-sources: core/util normalise/field_map normalise/normalise normalise/dates normalise/phones match/comparators match/comparison_levels match/match_config match/match_config_defaults
  * fuzz-options: -max_len=4096
  *
  * The input is a configuration file: mcfg_load reads it from a memory
@@ -14,7 +14,7 @@
  * probability threshold, and mcfg_is_junk must answer on every
  * identifier for the input's own lines.  Nothing may leak.
  */
-#include "mcfg.h"
+#include "match/match_config.h"
 #include "fuzz.h"
 
 /* why must read "path:LINE: message" with 0 <= LINE <= nlines. */

@@ -1,8 +1,8 @@
 /*
- * fuzz-ndjson.c - the NDJSON line parser (common/nd.c) and the JSON
- * writer (common/jw.c) against each other.
+ * fuzz-ndjson.c - the NDJSON line parser (common/io/ndjson_reader.c) and the JSON
+ * writer (common/io/json_writer.c) against each other.
  *
- * fuzz-sources: util nd jw
+ * fuzz-sources: core/util io/ndjson_reader io/json_writer
  * fuzz-options: -max_len=16384
  *
  * The first byte sets the depth limit (1 to 80); the rest is cut into
@@ -17,8 +17,8 @@
  * very same sequence of paths, types and values, byte for byte, NUL
  * bytes from "\u0000" included.
  */
-#include "jw.h"
-#include "nd.h"
+#include "io/json_writer.h"
+#include "io/ndjson_reader.h"
 #include "fuzz.h"
 
 /* The values of one line, serialised as "type pathlen path vallen val". */

@@ -1,7 +1,7 @@
 /*
- * fuzz-norm.c - the normalisers (common/norm.c, norm_date.c, norm_phone.c).
+ * fuzz-norm.c - the normalisers (common/normalise/normalise.c, normalise/dates.c, normalise/phones.c).
  *
- * fuzz-sources: util norm norm_date norm_phone
+ * fuzz-sources: core/util normalise/normalise normalise/dates normalise/phones
  * fuzz-options: -max_len=512
  *
  * The first byte picks the normaliser and, for phones and dates, the
@@ -11,14 +11,14 @@
  * unless it is NORM_OK; a NORM_OK output is valid UTF-8, NUL-terminated
  * at its length, and normalises to itself (idempotent: what is stored
  * is already canonical, so a re-ingest finds the same keys).  Shapes
- * promised by norm.h are checked too: E.164 phones, ISO dates and
+ * promised by normalise/normalise.h are checked too: E.164 phones, ISO dates and
  * timestamps, plain decimal amounts that a double holds, F/M/X, two-letter countries,
  * lower-case emails with one '@'.
  */
 #include <ctype.h>
 #include <math.h>
 
-#include "norm.h"
+#include "normalise/normalise.h"
 #include "fuzz.h"
 
 static const char *const fz_norm_countries[] = {

@@ -1,9 +1,9 @@
 /*
- * fuzz-rin.c - the whole record input (common/rin.c) on a file, CSV
+ * fuzz-rin.c - the whole record input (common/io/record_reader.c) on a file, CSV
  * and NDJSON: format guessing, csvr or nd, the map, name recognition,
  * normalisation, ids, consents, rejects.
  *
- * fuzz-sources: util lr csvr nd jw map norm norm_date norm_phone hash rin
+ * fuzz-sources: core/util io/line_reader io/csv_reader io/ndjson_reader io/json_writer normalise/field_map normalise/normalise normalise/dates normalise/phones core/hash io/record_reader
  * fuzz-options: -max_len=16384
  *
  * The first byte picks the format (guessed, CSV, NDJSON) and the id
@@ -19,9 +19,9 @@
  */
 #include <fcntl.h>
 
-#include "nd.h"
-#include "norm.h"
-#include "rin.h"
+#include "io/ndjson_reader.h"
+#include "normalise/normalise.h"
+#include "io/record_reader.h"
 #include "fuzz.h"
 
 static const char *const fz_rin_ids[] = { NULL, "id", "ID_CLIENT", "a.b" };

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "rin.h"
-#include "util.h"
+#include "catalog/catalog.h"
+#include "core/util.h"
+#include "io/record_reader.h"
 
 static double
 cpu(void)

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "compare.h"
-#include "util.h"
+#include "core/util.h"
+#include "match/comparators.h"
 
 #define NPOOL	4096	/* distinct pairs, cycled */
 

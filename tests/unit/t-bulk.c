@@ -1,16 +1,16 @@
 /*
- * t-bulk.c - unit tests for the idset of a bulk load (common/bulk.c):
- * every row stored under a hash is found again, rows of colliding
- * hashes are all returned and nothing else, the fixed size and when it
- * is full, and the rowid range; and the decision of bulk_begin between
- * two loads that start together.
+ * t-bulk.c - unit tests for the idset of a bulk load
+ * (common/store/bulk_load.c): every row stored under a hash is found again,
+ * rows of colliding hashes are all returned and nothing else, the fixed size
+ * and when it is full, and the rowid range; and the decision of bulk_begin
+ * between two loads that start together.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bulk.h"
-#include "db.h"
+#include "store/bulk_load.h"
+#include "store/database.h"
 #include "tap.h"
 #include "tsql.h"
 

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "db.h"
-#include "rin.h"
-#include "shape.h"
-#include "sketch.h"
+#include "catalog/catalog.h"
+#include "catalog/sketch.h"
+#include "catalog/value_shape.h"
+#include "io/record_reader.h"
+#include "store/database.h"
 #include "tap.h"
 #include "tsql.h"
 

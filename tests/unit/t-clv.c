@@ -1,8 +1,8 @@
 /*
- * t-clv.c - unit tests for common/clv.c and clv_predict.c: 2F1 against
- * closed forms, the CDNOW reproduction of the published BG/NBD and
- * Gamma-Gamma estimates, predictions against values computed
- * independently, determinism, and the error paths.
+ * t-clv.c - unit tests for common/score/clv_fit.c and score/clv_predict.c: 2F1
+ * against closed forms, the CDNOW reproduction of the published BG/NBD and
+ * Gamma-Gamma estimates, predictions against values computed independently,
+ * determinism, and the error paths.
  *
  * The hard-coded predictions were computed with mpmath at 30 digits by
  * two methods that agree to 1e-27: the paper's closed form with mpmath's
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clv.h"
+#include "core/util.h"
+#include "score/clv.h"
 #include "tap.h"
-#include "util.h"
 
 #define CDNOW	"cdnow/cdnow_sample_summary.csv"
 

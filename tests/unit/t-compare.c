@@ -1,5 +1,5 @@
 /*
- * t-compare.c - unit tests for common/compare.c: string comparators
+ * t-compare.c - unit tests for common/match/comparators.c: string comparators
  * against published and reference (jellyfish 0.8.9) values, bounded
  * edit distances against a plain full-matrix implementation, dates,
  * numbers, and the level of each built-in field comparison.
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "core/util.h"
+#include "match/comparators.h"
 #include "tap.h"
-#include "util.h"
 
 #define S(s)	(s), strlen(s)
 

@@ -1,5 +1,5 @@
 /*
- * t-csvr.c - unit tests for the CSV record reader (common/csvr.c).
+ * t-csvr.c - unit tests for the CSV record reader (common/io/csv_reader.c).
  *
  * Each fixture is written to a temporary file (or a pipe) and read back
  * whole; the results are rendered one line per record, "LINE: f1|f2"
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csvr.h"
+#include "io/csv_reader.h"
 #include "tap.h"
 
 #define MIB	(1024 * 1024)

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "schema.h"
+#include "store/database.h"
+#include "store/schema.h"
 #include "tap.h"
 #include "tsql.h"
 

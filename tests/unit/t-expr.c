@@ -26,11 +26,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "expr.h"
-#include "score.h"
+#include "core/util.h"
+#include "expr/expr.h"
+#include "score/score.h"
+#include "store/database.h"
 #include "tap.h"
-#include "util.h"
 
 static char dir[] = "/tmp/t-expr.XXXXXX";
 static char path[64];
@@ -516,7 +516,7 @@ prep_ok(const char *sql)
 }
 
 /*
- * The event aggregates two ways, accumulated in C (expr_acc.c) and
+ * The event aggregates two ways, accumulated in C (expr/expr_acc.c) and
  * grouped in SQL, on values of every type: the same values of the same
  * types.  Then a hand check of what the mixed types give, and a store
  * whose profile ids are too sparse for the C arrays.

@@ -1,7 +1,7 @@
 /*
- * t-fs.c - unit tests for common/fs.c: posterior and weights by hand,
- * u from random pairs and m/lambda by EM recovering the parameters that
- * generated synthetic comparison vectors, floors, the term-frequency
+ * t-fs.c - unit tests for common/match/fellegi_sunter.c: posterior and weights
+ * by hand, u from random pairs and m/lambda by EM recovering the parameters
+ * that generated synthetic comparison vectors, floors, the term-frequency
  * adjustment, pattern collapsing, and the JSON form.
  */
 #include <errno.h>
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "core/util.h"
+#include "match/fellegi_sunter.h"
 #include "tap.h"
-#include "util.h"
 
 #define NF	5		/* fields in the synthetic model */
 #define NPAIRS	200000		/* candidate pairs, and random pairs */

@@ -1,12 +1,12 @@
 /*
- * t-golden.c - unit tests for survivorship (common/golden.c): the
+ * t-golden.c - unit tests for survivorship (common/merge/golden_record.c): the
  * default rules, each rule and their chains, names counted by match key,
  * the address taken whole from one record, first and last seen, and a
  * result that does not depend on the order records are fed in.
  */
 #include <string.h>
 
-#include "golden.h"
+#include "merge/golden_record.h"
 #include "tap.h"
 
 struct r {

@@ -1,16 +1,16 @@
 /*
- * t-jw.c - unit tests for the JSON writer (common/jw.c): exact bytes for
- * escaping, numbers and nesting, refusal of invalid UTF-8 and of calls
- * that would make the output invalid JSON, and reset between documents.
+ * t-jw.c - unit tests for the JSON writer (common/io/json_writer.c): exact
+ * bytes for escaping, numbers and nesting, refusal of invalid UTF-8 and of
+ * calls that would make the output invalid JSON, and reset between documents.
  */
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
 
-#include "jw.h"
+#include "core/util.h"
+#include "io/json_writer.h"
 #include "tap.h"
-#include "util.h"
 
 static struct sbuf out;
 static struct jw w;

@@ -1,5 +1,5 @@
 /*
- * t-mblock.c - unit tests for common/block.c: Soundex against the
+ * t-mblock.c - unit tests for common/match/blocking.c: Soundex against the
  * published examples, key transforms, unordered pairs, the pairs each
  * rule gives (earlier rules not repeated, incremental mode, the block
  * cap, link-only), blk_count, and the stable keys cdp-match stores.
@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
-#include "mcfg.h"
-#include "mset.h"
+#include "core/util.h"
+#include "match/blocking.h"
+#include "match/match_config.h"
+#include "match/record_set.h"
 #include "tap.h"
-#include "util.h"
 
 #define S(s)	(s), strlen(s)
 

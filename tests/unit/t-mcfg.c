@@ -1,17 +1,17 @@
 /*
- * t-mcfg.c - unit tests for common/mcfg.c: the built-in configuration,
- * sections a file replaces, errors reported as file:line, blocking terms
- * and the junk rules of identifiers.
+ * t-mcfg.c - unit tests for common/match/match_config.c: the built-in
+ * configuration, sections a file replaces, errors reported as file:line,
+ * blocking terms and the junk rules of identifiers.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "map.h"
-#include "mcfg.h"
+#include "core/util.h"
+#include "match/match_config.h"
+#include "normalise/field_map.h"
 #include "tap.h"
-#include "util.h"
 
 static char path[64];
 

@@ -1,18 +1,18 @@
 /*
- * t-mdet.c - unit tests for common/mdet.c: the guard's name and date
- * tests (initials, compound names, short forms, aliases, swapped names,
- * transposed dates), junk clearing, star links, shared values (two
- * people, too many names, a person's other records), components, the
- * veto, and the incremental filter.
+ * t-mdet.c - unit tests for common/match/deterministic.c: the guard's name and
+ * date tests (initials, compound names, short forms, aliases, swapped names,
+ * transposed dates), junk clearing, star links, shared values (two people, too
+ * many names, a person's other records), components, the veto, and the
+ * incremental filter.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcfg.h"
-#include "mdet.h"
-#include "mset.h"
+#include "core/util.h"
+#include "match/deterministic.h"
+#include "match/match_config.h"
+#include "match/record_set.h"
 #include "tap.h"
-#include "util.h"
 
 #define S(s)	(s), strlen(s)
 

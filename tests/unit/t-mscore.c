@@ -1,24 +1,24 @@
 /*
- * t-mscore.c - unit tests for common/mscore.c, mtrain.c, mpair.c and
- * mset.c: comparison vectors (crossed names, full_name only when a part
- * is missing, aliases, implied and needs), term-frequency weights, the
- * training of the model on synthetic records with a known truth (u near
- * the true agreement rates, lambda near the true share of matching
- * pairs), the pair line, and the radix sort.
+ * t-mscore.c - unit tests for common/match/pair_score.c, match/training.c,
+ * match/pair_writer.c and match/record_set.c: comparison vectors (crossed
+ * names, full_name only when a part is missing, aliases, implied and needs),
+ * term-frequency weights, the training of the model on synthetic records with a
+ * known truth (u near the true agreement rates, lambda near the true share of
+ * matching pairs), the pair line, and the radix sort.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
-#include "mcfg.h"
-#include "mdet.h"
-#include "mpair.h"
-#include "mscore.h"
-#include "mset.h"
-#include "mtrain.h"
+#include "core/util.h"
+#include "match/blocking.h"
+#include "match/deterministic.h"
+#include "match/match_config.h"
+#include "match/pair_score.h"
+#include "match/pair_writer.h"
+#include "match/record_set.h"
+#include "match/training.h"
 #include "tap.h"
-#include "util.h"
 
 #define S(s)	(s), strlen(s)
 

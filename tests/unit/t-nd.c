@@ -1,17 +1,17 @@
 /*
- * t-nd.c - unit tests for the NDJSON line parser (common/nd.c): the
- * exact visitor calls for nested input, numbers and strings as yajl
- * hands them over, every rejection class with its exact reason, depth
- * limits on pathological nesting, and a round trip through jw.
+ * t-nd.c - unit tests for the NDJSON line parser (common/io/ndjson_reader.c):
+ * the exact visitor calls for nested input, numbers and strings as yajl hands
+ * them over, every rejection class with its exact reason, depth limits on
+ * pathological nesting, and a round trip through jw.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jw.h"
-#include "nd.h"
+#include "core/util.h"
+#include "io/json_writer.h"
+#include "io/ndjson_reader.h"
 #include "tap.h"
-#include "util.h"
 
 /* Every visitor call, as "path=Tval;" with T one of N B # S M A. */
 static struct sbuf rec;

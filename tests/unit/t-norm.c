@@ -1,6 +1,6 @@
 /*
- * t-norm.c - unit tests for the field normalisers of common/norm.c,
- * norm_date.c and norm_phone.c.
+ * t-norm.c - unit tests for the field normalisers of
+ * common/normalise/normalise.c, normalise/dates.c and normalise/phones.c.
  *
  * Each normaliser is driven through a wrapper that renders its result as
  * one string ("(empty)", "(invalid)" or the value), so that an expected
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "norm.h"
+#include "normalise/normalise.h"
 #include "tap.h"
 
 static struct sbuf out, key;

@@ -1,15 +1,15 @@
 /*
- * t-pairs.c - unit tests for the pair reader (common/pairs.c) and the
- * CSV writer (common/csvw.c): every field of a pair line, each reason a
- * line is rejected, the evidence rebuilt with a and b swapped, located
- * in the raw line whatever strings and blanks it holds, birth dates
- * taken from the evidence; RFC 4180 quoting.
+ * t-pairs.c - unit tests for the pair reader (common/merge/pair_reader.c) and
+ * the CSV writer (common/io/csv_writer.c): every field of a pair line, each
+ * reason a line is rejected, the evidence rebuilt with a and b swapped, located
+ * in the raw line whatever strings and blanks it holds, birth dates taken from
+ * the evidence; RFC 4180 quoting.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "csvw.h"
-#include "pairs.h"
+#include "io/csv_writer.h"
+#include "merge/pair_reader.h"
 #include "tap.h"
 
 static struct pair_reader *pr;

@@ -1,17 +1,17 @@
 /*
- * t-uf.c - unit tests for the union-find with guards (common/uf.c) and
- * the clustering of pairs strongest first (mg_cluster in merge.c):
- * joins and sizes, dates and their conflicts in each mode, the contact
- * limit (signatures counted once, non-contacts not at all, the cap),
- * never-links, and the weakest link of a chain being the one refused
- * whatever the input order.
+ * t-uf.c - unit tests for the union-find with guards
+ * (common/merge/union_find.c) and the clustering of pairs strongest first
+ * (mg_cluster in merge/clustering.c): joins and sizes, dates and their
+ * conflicts in each mode, the contact limit (signatures counted once,
+ * non-contacts not at all, the cap), never-links, and the weakest link of a
+ * chain being the one refused whatever the input order.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "merge.h"
+#include "merge/clustering.h"
+#include "merge/union_find.h"
 #include "tap.h"
-#include "uf.h"
 
 static void
 basics(void)
