@@ -46,3 +46,14 @@ OUT
 	printf '%s\n' "$stderr" >got
 	diff -u want got
 }
+
+@test "layout: a table that lets a folder call one below it is refused" {
+	copy_common
+	sed -i 's/^| `core\/` | \(.*\) | libc, nettle |$/| `core\/` | \1 | libc, nettle, store |/' \
+	    top/common/README.md
+	grep -q 'libc, nettle, store' top/common/README.md
+	run --separate-stderr "$CDP_TOP/scripts/check-layout" "$PWD/top"
+	assert_equal "$status" 1
+	assert_equal "$stderr" \
+	    "README.md: core/ may call store/, which is not above it"
+}
