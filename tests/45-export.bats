@@ -102,6 +102,49 @@ setup() {
 	[ ! -e nodir ]
 }
 
+@test "cdp-export -o: a device or a FIFO is written in place, never replaced" {
+	run --separate-stderr cdp-export -o /dev/null profiles
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-export: profiles: 4 rows"
+	[ -c /dev/null ]
+	run -0 stat -c %a /dev/null
+	assert_output 666
+	run -0 ls /dev
+	refute_output --partial "null.tmp"
+	mkfifo fifo
+	cat fifo >got.csv &
+	run -0 cdp-export -q -o fifo members
+	wait $!
+	[ -p fifo ]
+	run -0 cat got.csv
+	assert_line --index 0 "profile_id,source,record_id"
+	assert_equal "${#lines[@]}" 8
+}
+
+@test "cdp-export -o: a symlink is written through and kept; a dangling one or a directory refused" {
+	mkdir d
+	printf 'old\n' >d/real.csv
+	ln -s d/real.csv link.csv
+	run -0 cdp-export -q -o link.csv members
+	[ -L link.csv ]
+	run -0 readlink link.csv
+	assert_output d/real.csv
+	run -0 head -n 1 d/real.csv
+	assert_output "profile_id,source,record_id"
+	run -0 ls d
+	assert_output real.csv
+	ln -s nowhere.csv dangling.csv
+	run --separate-stderr cdp-export -q -o dangling.csv members
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: dangling.csv: a symbolic link to nothing"
+	[ -L dangling.csv ] && [ ! -e nowhere.csv ]
+	run --separate-stderr cdp-export -q -o d members
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: d: is a directory"
+	run -0 q "SELECT count(*) FROM export_log"
+	assert_output 1
+}
+
 @test "cdp-export: an empty database gives the header alone" {
 	export CDP_DB="$BATS_TEST_TMPDIR/empty.db"
 	printf 'id\n' | cdp-ingest -q -s x -i id

@@ -105,4 +105,11 @@ int	xlog_end(struct xlog *, long long rows, struct sbuf *why);
 int	xlog_cursor(struct xlog *, const char *segment, const char *dest,
 	    long long run, struct sbuf *why);
 
+/*
+ * Whether the file at path holds exactly what export (an export_log id)
+ * delivered: its SHA-256 is the one logged.  1, or 0 (not, unreadable,
+ * no such export).  db is any connection that can read the log.
+ */
+int	xlog_delivered(sqlite3 *db, long long export, const char *path);
+
 #endif
