@@ -18,6 +18,7 @@
 
 #include "core/util.h"
 #include "io/csv_writer.h"
+#include "io/output_file.h"
 #include "merge/clustering.h"
 #include "merge/golden_record.h"
 #include "merge/merge_config.h"
@@ -92,6 +93,7 @@ file_mode(struct merge *g)
 	struct csvw w;
 	struct mg_link *l;
 	FILE *out;
+	struct ofile of;
 	uint32_t *cid, *cnt, *order, x, r, i;
 	size_t k;
 
@@ -136,8 +138,10 @@ file_mode(struct merge *g)
 		order[cnt[cid[uf_find(&u, x)]]++] = x;
 	if (strcmp(g->outpath, "-") == 0)
 		out = stdout;
-	else if ((out = fopen(g->outpath, "w")) == NULL)
-		die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
+	else if (of_open(&of, g->outpath, &g->why) == -1)
+		die(EXIT_FAIL, "%s", g->why.buf);
+	else
+		out = of.f;
 	csvw_init(&w, out, ',');
 	csvw_str(&w, "cluster_id");
 	csvw_str(&w, "source");
@@ -152,8 +156,8 @@ file_mode(struct merge *g)
 			die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
 	}
 	csvw_release(&w);
-	if (out != stdout && fclose(out) == EOF)
-		die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
+	if (out != stdout && of_commit(&of, &g->why) == -1)
+		die(EXIT_FAIL, "%s", g->why.buf);
 	if (!quiet) {
 		for (x = 0, r = 0; x < t->n; x++)
 			r += uf_find(&u, x) == x;
