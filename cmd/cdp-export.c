@@ -48,7 +48,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] "
-	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] "
+	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--raw] "
 	    "[--since TS] WHAT [NAME]\n", progname);
 	exit(EXIT_USAGE);
 }
@@ -522,7 +522,7 @@ main(int argc, char *argv[])
 	struct ofile of;
 	int tofile = 0;
 	size_t i;
-	int ch, rc, fmt_set = 0;
+	int ch, rc, fmt_set = 0, raw = 0;
 
 	set_progname(argv[0]);
 	memset(&e, 0, sizeof(e));
@@ -530,6 +530,7 @@ main(int argc, char *argv[])
 	e.format = FMT_CSV;
 	static const struct option longopts[] = {
 		{ "dest", required_argument, NULL, 'D' },
+		{ "raw", no_argument, NULL, 'R' },
 		{ "since", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -541,6 +542,9 @@ main(int argc, char *argv[])
 			if (*optarg == '\0')
 				die(EXIT_USAGE, "empty --dest");
 			e.dest = optarg;
+			break;
+		case 'R':
+			raw = 1;
 			break;
 		case 'S':
 			e.since = optarg;
@@ -643,6 +647,8 @@ main(int argc, char *argv[])
 		die(EXIT_FAIL, "%s: %s", e.outname, strerror(errno));
 	e.out = e.log.out;
 	csvw_init(&e.csv, e.out, ',');
+	if (raw)
+		csvw_raw(&e.csv);
 	csvw_batch(&e.csv, 1 << 16);
 	jw_init(&e.jw, &e.line);
 	sb_init(&what);

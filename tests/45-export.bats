@@ -145,6 +145,38 @@ setup() {
 	assert_output 1
 }
 
+@test "cdp-export: CSV cells that would run as formulas are neutralised, numbers kept" {
+	printf '%s\n' \
+	    '{"id":"=1+1","first_name":"=HYPERLINK(\"http://x\",\"y\")","last_name":"+cmd|'"'"' /C calc'"'"'!A0","city":"@SUM(1+1)","email":"=cmd@example.com","phone":"+33612345678","note":"-12.5","note2":"-2+3","event_type":"purchase","amount":-12.5,"ts":"2024-01-01T00:00:00Z"}' \
+	    '{"id":"b","last_name":"-Dash","city":"Lyon"}' >h.ndjson
+	export CDP_DB="$BATS_TEST_TMPDIR/h.db"
+	cdp-ingest -q -s web -i id -c FR h.ndjson
+	cdp-merge -q </dev/null
+	run -0 cdp-export -q -F profile_id,first_name,last_name,city,email,phone,attr.note,attr.note2 profiles
+	expect <<-'EOF'
+	profile_id,first_name,last_name,city,email,phone,attr.note,attr.note2
+	1,"'=HYPERLINK(""http://x"",""y"")",'+cmd|' /C calc'!A0,'@SUM(1+1),'=cmd@example.com,+33612345678,-12.5,'-2+3
+	2,,'-Dash,Lyon,,,,
+	EOF
+	run -0 cdp-export -q -f csv events
+	expect <<-'EOF'
+	profile_id,source,record_id,event_type,ts,amount,currency
+	1,web,'=1+1,purchase,2024-01-01T00:00:00Z,-12.5,
+	EOF
+	# --raw: as stored, for programs; NDJSON is never changed.
+	run -0 cdp-export -q --raw -F first_name,last_name profiles
+	expect <<-'EOF'
+	first_name,last_name
+	"=HYPERLINK(""http://x"",""y"")",+cmd|' /C calc'!A0
+	,-Dash
+	EOF
+	run -0 cdp-export -q -f ndjson -F city profiles
+	assert_line --index 0 '{"city":"@SUM(1+1)"}'
+	# The other CSV writers share the guard.
+	run -0 cdp-export -q members
+	assert_line --index 1 "1,web,'=1+1"
+}
+
 @test "cdp-export: an empty database gives the header alone" {
 	export CDP_DB="$BATS_TEST_TMPDIR/empty.db"
 	printf 'id\n' | cdp-ingest -q -s x -i id
@@ -157,7 +189,7 @@ setup() {
 @test "cdp-export: exit codes" {
 	run cdp-export -h
 	assert_equal "$status" 2
-	assert_output "usage: cdp-export [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] [-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--since TS] WHAT [NAME]"
+	assert_output "usage: cdp-export [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] [-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--raw] [--since TS] WHAT [NAME]"
 	run cdp-export
 	assert_equal "$status" 2
 	run cdp-export members profiles
