@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,20 @@ usage(void)
 	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--raw] "
 	    "[--since TS] WHAT [NAME]\n", progname);
 	exit(EXIT_USAGE);
+}
+
+/*
+ * The reader of the output went away (| head -1): writes then fail with
+ * EPIPE instead of killing the process, so the run is logged as ended
+ * that way, not left "running"; then the signal is raised again.
+ */
+static volatile sig_atomic_t sigpipe;
+
+static void
+on_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipe = 1;
 }
 
 /* Verbs. */
@@ -525,6 +540,7 @@ main(int argc, char *argv[])
 	int ch, rc, fmt_set = 0, raw = 0;
 
 	set_progname(argv[0]);
+	signal(SIGPIPE, on_sigpipe);
 	memset(&e, 0, sizeof(e));
 	sb_init(&e.why);
 	e.format = FMT_CSV;
@@ -683,10 +699,11 @@ main(int argc, char *argv[])
 	/* The snapshot is no longer needed: let checkpoints go past it. */
 	db_close(e.db);
 	e.db = NULL;
-	if (rc == -1)
+	if (rc == -1 && !sigpipe)
 		warnx_("%s: %s", v->name, e.why.buf);
 	if (fclose(e.out) == EOF && rc == 0) {
-		warnx_("%s: %s", e.outname, strerror(errno));
+		if (!sigpipe)
+			warnx_("%s: %s", e.outname, strerror(errno));
 		rc = -1;
 	}
 	/* Every export_item inserted, the digest logged. */
@@ -715,6 +732,11 @@ main(int argc, char *argv[])
 	if (rc == -1)
 		db_rollback(e.wdb);
 	run.rows_ok = e.rows;
+	if (rc == -1 && sigpipe) {
+		sb_reset(&e.why);
+		sb_adds(&e.why, "output closed by its reader (SIGPIPE): "
+		    "nothing logged as exported");
+	}
 	if (run_end(&run, rc == 0 ? "ok" : "failed", rc == 0 ? NULL :
 	    e.why.buf, &e.why) == -1) {
 		warnx_("%s", e.why.buf);
@@ -731,6 +753,10 @@ main(int argc, char *argv[])
 	sb_release(&e.scratch);
 	xf_release(&e.xf);
 	db_close(e.wdb);
+	if (sigpipe) {		/* as if the write had killed us */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
 	/* A failed write was reported above, with its own errno. */
 	if (rc == -1)
 		clearerr(stdout);

@@ -204,3 +204,19 @@ setup() {
 	assert_equal "$status" 1
 	[ ! -e nowhere.db ]
 }
+
+@test "cdp-export | a reader that went away: the run is logged as such, not left running" {
+	# A pipe whose reader is gone before the first write: EPIPE.
+	run python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(["cdp-export", "profiles"], stdout=w, stderr=subprocess.PIPE)
+sys.stdout.write(p.stderr.decode())
+sys.exit(128 + 13 if p.returncode == -13 else p.returncode)'
+	assert_equal "$status" 141
+	assert_output ""
+	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export'"
+	assert_output "failed|output closed by its reader (SIGPIPE): nothing logged as exported"
+	run -0 q "SELECT count(*) FROM export_log"
+	assert_output 0
+}
