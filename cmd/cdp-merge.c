@@ -267,8 +267,12 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	g->run.updated = st.touched;
 	g->run.warnings = st.refused;
 	outcome = failed ? "failed" : g->nrejected ? "rejects" : "ok";
-	if (run_end(&g->run, outcome, NULL, &g->why) == -1)
+	/* A merge the run log does not show is a failure: status, and
+	 * the next match, read what the log says. */
+	if (run_end(&g->run, outcome, NULL, &g->why) == -1) {
 		warnx_("run log: %s", g->why.buf);
+		failed = 1;
+	}
 	sqlite3_finalize(g->sel_key);
 	if (!quiet && !failed)
 		fprintf(stderr, "%s: %lld pairs read, %lld kept, %lld below "
@@ -411,8 +415,10 @@ out:
 		failed = 1;
 	}
 	g->run.inserted = nnew;
-	if (run_end(&g->run, failed ? "failed" : "ok", NULL, &g->why) == -1)
+	if (run_end(&g->run, failed ? "failed" : "ok", NULL, &g->why) == -1) {
 		warnx_("run log: %s", g->why.buf);
+		failed = 1;
+	}
 	if (!failed && !quiet) {
 		if (split && nnew == 0)
 			fprintf(stderr, "%s: %s is alone in profile %lld "
