@@ -421,7 +421,6 @@ update_source(struct ingest *g)
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		warnx_("warning: source: %s (the records are stored)",
 		    sqlite3_errmsg(g->db));
-		g->run.warnings++;
 	}
 	sqlite3_finalize(st);
 }
