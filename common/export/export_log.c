@@ -250,6 +250,8 @@ xlog_begin(struct xlog *lg, long long run, const char *what,
 	char ts[32];
 	int i, e;
 
+	lg->what = what;
+	lg->dest = dest;
 	now_iso(ts, sizeof(ts));
 	st = db_prepare(lg->db, "INSERT INTO export_log (run, ts, what, dest, "
 	    "format, rows) VALUES (?, ?, ?, ?, ?, 0)", why);
@@ -357,6 +359,17 @@ xlog_end(struct xlog *lg, long long rows, struct sbuf *why)
 	sqlite3_bind_int64(st, 1, rows);
 	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, lg->id);
+	if (db_step_final(lg->db, st, why) == -1)
+		return -1;
+	st = db_prepare(lg->db, "DELETE FROM export_item WHERE profile IN "
+	    "(SELECT profile FROM export_item WHERE export = ?1) AND export IN "
+	    "(SELECT id FROM export_log WHERE what = ?2 AND dest IS ?3 AND "
+	    "id < ?1)", why);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, lg->id);
+	sqlite3_bind_text(st, 2, lg->what, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, lg->dest, -1, SQLITE_STATIC);
 	return db_step_final(lg->db, st, why);
 }
 
