@@ -111,6 +111,10 @@ setup() {
 	assert_output 666
 	run -0 ls /dev
 	refute_output --partial "null.tmp"
+	# /dev/stdout, a link to a pipe here: written through, in place.
+	run -0 cdp-export -q -o /dev/stdout members
+	assert_line --index 1 "1,crm,C1"
+	[ -L /dev/stdout ]
 	mkfifo fifo
 	cat fifo >got.csv &
 	run -0 cdp-export -q -o fifo members

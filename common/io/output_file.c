@@ -51,8 +51,8 @@ int
 of_open(struct ofile *of, const char *path, struct sbuf *why)
 {
 	struct stat st, fst;
-	char *real;
-	int fd;
+	char *real = NULL;
+	int fd, link = 0;
 
 	memset(of, 0, sizeof(*of));
 	if (lstat(path, &st) == -1) {
@@ -65,16 +65,20 @@ of_open(struct ofile *of, const char *path, struct sbuf *why)
 		return -1;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		/* Written through: the target is what gets replaced. */
-		if ((real = realpath(path, NULL)) == NULL)
+		if (stat(path, &st) == -1)
 			return fail(why, path, errno == ENOENT ?
 			    "a symbolic link to nothing" : strerror(errno));
-		if (stat(real, &st) == -1) {
+		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			link = 1;	/* /dev/stdout: its target in place */
+		else if ((real = realpath(path, NULL)) == NULL)
+			return fail(why, path, strerror(errno));
+		else if (stat(real, &st) == -1) {
 			fail(why, path, strerror(errno));
 			free(real);
 			return -1;
 		}
-		of->path = real;
+		/* Written through: the target is what gets replaced. */
+		of->path = link ? xstrdup(path) : real;
 	} else
 		of->path = xstrdup(path);
 	if (S_ISDIR(st.st_mode)) {
@@ -89,7 +93,8 @@ of_open(struct ofile *of, const char *path, struct sbuf *why)
 		return -1;
 	}
 	/* A device, a FIFO: written in place, as the shell's > would. */
-	fd = open(of->path, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(of->path, O_WRONLY | O_NOCTTY | O_CLOEXEC |
+	    (link ? 0 : O_NOFOLLOW));
 	if (fd == -1) {
 		fail(why, path, strerror(errno));
 		of_abort(of);
