@@ -319,3 +319,18 @@ catalog_dump() {
 	assert_equal "${#lines[@]}" 2
 	[ "${lines[0]}" != "${lines[1]}" ]
 }
+
+@test "cdp-ingest under cdp-run (CDP_NOFOLLOW): what was opened is checked, not the name" {
+	printf 'ID_CLIENT;PRENOM;EMAIL\nS1;Root;root@example.fr\n' >"$T/secret.csv"
+	ln -s "$T/secret.csv" link.csv
+	ln "$T/secret.csv" hard.csv
+	run --separate-stderr env CDP_NOFOLLOW=1 cdp-ingest -q -s x -i ID_CLIENT link.csv
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-ingest: link.csv: Too many levels of symbolic links"
+	run --separate-stderr env CDP_NOFOLLOW=1 cdp-ingest -q -s x -i ID_CLIENT hard.csv
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-ingest: hard.csv: Operation not permitted"
+	run -0 q "SELECT count(*) FROM record"
+	assert_output 0
+	run -0 env CDP_NOFOLLOW=1 cdp-ingest -q -s x -i ID_CLIENT "$T/spool/crm/incoming/02-crm.csv"
+}
