@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #include "export/view360.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
+#include "io/output_file.h"
 #include "merge/golden_record.h"
 #include "normalise/field_map.h"
 #include "normalise/normalise.h"
@@ -47,9 +49,23 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] "
-	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] "
+	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--raw] "
 	    "[--since TS] WHAT [NAME]\n", progname);
 	exit(EXIT_USAGE);
+}
+
+/*
+ * The reader of the output went away (| head -1): writes then fail with
+ * EPIPE instead of killing the process, so the run is logged as ended
+ * that way, not left "running"; then the signal is raised again.
+ */
+static volatile sig_atomic_t sigpipe;
+
+static void
+on_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipe = 1;
 }
 
 /* Verbs. */
@@ -175,6 +191,8 @@ bind_named(struct export *e, sqlite3_stmt *st, long long seg)
 		sqlite3_bind_text(st, k, e->purpose, -1, SQLITE_STATIC);
 	if ((k = sqlite3_bind_parameter_index(st, ":seg")) > 0)
 		sqlite3_bind_int64(st, k, seg);
+	if ((k = sqlite3_bind_parameter_index(st, ":again")) > 0)
+		sqlite3_bind_int64(st, k, e->again);
 	xf_bind(&e->xf, st);
 }
 
@@ -309,12 +327,13 @@ segment_id(struct export *e)
  * (a profile that entered and left since the last export comes out as
  * an exit).  Exits are written whatever the consent: the destination
  * must drop the profile.  A profile gone since (merged, erased) exits
- * with empty fields.
+ * with its id, the one the destination was given, and empty fields.
  */
 #define CHANGES_CTE "WITH c AS (SELECT profile, change FROM (SELECT " \
 	"profile, change, row_number() OVER (PARTITION BY profile " \
 	"ORDER BY run DESC) AS rn FROM segment_change WHERE segment = :seg " \
-	"AND run > :cursor) WHERE rn = 1) "
+	"AND (run > :cursor OR profile IN (SELECT profile FROM export_item " \
+	"WHERE export = :again))) WHERE rn = 1) "
 #define CHANGES_CONSENT "c.profile IN (SELECT profile FROM " \
 	"profile_consent WHERE purpose = :purpose AND granted)"
 
@@ -325,7 +344,7 @@ ex_changes(struct export *e)
 	struct sbuf sql;
 	sqlite3_stmt *st;
 	const char **names;
-	long long seg, n, left;
+	long long seg, n, left, last;
 	size_t i;
 	int rc;
 
@@ -334,6 +353,19 @@ ex_changes(struct export *e)
 	if (query_ll(e, "SELECT run FROM export_cursor WHERE segment = :name "
 	    "AND dest = :dest", seg, &e->cursor_run) == -1)
 		return -1;
+	/*
+	 * -o names the file the last export delivered, still as it was:
+	 * its reader may never have seen it (a retry after a commit its
+	 * caller missed).  Deliver it again, with anything new: the file
+	 * is never replaced by less than it held.
+	 */
+	if (e->outfile != NULL && e->outfile->existed) {
+		if (query_ll(e, "SELECT export FROM export_cursor WHERE "
+		    "segment = :name AND dest = :dest", seg, &last) == -1)
+			return -1;
+		if (last > 0 && xlog_delivered(e->db, last, e->outfile->path))
+			e->again = last;
+	}
 	/* Read before the rows, in the same snapshot: nothing is skipped. */
 	if (query_ll(e, "SELECT max(run) FROM segment_change WHERE "
 	    "segment = :seg", seg, &n) == -1)
@@ -350,7 +382,10 @@ ex_changes(struct export *e)
 	e->cursor = 1;
 	sb_init(&sql);
 	sb_adds(&sql, CHANGES_CTE "SELECT c.profile, c.change");
+	/* A profile merged away since exits under the id it was given. */
+	e->xf.id = "c.profile";
 	xf_sql(&e->xf, &sql);
+	e->xf.id = NULL;
 	sb_adds(&sql, " FROM c LEFT JOIN profile p ON p.id = c.profile");
 	if (e->purpose != NULL)
 		sb_adds(&sql, " WHERE c.change = 'exit' OR " CHANGES_CONSENT);
@@ -490,22 +525,6 @@ static const struct verb {
 	{ "events", ex_events, 0, 0 },
 };
 
-/* Output to a file: a temporary name, renamed once complete. */
-static char *
-open_out(struct export *e, const char *path)
-{
-	char *tmp;
-	size_t n = strlen(path) + 32;
-	int fd;
-
-	tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1 || (e->out = fdopen(fd, "w")) == NULL)
-		die(EXIT_FAIL, "%s: %s", tmp, strerror(errno));
-	return tmp;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -515,16 +534,19 @@ main(int argc, char *argv[])
 	const struct verb *v = NULL;
 	struct run run;
 	struct sbuf what;
-	char *tmp = NULL;
+	struct ofile of;
+	int tofile = 0;
 	size_t i;
-	int ch, rc, fmt_set = 0;
+	int ch, rc, fmt_set = 0, raw = 0;
 
 	set_progname(argv[0]);
+	signal(SIGPIPE, on_sigpipe);
 	memset(&e, 0, sizeof(e));
 	sb_init(&e.why);
 	e.format = FMT_CSV;
 	static const struct option longopts[] = {
 		{ "dest", required_argument, NULL, 'D' },
+		{ "raw", no_argument, NULL, 'R' },
 		{ "since", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -536,6 +558,9 @@ main(int argc, char *argv[])
 			if (*optarg == '\0')
 				die(EXIT_USAGE, "empty --dest");
 			e.dest = optarg;
+			break;
+		case 'R':
+			raw = 1;
 			break;
 		case 'S':
 			e.since = optarg;
@@ -627,13 +652,19 @@ main(int argc, char *argv[])
 	e.out = stdout;
 	e.outname = "stdout";
 	if (outpath != NULL && strcmp(outpath, "-") != 0) {
-		tmp = open_out(&e, outpath);
+		if (of_open(&of, outpath, &e.why) == -1)
+			die(EXIT_FAIL, "%s", e.why.buf);
+		tofile = 1;
+		e.out = of.f;
 		e.outname = outpath;
+		e.outfile = &of;
 	}
 	if (xlog_open(&e.log, e.wdb, e.out) == -1)
 		die(EXIT_FAIL, "%s: %s", e.outname, strerror(errno));
 	e.out = e.log.out;
 	csvw_init(&e.csv, e.out, ',');
+	if (raw)
+		csvw_raw(&e.csv);
 	csvw_batch(&e.csv, 1 << 16);
 	jw_init(&e.jw, &e.line);
 	sb_init(&what);
@@ -668,38 +699,44 @@ main(int argc, char *argv[])
 	/* The snapshot is no longer needed: let checkpoints go past it. */
 	db_close(e.db);
 	e.db = NULL;
-	if (rc == -1)
+	if (rc == -1 && !sigpipe)
 		warnx_("%s: %s", v->name, e.why.buf);
 	if (fclose(e.out) == EOF && rc == 0) {
-		warnx_("%s: %s", e.outname, strerror(errno));
+		if (!sigpipe)
+			warnx_("%s: %s", e.outname, strerror(errno));
 		rc = -1;
 	}
-	if (tmp != NULL) {
-		if (fclose(e.log.real) == EOF && rc == 0) {
-			warnx_("%s: %s", outpath, strerror(errno));
-			rc = -1;
-		}
-		if (rc == 0 && rename(tmp, outpath) == -1) {
-			warnx_("%s: %s", outpath, strerror(errno));
-			rc = -1;
-		}
-		if (rc == -1)
-			unlink(tmp);
-		free(tmp);
-	}
-	/* changes: the cursor advances only now the export is complete. */
-	if (rc == 0 && (xlog_end(&e.log, e.rows, &e.why) == -1 ||
-	    (e.cursor && xlog_cursor(&e.log, e.arg, e.dest, e.cursor_run,
-	    &e.why) == -1) || db_commit(e.wdb, &e.why) == -1)) {
+	/* Every export_item inserted, the digest logged. */
+	if (rc == 0 && xlog_end(&e.log, e.rows, &e.why) == -1) {
 		warnx_("%s: %s", v->name, e.why.buf);
-		if (outpath != NULL && strcmp(outpath, "-") != 0)
-			unlink(outpath);
+		rc = -1;
+	}
+	/*
+	 * The file is complete, on disk and in place before the cursor
+	 * commits: a crash in between delivers it again, with anything
+	 * new, on the next run; never a cursor past a file not delivered.
+	 */
+	if (tofile) {
+		if (rc == 0 && of_commit(&of, &e.why) == -1) {
+			warnx_("%s", e.why.buf);
+			rc = -1;
+		} else if (rc == -1)
+			of_abort(&of);
+	}
+	if (rc == 0 && ((e.cursor && xlog_cursor(&e.log, e.arg, e.dest,
+	    e.cursor_run, &e.why) == -1) || db_commit(e.wdb, &e.why) == -1)) {
+		warnx_("%s: %s", v->name, e.why.buf);
 		rc = -1;
 	}
 	xlog_release(&e.log);	/* its thread is gone: wdb is ours again */
 	if (rc == -1)
 		db_rollback(e.wdb);
 	run.rows_ok = e.rows;
+	if (rc == -1 && sigpipe) {
+		sb_reset(&e.why);
+		sb_adds(&e.why, "output closed by its reader (SIGPIPE): "
+		    "nothing logged as exported");
+	}
 	if (run_end(&run, rc == 0 ? "ok" : "failed", rc == 0 ? NULL :
 	    e.why.buf, &e.why) == -1) {
 		warnx_("%s", e.why.buf);
@@ -716,6 +753,10 @@ main(int argc, char *argv[])
 	sb_release(&e.scratch);
 	xf_release(&e.xf);
 	db_close(e.wdb);
+	if (sigpipe) {		/* as if the write had killed us */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
 	/* A failed write was reported above, with its own errno. */
 	if (rc == -1)
 		clearerr(stdout);

@@ -413,8 +413,15 @@ update_source(struct ingest *g)
 		    "ndjson", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, g->tmp.buf, (int)g->tmp.len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, g->source_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ingest_dberr(g, "source");
+	/*
+	 * Every record is committed by now: a source row not updated (a
+	 * full disk) is a warning, not a failure that would send the
+	 * file to failed/ with its records stored.
+	 */
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		warnx_("warning: source: %s (the records are stored)",
+		    sqlite3_errmsg(g->db));
+	}
 	sqlite3_finalize(st);
 }
 
@@ -641,9 +648,11 @@ main(int argc, char *argv[])
 	outcome = g.failed || g.badinput ? "failed" : g.run.rejected ?
 	    "rejects" : "ok";
 	g.run.rows_ok -= g.lost;
+	/* The records are committed: a run log not written is a warning. */
 	if (run_end(&g.run, outcome, g.fail.len ? g.fail.buf : NULL,
 	    &g.why) == -1)
-		warnx_("run log: %s", g.why.buf);
+		warnx_("warning: run log: %s (the records are stored)",
+		    g.why.buf);
 	if (!quiet) {
 		fprintf(stderr, "%s: %s: %lld read, %lld inserted, %lld updated,"
 		    " %lld unchanged, %lld rejected", progname, g.source,

@@ -18,6 +18,7 @@
 
 #include "core/util.h"
 #include "io/csv_writer.h"
+#include "io/output_file.h"
 #include "merge/clustering.h"
 #include "merge/golden_record.h"
 #include "merge/merge_config.h"
@@ -92,6 +93,7 @@ file_mode(struct merge *g)
 	struct csvw w;
 	struct mg_link *l;
 	FILE *out;
+	struct ofile of;
 	uint32_t *cid, *cnt, *order, x, r, i;
 	size_t k;
 
@@ -136,8 +138,10 @@ file_mode(struct merge *g)
 		order[cnt[cid[uf_find(&u, x)]]++] = x;
 	if (strcmp(g->outpath, "-") == 0)
 		out = stdout;
-	else if ((out = fopen(g->outpath, "w")) == NULL)
-		die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
+	else if (of_open(&of, g->outpath, &g->why) == -1)
+		die(EXIT_FAIL, "%s", g->why.buf);
+	else
+		out = of.f;
 	csvw_init(&w, out, ',');
 	csvw_str(&w, "cluster_id");
 	csvw_str(&w, "source");
@@ -152,8 +156,8 @@ file_mode(struct merge *g)
 			die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
 	}
 	csvw_release(&w);
-	if (out != stdout && fclose(out) == EOF)
-		die(EXIT_FAIL, "%s: %s", g->outpath, strerror(errno));
+	if (out != stdout && of_commit(&of, &g->why) == -1)
+		die(EXIT_FAIL, "%s", g->why.buf);
 	if (!quiet) {
 		for (x = 0, r = 0; x < t->n; x++)
 			r += uf_find(&u, x) == x;
@@ -263,8 +267,12 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	g->run.updated = st.touched;
 	g->run.warnings = st.refused;
 	outcome = failed ? "failed" : g->nrejected ? "rejects" : "ok";
-	if (run_end(&g->run, outcome, NULL, &g->why) == -1)
+	/* A merge the run log does not show is a failure: status, and
+	 * the next match, read what the log says. */
+	if (run_end(&g->run, outcome, NULL, &g->why) == -1) {
 		warnx_("run log: %s", g->why.buf);
+		failed = 1;
+	}
 	sqlite3_finalize(g->sel_key);
 	if (!quiet && !failed)
 		fprintf(stderr, "%s: %lld pairs read, %lld kept, %lld below "
@@ -407,8 +415,10 @@ out:
 		failed = 1;
 	}
 	g->run.inserted = nnew;
-	if (run_end(&g->run, failed ? "failed" : "ok", NULL, &g->why) == -1)
+	if (run_end(&g->run, failed ? "failed" : "ok", NULL, &g->why) == -1) {
 		warnx_("run log: %s", g->why.buf);
+		failed = 1;
+	}
 	if (!failed && !quiet) {
 		if (split && nnew == 0)
 			fprintf(stderr, "%s: %s is alone in profile %lld "

@@ -476,18 +476,28 @@ store_builtin(struct score *s, const struct want *w)
 	score_end(s);
 }
 
-/* A spec score: its expression evaluated for every profile. */
+static size_t nskipped;	/* spec scores that failed, skipped */
+
+/*
+ * A spec score: its expression evaluated for every profile, in a
+ * savepoint: one that fails (an overflow, a statement SQLite cannot
+ * prepare) is said, rolled back and skipped, the others stored.
+ */
 static void
 store_spec(struct score *s, struct want *w)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	struct score_val v;
+	long long stored = s->stored, written = s->sw.written;
+	long long unchanged = s->sw.unchanged, deleted = s->sw.deleted;
 	int rc;
 
+	if (db_exec(s->db, "SAVEPOINT spec", &s->why) == -1)
+		fail("%s", s->why.buf);
 	score_begin(s, w);
 	if ((st = expr_prepare(&s->env, &w->prog, EXPR_VALUES,
 	    &s->why)) == NULL)
-		fail("%s: %s", w->name, s->why.buf);
+		goto skip;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		switch (sqlite3_column_type(st, 1)) {
 		case SQLITE_INTEGER:
@@ -507,10 +517,27 @@ store_spec(struct score *s, struct want *w)
 		}
 		store_value(s, sqlite3_column_int64(st, 0), &v);
 	}
-	if (rc != SQLITE_DONE)
-		fail("%s: %s", w->name, sqlite3_errmsg(s->db));
+	if (rc != SQLITE_DONE) {
+		sb_reset(&s->why);
+		sb_adds(&s->why, sqlite3_errmsg(s->db));
+		goto skip;
+	}
 	sqlite3_finalize(st);
 	score_end(s);
+	if (db_exec(s->db, "RELEASE spec", &s->why) == -1)
+		fail("%s", s->why.buf);
+	return;
+skip:
+	sqlite3_finalize(st);
+	warnx_("%s: %s; skipped, its values unchanged", w->name, s->why.buf);
+	nskipped++;
+	s->stored = stored;
+	s->sw.written = written;
+	s->sw.unchanged = unchanged;
+	s->sw.deleted = deleted;
+	if (db_exec(s->db, "ROLLBACK TO spec", &s->why) == -1 ||
+	    db_exec(s->db, "RELEASE spec", &s->why) == -1)
+		fail("%s", s->why.buf);
 }
 
 /*
@@ -757,6 +784,8 @@ main(int argc, char *argv[])
 	sb_addf(&s.tmp, "as of %s: %zu scores, %lld values: %lld written, "
 	    "%lld unchanged, %lld removed", s.asof, s.nw, s.stored,
 	    s.sw.written, s.sw.unchanged, s.sw.deleted);
+	if (nskipped > 0)
+		sb_addf(&s.tmp, "; %zu failed and skipped", nskipped);
 	msg = xstrdup(s.tmp.buf);
 	removed = s.sw.deleted;
 	score_writer_release(&s.sw);
@@ -780,7 +809,8 @@ main(int argc, char *argv[])
 	}
 	if (s.output)
 		output(&s);
-	if (run_end(&s.run, "ok", msg, &s.why) == -1)
+	if (run_end(&s.run, nskipped > 0 ? "failed" : "ok", msg,
+	    &s.why) == -1)
 		warnx_("run log: %s", s.why.buf);
 	if (!quiet && (builtin || s.params))
 		fprintf(stderr, "%s: as of %s: %zu profiles, %zu customers, "
@@ -797,7 +827,8 @@ main(int argc, char *argv[])
 		free(s.w[k].name);
 		free(s.w[k].def);
 	}
-	rc = s.params && (!s.sd.bg_ok || !s.sd.gg_ok) ? EXIT_FAIL : EXIT_OK;
+	rc = (s.params && (!s.sd.bg_ok || !s.sd.gg_ok)) || nskipped > 0 ?
+	    EXIT_FAIL : EXIT_OK;
 	free(s.w);
 	free(s.out);
 	free(msg);

@@ -127,6 +127,8 @@ compile(const char *name, const char *def, struct expr_prog *p)
 static void
 cmd_define(const char *name, const char *def, int argc, char **argv)
 {
+	struct seg trial;
+	struct seg_ids *ids;
 	struct expr_prog p;
 	struct sbuf sql, par;
 	sqlite3_stmt *st;
@@ -139,6 +141,7 @@ cmd_define(const char *name, const char *def, int argc, char **argv)
 		    strlen(name)));
 	if (utf8_check(def, strlen(def)) != -1)
 		die(EXIT_FAIL, "the definition is not valid UTF-8");
+	memset(&trial, 0, sizeof(trial));
 	expr_env_set_segment(&env, name, def);
 	expr_prog_init(&p);
 	compile(name, def, &p);
@@ -146,7 +149,10 @@ cmd_define(const char *name, const char *def, int argc, char **argv)
 	for (i = 0; i < env.nseg; i++) {
 		struct expr_prog q;
 
-		if (strcmp(env.seg[i], name) == 0)
+		/* (only those that may name it: a broken one that does
+		 * not stops no definition) */
+		if (strcmp(env.seg[i], name) == 0 ||
+		    strstr(env.segdef[i], name) == NULL)
 			continue;
 		expr_prog_init(&q);
 		env.self = env.seg[i];
@@ -157,6 +163,19 @@ cmd_define(const char *name, const char *def, int argc, char **argv)
 		env.self = NULL;
 		expr_prog_release(&q);
 	}
+	/*
+	 * Evaluated once on this store before it is stored: a definition
+	 * SQLite cannot run (an overflow, a statement too deep) is refused
+	 * now, not at every eval.
+	 */
+	trial.name = (char *)name;
+	trial.prog = p;
+	if (expr_materialize(&env, &why) == -1 ||
+	    (ids = seg_members_now(&env, &trial, 1, &why)) == NULL)
+		die(EXIT_FAIL, "%s: refused: it fails on this store: %s", name,
+		    why.buf);
+	free(ids[0].v);
+	free(ids);
 	sb_init(&sql);
 	sb_init(&par);
 	expr_explain(&env, &p, EXPR_FILTER, &sql, &par);
@@ -268,6 +287,48 @@ by_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static size_t nskipped;	/* segments eval skipped: they failed */
+
+/*
+ * Segment i of s[0..*count) failed: say so, and take it out of the
+ * evaluation (its members and changes stay as they were).
+ */
+static void
+skip(struct seg *s, size_t *count, size_t i, const char *msg)
+{
+	struct seg t = s[i];
+
+	warnx_("%s: %s; skipped, its members unchanged", s[i].name, msg);
+	nskipped++;
+	memmove(&s[i], &s[i + 1], (*count - i - 1) * sizeof(*s));
+	s[*count - 1] = t;	/* seg_free still frees it */
+	(*count)--;
+}
+
+/*
+ * The statement of every segment at once failed: one segment at a
+ * time, skipping those that fail, so one bad definition does not stop
+ * the others.
+ */
+static struct seg_ids *
+members_one_by_one(struct seg *s, size_t *count)
+{
+	struct seg_ids *now_in, *one;
+	size_t i = 0, n = *count;
+
+	now_in = xcalloc(n + 1, sizeof(*now_in));
+	while (i < *count) {
+		if ((one = seg_members_now(&env, &s[i], 1, &why)) == NULL) {
+			skip(s, count, i, why.buf);
+			continue;
+		}
+		now_in[i] = one[0];
+		free(one);
+		i++;
+	}
+	return now_in;
+}
+
 static void
 cmd_eval(char **names, int n, int argc, char **argv)
 {
@@ -276,18 +337,24 @@ cmd_eval(char **names, int n, int argc, char **argv)
 	struct seg_writes w;
 	struct seg **order;
 	struct seg *s;
-	size_t count, i;
+	size_t count, total, i;
 	double t0[2] = { 0, 0 };
 	long long exited = 0;	/* exits of this evaluation, for the run log */
 	char *msg;
 
 	s = load(names, n, &count);
-	for (i = 0; i < count; i++) {
+	total = count;
+	/* A segment that does not compile is skipped, the others go on. */
+	for (i = 0; i < count; ) {
 		env.self = s[i].name;
 		if (expr_compile(&env, s[i].def, strlen(s[i].def), 1, 1,
-		    &s[i].prog, &why) == -1)
-			fail("%s: %s", s[i].name, why.buf);
+		    &s[i].prog, &why) == -1) {
+			env.self = NULL;
+			skip(s, &count, i, why.buf);
+			continue;
+		}
 		env.self = NULL;
+		i++;
 	}
 	if (run_begin(&run, db, "cdp-segment", argc, argv, 0, &why) == -1)
 		fail("run log: %s", why.buf);
@@ -308,7 +375,7 @@ cmd_eval(char **names, int n, int argc, char **argv)
 	lap(t0);
 	if (count > 0 && (now_in = seg_members_now(&env, s, count,
 	    &why)) == NULL)
-		fail("%s", why.buf);
+		now_in = members_one_by_one(s, &count);
 	if (verbose)
 		fprintf(stderr, "%s: members of %zu segments in %s\n",
 		    progname, count, lap(t0));
@@ -346,10 +413,14 @@ cmd_eval(char **names, int n, int argc, char **argv)
 	sb_reset(&why);
 	sb_addf(&why, "as of %s: %zu segments, %lld members, %lld entered, "
 	    "%lld exited", asof, count, run.rows_ok, run.inserted, exited);
+	if (nskipped > 0)
+		sb_addf(&why, "; %zu failed and skipped", nskipped);
 	msg = sb_detach(&why);
-	run_end(&run, "ok", msg, &why);
+	run_end(&run, nskipped > 0 ? "failed" : "ok", msg, &why);
 	free(msg);
-	seg_free(s, count);
+	seg_free(s, total);
+	if (nskipped > 0)
+		exit(EXIT_FAIL);
 }
 
 static void

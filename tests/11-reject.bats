@@ -184,3 +184,35 @@ bats_require_minimum_version 1.5.0
 	run q "SELECT record_id FROM record"
 	assert_output 1
 }
+
+@test "cdp-ingest 2>&-: diagnostics never land in the rejects file" {
+	run -3 sh -c 'cdp-ingest -s bad -i id -r rej.ndjson "$FIX/bad.ndjson" 2>&-'
+	assert_output ""
+	# Six rejected records, each one JSON object: no diagnostic lines.
+	run -0 grep -c . rej.ndjson
+	assert_output 6
+	run -0 grep -c '^{' rej.ndjson
+	assert_output 6
+	run -1 grep -c 'cdp-ingest:' rej.ndjson
+	assert_output 0
+}
+
+@test "cdp tools refuse a file that is not a cdp store, and leave it as it was" {
+	: >empty.db
+	sqlite3 foreign.db "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
+	cp foreign.db foreign.orig
+	run --separate-stderr cdp-export -d empty.db members
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: empty.db: not a cdp database: empty (cdp-ingest creates one)"
+	[ ! -s empty.db ]
+	for c in "cdp-export members" "cdp-segment list" "cdp-status -f table" \
+	    "cdp-privacy access x@example.fr" "cdp-score -q" "cdp-merge -q" \
+	    "cdp-ingest -s x -i id /dev/null"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr ${c%% *} -d foreign.db ${c#* } </dev/null
+		assert_equal "$status" 1
+		assert_equal "$stderr" "${c%% *}: foreign.db: not a cdp database: another program's SQLite file"
+	done
+	cmp foreign.db foreign.orig
+	[ ! -e foreign.db-wal ]
+}

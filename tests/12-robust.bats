@@ -222,3 +222,28 @@ gen() {
 	assert_equal "$status" 2
 	assert_output 'cdp: unknown verb "nosuch" (cdp help lists the verbs)'
 }
+
+@test "exit statuses match what was committed: ingest warns, merge fails on its run log" {
+	printf 'id,email\n1,a@example.fr\n2,b@example.fr\n' >a.csv
+	cdp-ingest -q -s crm -i id a.csv
+	# The run log and the source row cannot be written after the
+	# records are (a full disk at the end): the records are stored,
+	# so ingest warns and exits 0.
+	q "CREATE TRIGGER full1 BEFORE UPDATE ON run WHEN NEW.outcome != 'running'
+	   BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
+	   CREATE TRIGGER full2 BEFORE UPDATE ON source
+	   BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+	printf 'id,email\n3,c@example.fr\n' >b.csv
+	run --separate-stderr cdp-ingest -q -s crm -i id b.csv
+	assert_equal "$status" 0
+	output=$stderr expect <<-'EOF'
+	cdp-ingest: warning: source: database or disk is full (the records are stored)
+	cdp-ingest: warning: run log: database or disk is full (the records are stored)
+	EOF
+	run -0 q "SELECT count(*) FROM record"
+	assert_output 3
+	# cdp-merge whose run log fails: a failure, exit 1.
+	run --separate-stderr cdp-merge -q </dev/null
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-merge: run log: database or disk is full"
+}

@@ -516,6 +516,11 @@ pair() {
 	6,crm,C4
 	EOF
 	[ ! -e "$CDP_DB" ]
+	run -0 stat -c %a clusters.csv
+	assert_output 600
+	# A device is written in place, never replaced.
+	run -0 cdp-merge -q -o /dev/null "$FIX/merge-pairs.ndjson"
+	[ -c /dev/null ]
 	# To stdout, with quoting, and the threshold lowered.
 	{ pair 'x:a,b' 'x:say \"hi\"' 0.4; pair x:c 'x:a,b' 0.9; } >q.ndjson
 	run --separate-stderr cdp-merge -q -t 0.4 -o - q.ndjson

@@ -102,6 +102,85 @@ setup() {
 	[ ! -e nodir ]
 }
 
+@test "cdp-export -o: a device or a FIFO is written in place, never replaced" {
+	run --separate-stderr cdp-export -o /dev/null profiles
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-export: profiles: 4 rows"
+	[ -c /dev/null ]
+	run -0 stat -c %a /dev/null
+	assert_output 666
+	run -0 ls /dev
+	refute_output --partial "null.tmp"
+	# /dev/stdout, a link to a pipe here: written through, in place.
+	run -0 cdp-export -q -o /dev/stdout members
+	assert_line --index 1 "1,crm,C1"
+	[ -L /dev/stdout ]
+	mkfifo fifo
+	cat fifo >got.csv &
+	run -0 cdp-export -q -o fifo members
+	wait $!
+	[ -p fifo ]
+	run -0 cat got.csv
+	assert_line --index 0 "profile_id,source,record_id"
+	assert_equal "${#lines[@]}" 8
+}
+
+@test "cdp-export -o: a symlink is written through and kept; a dangling one or a directory refused" {
+	mkdir d
+	printf 'old\n' >d/real.csv
+	ln -s d/real.csv link.csv
+	run -0 cdp-export -q -o link.csv members
+	[ -L link.csv ]
+	run -0 readlink link.csv
+	assert_output d/real.csv
+	run -0 head -n 1 d/real.csv
+	assert_output "profile_id,source,record_id"
+	run -0 ls d
+	assert_output real.csv
+	ln -s nowhere.csv dangling.csv
+	run --separate-stderr cdp-export -q -o dangling.csv members
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: dangling.csv: a symbolic link to nothing"
+	[ -L dangling.csv ] && [ ! -e nowhere.csv ]
+	run --separate-stderr cdp-export -q -o d members
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: d: is a directory"
+	run -0 q "SELECT count(*) FROM export_log"
+	assert_output 1
+}
+
+@test "cdp-export: CSV cells that would run as formulas are neutralised, numbers kept" {
+	printf '%s\n' \
+	    '{"id":"=1+1","first_name":"=HYPERLINK(\"http://x\",\"y\")","last_name":"+cmd|'"'"' /C calc'"'"'!A0","city":"@SUM(1+1)","email":"=cmd@example.com","phone":"+33612345678","note":"-12.5","note2":"-2+3","event_type":"purchase","amount":-12.5,"ts":"2024-01-01T00:00:00Z"}' \
+	    '{"id":"b","last_name":"-Dash","city":"Lyon"}' >h.ndjson
+	export CDP_DB="$BATS_TEST_TMPDIR/h.db"
+	cdp-ingest -q -s web -i id -c FR h.ndjson
+	cdp-merge -q </dev/null
+	run -0 cdp-export -q -F profile_id,first_name,last_name,city,email,phone,attr.note,attr.note2 profiles
+	expect <<-'EOF'
+	profile_id,first_name,last_name,city,email,phone,attr.note,attr.note2
+	1,"'=HYPERLINK(""http://x"",""y"")",'+cmd|' /C calc'!A0,'@SUM(1+1),'=cmd@example.com,+33612345678,-12.5,'-2+3
+	2,,'-Dash,Lyon,,,,
+	EOF
+	run -0 cdp-export -q -f csv events
+	expect <<-'EOF'
+	profile_id,source,record_id,event_type,ts,amount,currency
+	1,web,'=1+1,purchase,2024-01-01T00:00:00Z,-12.5,
+	EOF
+	# --raw: as stored, for programs; NDJSON is never changed.
+	run -0 cdp-export -q --raw -F first_name,last_name profiles
+	expect <<-'EOF'
+	first_name,last_name
+	"=HYPERLINK(""http://x"",""y"")",+cmd|' /C calc'!A0
+	,-Dash
+	EOF
+	run -0 cdp-export -q -f ndjson -F city profiles
+	assert_line --index 0 '{"city":"@SUM(1+1)"}'
+	# The other CSV writers share the guard.
+	run -0 cdp-export -q members
+	assert_line --index 1 "1,web,'=1+1"
+}
+
 @test "cdp-export: an empty database gives the header alone" {
 	export CDP_DB="$BATS_TEST_TMPDIR/empty.db"
 	printf 'id\n' | cdp-ingest -q -s x -i id
@@ -114,7 +193,7 @@ setup() {
 @test "cdp-export: exit codes" {
 	run cdp-export -h
 	assert_equal "$status" 2
-	assert_output "usage: cdp-export [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] [-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--since TS] WHAT [NAME]"
+	assert_output "usage: cdp-export [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] [-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--raw] [--since TS] WHAT [NAME]"
 	run cdp-export
 	assert_equal "$status" 2
 	run cdp-export members profiles
@@ -128,4 +207,20 @@ setup() {
 	run cdp-export -d nowhere.db members
 	assert_equal "$status" 1
 	[ ! -e nowhere.db ]
+}
+
+@test "cdp-export | a reader that went away: the run is logged as such, not left running" {
+	# A pipe whose reader is gone before the first write: EPIPE.
+	run python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(["cdp-export", "profiles"], stdout=w, stderr=subprocess.PIPE)
+sys.stdout.write(p.stderr.decode())
+sys.exit(128 + 13 if p.returncode == -13 else p.returncode)'
+	assert_equal "$status" 141
+	assert_output ""
+	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export'"
+	assert_output "failed|output closed by its reader (SIGPIPE): nothing logged as exported"
+	run -0 q "SELECT count(*) FROM export_log"
+	assert_output 0
 }

@@ -227,6 +227,26 @@ add_many() {
 	     'p' || i || '@example.fr' FROM n;"
 }
 
+@test "cdp-export: the ledger does not grow with unchanged nightly exports" {
+	add_many
+	for night in 1 2 3 4 5; do
+		cdp-export -q -o all.csv --dest crm profiles
+	done
+	cdp-export -q --dest ads -F email segment vip
+	run -0 q "SELECT (SELECT count(*) FROM export_log),
+	  (SELECT count(*) FROM export_item),
+	  (SELECT count(*) FROM profile)"
+	assert_output "6|20007|20005"
+	# Every destination a profile went to is still known, with the
+	# latest export that carried it.
+	run -0 q "SELECT e.dest, e.id FROM export_item x JOIN export_log e
+	  ON e.id = x.export WHERE x.profile = 1 ORDER BY e.dest"
+	expect <<-'EOF'
+	ads|6
+	crm|5
+	EOF
+}
+
 @test "cdp-export: a long export is logged whole while another writer waits" {
 	add_many
 	mkfifo out.fifo
@@ -336,6 +356,82 @@ add_many() {
 	EOF
 }
 
+@test "cdp-export changes -o: delivered before the cursor, never replaced by less" {
+	q "INSERT INTO segment_change VALUES (1, 10, 1, 'enter'),
+	   (1, 10, 2, 'enter');
+	   CREATE TRIGGER lost BEFORE INSERT ON export_cursor
+	   BEGIN SELECT RAISE(ABORT, 'lost'); END;"
+	# The cursor cannot commit: the file is delivered all the same,
+	# and nothing is counted as sent.
+	run --separate-stderr cdp-export -q -o x.csv -F profile_id changes vip --dest m
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: changes: lost"
+	run -0 cat x.csv
+	expect <<-'EOF'
+	change,profile_id
+	enter,1
+	enter,2
+	EOF
+	run -0 q "SELECT count(*) FROM export_cursor"
+	assert_output 0
+	q "DROP TRIGGER lost"
+	run -0 cdp-export -q -o x.csv -F profile_id changes vip --dest m
+	cp x.csv first.csv
+	# A retry after a commit its caller never saw: the same file again.
+	run --separate-stderr cdp-export -o x.csv -F profile_id changes vip --dest m
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-export: changes: 2 rows"
+	cmp first.csv x.csv
+	# Not taken yet when something new comes: the old rows with it.
+	q "INSERT INTO segment_change VALUES (1, 11, 3, 'enter')"
+	run -0 cdp-export -q -o x.csv -F profile_id changes vip --dest m
+	run -0 cat x.csv
+	expect <<-'EOF'
+	change,profile_id
+	enter,1
+	enter,2
+	enter,3
+	EOF
+	# Taken (removed, or changed by its reader): only what is new.
+	printf 'seen\n' >x.csv
+	q "INSERT INTO segment_change VALUES (1, 12, 2, 'exit')"
+	run -0 cdp-export -q -o x.csv -F profile_id changes vip --dest m
+	run -0 cat x.csv
+	expect <<-'EOF'
+	change,profile_id
+	exit,2
+	EOF
+	run -0 q "SELECT run, export FROM export_cursor"
+	assert_output "12|4"
+	run -0 q "SELECT id, rows FROM export_log"
+	expect <<-'EOF'
+	1|2
+	2|2
+	3|3
+	4|1
+	EOF
+}
+
+@test "cdp-export changes: a profile merged away exits under the id it was given" {
+	q "INSERT INTO segment_change VALUES (1, 10, 5, 'enter')"
+	run -0 cdp-export -q -F profile_id,email changes vip --dest m
+	cdp-merge -q <<-'EOF'
+	{"a":{"source":"crm","record_id":"C1"},"b":{"source":"web","record_id":"W1"},"prob":0.99,"rule":"fs"}
+	EOF
+	run -0 q "SELECT count(*) FROM profile WHERE id = 5"
+	assert_output 0
+	q "INSERT INTO segment_change VALUES (1, 11, 5, 'exit')"
+	run -0 cdp-export -q -F profile_id,email changes vip --dest m
+	expect <<-'EOF'
+	change,profile_id,email
+	exit,5,
+	EOF
+	q "INSERT INTO segment_change VALUES (1, 12, 5, 'enter'),
+	   (1, 13, 5, 'exit')"
+	run -0 cdp-export -q -f ndjson -F profile_id,email changes vip --dest m
+	assert_output '{"change":"exit","profile_id":5}'
+}
+
 @test "cdp-export changes: consent holds back entries, never exits" {
 	q "INSERT INTO segment_change VALUES (1, 10, 1, 'enter'),
 	   (1, 10, 2, 'enter'), (1, 11, 3, 'enter'), (1, 11, 4, 'exit');
@@ -437,8 +533,10 @@ add_events() {
 	EOF
 	run -0 q "SELECT e.what, e.rows, group_concat(x.profile) FROM
 	  export_log e LEFT JOIN export_item x ON x.export = e.id GROUP BY e.id"
+	# The ledger keeps the latest export of a profile per what and
+	# destination: profile 5 went out again with the second.
 	expect <<-'EOF'
-	events|4|5,6
+	events|4|6
 	events|3|5
 	EOF
 	run --separate-stderr cdp-export --since 2024 profiles

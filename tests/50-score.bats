@@ -414,3 +414,33 @@ within() {
 	assert_equal "$status" 1
 	assert_output ""
 }
+
+@test "cdp-score: a spec score that fails is skipped, the others stored; limits on a spec" {
+	fixture
+	cat >my.spec <<-'EOF'
+	big = monetary >= 100
+	ov = abs(-9223372036854775807 - 1)
+	small = monetary < 100
+	EOF
+	run --separate-stderr cdp-score -q --as-of 2024-06-30 -S my.spec
+	assert_equal "$status" 1
+	assert_equal "${stderr_lines[1]}" "cdp-score: ov: integer overflow; skipped, its values unchanged"
+	run -0 q "SELECT name, count(*) FROM score WHERE name IN
+	  ('big', 'ov', 'small') GROUP BY name ORDER BY name"
+	expect <<-'EOF'
+	big|8
+	small|8
+	EOF
+	run -0 q "SELECT outcome FROM run WHERE tool = 'cdp-score'
+	  ORDER BY id DESC LIMIT 1"
+	assert_output failed
+	run -0 q "SELECT count(*) FROM score_def WHERE name = 'ov'"
+	assert_output 0
+	# A 300 KB text literal is refused before anything is written.
+	printf 'huge = "%s"\n' "$(head -c 300000 /dev/zero | tr '\0' x)" >big.spec
+	run --separate-stderr cdp-score -q --as-of 2024-06-30 -S big.spec
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-score: big.spec:1:7: expression longer than 65536 bytes"
+	run -0 q "SELECT count(*) FROM score WHERE name = 'huge'"
+	assert_output 0
+}

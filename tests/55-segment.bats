@@ -340,3 +340,50 @@ lastrun() {
 	run q "SELECT count(*) FROM segment_member"
 	assert_output "$(q "SELECT count(*) FROM profile WHERE city IS NOT NULL")"
 }
+
+@test "cdp-segment: a definition is checked when defined; at eval a bad one is skipped, the others stored" {
+	fixture
+	# Refused when defined, with a clear message; nothing stored.
+	run --separate-stderr cdp-segment define ov 'abs(-9223372036854775807 - 1) > 0'
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-segment: ov: refused: it fails on this store: integer overflow"
+	e='city = "x0"'
+	for i in $(seq 1 99); do e="$e or city = \"x$i\""; done
+	run --separate-stderr cdp-segment define chain "$e"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-segment: 1:1012: expression nested too deeply: more than 64 operators in a chain (a list of values is x in (a, b, ...))"
+	big=$(head -c 5000 /dev/zero | tr '\0' x)
+	run --separate-stderr cdp-segment define big "city = '$big'"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-segment: 1:8: text longer than 4096 bytes"
+	run -0 q "SELECT count(*) FROM segment"
+	assert_output 0
+	# Stored before these checks existed: eval skips them, says so,
+	# stores the others and exits 1.
+	cdp-segment -q define parisians "city = 'Paris'"
+	cdp-segment -q define lyon "city = 'Lyon'"
+	cdp-segment -q define ov "city = 'Paris'"
+	cdp-segment -q define chain "city = 'Lyon'"
+	q "UPDATE segment SET definition = 'abs(-9223372036854775807 - 1) > 0'
+	   WHERE name = 'ov';
+	   UPDATE segment SET definition = '$e' WHERE name = 'chain'"
+	run --separate-stderr cdp-segment --as-of 2024-06-30 eval
+	assert_equal "$status" 1
+	output=$stderr expect <<-'EOF'
+	cdp-segment: chain: 1:1012: expression nested too deeply: more than 64 operators in a chain (a list of values is x in (a, b, ...)); skipped, its members unchanged
+	cdp-segment: ov: integer overflow; skipped, its members unchanged
+	cdp-segment: lyon: 5 members, 5 entered, 0 exited
+	cdp-segment: parisians: 2 members, 2 entered, 0 exited
+	EOF
+	run -0 q "SELECT s.name, count(m.profile) FROM segment s
+	  LEFT JOIN segment_member m ON m.segment = s.id GROUP BY s.name
+	  ORDER BY s.name"
+	expect <<-'EOF'
+	chain|0
+	lyon|5
+	ov|0
+	parisians|2
+	EOF
+	run -0 q "SELECT outcome, message FROM run WHERE id = $(lastrun)"
+	assert_output "failed|as of 2024-06-30: 2 segments, 7 members, 7 entered, 0 exited; 2 failed and skipped"
+}

@@ -190,6 +190,7 @@ catalog_dump() {
 	for t in match merge score segment export; do
 		cat >"$T/bin/cdp-$t" <<-EOF
 		#!/bin/sh
+		[ "$t" = export ] && [ "\$1" = -o ] && exec >"\$2"
 		if [ "$t" = merge ]; then
 			echo "merge \$* read \$(wc -l) pairs" >>"$calls"
 		else
@@ -210,14 +211,14 @@ catalog_dump() {
 	EOF
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 0
-	run cat "$calls"
-	expect <<-'EOF'
+	run sh -c "sed 's/[0-9]\{8\}T[0-9]\{6\}Z/STAMP/' '$calls'"
+	expect <<-EOF
 	match -t 0.9
 	merge  read 1 pairs
 	score 
 	segment -q eval vip
-	export -f csv profiles
-	export -f csv segment vip
+	export -o $T/out/profiles.csv -f csv profiles
+	export -o $T/out/vip-STAMP.csv -f csv segment vip
 	EOF
 	run cat "$T/out/profiles.csv"
 	assert_output "profile_id,email"
@@ -265,4 +266,71 @@ catalog_dump() {
 	assert_output ""
 	run find log exports -type f
 	[ "${#lines[@]}" -ge 2 ]
+}
+
+@test "cdp-run: only regular files of their own are ingested; links, FIFOs refused" {
+	printf 'ID_CLIENT;PRENOM;EMAIL\nS1;Root;root@example.fr\n' >"$T/secret.csv"
+	ln -s "$T/secret.csv" "$T/spool/crm/incoming/00-link.csv"
+	ln "$T/secret.csv" "$T/spool/crm/incoming/00-hard.csv"
+	mkfifo "$T/spool/crm/incoming/00-fifo.csv"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 1
+	output=$stderr
+	expect - <<-EOF
+	cdp-run: crm: 00-fifo.csv: not a regular file of its own (a link, a FIFO, a device?): refused, moved to $T/spool/crm/failed
+	cdp-run: crm: 00-hard.csv: not a regular file of its own (a link, a FIFO, a device?): refused, moved to $T/spool/crm/failed
+	cdp-run: crm: 00-link.csv: not a regular file of its own (a link, a FIFO, a device?): refused, moved to $T/spool/crm/failed
+	EOF
+	run -0 q "SELECT count(*) FROM record WHERE record_id = 'S1'"
+	assert_output 0
+	[ -L "$T/spool/crm/failed/00-link.csv" ] && [ -p "$T/spool/crm/failed/00-fifo.csv" ]
+	run -0 q "SELECT count(*) FROM record"
+	assert_output 7
+}
+
+@test "cdp-run: export names stay in the exports directory; two runs in one second, two stamps" {
+	printf 'spool %s\nexport ../x.csv profiles\n' "$T/spool" >"$T/bad.conf"
+	run --separate-stderr cdp-run -c "$T/bad.conf"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-run: $T/bad.conf:2: export file name \"../x.csv\" must be a plain name inside the exports directory"
+	printf 'spool %s\nexport /../outside/x.csv profiles\n' "$T/spool" >"$T/bad.conf"
+	run -2 cdp-run -c "$T/bad.conf"
+	printf 'spool %s\nexport .hidden profiles\n' "$T/spool" >"$T/bad.conf"
+	run -2 cdp-run -c "$T/bad.conf"
+	# Time stands still: both runs start in the same second.
+	printf '#!/bin/sh\nexec /bin/date -d @1767225600 "$@"\n' >"$T/bin/date"
+	chmod +x "$T/bin/date"
+	printf '#!/bin/sh\n[ "$1" = -o ] && exec >"$2"\necho "run $$"\n' >"$T/bin/cdp-export"
+	chmod +x "$T/bin/cdp-export"
+	printf 'exports\t%s\nexport\tp-{stamp}.csv profiles\n' "$T/out" >>"$T/run.conf"
+	run -0 cdp-run -c "$T/run.conf"
+	run -0 cdp-run -c "$T/run.conf"
+	run -0 ls "$T/out" "$T/log"
+	expect <<-EOF
+	$T/log:
+	cdp-run-20260101T000000Z-1.log
+	cdp-run-20260101T000000Z.log
+
+	$T/out:
+	p-20260101T000000Z-1.csv
+	p-20260101T000000Z.csv
+	EOF
+	run -0 cat "$T"/out/*.csv
+	assert_equal "${#lines[@]}" 2
+	[ "${lines[0]}" != "${lines[1]}" ]
+}
+
+@test "cdp-ingest under cdp-run (CDP_NOFOLLOW): what was opened is checked, not the name" {
+	printf 'ID_CLIENT;PRENOM;EMAIL\nS1;Root;root@example.fr\n' >"$T/secret.csv"
+	ln -s "$T/secret.csv" link.csv
+	ln "$T/secret.csv" hard.csv
+	run --separate-stderr env CDP_NOFOLLOW=1 cdp-ingest -q -s x -i ID_CLIENT link.csv
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-ingest: link.csv: Too many levels of symbolic links"
+	run --separate-stderr env CDP_NOFOLLOW=1 cdp-ingest -q -s x -i ID_CLIENT hard.csv
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-ingest: hard.csv: Operation not permitted"
+	run -0 q "SELECT count(*) FROM record"
+	assert_output 0
+	run -0 env CDP_NOFOLLOW=1 cdp-ingest -q -s x -i ID_CLIENT "$T/spool/crm/incoming/02-crm.csv"
 }

@@ -2,11 +2,13 @@
  * util.c - allocation, string buffers and diagnostics; see util.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <utf8proc.h>
 
@@ -220,8 +222,18 @@ void
 set_progname(const char *argv0)
 {
 	const char *p = strrchr(argv0, '/');
+	int fd;
 
 	progname = p ? p + 1 : argv0;
+	/*
+	 * Descriptors 0-2 open before any file is: started with 2>&-, the
+	 * first file opened (a rejects file, the database) would get
+	 * descriptor 2 and every diagnostic would be written into it.
+	 */
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) == -1)
+			_exit(EXIT_FAIL);
 }
 
 void

@@ -60,7 +60,10 @@ char	*sb_detach(struct sbuf *);		/* caller frees; sb reset */
  */
 const char *quote_value(const char *, size_t);
 
-/* The program name used in diagnostics; set once by main. */
+/*
+ * The program name used in diagnostics; set once by main, first thing:
+ * it also opens /dev/null on whichever of descriptors 0-2 is closed.
+ */
 extern const char *progname;
 void	 set_progname(const char *argv0);
 

@@ -14,6 +14,7 @@
 #include "export/export_log.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
+#include "io/output_file.h"
 
 enum { FMT_CSV, FMT_NDJSON };
 
@@ -45,6 +46,8 @@ struct export {
 	const char *since;	/* --since */
 	int	 cursor;	/* changes: save the cursor with the log */
 	long long cursor_run;	/* the last segment_change run exported */
+	struct ofile *outfile;	/* -o FILE, NULL for stdout */
+	long long again;	/* changes: the export delivered again, or 0 */
 };
 
 /*

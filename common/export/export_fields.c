@@ -153,7 +153,10 @@ xf_sql(const struct xfields *xf, struct sbuf *sql)
 		sb_adds(sql, ", ");
 		switch (f->kind) {
 		case XF_COL:
-			sb_addf(sql, "p.%s", f->col);
+			if (xf->id != NULL && strcmp(f->col, "id") == 0)
+				sb_adds(sql, xf->id);
+			else
+				sb_addf(sql, "p.%s", f->col);
 			break;
 		case XF_SCORE:
 			sb_addf(sql, "(SELECT value FROM score WHERE name = "

@@ -43,6 +43,7 @@ struct xfields {
 	struct xfield *v;
 	size_t	 n;
 	const char **names;	/* the column names, NULL-terminated */
+	const char *id;		/* profile_id's expression; NULL: p.id */
 };
 
 /*

@@ -9,9 +9,11 @@
  * is dropped, so the caller, not the thread, decides when to stop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "export/export_log.h"
 #include "store/database.h"
@@ -248,6 +250,8 @@ xlog_begin(struct xlog *lg, long long run, const char *what,
 	char ts[32];
 	int i, e;
 
+	lg->what = what;
+	lg->dest = dest;
 	now_iso(ts, sizeof(ts));
 	st = db_prepare(lg->db, "INSERT INTO export_log (run, ts, what, dest, "
 	    "format, rows) VALUES (?, ?, ?, ?, ?, 0)", why);
@@ -355,6 +359,17 @@ xlog_end(struct xlog *lg, long long rows, struct sbuf *why)
 	sqlite3_bind_int64(st, 1, rows);
 	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, lg->id);
+	if (db_step_final(lg->db, st, why) == -1)
+		return -1;
+	st = db_prepare(lg->db, "DELETE FROM export_item WHERE profile IN "
+	    "(SELECT profile FROM export_item WHERE export = ?1) AND export IN "
+	    "(SELECT id FROM export_log WHERE what = ?2 AND dest IS ?3 AND "
+	    "id < ?1)", why);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, lg->id);
+	sqlite3_bind_text(st, 2, lg->what, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, lg->dest, -1, SQLITE_STATIC);
 	return db_step_final(lg->db, st, why);
 }
 
@@ -374,4 +389,34 @@ xlog_cursor(struct xlog *lg, const char *segment, const char *dest,
 	sqlite3_bind_int64(st, 3, run);
 	sqlite3_bind_int64(st, 4, lg->id);
 	return db_step_final(lg->db, st, why);
+}
+
+int
+xlog_delivered(sqlite3 *db, long long export, const char *path)
+{
+	sqlite3_stmt *st;
+	struct hash h;
+	uint8_t d[HASH_LEN];
+	char hex[2 * HASH_LEN + 1], buf[1 << 16];
+	ssize_t n;
+	int fd, same = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	hash_init(&h);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		hash_add(&h, buf, (size_t)n);
+	close(fd);
+	if (n == -1)
+		return 0;
+	hash_final(&h, d);
+	hash_hex(d, HASH_LEN, hex);
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM export_log WHERE id = ? "
+	    "AND complete AND sha256 = ?", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, export);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	same = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return same;
 }

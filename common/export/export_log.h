@@ -61,6 +61,7 @@ struct xlog {
 	FILE	*real;		/* the caller's stream, not closed here */
 	struct hash digest;	/* of every byte written to out */
 	long long id;		/* export_log.id, 0 before xlog_begin */
+	const char *what, *dest;	/* of xlog_begin: the caller's */
 	sqlite3_stmt *item;	/* INSERT of one export_item row */
 	sqlite3_stmt *items;	/* INSERT of XLOG_BATCH rows */
 	/* The helper thread and what it is handed, under mu. */
@@ -95,7 +96,13 @@ int	xlog_begin(struct xlog *, long long run, const char *what,
 int	xlog_item(struct xlog *, long long p, struct sbuf *why);
 /*
  * After out is closed: wait for every export_item insert, then the row
- * count, the digest, complete = 1; 0 or -1 with why.
+ * count, the digest, complete = 1; 0 or -1 with why.  The ledger keeps
+ * one export_item per profile, what and destination, the latest: the
+ * rows of earlier exports of the same what to the same destination are
+ * removed for the profiles this one carried, so a nightly export of
+ * the same profiles does not add a row per profile per night, and
+ * erasure and access still find every destination a profile went to
+ * (export_log keeps a row per export).
  */
 int	xlog_end(struct xlog *, long long rows, struct sbuf *why);
 /*
@@ -104,5 +111,12 @@ int	xlog_end(struct xlog *, long long rows, struct sbuf *why);
  */
 int	xlog_cursor(struct xlog *, const char *segment, const char *dest,
 	    long long run, struct sbuf *why);
+
+/*
+ * Whether the file at path holds exactly what export (an export_log id)
+ * delivered: its SHA-256 is the one logged.  1, or 0 (not, unreadable,
+ * no such export).  db is any connection that can read the log.
+ */
+int	xlog_delivered(sqlite3 *db, long long export, const char *path);
 
 #endif

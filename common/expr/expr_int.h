@@ -38,6 +38,7 @@ struct expr_node {
 	long	 days;		/* N_DUR; N_BOOL: 0 or 1 */
 	struct expr_node **kid;
 	size_t	 nkid;
+	int	 height;	/* 1 + its tallest kid's: SQL nests as deep */
 	struct expr_node *next;	/* every node of a parse, for freeing */
 };
 

@@ -19,6 +19,14 @@
 
 #define MAXDEPTH	64
 #define MAXDAYS		1000000L
+/*
+ * Limits of a definition, checked when it is defined: its SQL must
+ * prepare (SQLite's parser stack takes about 85 nested operators) and
+ * a literal is stored with every row it yields.
+ */
+#define MAXHEIGHT	64	/* operators nested, a chain of or too */
+#define MAXTEXT		65536	/* bytes of an expression */
+#define MAXLITERAL	4096	/* bytes of a text literal */
 
 struct token {
 	int	 t;
@@ -222,6 +230,14 @@ lex(struct parser *ps)
 			}
 			sb_addc(&v, *p++);
 		}
+		if (v.len > MAXLITERAL) {
+			sb_release(&v);
+			t->n = (size_t)(p - t->p);
+			fail(ps, t->line, t->col, "text longer than %d bytes",
+			    MAXLITERAL);
+			t->t = T_EOF;
+			return;
+		}
 		t->t = T_STR;
 		t->strlen = v.len;
 		t->str = sb_detach(&v);
@@ -280,6 +296,8 @@ add_kid(struct expr_node *n, struct expr_node *k)
 {
 	n->kid = xrealloc(n->kid, (n->nkid + 1) * sizeof(*n->kid));
 	n->kid[n->nkid++] = k;
+	if (k->height + 1 > n->height)
+		n->height = k->height + 1;
 }
 
 static struct expr_node *parse_or(struct parser *);
@@ -413,6 +431,10 @@ binary(struct parser *ps, const struct token *op, struct expr_node *a,
 	n->op = op->t;
 	add_kid(n, a);
 	add_kid(n, b);
+	if (n->height > MAXHEIGHT && !ps->failed)
+		fail(ps, op->line, op->col, "expression nested too deeply: "
+		    "more than %d operators in a chain (a list of values is "
+		    "x in (a, b, ...))", MAXHEIGHT);
 	return n;
 }
 
@@ -603,6 +625,12 @@ expr_parse(const char *text, size_t len, int line0, int col0,
 	ps.line = line0;
 	ps.col = col0;
 	ps.why = why;
+	if (len > MAXTEXT) {
+		fail(&ps, line0, col0, "expression longer than %d bytes",
+		    MAXTEXT);
+		*all = NULL;
+		return NULL;
+	}
 	lex(&ps);
 	if (!ps.failed && ps.tok.t == T_EOF)
 		fail(&ps, ps.tok.line, ps.tok.col, "empty expression");

@@ -18,6 +18,7 @@ csvw_init(struct csvw *w, FILE *f, int delim)
 	w->delim = delim;
 	w->nf = 0;
 	w->batch = 0;
+	w->raw = 0;
 	memset(w->special, 0, sizeof(w->special));
 	w->special[(unsigned char)delim] = 1;
 	w->special['"'] = w->special['\n'] = w->special['\r'] = 1;
@@ -32,6 +33,53 @@ void
 csvw_release(struct csvw *w)
 {
 	sb_release(&w->row);
+}
+
+void
+csvw_raw(struct csvw *w)
+{
+	w->raw = 1;
+}
+
+int
+csvw_is_number(const char *s, size_t n)
+{
+	size_t i = 0, d = 0;
+
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		i++;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		d++;
+	if (i < n && s[i] == '.')
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			d++;
+	if (d == 0)
+		return 0;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			d++;
+		if (d == 0)
+			return 0;
+	}
+	return i == n;
+}
+
+/* Whether text cell s[0..n) would be read as a formula (see above). */
+static int
+formula(const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	switch (s[0]) {
+	case '=': case '@': case '\t': case '\r':
+		return 1;
+	case '+': case '-':
+		return !csvw_is_number(s, n);
+	}
+	return 0;
 }
 
 void
@@ -95,23 +143,29 @@ copy_plain(const struct csvw *w, char *p, const char *s, size_t n)
 	return 0;
 }
 
-void
-csvw_field(struct csvw *w, const char *s, size_t n)
+/* Append a field; guard: a text cell, checked for a formula. */
+static void
+field(struct csvw *w, const char *s, size_t n, int guard)
 {
 	char *p;
 	size_t i;
+	int tick = guard && !w->raw && formula(s, n);
 
-	/* The worst case: a delimiter, every byte a doubled quote, two
-	 * quotes (s is in memory: 2 * n cannot wrap). */
-	if (w->row.cap - w->row.len <= 2 * n + 3)
-		sb_grow(&w->row, 2 * n + 3);
+	/* The worst case: a delimiter, the guard's quote, every byte a
+	 * doubled quote, two quotes (s is in memory: 2 * n cannot wrap). */
+	if (w->row.cap - w->row.len <= 2 * n + 4)
+		sb_grow(&w->row, 2 * n + 4);
 	p = w->row.buf + w->row.len;
 	if (w->nf++ > 0)
 		*p++ = (char)w->delim;
+	if (tick)
+		*p++ = '\'';
 	if (copy_plain(w, p, s, n) == 0)
 		p += n;
 	else {
-		*p++ = '"';
+		if (tick)
+			p[-1] = '"';
+		*p++ = tick ? '\'' : '"';
 		for (i = 0; i < n; i++) {
 			if (s[i] == '"')
 				*p++ = '"';
@@ -121,6 +175,12 @@ csvw_field(struct csvw *w, const char *s, size_t n)
 	}
 	*p = '\0';
 	w->row.len = (size_t)(p - w->row.buf);
+}
+
+void
+csvw_field(struct csvw *w, const char *s, size_t n)
+{
+	field(w, s, n, 1);
 }
 
 void
@@ -142,7 +202,7 @@ csvw_int(struct csvw *w, long long v)
 	while ((u /= 10) != 0);
 	if (v < 0)
 		*--p = '-';
-	csvw_field(w, p, (size_t)(buf + sizeof(buf) - p));
+	field(w, p, (size_t)(buf + sizeof(buf) - p), 0);
 }
 
 void
@@ -156,7 +216,7 @@ csvw_double(struct csvw *w, double v)
 		if (strtod(buf, NULL) == v)
 			break;
 	}
-	csvw_field(w, buf, (size_t)n);
+	field(w, buf, (size_t)n, 0);
 }
 
 int

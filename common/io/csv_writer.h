@@ -8,6 +8,16 @@
  * doubled.  Rows end with LF (the Unix convention; readers of RFC 4180
  * accept it).  NULL and "" are both written as an empty field.
  *
+ * Cells are safe to open in a spreadsheet by default (OWASP's advice on
+ * CSV injection): a text cell that begins with '=', '+', '-', '@', a tab
+ * or a CR gets a single quote in front, so Excel, LibreOffice and
+ * Google Sheets show it as text instead of running it as a formula.  A
+ * cell that is a number as a whole (an optional sign, digits, an
+ * optional fraction and exponent: -12.5, +33612345678, -1e-3) is left
+ * as it is, and so is every csvw_int and csvw_double: a sign alone
+ * cannot start a formula that does anything.  csvw_raw turns this off
+ * for machine readers, which want the bytes as stored.
+ *
  *	struct csvw w;
  *
  *	csvw_init(&w, stdout, ',');
@@ -32,12 +42,17 @@ struct csvw {
 	int	 delim;		/* field separator */
 	int	 nf;		/* fields in the row so far */
 	size_t	 batch;		/* write when this much is pending; 0: a row */
+	int	 raw;		/* cells as they are: no formula guard */
 	unsigned char special[256];	/* bytes that make a field quoted */
 	uint64_t pat[4];	/* each of those bytes, repeated eight times */
 };
 
 void	csvw_init(struct csvw *, FILE *, int delim);
 void	csvw_release(struct csvw *);
+/* Write text cells as they are, without the formula guard above. */
+void	csvw_raw(struct csvw *);
+/* Whether s[0..n) is a number as a whole, as the guard reads it. */
+int	csvw_is_number(const char *s, size_t n);
 
 /*
  * Keep whole rows until n bytes are pending, then write them in one

@@ -157,6 +157,42 @@ user_version(sqlite3 *db, int *v)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/*
+ * Whether db is a cdp store: at version 0, empty (a new file) and
+ * create set; at any other version, with cdp's own tables (a newer
+ * version is left to migrate, which says so).  A foreign
+ * SQLite file, or an empty one a tool that only reads was given, is
+ * refused rather than turned into a store.  0, or -1 with why.
+ */
+static int
+check_store(sqlite3 *db, int v, int create, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	long long n = -1, own = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*), count(*) FILTER (WHERE "
+	    "type = 'table' AND name IN ('run', 'record', 'source')) FROM "
+	    "sqlite_schema", -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, "schema", why);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		own = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (n == -1)
+		return db_err(db, "schema", why);
+	if (v > DB_VERSION || (v == 0 ? n == 0 && create : own == 3))
+		return 0;
+	sb_reset(why);
+	if (n == 0)
+		sb_adds(why, "not a cdp database: empty (cdp-ingest creates "
+		    "one)");
+	else
+		sb_adds(why, "not a cdp database: another program's SQLite "
+		    "file");
+	return -1;
+}
+
 static int
 migrate(sqlite3 *db, struct sbuf *why)
 {
@@ -236,7 +272,7 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 	struct sbuf sql;
 	long long timeout = 60000, cache_mb, page;
 	const char *errstr;
-	int oflags, rc;
+	int oflags, rc, v = 0;
 
 	*out = NULL;
 	if ((flags & DB_CREATE) && !(flags & DB_RDONLY) &&
@@ -257,6 +293,21 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 	    parse_ll(e, 0, 86400000, &timeout, &errstr) == -1)
 		timeout = 60000;
 	sqlite3_busy_timeout(db, (int)timeout);
+	/* Before any pragma: a file that is not a store is left untouched. */
+	sb_reset(why);
+	if (user_version(db, &v) == -1 || check_store(db, v, (flags &
+	    DB_CREATE) && !(flags & DB_RDONLY), why) == -1) {
+		struct sbuf m;
+
+		sb_init(&m);
+		sb_addf(&m, "%s: %s", path, why->len > 0 ? why->buf :
+		    sqlite3_errmsg(db));
+		sb_reset(why);
+		sb_add(why, m.buf, m.len);
+		sb_release(&m);
+		sqlite3_close(db);
+		return -1;
+	}
 	/* The page cache bounds memory; big enough to keep the indexes of
 	 * millions of records in memory while a batch is written. */
 	if ((e = getenv("CDP_CACHE_MB")) == NULL ||
@@ -299,16 +350,13 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 		sqlite3_close(db);
 		return -1;
 	}
-	if (flags & DB_RDONLY) {
-		int v = 0;
-
-		if (user_version(db, &v) == -1 || v != DB_VERSION) {
-			sb_reset(why);
-			sb_addf(why, "%s: not a cdp database of version %d",
-			    path, DB_VERSION);
-			sqlite3_close(db);
-			return -1;
-		}
+	if ((flags & DB_RDONLY) && (user_version(db, &v) == -1 ||
+	    v != DB_VERSION)) {
+		sb_reset(why);
+		sb_addf(why, "%s: not a cdp database of version %d", path,
+		    DB_VERSION);
+		sqlite3_close(db);
+		return -1;
 	}
 	*out = db;
 	return 0;

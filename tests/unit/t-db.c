@@ -93,7 +93,13 @@ main(void)
 
 		snprintf(path, sizeof(path), "%s/v%d.db", dir, v);
 		make_old(path, v);
-		rc = db_open(path, 0, &db, &why);
+		/* Version 0 is a new, empty file: only a creator takes it. */
+		if (v == 0) {
+			rc = db_open(path, 0, &db, &why);
+			ok(rc == -1 && strstr(why.buf, "not a cdp database: "
+			    "empty") != NULL, "an empty file is not a store");
+		}
+		rc = db_open(path, v == 0 ? DB_CREATE : 0, &db, &why);
 		snprintf(desc, sizeof(desc), "version %d migrates forward", v);
 		ok(rc == 0 && one(db, "PRAGMA user_version") == DB_VERSION,
 		    desc);
@@ -117,6 +123,25 @@ main(void)
 	ok(rc == -1, "a newer schema is refused");
 	ok(strstr(why.buf, "newer than this cdp") != NULL,
 	    "with a message saying so");
+
+	/* Another program's SQLite file: refused, even by a creator, and
+	 * left as it was (no WAL, no tables added). */
+	snprintf(path, sizeof(path), "%s/foreign.db", dir);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 3",
+	    NULL, NULL, NULL);
+	sqlite3_close(db);
+	rc = db_open(path, DB_CREATE, &db, &why);
+	ok(rc == -1 && strstr(why.buf, "another program's SQLite file") !=
+	    NULL, "a foreign SQLite file is not a store");
+	rc = db_open(path, DB_RDONLY, &db, &why);
+	ok(rc == -1, "not even to read");
+	sqlite3_open(path, &db);
+	ok(one(db, "SELECT count(*) FROM sqlite_master") == 1 &&
+	    one(db, "PRAGMA user_version") == 3 &&
+	    strcmp(sql_text(db, "PRAGMA journal_mode"), "delete") == 0,
+	    "and left as it was");
+	sqlite3_close(db);
 
 	snprintf(path, sizeof(path), "%s/junk.db", dir);
 	{

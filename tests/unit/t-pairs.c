@@ -182,6 +182,34 @@ csv(void)
 	ok(fread(buf, 1, sizeof(buf) - 1, f) > 0, "read back");
 	is_str(buf, "\"a;b\";-42;;0.1\nx\n", "rows, empty NULL, LF");
 	fclose(f);
+	/* The formula guard: text cells only, numbers as a whole kept. */
+	f = tmpfile();
+	csvw_init(&w, f, ',');
+	csvw_str(&w, "=1+1");
+	csvw_str(&w, "-12.5");
+	csvw_str(&w, "+33612345678");
+	csvw_str(&w, "-1e-3");
+	csvw_str(&w, "-");
+	csvw_str(&w, "+1 2");
+	csvw_str(&w, "@x,y");
+	csvw_str(&w, "\tx");
+	csvw_str(&w, "\rx");
+	csvw_int(&w, -7);
+	csvw_double(&w, -0.5);
+	csvw_end(&w);
+	csvw_raw(&w);
+	csvw_str(&w, "=1+1");
+	csvw_end(&w);
+	csvw_release(&w);
+	rewind(f);
+	memset(buf, 0, sizeof(buf));
+	ok(fread(buf, 1, sizeof(buf) - 1, f) > 0, "read back, guarded");
+	is_str(buf, "'=1+1,-12.5,+33612345678,-1e-3,'-,'+1 2,\"'@x,y\","
+	    "'\tx,\"'\rx\",-7,-0.5\n=1+1\n", "formulas neutralised");
+	fclose(f);
+	ok(csvw_is_number("1.", 2) && csvw_is_number(".5", 2) &&
+	    !csvw_is_number("1e", 2) && !csvw_is_number("+", 1) &&
+	    !csvw_is_number("--1", 3), "numbers as a whole");
 }
 
 int
