@@ -561,8 +561,11 @@ add_events() {
 		run -0 q "SELECT sha256 FROM export_log WHERE id = $c"
 		assert_output "$(sha256sum <x.csv | cut -d' ' -f1)"
 	done
-	# Whatever happened, the file delivered now holds every change.
+	# Whatever happened, the file delivered now holds every change,
+	# and the temporaries of the killed ones are gone.
 	run -0 cdp-export -q -o x.csv -F profile_id changes vip --dest m
+	run -0 ls
+	refute_output --partial x.csv.tmp
 	run -0 sed 1d x.csv
 	assert_equal "${#lines[@]}" "$want"
 	run -0 q "SELECT count(*) FROM export_item x JOIN export_cursor c
