@@ -543,3 +543,32 @@ add_events() {
 	assert_equal "$status" 2
 	assert_equal "$stderr" "cdp-export: --since applies to events only"
 }
+
+@test "cdp-export changes -o: kill -9 at 12 seeded moments, never a cursor past an undelivered file" {
+	add_many
+	q "INSERT INTO segment_change SELECT 1, 10, id, 'enter' FROM profile"
+	want=$(q "SELECT count(*) FROM profile")
+	for d in $(awk 'BEGIN { srand(46); for (i = 0; i < 12; i++)
+	    printf "%.3f\n", 0.3 * rand() }'); do
+		cdp-export -q -o x.csv -F profile_id changes vip --dest m &
+		pid=$!
+		sleep "$d"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		c=$(q "SELECT export FROM export_cursor")
+		[ -z "$c" ] && continue
+		# The cursor moved: the file it names is there, whole.
+		run -0 q "SELECT sha256 FROM export_log WHERE id = $c"
+		assert_output "$(sha256sum <x.csv | cut -d' ' -f1)"
+	done
+	# Whatever happened, the file delivered now holds every change,
+	# and the temporaries of the killed ones are gone.
+	run -0 cdp-export -q -o x.csv -F profile_id changes vip --dest m
+	run -0 ls
+	refute_output --partial x.csv.tmp
+	run -0 sed 1d x.csv
+	assert_equal "${#lines[@]}" "$want"
+	run -0 q "SELECT count(*) FROM export_item x JOIN export_cursor c
+	  ON c.export = x.export"
+	assert_output "$want"
+}

@@ -5,7 +5,9 @@
  * opened (fstat): a name swapped for a link or a device in between is
  * refused, not followed.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -24,12 +26,55 @@ fail(struct sbuf *why, const char *path, const char *reason)
 	return -1;
 }
 
+/*
+ * Remove the temporaries of path left by writers killed before their
+ * rename ("path.tmpPID" whose process is gone): they hold personal data.
+ * A live writer's, or one whose pid was reused, is left alone.
+ */
+static void
+remove_stale(const char *path)
+{
+	char *copy = xstrdup(path), *dir, *base;
+	struct dirent *d;
+	struct sbuf full;
+	size_t bl;
+	long long pid;
+	const char *errstr;
+	DIR *dp;
+
+	dir = dirname(copy);
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
+	    (char *)path;
+	bl = strlen(base);
+	if ((dp = opendir(dir)) == NULL) {
+		free(copy);
+		return;
+	}
+	sb_init(&full);
+	while ((d = readdir(dp)) != NULL) {
+		if (strncmp(d->d_name, base, bl) != 0 ||
+		    strncmp(d->d_name + bl, ".tmp", 4) != 0 ||
+		    parse_ll(d->d_name + bl + 4, 1, INT_MAX, &pid,
+		    &errstr) == -1 || (kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH))
+			continue;
+		sb_reset(&full);
+		sb_addf(&full, "%s/%s", dir, d->d_name);
+		unlink(full.buf);
+	}
+	closedir(dp);
+	sb_release(&full);
+	free(copy);
+}
+
 /* The temporary beside path: "path.tmpPID"; O_EXCL, mode 0600. */
 static int
 open_tmp(struct ofile *of, struct sbuf *why)
 {
 	size_t n = strlen(of->path) + 32;
 	int fd;
+
+	remove_stale(of->path);
 
 	of->tmp = xmalloc(n);
 	snprintf(of->tmp, n, "%s.tmp%ld", of->path, (long)getpid());
