@@ -638,8 +638,11 @@ main(int argc, char *argv[])
 	jw_init(&e.jw, &e.line);
 	sb_init(&what);
 	sb_adds(&what, v->name);
+	/* A person named on the command line never reaches the logs. */
+	if (v->fn == ex_profile)
+		argv[1] = "(subject)";
 	if (e.arg != NULL)
-		sb_addf(&what, " %s", e.arg);
+		sb_addf(&what, " %s", argv[1]);
 	if (run_begin(&run, e.wdb, "cdp-export", argc + optind,
 	    argv - optind, 0, &e.why) == -1)
 		die(EXIT_FAIL, "%s", e.why.buf);

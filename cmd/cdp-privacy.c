@@ -27,6 +27,8 @@
 #include "io/json_writer.h"
 #include "normalise/field_map.h"
 #include "normalise/normalise.h"
+#include "privacy/kept_files.h"
+#include "privacy/person_tokens.h"
 #include "privacy/suppression.h"
 #include "store/database.h"
 #include "store/run_log.h"
@@ -34,6 +36,7 @@
 static sqlite3 *db;
 static struct sbuf why;
 static const char *country;	/* -c: default country of a phone subject */
+static const char *runconf;	/* -r: cdp-run's configuration */
 
 static void __attribute__((noreturn))
 usage(void)
@@ -285,12 +288,133 @@ access_doc(const char *kind)
 	puts("}");
 }
 
-/* The identifier values to hash onto the suppression list and scrub. */
-static const char *const erase_kinds =
-    "('email', 'phone', 'customer_id', 'loyalty_id')";
+/* The identifiers that are suppressed when the person's alone. */
+#define ERASE_KINDS \
+	"('email', 'phone', 'customer_id', 'loyalty_id', 'anonymous_id')"
+
+/*
+ * The person's identifiers (temp table s_ident) are those of their
+ * records that no other record holds: only they are suppressed and
+ * searched for in logs, rejects and files.  One that other profiles
+ * hold too (a household landline, a family email) is kept (s_shared):
+ * suppressing it would refuse the others' records.
+ */
+static void
+person_idents(const struct subject *sj)
+{
+	sqlite3_stmt *st;
+
+	exec_or_die("CREATE TEMP TABLE s_ident (kind TEXT, value TEXT, "
+	    "PRIMARY KEY (kind, value));"
+	    "CREATE TEMP TABLE s_shared (kind TEXT, value TEXT, n INTEGER, "
+	    "PRIMARY KEY (kind, value));"
+	    "CREATE TEMP TABLE s_exit (segment INTEGER, profile INTEGER);");
+	exec_or_die("INSERT OR IGNORE INTO s_shared SELECT i.kind, i.value, "
+	    "(SELECT count(DISTINCT coalesce(m.profile, -o.record)) FROM "
+	    "ident o LEFT JOIN member m ON m.record = o.record WHERE "
+	    "o.kind = i.kind AND o.value = i.value AND o.record NOT IN "
+	    "(SELECT id FROM s_rec)) FROM ident i WHERE i.record IN "
+	    "(SELECT id FROM s_rec) AND i.kind IN " ERASE_KINDS ";"
+	    "DELETE FROM s_shared WHERE n = 0;"
+	    "INSERT OR IGNORE INTO s_ident SELECT kind, value FROM ident "
+	    "WHERE record IN (SELECT id FROM s_rec) AND kind IN " ERASE_KINDS
+	    " AND (kind, value) NOT IN (SELECT kind, value FROM s_shared);");
+	if (sj == NULL || (strcmp(sj->kind, "email") != 0 &&
+	    strcmp(sj->kind, "phone") != 0))
+		return;
+	st = prep("INSERT OR IGNORE INTO s_ident SELECT ?1, ?2 WHERE NOT "
+	    "EXISTS (SELECT 1 FROM s_shared WHERE kind = ?1 AND value = ?2)");
+	sqlite3_bind_text(st, 1, sj->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sj->value.buf, -1, SQLITE_STATIC);
+	done(st);
+}
+
+/*
+ * Every form of the person's identifiers: as stored, as the sources
+ * wrote them (the leaves of the records' raw JSON), as exports hashed
+ * them, and the records' keys (source:record_id) that logs name.
+ */
+static void
+person_tokens(struct ptok *t)
+{
+	sqlite3_stmt *st;
+
+	st = prep("SELECT kind, value FROM s_ident ORDER BY kind, value");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		ptok_add_ident(t, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	st = prep("SELECT DISTINCT j.value FROM record r, json_tree("
+	    "CASE WHEN json_valid(r.raw) THEN r.raw ELSE '{}' END) j "
+	    "WHERE r.id IN (SELECT id FROM s_rec) AND j.type = 'text'");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		ptok_add_raw(t, (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	st = prep("SELECT s.name || ':' || r.record_id FROM record r "
+	    "JOIN source s ON s.id = r.source_id WHERE r.id IN "
+	    "(SELECT id FROM s_rec)");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		ptok_add(t, (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	if (ptok_register(db, t) == -1)
+		die(EXIT_FAIL, "priv_holds: %s", sqlite3_errmsg(db));
+}
 
 static void
-erase(const struct subject *sj, int dry)
+file_changed(void *arg, const char *path, long removed, int deleted)
+{
+	int dry = *(int *)arg;
+
+	if (deleted || (dry && removed < 0))
+		printf("  %s: deleted\n", path);
+	else
+		printf("  %s: %ld line%s %s\n", path, removed,
+		    removed == 1 ? "" : "s", dry ? "to remove" : "removed");
+}
+
+/* The files cdp-run keeps, without the person; 0 or -1. */
+static int
+scrub_kept_files(const struct ptok *t, int dry)
+{
+	struct kept_dirs d;
+	const char *dirs[3];
+	long n = 0, k;
+	size_t i;
+	int rc = 0;
+
+	if (runconf == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	sb_reset(&why);
+	if (kept_dirs_read(&d, runconf, &why) == -1) {
+		warnx_("%s", why.buf);
+		kept_dirs_release(&d);
+		return -1;
+	}
+	dirs[0] = d.spool;
+	dirs[1] = d.log;
+	dirs[2] = d.exports;
+	printf("files %s (cdp-run's spool, log and exports):\n",
+	    dry ? "holding the person" : "rewritten");
+	for (i = 0; i < 3; i++) {
+		sb_reset(&why);
+		if ((k = kept_scrub(t, dirs[i], dry, file_changed, &dry,
+		    &why)) == -1) {
+			warnx_("%s", why.buf);
+			rc = -1;
+			continue;
+		}
+		n += k;
+	}
+	printf("  %-16s %ld\n", "files", n);
+	kept_dirs_release(&d);
+	return rc;
+}
+
+static int
+erase(const struct subject *sj, int dry, long long runid)
 {
 	static const char *const counts[][2] = {
 		{ "record", "SELECT count(*) FROM s_rec" },
@@ -307,15 +431,21 @@ erase(const struct subject *sj, int dry)
 		    "FROM s_rec) OR b IN (SELECT id FROM s_rec)" },
 		{ "merge_log", "SELECT count(*) FROM merge_log WHERE profile IN "
 		    "(SELECT id FROM s_prof) OR other IN (SELECT id FROM "
-		    "s_prof) OR record IN (SELECT id FROM s_rec)" },
+		    "s_prof) OR record IN (SELECT id FROM s_rec) OR "
+		    "priv_holds(reason) OR priv_holds(evidence)" },
 		{ "score", "SELECT count(*) FROM score WHERE profile IN "
 		    "(SELECT id FROM s_prof)" },
 		{ "segment_member", "SELECT count(*) FROM segment_member WHERE "
 		    "profile IN (SELECT id FROM s_prof)" },
-		{ "reject", "SELECT count(*) FROM reject WHERE EXISTS (SELECT 1 "
-		    "FROM s_ident WHERE instr(reject.raw, s_ident.value) > 0)" },
+		{ "reject", "SELECT count(*) FROM reject WHERE "
+		    "priv_holds(raw) OR priv_holds(reason)" },
+		{ "log", "SELECT (SELECT count(*) FROM run WHERE "
+		    "priv_holds(args) OR priv_holds(message)) + (SELECT "
+		    "count(*) FROM export_log WHERE priv_holds(what))" },
 	};
 	static const char *const deletes =
+	    "INSERT INTO s_exit SELECT segment, profile FROM segment_member "
+	    "  WHERE profile IN (SELECT id FROM s_prof);"
 	    "DELETE FROM consent WHERE record IN (SELECT id FROM s_rec) OR "
 	    "  (kind = 'profile' AND CAST(value AS INTEGER) IN "
 	    "  (SELECT id FROM s_prof)) OR "
@@ -323,15 +453,18 @@ erase(const struct subject *sj, int dry)
 	    "DELETE FROM ident WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
-	    "  b IN (SELECT id FROM s_rec);"
+	    "  b IN (SELECT id FROM s_rec) OR priv_holds(evidence);"
 	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM merge_log WHERE profile IN (SELECT id FROM s_prof) OR "
 	    "  other IN (SELECT id FROM s_prof) OR "
-	    "  record IN (SELECT id FROM s_rec) OR EXISTS (SELECT 1 FROM "
-	    "  s_ident WHERE instr(merge_log.evidence, s_ident.value) > 0);"
+	    "  record IN (SELECT id FROM s_rec) OR priv_holds(reason) OR "
+	    "  priv_holds(evidence);"
 	    "DELETE FROM member WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM score WHERE profile IN (SELECT id FROM s_prof);"
+	    "UPDATE segment SET size = size - (SELECT count(*) FROM s_exit "
+	    "  WHERE s_exit.segment = segment.id) WHERE id IN "
+	    "  (SELECT segment FROM s_exit);"
 	    "DELETE FROM segment_member WHERE profile IN "
 	    "  (SELECT id FROM s_prof);"
 	    "DELETE FROM segment_change WHERE profile IN "
@@ -342,32 +475,25 @@ erase(const struct subject *sj, int dry)
 	    /* matchtf counts derive from the person: rebuilt without them
 	     * by the next cdp-match, which a missing fingerprint forces. */
 	    "DELETE FROM state WHERE key = 'matchkey';"
-	    "DELETE FROM reject WHERE EXISTS (SELECT 1 FROM s_ident "
-	    "  WHERE instr(reject.raw, s_ident.value) > 0);"
-	    "UPDATE run SET args = '[\"(erased)\"]' WHERE EXISTS (SELECT 1 "
-	    "  FROM s_ident WHERE instr(run.args, s_ident.value) > 0);"
+	    "DELETE FROM reject WHERE priv_holds(raw) OR priv_holds(reason);"
+	    /* Logs keep what happened, not whom it was about. */
+	    "UPDATE run SET args = '[\"(erased)\"]' WHERE priv_holds(args);"
+	    "UPDATE run SET message = '(erased)' WHERE priv_holds(message);"
+	    "UPDATE export_log SET what = substr(what, 1, instr(what || ' ', "
+	    "  ' ')) || '(erased)' WHERE priv_holds(what);"
 	    "DELETE FROM record WHERE id IN (SELECT id FROM s_rec);"
 	    "DELETE FROM profile WHERE id IN (SELECT id FROM s_prof);";
 	uint8_t salt[PRIV_SALT_LEN];
 	sqlite3_stmt *st, *ins;
+	struct ptok t;
 	char hex[65], now[32];
 	size_t i;
 	long long nsupp = 0;
+	int rc = 0;
 
-	/* The identifier values of the person, for hashing and scrubbing. */
-	exec_or_die("CREATE TEMP TABLE s_ident (kind TEXT, value TEXT, "
-	    "PRIMARY KEY (kind, value));");
-	st = prep(strcmp(sj->kind, "email") == 0 ||
-	    strcmp(sj->kind, "phone") == 0 ?
-	    "INSERT OR IGNORE INTO s_ident VALUES (?, ?)" :
-	    "SELECT 1 WHERE ?1 IS NULL AND ?2 IS NULL");
-	sqlite3_bind_text(st, 1, sj->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, sj->value.buf, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	exec_or_die("INSERT OR IGNORE INTO s_ident SELECT kind, value FROM "
-	    "ident WHERE record IN (SELECT id FROM s_rec) AND kind IN "
-	    "('email', 'phone', 'customer_id', 'loyalty_id')");
+	person_idents(sj);
+	ptok_init(&t);
+	person_tokens(&t);
 
 	printf("%s:\n", dry ? "would erase" : "erased");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -378,7 +504,9 @@ erase(const struct subject *sj, int dry)
 		sqlite3_finalize(st);
 	}
 	/* Art. 17(2): who received the data and must be told. */
-	st = prep("SELECT DISTINCT e.id, e.ts, e.what, coalesce(e.dest, '-') "
+	st = prep("SELECT DISTINCT e.id, e.ts, CASE WHEN priv_holds(e.what) "
+	    "THEN substr(e.what, 1, instr(e.what || ' ', ' ')) || '(erased)' "
+	    "ELSE e.what END, coalesce(e.dest, '-') "
 	    "FROM export_item x JOIN export_log e ON e.id = x.export "
 	    "WHERE x.profile IN (SELECT id FROM s_prof) ORDER BY e.id");
 	printf("exports that included the person (notify their "
@@ -388,8 +516,19 @@ erase(const struct subject *sj, int dry)
 		    sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
 		    sqlite3_column_text(st, 2), sqlite3_column_text(st, 3));
 	sqlite3_finalize(st);
-	if (dry)
-		return;
+	st = prep("SELECT kind, n FROM s_shared ORDER BY kind, value");
+	printf("identifiers kept, shared with other profiles (not "
+	    "suppressed):\n");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("  %-16s held by %lld other profile%s\n",
+		    sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 1) == 1 ? "" : "s");
+	sqlite3_finalize(st);
+	if (dry) {
+		rc = scrub_kept_files(&t, 1);
+		ptok_release(&t);
+		return rc;
+	}
 
 	/* (In the transaction main began before resolving the subject.) */
 	if (priv_salt(db, salt, 1) != 1)
@@ -419,10 +558,20 @@ erase(const struct subject *sj, int dry)
 		db_rollback(db);
 		die(EXIT_FAIL, "%s", why.buf);
 	}
+	/*
+	 * Each segment the person was in sees them leave, by profile id
+	 * alone: the next changes export tells every destination.
+	 */
+	st = prep("INSERT OR IGNORE INTO segment_change(segment, run, "
+	    "profile, change) SELECT segment, ?, profile, 'exit' FROM s_exit");
+	sqlite3_bind_int64(st, 1, runid);
+	done(st);
 	if (db_commit(db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	printf("  %-16s %lld\n", "suppressed", nsupp);
-	(void)erase_kinds;
+	rc = scrub_kept_files(&t, 0);
+	ptok_release(&t);
+	return rc;
 }
 
 /*
@@ -520,7 +669,7 @@ main(int argc, char *argv[])
 	long long n;
 
 	set_progname(argv[0]);
-	while ((ch = getopt(argc, argv, "+c:d:hqV")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:d:hqr:V")) != -1) {
 		switch (ch) {
 		case 'c':
 			country = optarg;
@@ -530,6 +679,9 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'r':
+			runconf = optarg;
 			break;
 		case 'V':
 			printf("cdp-privacy %s\n", CDP_VERSION);
@@ -608,7 +760,8 @@ main(int argc, char *argv[])
 	} else if (strcmp(verb, "erase") == 0) {
 		if (n == 0)
 			warnx_("no record holds this subject");
-		erase(&sj, dry);
+		if (erase(&sj, dry, run.id) == -1)
+			rc = EXIT_FAIL;
 		if (!dry && truncate_wal() == -1)
 			rc = EXIT_FAIL;
 	} else if (strcmp(verb, "consent") == 0)

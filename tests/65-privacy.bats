@@ -77,9 +77,11 @@ setup() {
 	  score            1
 	  segment_member   1
 	  reject           0
+	  log              0
 	exports that included the person (notify their recipients):
 	  export 1  2024-02-01T10:00:00Z  segment vip  to mailchimp
-	  suppressed       3
+	identifiers kept, shared with other profiles (not suppressed):
+	  suppressed       4
 	EOF
 	for f in "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"; do
 		[ -e "$f" ] || continue
@@ -96,6 +98,7 @@ setup() {
 	assert_output "2|7"
 	run q "SELECT kind, length(hash) FROM suppression ORDER BY kind"
 	expect <<-'EOF'
+	anonymous_id|64
 	customer_id|64
 	email|64
 	phone|64
@@ -192,4 +195,117 @@ setup() {
 	run cdp-privacy consent a@b.fr 'x;y' granted
 	assert_equal "$status" 2
 	assert_output --partial 'invalid purpose "x;y"'
+}
+
+# A household: two profiles sharing a landline, each with an email of
+# their own.
+household() {
+	printf 'id,first_name,last_name,email,phone\n%s\n%s\n' \
+	    'H1,Paul,Durand,paul.durand@example.fr,01 45 67 89 10' \
+	    'H2,Marie,Durand,marie.durand@example.fr,01 45 67 89 10' \
+	    >house.csv
+	cdp-ingest -q -s house -i id -c FR house.csv
+	q "INSERT INTO profile(id, created_run, updated_run, nrecords)
+	       SELECT id, 1, 1, 1 FROM record WHERE record_id IN ('H1', 'H2');
+	   INSERT INTO member SELECT id, id, 1 FROM record
+	       WHERE record_id IN ('H1', 'H2');"
+}
+
+@test "cdp-privacy erase: an identifier shared with another profile is kept, and said so" {
+	household
+	run --separate-stderr cdp-privacy erase paul.durand@example.fr
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	erased:
+	  record           1
+	  profile          1
+	  ident            2
+	  record_history   0
+	  consent          0
+	  link             0
+	  merge_log        0
+	  score            0
+	  segment_member   0
+	  reject           0
+	  log              0
+	exports that included the person (notify their recipients):
+	identifiers kept, shared with other profiles (not suppressed):
+	  phone            held by 1 other profile
+	  suppressed       1
+	EOF
+	run q "SELECT kind FROM suppression"
+	assert_output email
+	# Marie's new order with the landline alone is stored; Paul's
+	# record, re-delivered, is not.
+	printf 'H3,Marie,Durand,,01 45 67 89 10\n' >>house.csv
+	run --separate-stderr cdp-ingest -s house -i id -c FR house.csv
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-ingest: house: 3 read, 1 inserted, 0 updated, 1 unchanged, 0 rejected, 1 suppressed (erased)"
+	run q "SELECT record_id FROM record WHERE source_id =
+	    (SELECT id FROM source WHERE name = 'house') ORDER BY 1"
+	expect <<-'EOF'
+	H2
+	H3
+	EOF
+}
+
+@test "cdp-privacy erase: the person's cookie is suppressed: their web events stay out" {
+	printf '{"id":"w2","anon":"ck-9","event_type":"page"}\n' |
+	    cdp-ingest -q -s web -i id -m anonymous_id=anon
+	q "INSERT INTO member SELECT id, 1, 2 FROM record WHERE record_id = 'w2'"
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-ingest -s web -i id -m anonymous_id=anon <<-'EOF'
+	{"id":"w1","email":"JEAN.DUPONT@example.fr","anon":"ck-9"}
+	{"id":"w2","anon":"ck-9","event_type":"page"}
+	{"id":"w3","anon":"ck-10","event_type":"page"}
+	EOF
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-ingest: web: 3 read, 1 inserted, 0 updated, 0 unchanged, 0 rejected, 2 suppressed (erased)"
+	run q "SELECT record_id FROM record WHERE source_id =
+	    (SELECT id FROM source WHERE name = 'web')"
+	assert_output w3
+}
+
+@test "cdp-privacy erase: the person's rejected rows go, and do not come back" {
+	printf 'ID_CLIENT;PRENOM;NOM;EMAIL;TELEPHONE\n%s\n%s\n' \
+	    ';Jean;DUPONT;JEAN.DUPONT@example.fr;06 12 34 56 78' \
+	    ';Bob;Ross;bob@example.fr;0600000001' >bad.csv
+	run cdp-ingest -q -s crm -i ID_CLIENT -c FR bad.csv
+	assert_equal "$status" 3
+	run cdp-privacy erase jean.dupont@example.fr
+	assert_line '  reject           1'
+	run q "SELECT line FROM reject"
+	assert_output 3
+	# The same file again: Bob's row is rejected again, Jean's is
+	# neither shown, kept, nor written to the reject file.
+	run --separate-stderr cdp-ingest -s crm -i ID_CLIENT -c FR -r rej.ndjson bad.csv
+	assert_equal "$status" 3
+	assert_equal "${stderr_lines[0]}" "cdp-ingest: bad.csv:3: empty record id in ID_CLIENT"
+	assert_equal "${stderr_lines[1]}" "cdp-ingest: crm: 2 read, 0 inserted, 0 updated, 0 unchanged, 1 rejected, 1 suppressed (erased)"
+	run q "SELECT line FROM reject ORDER BY id"
+	expect <<-'EOF'
+	3
+	3
+	EOF
+	run jq -r .line rej.ndjson
+	assert_output 3
+	run grep -c -i -e dupont -e 'jean\.dupont' -e '06 12 34 56 78' rej.ndjson "$CDP_DB"
+	expect <<-EOF
+	rej.ndjson:0
+	$CDP_DB:0
+	EOF
+}
+
+@test "cdp-privacy erase: the export log and the run log keep no value of the person" {
+	cdp-export profile ' Jean.Dupont@Example.FR ' >/dev/null
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run q "SELECT what FROM export_log ORDER BY id"
+	expect <<-'EOF'
+	segment vip
+	profile (subject)
+	EOF
+	run q "SELECT args FROM run WHERE tool = 'cdp-export'"
+	assert_output '["cdp-export","profile","(subject)"]'
+	run grep -c -a -i 'dupont' "$CDP_DB"
+	assert_output 0
 }
