@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +507,41 @@ open_out(struct export *e, const char *path)
 	return tmp;
 }
 
+/*
+ * The absolute path of the file the export goes to (-o FILE, or stdout
+ * redirected to a regular file), for the recipients list; else NULL.
+ */
+static char *
+out_file_path(const char *outpath)
+{
+	char buf[PATH_MAX], *dir, *slash, *r;
+	struct stat sb;
+	ssize_t n;
+
+	if (outpath == NULL || strcmp(outpath, "-") == 0) {
+		if (fstat(STDOUT_FILENO, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+		    (n = readlink("/proc/self/fd/1", buf, sizeof(buf) - 1)) <= 0)
+			return NULL;
+		buf[n] = '\0';
+		return xstrdup(buf);
+	}
+	dir = xstrdup(outpath);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	r = realpath(slash != NULL ? dir : ".", buf);
+	free(dir);
+	if (r == NULL)
+		return xstrdup(outpath);
+	slash = strrchr(outpath, '/');
+	dir = xmalloc(strlen(buf) + strlen(outpath) + 2);
+	sprintf(dir, "%s/%s", strcmp(buf, "/") == 0 ? "" : buf,
+	    slash != NULL ? slash + 1 : outpath);
+	return dir;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -515,7 +551,7 @@ main(int argc, char *argv[])
 	const struct verb *v = NULL;
 	struct run run;
 	struct sbuf what;
-	char *tmp = NULL;
+	char *tmp = NULL, *abspath;
 	size_t i;
 	int ch, rc, fmt_set = 0;
 
@@ -630,6 +666,7 @@ main(int argc, char *argv[])
 		tmp = open_out(&e, outpath);
 		e.outname = outpath;
 	}
+	abspath = out_file_path(outpath);
 	if (xlog_open(&e.log, e.wdb, e.out) == -1)
 		die(EXIT_FAIL, "%s: %s", e.outname, strerror(errno));
 	e.out = e.log.out;
@@ -692,6 +729,7 @@ main(int argc, char *argv[])
 	}
 	/* changes: the cursor advances only now the export is complete. */
 	if (rc == 0 && (xlog_end(&e.log, e.rows, &e.why) == -1 ||
+	    (abspath != NULL && xlog_path(&e.log, abspath, &e.why) == -1) ||
 	    (e.cursor && xlog_cursor(&e.log, e.arg, e.dest, e.cursor_run,
 	    &e.why) == -1) || db_commit(e.wdb, &e.why) == -1)) {
 		warnx_("%s: %s", v->name, e.why.buf);
@@ -709,6 +747,7 @@ main(int argc, char *argv[])
 		rc = -1;
 	}
 	sb_release(&what);
+	free(abspath);
 	if (rc == 0 && !quiet)
 		fprintf(stderr, "%s: %s: %lld rows\n", progname, v->name,
 		    e.rows);

@@ -42,11 +42,14 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT\n"
-	    "       %s [-q] [-c COUNTRY] [-d DB] erase SUBJECT [-n]\n"
+	    "       %s [-q] [-c COUNTRY] [-d DB] [-r CONF] erase SUBJECT [-n]\n"
+	    "       %s [-q] [-d DB] [-r CONF] retain PERIOD [-f] "
+	    "[--as-of DATE]\n"
+	    "       %s [-q] [-c COUNTRY] [-d DB] unsuppress SUBJECT\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consent SUBJECT PURPOSE "
 	    "granted|denied\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consents SUBJECT\n",
-	    progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname);
 	exit(EXIT_USAGE);
 }
 
@@ -281,7 +284,8 @@ access_doc(const char *kind)
 	    "m JOIN segment s ON s.id = m.segment WHERE m.profile IN "
 	    "(SELECT id FROM s_prof) ORDER BY m.profile, s.name", &first);
 	json_array("exports", "SELECT json_object('export', e.id, 'ts', e.ts, "
-	    "'what', e.what, 'dest', e.dest, 'format', e.format, 'profile', "
+	    "'what', e.what, 'dest', e.dest, 'path', e.path, 'format', "
+	    "e.format, 'profile', "
 	    "x.profile) FROM export_item x JOIN export_log e ON "
 	    "e.id = x.export WHERE x.profile IN (SELECT id FROM s_prof) "
 	    "ORDER BY e.id, x.profile", &first);
@@ -506,8 +510,9 @@ erase(const struct subject *sj, int dry, long long runid)
 	/* Art. 17(2): who received the data and must be told. */
 	st = prep("SELECT DISTINCT e.id, e.ts, CASE WHEN priv_holds(e.what) "
 	    "THEN substr(e.what, 1, instr(e.what || ' ', ' ')) || '(erased)' "
-	    "ELSE e.what END, coalesce(e.dest, '-') "
-	    "FROM export_item x JOIN export_log e ON e.id = x.export "
+	    "ELSE e.what END, coalesce(e.dest, '-') || coalesce(' file ' || "
+	    "e.path, '') FROM export_item x JOIN export_log e ON "
+	    "e.id = x.export "
 	    "WHERE x.profile IN (SELECT id FROM s_prof) ORDER BY e.id");
 	printf("exports that included the person (notify their "
 	    "recipients):\n");
@@ -658,15 +663,120 @@ list_consents(const struct subject *sj)
 	sqlite3_finalize(st);
 }
 
+/*
+ * retain: the profiles with no activity since cutoff (temp tables s_prof
+ * and s_rec, as resolve fills them).  A profile's last activity is the
+ * latest time stamp of its records; a record without one counts from
+ * the run that last stored it.  The number of profiles.
+ */
+static long long
+inactive(const char *period, const char *asof, struct sbuf *cutoff)
+{
+	char unit[8];
+	sqlite3_stmt *st;
+	long long n = 0;
+	size_t len = strlen(period);
+
+	if (len < 2 || len > 6 || strspn(period, "0123456789") != len - 1 ||
+	    strchr("ymd", period[len - 1]) == NULL)
+		die(EXIT_USAGE, "invalid period %s: a number and y, m or d "
+		    "(3y, 18m, 90d)", quote_value(period, len));
+	snprintf(unit, sizeof(unit), "%s", period[len - 1] == 'y' ? "years" :
+	    period[len - 1] == 'm' ? "months" : "days");
+	st = prep("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ?1, '-' || ?2 || "
+	    "' ' || ?3)");
+	sqlite3_bind_text(st, 1, asof != NULL ? asof : "now", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, strtoll(period, NULL, 10));
+	sqlite3_bind_text(st, 3, unit, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    sqlite3_column_type(st, 0) == SQLITE_NULL)
+		die(EXIT_USAGE, "invalid --as-of %s: a date or an ISO 8601 "
+		    "time", quote_value(asof, strlen(asof)));
+	sb_adds(cutoff, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	exec_or_die("CREATE TEMP TABLE s_rec (id INTEGER PRIMARY KEY);"
+	    "CREATE TEMP TABLE s_prof (id INTEGER PRIMARY KEY);");
+	st = prep("INSERT INTO s_prof SELECT m.profile FROM member m "
+	    "JOIN record r ON r.id = m.record LEFT JOIN run u ON u.id = r.run "
+	    "GROUP BY m.profile HAVING max(coalesce(r.ts, u.started_at)) < ?");
+	sqlite3_bind_text(st, 1, cutoff->buf, -1, SQLITE_STATIC);
+	done(st);
+	exec_or_die("INSERT OR IGNORE INTO s_rec SELECT record FROM member "
+	    "WHERE profile IN (SELECT id FROM s_prof);");
+	st = prep("SELECT count(*) FROM s_prof");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * unsuppress: take a person's identifier off the suppression list, so
+ * that their data can come in again.  The run log says so (never the
+ * value).  1 when it was listed, 0 when not.
+ */
+static int
+unsuppress(const char *arg)
+{
+	static const char *const kinds[] = { "customer_id", "loyalty_id",
+	    "anonymous_id" };
+	uint8_t salt[PRIV_SALT_LEN];
+	struct subject sj;
+	sqlite3_stmt *st;
+	const char *kind = NULL, *value = NULL;
+	char hex[65];
+	size_t i, k;
+	int n;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		k = strlen(kinds[i]);
+		if (strncmp(arg, kinds[i], k) == 0 && arg[k] == ':' &&
+		    arg[k + 1] != '\0') {
+			kind = kinds[i];
+			value = arg + k + 1;
+		}
+	}
+	sb_init(&sj.value);
+	sj.record_id = NULL;
+	if (kind == NULL) {
+		parse_subject(arg, &sj);
+		if (strcmp(sj.kind, "email") != 0 &&
+		    strcmp(sj.kind, "phone") != 0)
+			die(EXIT_USAGE, "unsuppress takes an email, a phone or "
+			    "KIND:VALUE (customer_id, loyalty_id, anonymous_id)");
+		kind = sj.kind;
+		value = sj.value.buf;
+	}
+	if (priv_salt(db, salt, 0) != 1) {
+		sb_release(&sj.value);
+		free(sj.record_id);
+		return 0;
+	}
+	priv_hash(salt, kind, value, strlen(value), hex);
+	st = prep("DELETE FROM suppression WHERE kind = ? AND hash = ?");
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
+	done(st);
+	n = sqlite3_changes(db);
+	if (n > 0)
+		printf("unsuppressed: %s\n", kind);
+	sb_release(&sj.value);
+	free(sj.record_id);
+	return n > 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct subject sj;
 	struct run run;
-	const char *dbopt = NULL, *verb, *subject;
+	struct sbuf cutoff, msg;
+	const char *dbopt = NULL, *verb, *subject = NULL, *asof = NULL;
+	const char *period = NULL;
 	char **logargs;
-	int ch, dry = 0, i, rc = EXIT_OK;
-	long long n;
+	int ch, dry = 0, force = 0, i, rc = EXIT_OK, nargs;
+	long long n = 0;
 
 	set_progname(argv[0]);
 	while ((ch = getopt(argc, argv, "+c:d:hqr:V")) != -1) {
@@ -696,48 +806,71 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage();
 	verb = argv[0];
-	/* erase takes -n before or after the subject. */
-	if (strcmp(verb, "erase") == 0) {
-		for (i = 1; i < argc; i++) {
-			if (strcmp(argv[i], "-n") != 0)
-				continue;
+	/* erase takes -n, retain -f and --as-of, before or after. */
+	for (i = 1, nargs = 1; i < argc; i++) {
+		if (strcmp(verb, "erase") == 0 && strcmp(argv[i], "-n") == 0)
 			dry = 1;
-			memmove(argv + i, argv + i + 1,
-			    (size_t)(argc - i) * sizeof(*argv));
-			argc--;
-			break;
-		}
+		else if (strcmp(verb, "retain") == 0 &&
+		    strcmp(argv[i], "-f") == 0)
+			force = 1;
+		else if (strcmp(verb, "retain") == 0 &&
+		    strcmp(argv[i], "--as-of") == 0 && i + 1 < argc)
+			asof = argv[++i];
+		else
+			argv[nargs++] = argv[i];
 	}
+	argc = nargs;
 	if (argc < 2)
 		usage();
-	subject = argv[1];
+	if (strcmp(verb, "retain") == 0) {
+		if (argc != 2)
+			usage();
+		period = argv[1];
+		dry = !force;
+	} else
+		subject = argv[1];
 	if ((strcmp(verb, "access") == 0 && argc != 2) ||
 	    (strcmp(verb, "erase") == 0 && argc != 2) ||
+	    (strcmp(verb, "unsuppress") == 0 && argc != 2) ||
 	    (strcmp(verb, "consents") == 0 && argc != 2) ||
 	    (strcmp(verb, "consent") == 0 && (argc != 4 ||
 	    (strcmp(argv[3], "granted") != 0 &&
 	    strcmp(argv[3], "denied") != 0))))
 		usage();
 	if (strcmp(verb, "access") != 0 && strcmp(verb, "erase") != 0 &&
-	    strcmp(verb, "consent") != 0 && strcmp(verb, "consents") != 0)
+	    strcmp(verb, "consent") != 0 && strcmp(verb, "consents") != 0 &&
+	    strcmp(verb, "unsuppress") != 0 && strcmp(verb, "retain") != 0)
 		usage();
 
 	if (strcmp(verb, "consent") == 0 && !valid_purpose(argv[2]))
 		die(EXIT_USAGE, "invalid purpose %s: lower-case letters, "
 		    "digits and '_'", quote_value(argv[2], strlen(argv[2])));
 	sb_init(&why);
+	sb_init(&cutoff);
+	sb_init(&msg);
+	sb_init(&sj.value);
+	sj.record_id = NULL;
 	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
-	parse_subject(subject, &sj);
+	if (subject != NULL && strcmp(verb, "unsuppress") != 0)
+		parse_subject(subject, &sj);
 
 	/* The run log never holds the subject. */
-	logargs = xcalloc((size_t)argc + 3, sizeof(*logargs));
+	logargs = xcalloc((size_t)argc + 6, sizeof(*logargs));
 	logargs[0] = "cdp-privacy";
 	for (i = 0; i < argc; i++)
-		logargs[i + 1] = i == 1 ? "(subject)" : argv[i];
-	if (dry)
-		logargs[argc + 1] = "-n";
-	if (run_begin(&run, db, "cdp-privacy", argc + 1 + dry, logargs, 0,
+		logargs[i + 1] = i == 1 && subject != NULL ? "(subject)" :
+		    argv[i];
+	nargs = argc + 1;
+	if (strcmp(verb, "erase") == 0 && dry)
+		logargs[nargs++] = "-n";
+	if (force)
+		logargs[nargs++] = "-f";
+	if (asof != NULL) {
+		logargs[nargs++] = "--as-of";
+		logargs[nargs++] = (char *)asof;
+	}
+	if (run_begin(&run, db, "cdp-privacy", nargs, logargs, 0,
 	    &why) == -1)
 		die(EXIT_FAIL, "run log: %s", why.buf);
 	free(logargs);
@@ -747,13 +880,27 @@ main(int argc, char *argv[])
 	 * the write lock it deletes them with: nothing ingested, merged or
 	 * exported in between escapes it.
 	 */
-	if (!dry && strcmp(verb, "erase") == 0) {
+	if (!dry && (strcmp(verb, "erase") == 0 ||
+	    strcmp(verb, "retain") == 0)) {
 		exec_or_die("PRAGMA secure_delete = ON");
 		if (db_begin(db, &why) == -1)
 			die(EXIT_FAIL, "%s", why.buf);
 	}
-	n = resolve(&sj);
-	if (strcmp(verb, "access") == 0) {
+	if (strcmp(verb, "retain") == 0) {
+		n = inactive(period, asof, &cutoff);
+		printf("profiles with no activity since %s: %lld\n",
+		    cutoff.buf, n);
+		if (erase(NULL, dry, run.id) == -1)
+			rc = EXIT_FAIL;
+		if (!dry && truncate_wal() == -1)
+			rc = EXIT_FAIL;
+	} else if (strcmp(verb, "unsuppress") == 0) {
+		if (!unsuppress(subject)) {
+			warnx_("not on the suppression list");
+			rc = EXIT_FAIL;
+		} else
+			sb_adds(&msg, "unsuppressed");
+	} else if ((n = resolve(&sj)), strcmp(verb, "access") == 0) {
 		if (n == 0 && strcmp(sj.kind, "profile") != 0)
 			warnx_("nothing held about this subject");
 		access_doc(sj.kind);
@@ -770,11 +917,15 @@ main(int argc, char *argv[])
 	else
 		list_consents(&sj);
 	run.rows_ok = n;
-	if (run_end(&run, rc == EXIT_OK ? "ok" : "failed", NULL, &why) == -1)
+	if (run_end(&run, rc == EXIT_OK ? "ok" : "failed", msg.len ?
+	    msg.buf : NULL, &why) == -1)
 		warnx_("run log: %s", why.buf);
-	if (!dry && strcmp(verb, "erase") == 0 && rc == EXIT_OK)
+	if (!dry && (strcmp(verb, "erase") == 0 ||
+	    strcmp(verb, "retain") == 0) && rc == EXIT_OK)
 		(void)truncate_wal();	/* the run row itself came after */
 	sb_release(&sj.value);
+	sb_release(&cutoff);
+	sb_release(&msg);
 	free(sj.record_id);
 	db_close(db);
 	sb_release(&why);

@@ -375,3 +375,17 @@ xlog_cursor(struct xlog *lg, const char *segment, const char *dest,
 	sqlite3_bind_int64(st, 4, lg->id);
 	return db_step_final(lg->db, st, why);
 }
+
+int
+xlog_path(struct xlog *lg, const char *path, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+
+	st = db_prepare(lg->db, "UPDATE export_log SET path = ? WHERE id = ?",
+	    why);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, lg->id);
+	return db_step_final(lg->db, st, why);
+}

@@ -105,4 +105,10 @@ int	xlog_end(struct xlog *, long long rows, struct sbuf *why);
 int	xlog_cursor(struct xlog *, const char *segment, const char *dest,
 	    long long run, struct sbuf *why);
 
+/*
+ * After xlog_end: the file the export was written to (absolute), for
+ * the recipients list.  0 or -1 with why.
+ */
+int	xlog_path(struct xlog *, const char *path, struct sbuf *why);
+
 #endif
