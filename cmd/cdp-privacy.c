@@ -510,8 +510,9 @@ erase(const struct subject *sj, int dry, long long runid)
 	/* Art. 17(2): who received the data and must be told. */
 	st = prep("SELECT DISTINCT e.id, e.ts, CASE WHEN priv_holds(e.what) "
 	    "THEN substr(e.what, 1, instr(e.what || ' ', ' ')) || '(erased)' "
-	    "ELSE e.what END, coalesce(e.dest, '-') || coalesce(' file ' || "
-	    "e.path, '') FROM export_item x JOIN export_log e ON "
+	    "ELSE e.what END, CASE WHEN e.path IS NULL OR e.path = e.dest "
+	    "THEN coalesce(e.dest, '-') ELSE coalesce(e.dest, '-') || "
+	    "' file ' || e.path END FROM export_item x JOIN export_log e ON "
 	    "e.id = x.export "
 	    "WHERE x.profile IN (SELECT id FROM s_prof) ORDER BY e.id");
 	printf("exports that included the person (notify their "

@@ -190,6 +190,11 @@ catalog_dump() {
 	for t in match merge score segment export; do
 		cat >"$T/bin/cdp-$t" <<-EOF
 		#!/bin/sh
+		# cdp-export -o FILE: the output goes to FILE.
+		if [ "$t" = export ] && [ "\$1" = -o ]; then
+			exec >"\$2"
+			shift 2
+		fi
 		if [ "$t" = merge ]; then
 			echo "merge \$* read \$(wc -l) pairs" >>"$calls"
 		else
@@ -265,4 +270,92 @@ catalog_dump() {
 	assert_output ""
 	run find log exports -type f
 	[ "${#lines[@]}" -ge 2 ]
+}
+
+# holders FILE...: those of the files that hold a line of $T/tokens.
+holders() {
+	grep -r -l -s -a -i -F -f "$T/tokens" "$@" | sort
+}
+
+# The real tools after cdp-ingest, for the tests that run them all.
+real_tools() {
+	for t in match merge score segment export privacy; do
+		ln -s "${BIN%/}/cdp-$t" "$T/bin/cdp-$t"
+	done
+}
+
+@test "cdp-run, then cdp-privacy -r: nothing of the erased person anywhere, nothing back on re-delivery" {
+	real_tools
+	printf 'ID_CLIENT;PRENOM;NOM;EMAIL;TELEPHONE\n%s\n%s\n' \
+	    ';Jean;DUPONT;jean.dupont@example.fr;06 12 34 56 78' \
+	    'C005;Ana;Lopez;ana.lopez@example.fr;07 11 22 33 44' \
+	    >"$T/spool/crm/incoming/02-crm.csv"
+	printf '%s\n' \
+	    '{"id":"j1","user":{"email":"JEAN.DUPONT@example.fr","anon":"ck-77"},"event":"login","ts":"2024-03-01T10:00:00Z"}' \
+	    '{"id":"j2","user":{"anon":"ck-77"},"event":"page_view","ts":"2024-03-01T10:01:00Z"}' \
+	    >"$T/spool/web/incoming/b.ndjson"
+	printf 'anonymous_id=user.anon\n' >>"$T/spool/web/web.map"
+	cp -r "$T/spool" "$T/delivered"
+	cat >>"$T/run.conf" <<-EOF
+	match	-q
+	merge	-q
+	score	-q
+	exports	$T/out
+	export	all.csv -q -F profile_id,email,phone,first_name,last_name profiles
+	export	ads.csv -q -H sha256 -F email,phone profiles
+	EOF
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 3
+	# The person is everywhere before.
+	printf '%s\n' dupont jean.dupont@example.fr '06 12 34 56 78' \
+	    +33612345678 "$(printf %s jean.dupont@example.fr | sha256sum | cut -c1-64)" \
+	    "$(printf %s +33612345678 | sha256sum | cut -c1-64)" ck-77 \
+	    >"$T/tokens"
+	run holders "$T/spool" "$T/out"
+	expect <<-EOF
+	$T/out/ads.csv
+	$T/out/all.csv
+	$T/spool/crm/done/01-crm.csv
+	$T/spool/crm/done/02-crm.csv
+	$T/spool/crm/rejects/02-crm.csv.ndjson
+	$T/spool/web/done/b.ndjson
+	EOF
+	run --separate-stderr cdp-privacy -r "$T/run.conf" erase jean.dupont@example.fr
+	assert_equal "$status" 0
+	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/out/all.csv\$"
+	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/out/ads.csv\$"
+	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files rewritten/,$p')" "\
+files rewritten (cdp-run's spool, log and exports):
+  $T/spool/crm/done/01-crm.csv: 1 line removed
+  $T/spool/crm/done/02-crm.csv: 1 line removed
+  $T/spool/crm/rejects/02-crm.csv.ndjson: deleted
+  $T/spool/web/done/b.ndjson: deleted
+  $T/out/ads.csv: 2 lines removed
+  $T/out/all.csv: 2 lines removed
+  files            6"
+	run holders "$T/spool" "$T/log" "$T/out" "$CDP_DB" "$CDP_DB-wal" \
+	    "$CDP_DB-shm"
+	assert_output ""
+	# The others are still there, whole.
+	run grep -c -F -e ana.lopez "$T/spool/crm/done/02-crm.csv" "$T/out/all.csv"
+	expect <<-EOF
+	$T/spool/crm/done/02-crm.csv:1
+	$T/out/all.csv:1
+	EOF
+	# The same files delivered again bring nothing of the person back.
+	rm -rf "$T/spool/crm/done" "$T/spool/web/done"
+	cp "$T"/delivered/crm/incoming/* "$T/spool/crm/incoming/"
+	cp "$T"/delivered/web/incoming/* "$T/spool/web/incoming/"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	run holders "$T/spool/crm/rejects" "$T/spool/web/rejects" "$T/out" "$T/log" \
+	    "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"
+	assert_output ""
+	run sqlite3 "$CDP_DB" "SELECT tool, suppressed FROM run
+	    WHERE tool = 'cdp-ingest' AND suppressed > 0 ORDER BY id"
+	expect <<-'EOF'
+	cdp-ingest|1
+	cdp-ingest|1
+	cdp-ingest|2
+	EOF
 }

@@ -144,6 +144,13 @@ out:
 	return rc;
 }
 
+/* Files in name order, so that the report reads the same every time. */
+static int
+by_name(const FTSENT **a, const FTSENT **b)
+{
+	return strcmp((*a)->fts_name, (*b)->fts_name);
+}
+
 long
 kept_scrub(const struct ptok *t, const char *dir, int dry, kept_report *rep,
     void *arg, struct sbuf *why)
@@ -157,7 +164,7 @@ kept_scrub(const struct ptok *t, const char *dir, int dry, kept_report *rep,
 
 	if (stat(dir, &st) == -1 && errno == ENOENT)
 		return 0;
-	if ((fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, NULL)) == NULL) {
+	if ((fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, by_name)) == NULL) {
 		sb_addf(why, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
