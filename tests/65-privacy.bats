@@ -309,3 +309,92 @@ household() {
 	run grep -c -a -i 'dupont' "$CDP_DB"
 	assert_output 0
 }
+
+# Two profiles of events: one last seen in 2020, one in 2023.
+dated_profiles() {
+	cdp-ingest -q -s ev -i id <<-'EOF'
+	{"id":"o1","email":"old@example.fr","ts":"2020-06-01T10:00:00Z"}
+	{"id":"n1","email":"new@example.fr","ts":"2019-01-01T10:00:00Z"}
+	{"id":"n2","email":"new@example.fr","ts":"2023-06-01T10:00:00Z"}
+	EOF
+	q "INSERT INTO profile(id, created_run, updated_run, nrecords)
+	       VALUES (10, 1, 1, 1), (11, 1, 1, 2);
+	   INSERT INTO member SELECT id, CASE record_id WHEN 'o1' THEN 10
+	       ELSE 11 END, 1 FROM record WHERE record_id IN ('o1', 'n1', 'n2');"
+}
+
+@test "cdp-privacy retain: a dry run by default; -f erases the inactive profiles" {
+	dated_profiles
+	before=$(dump)
+	run --separate-stderr cdp-privacy retain 3y --as-of 2024-01-01
+	assert_equal "$status" 0
+	assert_line --index 0 "profiles with no activity since 2021-01-01T00:00:00Z: 1"
+	assert_line --index 1 "would erase:"
+	assert_line --index 2 "  record           1"
+	assert_equal "$(dump)" "$before"
+	run --separate-stderr cdp-privacy retain -f 3y --as-of 2024-01-01
+	assert_equal "$status" 0
+	assert_line --index 1 "erased:"
+	run q "SELECT record_id FROM record WHERE source_id =
+	    (SELECT id FROM source WHERE name = 'ev') ORDER BY 1"
+	expect <<-'EOF'
+	n1
+	n2
+	EOF
+	run q "SELECT id FROM profile WHERE id >= 10"
+	assert_output 11
+	run q "SELECT count(*) FROM suppression WHERE kind = 'email'"
+	assert_output 1
+	run grep -c -a old@example "$CDP_DB"
+	assert_output 0
+	run q "SELECT args FROM run WHERE tool = 'cdp-privacy' ORDER BY id"
+	expect <<-'EOF'
+	["cdp-privacy","retain","3y","--as-of","2024-01-01"]
+	["cdp-privacy","retain","3y","-f","--as-of","2024-01-01"]
+	EOF
+	# A later date reaches the other one too.
+	run cdp-privacy retain 3y --as-of 2026-07-01
+	assert_line --index 0 "profiles with no activity since 2023-07-01T00:00:00Z: 1"
+}
+
+@test "cdp-privacy retain: usage errors" {
+	run --separate-stderr cdp-privacy retain 3x
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-privacy: invalid period "3x": a number and y, m or d (3y, 18m, 90d)'
+	run --separate-stderr cdp-privacy retain 3y --as-of yesterday
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-privacy: invalid --as-of "yesterday": a date or an ISO 8601 time'
+	run cdp-privacy retain
+	assert_equal "$status" 2
+}
+
+@test "cdp-privacy unsuppress: the identifier may come in again, and the run log says so" {
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-privacy unsuppress Jean.Dupont@example.fr
+	assert_equal "$status" 0
+	assert_output "unsuppressed: email"
+	run q "SELECT args, outcome, message FROM run WHERE tool = 'cdp-privacy'
+	    ORDER BY id DESC LIMIT 1"
+	assert_output '["cdp-privacy","unsuppress","(subject)"]|ok|unsuppressed'
+	run q "SELECT kind FROM suppression ORDER BY 1"
+	expect <<-'EOF'
+	anonymous_id
+	customer_id
+	phone
+	EOF
+	# Signing up again with the email alone comes in; the old CRM row,
+	# with the phone still suppressed, does not.
+	printf '{"id":"w9","email":"jean.dupont@example.fr"}\n' |
+	    cdp-ingest -q -s web -i id
+	run q "SELECT record_id FROM record WHERE email = 'jean.dupont@example.fr'"
+	assert_output w9
+	run cdp-privacy unsuppress customer_id:C001
+	assert_output "unsuppressed: customer_id"
+	run --separate-stderr cdp-privacy unsuppress jean.dupont@example.fr
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-privacy: not on the suppression list"
+	run q "SELECT outcome FROM run ORDER BY id DESC LIMIT 1"
+	assert_output failed
+	run cdp-privacy unsuppress 42
+	assert_equal "$status" 2
+}

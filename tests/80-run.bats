@@ -359,3 +359,38 @@ files rewritten (cdp-run's spool, log and exports):
 	cdp-ingest|2
 	EOF
 }
+
+@test "cdp-run: kept files older than the retention window are deleted" {
+	mkdir -p "$T/spool/crm/done" "$T/spool/crm/rejects" "$T/spool/web/failed" \
+	    "$T/out" "$T/log"
+	for f in spool/crm/done/old.csv spool/crm/rejects/old.csv.ndjson \
+	    spool/web/failed/old.ndjson out/old.csv log/cdp-run-old.log; do
+		echo x >"$T/$f"
+		touch -d '11 days ago' "$T/$f"
+	done
+	echo x >"$T/out/recent.csv"
+	touch -d '9 days ago' "$T/out/recent.csv"
+	# A file delivered with an old time stamp is kept from its ingest.
+	touch -d '40 days ago' "$T/spool/crm/incoming/02-crm.csv"
+	printf 'exports\t%s\nretention\t10\n' "$T/out" >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	run files
+	expect <<-'EOF'
+	./crm/crm.map
+	./crm/done/01-crm.csv
+	./crm/done/02-crm.csv
+	./web/done/a.ndjson
+	./web/web.map
+	EOF
+	run ls "$T/out" "$T/log"
+	assert_line recent.csv
+	refute_line old.csv
+	refute_line cdp-run-old.log
+	run grep -c 'retention: 5 files older than 10 days deleted' "$T"/log/*.log
+	assert_output 1
+	printf 'retention\tten\n' >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-run: $T/run.conf:7: retention needs a number of days"
+}
