@@ -271,6 +271,8 @@ query_ll(struct export *e, const char *sql, long long seg, long long *v)
 		sqlite3_bind_text(st, k, e->dest, -1, SQLITE_STATIC);
 	if ((k = sqlite3_bind_parameter_index(st, ":cursor")) > 0)
 		sqlite3_bind_int64(st, k, e->cursor_run);
+	if ((k = sqlite3_bind_parameter_index(st, ":since")) > 0)
+		sqlite3_bind_int64(st, k, e->consent_run);
 	*v = 0;
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
@@ -312,10 +314,33 @@ segment_id(struct export *e)
  * must drop the profile.  A profile gone since (merged, erased) exits
  * with empty fields.
  */
-#define CHANGES_CTE "WITH c AS (SELECT profile, change FROM (SELECT " \
+#define CHANGES_CTE "WITH c0 AS (SELECT profile, change FROM (SELECT " \
 	"profile, change, row_number() OVER (PARTITION BY profile " \
 	"ORDER BY run DESC) AS rn FROM segment_change WHERE segment = :seg " \
-	"AND run > :cursor) WHERE rn = 1) "
+	"AND run > :cursor) WHERE rn = 1), "
+/*
+ * With -c, consent is a change too: a member the destination holds
+ * (consent granted as of the last export to it, "was": the statements
+ * of runs before :since, that export's run) leaves it when the consent
+ * is withdrawn since ("is_now"), and one it was denied enters when
+ * consent is given back.  Without a previous export there is nothing
+ * to compare (:since 0).
+ */
+#define CHANGES_CONSENT_CTE "was AS (SELECT profile FROM (SELECT " \
+	"cp.profile, cp.granted, row_number() OVER (PARTITION BY " \
+	"cp.profile ORDER BY cp.ts DESC, cp.id DESC) AS rn FROM " \
+	"consent_profile cp JOIN consent k ON k.id = cp.id WHERE " \
+	"cp.purpose = :purpose AND coalesce(k.run, 0) < :since) WHERE " \
+	"rn = 1 AND granted), is_now AS (SELECT profile FROM " \
+	"profile_consent WHERE purpose = :purpose AND granted), " \
+	"c AS (SELECT * FROM c0 " \
+	"UNION ALL SELECT sm.profile, CASE WHEN sm.profile IN (SELECT " \
+	"profile FROM was) THEN 'exit' ELSE 'enter' END FROM " \
+	"segment_member sm WHERE :since > 0 AND sm.segment = :seg AND " \
+	"sm.profile NOT IN (SELECT profile FROM c0) AND (sm.profile IN " \
+	"(SELECT profile FROM was)) != (sm.profile IN (SELECT profile " \
+	"FROM is_now))) "
+#define CHANGES_PLAIN_CTE "c AS (SELECT * FROM c0) "
 #define CHANGES_CONSENT "c.profile IN (SELECT profile FROM " \
 	"profile_consent WHERE purpose = :purpose AND granted)"
 
@@ -328,19 +353,24 @@ ex_changes(struct export *e)
 	const char **names;
 	long long seg, n, left;
 	size_t i;
-	int rc;
+	int k, rc;
 
 	if ((seg = segment_id(e)) == -1)
 		return -1;
 	if (query_ll(e, "SELECT run FROM export_cursor WHERE segment = :name "
 	    "AND dest = :dest", seg, &e->cursor_run) == -1)
 		return -1;
+	if (query_ll(e, "SELECT l.run FROM export_cursor x JOIN export_log l "
+	    "ON l.id = x.export WHERE x.segment = :name AND x.dest = :dest",
+	    seg, &e->consent_run) == -1)
+		return -1;
 	/* Read before the rows, in the same snapshot: nothing is skipped. */
 	if (query_ll(e, "SELECT max(run) FROM segment_change WHERE "
 	    "segment = :seg", seg, &n) == -1)
 		return -1;
 	if (e->purpose != NULL) {
-		if (query_ll(e, CHANGES_CTE "SELECT count(*) FROM c WHERE "
+		if (query_ll(e, CHANGES_CTE CHANGES_CONSENT_CTE
+		    "SELECT count(*) FROM c WHERE "
 		    "c.change = 'enter' AND NOT " CHANGES_CONSENT, seg,
 		    &left) == -1)
 			return -1;
@@ -350,9 +380,21 @@ ex_changes(struct export *e)
 	}
 	e->cursor = 1;
 	sb_init(&sql);
-	sb_adds(&sql, CHANGES_CTE "SELECT c.profile, c.change");
+	sb_adds(&sql, CHANGES_CTE);
+	sb_adds(&sql, e->purpose != NULL ? CHANGES_CONSENT_CTE :
+	    CHANGES_PLAIN_CTE);
+	/*
+	 * A profile gone since (erased, merged) keeps its id in the row:
+	 * the destination knows it by that.
+	 */
+	sb_adds(&sql, ", p AS (SELECT c.profile AS id, q.created_run, "
+	    "q.updated_run, q.nrecords, q.first_seen, q.last_seen, q.email, "
+	    "q.phone, q.customer_id, q.loyalty_id, q.anonymous_id, "
+	    "q.first_name, q.last_name, q.full_name, q.birth_date, q.gender, "
+	    "q.street, q.postal_code, q.city, q.country FROM c LEFT JOIN "
+	    "profile q ON q.id = c.profile) SELECT c.profile, c.change");
 	xf_sql(&e->xf, &sql);
-	sb_adds(&sql, " FROM c LEFT JOIN profile p ON p.id = c.profile");
+	sb_adds(&sql, " FROM c JOIN p ON p.id = c.profile");
 	if (e->purpose != NULL)
 		sb_adds(&sql, " WHERE c.change = 'exit' OR " CHANGES_CONSENT);
 	sb_adds(&sql, " ORDER BY c.profile");
@@ -363,6 +405,8 @@ ex_changes(struct export *e)
 	bind_named(e, st, seg);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cursor"),
 	    e->cursor_run);
+	if ((k = sqlite3_bind_parameter_index(st, ":since")) > 0)
+		sqlite3_bind_int64(st, k, e->consent_run);
 	if (n > e->cursor_run)
 		e->cursor_run = n;
 	e->pcol = 0;

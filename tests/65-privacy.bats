@@ -398,3 +398,54 @@ dated_profiles() {
 	run cdp-privacy unsuppress 42
 	assert_equal "$status" 2
 }
+
+@test "cdp-export changes -c: a withdrawn consent is an exit, a consent given back an entry, an erasure an exit by id" {
+	q "INSERT INTO segment_change VALUES (1, 3, 1, 'enter'), (1, 3, 2, 'enter')"
+	run --separate-stderr cdp-export -c email -F profile_id,email changes vip --dest brevo
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	change,profile_id,email
+	enter,1,jean.dupont@example.fr
+	EOF
+	assert_equal "${stderr_lines[0]}" "cdp-export: 1 profiles left out: no consent for email"
+	cdp-privacy consent jean.dupont@example.fr email denied
+	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
+	expect <<-'EOF'
+	change,profile_id,email
+	exit,1,jean.dupont@example.fr
+	EOF
+	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
+	assert_output ""
+	# Another destination that never had them sees nothing but entries.
+	run -0 cdp-export -q -c email -F profile_id changes vip --dest other
+	assert_output ""
+	cdp-privacy consent 2 email granted
+	cdp-privacy consent jean.dupont@example.fr email granted
+	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
+	expect <<-'EOF'
+	change,profile_id,email
+	enter,1,jean.dupont@example.fr
+	enter,2,elodie.martin@gmail.com
+	EOF
+	# Without -c, consent changes nothing.
+	run -0 cdp-export -q -F profile_id changes vip --dest all
+	expect <<-'EOF'
+	change,profile_id
+	enter,1
+	enter,2
+	EOF
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
+	expect <<-'EOF'
+	change,profile_id,email
+	exit,1,
+	EOF
+	run -0 cdp-export -q -F profile_id changes vip --dest all
+	expect <<-'EOF'
+	change,profile_id
+	exit,1
+	EOF
+	run q "SELECT segment, profile, change FROM segment_change
+	    WHERE profile = 1"
+	assert_output "1|1|exit"
+}

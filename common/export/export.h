@@ -45,6 +45,7 @@ struct export {
 	const char *since;	/* --since */
 	int	 cursor;	/* changes: save the cursor with the log */
 	long long cursor_run;	/* the last segment_change run exported */
+	long long consent_run;	/* changes -c: the run of the last export */
 };
 
 /*
