@@ -37,11 +37,13 @@ static sqlite3 *db;
 static struct sbuf why;
 static const char *country;	/* -c: default country of a phone subject */
 static const char *runconf;	/* -r: cdp-run's configuration */
+static int text;		/* access -t: the readable form */
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT\n"
+	fprintf(stderr, "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT "
+	    "[-t]\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] [-r CONF] erase SUBJECT [-n]\n"
 	    "       %s [-q] [-d DB] [-r CONF] retain PERIOD [-f] "
 	    "[--as-of DATE]\n"
@@ -185,19 +187,40 @@ resolve(const struct subject *sj)
 static void
 json_array(const char *key, const char *sql, int *first)
 {
-	sqlite3_stmt *st = prep(sql);
+	sqlite3_stmt *st = prep(sql), *kv = NULL;
 	int n = 0, rc;
 
-	printf("%s\"%s\":[", *first ? "" : ",", key);
+	if (text)
+		kv = prep("SELECT key, CASE type WHEN 'true' THEN 'yes' "
+		    "WHEN 'false' THEN 'no' ELSE value END FROM json_each(?) "
+		    "WHERE type != 'null'");
+	if (text)
+		printf("\n%s:\n", key);
+	else
+		printf("%s\"%s\":[", *first ? "" : ",", key);
 	*first = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		printf("%s%s", n++ ? "," : "",
-		    (const char *)sqlite3_column_text(st, 0));
+		if (!text) {
+			printf("%s%s", n++ ? "," : "",
+			    (const char *)sqlite3_column_text(st, 0));
+			continue;
+		}
+		/* One entry a paragraph, one field a line. */
+		sqlite3_bind_value(kv, 1, sqlite3_column_value(st, 0));
+		printf("%s", n++ ? "\n" : "");
+		while (sqlite3_step(kv) == SQLITE_ROW)
+			printf("  %-14s %s\n", sqlite3_column_text(kv, 0),
+			    sqlite3_column_text(kv, 1));
+		sqlite3_reset(kv);
 	}
 	if (rc != SQLITE_DONE)
 		die(EXIT_FAIL, "%s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	putchar(']');
+	sqlite3_finalize(kv);
+	if (text && n == 0)
+		printf("  (none)\n");
+	if (!text)
+		putchar(']');
 }
 
 #define RAWJSON(col) \
@@ -212,6 +235,8 @@ access_doc(const char *kind)
 	int first = 0;
 
 	now_iso(now, sizeof(now));
+	if (text)
+		printf("Everything held about this %s, as of %s.\n", kind, now);
 	sb_init(&out);
 	jw_init(&jw, &out);
 	jw_map_open(&jw);
@@ -221,7 +246,8 @@ access_doc(const char *kind)
 	jw_strz(&jw, now);
 	jw_release(&jw);
 	/* The rest is JSON built by SQLite, appended inside the object. */
-	fwrite(out.buf, 1, out.len, stdout);
+	if (!text)
+		fwrite(out.buf, 1, out.len, stdout);
 	sb_release(&out);
 	json_array("profiles", "SELECT json_object('id', id, 'nrecords', "
 	    "nrecords, 'first_seen', first_seen, 'last_seen', last_seen, "
@@ -276,6 +302,12 @@ access_doc(const char *kind)
 	    "record, 'reason', reason) FROM merge_log WHERE profile IN "
 	    "(SELECT id FROM s_prof) OR other IN (SELECT id FROM s_prof) OR "
 	    "record IN (SELECT id FROM s_rec) ORDER BY id", &first);
+	json_array("segment_history", "SELECT json_object('profile', "
+	    "c.profile, 'segment', s.name, 'change', c.change, 'run', c.run, "
+	    "'at', r.started_at) FROM segment_change c JOIN segment s ON "
+	    "s.id = c.segment LEFT JOIN run r ON r.id = c.run WHERE "
+	    "c.profile IN (SELECT id FROM s_prof) ORDER BY c.run, s.name",
+	    &first);
 	json_array("scores", "SELECT json_object('profile', profile, 'name', "
 	    "name, 'value', value, 'run', run) FROM score WHERE profile IN "
 	    "(SELECT id FROM s_prof) ORDER BY profile, name", &first);
@@ -289,7 +321,8 @@ access_doc(const char *kind)
 	    "x.profile) FROM export_item x JOIN export_log e ON "
 	    "e.id = x.export WHERE x.profile IN (SELECT id FROM s_prof) "
 	    "ORDER BY e.id, x.profile", &first);
-	puts("}");
+	if (!text)
+		puts("}");
 }
 
 /* The identifiers that are suppressed when the person's alone. */
@@ -811,6 +844,9 @@ main(int argc, char *argv[])
 	for (i = 1, nargs = 1; i < argc; i++) {
 		if (strcmp(verb, "erase") == 0 && strcmp(argv[i], "-n") == 0)
 			dry = 1;
+		else if (strcmp(verb, "access") == 0 &&
+		    strcmp(argv[i], "-t") == 0)
+			text = 1;
 		else if (strcmp(verb, "retain") == 0 &&
 		    strcmp(argv[i], "-f") == 0)
 			force = 1;
@@ -867,6 +903,8 @@ main(int argc, char *argv[])
 		logargs[nargs++] = "-n";
 	if (force)
 		logargs[nargs++] = "-f";
+	if (text)
+		logargs[nargs++] = "-t";
 	if (asof != NULL) {
 		logargs[nargs++] = "--as-of";
 		logargs[nargs++] = (char *)asof;

@@ -449,3 +449,34 @@ dated_profiles() {
 	    WHERE profile = 1"
 	assert_output "1|1|exit"
 }
+
+@test "cdp-privacy access: segment history and export files, and a readable form (-t)" {
+	q "INSERT INTO run(id, tool, args, started_at) VALUES
+	       (3, 'cdp-segment', '[]', '2024-01-31T00:00:00Z');
+	   INSERT INTO segment_change VALUES (1, 3, 1, 'enter'), (1, 3, 2, 'enter');
+	   UPDATE export_log SET path = '/srv/exports/vip.csv' WHERE id = 1"
+	run -0 cdp-privacy access jean.dupont@example.fr
+	run jq -c '[.segment_history, (.exports | map(.path))]' <<<"$output"
+	assert_output '[[{"profile":1,"segment":"vip","change":"enter","run":3,"at":"2024-01-31T00:00:00Z"}],["/srv/exports/vip.csv"]]'
+	run --separate-stderr cdp-privacy access -t jean.dupont@example.fr
+	assert_equal "$status" 0
+	assert_line --index 0 --regexp '^Everything held about this email, as of [0-9T:Z-]+\.$'
+	assert_equal "$(printf '%s\n' "$output" | sed -n '/^segment_history:/,/^$/p;/^exports:/,$p')" "\
+segment_history:
+  profile        1
+  segment        vip
+  change         enter
+  run            3
+  at             2024-01-31T00:00:00Z
+
+exports:
+  export         1
+  ts             2024-02-01T10:00:00Z
+  what           segment vip
+  dest           mailchimp
+  path           /srv/exports/vip.csv
+  format         csv
+  profile        1"
+	run q "SELECT args FROM run WHERE tool = 'cdp-privacy'"
+	assert_line '["cdp-privacy","access","(subject)","-t"]'
+}
