@@ -407,7 +407,7 @@ file_changed(void *arg, const char *path, long removed, int deleted)
 	if (deleted || (dry && removed < 0))
 		printf("  %s: deleted\n", path);
 	else
-		printf("  %s: %ld line%s %s\n", path, removed,
+		printf("  %s: %ld record%s %s\n", path, removed,
 		    removed == 1 ? "" : "s", dry ? "to remove" : "removed");
 }
 

@@ -326,21 +326,27 @@ real_tools() {
 	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/out/ads.csv\$"
 	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files rewritten/,$p')" "\
 files rewritten (cdp-run's spool, log and exports):
-  $T/spool/crm/done/01-crm.csv: 1 line removed
-  $T/spool/crm/done/02-crm.csv: 1 line removed
+  $T/spool/crm/done/01-crm.csv: 1 record removed
+  $T/spool/crm/done/02-crm.csv: 1 record removed
   $T/spool/crm/rejects/02-crm.csv.ndjson: deleted
   $T/spool/web/done/b.ndjson: deleted
-  $T/out/ads.csv: 2 lines removed
-  $T/out/all.csv: 2 lines removed
+  $T/out/ads.csv: 2 records removed
+  $T/out/all.csv: 2 records removed
   files            6"
 	run holders "$T/spool" "$T/log" "$T/out" "$CDP_DB" "$CDP_DB-wal" \
 	    "$CDP_DB-shm"
 	assert_output ""
+	# Not a piece of the CSV record whose address spans two lines.
+	run grep -c 'timent B' "$T/spool/crm/done/01-crm.csv"
+	assert_output 0
 	# The others are still there, whole.
-	run grep -c -F -e ana.lopez "$T/spool/crm/done/02-crm.csv" "$T/out/all.csv"
+	run grep -c -i -F -e ana.lopez -e elodie.martin -e zoe@ \
+	    "$T/spool/crm/done/01-crm.csv" "$T/spool/crm/done/02-crm.csv" \
+	    "$T/out/all.csv"
 	expect <<-EOF
+	$T/spool/crm/done/01-crm.csv:2
 	$T/spool/crm/done/02-crm.csv:1
-	$T/out/all.csv:1
+	$T/out/all.csv:3
 	EOF
 	# The same files delivered again bring nothing of the person back.
 	rm -rf "$T/spool/crm/done" "$T/spool/web/done"

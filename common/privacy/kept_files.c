@@ -72,17 +72,52 @@ kept_dirs_release(struct kept_dirs *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Rewrite one file without its lines that hold a token. */
+/*
+ * The next record of f into rec: a line, and for CSV the lines after it
+ * while a quoted field is open (an odd number of '"' so far: RFC 4180
+ * doubles a quote inside a field, so the count of a whole record is
+ * even).  0 at the end of the file.
+ */
+static int
+next_record(FILE *f, int csv, char **line, size_t *cap, struct sbuf *rec)
+{
+	ssize_t n;
+	size_t i, quotes = 0;
+
+	sb_reset(rec);
+	while ((n = getline(line, cap, f)) != -1) {
+		sb_add(rec, *line, (size_t)n);
+		for (i = 0; csv && i < (size_t)n; i++)
+			quotes += (*line)[i] == '"';
+		if (quotes % 2 == 0)
+			break;
+	}
+	return rec->len > 0;
+}
+
+/* Whether the file is CSV: its first byte is not that of JSON. */
+static int
+is_csv(FILE *f)
+{
+	int c;
+
+	while ((c = getc(f)) != EOF && strchr(" \t\r\n", c) != NULL)
+		;
+	rewind(f);
+	return c != '{' && c != '[';
+}
+
+/* Rewrite one file without its records that hold a token. */
 static int
 scrub_file(const struct ptok *t, const char *path, int dry, long *removed,
     int *deleted, struct sbuf *why)
 {
 	FILE *in, *out = NULL;
 	char *line = NULL, *tmp = NULL;
+	struct sbuf rec;
 	size_t cap = 0;
-	ssize_t n;
 	long kept = 0;
-	int fd, rc = -1;
+	int fd, rc = -1, csv;
 
 	*removed = 0;
 	*deleted = 0;
@@ -90,9 +125,11 @@ scrub_file(const struct ptok *t, const char *path, int dry, long *removed,
 		sb_addf(why, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	sb_init(&rec);
+	csv = is_csv(in);
 	/* A first pass finds whether the file holds the person at all. */
-	while ((n = getline(&line, &cap, in)) != -1)
-		if (ptok_match(t, line, (size_t)n))
+	while (next_record(in, csv, &line, &cap, &rec))
+		if (ptok_match(t, rec.buf, rec.len))
 			(*removed)++;
 	if (ferror(in)) {
 		sb_addf(why, "%s: read error", path);
@@ -110,11 +147,11 @@ scrub_file(const struct ptok *t, const char *path, int dry, long *removed,
 		sb_addf(why, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	while ((n = getline(&line, &cap, in)) != -1) {
-		if (ptok_match(t, line, (size_t)n))
+	while (next_record(in, csv, &line, &cap, &rec)) {
+		if (ptok_match(t, rec.buf, rec.len))
 			continue;
 		kept++;
-		if (fwrite(line, 1, (size_t)n, out) != (size_t)n)
+		if (fwrite(rec.buf, 1, rec.len, out) != rec.len)
 			break;
 	}
 	if (ferror(in) || fflush(out) == EOF || ferror(out) ||
@@ -140,6 +177,7 @@ out:
 		unlink(tmp);
 	free(tmp);
 	free(line);
+	sb_release(&rec);
 	fclose(in);
 	return rc;
 }
