@@ -400,3 +400,24 @@ files rewritten (cdp-run's spool, log and exports):
 	assert_equal "$status" 2
 	assert_equal "$stderr" "cdp-run: $T/run.conf:7: retention needs a number of days"
 }
+
+@test "cdp-run: retain erases the inactive profiles each night, kept files included" {
+	real_tools
+	printf '%s\n' \
+	    '{"id":"o1","user":{"email":"old.client@example.fr"},"event":"purchase","ts":"2019-05-01T10:00:00Z"}' \
+	    '{"id":"o2","user":{"email":"recent@example.fr"},"event":"purchase","ts":"2026-01-01T10:00:00Z"}' \
+	    >"$T/spool/web/incoming/b.ndjson"
+	printf 'match\t-q\nmerge\t-q\nretain\t3y\n' >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	run sqlite3 "$CDP_DB" "SELECT record_id FROM record WHERE record_id IN
+	    ('o1', 'o2')"
+	assert_output o2
+	run grep -c -r old.client "$T/spool" "$T/log" "$CDP_DB"
+	refute_line --regexp ':[1-9]'
+	run grep -h -e 'retain 3y' -e '^profiles with no activity' "$T"/log/*.log
+	assert_line --regexp '^profiles with no activity since [0-9T:Z-]+: 1$'
+	assert_line --regexp '^[0-9T:Z-]+ retain 3y: ok$'
+	run grep -c "b.ndjson: 1 record removed" "$T"/log/*.log
+	assert_output 1
+}
