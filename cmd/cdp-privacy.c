@@ -381,12 +381,24 @@ person_tokens(struct ptok *t)
 		ptok_add_ident(t, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1));
 	sqlite3_finalize(st);
-	st = prep("SELECT DISTINCT j.value FROM record r, json_tree("
-	    "CASE WHEN json_valid(r.raw) THEN r.raw ELSE '{}' END) j "
-	    "WHERE r.id IN (SELECT id FROM s_rec) AND j.type = 'text'");
-	while (sqlite3_step(st) == SQLITE_ROW)
-		ptok_add_raw(t, (const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
+	/*
+	 * A value with an '@' is the person's email even when it was not
+	 * valid (and so never became an identifier): a warning quoting it
+	 * may be in a log.  Unless it is a shared one.
+	 */
+	st = prep("SELECT DISTINCT j.value, instr(j.value, '@') > 0 AND "
+	    "instr(trim(j.value), ' ') = 0 AND lower(trim(j.value)) NOT IN "
+	    "(SELECT value FROM s_shared WHERE kind = 'email') FROM record r, "
+	    "json_tree(CASE WHEN json_valid(r.raw) THEN r.raw ELSE '{}' END) "
+	    "j WHERE r.id IN (SELECT id FROM s_rec) AND j.type = 'text'");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 1))
+			ptok_add(t, (const char *)sqlite3_column_text(st, 0),
+			    (size_t)sqlite3_column_bytes(st, 0));
+		else
+			ptok_add_raw(t, (const char *)sqlite3_column_text(st,
+			    0), (size_t)sqlite3_column_bytes(st, 0));
+	}
 	sqlite3_finalize(st);
 	st = prep("SELECT s.name || ':' || r.record_id FROM record r "
 	    "JOIN source s ON s.id = r.source_id WHERE r.id IN "

@@ -480,3 +480,21 @@ exports:
 	run q "SELECT args FROM run WHERE tool = 'cdp-privacy'"
 	assert_line '["cdp-privacy","access","(subject)","-t"]'
 }
+
+@test "cdp-privacy -r: a warning that quoted the person's invalid email leaves the kept log" {
+	mkdir log
+	printf '{"id":"w5","email":"Jean.Dupont@@example.fr","anon":"ck-9"}\n' |
+	    cdp-ingest -s web -i id -m anonymous_id=anon 2>log/run.log
+	printf '{"id":"w6","email":"x@@example.fr","anon":"ck-11"}\n' |
+	    cdp-ingest -s web -i id -m anonymous_id=anon 2>>log/run.log
+	q "INSERT INTO member SELECT id, 1, 2 FROM record WHERE record_id = 'w5'"
+	run grep -c 'invalid email' log/run.log
+	assert_output 2
+	printf 'spool\t%s/spool\nlog\t%s/log\n' "$PWD" "$PWD" >run.conf
+	run -0 cdp-privacy -r run.conf erase jean.dupont@example.fr
+	assert_line "  $PWD/log/run.log: 1 record removed"
+	run grep -c -i 'dupont' log/run.log
+	assert_output 0
+	run grep -c 'x@@example.fr' log/run.log
+	assert_output 1
+}
