@@ -425,7 +425,7 @@ file_changed(void *arg, const char *path, long removed, int deleted)
 
 /* The files cdp-run keeps, without the person; 0 or -1. */
 static int
-scrub_kept_files(const struct ptok *t, int dry)
+scrub_kept_files(struct ptok *t, int dry)
 {
 	struct kept_dirs d;
 	const char *dirs[3];

@@ -109,7 +109,7 @@ is_csv(FILE *f)
 
 /* Rewrite one file without its records that hold a token. */
 static int
-scrub_file(const struct ptok *t, const char *path, int dry, long *removed,
+scrub_file(struct ptok *t, const char *path, int dry, long *removed,
     int *deleted, struct sbuf *why)
 {
 	FILE *in, *out = NULL;
@@ -190,7 +190,7 @@ by_name(const FTSENT **a, const FTSENT **b)
 }
 
 long
-kept_scrub(const struct ptok *t, const char *dir, int dry, kept_report *rep,
+kept_scrub(struct ptok *t, const char *dir, int dry, kept_report *rep,
     void *arg, struct sbuf *why)
 {
 	char *paths[2] = { (char *)dir, NULL };

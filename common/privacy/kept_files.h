@@ -41,7 +41,7 @@ typedef void kept_report(void *arg, const char *path, long removed,
  * (a folder that does not exist holds nothing).  dry: only report.
  * The number of files changed (or that would be), or -1 with why.
  */
-long	kept_scrub(const struct ptok *, const char *dir, int dry,
+long	kept_scrub(struct ptok *, const char *dir, int dry,
 	    kept_report *, void *arg, struct sbuf *why);
 
 #endif

@@ -28,10 +28,11 @@
 struct ptok {
 	char	**v;		/* lower-cased tokens, unique */
 	size_t	 n, cap;
-	char	**phones;	/* the person's phones (E.164), for ptok_add_raw */
+	char	**phones;	/* their phones' digits reversed, for ptok_add_raw */
 	size_t	 nphone, capphone;
 	char	**ids;		/* every identifier value, for ptok_add_raw */
 	size_t	 nid, capid;
+	int	 sorted;	/* v, ids and phones sorted, without duplicates */
 };
 
 void	ptok_init(struct ptok *);
@@ -54,13 +55,16 @@ void	ptok_add_ident(struct ptok *, const char *kind, const char *value);
  */
 void	ptok_add_raw(struct ptok *, const char *s, size_t n);
 
-/* Whether s holds one of the tokens, whole. */
-int	ptok_match(const struct ptok *, const char *s, size_t n);
+/*
+ * Whether s holds one of the tokens, whole.  (Sorts the tokens first
+ * when some were added since.)
+ */
+int	ptok_match(struct ptok *, const char *s, size_t n);
 
 /*
  * Register the SQL function priv_holds(X) on db: 1 when X (text or
  * blob) holds a token, else 0.  t must outlive its use.  0 or -1.
  */
-int	ptok_register(sqlite3 *, const struct ptok *);
+int	ptok_register(sqlite3 *, struct ptok *);
 
 #endif

@@ -3,15 +3,17 @@
  * identifiers and their search in text (person_tokens.c), and the check
  * of a rejected line against the suppression list (suppression.c).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/util.h"
 #include "privacy/person_tokens.h"
 #include "privacy/suppression.h"
 #include "tap.h"
 
 static int
-m(const struct ptok *t, const char *s)
+m(struct ptok *t, const char *s)
 {
 	return ptok_match(t, s, strlen(s));
 }
@@ -51,6 +53,37 @@ tokens(void)
 	ptok_add_raw(&t, " Jean.Dupont@Example.FR ", 24);
 	ok(m(&t, "jean.dupont@example.fr"), "a raw email is its identifier");
 	ok(!m(&t, ""), "empty text");
+	ptok_release(&t);
+}
+
+/* retain: many people at once, a long text. */
+static void
+many(void)
+{
+	struct ptok t;
+	struct sbuf text;
+	char v[32];
+	int i;
+
+	ptok_init(&t);
+	for (i = 0; i < 50000; i++) {
+		snprintf(v, sizeof(v), "cust-%06d", i);
+		ptok_add_ident(&t, "customer_id", v);
+		snprintf(v, sizeof(v), "+336%08d", i);
+		ptok_add_ident(&t, "phone", v);
+	}
+	ptok_add_raw(&t, "06 00 04 99 99", 14);
+	ok(t.n == 50000 * 5 + 1, "250001 tokens");
+	sb_init(&text);
+	for (i = 0; i < 20000; i++)
+		sb_adds(&text, "x;cust-9;Paris;06 00 00 00 01x;");
+	ok(!ptok_match(&t, text.buf, text.len), "none in 640 kB of others");
+	sb_adds(&text, "cust-049999;");
+	ok(ptok_match(&t, text.buf, text.len), "the last one, at the end");
+	sb_reset(&text);
+	sb_adds(&text, "tel 06 00 04 99 99");
+	ok(ptok_match(&t, text.buf, text.len), "a phone as written");
+	sb_release(&text);
 	ptok_release(&t);
 }
 
@@ -114,6 +147,7 @@ int
 main(void)
 {
 	tokens();
+	many();
 	suppressed();
 	return done_testing();
 }
