@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +289,8 @@ query_ll(struct export *e, const char *sql, long long seg, long long *v)
 		sqlite3_bind_text(st, k, e->dest, -1, SQLITE_STATIC);
 	if ((k = sqlite3_bind_parameter_index(st, ":cursor")) > 0)
 		sqlite3_bind_int64(st, k, e->cursor_run);
+	if ((k = sqlite3_bind_parameter_index(st, ":since")) > 0)
+		sqlite3_bind_int64(st, k, e->consent_run);
 	*v = 0;
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
@@ -329,11 +332,34 @@ segment_id(struct export *e)
  * must drop the profile.  A profile gone since (merged, erased) exits
  * with its id, the one the destination was given, and empty fields.
  */
-#define CHANGES_CTE "WITH c AS (SELECT profile, change FROM (SELECT " \
+#define CHANGES_CTE "WITH c0 AS (SELECT profile, change FROM (SELECT " \
 	"profile, change, row_number() OVER (PARTITION BY profile " \
 	"ORDER BY run DESC) AS rn FROM segment_change WHERE segment = :seg " \
 	"AND (run > :cursor OR profile IN (SELECT profile FROM export_item " \
-	"WHERE export = :again))) WHERE rn = 1) "
+	"WHERE export = :again))) WHERE rn = 1), "
+/*
+ * With -c, consent is a change too: a member the destination holds
+ * (consent granted as of the last export to it, "was": the statements
+ * of runs before :since, that export's run) leaves it when the consent
+ * is withdrawn since ("is_now"), and one it was denied enters when
+ * consent is given back.  Without a previous export there is nothing
+ * to compare (:since 0).
+ */
+#define CHANGES_CONSENT_CTE "was AS (SELECT profile FROM (SELECT " \
+	"cp.profile, cp.granted, row_number() OVER (PARTITION BY " \
+	"cp.profile ORDER BY cp.ts DESC, cp.id DESC) AS rn FROM " \
+	"consent_profile cp JOIN consent k ON k.id = cp.id WHERE " \
+	"cp.purpose = :purpose AND coalesce(k.run, 0) < :since) WHERE " \
+	"rn = 1 AND granted), is_now AS (SELECT profile FROM " \
+	"profile_consent WHERE purpose = :purpose AND granted), " \
+	"c AS (SELECT * FROM c0 " \
+	"UNION ALL SELECT sm.profile, CASE WHEN sm.profile IN (SELECT " \
+	"profile FROM was) THEN 'exit' ELSE 'enter' END FROM " \
+	"segment_member sm WHERE :since > 0 AND sm.segment = :seg AND " \
+	"sm.profile NOT IN (SELECT profile FROM c0) AND (sm.profile IN " \
+	"(SELECT profile FROM was)) != (sm.profile IN (SELECT profile " \
+	"FROM is_now))) "
+#define CHANGES_PLAIN_CTE "c AS (SELECT * FROM c0) "
 #define CHANGES_CONSENT "c.profile IN (SELECT profile FROM " \
 	"profile_consent WHERE purpose = :purpose AND granted)"
 
@@ -346,7 +372,7 @@ ex_changes(struct export *e)
 	const char **names;
 	long long seg, n, left, last;
 	size_t i;
-	int rc;
+	int k, rc;
 
 	if ((seg = segment_id(e)) == -1)
 		return -1;
@@ -366,12 +392,17 @@ ex_changes(struct export *e)
 		if (last > 0 && xlog_delivered(e->db, last, e->outfile->path))
 			e->again = last;
 	}
+	if (query_ll(e, "SELECT l.run FROM export_cursor x JOIN export_log l "
+	    "ON l.id = x.export WHERE x.segment = :name AND x.dest = :dest",
+	    seg, &e->consent_run) == -1)
+		return -1;
 	/* Read before the rows, in the same snapshot: nothing is skipped. */
 	if (query_ll(e, "SELECT max(run) FROM segment_change WHERE "
 	    "segment = :seg", seg, &n) == -1)
 		return -1;
 	if (e->purpose != NULL) {
-		if (query_ll(e, CHANGES_CTE "SELECT count(*) FROM c WHERE "
+		if (query_ll(e, CHANGES_CTE CHANGES_CONSENT_CTE
+		    "SELECT count(*) FROM c WHERE "
 		    "c.change = 'enter' AND NOT " CHANGES_CONSENT, seg,
 		    &left) == -1)
 			return -1;
@@ -381,12 +412,21 @@ ex_changes(struct export *e)
 	}
 	e->cursor = 1;
 	sb_init(&sql);
-	sb_adds(&sql, CHANGES_CTE "SELECT c.profile, c.change");
-	/* A profile merged away since exits under the id it was given. */
-	e->xf.id = "c.profile";
+	sb_adds(&sql, CHANGES_CTE);
+	sb_adds(&sql, e->purpose != NULL ? CHANGES_CONSENT_CTE :
+	    CHANGES_PLAIN_CTE);
+	/*
+	 * A profile gone since (erased, merged) keeps its id in the row:
+	 * the destination knows it by that.
+	 */
+	sb_adds(&sql, ", p AS (SELECT c.profile AS id, q.created_run, "
+	    "q.updated_run, q.nrecords, q.first_seen, q.last_seen, q.email, "
+	    "q.phone, q.customer_id, q.loyalty_id, q.anonymous_id, "
+	    "q.first_name, q.last_name, q.full_name, q.birth_date, q.gender, "
+	    "q.street, q.postal_code, q.city, q.country FROM c LEFT JOIN "
+	    "profile q ON q.id = c.profile) SELECT c.profile, c.change");
 	xf_sql(&e->xf, &sql);
-	e->xf.id = NULL;
-	sb_adds(&sql, " FROM c LEFT JOIN profile p ON p.id = c.profile");
+	sb_adds(&sql, " FROM c JOIN p ON p.id = c.profile");
 	if (e->purpose != NULL)
 		sb_adds(&sql, " WHERE c.change = 'exit' OR " CHANGES_CONSENT);
 	sb_adds(&sql, " ORDER BY c.profile");
@@ -397,6 +437,8 @@ ex_changes(struct export *e)
 	bind_named(e, st, seg);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cursor"),
 	    e->cursor_run);
+	if ((k = sqlite3_bind_parameter_index(st, ":since")) > 0)
+		sqlite3_bind_int64(st, k, e->consent_run);
 	if (n > e->cursor_run)
 		e->cursor_run = n;
 	e->pcol = 0;
@@ -525,6 +567,41 @@ static const struct verb {
 	{ "events", ex_events, 0, 0 },
 };
 
+/*
+ * The absolute path of the file the export goes to (-o FILE, or stdout
+ * redirected to a regular file), for the recipients list; else NULL.
+ */
+static char *
+out_file_path(const char *outpath)
+{
+	char buf[PATH_MAX], *dir, *slash, *r;
+	struct stat sb;
+	ssize_t n;
+
+	if (outpath == NULL || strcmp(outpath, "-") == 0) {
+		if (fstat(STDOUT_FILENO, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+		    (n = readlink("/proc/self/fd/1", buf, sizeof(buf) - 1)) <= 0)
+			return NULL;
+		buf[n] = '\0';
+		return xstrdup(buf);
+	}
+	dir = xstrdup(outpath);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	r = realpath(slash != NULL ? dir : ".", buf);
+	free(dir);
+	if (r == NULL)
+		return xstrdup(outpath);
+	slash = strrchr(outpath, '/');
+	dir = xmalloc(strlen(buf) + strlen(outpath) + 2);
+	sprintf(dir, "%s/%s", strcmp(buf, "/") == 0 ? "" : buf,
+	    slash != NULL ? slash + 1 : outpath);
+	return dir;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -536,6 +613,7 @@ main(int argc, char *argv[])
 	struct sbuf what;
 	struct ofile of;
 	int tofile = 0;
+	char *abspath;
 	size_t i;
 	int ch, rc, fmt_set = 0, raw = 0;
 
@@ -659,6 +737,7 @@ main(int argc, char *argv[])
 		e.outname = outpath;
 		e.outfile = &of;
 	}
+	abspath = out_file_path(outpath);
 	if (xlog_open(&e.log, e.wdb, e.out) == -1)
 		die(EXIT_FAIL, "%s: %s", e.outname, strerror(errno));
 	e.out = e.log.out;
@@ -669,8 +748,11 @@ main(int argc, char *argv[])
 	jw_init(&e.jw, &e.line);
 	sb_init(&what);
 	sb_adds(&what, v->name);
+	/* A person named on the command line never reaches the logs. */
+	if (v->fn == ex_profile)
+		argv[1] = "(subject)";
 	if (e.arg != NULL)
-		sb_addf(&what, " %s", e.arg);
+		sb_addf(&what, " %s", argv[1]);
 	if (run_begin(&run, e.wdb, "cdp-export", argc + optind,
 	    argv - optind, 0, &e.why) == -1)
 		die(EXIT_FAIL, "%s", e.why.buf);
@@ -707,7 +789,8 @@ main(int argc, char *argv[])
 		rc = -1;
 	}
 	/* Every export_item inserted, the digest logged. */
-	if (rc == 0 && xlog_end(&e.log, e.rows, &e.why) == -1) {
+	if (rc == 0 && (xlog_end(&e.log, e.rows, &e.why) == -1 ||
+	    (abspath != NULL && xlog_path(&e.log, abspath, &e.why) == -1))) {
 		warnx_("%s: %s", v->name, e.why.buf);
 		rc = -1;
 	}
@@ -743,6 +826,7 @@ main(int argc, char *argv[])
 		rc = -1;
 	}
 	sb_release(&what);
+	free(abspath);
 	if (rc == 0 && !quiet)
 		fprintf(stderr, "%s: %s: %lld rows\n", progname, v->name,
 		    e.rows);

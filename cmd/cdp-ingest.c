@@ -323,6 +323,13 @@ on_diag(void *arg, int rej, const char *file, long line, const char *reason,
 	struct batch *b = g->cur;
 	struct prej *r;
 
+	/* A rejected line of an erased person is neither shown nor kept. */
+	if (rej && raw != NULL && g->supp.n > 0 && priv_text_suppressed(
+	    &g->supp, g->salt, raw, rawlen, g->opts.country)) {
+		g->run.rows_in++;
+		g->supp_rej++;
+		return;
+	}
 	message(g, file, line, reason);
 	if (!rej) {
 		g->run.warnings++;
@@ -648,6 +655,7 @@ main(int argc, char *argv[])
 	outcome = g.failed || g.badinput ? "failed" : g.run.rejected ?
 	    "rejects" : "ok";
 	g.run.rows_ok -= g.lost;
+	g.run.suppressed += g.supp_rej;
 	/* The records are committed: a run log not written is a warning. */
 	if (run_end(&g.run, outcome, g.fail.len ? g.fail.buf : NULL,
 	    &g.why) == -1)

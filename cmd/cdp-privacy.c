@@ -27,6 +27,8 @@
 #include "io/json_writer.h"
 #include "normalise/field_map.h"
 #include "normalise/normalise.h"
+#include "privacy/kept_files.h"
+#include "privacy/person_tokens.h"
 #include "privacy/suppression.h"
 #include "store/database.h"
 #include "store/run_log.h"
@@ -34,16 +36,22 @@
 static sqlite3 *db;
 static struct sbuf why;
 static const char *country;	/* -c: default country of a phone subject */
+static const char *runconf;	/* -r: cdp-run's configuration */
+static int text;		/* access -t: the readable form */
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT\n"
-	    "       %s [-q] [-c COUNTRY] [-d DB] erase SUBJECT [-n]\n"
+	fprintf(stderr, "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT "
+	    "[-t]\n"
+	    "       %s [-q] [-c COUNTRY] [-d DB] [-r CONF] erase SUBJECT [-n]\n"
+	    "       %s [-q] [-d DB] [-r CONF] retain PERIOD [-f] "
+	    "[--as-of DATE]\n"
+	    "       %s [-q] [-c COUNTRY] [-d DB] unsuppress SUBJECT\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consent SUBJECT PURPOSE "
 	    "granted|denied\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consents SUBJECT\n",
-	    progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname);
 	exit(EXIT_USAGE);
 }
 
@@ -179,19 +187,40 @@ resolve(const struct subject *sj)
 static void
 json_array(const char *key, const char *sql, int *first)
 {
-	sqlite3_stmt *st = prep(sql);
+	sqlite3_stmt *st = prep(sql), *kv = NULL;
 	int n = 0, rc;
 
-	printf("%s\"%s\":[", *first ? "" : ",", key);
+	if (text)
+		kv = prep("SELECT key, CASE type WHEN 'true' THEN 'yes' "
+		    "WHEN 'false' THEN 'no' ELSE value END FROM json_each(?) "
+		    "WHERE type != 'null'");
+	if (text)
+		printf("\n%s:\n", key);
+	else
+		printf("%s\"%s\":[", *first ? "" : ",", key);
 	*first = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		printf("%s%s", n++ ? "," : "",
-		    (const char *)sqlite3_column_text(st, 0));
+		if (!text) {
+			printf("%s%s", n++ ? "," : "",
+			    (const char *)sqlite3_column_text(st, 0));
+			continue;
+		}
+		/* One entry a paragraph, one field a line. */
+		sqlite3_bind_value(kv, 1, sqlite3_column_value(st, 0));
+		printf("%s", n++ ? "\n" : "");
+		while (sqlite3_step(kv) == SQLITE_ROW)
+			printf("  %-14s %s\n", sqlite3_column_text(kv, 0),
+			    sqlite3_column_text(kv, 1));
+		sqlite3_reset(kv);
 	}
 	if (rc != SQLITE_DONE)
 		die(EXIT_FAIL, "%s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	putchar(']');
+	sqlite3_finalize(kv);
+	if (text && n == 0)
+		printf("  (none)\n");
+	if (!text)
+		putchar(']');
 }
 
 #define RAWJSON(col) \
@@ -206,6 +235,8 @@ access_doc(const char *kind)
 	int first = 0;
 
 	now_iso(now, sizeof(now));
+	if (text)
+		printf("Everything held about this %s, as of %s.\n", kind, now);
 	sb_init(&out);
 	jw_init(&jw, &out);
 	jw_map_open(&jw);
@@ -215,7 +246,8 @@ access_doc(const char *kind)
 	jw_strz(&jw, now);
 	jw_release(&jw);
 	/* The rest is JSON built by SQLite, appended inside the object. */
-	fwrite(out.buf, 1, out.len, stdout);
+	if (!text)
+		fwrite(out.buf, 1, out.len, stdout);
 	sb_release(&out);
 	json_array("profiles", "SELECT json_object('id', id, 'nrecords', "
 	    "nrecords, 'first_seen', first_seen, 'last_seen', last_seen, "
@@ -270,6 +302,12 @@ access_doc(const char *kind)
 	    "record, 'reason', reason) FROM merge_log WHERE profile IN "
 	    "(SELECT id FROM s_prof) OR other IN (SELECT id FROM s_prof) OR "
 	    "record IN (SELECT id FROM s_rec) ORDER BY id", &first);
+	json_array("segment_history", "SELECT json_object('profile', "
+	    "c.profile, 'segment', s.name, 'change', c.change, 'run', c.run, "
+	    "'at', r.started_at) FROM segment_change c JOIN segment s ON "
+	    "s.id = c.segment LEFT JOIN run r ON r.id = c.run WHERE "
+	    "c.profile IN (SELECT id FROM s_prof) ORDER BY c.run, s.name",
+	    &first);
 	json_array("scores", "SELECT json_object('profile', profile, 'name', "
 	    "name, 'value', value, 'run', run) FROM score WHERE profile IN "
 	    "(SELECT id FROM s_prof) ORDER BY profile, name", &first);
@@ -278,19 +316,154 @@ access_doc(const char *kind)
 	    "m JOIN segment s ON s.id = m.segment WHERE m.profile IN "
 	    "(SELECT id FROM s_prof) ORDER BY m.profile, s.name", &first);
 	json_array("exports", "SELECT json_object('export', e.id, 'ts', e.ts, "
-	    "'what', e.what, 'dest', e.dest, 'format', e.format, 'profile', "
+	    "'what', e.what, 'dest', e.dest, 'path', e.path, 'format', "
+	    "e.format, 'profile', "
 	    "x.profile) FROM export_item x JOIN export_log e ON "
 	    "e.id = x.export WHERE x.profile IN (SELECT id FROM s_prof) "
 	    "ORDER BY e.id, x.profile", &first);
-	puts("}");
+	if (!text)
+		puts("}");
 }
 
-/* The identifier values to hash onto the suppression list and scrub. */
-static const char *const erase_kinds =
-    "('email', 'phone', 'customer_id', 'loyalty_id')";
+/* The identifiers that are suppressed when the person's alone. */
+#define ERASE_KINDS \
+	"('email', 'phone', 'customer_id', 'loyalty_id', 'anonymous_id')"
+
+/*
+ * The person's identifiers (temp table s_ident) are those of their
+ * records that no other record holds: only they are suppressed and
+ * searched for in logs, rejects and files.  One that other profiles
+ * hold too (a household landline, a family email) is kept (s_shared):
+ * suppressing it would refuse the others' records.
+ */
+static void
+person_idents(const struct subject *sj)
+{
+	sqlite3_stmt *st;
+
+	exec_or_die("CREATE TEMP TABLE s_ident (kind TEXT, value TEXT, "
+	    "PRIMARY KEY (kind, value));"
+	    "CREATE TEMP TABLE s_shared (kind TEXT, value TEXT, n INTEGER, "
+	    "PRIMARY KEY (kind, value));"
+	    "CREATE TEMP TABLE s_exit (segment INTEGER, profile INTEGER);");
+	exec_or_die("INSERT OR IGNORE INTO s_shared SELECT i.kind, i.value, "
+	    "(SELECT count(DISTINCT coalesce(m.profile, -o.record)) FROM "
+	    "ident o LEFT JOIN member m ON m.record = o.record WHERE "
+	    "o.kind = i.kind AND o.value = i.value AND o.record NOT IN "
+	    "(SELECT id FROM s_rec)) FROM ident i WHERE i.record IN "
+	    "(SELECT id FROM s_rec) AND i.kind IN " ERASE_KINDS ";"
+	    "DELETE FROM s_shared WHERE n = 0;"
+	    "INSERT OR IGNORE INTO s_ident SELECT kind, value FROM ident "
+	    "WHERE record IN (SELECT id FROM s_rec) AND kind IN " ERASE_KINDS
+	    " AND (kind, value) NOT IN (SELECT kind, value FROM s_shared);");
+	if (sj == NULL || (strcmp(sj->kind, "email") != 0 &&
+	    strcmp(sj->kind, "phone") != 0))
+		return;
+	st = prep("INSERT OR IGNORE INTO s_ident SELECT ?1, ?2 WHERE NOT "
+	    "EXISTS (SELECT 1 FROM s_shared WHERE kind = ?1 AND value = ?2)");
+	sqlite3_bind_text(st, 1, sj->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sj->value.buf, -1, SQLITE_STATIC);
+	done(st);
+}
+
+/*
+ * Every form of the person's identifiers: as stored, as the sources
+ * wrote them (the leaves of the records' raw JSON), as exports hashed
+ * them, and the records' keys (source:record_id) that logs name.
+ */
+static void
+person_tokens(struct ptok *t)
+{
+	sqlite3_stmt *st;
+
+	st = prep("SELECT kind, value FROM s_ident ORDER BY kind, value");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		ptok_add_ident(t, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	/*
+	 * A value with an '@' is the person's email even when it was not
+	 * valid (and so never became an identifier): a warning quoting it
+	 * may be in a log.  Unless it is a shared one.
+	 */
+	st = prep("SELECT DISTINCT j.value, instr(j.value, '@') > 0 AND "
+	    "instr(trim(j.value), ' ') = 0 AND lower(trim(j.value)) NOT IN "
+	    "(SELECT value FROM s_shared WHERE kind = 'email') FROM record r, "
+	    "json_tree(CASE WHEN json_valid(r.raw) THEN r.raw ELSE '{}' END) "
+	    "j WHERE r.id IN (SELECT id FROM s_rec) AND j.type = 'text'");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 1))
+			ptok_add(t, (const char *)sqlite3_column_text(st, 0),
+			    (size_t)sqlite3_column_bytes(st, 0));
+		else
+			ptok_add_raw(t, (const char *)sqlite3_column_text(st,
+			    0), (size_t)sqlite3_column_bytes(st, 0));
+	}
+	sqlite3_finalize(st);
+	st = prep("SELECT s.name || ':' || r.record_id FROM record r "
+	    "JOIN source s ON s.id = r.source_id WHERE r.id IN "
+	    "(SELECT id FROM s_rec)");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		ptok_add(t, (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	if (ptok_register(db, t) == -1)
+		die(EXIT_FAIL, "priv_holds: %s", sqlite3_errmsg(db));
+}
 
 static void
-erase(const struct subject *sj, int dry)
+file_changed(void *arg, const char *path, long removed, int deleted)
+{
+	int dry = *(int *)arg;
+
+	if (deleted || (dry && removed < 0))
+		printf("  %s: deleted\n", path);
+	else
+		printf("  %s: %ld record%s %s\n", path, removed,
+		    removed == 1 ? "" : "s", dry ? "to remove" : "removed");
+}
+
+/* The files cdp-run keeps, without the person; 0 or -1. */
+static int
+scrub_kept_files(struct ptok *t, int dry)
+{
+	struct kept_dirs d;
+	const char *dirs[3];
+	long n = 0, k;
+	size_t i;
+	int rc = 0;
+
+	if (runconf == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	sb_reset(&why);
+	if (kept_dirs_read(&d, runconf, &why) == -1) {
+		warnx_("%s", why.buf);
+		kept_dirs_release(&d);
+		return -1;
+	}
+	dirs[0] = d.spool;
+	dirs[1] = d.log;
+	dirs[2] = d.exports;
+	printf("files %s (cdp-run's spool, log and exports):\n",
+	    dry ? "holding the person" : "rewritten");
+	for (i = 0; i < 3; i++) {
+		sb_reset(&why);
+		if ((k = kept_scrub(t, dirs[i], dry, file_changed, &dry,
+		    &why)) == -1) {
+			warnx_("%s", why.buf);
+			rc = -1;
+			continue;
+		}
+		n += k;
+	}
+	printf("  %-16s %ld\n", "files", n);
+	kept_dirs_release(&d);
+	return rc;
+}
+
+static int
+erase(const struct subject *sj, int dry, long long runid)
 {
 	static const char *const counts[][2] = {
 		{ "record", "SELECT count(*) FROM s_rec" },
@@ -307,15 +480,21 @@ erase(const struct subject *sj, int dry)
 		    "FROM s_rec) OR b IN (SELECT id FROM s_rec)" },
 		{ "merge_log", "SELECT count(*) FROM merge_log WHERE profile IN "
 		    "(SELECT id FROM s_prof) OR other IN (SELECT id FROM "
-		    "s_prof) OR record IN (SELECT id FROM s_rec)" },
+		    "s_prof) OR record IN (SELECT id FROM s_rec) OR "
+		    "priv_holds(reason) OR priv_holds(evidence)" },
 		{ "score", "SELECT count(*) FROM score WHERE profile IN "
 		    "(SELECT id FROM s_prof)" },
 		{ "segment_member", "SELECT count(*) FROM segment_member WHERE "
 		    "profile IN (SELECT id FROM s_prof)" },
-		{ "reject", "SELECT count(*) FROM reject WHERE EXISTS (SELECT 1 "
-		    "FROM s_ident WHERE instr(reject.raw, s_ident.value) > 0)" },
+		{ "reject", "SELECT count(*) FROM reject WHERE "
+		    "priv_holds(raw) OR priv_holds(reason)" },
+		{ "log", "SELECT (SELECT count(*) FROM run WHERE "
+		    "priv_holds(args) OR priv_holds(message)) + (SELECT "
+		    "count(*) FROM export_log WHERE priv_holds(what))" },
 	};
 	static const char *const deletes =
+	    "INSERT INTO s_exit SELECT segment, profile FROM segment_member "
+	    "  WHERE profile IN (SELECT id FROM s_prof);"
 	    "DELETE FROM consent WHERE record IN (SELECT id FROM s_rec) OR "
 	    "  (kind = 'profile' AND CAST(value AS INTEGER) IN "
 	    "  (SELECT id FROM s_prof)) OR "
@@ -323,15 +502,18 @@ erase(const struct subject *sj, int dry)
 	    "DELETE FROM ident WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
-	    "  b IN (SELECT id FROM s_rec);"
+	    "  b IN (SELECT id FROM s_rec) OR priv_holds(evidence);"
 	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM merge_log WHERE profile IN (SELECT id FROM s_prof) OR "
 	    "  other IN (SELECT id FROM s_prof) OR "
-	    "  record IN (SELECT id FROM s_rec) OR EXISTS (SELECT 1 FROM "
-	    "  s_ident WHERE instr(merge_log.evidence, s_ident.value) > 0);"
+	    "  record IN (SELECT id FROM s_rec) OR priv_holds(reason) OR "
+	    "  priv_holds(evidence);"
 	    "DELETE FROM member WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM score WHERE profile IN (SELECT id FROM s_prof);"
+	    "UPDATE segment SET size = max(0, size - (SELECT count(*) FROM "
+	    "  s_exit WHERE s_exit.segment = segment.id)) WHERE id IN "
+	    "  (SELECT segment FROM s_exit);"
 	    "DELETE FROM segment_member WHERE profile IN "
 	    "  (SELECT id FROM s_prof);"
 	    "DELETE FROM segment_change WHERE profile IN "
@@ -342,32 +524,25 @@ erase(const struct subject *sj, int dry)
 	    /* matchtf counts derive from the person: rebuilt without them
 	     * by the next cdp-match, which a missing fingerprint forces. */
 	    "DELETE FROM state WHERE key = 'matchkey';"
-	    "DELETE FROM reject WHERE EXISTS (SELECT 1 FROM s_ident "
-	    "  WHERE instr(reject.raw, s_ident.value) > 0);"
-	    "UPDATE run SET args = '[\"(erased)\"]' WHERE EXISTS (SELECT 1 "
-	    "  FROM s_ident WHERE instr(run.args, s_ident.value) > 0);"
+	    "DELETE FROM reject WHERE priv_holds(raw) OR priv_holds(reason);"
+	    /* Logs keep what happened, not whom it was about. */
+	    "UPDATE run SET args = '[\"(erased)\"]' WHERE priv_holds(args);"
+	    "UPDATE run SET message = '(erased)' WHERE priv_holds(message);"
+	    "UPDATE export_log SET what = substr(what, 1, instr(what || ' ', "
+	    "  ' ')) || '(erased)' WHERE priv_holds(what);"
 	    "DELETE FROM record WHERE id IN (SELECT id FROM s_rec);"
 	    "DELETE FROM profile WHERE id IN (SELECT id FROM s_prof);";
 	uint8_t salt[PRIV_SALT_LEN];
 	sqlite3_stmt *st, *ins;
+	struct ptok t;
 	char hex[65], now[32];
 	size_t i;
 	long long nsupp = 0;
+	int rc = 0;
 
-	/* The identifier values of the person, for hashing and scrubbing. */
-	exec_or_die("CREATE TEMP TABLE s_ident (kind TEXT, value TEXT, "
-	    "PRIMARY KEY (kind, value));");
-	st = prep(strcmp(sj->kind, "email") == 0 ||
-	    strcmp(sj->kind, "phone") == 0 ?
-	    "INSERT OR IGNORE INTO s_ident VALUES (?, ?)" :
-	    "SELECT 1 WHERE ?1 IS NULL AND ?2 IS NULL");
-	sqlite3_bind_text(st, 1, sj->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, sj->value.buf, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	exec_or_die("INSERT OR IGNORE INTO s_ident SELECT kind, value FROM "
-	    "ident WHERE record IN (SELECT id FROM s_rec) AND kind IN "
-	    "('email', 'phone', 'customer_id', 'loyalty_id')");
+	person_idents(sj);
+	ptok_init(&t);
+	person_tokens(&t);
 
 	printf("%s:\n", dry ? "would erase" : "erased");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -378,8 +553,12 @@ erase(const struct subject *sj, int dry)
 		sqlite3_finalize(st);
 	}
 	/* Art. 17(2): who received the data and must be told. */
-	st = prep("SELECT DISTINCT e.id, e.ts, e.what, coalesce(e.dest, '-') "
-	    "FROM export_item x JOIN export_log e ON e.id = x.export "
+	st = prep("SELECT DISTINCT e.id, e.ts, CASE WHEN priv_holds(e.what) "
+	    "THEN substr(e.what, 1, instr(e.what || ' ', ' ')) || '(erased)' "
+	    "ELSE e.what END, CASE WHEN e.path IS NULL OR e.path = e.dest "
+	    "THEN coalesce(e.dest, '-') ELSE coalesce(e.dest, '-') || "
+	    "' file ' || e.path END FROM export_item x JOIN export_log e ON "
+	    "e.id = x.export "
 	    "WHERE x.profile IN (SELECT id FROM s_prof) ORDER BY e.id");
 	printf("exports that included the person (notify their "
 	    "recipients):\n");
@@ -388,8 +567,19 @@ erase(const struct subject *sj, int dry)
 		    sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
 		    sqlite3_column_text(st, 2), sqlite3_column_text(st, 3));
 	sqlite3_finalize(st);
-	if (dry)
-		return;
+	st = prep("SELECT kind, n FROM s_shared ORDER BY kind, value");
+	printf("identifiers kept, shared with other profiles (not "
+	    "suppressed):\n");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("  %-16s held by %lld other profile%s\n",
+		    sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 1) == 1 ? "" : "s");
+	sqlite3_finalize(st);
+	if (dry) {
+		rc = scrub_kept_files(&t, 1);
+		ptok_release(&t);
+		return rc;
+	}
 
 	/* (In the transaction main began before resolving the subject.) */
 	if (priv_salt(db, salt, 1) != 1)
@@ -419,10 +609,20 @@ erase(const struct subject *sj, int dry)
 		db_rollback(db);
 		die(EXIT_FAIL, "%s", why.buf);
 	}
+	/*
+	 * Each segment the person was in sees them leave, by profile id
+	 * alone: the next changes export tells every destination.
+	 */
+	st = prep("INSERT OR IGNORE INTO segment_change(segment, run, "
+	    "profile, change) SELECT segment, ?, profile, 'exit' FROM s_exit");
+	sqlite3_bind_int64(st, 1, runid);
+	done(st);
 	if (db_commit(db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	printf("  %-16s %lld\n", "suppressed", nsupp);
-	(void)erase_kinds;
+	rc = scrub_kept_files(&t, 0);
+	ptok_release(&t);
+	return rc;
 }
 
 /*
@@ -509,18 +709,123 @@ list_consents(const struct subject *sj)
 	sqlite3_finalize(st);
 }
 
+/*
+ * retain: the profiles with no activity since cutoff (temp tables s_prof
+ * and s_rec, as resolve fills them).  A profile's last activity is the
+ * latest time stamp of its records; a record without one counts from
+ * the run that last stored it.  The number of profiles.
+ */
+static long long
+inactive(const char *period, const char *asof, struct sbuf *cutoff)
+{
+	char unit[8];
+	sqlite3_stmt *st;
+	long long n = 0;
+	size_t len = strlen(period);
+
+	if (len < 2 || len > 6 || strspn(period, "0123456789") != len - 1 ||
+	    strchr("ymd", period[len - 1]) == NULL)
+		die(EXIT_USAGE, "invalid period %s: a number and y, m or d "
+		    "(3y, 18m, 90d)", quote_value(period, len));
+	snprintf(unit, sizeof(unit), "%s", period[len - 1] == 'y' ? "years" :
+	    period[len - 1] == 'm' ? "months" : "days");
+	st = prep("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ?1, '-' || ?2 || "
+	    "' ' || ?3)");
+	sqlite3_bind_text(st, 1, asof != NULL ? asof : "now", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, strtoll(period, NULL, 10));
+	sqlite3_bind_text(st, 3, unit, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    sqlite3_column_type(st, 0) == SQLITE_NULL)
+		die(EXIT_USAGE, "invalid --as-of %s: a date or an ISO 8601 "
+		    "time", quote_value(asof, strlen(asof)));
+	sb_adds(cutoff, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	exec_or_die("CREATE TEMP TABLE s_rec (id INTEGER PRIMARY KEY);"
+	    "CREATE TEMP TABLE s_prof (id INTEGER PRIMARY KEY);");
+	st = prep("INSERT INTO s_prof SELECT m.profile FROM member m "
+	    "JOIN record r ON r.id = m.record LEFT JOIN run u ON u.id = r.run "
+	    "GROUP BY m.profile HAVING max(coalesce(r.ts, u.started_at)) < ?");
+	sqlite3_bind_text(st, 1, cutoff->buf, -1, SQLITE_STATIC);
+	done(st);
+	exec_or_die("INSERT OR IGNORE INTO s_rec SELECT record FROM member "
+	    "WHERE profile IN (SELECT id FROM s_prof);");
+	st = prep("SELECT count(*) FROM s_prof");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * unsuppress: take a person's identifier off the suppression list, so
+ * that their data can come in again.  The run log says so (never the
+ * value).  1 when it was listed, 0 when not.
+ */
+static int
+unsuppress(const char *arg)
+{
+	static const char *const kinds[] = { "customer_id", "loyalty_id",
+	    "anonymous_id" };
+	uint8_t salt[PRIV_SALT_LEN];
+	struct subject sj;
+	sqlite3_stmt *st;
+	const char *kind = NULL, *value = NULL;
+	char hex[65];
+	size_t i, k;
+	int n;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		k = strlen(kinds[i]);
+		if (strncmp(arg, kinds[i], k) == 0 && arg[k] == ':' &&
+		    arg[k + 1] != '\0') {
+			kind = kinds[i];
+			value = arg + k + 1;
+		}
+	}
+	sb_init(&sj.value);
+	sj.record_id = NULL;
+	if (kind == NULL) {
+		parse_subject(arg, &sj);
+		if (strcmp(sj.kind, "email") != 0 &&
+		    strcmp(sj.kind, "phone") != 0)
+			die(EXIT_USAGE, "unsuppress takes an email, a phone or "
+			    "KIND:VALUE (customer_id, loyalty_id, anonymous_id)");
+		kind = sj.kind;
+		value = sj.value.buf;
+	}
+	if (priv_salt(db, salt, 0) != 1) {
+		sb_release(&sj.value);
+		free(sj.record_id);
+		return 0;
+	}
+	priv_hash(salt, kind, value, strlen(value), hex);
+	st = prep("DELETE FROM suppression WHERE kind = ? AND hash = ?");
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
+	done(st);
+	n = sqlite3_changes(db);
+	if (n > 0)
+		printf("unsuppressed: %s\n", kind);
+	sb_release(&sj.value);
+	free(sj.record_id);
+	return n > 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct subject sj;
 	struct run run;
-	const char *dbopt = NULL, *verb, *subject;
+	struct sbuf cutoff, msg;
+	const char *dbopt = NULL, *verb, *subject = NULL, *asof = NULL;
+	const char *period = NULL;
 	char **logargs;
-	int ch, dry = 0, i, rc = EXIT_OK;
-	long long n;
+	int ch, dry = 0, force = 0, i, rc = EXIT_OK, nargs;
+	long long n = 0;
 
 	set_progname(argv[0]);
-	while ((ch = getopt(argc, argv, "+c:d:hqV")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:d:hqr:V")) != -1) {
 		switch (ch) {
 		case 'c':
 			country = optarg;
@@ -530,6 +835,9 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'r':
+			runconf = optarg;
 			break;
 		case 'V':
 			printf("cdp-privacy %s\n", CDP_VERSION);
@@ -544,48 +852,76 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage();
 	verb = argv[0];
-	/* erase takes -n before or after the subject. */
-	if (strcmp(verb, "erase") == 0) {
-		for (i = 1; i < argc; i++) {
-			if (strcmp(argv[i], "-n") != 0)
-				continue;
+	/* erase takes -n, retain -f and --as-of, before or after. */
+	for (i = 1, nargs = 1; i < argc; i++) {
+		if (strcmp(verb, "erase") == 0 && strcmp(argv[i], "-n") == 0)
 			dry = 1;
-			memmove(argv + i, argv + i + 1,
-			    (size_t)(argc - i) * sizeof(*argv));
-			argc--;
-			break;
-		}
+		else if (strcmp(verb, "access") == 0 &&
+		    strcmp(argv[i], "-t") == 0)
+			text = 1;
+		else if (strcmp(verb, "retain") == 0 &&
+		    strcmp(argv[i], "-f") == 0)
+			force = 1;
+		else if (strcmp(verb, "retain") == 0 &&
+		    strcmp(argv[i], "--as-of") == 0 && i + 1 < argc)
+			asof = argv[++i];
+		else
+			argv[nargs++] = argv[i];
 	}
+	argc = nargs;
 	if (argc < 2)
 		usage();
-	subject = argv[1];
+	if (strcmp(verb, "retain") == 0) {
+		if (argc != 2)
+			usage();
+		period = argv[1];
+		dry = !force;
+	} else
+		subject = argv[1];
 	if ((strcmp(verb, "access") == 0 && argc != 2) ||
 	    (strcmp(verb, "erase") == 0 && argc != 2) ||
+	    (strcmp(verb, "unsuppress") == 0 && argc != 2) ||
 	    (strcmp(verb, "consents") == 0 && argc != 2) ||
 	    (strcmp(verb, "consent") == 0 && (argc != 4 ||
 	    (strcmp(argv[3], "granted") != 0 &&
 	    strcmp(argv[3], "denied") != 0))))
 		usage();
 	if (strcmp(verb, "access") != 0 && strcmp(verb, "erase") != 0 &&
-	    strcmp(verb, "consent") != 0 && strcmp(verb, "consents") != 0)
+	    strcmp(verb, "consent") != 0 && strcmp(verb, "consents") != 0 &&
+	    strcmp(verb, "unsuppress") != 0 && strcmp(verb, "retain") != 0)
 		usage();
 
 	if (strcmp(verb, "consent") == 0 && !valid_purpose(argv[2]))
 		die(EXIT_USAGE, "invalid purpose %s: lower-case letters, "
 		    "digits and '_'", quote_value(argv[2], strlen(argv[2])));
 	sb_init(&why);
+	sb_init(&cutoff);
+	sb_init(&msg);
+	sb_init(&sj.value);
+	sj.record_id = NULL;
 	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
-	parse_subject(subject, &sj);
+	if (subject != NULL && strcmp(verb, "unsuppress") != 0)
+		parse_subject(subject, &sj);
 
 	/* The run log never holds the subject. */
-	logargs = xcalloc((size_t)argc + 3, sizeof(*logargs));
+	logargs = xcalloc((size_t)argc + 6, sizeof(*logargs));
 	logargs[0] = "cdp-privacy";
 	for (i = 0; i < argc; i++)
-		logargs[i + 1] = i == 1 ? "(subject)" : argv[i];
-	if (dry)
-		logargs[argc + 1] = "-n";
-	if (run_begin(&run, db, "cdp-privacy", argc + 1 + dry, logargs, 0,
+		logargs[i + 1] = i == 1 && subject != NULL ? "(subject)" :
+		    argv[i];
+	nargs = argc + 1;
+	if (strcmp(verb, "erase") == 0 && dry)
+		logargs[nargs++] = "-n";
+	if (force)
+		logargs[nargs++] = "-f";
+	if (text)
+		logargs[nargs++] = "-t";
+	if (asof != NULL) {
+		logargs[nargs++] = "--as-of";
+		logargs[nargs++] = (char *)asof;
+	}
+	if (run_begin(&run, db, "cdp-privacy", nargs, logargs, 0,
 	    &why) == -1)
 		die(EXIT_FAIL, "run log: %s", why.buf);
 	free(logargs);
@@ -595,20 +931,35 @@ main(int argc, char *argv[])
 	 * the write lock it deletes them with: nothing ingested, merged or
 	 * exported in between escapes it.
 	 */
-	if (!dry && strcmp(verb, "erase") == 0) {
+	if (!dry && (strcmp(verb, "erase") == 0 ||
+	    strcmp(verb, "retain") == 0)) {
 		exec_or_die("PRAGMA secure_delete = ON");
 		if (db_begin(db, &why) == -1)
 			die(EXIT_FAIL, "%s", why.buf);
 	}
-	n = resolve(&sj);
-	if (strcmp(verb, "access") == 0) {
+	if (strcmp(verb, "retain") == 0) {
+		n = inactive(period, asof, &cutoff);
+		printf("profiles with no activity since %s: %lld\n",
+		    cutoff.buf, n);
+		if (erase(NULL, dry, run.id) == -1)
+			rc = EXIT_FAIL;
+		if (!dry && truncate_wal() == -1)
+			rc = EXIT_FAIL;
+	} else if (strcmp(verb, "unsuppress") == 0) {
+		if (!unsuppress(subject)) {
+			warnx_("not on the suppression list");
+			rc = EXIT_FAIL;
+		} else
+			sb_adds(&msg, "unsuppressed");
+	} else if ((n = resolve(&sj)), strcmp(verb, "access") == 0) {
 		if (n == 0 && strcmp(sj.kind, "profile") != 0)
 			warnx_("nothing held about this subject");
 		access_doc(sj.kind);
 	} else if (strcmp(verb, "erase") == 0) {
 		if (n == 0)
 			warnx_("no record holds this subject");
-		erase(&sj, dry);
+		if (erase(&sj, dry, run.id) == -1)
+			rc = EXIT_FAIL;
 		if (!dry && truncate_wal() == -1)
 			rc = EXIT_FAIL;
 	} else if (strcmp(verb, "consent") == 0)
@@ -617,11 +968,15 @@ main(int argc, char *argv[])
 	else
 		list_consents(&sj);
 	run.rows_ok = n;
-	if (run_end(&run, rc == EXIT_OK ? "ok" : "failed", NULL, &why) == -1)
+	if (run_end(&run, rc == EXIT_OK ? "ok" : "failed", msg.len ?
+	    msg.buf : NULL, &why) == -1)
 		warnx_("run log: %s", why.buf);
-	if (!dry && strcmp(verb, "erase") == 0 && rc == EXIT_OK)
+	if (!dry && (strcmp(verb, "erase") == 0 ||
+	    strcmp(verb, "retain") == 0) && rc == EXIT_OK)
 		(void)truncate_wal();	/* the run row itself came after */
 	sb_release(&sj.value);
+	sb_release(&cutoff);
+	sb_release(&msg);
 	free(sj.record_id);
 	db_close(db);
 	sb_release(&why);

@@ -493,9 +493,13 @@ add_events() {
 	assert_equal "${output:0:31}" '{"profile_id":5,"golden":{"nrec'
 	run -0 cdp-export -q profile "+33 6 12 34 56 78"
 	assert_equal "${output:0:16}" '{"profile_id":1,'
-	run -0 q "SELECT x.profile FROM export_item x JOIN export_log e
-	  ON e.id = x.export WHERE e.what = 'profile +33 6 12 34 56 78'"
-	assert_output 1
+	# The log names the profile exported, never the subject typed.
+	run -0 q "SELECT e.what, x.profile FROM export_item x JOIN export_log e
+	  ON e.id = x.export ORDER BY e.id DESC LIMIT 1"
+	assert_output 'profile (subject)|1'
+	run -0 q "SELECT count(*) FROM run WHERE args LIKE '%12 34%'
+	  OR args LIKE '%w1@%'"
+	assert_output 0
 	run --separate-stderr cdp-export profile 99
 	assert_equal "$status" 1
 	assert_equal "$stderr" "cdp-export: profile: no profile 99"

@@ -26,12 +26,12 @@ ingest_fixture() {
 	fix     attr.addr       object    80.0%         0
 	fix     attr.addr.city  string    80.0%         3            Lyon            paris           Paris (2), Lyon (1), paris (1)
 	fix     attr.addr.zip   integer   60.0%         2                     69001           75001  75001 (2), 69001 (1)
-	fix     attr.age        integer   80.0%         3                      27.5              42  31 (2), 27.5 (1), 42 (1)
+	fix     attr.age        integer   80.0%         3            2***            4***            3*** (2), 2*** (1), 4*** (1)
 	fix     attr.email      email     60.0%         3            A***@E***.com   n***            A***@E***.com (1), b***@e***.com (1), n*** (1)
-	fix     attr.id         integer  100.0%         5                         1               5  1 (1), 2 (1), 3 (1)
+	fix     attr.id         integer  100.0%         5            1***            5***            1*** (1), 2*** (1), 3*** (1)
 	fix     attr.phone      phone     20.0%         1            06 1* ** ** 78  06 1* ** ** 78  06 1* ** ** 78 (1)
 	fix     attr.tags       array     60.0%         0
-	fix     attr.tags[]     string    40.0%         2            a               b               a (2), b (1)
+	fix     attr.tags[]     string    40.0%         2            a***            b***            a*** (2), b*** (1)
 	fix     attr.vip        boolean   60.0%         2            false           true            true (2), false (1)
 	EOF
 	run q "SELECT field, n_string, n_integer, n_number, n_null, given, valid
@@ -41,6 +41,28 @@ ingest_fixture() {
 	attr.age|0|3|1|1||
 	attr.email|1|0|0|1||
 	email|0|0|0|0|3|2
+	EOF
+}
+
+@test "cdp-catalog: masked by default: free text, addresses and ids; harmless fields in clear" {
+	cdp-ingest -q -s tickets -i ticket_id -m customer_id=customer <<-'EOF'
+	{"ticket_id":"T-1001","customer":"C0101305","text":"Helene says her order 55 is late","shipping_address":{"line1":"4 rue Lepic"},"status":"open","amount":12.5,"event_type":"ticket"}
+	{"ticket_id":"T-1002","customer":"C0101306","text":"Call back Mr Martin","shipping_address":{"line1":"8 rue Lepic"},"status":"open","amount":3.25,"event_type":"ticket"}
+	EOF
+	run -0 cdp-catalog -f table
+	expect <<-'EOF'
+	source   field                        type    fill    distinct  validity  min     max     top
+	tickets  amount                       number  100.0%         2    100.0%    3.25    12.5  12.5 (1), 3.25 (1)
+	tickets  customer_id                  string  100.0%         2    100.0%  C***    C***    C*** (1), C*** (1)
+	tickets  event_type                   string  100.0%         1    100.0%  ticket  ticket  ticket (2)
+	tickets  attr.amount                  number  100.0%         2              3.25    12.5  12.5 (1), 3.25 (1)
+	tickets  attr.customer                string  100.0%         2            C***    C***    C*** (1), C*** (1)
+	tickets  attr.event_type              string  100.0%         1            ticket  ticket  ticket (2)
+	tickets  attr.shipping_address        object  100.0%         0
+	tickets  attr.shipping_address.line1  string  100.0%         2            4***    8***    4*** (1), 8*** (1)
+	tickets  attr.status                  string  100.0%         1            open    open    open (2)
+	tickets  attr.text                    string  100.0%         2            C***    H***    C*** (1), H*** (1)
+	tickets  attr.ticket_id               string  100.0%         2            T***    T***    T*** (1), T*** (1)
 	EOF
 }
 

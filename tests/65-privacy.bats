@@ -77,9 +77,11 @@ setup() {
 	  score            1
 	  segment_member   1
 	  reject           0
+	  log              0
 	exports that included the person (notify their recipients):
 	  export 1  2024-02-01T10:00:00Z  segment vip  to mailchimp
-	  suppressed       3
+	identifiers kept, shared with other profiles (not suppressed):
+	  suppressed       4
 	EOF
 	for f in "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"; do
 		[ -e "$f" ] || continue
@@ -96,6 +98,7 @@ setup() {
 	assert_output "2|7"
 	run q "SELECT kind, length(hash) FROM suppression ORDER BY kind"
 	expect <<-'EOF'
+	anonymous_id|64
 	customer_id|64
 	email|64
 	phone|64
@@ -192,4 +195,306 @@ setup() {
 	run cdp-privacy consent a@b.fr 'x;y' granted
 	assert_equal "$status" 2
 	assert_output --partial 'invalid purpose "x;y"'
+}
+
+# A household: two profiles sharing a landline, each with an email of
+# their own.
+household() {
+	printf 'id,first_name,last_name,email,phone\n%s\n%s\n' \
+	    'H1,Paul,Durand,paul.durand@example.fr,01 45 67 89 10' \
+	    'H2,Marie,Durand,marie.durand@example.fr,01 45 67 89 10' \
+	    >house.csv
+	cdp-ingest -q -s house -i id -c FR house.csv
+	q "INSERT INTO profile(id, created_run, updated_run, nrecords)
+	       SELECT id, 1, 1, 1 FROM record WHERE record_id IN ('H1', 'H2');
+	   INSERT INTO member SELECT id, id, 1 FROM record
+	       WHERE record_id IN ('H1', 'H2');"
+}
+
+@test "cdp-privacy erase: an identifier shared with another profile is kept, and said so" {
+	household
+	run --separate-stderr cdp-privacy erase paul.durand@example.fr
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	erased:
+	  record           1
+	  profile          1
+	  ident            2
+	  record_history   0
+	  consent          0
+	  link             0
+	  merge_log        0
+	  score            0
+	  segment_member   0
+	  reject           0
+	  log              0
+	exports that included the person (notify their recipients):
+	identifiers kept, shared with other profiles (not suppressed):
+	  phone            held by 1 other profile
+	  suppressed       1
+	EOF
+	run q "SELECT kind FROM suppression"
+	assert_output email
+	# Marie's new order with the landline alone is stored; Paul's
+	# record, re-delivered, is not.
+	printf 'H3,Marie,Durand,,01 45 67 89 10\n' >>house.csv
+	run --separate-stderr cdp-ingest -s house -i id -c FR house.csv
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-ingest: house: 3 read, 1 inserted, 0 updated, 1 unchanged, 0 rejected, 1 suppressed (erased)"
+	run q "SELECT record_id FROM record WHERE source_id =
+	    (SELECT id FROM source WHERE name = 'house') ORDER BY 1"
+	expect <<-'EOF'
+	H2
+	H3
+	EOF
+}
+
+@test "cdp-privacy erase: the person's cookie is suppressed: their web events stay out" {
+	printf '{"id":"w2","anon":"ck-9","event_type":"page"}\n' |
+	    cdp-ingest -q -s web -i id -m anonymous_id=anon
+	q "INSERT INTO member SELECT id, 1, 2 FROM record WHERE record_id = 'w2'"
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-ingest -s web -i id -m anonymous_id=anon <<-'EOF'
+	{"id":"w1","email":"JEAN.DUPONT@example.fr","anon":"ck-9"}
+	{"id":"w2","anon":"ck-9","event_type":"page"}
+	{"id":"w3","anon":"ck-10","event_type":"page"}
+	EOF
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-ingest: web: 3 read, 1 inserted, 0 updated, 0 unchanged, 0 rejected, 2 suppressed (erased)"
+	run q "SELECT record_id FROM record WHERE source_id =
+	    (SELECT id FROM source WHERE name = 'web')"
+	assert_output w3
+}
+
+@test "cdp-privacy erase: the person's rejected rows go, and do not come back" {
+	printf 'ID_CLIENT;PRENOM;NOM;EMAIL;TELEPHONE\n%s\n%s\n' \
+	    ';Jean;DUPONT;JEAN.DUPONT@example.fr;06 12 34 56 78' \
+	    ';Bob;Ross;bob@example.fr;0600000001' >bad.csv
+	run cdp-ingest -q -s crm -i ID_CLIENT -c FR bad.csv
+	assert_equal "$status" 3
+	run cdp-privacy erase jean.dupont@example.fr
+	assert_line '  reject           1'
+	run q "SELECT line FROM reject"
+	assert_output 3
+	# The same file again: Bob's row is rejected again, Jean's is
+	# neither shown, kept, nor written to the reject file.
+	run --separate-stderr cdp-ingest -s crm -i ID_CLIENT -c FR -r rej.ndjson bad.csv
+	assert_equal "$status" 3
+	assert_equal "${stderr_lines[0]}" "cdp-ingest: bad.csv:3: empty record id in ID_CLIENT"
+	assert_equal "${stderr_lines[1]}" "cdp-ingest: crm: 2 read, 0 inserted, 0 updated, 0 unchanged, 1 rejected, 1 suppressed (erased)"
+	run q "SELECT line FROM reject ORDER BY id"
+	expect <<-'EOF'
+	3
+	3
+	EOF
+	run jq -r .line rej.ndjson
+	assert_output 3
+	run grep -c -i -e dupont -e 'jean\.dupont' -e '06 12 34 56 78' rej.ndjson "$CDP_DB"
+	expect <<-EOF
+	rej.ndjson:0
+	$CDP_DB:0
+	EOF
+}
+
+@test "cdp-privacy erase: the export log and the run log keep no value of the person" {
+	cdp-export profile ' Jean.Dupont@Example.FR ' >/dev/null
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run q "SELECT what FROM export_log ORDER BY id"
+	expect <<-'EOF'
+	segment vip
+	profile (subject)
+	EOF
+	run q "SELECT args FROM run WHERE tool = 'cdp-export'"
+	assert_output '["cdp-export","profile","(subject)"]'
+	run grep -c -a -i 'dupont' "$CDP_DB"
+	assert_output 0
+}
+
+# Two profiles of events: one last seen in 2020, one in 2023.
+dated_profiles() {
+	cdp-ingest -q -s ev -i id <<-'EOF'
+	{"id":"o1","email":"old@example.fr","ts":"2020-06-01T10:00:00Z"}
+	{"id":"n1","email":"new@example.fr","ts":"2019-01-01T10:00:00Z"}
+	{"id":"n2","email":"new@example.fr","ts":"2023-06-01T10:00:00Z"}
+	EOF
+	q "INSERT INTO profile(id, created_run, updated_run, nrecords)
+	       VALUES (10, 1, 1, 1), (11, 1, 1, 2);
+	   INSERT INTO member SELECT id, CASE record_id WHEN 'o1' THEN 10
+	       ELSE 11 END, 1 FROM record WHERE record_id IN ('o1', 'n1', 'n2');"
+}
+
+@test "cdp-privacy retain: a dry run by default; -f erases the inactive profiles" {
+	dated_profiles
+	before=$(dump)
+	run --separate-stderr cdp-privacy retain 3y --as-of 2024-01-01
+	assert_equal "$status" 0
+	assert_line --index 0 "profiles with no activity since 2021-01-01T00:00:00Z: 1"
+	assert_line --index 1 "would erase:"
+	assert_line --index 2 "  record           1"
+	assert_equal "$(dump)" "$before"
+	run --separate-stderr cdp-privacy retain -f 3y --as-of 2024-01-01
+	assert_equal "$status" 0
+	assert_line --index 1 "erased:"
+	run q "SELECT record_id FROM record WHERE source_id =
+	    (SELECT id FROM source WHERE name = 'ev') ORDER BY 1"
+	expect <<-'EOF'
+	n1
+	n2
+	EOF
+	run q "SELECT id FROM profile WHERE id >= 10"
+	assert_output 11
+	run q "SELECT count(*) FROM suppression WHERE kind = 'email'"
+	assert_output 1
+	run grep -c -a old@example "$CDP_DB"
+	assert_output 0
+	run q "SELECT args FROM run WHERE tool = 'cdp-privacy' ORDER BY id"
+	expect <<-'EOF'
+	["cdp-privacy","retain","3y","--as-of","2024-01-01"]
+	["cdp-privacy","retain","3y","-f","--as-of","2024-01-01"]
+	EOF
+	# A later date reaches the other one too.
+	run cdp-privacy retain 3y --as-of 2026-07-01
+	assert_line --index 0 "profiles with no activity since 2023-07-01T00:00:00Z: 1"
+}
+
+@test "cdp-privacy retain: usage errors" {
+	run --separate-stderr cdp-privacy retain 3x
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-privacy: invalid period "3x": a number and y, m or d (3y, 18m, 90d)'
+	run --separate-stderr cdp-privacy retain 3y --as-of yesterday
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-privacy: invalid --as-of "yesterday": a date or an ISO 8601 time'
+	run cdp-privacy retain
+	assert_equal "$status" 2
+}
+
+@test "cdp-privacy unsuppress: the identifier may come in again, and the run log says so" {
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-privacy unsuppress Jean.Dupont@example.fr
+	assert_equal "$status" 0
+	assert_output "unsuppressed: email"
+	run q "SELECT args, outcome, message FROM run WHERE tool = 'cdp-privacy'
+	    ORDER BY id DESC LIMIT 1"
+	assert_output '["cdp-privacy","unsuppress","(subject)"]|ok|unsuppressed'
+	run q "SELECT kind FROM suppression ORDER BY 1"
+	expect <<-'EOF'
+	anonymous_id
+	customer_id
+	phone
+	EOF
+	# Signing up again with the email alone comes in; the old CRM row,
+	# with the phone still suppressed, does not.
+	printf '{"id":"w9","email":"jean.dupont@example.fr"}\n' |
+	    cdp-ingest -q -s web -i id
+	run q "SELECT record_id FROM record WHERE email = 'jean.dupont@example.fr'"
+	assert_output w9
+	run cdp-privacy unsuppress customer_id:C001
+	assert_output "unsuppressed: customer_id"
+	run --separate-stderr cdp-privacy unsuppress jean.dupont@example.fr
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-privacy: not on the suppression list"
+	run q "SELECT outcome FROM run ORDER BY id DESC LIMIT 1"
+	assert_output failed
+	run cdp-privacy unsuppress 42
+	assert_equal "$status" 2
+}
+
+@test "cdp-export changes -c: a withdrawn consent is an exit, a consent given back an entry, an erasure an exit by id" {
+	q "INSERT INTO segment_change VALUES (1, 3, 1, 'enter'), (1, 3, 2, 'enter')"
+	run --separate-stderr cdp-export -c email -F profile_id,email changes vip --dest brevo
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	change,profile_id,email
+	enter,1,jean.dupont@example.fr
+	EOF
+	assert_equal "${stderr_lines[0]}" "cdp-export: 1 profiles left out: no consent for email"
+	cdp-privacy consent jean.dupont@example.fr email denied
+	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
+	expect <<-'EOF'
+	change,profile_id,email
+	exit,1,jean.dupont@example.fr
+	EOF
+	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
+	assert_output ""
+	# Another destination that never had them sees nothing but entries.
+	run -0 cdp-export -q -c email -F profile_id changes vip --dest other
+	assert_output ""
+	cdp-privacy consent 2 email granted
+	cdp-privacy consent jean.dupont@example.fr email granted
+	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
+	expect <<-'EOF'
+	change,profile_id,email
+	enter,1,jean.dupont@example.fr
+	enter,2,elodie.martin@gmail.com
+	EOF
+	# Without -c, consent changes nothing.
+	run -0 cdp-export -q -F profile_id changes vip --dest all
+	expect <<-'EOF'
+	change,profile_id
+	enter,1
+	enter,2
+	EOF
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
+	expect <<-'EOF'
+	change,profile_id,email
+	exit,1,
+	EOF
+	run -0 cdp-export -q -F profile_id changes vip --dest all
+	expect <<-'EOF'
+	change,profile_id
+	exit,1
+	EOF
+	run q "SELECT segment, profile, change FROM segment_change
+	    WHERE profile = 1"
+	assert_output "1|1|exit"
+}
+
+@test "cdp-privacy access: segment history and export files, and a readable form (-t)" {
+	q "INSERT INTO run(id, tool, args, started_at) VALUES
+	       (3, 'cdp-segment', '[]', '2024-01-31T00:00:00Z');
+	   INSERT INTO segment_change VALUES (1, 3, 1, 'enter'), (1, 3, 2, 'enter');
+	   UPDATE export_log SET path = '/srv/exports/vip.csv' WHERE id = 1"
+	run -0 cdp-privacy access jean.dupont@example.fr
+	run jq -c '[.segment_history, (.exports | map(.path))]' <<<"$output"
+	assert_output '[[{"profile":1,"segment":"vip","change":"enter","run":3,"at":"2024-01-31T00:00:00Z"}],["/srv/exports/vip.csv"]]'
+	run --separate-stderr cdp-privacy access -t jean.dupont@example.fr
+	assert_equal "$status" 0
+	assert_line --index 0 --regexp '^Everything held about this email, as of [0-9T:Z-]+\.$'
+	assert_equal "$(printf '%s\n' "$output" | sed -n '/^segment_history:/,/^$/p;/^exports:/,$p')" "\
+segment_history:
+  profile        1
+  segment        vip
+  change         enter
+  run            3
+  at             2024-01-31T00:00:00Z
+
+exports:
+  export         1
+  ts             2024-02-01T10:00:00Z
+  what           segment vip
+  dest           mailchimp
+  path           /srv/exports/vip.csv
+  format         csv
+  profile        1"
+	run q "SELECT args FROM run WHERE tool = 'cdp-privacy'"
+	assert_line '["cdp-privacy","access","(subject)","-t"]'
+}
+
+@test "cdp-privacy -r: a warning that quoted the person's invalid email leaves the kept log" {
+	mkdir log
+	printf '{"id":"w5","email":"Jean.Dupont@@example.fr","anon":"ck-9"}\n' |
+	    cdp-ingest -s web -i id -m anonymous_id=anon 2>log/run.log
+	printf '{"id":"w6","email":"x@@example.fr","anon":"ck-11"}\n' |
+	    cdp-ingest -s web -i id -m anonymous_id=anon 2>>log/run.log
+	q "INSERT INTO member SELECT id, 1, 2 FROM record WHERE record_id = 'w5'"
+	run grep -c 'invalid email' log/run.log
+	assert_output 2
+	printf 'spool\t%s/spool\nlog\t%s/log\n' "$PWD" "$PWD" >run.conf
+	run -0 cdp-privacy -r run.conf erase jean.dupont@example.fr
+	assert_line "  $PWD/log/run.log: 1 record removed"
+	run grep -c -i 'dupont' log/run.log
+	assert_output 0
+	run grep -c 'x@@example.fr' log/run.log
+	assert_output 1
 }

@@ -334,3 +334,153 @@ catalog_dump() {
 	assert_output 0
 	run -0 env CDP_NOFOLLOW=1 cdp-ingest -q -s x -i ID_CLIENT "$T/spool/crm/incoming/02-crm.csv"
 }
+
+# holders FILE...: those of the files that hold a line of $T/tokens.
+holders() {
+	grep -r -l -s -a -i -F -f "$T/tokens" "$@" | sort
+}
+
+# The real tools after cdp-ingest, for the tests that run them all.
+real_tools() {
+	for t in match merge score segment export privacy; do
+		ln -s "${BIN%/}/cdp-$t" "$T/bin/cdp-$t"
+	done
+}
+
+@test "cdp-run, then cdp-privacy -r: nothing of the erased person anywhere, nothing back on re-delivery" {
+	real_tools
+	printf 'ID_CLIENT;PRENOM;NOM;EMAIL;TELEPHONE\n%s\n%s\n' \
+	    ';Jean;DUPONT;jean.dupont@example.fr;06 12 34 56 78' \
+	    'C005;Ana;Lopez;ana.lopez@example.fr;07 11 22 33 44' \
+	    >"$T/spool/crm/incoming/02-crm.csv"
+	printf '%s\n' \
+	    '{"id":"j1","user":{"email":"JEAN.DUPONT@example.fr","anon":"ck-77"},"event":"login","ts":"2024-03-01T10:00:00Z"}' \
+	    '{"id":"j2","user":{"anon":"ck-77"},"event":"page_view","ts":"2024-03-01T10:01:00Z"}' \
+	    >"$T/spool/web/incoming/b.ndjson"
+	printf 'anonymous_id=user.anon\n' >>"$T/spool/web/web.map"
+	cp -r "$T/spool" "$T/delivered"
+	cat >>"$T/run.conf" <<-EOF
+	match	-q
+	merge	-q
+	score	-q
+	exports	$T/out
+	export	all.csv -q -F profile_id,email,phone,first_name,last_name profiles
+	export	ads.csv -q -H sha256 -F email,phone profiles
+	EOF
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 3
+	# The person is everywhere before.
+	printf '%s\n' dupont jean.dupont@example.fr '06 12 34 56 78' \
+	    +33612345678 "$(printf %s jean.dupont@example.fr | sha256sum | cut -c1-64)" \
+	    "$(printf %s +33612345678 | sha256sum | cut -c1-64)" ck-77 \
+	    >"$T/tokens"
+	run holders "$T/spool" "$T/out"
+	expect <<-EOF
+	$T/out/ads.csv
+	$T/out/all.csv
+	$T/spool/crm/done/01-crm.csv
+	$T/spool/crm/done/02-crm.csv
+	$T/spool/crm/rejects/02-crm.csv.ndjson
+	$T/spool/web/done/b.ndjson
+	EOF
+	run --separate-stderr cdp-privacy -r "$T/run.conf" erase jean.dupont@example.fr
+	assert_equal "$status" 0
+	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/out/all.csv\$"
+	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/out/ads.csv\$"
+	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files rewritten/,$p')" "\
+files rewritten (cdp-run's spool, log and exports):
+  $T/spool/crm/done/01-crm.csv: 1 record removed
+  $T/spool/crm/done/02-crm.csv: 1 record removed
+  $T/spool/crm/rejects/02-crm.csv.ndjson: deleted
+  $T/spool/web/done/b.ndjson: deleted
+  $T/out/ads.csv: 2 records removed
+  $T/out/all.csv: 2 records removed
+  files            6"
+	run holders "$T/spool" "$T/log" "$T/out" "$CDP_DB" "$CDP_DB-wal" \
+	    "$CDP_DB-shm"
+	assert_output ""
+	# Not a piece of the CSV record whose address spans two lines.
+	run grep -c 'timent B' "$T/spool/crm/done/01-crm.csv"
+	assert_output 0
+	# The others are still there, whole.
+	run grep -c -i -F -e ana.lopez -e elodie.martin -e zoe@ \
+	    "$T/spool/crm/done/01-crm.csv" "$T/spool/crm/done/02-crm.csv" \
+	    "$T/out/all.csv"
+	expect <<-EOF
+	$T/spool/crm/done/01-crm.csv:2
+	$T/spool/crm/done/02-crm.csv:1
+	$T/out/all.csv:3
+	EOF
+	# The same files delivered again bring nothing of the person back.
+	rm -rf "$T/spool/crm/done" "$T/spool/web/done"
+	cp "$T"/delivered/crm/incoming/* "$T/spool/crm/incoming/"
+	cp "$T"/delivered/web/incoming/* "$T/spool/web/incoming/"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	run holders "$T/spool/crm/rejects" "$T/spool/web/rejects" "$T/out" "$T/log" \
+	    "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"
+	assert_output ""
+	run sqlite3 "$CDP_DB" "SELECT tool, suppressed FROM run
+	    WHERE tool = 'cdp-ingest' AND suppressed > 0 ORDER BY id"
+	expect <<-'EOF'
+	cdp-ingest|1
+	cdp-ingest|1
+	cdp-ingest|2
+	EOF
+}
+
+@test "cdp-run: kept files older than the retention window are deleted" {
+	mkdir -p "$T/spool/crm/done" "$T/spool/crm/rejects" "$T/spool/web/failed" \
+	    "$T/out" "$T/log"
+	for f in spool/crm/done/old.csv spool/crm/rejects/old.csv.ndjson \
+	    spool/web/failed/old.ndjson out/old.csv log/cdp-run-old.log; do
+		echo x >"$T/$f"
+		touch -d '11 days ago' "$T/$f"
+	done
+	echo x >"$T/out/recent.csv"
+	touch -d '9 days ago' "$T/out/recent.csv"
+	# A file delivered with an old time stamp is kept from its ingest.
+	touch -d '40 days ago' "$T/spool/crm/incoming/02-crm.csv"
+	printf 'exports\t%s\nretention\t10\n' "$T/out" >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	run files
+	expect <<-'EOF'
+	./crm/crm.map
+	./crm/done/01-crm.csv
+	./crm/done/02-crm.csv
+	./web/done/a.ndjson
+	./web/web.map
+	EOF
+	run ls "$T/out" "$T/log"
+	assert_line recent.csv
+	refute_line old.csv
+	refute_line cdp-run-old.log
+	run grep -c 'retention: 5 files older than 10 days deleted' "$T"/log/*.log
+	assert_output 1
+	printf 'retention\tten\n' >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-run: $T/run.conf:7: retention needs a number of days"
+}
+
+@test "cdp-run: retain erases the inactive profiles each night, kept files included" {
+	real_tools
+	printf '%s\n' \
+	    '{"id":"o1","user":{"email":"old.client@example.fr"},"event":"purchase","ts":"2019-05-01T10:00:00Z"}' \
+	    '{"id":"o2","user":{"email":"recent@example.fr"},"event":"purchase","ts":"2026-01-01T10:00:00Z"}' \
+	    >"$T/spool/web/incoming/b.ndjson"
+	printf 'match\t-q\nmerge\t-q\nretain\t3y\n' >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	run sqlite3 "$CDP_DB" "SELECT record_id FROM record WHERE record_id IN
+	    ('o1', 'o2')"
+	assert_output o2
+	run grep -c -r old.client "$T/spool" "$T/log" "$CDP_DB"
+	refute_line --regexp ':[1-9]'
+	run grep -h -e 'retain 3y' -e '^profiles with no activity' "$T"/log/*.log
+	assert_line --regexp '^profiles with no activity since [0-9T:Z-]+: 1$'
+	assert_line --regexp '^[0-9T:Z-]+ retain 3y: ok$'
+	run grep -c "b.ndjson: 1 record removed" "$T"/log/*.log
+	assert_output 1
+}

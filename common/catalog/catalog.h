@@ -145,10 +145,13 @@ void	cat_drift_free(struct cat_drift *, size_t n);
 
 /*
  * Whether values of field (a canonical name or attr.<path>) with the
- * dominant type type are personal data, to be masked for display:
- * email, phone, names, street and birth date, and raw paths whose last
- * component is a common name of one of those or whose values are
- * emails or phones.
+ * dominant type type are to be masked for display: all but those known
+ * to be harmless.  Harmless: gender, postal code, city, country, event
+ * type, ts, amount, currency and consents among the canonical fields;
+ * raw paths of booleans or decimal numbers, or whose last component
+ * names a harmless thing (amount, status, sku, ...; see
+ * catalog_query.c) or a harmless canonical field.  Emails and phones
+ * are always masked.
  */
 int	cat_personal(const char *field, int type);
 

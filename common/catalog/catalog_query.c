@@ -4,17 +4,45 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "catalog/catalog.h"
 #include "catalog/value_shape.h"
 #include "store/database.h"
 
+/*
+ * Masked by default: a value is shown in clear only in a field known to
+ * be harmless.  Among the canonical fields those that say nothing of one
+ * person on their own (a gender, a city, an event type, an amount); the
+ * identifiers (customer, loyalty, anonymous ids) and every personal
+ * field are masked.
+ */
 static int
-personal_canon(int c)
+harmless_canon(int c)
 {
-	return c == C_EMAIL || c == C_PHONE || c == C_FIRST_NAME ||
-	    c == C_LAST_NAME || c == C_FULL_NAME || c == C_STREET ||
-	    c == C_BIRTH_DATE;
+	return c == C_GENDER || c == C_POSTAL_CODE || c == C_CITY ||
+	    c == C_COUNTRY || c == C_EVENT_TYPE || c == C_TS ||
+	    c == C_AMOUNT || c == C_CURRENCY || c == C_CONSENT;
+}
+
+/* Raw fields whose name says what harmless thing they hold. */
+static const char *const harmless_names[] = {
+	"amount", "campaign", "category", "channel", "city", "country",
+	"currency", "event", "event_type", "lang", "language", "medium",
+	"plan", "price", "qty", "quantity", "sku", "source", "status",
+	"store", "tier", "total", "ts", "type",
+};
+
+static int
+harmless_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(harmless_names) / sizeof(harmless_names[0]);
+	    i++)
+		if (strcasecmp(name, harmless_names[i]) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -23,12 +51,16 @@ cat_personal(const char *field, int type)
 	const char *leaf, *p;
 	struct map m;
 	char *name;
-	int c = -1;
+	int c = -1, harmless;
 
 	if (strncmp(field, "attr.", 5) != 0)
-		return personal_canon(map_canon_lookup(field, NULL));
+		return !harmless_canon(map_canon_lookup(field, NULL));
 	if (type == SH_EMAIL || type == SH_PHONE)
 		return 1;
+	/* Free text, ids and addresses are not harmless; flags and
+	 * decimal numbers (prices, scores) are. */
+	if (type == SH_BOOLEAN || type == SH_NUMBER)
+		return 0;
 	/* The last component names the value: customer.first_name. */
 	for (leaf = p = field + 5; *p != '\0'; p++)
 		if (*p == '.')
@@ -36,12 +68,15 @@ cat_personal(const char *field, int type)
 	name = xstrdup(leaf);
 	if ((p = strstr(name, "[]")) != NULL)
 		name[p - name] = '\0';
+	harmless = harmless_name(name);
 	map_init(&m);
-	if (map_auto(&m, &name, 1) == 1)
+	if (!harmless && map_auto(&m, &name, 1) == 1)
 		c = m.e[0].canon;
 	map_release(&m);
 	free(name);
-	return c >= 0 && personal_canon(c);
+	if (c >= 0)
+		return !harmless_canon(c);
+	return !harmless;
 }
 
 static int

@@ -48,6 +48,7 @@ struct export {
 	long long cursor_run;	/* the last segment_change run exported */
 	struct ofile *outfile;	/* -o FILE, NULL for stdout */
 	long long again;	/* changes: the export delivered again, or 0 */
+	long long consent_run;	/* changes -c: the run of the last export */
 };
 
 /*

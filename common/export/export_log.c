@@ -420,3 +420,17 @@ xlog_delivered(sqlite3 *db, long long export, const char *path)
 	sqlite3_finalize(st);
 	return same;
 }
+
+int
+xlog_path(struct xlog *lg, const char *path, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+
+	st = db_prepare(lg->db, "UPDATE export_log SET path = ? WHERE id = ?",
+	    why);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, lg->id);
+	return db_step_final(lg->db, st, why);
+}

@@ -119,4 +119,10 @@ int	xlog_cursor(struct xlog *, const char *segment, const char *dest,
  */
 int	xlog_delivered(sqlite3 *db, long long export, const char *path);
 
+/*
+ * After xlog_end: the file the export was written to (absolute), for
+ * the recipients list.  0 or -1 with why.
+ */
+int	xlog_path(struct xlog *, const char *path, struct sbuf *why);
+
 #endif

@@ -97,6 +97,8 @@ struct ingest {
 	sqlite3_stmt *sel_supp;	/* NULL when nothing was ever erased */
 	sqlite3_stmt *sel_row;	/* sel_rec by rowid, for the bulk load */
 	uint8_t	 salt[PRIV_SALT_LEN];	/* of the suppression hashes */
+	struct priv_list supp;	/* the list, for rejected lines (reader) */
+	long long supp_rej;	/* rejected lines of erased people (reader) */
 
 	/* The batches and the writer thread. */
 	struct batch bufs[2];

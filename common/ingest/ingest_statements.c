@@ -144,6 +144,8 @@ ingest_prepare_suppression(struct ingest *g)
 	if (priv_salt(g->db, g->salt, 0) != 1)
 		die(EXIT_FAIL, "suppression list without a salt: %s",
 		    sqlite3_errmsg(g->db));
+	if (priv_list_load(g->db, &g->supp) == -1)
+		die(EXIT_FAIL, "suppression list: %s", sqlite3_errmsg(g->db));
 	g->sel_supp = db_prepare(g->db, "SELECT 1 FROM suppression "
 	    "WHERE kind = ? AND hash = ?", &g->why);
 	if (g->sel_supp == NULL)
@@ -154,6 +156,7 @@ void
 ingest_finalize(struct ingest *g)
 {
 	sqlite3_finalize(g->sel_supp);
+	priv_list_release(&g->supp);
 	sqlite3_finalize(g->ins_rec);
 	sqlite3_finalize(g->ins_recs);
 	sqlite3_finalize(g->upd_rec);

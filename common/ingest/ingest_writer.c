@@ -301,7 +301,7 @@ static int
 suppressed(struct ingest *g)
 {
 	static const int kinds[] = { C_EMAIL, C_PHONE, C_CUSTOMER_ID,
-	    C_LOYALTY_ID };
+	    C_LOYALTY_ID, C_ANONYMOUS_ID };
 	const char *v;
 	char hex[65];
 	uint32_t n;

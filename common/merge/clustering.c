@@ -211,12 +211,6 @@ mg_cluster(struct mg *m, struct uf *u, uint32_t *tree)
 	}
 }
 
-static void
-add_date(struct sbuf *out, int32_t d)
-{
-	sb_addf(out, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
-}
-
 void
 mg_why_text(const struct uf_why *w, uint32_t max_contacts, struct sbuf *out)
 {
@@ -229,10 +223,8 @@ mg_why_text(const struct uf_why *w, uint32_t max_contacts, struct sbuf *out)
 		    "records", max_contacts);
 		break;
 	case UF_BIRTH:
-		sb_adds(out, "conflicting birth dates ");
-		add_date(out, w->d1);
-		sb_adds(out, " and ");
-		add_date(out, w->d2);
+		/* Not the dates: logs name no personal value. */
+		sb_adds(out, "conflicting birth dates");
 		break;
 	}
 }

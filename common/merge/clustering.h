@@ -125,8 +125,9 @@ uint32_t mg_keyhash(const char *source, size_t slen, const char *rid,
  */
 void	mg_cluster(struct mg *, struct uf *, uint32_t *tree);
 
-/* The guard's reason for a refusal as text ("conflicting birth dates
- * 1985-03-15 and 1962-07-01"); never-link ends are named by rowid. */
+/* The guard's reason for a refusal as text ("conflicting birth
+ * dates", never the values: it reaches logs); never-link ends are
+ * named by rowid. */
 void	mg_why_text(const struct uf_why *, uint32_t max_contacts,
 	    struct sbuf *out);
 

@@ -21,7 +21,7 @@
 #define DB_RDONLY	0x02	/* open read-only (no migration) */
 
 /* The schema version this build writes. */
-#define DB_VERSION	6
+#define DB_VERSION	7
 
 /*
  * The database path: opt when not NULL, else $CDP_DB when set and not

@@ -385,6 +385,13 @@ static const char *const migrations[] = {
 	 * of version 2 made it already (IF NOT EXISTS).
 	 */
 	"CREATE INDEX IF NOT EXISTS record_run ON record(run);",
+
+	/*
+	 * 6 -> 7: the recipients of an export, exactly (art. 17(2)): dest
+	 * names the destination, path the file written (absolute), when it
+	 * was one.
+	 */
+	"ALTER TABLE export_log ADD COLUMN path TEXT;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

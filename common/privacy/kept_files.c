@@ -1,0 +1,230 @@
+/*
+ * kept_files.c - erasure in the files cdp-run keeps; see kept_files.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fts.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "privacy/kept_files.h"
+
+static void
+set(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+int
+kept_dirs_read(struct kept_dirs *d, const char *conf, struct sbuf *why)
+{
+	FILE *f;
+	char *line = NULL, *p, *key, *val, *e;
+	size_t cap = 0;
+
+	d->spool = xstrdup("./spool");
+	d->log = xstrdup("./log");
+	d->exports = xstrdup("./exports");
+	if ((f = fopen(conf, "r")) == NULL) {
+		sb_addf(why, "%s: %s", conf, strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		p = line + strspn(line, " \t");
+		if (*p == '#' || *p == '\n' || *p == '\0')
+			continue;
+		key = p;
+		p += strcspn(p, " \t\n");
+		if (*p == '\0')
+			continue;
+		*p++ = '\0';
+		val = p + strspn(p, " \t");
+		e = val + strlen(val);
+		while (e > val && strchr(" \t\r\n", e[-1]) != NULL)
+			*--e = '\0';
+		if (strcmp(key, "spool") == 0)
+			set(&d->spool, val);
+		else if (strcmp(key, "log") == 0)
+			set(&d->log, val);
+		else if (strcmp(key, "exports") == 0)
+			set(&d->exports, val);
+	}
+	free(line);
+	if (ferror(f)) {
+		sb_addf(why, "%s: read error", conf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+void
+kept_dirs_release(struct kept_dirs *d)
+{
+	free(d->spool);
+	free(d->log);
+	free(d->exports);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * The next record of f into rec: a line, and for CSV the lines after it
+ * while a quoted field is open (an odd number of '"' so far: RFC 4180
+ * doubles a quote inside a field, so the count of a whole record is
+ * even).  0 at the end of the file.
+ */
+static int
+next_record(FILE *f, int csv, char **line, size_t *cap, struct sbuf *rec)
+{
+	ssize_t n;
+	size_t i, quotes = 0;
+
+	sb_reset(rec);
+	while ((n = getline(line, cap, f)) != -1) {
+		sb_add(rec, *line, (size_t)n);
+		for (i = 0; csv && i < (size_t)n; i++)
+			quotes += (*line)[i] == '"';
+		if (quotes % 2 == 0)
+			break;
+	}
+	return rec->len > 0;
+}
+
+/* Whether the file is CSV: its first byte is not that of JSON. */
+static int
+is_csv(FILE *f)
+{
+	int c;
+
+	while ((c = getc(f)) != EOF && strchr(" \t\r\n", c) != NULL)
+		;
+	rewind(f);
+	return c != '{' && c != '[';
+}
+
+/* Rewrite one file without its records that hold a token. */
+static int
+scrub_file(struct ptok *t, const char *path, int dry, long *removed,
+    int *deleted, struct sbuf *why)
+{
+	FILE *in, *out = NULL;
+	char *line = NULL, *tmp = NULL;
+	struct sbuf rec;
+	size_t cap = 0;
+	long kept = 0;
+	int fd, rc = -1, csv;
+
+	*removed = 0;
+	*deleted = 0;
+	if ((in = fopen(path, "r")) == NULL) {
+		sb_addf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	sb_init(&rec);
+	csv = is_csv(in);
+	/* A first pass finds whether the file holds the person at all. */
+	while (next_record(in, csv, &line, &cap, &rec))
+		if (ptok_match(t, rec.buf, rec.len))
+			(*removed)++;
+	if (ferror(in)) {
+		sb_addf(why, "%s: read error", path);
+		goto out;
+	}
+	if (*removed == 0 || dry) {
+		rc = 0;
+		goto out;
+	}
+	rewind(in);
+	tmp = xmalloc(strlen(path) + 16);
+	sprintf(tmp, "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1 || fchmod(fd, 0600) == -1 ||
+	    (out = fdopen(fd, "w")) == NULL) {
+		sb_addf(why, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (next_record(in, csv, &line, &cap, &rec)) {
+		if (ptok_match(t, rec.buf, rec.len))
+			continue;
+		kept++;
+		if (fwrite(rec.buf, 1, rec.len, out) != rec.len)
+			break;
+	}
+	if (ferror(in) || fflush(out) == EOF || ferror(out) ||
+	    fsync(fileno(out)) == -1) {
+		sb_addf(why, "%s: %s", tmp, strerror(errno ? errno : EIO));
+		goto out;
+	}
+	if (kept == 0) {
+		if (unlink(path) == -1) {
+			sb_addf(why, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		*deleted = 1;
+	} else if (rename(tmp, path) == -1) {
+		sb_addf(why, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (out != NULL)
+		fclose(out);
+	if (tmp != NULL && (rc == -1 || *deleted))
+		unlink(tmp);
+	free(tmp);
+	free(line);
+	sb_release(&rec);
+	fclose(in);
+	return rc;
+}
+
+/* Files in name order, so that the report reads the same every time. */
+static int
+by_name(const FTSENT **a, const FTSENT **b)
+{
+	return strcmp((*a)->fts_name, (*b)->fts_name);
+}
+
+long
+kept_scrub(struct ptok *t, const char *dir, int dry, kept_report *rep,
+    void *arg, struct sbuf *why)
+{
+	char *paths[2] = { (char *)dir, NULL };
+	struct stat st;
+	FTS *fts;
+	FTSENT *e;
+	long changed = 0, removed;
+	int deleted;
+
+	if (stat(dir, &st) == -1 && errno == ENOENT)
+		return 0;
+	if ((fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, by_name)) == NULL) {
+		sb_addf(why, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = fts_read(fts)) != NULL) {
+		if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR) {
+			sb_addf(why, "%s: %s", e->fts_path,
+			    strerror(e->fts_errno));
+			fts_close(fts);
+			return -1;
+		}
+		if (e->fts_info != FTS_F)
+			continue;
+		if (scrub_file(t, e->fts_path, dry, &removed, &deleted,
+		    why) == -1) {
+			fts_close(fts);
+			return -1;
+		}
+		if (removed > 0) {
+			changed++;
+			rep(arg, e->fts_path, removed, deleted);
+		}
+	}
+	fts_close(fts);
+	return changed;
+}

@@ -1,0 +1,47 @@
+/*
+ * kept_files.h - the files cdp-run keeps (spool, rejects, exports, logs)
+ * and their rewriting when a person is erased.
+ *
+ * cdp-run(1) keeps what it ingested in SPOOL/SOURCE/done/, rejected
+ * records in SPOOL/SOURCE/rejects/, exports in its exports folder and a
+ * log per run, each for its retention window.  An erasure must reach
+ * them too: every record of those files that holds the person (a token
+ * of privacy/person_tokens.h) is taken out, the file rewritten under a
+ * temporary name (mode 0600) and renamed over the old one; a file left
+ * with no record is deleted.  A record is a line of NDJSON (a file whose
+ * first byte is '{' or '['), or of any other file a line and the lines
+ * after it while a CSV quoted field is open.
+ */
+#ifndef CDP_KEPT_FILES_H
+#define CDP_KEPT_FILES_H
+
+#include "core/util.h"
+#include "privacy/person_tokens.h"
+
+/* The folders cdp-run keeps files in, from its configuration file. */
+struct kept_dirs {
+	char	*spool;		/* "spool", default ./spool */
+	char	*log;		/* "log", default ./log */
+	char	*exports;	/* "exports", default ./exports */
+};
+
+/*
+ * Read cdp-run's configuration conf (cdp-run(1): "KEY VALUE" lines, #
+ * comments; other keys ignored).  0, or -1 with why.
+ */
+int	kept_dirs_read(struct kept_dirs *, const char *conf, struct sbuf *why);
+void	kept_dirs_release(struct kept_dirs *);
+
+/* Called for each file changed: removed records, and whether deleted. */
+typedef void kept_report(void *arg, const char *path, long removed,
+    int deleted);
+
+/*
+ * Take every record holding a token out of the regular files under dir
+ * (a folder that does not exist holds nothing).  dry: only report.
+ * The number of files changed (or that would be), or -1 with why.
+ */
+long	kept_scrub(struct ptok *, const char *dir, int dry,
+	    kept_report *, void *arg, struct sbuf *why);
+
+#endif
