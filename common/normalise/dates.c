@@ -219,6 +219,38 @@ good:
 	return NORM_OK;
 }
 
+int
+norm_date_past(const char *s, size_t n, const char *fmt, struct sbuf *out)
+{
+	struct dt t, now;
+	struct tm tm;
+	time_t u;
+	int res;
+
+	res = norm_date(s, n, fmt, out);
+	if (res != NORM_OK || fmt == NULL || strstr(fmt, "%y") == NULL)
+		return res;
+	u = time(NULL);
+	if (gmtime_r(&u, &tm) == NULL)
+		return res;
+	from_tm(&now, &tm, 0);
+	/* out is "YYYY-MM-DD", which compares as text. */
+	memset(&t, 0, sizeof(t));
+	t.y = (out->buf[0] - '0') * 1000 + (out->buf[1] - '0') * 100 +
+	    (out->buf[2] - '0') * 10 + (out->buf[3] - '0');
+	t.mo = (out->buf[5] - '0') * 10 + (out->buf[6] - '0');
+	t.d = (out->buf[8] - '0') * 10 + (out->buf[9] - '0');
+	if (t.y < now.y || (t.y == now.y && (t.mo < now.mo ||
+	    (t.mo == now.mo && t.d <= now.d))))
+		return res;
+	t.y -= 100;
+	sb_reset(out);
+	if (!dt_valid(&t))
+		return NORM_INVALID;
+	put_date(out, &t);
+	return NORM_OK;
+}
+
 /* "Z", "UTC", "GMT", "+hh:mm", "+hhmm", "+hh" (or '-') ending at e. */
 static int
 parse_offset(const char *p, const char *e, long *off)

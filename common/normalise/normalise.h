@@ -72,6 +72,14 @@ int	norm_text(const char *s, size_t n, struct sbuf *out);
 int	norm_date(const char *s, size_t n, const char *fmt, struct sbuf *out);
 
 /*
+ * A date never in the future (a birth date): as norm_date, but when fmt
+ * has a two-digit year (%y) that puts the date after today, the date is
+ * a century earlier (8/15/67 is 1967-08-15, never 2067).
+ */
+int	norm_date_past(const char *s, size_t n, const char *fmt,
+	    struct sbuf *out);
+
+/*
  * Timestamps to "YYYY-MM-DDTHH:MM:SSZ" in UTC.  Accepted: ISO 8601 with
  * 'T' or a space, optional seconds and fraction (dropped), optional
  * "Z" or "+hh:mm"/"+hhmm"/"+hh" offset (applied; none means UTC); a
