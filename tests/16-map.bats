@@ -148,3 +148,25 @@ bats_require_minimum_version 1.5.0
 	run q "SELECT count(email) FROM record"
 	assert_output "3"
 }
+
+@test "map: @timezone, store tickets in local time stored in UTC, an explicit offset kept" {
+	printf 'ticket,date,total\nT1,2026-01-15 10:30,10\nT2,2026-07-15 10:30,5\nT3,2026-07-15T10:30:00Z,1\nT4,15/07/2026 23:30,2\nT5,2026-03-29 02:30,3\n' >pos.csv
+	printf '@id ticket\n@timezone Europe/Paris\n@date-format ts %%d/%%m/%%Y %%H:%%M\nts=date\n' >pos.map
+	cdp-ingest -q -s pos -M pos.map pos.csv
+	run q "SELECT record_id, ts FROM record ORDER BY 1"
+	expect <<-'EOF'
+	T1|2026-01-15T09:30:00Z
+	T2|2026-07-15T08:30:00Z
+	T3|2026-07-15T10:30:00Z
+	T4|2026-07-15T21:30:00Z
+	T5|2026-03-29T01:30:00Z
+	EOF
+	printf '@timezone Mars/Base\n' >z.map
+	run --separate-stderr cdp-ingest -s pos -M z.map pos.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-ingest: unknown time zone "Mars/Base"'
+	printf '@timezone ../../etc/passwd\n' >z.map
+	run --separate-stderr cdp-ingest -s pos -M z.map pos.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-ingest: unknown time zone "../../etc/passwd"'
+}

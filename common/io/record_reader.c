@@ -84,6 +84,12 @@ rin_opts_init(struct rin_opts *o, struct map *map, char *const *mapfiles,
 		if (map_add(map, maps[i], why) == -1)
 			return -1;
 	o->map = map;
+	if (map->timezone != NULL && !norm_zone_known(map->timezone)) {
+		sb_reset(why);
+		sb_addf(why, "unknown time zone %s",
+		    quote_value(map->timezone, strlen(map->timezone)));
+		return -1;
+	}
 	o->date_format = datefmt ? datefmt : map->date_format;
 	o->delim = delim ? delim : map->delim;
 	o->format = format;
@@ -471,13 +477,14 @@ norm_dated(struct rin *r, int c, const char *v, size_t n, struct sbuf *out)
 		u = &r->map.rule[i];
 		if (u->kind != RULE_DATE_FORMAT || u->canon != c)
 			continue;
-		res = c == C_TS ? norm_ts(v, n, u->to, out) :
-		    norm_date_past(v, n, u->to, out);
+		res = c == C_TS ? norm_ts_zone(v, n, u->to,
+		    r->map.timezone, out) : norm_date_past(v, n, u->to, out);
 		if (res != NORM_INVALID)
 			return res;
 	}
-	return c == C_TS ? norm_ts(v, n, r->opts.date_format, out) :
-	    norm_date_past(v, n, r->opts.date_format, out);
+	return c == C_TS ? norm_ts_zone(v, n, r->opts.date_format,
+	    r->map.timezone, out) : norm_date_past(v, n, r->opts.date_format,
+	    out);
 }
 
 static void

@@ -99,6 +99,7 @@ map_release(struct map *m)
 	free(m->country);
 	free(m->date_format);
 	free(m->format);
+	free(m->timezone);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -143,6 +144,7 @@ map_copy(struct map *dst, const struct map *src)
 	dst->country = dup_or_null(src->country);
 	dst->date_format = dup_or_null(src->date_format);
 	dst->format = dup_or_null(src->format);
+	dst->timezone = dup_or_null(src->timezone);
 	dst->delim = src->delim;
 }
 
@@ -474,6 +476,8 @@ map_setting(struct map *m, const char *name, const char *v, struct sbuf *why)
 		r->to = xstrdup(rest);
 		return 0;
 	}
+	if (strcmp(name, "timezone") == 0)
+		return set_once(&m->timezone, v);
 	if (strcmp(name, "value") == 0)
 		return map_rule_line(m, RULE_VALUE, v, why);
 	if (strcmp(name, "skip") == 0)
@@ -697,6 +701,8 @@ map_format(const struct map *m, struct sbuf *out)
 		sb_addf(out, "@date-format %s\n", m->date_format);
 	if (m->format)
 		sb_addf(out, "@format %s\n", m->format);
+	if (m->timezone)
+		sb_addf(out, "@timezone %s\n", m->timezone);
 	if (m->delim)
 		sb_addf(out, "@delimiter %s\n", m->delim == '\t' ? "tab" :
 		    (char[]){ (char)m->delim, 0 });

@@ -68,6 +68,7 @@ struct map {
 	char	*date_format;	/* @date-format: strptime(3) format */
 	int	 delim;		/* @delimiter: forced CSV delimiter, or 0 */
 	char	*format;	/* @format: "csv" or "ndjson", or NULL */
+	char	*timezone;	/* @timezone: zone of times with no offset */
 	struct map_rule *rule;	/* @date-format CANON, @value, @skip, @negate */
 	size_t	 nrule;
 };

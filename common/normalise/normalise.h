@@ -89,6 +89,17 @@ int	norm_date_past(const char *s, size_t n, const char *fmt,
 int	norm_ts(const char *s, size_t n, const char *fmt, struct sbuf *out);
 
 /*
+ * As norm_ts, but a time written with no offset or zone is a wall-clock
+ * time in zone (a tz database name, "Europe/Paris"; NULL is UTC),
+ * daylight saving time included.  Sets the process's TZ to zone: the
+ * only normaliser with state, for tools that read one source at a time.
+ */
+int	norm_ts_zone(const char *s, size_t n, const char *fmt,
+	    const char *zone, struct sbuf *out);
+/* Whether zone is "UTC" or a readable file of /usr/share/zoneinfo. */
+int	norm_zone_known(const char *zone);
+
+/*
  * Amounts: "12,50", "12.50", "1 234,56", "1,234.56", "1.234,56",
  * "€12.50", "12.50 EUR", "-3" -> plain decimal "12.50", "1234.56",
  * "-3".  When both ',' and '.' appear the last one is the decimal

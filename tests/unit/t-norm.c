@@ -374,6 +374,19 @@ test_ts(void)
 	    "ts: impossible date");
 	is_str(ts("9999-12-31T23:00:00-02:00", NULL), "(invalid)",
 	    "ts: offset past year 9999");
+	is_str(res(norm_ts_zone("2026-07-15 10:30", 16, NULL, "Europe/Paris",
+	    &out), &out), "2026-07-15T08:30:00Z", "ts zone: summer time");
+	is_str(res(norm_ts_zone("2026-01-15", 10, NULL, "Europe/Paris",
+	    &out), &out), "2026-01-14T23:00:00Z", "ts zone: a date is local midnight");
+	is_str(res(norm_ts_zone("2026-07-15 10:30+02:00", 22, NULL,
+	    "America/New_York", &out), &out), "2026-07-15T08:30:00Z",
+	    "ts zone: an offset written wins");
+	is_str(res(norm_ts_zone("1700000000", 10, NULL, "Europe/Paris",
+	    &out), &out), "2023-11-14T22:13:20Z", "ts zone: epoch is UTC");
+	ok(norm_zone_known("UTC") && norm_zone_known("Europe/Paris") &&
+	    !norm_zone_known("Europe/Nowhere") && !norm_zone_known("../x") &&
+	    !norm_zone_known("/etc/passwd") && !norm_zone_known(""),
+	    "zone known: tz names only");
 }
 
 static void
