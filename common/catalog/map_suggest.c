@@ -54,6 +54,8 @@ struct col {
 	long	 npostal;	/* 3 to 10 letters and digits, one digit at least */
 	long	 nword;		/* one short word or two, no digit (categories) */
 	long	 nsegment;	/* identify, track, page: a message type */
+	long	 ncode;		/* no blank, '/', ':' or '@': a code, an id */
+	long	 ndigit;	/* with a digit (ids have one) */
 	long	 distinct;	/* distinct values (after assign) */
 	int	 named;	/* canonical field its name is common for, or -1 */
 	int	 rank;		/* of that name: lower is a better name */
@@ -70,6 +72,7 @@ struct sg {
 	struct col *c;
 	size_t	 n, cap;
 	long	 records;
+	int	 events;	/* an amount or a kind of event was found */
 	int	 today[3];	/* year, month, day (UTC) */
 	struct sbuf tmp;
 };
@@ -133,7 +136,8 @@ is_ip(const char *s, size_t n)
 			colons++;
 	if (colons >= 2) {
 		for (i = 0; i < n; i++)
-			if (strchr("0123456789abcdefABCDEF:.", s[i]) == NULL)
+			if (s[i] == '\0' ||
+			    strchr("0123456789abcdefABCDEF:.", s[i]) == NULL)
 				return 0;
 		return 1;
 	}
@@ -186,6 +190,41 @@ is_person(const char *s, size_t n, int *words)
 			return 0;
 	}
 	return letters >= 1 && *words <= 5;
+}
+
+static int
+has_digit(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			return 1;
+	return 0;
+}
+
+/* A kind of thing: "purchase", "Order Completed", "add_to_cart". */
+static int
+is_category(const char *s, size_t n)
+{
+	size_t i;
+	int words = 0, inword = 0;
+
+	if (n == 0 || n > 32)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80 ||
+		    c == '_' || c == '-') {
+			words += !inword;
+			inword = 1;
+		} else if (c == ' ')
+			inword = 0;
+		else
+			return 0;
+	}
+	return words <= 3;
 }
 
 static const char *const currencies[] = {
@@ -335,9 +374,8 @@ value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 	if (is_person(v, n, &words)) {
 		c->nperson++;
 		c->nwords2 += words >= 2;
-		if (words <= 2 && n <= 24)
-			c->nword++;
 	}
+	c->nword += is_category(v, n);
 	if (a_date(&s->tmp, v, n, ymd, &t)) {
 		c->ndate++;
 		c->ntime += t;
@@ -349,13 +387,17 @@ value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 			c->nfuture++;
 	}
 	if ((type == SH_INTEGER || type == SH_NUMBER ||
-	    (type == SH_STRING && strpbrk(v, "0123456789") != NULL)) &&
+	    (type == SH_STRING && has_digit(v, n))) &&
 	    norm_amount(v, n, &s->tmp) == NORM_OK)
 		c->namount++;
 	c->ncurrency += is_currency(v, n);
 	c->ngender += norm_gender(v, n, &s->tmp) == NORM_OK;
 	c->ncountry += norm_country(v, n, &s->tmp) == NORM_OK;
 	c->npostal += is_postal(v, n);
+	c->ndigit += has_digit(v, n);
+	c->ncode += n <= 40 && memchr(v, ' ', n) == NULL &&
+	    memchr(v, '/', n) == NULL && memchr(v, ':', n) == NULL &&
+	    memchr(v, '@', n) == NULL;
 	for (i = 0; i < 6; i++)
 		if (n == strlen(((const char *[]){ "identify", "track",
 		    "page", "screen", "group", "alias" })[i]) &&
@@ -421,23 +463,35 @@ static const struct {
 	int	 strong;	/* enough alone; else only in a file of events */
 	const char *names;	/* folded, space-separated */
 } event_names[] = {
-	{ C_TS, 1, "timestamp ts eventtime occurredat orderdate dateachat "
+	{ C_TS, 1, "timestamp ts eventtime eventtimestamp occurredat orderdate dateachat "
 	    "datecommande dateticket datevente saledate transactiondate "
 	    "purchasedate horodatage datetransaction dateoperation "
-	    "ticketdate datedachat" },
+	    "ticketdate datedachat txndate" },
 	{ C_TS, 0, "datetime createdat created processedat sentat "
-	    "receivedat dateheure date time heure" },
+	    "receivedat dateheure datecreation date time heure" },
 	{ C_AMOUNT, 1, "amount totalprice total montant montantttc totalttc "
 	    "ordertotal grandtotal amountpaid montanttotal prixtotal "
-	    "totalamount netamount revenue price prix" },
+	    "totalamount netamount revenue purchaserevenue price prix" },
 	{ C_CURRENCY, 1, "currency devise monnaie currencycode codedevise" },
 	{ C_EVENT_TYPE, 1, "eventtype event evenement typeevenement action "
 	    "transactiontype typetransaction typeoperation operation "
-	    "activity interaction type" },
+	    "eventname activity interaction type" },
 	{ C_CUSTOMER_ID, 1, "userid memberid contactid idcontact "
 	    "customerno custno clientno noclient numeroclient" },
 	{ C_LOYALTY_ID, 1, "loyaltycardnumber cardno numcarte carte "
 	    "numerocarte membershipnumber memberno" },
+	{ C_ANONYMOUS_ID, 1, "userpseudoid" },
+	{ C_FULL_NAME, 1, "billingname shippingname customername "
+	    "contactname requestername nomclient customer client" },
+	{ C_PHONE, 1, "billingphone shippingphone businessphone homephone "
+	    "workphone mobilenumber telephonenumber numtel numerotel "
+	    "telefono" },
+	{ C_STREET, 1, "adresselivraison adressefacturation billingaddress1 "
+	    "shippingaddress1 billingstreet shippingstreet" },
+	{ C_POSTAL_CODE, 1, "billingzip shippingzip billingpostcode "
+	    "shippingpostcode" },
+	{ C_CITY, 1, "billingcity shippingcity" },
+	{ C_COUNTRY, 1, "billingcountry shippingcountry" },
 };
 
 /* Folded name: lower case ASCII letters and digits only. */
@@ -470,6 +524,8 @@ word_at(const char *list, const char *w)
 	return -1;
 }
 
+static int	person_parent(const char *);
+
 /*
  * The canonical field a name is a common name for (its last part), and
  * the rank of the name (lower is better), *strong when the name is
@@ -499,6 +555,11 @@ by_name(const char *name, char **purpose, int *rank, int *strong)
 			sb_release(&f);
 			return event_names[i].canon;
 		}
+	/* customer.id, user.id: the person's id. */
+	if (strcmp(f.buf, "id") == 0 && leaf != name && person_parent(name)) {
+		sb_release(&f);
+		return C_CUSTOMER_ID;
+	}
 	n = xstrdup(leaf);
 	map_init(&m);
 	if (map_auto(&m, &n, 1) == 1)
@@ -550,7 +611,8 @@ person_parent(const char *path)
 	static const char people[] = "traits customer user buyer billing "
 	    "shipping billingaddress shippingaddress contact client profile "
 	    "member person identity defaultaddress adressefacturation "
-	    "adresselivraison acheteur destinataire recipient owner";
+	    "adresselivraison acheteur destinataire recipient owner "
+	    "demandeur requester";
 	const char *dot = strrchr(path, '.'), *p;
 	struct sbuf f;
 	char *parent;
@@ -599,7 +661,8 @@ fits(struct col *c, int k, int events, int strong)
 	case C_CUSTOMER_ID:
 	case C_LOYALTY_ID:
 	case C_ANONYMOUS_ID:
-		if (mostly(c->ndate, f) || mostly(c->nemail, f) ||
+		if ((mostly(c->ndate, f) && !mostly(c->nt[SH_INTEGER], f)) ||
+		    mostly(c->nemail, f) ||
 		    (mostly(c->nbool, f) && c->distinct <= 2)) {
 			c->note = "its values are dates, emails or yes/no, "
 			    "not identifiers";
@@ -613,6 +676,12 @@ fits(struct col *c, int k, int events, int strong)
 			c->note = "the name of a product or a page, not of "
 			    "a person";
 			return 0;
+		}
+		if (k == C_FULL_NAME && mostly(c->nperson, f) &&
+		    !mostly(c->nwords2, f)) {
+			c->note = "one word: a page's or a product's name, "
+			    "not a person's full name";
+			return half(c->nwords2, f);
 		}
 		if (mostly(c->nperson, f))
 			return 2;
@@ -821,6 +890,7 @@ assign(struct sg *s)
 	for (k = 0; k < C_NCANON; k++)
 		if (k != C_AMOUNT && k != C_EVENT_TYPE)
 			(void)pick(s, k, events);
+	s->events = events;
 	by_values(s, C_EMAIL);
 	by_values(s, C_PHONE);
 	by_values(s, C_CURRENCY);
@@ -981,7 +1051,8 @@ country(struct sbuf *out, struct col *c)
 			    &e) == NORM_OK && strncmp(e.buf + 1, cc,
 			    strlen(cc)) == 0)
 				intl[k]++;
-		score = ok[k] + 2 * form[k] + 2 * intl[k];
+		/* A number written with its code is the surest evidence. */
+		score = ok[k] + 2 * form[k] + 3 * intl[k];
 		if (ok[k] > 0 && score > bestscore) {
 			bestscore = score;
 			best = k;
@@ -1028,7 +1099,8 @@ date_format(struct sbuf *out, struct sg *s)
 	/* The date column with the most day/month-first values decides. */
 	for (i = 0; i < s->n; i++)
 		if ((s->c[i].canon == C_BIRTH_DATE || s->c[i].canon == C_TS) &&
-		    s->c[i].ndmy > 0 && (c == NULL || s->c[i].ndmy > c->ndmy))
+		    !s->c[i].doubt && s->c[i].ndmy > 0 && (c == NULL ||
+		    s->c[i].ndmy > c->ndmy))
 			c = &s->c[i];
 	if (c == NULL)
 		return;
@@ -1052,6 +1124,33 @@ date_format(struct sbuf *out, struct sg *s)
 	    c->time ? c->time : "");
 }
 
+/*
+ * @ignore for a field not proposed (or proposed commented out) that
+ * cdp-ingest would otherwise map by its name, the canonical field being
+ * free: "name" holding page names would become full_name.
+ */
+static void
+keep_out(struct sg *s, struct col *c, struct sbuf *out)
+{
+	struct map m;
+	char *n = c->name;
+	size_t i;
+	int k = -1;
+
+	map_init(&m);
+	if (map_auto(&m, &n, 1) == 1)
+		k = m.e[0].canon;
+	map_release(&m);
+	if (k < 0)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (s->c[i].canon == k && !s->c[i].doubt)
+			return;
+	sb_addf(out, "# %s: kept out of %s, which cdp-ingest takes from it "
+	    "by its name otherwise\n@ignore %s\n", c->name,
+	    map_canon_name(k), c->name);
+}
+
 static void
 emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 {
@@ -1072,18 +1171,33 @@ emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 	}
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
-		if (unique(c, s->records) && c->nt[SH_EMAIL] == 0 &&
-		    c->nt[SH_PHONE] == 0 && c->nt[SH_DATE] == 0) {
-			sb_addf(out, "# %s: present and distinct in all %ld "
-			    "records: the record id\n@id %s\n", c->name,
-			    s->records, c->name);
-			any = 1;
-			break;
-		}
+		if (!unique(c, s->records) || c->nt[SH_EMAIL] > 0 ||
+		    c->nt[SH_PHONE] > 0 || c->nt[SH_DATE] > 0)
+			continue;
+		any = 1;
+		/*
+		 * A URL or a text is not an id; nor, in a file of events,
+		 * a person's id that a sample happens to hold once each.
+		 */
+		if (c->ncode < c->filled || c->ndigit < c->filled ||
+		    (c->canon >= C_FIRST_NAME && c->canon < C_NCANON) ||
+		    (s->events && (c->canon ==
+		    C_CUSTOMER_ID || c->canon == C_LOYALTY_ID ||
+		    c->canon == C_ANONYMOUS_ID)))
+			continue;
+		sb_addf(out, "# %s: present and distinct in all %ld "
+		    "records: the record id\n@id %s\n", c->name,
+		    s->records, c->name);
+		any = 2;
+		break;
 	}
 	if (!any)
 		sb_adds(out, "# no field is present and distinct in every "
 		    "record: ids will be hashes of the content\n");
+	else if (any == 1)
+		sb_adds(out, "# no field present and distinct in every "
+		    "record is written like an id: ids will be hashes of "
+		    "the content\n");
 	for (i = 0; i < s->n; i++)
 		if (s->c[i].canon == C_PHONE && !s->c[i].doubt)
 			country(out, &s->c[i]);
@@ -1119,6 +1233,8 @@ emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 			if (s->c[j].alt_of == (long)i)
 				sb_addf(out, " | %s", s->c[j].name);
 		sb_addc(out, '\n');
+		if (c->doubt)
+			keep_out(s, c, out);
 	}
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
@@ -1127,10 +1243,13 @@ emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 		sb_addf(out, "# not mapped: %s (", c->name);
 		evidence(out, s, c);
 		sb_adds(out, "), kept in the raw record");
-		if (c->named >= 0 && c->note != NULL)
+		if (mostly(c->nip, c->filled))
+			sb_adds(out, "; IP addresses, never phone numbers");
+		else if (c->named >= 0 && c->note != NULL)
 			sb_addf(out, "; not %s: %s",
 			    map_canon_name(c->named), c->note);
 		sb_addc(out, '\n');
+		keep_out(s, c, out);
 	}
 }
 

@@ -173,7 +173,8 @@ paths_init(struct rin *r)
 	r->rpath = xcalloc(r->map.nrule ? r->map.nrule : 1,
 	    sizeof(*r->rpath));
 	for (i = 0; i < r->map.nrule; i++)
-		if (r->map.rule[i].field != NULL)
+		if (r->map.rule[i].kind == RULE_SKIP ||
+		    r->map.rule[i].kind == RULE_NEGATE)
 			r->rpath[i] = path_index(r, r->map.rule[i].field);
 	r->pcaps = xcalloc(r->npaths ? r->npaths : 1, sizeof(*r->pcaps));
 	r->pcol = xcalloc(r->npaths ? r->npaths : 1, sizeof(*r->pcol));

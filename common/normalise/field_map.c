@@ -478,6 +478,12 @@ map_setting(struct map *m, const char *name, const char *v, struct sbuf *why)
 	}
 	if (strcmp(name, "timezone") == 0)
 		return set_once(&m->timezone, v);
+	if (strcmp(name, "ignore") == 0) {
+		/* "@ignore name": never taken by its name (map_auto). */
+		r = new_rule(m, RULE_IGNORE);
+		r->field = xstrdup(v);
+		return 0;
+	}
 	if (strcmp(name, "value") == 0)
 		return map_rule_line(m, RULE_VALUE, v, why);
 	if (strcmp(name, "skip") == 0)
@@ -660,6 +666,10 @@ map_auto(struct map *m, char *const *names, size_t n)
 			if (m->e[j].field != NULL &&
 			    uses_field(&m->e[j], names[i]))
 				taken = 1;
+		for (j = 0; j < m->nrule; j++)
+			if (m->rule[j].kind == RULE_IGNORE &&
+			    strcmp(m->rule[j].field, names[i]) == 0)
+				taken = 1;
 		if (taken)
 			continue;
 		e = new_entry(m, canon, NULL);
@@ -730,6 +740,9 @@ map_format(const struct map *m, struct sbuf *out)
 		case RULE_VALUE:
 			sb_addf(out, "@value %s %s=%s\n",
 			    canon_names[r->canon], r->from, r->to);
+			break;
+		case RULE_IGNORE:
+			sb_addf(out, "@ignore %s\n", r->field);
 			break;
 		default:
 			sb_addf(out, "@%s %s=%s\n", r->kind == RULE_SKIP ?

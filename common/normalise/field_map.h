@@ -50,11 +50,12 @@ struct map_entry {
 };
 
 /* A per-field or per-record rule of a map file (an '@' line). */
-enum { RULE_DATE_FORMAT, RULE_VALUE, RULE_SKIP, RULE_NEGATE };
+enum { RULE_DATE_FORMAT, RULE_VALUE, RULE_SKIP, RULE_NEGATE, RULE_IGNORE };
 struct map_rule {
 	int	 kind;		/* RULE_* */
 	int	 canon;		/* DATE_FORMAT, VALUE: the canonical field */
-	char	*field;		/* SKIP, NEGATE: the source field tested */
+	char	*field;		/* SKIP, NEGATE: the source field tested;
+				   IGNORE: the field never recognised by name */
 	char	*from;		/* VALUE, SKIP, NEGATE: the value matched */
 	char	*to;		/* DATE_FORMAT: the format; VALUE: the new value */
 };
@@ -69,7 +70,8 @@ struct map {
 	int	 delim;		/* @delimiter: forced CSV delimiter, or 0 */
 	char	*format;	/* @format: "csv" or "ndjson", or NULL */
 	char	*timezone;	/* @timezone: zone of times with no offset */
-	struct map_rule *rule;	/* @date-format CANON, @value, @skip, @negate */
+	struct map_rule *rule;	/* @date-format CANON, @value, @skip, @negate,
+				   @ignore */
 	size_t	 nrule;
 };
 
