@@ -6,7 +6,9 @@
  * CANON:=VALUE sets a constant (event_type:=purchase).  Mappings come
  * from -m options and map files (cdp-map(5)): one mapping a line, '#'
  * comments, and '@' lines for the settings a source needs every time
- * (@id, @country, @date-format, @delimiter, @format).  A canonical field
+ * (@id, @country, @date-format, @delimiter, @format, @timezone), and the
+rules applied field by field or record by record (@date-format CANON,
+@value, @skip, @negate, @ignore).  A canonical field
  * with no mapping is taken from a field whose name is a common name for
  * it (email, courriel, e-mail, prenom, code_postal, ...), compared with
  * case, accents and punctuation ignored.
