@@ -47,6 +47,7 @@ struct col {
 	long	 ntime;		/* a timestamp: a date with a time of day */
 	long	 nold;		/* dates ten years ago or more */
 	long	 nfuture;	/* dates after today */
+	long	 nwdate[8];	/* dates of each layout of word_dates */
 	long	 namount;	/* a number or an amount with its currency */
 	long	 ncurrency;	/* an ISO 4217 code or a currency symbol */
 	long	 ngender;	/* norm_gender accepts it */
@@ -272,18 +273,24 @@ is_postal(const char *s, size_t n)
 	return digits > 0;
 }
 
-/* Layouts of dates with month names, as US and UK exports write them. */
+/*
+ * Layouts of dates with month names, as US and UK exports write them;
+ * %y before %Y, which would read "81" as the year 81.
+ */
 static const char *const word_dates[] = {
 	"%b %d %Y", "%b %d, %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y",
 	"%d %B %Y", "%d-%b-%y", "%d-%b-%Y",
 };
+#define NWORD_DATES	(sizeof(word_dates) / sizeof(word_dates[0]))
 
 /*
- * A date or timestamp of any common layout: its year into *y (0 when
- * unknown), *ymd set to y, m, d when known, *time when it has a time.
+ * A date or timestamp of any common layout: ymd set to its year, month
+ * and day when known (0 when not), *time when it has a time, *word to
+ * the index of its layout in word_dates when it has a month name, else -1.
  */
 static int
-a_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3], int *time)
+a_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3], int *time,
+    int *word)
 {
 	struct shape_date d;
 	struct tm tm;
@@ -292,6 +299,7 @@ a_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3], int *time)
 
 	ymd[0] = ymd[1] = ymd[2] = 0;
 	*time = 0;
+	*word = -1;
 	if (norm_ts(v, n, NULL, tmp) == NORM_OK && tmp->len >= 19) {
 		ymd[0] = atoi(tmp->buf);
 		ymd[1] = atoi(tmp->buf + 5);
@@ -313,13 +321,14 @@ a_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3], int *time)
 	}
 	sb_reset(tmp);
 	sb_add(tmp, v, n);
-	for (i = 0; i < sizeof(word_dates) / sizeof(word_dates[0]); i++) {
+	for (i = 0; i < NWORD_DATES; i++) {
 		memset(&tm, 0, sizeof(tm));
 		if ((end = strptime(tmp->buf, word_dates[i], &tm)) != NULL &&
 		    *end == '\0') {
 			ymd[0] = tm.tm_year + 1900;
 			ymd[1] = tm.tm_mon + 1;
 			ymd[2] = tm.tm_mday;
+			*word = (int)i;
 			return 1;
 		}
 	}
@@ -330,7 +339,7 @@ static void
 value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 {
 	struct shape_date d;
-	int b, intl, words, ymd[3], t;
+	int b, intl, words, ymd[3], t, wd;
 	size_t i;
 
 	c->filled++;
@@ -376,8 +385,10 @@ value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 		c->nwords2 += words >= 2;
 	}
 	c->nword += is_category(v, n);
-	if (a_date(&s->tmp, v, n, ymd, &t)) {
+	if (a_date(&s->tmp, v, n, ymd, &t, &wd)) {
 		c->ndate++;
+		if (wd >= 0)
+			c->nwdate[wd]++;
 		c->ntime += t;
 		if (ymd[0] > 0 && ymd[0] <= s->today[0] - 10)
 			c->nold++;
@@ -1089,6 +1100,7 @@ out:
 	sb_release(&d);
 }
 
+/* @date-format for the dates written day and month first. */
 static void
 date_format(struct sbuf *out, struct sg *s)
 {
@@ -1122,6 +1134,26 @@ date_format(struct sbuf *out, struct sg *s)
 		    "date part is given below\n", c->name);
 	sb_addf(out, "@date-format %%%c%c%%%c%c%%Y%s\n", a, c->sep, b, c->sep,
 	    c->time ? c->time : "");
+}
+
+/* @date-format CANON for the dates written with a month name. */
+static void
+word_formats(struct sbuf *out, struct sg *s)
+{
+	struct col *c;
+	size_t i, k;
+
+	for (i = 0; i < s->n; i++) {
+		c = &s->c[i];
+		if ((c->canon != C_BIRTH_DATE && c->canon != C_TS) || c->doubt)
+			continue;
+		for (k = 0; k < NWORD_DATES; k++)
+			if (c->nwdate[k] > 0)
+				sb_addf(out, "# %s: %ld dates written \"%s\"\n"
+				    "@date-format %s %s\n", c->name,
+				    c->nwdate[k], word_dates[k],
+				    map_canon_name(c->canon), word_dates[k]);
+	}
 }
 
 /*
@@ -1202,6 +1234,7 @@ emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 		if (s->c[i].canon == C_PHONE && !s->c[i].doubt)
 			country(out, &s->c[i]);
 	date_format(out, s);
+	word_formats(out, s);
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
 		if (c->canon < 0 || c->alt_of >= 0)
