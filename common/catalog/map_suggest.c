@@ -8,6 +8,8 @@
 
 #include "catalog/map_suggest.h"
 #include "catalog/sketch.h"
+#include "catalog/suggest_names.h"
+#include "catalog/value_fit.h"
 #include "catalog/value_shape.h"
 #include "io/ndjson_reader.h"
 #include "io/record_reader.h"
@@ -115,227 +117,6 @@ in_array(const char *p, size_t n)
 }
 
 static void
-trim(const char **s, size_t *n)
-{
-	while (*n > 0 && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-		(*n)--;
-}
-
-/* "81.2.69.160", "2001:db8::1": an address, never a phone. */
-static int
-is_ip(const char *s, size_t n)
-{
-	size_t i, dots = 0, colons = 0, run = 0;
-	int v = 0;
-
-	for (i = 0; i < n; i++)
-		if (s[i] == ':')
-			colons++;
-	if (colons >= 2) {
-		for (i = 0; i < n; i++)
-			if (s[i] == '\0' ||
-			    strchr("0123456789abcdefABCDEF:.", s[i]) == NULL)
-				return 0;
-		return 1;
-	}
-	for (i = 0; i < n; i++) {
-		if (s[i] >= '0' && s[i] <= '9') {
-			v = v * 10 + (s[i] - '0');
-			if (++run > 3 || v > 255)
-				return 0;
-		} else if (s[i] == '.' && run > 0) {
-			dots++;
-			run = 0;
-			v = 0;
-		} else
-			return 0;
-	}
-	return dots == 3 && run > 0;
-}
-
-/*
- * A person's name: letters (any non-ASCII byte counts as one), blanks,
- * hyphens, apostrophes, dots and commas, no digit, at most five words.
- * "#1001", "Blue T-Shirt XL 2", "2024-03-01" are not names.  *words:
- * how many words.
- */
-static int
-is_person(const char *s, size_t n, int *words)
-{
-	size_t i;
-	int letters = 0, inword = 0;
-
-	*words = 0;
-	if (n == 0 || n > 60)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
-			letters++;
-			if (!inword)
-				(*words)++;
-			inword = 1;
-		} else if (c >= 0x80) {
-			letters++;
-			if (!inword)
-				(*words)++;
-			inword = 1;
-		} else if (c == ' ') {
-			inword = 0;
-		} else if (c != '-' && c != '\'' && c != '.' && c != ',')
-			return 0;
-	}
-	return letters >= 1 && *words <= 5;
-}
-
-static int
-has_digit(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] >= '0' && s[i] <= '9')
-			return 1;
-	return 0;
-}
-
-/* A kind of thing: "purchase", "Order Completed", "add_to_cart". */
-static int
-is_category(const char *s, size_t n)
-{
-	size_t i;
-	int words = 0, inword = 0;
-
-	if (n == 0 || n > 32)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80 ||
-		    c == '_' || c == '-') {
-			words += !inword;
-			inword = 1;
-		} else if (c == ' ')
-			inword = 0;
-		else
-			return 0;
-	}
-	return words <= 3;
-}
-
-static const char *const currencies[] = {
-	"EUR", "USD", "GBP", "CHF", "CAD", "JPY", "AUD", "SEK", "NOK", "DKK",
-	"PLN", "CZK", "CNY", "MAD", "XOF", "XPF", "HKD", "SGD", "NZD", "BRL",
-	"MXN", "INR", "ZAR", "TND", "DZD",
-};
-
-static int
-is_currency(const char *s, size_t n)
-{
-	size_t i;
-	char up[4];
-
-	if (n == 1 && (s[0] == '$'))
-		return 1;
-	if ((n == 3 && memcmp(s, "\xe2\x82\xac", 3) == 0) ||
-	    (n == 2 && memcmp(s, "\xc2\xa3", 2) == 0))
-		return 1;
-	if (n != 3)
-		return 0;
-	for (i = 0; i < 3; i++)
-		up[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
-	up[3] = '\0';
-	for (i = 0; i < sizeof(currencies) / sizeof(currencies[0]); i++)
-		if (strcmp(up, currencies[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-is_postal(const char *s, size_t n)
-{
-	size_t i, digits = 0;
-
-	if (n < 3 || n > 10)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			digits++;
-		else if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') &&
-		    s[i] != ' ' && s[i] != '-')
-			return 0;
-	}
-	return digits > 0;
-}
-
-/*
- * Layouts of dates with month names, as US and UK exports write them;
- * %y before %Y, which would read "81" as the year 81.
- */
-static const char *const word_dates[] = {
-	"%b %d %Y", "%b %d, %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y",
-	"%d %B %Y", "%d-%b-%y", "%d-%b-%Y",
-};
-#define NWORD_DATES	(sizeof(word_dates) / sizeof(word_dates[0]))
-
-/*
- * A date or timestamp of any common layout: ymd set to its year, month
- * and day when known (0 when not), *time when it has a time, *word to
- * the index of its layout in word_dates when it has a month name, else -1.
- */
-static int
-a_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3], int *time,
-    int *word)
-{
-	struct shape_date d;
-	struct tm tm;
-	const char *end;
-	size_t i, k;
-
-	ymd[0] = ymd[1] = ymd[2] = 0;
-	*time = 0;
-	*word = -1;
-	if (norm_ts(v, n, NULL, tmp) == NORM_OK && tmp->len >= 19) {
-		ymd[0] = atoi(tmp->buf);
-		ymd[1] = atoi(tmp->buf + 5);
-		ymd[2] = atoi(tmp->buf + 8);
-		*time = n > 10 && strspn(v, "0123456789") < n;
-		return 1;
-	}
-	if (shape_date(v, n, &d)) {
-		/* d/m/Y or m/d/Y: the year is the last four digits. */
-		for (k = 0, i = 0; i < n; i++)
-			if (v[i] >= '0' && v[i] <= '9') {
-				if (++k == 4 && (i + 1 == n || v[i + 1] < '0' ||
-				    v[i + 1] > '9') && i >= 3)
-					ymd[0] = atoi(v + i - 3);
-			} else
-				k = 0;
-		*time = d.time != NULL && *d.time != '\0';
-		return 1;
-	}
-	sb_reset(tmp);
-	sb_add(tmp, v, n);
-	for (i = 0; i < NWORD_DATES; i++) {
-		memset(&tm, 0, sizeof(tm));
-		if ((end = strptime(tmp->buf, word_dates[i], &tm)) != NULL &&
-		    *end == '\0') {
-			ymd[0] = tm.tm_year + 1900;
-			ymd[1] = tm.tm_mon + 1;
-			ymd[2] = tm.tm_mday;
-			*word = (int)i;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static void
 value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 {
 	struct shape_date d;
@@ -367,8 +148,8 @@ value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 				c->maxb = d.b;
 		}
 	}
-	trim(&v, &n);
-	if (is_ip(v, n))
+	vf_trim(&v, &n);
+	if (vf_ip(v, n))
 		c->nip++;
 	else if (shape_phone(v, n, &intl)) {
 		if (c->nph == c->capph) {
@@ -380,12 +161,12 @@ value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 	}
 	if (norm_email(v, n, &s->tmp) == NORM_OK)
 		c->nemail++;
-	if (is_person(v, n, &words)) {
+	if (vf_person(v, n, &words)) {
 		c->nperson++;
 		c->nwords2 += words >= 2;
 	}
-	c->nword += is_category(v, n);
-	if (a_date(&s->tmp, v, n, ymd, &t, &wd)) {
+	c->nword += vf_category(v, n);
+	if (vf_date(&s->tmp, v, n, ymd, &t, &wd)) {
 		c->ndate++;
 		if (wd >= 0)
 			c->nwdate[wd]++;
@@ -398,14 +179,14 @@ value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 			c->nfuture++;
 	}
 	if ((type == SH_INTEGER || type == SH_NUMBER ||
-	    (type == SH_STRING && has_digit(v, n))) &&
+	    (type == SH_STRING && vf_has_digit(v, n))) &&
 	    norm_amount(v, n, &s->tmp) == NORM_OK)
 		c->namount++;
-	c->ncurrency += is_currency(v, n);
+	c->ncurrency += vf_currency(v, n);
 	c->ngender += norm_gender(v, n, &s->tmp) == NORM_OK;
 	c->ncountry += norm_country(v, n, &s->tmp) == NORM_OK;
-	c->npostal += is_postal(v, n);
-	c->ndigit += has_digit(v, n);
+	c->npostal += vf_postal(v, n);
+	c->ndigit += vf_has_digit(v, n);
 	c->ncode += n <= 40 && memchr(v, ' ', n) == NULL &&
 	    memchr(v, '/', n) == NULL && memchr(v, ':', n) == NULL &&
 	    memchr(v, '@', n) == NULL;
@@ -464,142 +245,6 @@ unique(struct col *c, long records)
 	    c->distinct == (long)c->nh;
 }
 
-/*
- * Names of the fields of events, in French and English, best first (a
- * field named like one further left wins): these are the names the
- * ingest does not recognise by itself, or recognises too widely.
- */
-static const struct {
-	int	 canon;
-	int	 strong;	/* enough alone; else only in a file of events */
-	const char *names;	/* folded, space-separated */
-} event_names[] = {
-	{ C_TS, 1, "timestamp ts eventtime eventtimestamp occurredat orderdate dateachat "
-	    "datecommande dateticket datevente saledate transactiondate "
-	    "purchasedate horodatage datetransaction dateoperation "
-	    "ticketdate datedachat txndate" },
-	{ C_TS, 0, "datetime createdat created processedat sentat "
-	    "receivedat dateheure datecreation date time heure" },
-	{ C_AMOUNT, 1, "amount totalprice total montant montantttc totalttc "
-	    "ordertotal grandtotal amountpaid montanttotal prixtotal "
-	    "totalamount netamount revenue purchaserevenue price prix" },
-	{ C_CURRENCY, 1, "currency devise monnaie currencycode codedevise" },
-	{ C_EVENT_TYPE, 1, "eventtype event evenement typeevenement action "
-	    "transactiontype typetransaction typeoperation operation "
-	    "eventname activity interaction type" },
-	{ C_CUSTOMER_ID, 1, "userid memberid contactid idcontact "
-	    "customerno custno clientno noclient numeroclient" },
-	{ C_LOYALTY_ID, 1, "loyaltycardnumber cardno numcarte carte "
-	    "numerocarte membershipnumber memberno" },
-	{ C_ANONYMOUS_ID, 1, "userpseudoid" },
-	{ C_FULL_NAME, 1, "billingname shippingname customername "
-	    "contactname requestername nomclient customer client" },
-	{ C_PHONE, 1, "billingphone shippingphone businessphone homephone "
-	    "workphone mobilenumber telephonenumber numtel numerotel "
-	    "telefono" },
-	{ C_STREET, 1, "adresselivraison adressefacturation billingaddress1 "
-	    "shippingaddress1 billingstreet shippingstreet" },
-	{ C_POSTAL_CODE, 1, "billingzip shippingzip billingpostcode "
-	    "shippingpostcode" },
-	{ C_CITY, 1, "billingcity shippingcity" },
-	{ C_COUNTRY, 1, "billingcountry shippingcountry" },
-};
-
-/* Folded name: lower case ASCII letters and digits only. */
-static void
-fold(const char *p, struct sbuf *f)
-{
-	sb_reset(f);
-	for (; *p; p++)
-		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-			sb_addc(f, *p);
-		else if (*p >= 'A' && *p <= 'Z')
-			sb_addc(f, *p - 'A' + 'a');
-}
-
-/* The position of word w in the space-separated list, or -1. */
-static int
-word_at(const char *list, const char *w)
-{
-	size_t n = strlen(w);
-	const char *p, *q;
-	int i;
-
-	for (i = 0, p = list; *p != '\0'; p = *q ? q + 1 : q, i++) {
-		q = strchr(p, ' ');
-		if (q == NULL)
-			q = p + strlen(p);
-		if ((size_t)(q - p) == n && memcmp(p, w, n) == 0)
-			return i;
-	}
-	return -1;
-}
-
-static int	person_parent(const char *);
-
-/*
- * The canonical field a name is a common name for (its last part), and
- * the rank of the name (lower is better), *strong when the name is
- * enough for a field of events.
- */
-static int
-by_name(const char *name, char **purpose, int *rank, int *strong)
-{
-	const char *leaf = strrchr(name, '.');
-	struct map m;
-	struct sbuf f;
-	char *n, *pur;
-	const char *p, *rest = NULL;
-	size_t i;
-	int c = -1, k;
-
-	leaf = leaf ? leaf + 1 : name;
-	*purpose = NULL;
-	*rank = 100;
-	*strong = 1;
-	sb_init(&f);
-	fold(leaf, &f);
-	for (i = 0; i < sizeof(event_names) / sizeof(event_names[0]); i++)
-		if ((k = word_at(event_names[i].names, f.buf)) >= 0) {
-			*rank = k + (event_names[i].strong ? 0 : 50);
-			*strong = event_names[i].strong;
-			sb_release(&f);
-			return event_names[i].canon;
-		}
-	/* customer.id, user.id: the person's id. */
-	if (strcmp(f.buf, "id") == 0 && leaf != name && person_parent(name)) {
-		sb_release(&f);
-		return C_CUSTOMER_ID;
-	}
-	n = xstrdup(leaf);
-	map_init(&m);
-	if (map_auto(&m, &n, 1) == 1)
-		c = m.e[0].canon;
-	map_release(&m);
-	if (c >= C_EVENT_TYPE && c <= C_CURRENCY)
-		c = -1;		/* only by the names above */
-	if (c == -1) {
-		/* optin_email, OPT_IN_SMS, consent_post: a consent. */
-		if ((p = strstr(f.buf, "optin")) != NULL)
-			rest = p + 5;
-		else if ((p = strstr(f.buf, "consent")) != NULL)
-			rest = p + 7;
-		if (p != NULL) {
-			/* The purpose after the word, or before it. */
-			pur = *rest ? xstrdup(rest) : xstrndup(f.buf,
-			    (size_t)(p - f.buf));
-			if (*pur != '\0' && strlen(pur) <= 32) {
-				*purpose = pur;
-				c = C_CONSENT;
-			} else
-				free(pur);
-		}
-	}
-	sb_release(&f);
-	free(n);
-	return c;
-}
-
 static int
 mostly(long part, long whole)
 {
@@ -610,36 +255,6 @@ static int
 half(long part, long whole)
 {
 	return whole > 0 && part * 2 >= whole;
-}
-
-/*
- * Whether the object holding a field is a person: a name under
- * "properties", "items" or "product" is a product's or a page's.
- */
-static int
-person_parent(const char *path)
-{
-	static const char people[] = "traits customer user buyer billing "
-	    "shipping billingaddress shippingaddress contact client profile "
-	    "member person identity defaultaddress adressefacturation "
-	    "adresselivraison acheteur destinataire recipient owner "
-	    "demandeur requester";
-	const char *dot = strrchr(path, '.'), *p;
-	struct sbuf f;
-	char *parent;
-	int ok;
-
-	if (dot == NULL)
-		return 1;
-	for (p = dot; p > path && p[-1] != '.'; p--)
-		;
-	parent = xstrndup(p, (size_t)(dot - p));
-	sb_init(&f);
-	fold(parent, &f);
-	ok = word_at(people, f.buf) >= 0;
-	sb_release(&f);
-	free(parent);
-	return ok;
 }
 
 /*
@@ -683,7 +298,7 @@ fits(struct col *c, int k, int events, int strong)
 	case C_FIRST_NAME:
 	case C_LAST_NAME:
 	case C_FULL_NAME:
-		if (!person_parent(c->name)) {
+		if (!sgn_person_parent(c->name)) {
 			c->note = "the name of a product or a page, not of "
 			    "a person";
 			return 0;
@@ -883,7 +498,7 @@ assign(struct sg *s)
 		c->named = -1;
 		if (c->filled == 0)
 			continue;
-		k = by_name(c->name, &purpose, &c->rank, &c->strong);
+		k = sgn_by_name(c->name, &purpose, &c->rank, &c->strong);
 		if (k == C_CONSENT) {
 			if (mostly(c->nbool, c->filled)) {
 				c->canon = k;
@@ -1147,12 +762,12 @@ word_formats(struct sbuf *out, struct sg *s)
 		c = &s->c[i];
 		if ((c->canon != C_BIRTH_DATE && c->canon != C_TS) || c->doubt)
 			continue;
-		for (k = 0; k < NWORD_DATES; k++)
+		for (k = 0; k < VF_NWORD_DATES; k++)
 			if (c->nwdate[k] > 0)
 				sb_addf(out, "# %s: %ld dates written \"%s\"\n"
 				    "@date-format %s %s\n", c->name,
-				    c->nwdate[k], word_dates[k],
-				    map_canon_name(c->canon), word_dates[k]);
+				    c->nwdate[k], vf_word_dates[k],
+				    map_canon_name(c->canon), vf_word_dates[k]);
 	}
 }
 
