@@ -616,16 +616,19 @@ alias_canon(const char *folded)
 	return -1;
 }
 
-static int
-uses_field(const struct map_entry *e, const char *name)
+int
+map_uses_field(const struct map_entry *e, const char *raw, size_t n)
 {
 	size_t i, j;
 
-	if (strcmp(e->field, name) == 0)
+	if (e->field == NULL)
+		return 0;
+	if (strlen(e->field) == n && memcmp(e->field, raw, n) == 0)
 		return 1;
 	for (i = 0; i < e->nalt; i++)
 		for (j = 0; j < e->alt[i].npart; j++)
-			if (strcmp(e->alt[i].part[j], name) == 0)
+			if (strlen(e->alt[i].part[j]) == n &&
+			    memcmp(e->alt[i].part[j], raw, n) == 0)
 				return 1;
 	return 0;
 }
@@ -664,7 +667,8 @@ map_auto(struct map *m, char *const *names, size_t n)
 		/* A field already mapped explicitly is not claimed twice. */
 		for (taken = 0, j = 0; j < m->n; j++)
 			if (m->e[j].field != NULL &&
-			    uses_field(&m->e[j], names[i]))
+			    map_uses_field(&m->e[j], names[i],
+			    strlen(names[i])))
 				taken = 1;
 		for (j = 0; j < m->nrule; j++)
 			if (m->rule[j].kind == RULE_IGNORE &&

@@ -112,6 +112,12 @@ int	map_load(struct map *, const char *path, struct sbuf *why);
 size_t	map_auto(struct map *, char *const *names, size_t n);
 
 /*
+ * Whether entry e reads the source field raw[0..n): its field, or a
+ * field of its alternatives and concatenations.
+ */
+int	map_uses_field(const struct map_entry *e, const char *raw, size_t n);
+
+/*
  * Whether the value v[0..n) equals want, trimmed and ignoring ASCII
  * case (the test of @value, @skip and @negate).
  */
