@@ -206,30 +206,32 @@ bats_require_minimum_version 1.5.0
 	EOF
 }
 
-@test "suggest: birth dates written three ways get a format each, and none is lost" {
-	printf 'id,DOB\n1,12/11/1978\n2,Mar 1 1970\n3,24-May-81\n4,3/23/1985\n5,Jan 15 1990\n' >d.csv
+@test "suggest: birth dates written four ways get a format each, none is lost, 67 is 1967" {
+	printf 'id,DOB\n1,12/11/1978\n2,Mar 1 1970\n3,24-May-81\n4,3/23/1985\n5,Jan 15 1990\n6,8/15/67\n' >d.csv
 	run cdp-catalog suggest d.csv
 	assert_equal "$status" 0
 	expect <<-'EOF'
 	# map proposed by cdp-catalog suggest for d.csv
-	# from 5 records; check each line before use (cdp-map(5))
+	# from 6 records; check each line before use (cdp-map(5))
 	@format csv
-	# id: present and distinct in all 5 records: the record id
+	# id: present and distinct in all 6 records: the record id
 	@id id
 	# DOB: 2 dates month first (a second part above 12 was seen)
 	@date-format %m/%d/%Y
+	# DOB: 1 dates with a two-digit year, month first (a part above 12 was seen)
+	@date-format birth_date %m/%d/%y
 	# DOB: 2 dates written "%b %d %Y"
 	@date-format birth_date %b %d %Y
 	# DOB: 1 dates written "%d-%b-%y"
 	@date-format birth_date %d-%b-%y
-	# DOB: by its name and values; 5/5 filled, 3 string; past dates: 5
+	# DOB: by its name and values; 6/6 filled, 4 string; past dates: 6
 	birth_date=DOB
-	# not mapped: id (5/5 filled, 5 integer), kept in the raw record
+	# not mapped: id (6/6 filled, 6 integer), kept in the raw record
 	EOF
 	printf '%s\n' "$output" >d.map
 	run --separate-stderr cdp-ingest -s d -M d.map d.csv
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-ingest: d: 5 read, 5 inserted, 0 updated, 0 unchanged, 0 rejected"
+	assert_equal "$stderr" "cdp-ingest: d: 6 read, 6 inserted, 0 updated, 0 unchanged, 0 rejected"
 	run q "SELECT record_id, birth_date FROM record ORDER BY 1"
 	expect <<-'EOF'
 	1|1978-12-11
@@ -237,6 +239,7 @@ bats_require_minimum_version 1.5.0
 	3|1981-05-24
 	4|1985-03-23
 	5|1990-01-15
+	6|1967-08-15
 	EOF
 }
 

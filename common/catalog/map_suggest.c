@@ -49,7 +49,10 @@ struct col {
 	long	 ntime;		/* a timestamp: a date with a time of day */
 	long	 nold;		/* dates ten years ago or more */
 	long	 nfuture;	/* dates after today */
-	long	 nwdate[8];	/* dates of each layout of word_dates */
+	long	 nwdate[VF_NWORD_DATES];	/* dates of each vf_word_dates */
+	long	 nshort;	/* dates with a two-digit year (8/15/67) */
+	int	 shorta, shortb;/* their largest first and second parts */
+	char	 shortsep;	/* their separator */
 	long	 namount;	/* a number or an amount with its currency */
 	long	 ncurrency;	/* an ISO 4217 code or a currency symbol */
 	long	 ngender;	/* norm_gender accepts it */
@@ -120,7 +123,8 @@ static void
 value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 {
 	struct shape_date d;
-	int b, intl, words, ymd[3], t, wd;
+	int b, intl, words, ymd[3], t, wd, sa, sb, yy;
+	char sep;
 	size_t i;
 
 	c->filled++;
@@ -168,8 +172,17 @@ value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 	c->nword += vf_category(v, n);
 	if (vf_date(&s->tmp, v, n, ymd, &t, &wd)) {
 		c->ndate++;
-		if (wd >= 0)
+		if (wd >= 0 && wd < VF_NWORD_DATES)
 			c->nwdate[wd]++;
+		else if (wd == VF_SHORT_DATE &&
+		    vf_short_date(v, n, &sa, &sb, &yy, &sep)) {
+			c->nshort++;
+			c->shortsep = sep;
+			if (sa > c->shorta)
+				c->shorta = sa;
+			if (sb > c->shortb)
+				c->shortb = sb;
+		}
 		c->ntime += t;
 		if (ymd[0] > 0 && ymd[0] <= s->today[0] - 10)
 			c->nold++;
@@ -751,17 +764,35 @@ date_format(struct sbuf *out, struct sg *s)
 	    c->time ? c->time : "");
 }
 
-/* @date-format CANON for the dates written with a month name. */
+/*
+ * @date-format CANON for the dates written with a two-digit year or with
+ * a month name.
+ */
 static void
 word_formats(struct sbuf *out, struct sg *s)
 {
 	struct col *c;
 	size_t i, k;
+	int day;
 
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
 		if ((c->canon != C_BIRTH_DATE && c->canon != C_TS) || c->doubt)
 			continue;
+		if (c->nshort > 0) {
+			/* As the four-digit dates of the field, if any. */
+			day = c->shorta > 12 || (c->shortb <= 12 &&
+			    (c->ndmy == 0 || c->maxa > 12 || c->maxb <= 12));
+			sb_addf(out, "# %s: %ld dates with a two-digit year, "
+			    "%s first (%s)\n", c->name, c->nshort, day ?
+			    "day" : "month", c->shorta > 12 || c->shortb > 12 ?
+			    "a part above 12 was seen" : c->ndmy > 0 ?
+			    "as its dates with four" : "ambiguous: day first "
+			    "assumed");
+			sb_addf(out, "@date-format %s %%%c%c%%%c%c%%y\n",
+			    map_canon_name(c->canon), day ? 'd' : 'm',
+			    c->shortsep, day ? 'm' : 'd', c->shortsep);
+		}
 		for (k = 0; k < VF_NWORD_DATES; k++)
 			if (c->nwdate[k] > 0)
 				sb_addf(out, "# %s: %ld dates written \"%s\"\n"

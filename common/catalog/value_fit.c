@@ -178,28 +178,55 @@ const char *const vf_word_dates[VF_NWORD_DATES] = {
 	"%d %B %Y", "%d-%b-%y", "%d-%b-%Y",
 };
 
-/*
- * A date or timestamp of any common layout: ymd set to its year, month
- * and day when known (0 when not), *time when it has a time, *word to
- * the index of its layout in word_dates when it has a month name, else -1.
- */
 int
-vf_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3], int *time,
+vf_short_date(const char *v, size_t n, int *a, int *b, int *yy, char *sep)
+{
+	size_t i = 0, k;
+	int part[3], p;
+
+	*sep = 0;
+	for (p = 0; p < 3; p++) {
+		for (k = 0, part[p] = 0; i < n && v[i] >= '0' && v[i] <= '9' &&
+		    k < 2; i++, k++)
+			part[p] = part[p] * 10 + (v[i] - '0');
+		if (k == 0 || (p == 2 && k != 2))
+			return 0;
+		if (p < 2) {
+			if (i == n || strchr("/-.", v[i]) == NULL || v[i] == '\0' ||
+			    (*sep != 0 && v[i] != *sep))
+				return 0;
+			*sep = v[i++];
+		}
+	}
+	if (i != n || part[0] == 0 || part[1] == 0 || part[0] > 31 ||
+	    part[1] > 31 || (part[0] > 12 && part[1] > 12))
+		return 0;
+	*a = part[0];
+	*b = part[1];
+	*yy = part[2];
+	return 1;
+}
+
+int
+vf_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3], int *timed,
     int *word)
 {
 	struct shape_date d;
 	struct tm tm;
 	const char *end;
 	size_t i, k;
+	time_t now;
+	int a, b, yy;
+	char sep;
 
 	ymd[0] = ymd[1] = ymd[2] = 0;
-	*time = 0;
+	*timed = 0;
 	*word = -1;
 	if (norm_ts(v, n, NULL, tmp) == NORM_OK && tmp->len >= 19) {
 		ymd[0] = atoi(tmp->buf);
 		ymd[1] = atoi(tmp->buf + 5);
 		ymd[2] = atoi(tmp->buf + 8);
-		*time = n > 10 && strspn(v, "0123456789") < n;
+		*timed = n > 10 && strspn(v, "0123456789") < n;
 		return 1;
 	}
 	if (shape_date(v, n, &d)) {
@@ -208,10 +235,21 @@ vf_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3], int *time,
 			if (v[i] >= '0' && v[i] <= '9') {
 				if (++k == 4 && (i + 1 == n || v[i + 1] < '0' ||
 				    v[i + 1] > '9') && i >= 3)
-					ymd[0] = atoi(v + i - 3);
+					ymd[0] = (v[i - 3] - '0') * 1000 +
+					    (v[i - 2] - '0') * 100 +
+					    (v[i - 1] - '0') * 10 + (v[i] - '0');
 			} else
 				k = 0;
-		*time = d.time != NULL && *d.time != '\0';
+		*timed = d.time != NULL && *d.time != '\0';
+		return 1;
+	}
+	if (vf_short_date(v, n, &a, &b, &yy, &sep)) {
+		/* The century of a birth date: never in the future. */
+		now = time(NULL);
+		ymd[0] = 1900 + yy;
+		if (gmtime_r(&now, &tm) != NULL && 2000 + yy <= tm.tm_year + 1900)
+			ymd[0] = 2000 + yy;
+		*word = VF_SHORT_DATE;
 		return 1;
 	}
 	sb_reset(tmp);

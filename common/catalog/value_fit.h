@@ -48,12 +48,23 @@ int	vf_postal(const char *s, size_t n);
 extern const char *const vf_word_dates[VF_NWORD_DATES];
 
 /*
+ * "8/15/67", "24.12.99": two parts of one or two digits (day and month
+ * in an order to be found, not both above 12) and a two-digit year, one
+ * separator among "/-.".  1 and the parts, or 0.
+ */
+int	vf_short_date(const char *v, size_t n, int *a, int *b, int *yy,
+	    char *sep);
+#define VF_SHORT_DATE	VF_NWORD_DATES	/* *word of vf_date for those */
+
+/*
  * A date or timestamp of any common layout (ISO 8601, epoch, d/m/Y or
- * m/d/Y, vf_word_dates): 1 and ymd set to its year, month and day when
- * known (0 when not), *time when it has a time of day, *word to the index
- * of its layout in vf_word_dates, or -1; else 0.  tmp is scratch.
+ * m/d/Y, d/m/y or m/d/y, vf_word_dates): 1 and ymd set to its year,
+ * month and day when known (0 when not; a two-digit year never in the
+ * future), *timed when it has a time of day, *word to the index of its
+ * layout in vf_word_dates, VF_SHORT_DATE for a two-digit year, or -1;
+ * else 0.  tmp is scratch.
  */
 int	vf_date(struct sbuf *tmp, const char *v, size_t n, int ymd[3],
-	    int *time, int *word);
+	    int *timed, int *word);
 
 #endif
