@@ -284,3 +284,38 @@ bats_require_minimum_version 1.5.0
 	1 files: 8 right, 4 wrong, 1 missed, 2 harmful; 0 doubtful commented out (0 of them right); precision 0.667, recall 0.889
 	EOF
 }
+
+@test "catalog reset: after a map is fixed, the data map holds only the new figures" {
+	printf '{"id":"1","context":{"ip":"81.2.69.160"},"email":"a@x.com"}\n{"id":"2","context":{"ip":"81.2.69.161"},"email":"b@x.com"}\n' >ipw.ndjson
+	# The harmful map of issue 16: IP addresses as Luxembourg phones.
+	cdp-ingest -q -s web -i id -m phone=context.ip -c LU ipw.ndjson
+	run q "SELECT field, given, valid FROM catalog WHERE kind = 'canonical'
+	    ORDER BY field"
+	expect <<-'EOF'
+	email|2|2
+	phone|2|2
+	EOF
+	run --separate-stderr cdp-catalog reset web
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-catalog: web: data map reset, 6 fields forgotten"
+	run q "SELECT (SELECT count(*) FROM catalog), (SELECT count(*) FROM
+	    catalog_source), (SELECT count(*) FROM catalog_run), (SELECT
+	    count(*) FROM record)"
+	assert_output "0|0|0|2"
+	cdp-ingest -q -s web -i id ipw.ndjson
+	run q "SELECT field, given, valid FROM catalog WHERE kind = 'canonical'
+	    ORDER BY field"
+	assert_output "email|2|2"
+	run q "SELECT records FROM catalog_source"
+	assert_output "2"
+	run q "SELECT tool, json_extract(args, '\$[1]'), outcome FROM run
+	    WHERE tool = 'cdp-catalog'"
+	assert_output "cdp-catalog|reset|ok"
+	run --separate-stderr cdp-catalog reset nope
+	assert_equal "$status" 1
+	assert_equal "$stderr" 'cdp-catalog: no source "nope"'
+	run --separate-stderr cdp-catalog reset
+	assert_equal "$status" 2
+	run --separate-stderr cdp-catalog reset -x web
+	assert_equal "$status" 2
+}
