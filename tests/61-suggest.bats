@@ -243,6 +243,19 @@ bats_require_minimum_version 1.5.0
 	EOF
 }
 
+@test "suggest: timestamps recognised by their values, in a file of events only" {
+	printf 'ref,quand,montant\nA1,2026-03-01 10:00:00,12.50\nA2,2026-03-02 11:30:00,8.00\nA3,2026-03-03 09:15:00,5.00\n' >events.csv
+	run cdp-catalog suggest events.csv
+	assert_equal "$status" 0
+	assert_equal "${lines[5]}" "# quand: by its values; 3/3 filled, 3 date; dates with a time: 3"
+	assert_equal "${lines[6]}" "ts=quand"
+	printf 'ref,quand,nom_complet\nA1,2026-03-01 10:00:00,Ann Lee\nA2,2026-03-02 11:30:00,Bob Ray\n' >people.csv
+	run cdp-catalog suggest people.csv
+	assert_equal "$status" 0
+	assert_equal "${lines[8]}" "# not mapped: quand (2/2 filled, 2 date), kept in the raw record"
+	assert_equal "${#lines[@]}" 9
+}
+
 @test "suggest: the same field under two objects is proposed as alternatives" {
 	run cdp-catalog suggest "$CDP_TOP/tests/suggest/segment_mixed.ndjson"
 	assert_equal "$status" 0

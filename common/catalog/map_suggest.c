@@ -461,7 +461,11 @@ pick(struct sg *s, int k, int events)
 	return bestf;
 }
 
-/* The best column of values alone for k (email, phone, currency). */
+/*
+ * The best column of values alone for k: emails, phone numbers (never IP
+ * addresses), a few currency codes; and, in a file of events only,
+ * timestamps with a time of day that no name claims.
+ */
 static void
 by_values(struct sg *s, int k)
 {
@@ -477,8 +481,9 @@ by_values(struct sg *s, int k)
 			continue;
 		if (!(k == C_EMAIL ? mostly(c->nemail, c->filled) :
 		    k == C_PHONE ? mostly((long)c->nph, c->filled) &&
-		    c->nip == 0 : mostly(c->ncurrency, c->filled) &&
-		    c->distinct <= 5))
+		    c->nip == 0 : k == C_TS ? s->events &&
+		    mostly(c->ntime, c->filled) && c->nfuture == 0 :
+		    mostly(c->ncurrency, c->filled) && c->distinct <= 5))
 			continue;
 		if (best == NULL || c->filled > best->filled)
 			best = c;
@@ -533,6 +538,7 @@ assign(struct sg *s)
 	by_values(s, C_EMAIL);
 	by_values(s, C_PHONE);
 	by_values(s, C_CURRENCY);
+	by_values(s, C_TS);
 	/* Why a column named like a canonical field is not proposed. */
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
