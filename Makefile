@@ -7,6 +7,7 @@
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make demo       install missing packages, run the pipeline on share/
 #   make bench      benchmarks against sqlite3 .import and jq
+#   make bench-suggest  cdp-catalog suggest against the maps of tests/suggest
 #   make install    PREFIX=/usr/local DESTDIR= binaries and man pages
 
 PREFIX	?= /usr/local
@@ -94,6 +95,9 @@ bench-match: all
 bench-score: all
 	@scripts/bench-score
 
+bench-suggest: all
+	@scripts/bench-suggest
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
@@ -109,4 +113,4 @@ lint-man:
 clean:
 	rm -rf obj san fuzz-build $(TOOLS) cdp cdp-run
 
-.PHONY: all check fuzz demo bench bench-match bench-score install clean units lint-man
+.PHONY: all check fuzz demo bench bench-match bench-score bench-suggest install clean units lint-man

@@ -5,7 +5,9 @@
  * The figures come from the catalog tables that cdp-ingest keeps as it
  * stores each batch (common/catalog/catalog.c); this tool only reads them, so
  * it costs the same on a database of a thousand records or of a
- * hundred million.  Values of personal fields are masked unless
+ * hundred million.  reset, the one verb that writes, forgets a source's
+ * data map (common/catalog/catalog_reset.c) so that a run with a fixed
+ * map makes it again.  Values of personal fields are masked unless
  * --unmask: the catalog is meant to be shown around.
  */
 #include <fnmatch.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "catalog/catalog_reset.h"
 #include "catalog/map_suggest.h"
 #include "catalog/value_shape.h"
 #include "io/json_writer.h"
@@ -22,6 +25,7 @@
 #include "io/table.h"
 #include "normalise/field_map.h"
 #include "store/database.h"
+#include "store/run_log.h"
 
 #define TOP_SHOWN	3	/* top values in a table cell */
 
@@ -33,8 +37,9 @@ usage(void)
 	    "[FIELD ...]\n"
 	    "       %s sources [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
 	    "       %s drift [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
-	    "       %s suggest [-f csv|ndjson] [-n RECORDS] FILE\n",
-	    progname, progname, progname, progname);
+	    "       %s suggest [-f csv|ndjson] [-n RECORDS] FILE\n"
+	    "       %s reset [-d DB] SOURCE\n",
+	    progname, progname, progname, progname, progname);
 	exit(EXIT_USAGE);
 }
 
@@ -498,10 +503,65 @@ cmd_suggest(int argc, char **argv)
 	return 0;
 }
 
+/* Forget a source's data map: the one verb that writes. */
+static int
+cmd_reset(int argc, char **argv)
+{
+	const char *dbopt = NULL;
+	struct sbuf why;
+	struct run run;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long sid = 0;
+	long n;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "d:")) != -1) {
+		switch (ch) {
+		case 'd':
+			dbopt = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	sb_init(&why);
+	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	if (sqlite3_prepare_v2(db, "SELECT id FROM source WHERE name = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		die(EXIT_FAIL, "catalog: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sid == 0)
+		die(EXIT_FAIL, "no source %s", quote_value(argv[optind],
+		    strlen(argv[optind])));
+	if (run_begin(&run, db, "cdp-catalog", argc + 1, argv - 1, sid,
+	    &why) == -1)
+		die(EXIT_FAIL, "run log: %s", why.buf);
+	if (cat_drop_source(db, sid, &n, &why) == -1) {
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "%s", why.buf);
+	}
+	if (run_end(&run, "ok", NULL, &why) == -1)
+		warnx_("run log: %s", why.buf);
+	fprintf(stderr, "%s: %s: data map reset, %ld fields forgotten\n",
+	    progname, argv[optind], n);
+	sb_release(&why);
+	db_close(db);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	set_progname(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "reset") == 0)
+		return cmd_reset(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "suggest") == 0)
 		return cmd_suggest(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "drift") == 0)

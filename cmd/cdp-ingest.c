@@ -390,6 +390,7 @@ ingest_file(struct ingest *g, const char *path)
 		warnx_("%s", rin_error(r));
 		g->badinput = 1;
 	}
+	g->skipped += rin_skipped(r);
 	g->lastfmt = rin_format(r);
 	/* Provenance: run_file, committed with the file's last batch. */
 	if (!g->failed)
@@ -672,6 +673,9 @@ main(int argc, char *argv[])
 		if (g.run.suppressed)
 			fprintf(stderr, ", %lld suppressed (erased)",
 			    g.run.suppressed);
+		if (g.skipped)
+			fprintf(stderr, ", %lld skipped by the map",
+			    g.skipped);
 		fputc('\n', stderr);
 	}
 	ingest_finalize(&g);

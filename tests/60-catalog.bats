@@ -133,23 +133,23 @@ ingest_fixture() {
 	@country FR
 	# DATE_NAISSANCE: 3 dates day first (a first part above 12 was seen)
 	@date-format %d/%m/%Y
-	# ID_CLIENT: by its name; 3/3 filled, 3 string
+	# ID_CLIENT: by its name and values; 3/3 filled, 3 string
 	customer_id=ID_CLIENT
-	# PRENOM: by its name; 3/3 filled, 3 string
+	# PRENOM: by its name and values; 3/3 filled, 3 string; names: 3
 	first_name=PRENOM
-	# NOM: by its name; 3/3 filled, 3 string
+	# NOM: by its name and values; 3/3 filled, 3 string; names: 3
 	last_name=NOM
-	# EMAIL: by its name and values; 3/3 filled, 3 email
+	# EMAIL: by its name and values; 3/3 filled, 3 email; emails: 3
 	email=EMAIL
-	# TELEPHONE: by its name and values; 3/3 filled, 3 phone
+	# TELEPHONE: by its name and values; 3/3 filled, 3 phone; phone numbers: 3
 	phone=TELEPHONE
-	# DATE_NAISSANCE: by its name; 3/3 filled, 3 date
+	# DATE_NAISSANCE: by its name and values; 3/3 filled, 3 date; past dates: 3
 	birth_date=DATE_NAISSANCE
-	# ADRESSE: by its name; 3/3 filled, 3 string
+	# ADRESSE: by its name and values; 3/3 filled, 3 string
 	street=ADRESSE
-	# CODE_POSTAL: by its name; 3/3 filled, 2 integer (1 other)
+	# CODE_POSTAL: by its name and values; 3/3 filled, 2 integer (1 other); postal codes: 3
 	postal_code=CODE_POSTAL
-	# VILLE: by its name; 3/3 filled, 3 string
+	# VILLE: by its name and values; 3/3 filled, 3 string; place names: 3
 	city=VILLE
 	# OPTIN_EMAIL: by its name and values; 3/3 filled, 3 string
 	consent_email=OPTIN_EMAIL
@@ -180,21 +180,21 @@ ingest_fixture() {
 	@country GB
 	# Date of Birth: 3 dates month first (a second part above 12 was seen)
 	@date-format %m/%d/%Y
-	# Customer ID: by its name; 3/3 filled, 3 string
+	# Customer ID: by its name and values; 3/3 filled, 3 string
 	customer_id=Customer ID
-	# First Name: by its name; 3/3 filled, 3 string
+	# First Name: by its name and values; 3/3 filled, 3 string; names: 3
 	first_name=First Name
-	# Last Name: by its name; 3/3 filled, 3 string
+	# Last Name: by its name and values; 3/3 filled, 3 string; names: 3
 	last_name=Last Name
-	# E-mail: by its name and values; 3/3 filled, 3 email
+	# E-mail: by its name and values; 3/3 filled, 3 email; emails: 3
 	email=E-mail
-	# Mobile: by its name and values; 3/3 filled, 3 phone
+	# Mobile: by its name and values; 3/3 filled, 3 phone; phone numbers: 3
 	phone=Mobile
-	# Date of Birth: by its name; 3/3 filled, 3 date
+	# Date of Birth: by its name and values; 3/3 filled, 3 date; past dates: 3
 	birth_date=Date of Birth
-	# Zip: by its name; 3/3 filled, 3 string
+	# Zip: by its name and values; 3/3 filled, 3 string; postal codes: 3
 	postal_code=Zip
-	# City: by its name; 3/3 filled, 3 string
+	# City: by its name and values; 3/3 filled, 3 string; place names: 3
 	city=City
 	# Newsletter opt-in: by its name and values; 3/3 filled, 3 string
 	consent_newsletter=Newsletter opt-in
@@ -219,7 +219,7 @@ ingest_fixture() {
 	@format csv
 	# a: present and distinct in all 3 records: the record id
 	@id a
-	# b: by its values; 3/3 filled, 3 email
+	# b: by its values; 3/3 filled, 3 email; emails: 3
 	email=b
 	# not mapped: a (3/3 filled, 3 integer), kept in the raw record
 	# not mapped: c (3/3 filled, 3 string), kept in the raw record
@@ -231,7 +231,7 @@ ingest_fixture() {
 	run cdp-catalog suggest n.ndjson
 	assert_equal "$status" 0
 	assert_equal "${lines[3]}" "# no field is present and distinct in every record: ids will be hashes of the content"
-	assert_equal "${lines[4]}" "# buyer.contact: by its values; 1/1 filled, 1 email"
+	assert_equal "${lines[4]}" "# buyer.contact: by its values; 1/1 filled, 1 email; emails: 1"
 	assert_equal "${lines[5]}" "email=buyer.contact"
 	: >empty.csv
 	run cdp-catalog suggest empty.csv

@@ -352,8 +352,7 @@ feeds(struct cat *c, struct fld *f, const char *raw, size_t n)
 	/* An array path matches entries by its raw path ("items.0.sku"). */
 	for (i = 0; i < c->map->n; i++) {
 		e = &c->map->e[i];
-		if (e->field != NULL && e->canon < C_NCANON &&
-		    strlen(e->field) == n && memcmp(e->field, raw, n) == 0)
+		if (e->canon < C_NCANON && map_uses_field(e, raw, n))
 			m |= 1u << e->canon;
 	}
 	f->canon = m;

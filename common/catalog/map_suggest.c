@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "catalog/map_suggest.h"
 #include "catalog/sketch.h"
+#include "catalog/suggest_names.h"
+#include "catalog/value_fit.h"
 #include "catalog/value_shape.h"
 #include "io/ndjson_reader.h"
 #include "io/record_reader.h"
@@ -18,6 +21,9 @@ static const char *const countries[] = {
 	"AT", "US", "CA",
 };
 #define NCOUNTRIES	(sizeof(countries) / sizeof(countries[0]))
+
+/* National numbers needed before a country is proposed for them. */
+#define PHONE_SUPPORT	3
 
 /* What the sample says about one field. */
 struct col {
@@ -34,15 +40,46 @@ struct col {
 	char	**ph;		/* phone values */
 	size_t	 nph, capph;
 	long	 nintl;		/* phones written with a country code */
+	/* Values that validate for a canonical field (see fits). */
+	long	 nemail;	/* norm_email accepts it */
+	long	 nip;		/* an IPv4 or IPv6 address */
+	long	 nperson;	/* letters, blanks, - ' . only: a name */
+	long	 nwords2;	/* person names of two words or more */
+	long	 ndate;		/* a date or timestamp, of any layout */
+	long	 ntime;		/* a timestamp: a date with a time of day */
+	long	 nold;		/* dates ten years ago or more */
+	long	 nfuture;	/* dates after today */
+	long	 nwdate[VF_NWORD_DATES];	/* dates of each vf_word_dates */
+	long	 nshort;	/* dates with a two-digit year (8/15/67) */
+	int	 shorta, shortb;/* their largest first and second parts */
+	char	 shortsep;	/* their separator */
+	long	 namount;	/* a number or an amount with its currency */
+	long	 ncurrency;	/* an ISO 4217 code or a currency symbol */
+	long	 ngender;	/* norm_gender accepts it */
+	long	 ncountry;	/* norm_country accepts it */
+	long	 npostal;	/* 3 to 10 letters and digits, one digit at least */
+	long	 nword;		/* one short word or two, no digit (categories) */
+	long	 nsegment;	/* identify, track, page: a message type */
+	long	 ncode;		/* no blank, '/', ':' or '@': a code, an id */
+	long	 ndigit;	/* with a digit (ids have one) */
+	long	 distinct;	/* distinct values (after assign) */
+	int	 named;	/* canonical field its name is common for, or -1 */
+	int	 rank;		/* of that name: lower is a better name */
+	int	 strong;	/* the name alone makes it a timestamp */
 	int	 canon;		/* canonical field proposed, or -1 */
+	long	 alt_of;	/* an alternative of this column, or -1 */
+	int	 doubt;		/* proposed commented out: the reason why */
 	char	*purpose;	/* consent purpose, when canon is C_CONSENT */
 	const char *why;	/* "name", "values" or "name and values" */
+	const char *note;	/* the values' evidence, or the doubt */
 };
 
 struct sg {
 	struct col *c;
 	size_t	 n, cap;
 	long	 records;
+	int	 events;	/* an amount or a kind of event was found */
+	int	 today[3];	/* year, month, day (UTC) */
 	struct sbuf tmp;
 };
 
@@ -62,6 +99,7 @@ col_get(struct sg *s, const char *name, size_t n)
 	memset(&s->c[s->n], 0, sizeof(s->c[0]));
 	s->c[s->n].name = xstrndup(name, n);
 	s->c[s->n].canon = -1;
+	s->c[s->n].alt_of = -1;
 	s->c[s->n].time = "";
 	return &s->c[s->n++];
 }
@@ -82,10 +120,12 @@ in_array(const char *p, size_t n)
 }
 
 static void
-value(struct col *c, int type, const char *v, size_t n)
+value(struct sg *s, struct col *c, int type, const char *v, size_t n)
 {
 	struct shape_date d;
-	int b, intl;
+	int b, intl, words, ymd[3], t, wd, sa, sb, yy;
+	char sep;
+	size_t i;
 
 	c->filled++;
 	c->nt[type]++;
@@ -112,7 +152,10 @@ value(struct col *c, int type, const char *v, size_t n)
 				c->maxb = d.b;
 		}
 	}
-	if (shape_phone(v, n, &intl)) {
+	vf_trim(&v, &n);
+	if (vf_ip(v, n))
+		c->nip++;
+	else if (shape_phone(v, n, &intl)) {
 		if (c->nph == c->capph) {
 			c->capph = c->capph ? 2 * c->capph : 64;
 			c->ph = xrealloc(c->ph, c->capph * sizeof(*c->ph));
@@ -120,6 +163,52 @@ value(struct col *c, int type, const char *v, size_t n)
 		c->ph[c->nph++] = xstrndup(v, n);
 		c->nintl += intl;
 	}
+	if (norm_email(v, n, &s->tmp) == NORM_OK)
+		c->nemail++;
+	if (vf_person(v, n, &words)) {
+		c->nperson++;
+		c->nwords2 += words >= 2;
+	}
+	c->nword += vf_category(v, n);
+	if (vf_date(&s->tmp, v, n, ymd, &t, &wd)) {
+		c->ndate++;
+		if (wd >= 0 && wd < VF_NWORD_DATES)
+			c->nwdate[wd]++;
+		else if (wd == VF_SHORT_DATE &&
+		    vf_short_date(v, n, &sa, &sb, &yy, &sep)) {
+			c->nshort++;
+			c->shortsep = sep;
+			if (sa > c->shorta)
+				c->shorta = sa;
+			if (sb > c->shortb)
+				c->shortb = sb;
+		}
+		c->ntime += t;
+		if (ymd[0] > 0 && ymd[0] <= s->today[0] - 10)
+			c->nold++;
+		if (ymd[0] > s->today[0] || (ymd[0] == s->today[0] &&
+		    ymd[1] > 0 && (ymd[1] > s->today[1] || (ymd[1] ==
+		    s->today[1] && ymd[2] > s->today[2]))))
+			c->nfuture++;
+	}
+	if ((type == SH_INTEGER || type == SH_NUMBER ||
+	    (type == SH_STRING && vf_has_digit(v, n))) &&
+	    norm_amount(v, n, &s->tmp) == NORM_OK)
+		c->namount++;
+	c->ncurrency += vf_currency(v, n);
+	c->ngender += norm_gender(v, n, &s->tmp) == NORM_OK;
+	c->ncountry += norm_country(v, n, &s->tmp) == NORM_OK;
+	c->npostal += vf_postal(v, n);
+	c->ndigit += vf_has_digit(v, n);
+	c->ncode += n <= 40 && memchr(v, ' ', n) == NULL &&
+	    memchr(v, '/', n) == NULL && memchr(v, ':', n) == NULL &&
+	    memchr(v, '@', n) == NULL;
+	for (i = 0; i < 6; i++)
+		if (n == strlen(((const char *[]){ "identify", "track",
+		    "page", "screen", "group", "alias" })[i]) &&
+		    memcmp(v, ((const char *[]){ "identify", "track", "page",
+		    "screen", "group", "alias" })[i], n) == 0)
+			c->nsegment++;
 }
 
 static int
@@ -138,7 +227,7 @@ visit(void *arg, const char *path, size_t plen, enum nd_type t,
 	type = t == ND_BOOL ? SH_BOOLEAN : t == ND_NUMBER ?
 	    shape_of_number(val, len) : shape_of(val, len);
 	if (type != SH_NULL)
-		value(c, type, val, len);
+		value(s, c, type, val, len);
 	return 0;
 }
 
@@ -150,64 +239,23 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int
-unique(struct col *c, long records)
+/* c->distinct, from the hashes (sorted by this call). */
+static void
+count_distinct(struct col *c)
 {
 	size_t i;
 
-	if (c->filled != records || records < 2)
-		return 0;
 	qsort(c->h, c->nh, sizeof(*c->h), cmp_u64);
+	c->distinct = c->nh > 0;
 	for (i = 1; i < c->nh; i++)
-		if (c->h[i] == c->h[i - 1])
-			return 0;
-	return 1;
+		c->distinct += c->h[i] != c->h[i - 1];
 }
 
-/* The canonical field a name is a common name for (its last part). */
 static int
-by_name(const char *name, char **purpose)
+unique(struct col *c, long records)
 {
-	const char *leaf = strrchr(name, '.');
-	struct map m;
-	struct sbuf f;
-	char *n, *pur;
-	const char *p, *rest = NULL;
-	int c = -1;
-
-	leaf = leaf ? leaf + 1 : name;
-	*purpose = NULL;
-	n = xstrdup(leaf);
-	map_init(&m);
-	if (map_auto(&m, &n, 1) == 1)
-		c = m.e[0].canon;
-	map_release(&m);
-	if (c == -1) {
-		/* optin_email, OPT_IN_SMS, consent_post: a consent. */
-		sb_init(&f);
-		for (p = leaf; *p; p++)
-			if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-				sb_addc(&f, *p);
-			else if (*p >= 'A' && *p <= 'Z')
-				sb_addc(&f, *p - 'A' + 'a');
-		if ((p = strstr(f.buf, "optin")) != NULL)
-			rest = p + 5;
-		else if ((p = strstr(f.buf, "consent")) != NULL)
-			rest = p + 7;
-		if (p != NULL) {
-			/* The purpose after the word, or before it. */
-			pur = *rest ? xstrdup(rest) : xstrndup(f.buf,
-			    (size_t)(p - f.buf));
-			if (*pur != '\0' && strlen(pur) <= 32) {
-				*purpose = pur;
-				c = C_CONSENT;
-			} else
-				free(pur);
-		}
-		sb_release(&f);
-	}
-	free(n);
-	return c;
+	return c->filled == records && records >= 2 &&
+	    c->distinct == (long)c->nh;
 }
 
 static int
@@ -216,20 +264,259 @@ mostly(long part, long whole)
 	return whole > 0 && part * 10 >= whole * 8;
 }
 
+static int
+half(long part, long whole)
+{
+	return whole > 0 && part * 2 >= whole;
+}
+
+/*
+ * How well the values of c fit canonical field k: 2 well, 1 doubtful
+ * (the line is proposed commented out), 0 not at all; c->note says why
+ * when not 2.  events: the file holds events (an amount or an event
+ * type fits); strong: the name alone is enough for a timestamp.
+ */
+static int
+fits(struct col *c, int k, int events, int strong)
+{
+	long f = c->filled;
+
+	c->note = NULL;
+	switch (k) {
+	case C_EMAIL:
+		if (mostly(c->nemail, f))
+			return 2;
+		c->note = "fewer than 4 values in 5 are emails";
+		return half(c->nemail, f);
+	case C_PHONE:
+		if (c->nip > 0) {
+			c->note = "IP addresses are not phone numbers";
+			return 0;
+		}
+		if (mostly((long)c->nph, f))
+			return 2;
+		c->note = "fewer than 4 values in 5 are phone numbers";
+		return half((long)c->nph, f);
+	case C_CUSTOMER_ID:
+	case C_LOYALTY_ID:
+	case C_ANONYMOUS_ID:
+		if ((mostly(c->ndate, f) && !mostly(c->nt[SH_INTEGER], f)) ||
+		    mostly(c->nemail, f) ||
+		    (mostly(c->nbool, f) && c->distinct <= 2)) {
+			c->note = "its values are dates, emails or yes/no, "
+			    "not identifiers";
+			return 0;
+		}
+		return 2;
+	case C_FIRST_NAME:
+	case C_LAST_NAME:
+	case C_FULL_NAME:
+		if (!sgn_person_parent(c->name)) {
+			c->note = "the name of a product or a page, not of "
+			    "a person";
+			return 0;
+		}
+		if (k == C_FULL_NAME && mostly(c->nperson, f) &&
+		    !mostly(c->nwords2, f)) {
+			c->note = "one word: a page's or a product's name, "
+			    "not a person's full name";
+			return half(c->nwords2, f);
+		}
+		if (mostly(c->nperson, f))
+			return 2;
+		c->note = "values with digits or signs are not names";
+		return half(c->nperson, f) && c->ndate == 0;
+	case C_BIRTH_DATE:
+		if (!mostly(c->ndate, f)) {
+			c->note = "fewer than 4 values in 5 are dates";
+			return 0;
+		}
+		if (c->nfuture > 0) {
+			c->note = "dates in the future are not birth dates";
+			return 0;
+		}
+		if (mostly(c->nold, f))
+			return 2;
+		c->note = "dates of the last ten years";
+		return 1;
+	case C_GENDER:
+		if (mostly(c->ngender, f))
+			return 2;
+		c->note = "fewer than 4 values in 5 are genders";
+		return half(c->ngender, f);
+	case C_STREET:
+		if (mostly(c->nt[SH_STRING], f))
+			return 2;
+		c->note = "fewer than 4 values in 5 are text";
+		return 0;
+	case C_POSTAL_CODE:
+		if (mostly(c->npostal, f))
+			return 2;
+		c->note = "fewer than 4 values in 5 are postal codes";
+		return half(c->npostal, f);
+	case C_CITY:
+		if (mostly(c->nperson, f))
+			return 2;
+		c->note = "values with digits or signs are not cities";
+		return half(c->nperson, f);
+	case C_COUNTRY:
+		if (mostly(c->ncountry, f))
+			return 2;
+		c->note = "fewer than 4 values in 5 are countries";
+		return half(c->ncountry, f);
+	case C_EVENT_TYPE:
+		if (mostly(c->nsegment, f)) {
+			c->note = "identify, track, page: the kind of "
+			    "message, not of event";
+			return 0;
+		}
+		if (!mostly(c->nword, f)) {
+			c->note = "not words: not a kind of event";
+			return 0;
+		}
+		if (c->distinct <= 12 || c->distinct * 5 <= f)
+			return 2;
+		c->note = "too many distinct values for kinds of event";
+		return 1;
+	case C_TS:
+		if (!mostly(c->ndate, f)) {
+			c->note = "fewer than 4 values in 5 are dates";
+			return 0;
+		}
+		if (strong || events)
+			return 2;
+		c->note = "a date of the record, not of an event (no amount "
+		    "nor event type in the file)";
+		return 1;
+	case C_AMOUNT:
+		if (mostly(c->namount, f))
+			return 2;
+		c->note = "fewer than 4 values in 5 are amounts";
+		return half(c->namount, f);
+	case C_CURRENCY:
+		if (mostly(c->ncurrency, f))
+			return 2;
+		c->note = "fewer than 4 values in 5 are currency codes";
+		return 0;
+	}
+	return 0;
+}
+
+static const char *
+leaf(const char *path)
+{
+	const char *p = strrchr(path, '.');
+
+	return p ? p + 1 : path;
+}
+
+/*
+ * The column named like canonical field k that fits it best (by fit,
+ * then rank of the name, then fill), proposed for it: commented out
+ * when doubtful.  Returns the fit, 0 when none.
+ */
+static int
+pick(struct sg *s, int k, int events)
+{
+	struct col *c, *best = NULL;
+	size_t i;
+	int f, bestf = 0;
+
+	for (i = 0; i < s->n; i++) {
+		c = &s->c[i];
+		if (c->named != k || c->canon != -1)
+			continue;
+		f = fits(c, k, events, c->strong);
+		if (f == 0)
+			continue;
+		if (best == NULL || f > bestf || (f == bestf &&
+		    (c->rank < best->rank || (c->rank == best->rank &&
+		    c->filled > best->filled)))) {
+			best = c;
+			bestf = f;
+		}
+	}
+	if (best == NULL)
+		return 0;
+	(void)fits(best, k, events, best->strong);
+	best->canon = k;
+	best->doubt = bestf == 1;
+	best->why = "name and values";
+	/*
+	 * The same field under another object in other records (Segment:
+	 * traits.email in identify, context.traits.email in track): an
+	 * alternative, when the two are rarely filled together.
+	 */
+	for (i = 0; bestf == 2 && i < s->n; i++) {
+		c = &s->c[i];
+		if (c == best || c->named != k || c->canon != -1 ||
+		    strcmp(leaf(c->name), leaf(best->name)) != 0 ||
+		    fits(c, k, events, c->strong) != 2 ||
+		    c->filled + best->filled > s->records + s->records / 5)
+			continue;
+		c->canon = k;
+		c->alt_of = best - s->c;
+		c->why = "name and values";
+	}
+	return bestf;
+}
+
+/*
+ * The best column of values alone for k: emails, phone numbers (never IP
+ * addresses), a few currency codes; and, in a file of events only,
+ * timestamps with a time of day that no name claims.
+ */
+static void
+by_values(struct sg *s, int k)
+{
+	struct col *c, *best = NULL;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->c[i].canon == k && !s->c[i].doubt)
+			return;
+	for (i = 0; i < s->n; i++) {
+		c = &s->c[i];
+		if (c->canon != -1 || c->named != -1 || c->filled == 0)
+			continue;
+		if (!(k == C_EMAIL ? mostly(c->nemail, c->filled) :
+		    k == C_PHONE ? mostly((long)c->nph, c->filled) &&
+		    c->nip == 0 : k == C_TS ? s->events &&
+		    mostly(c->ntime, c->filled) && c->nfuture == 0 :
+		    mostly(c->ncurrency, c->filled) && c->distinct <= 5))
+			continue;
+		if (best == NULL || c->filled > best->filled)
+			best = c;
+	}
+	if (best == NULL)
+		return;
+	/* A doubtful proposal by name gives way. */
+	for (i = 0; i < s->n; i++)
+		if (s->c[i].canon == k && s->c[i].doubt) {
+			s->c[i].canon = -1;
+			s->c[i].doubt = 0;
+		}
+	best->canon = k;
+	best->note = NULL;
+	best->why = "values";
+}
+
 /* Which canonical field each column feeds. */
 static void
 assign(struct sg *s)
 {
 	struct col *c;
-	size_t i, j;
-	int k, taken[C_NCANON + 1] = { 0 };
+	size_t i;
+	int k, events = 0;
 	char *purpose;
 
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
+		count_distinct(c);
+		c->named = -1;
 		if (c->filled == 0)
 			continue;
-		k = by_name(c->name, &purpose);
+		k = sgn_by_name(c->name, &purpose, &c->rank, &c->strong);
 		if (k == C_CONSENT) {
 			if (mostly(c->nbool, c->filled)) {
 				c->canon = k;
@@ -239,30 +526,72 @@ assign(struct sg *s)
 				free(purpose);
 			continue;
 		}
-		if (k >= 0 && !taken[k]) {
-			c->canon = k;
-			taken[k] = 1;
-			c->why = (k == C_EMAIL && mostly(c->nt[SH_EMAIL],
-			    c->filled)) || (k == C_PHONE &&
-			    mostly(c->nt[SH_PHONE], c->filled)) ?
-			    "name and values" : "name";
-		}
+		c->named = k;
 	}
-	/* Emails and phones recognised by their values alone. */
-	for (k = C_EMAIL; k <= C_PHONE; k++) {
-		for (j = s->n, i = 0; i < s->n && !taken[k]; i++) {
-			c = &s->c[i];
-			if (c->canon == -1 && mostly(c->nt[k == C_EMAIL ?
-			    SH_EMAIL : SH_PHONE], c->filled) && (j == s->n ||
-			    c->filled > s->c[j].filled))
-				j = i;
-		}
-		if (j < s->n) {
-			s->c[j].canon = k;
-			s->c[j].why = "values";
-			taken[k] = 1;
-		}
+	/* Amounts and kinds of event first: whether there are decides ts. */
+	events = pick(s, C_AMOUNT, 0) == 2;
+	events |= pick(s, C_EVENT_TYPE, 0) == 2;
+	for (k = 0; k < C_NCANON; k++)
+		if (k != C_AMOUNT && k != C_EVENT_TYPE)
+			(void)pick(s, k, events);
+	s->events = events;
+	by_values(s, C_EMAIL);
+	by_values(s, C_PHONE);
+	by_values(s, C_CURRENCY);
+	by_values(s, C_TS);
+	/* Why a column named like a canonical field is not proposed. */
+	for (i = 0; i < s->n; i++) {
+		c = &s->c[i];
+		if (c->canon == -1 && c->named >= 0)
+			(void)fits(c, c->named, events, c->strong);
 	}
+}
+
+/* How many values of c fit canonical field k, and what they are. */
+static long
+fit_count(const struct col *c, int k, const char **what)
+{
+	switch (k) {
+	case C_EMAIL:
+		*what = "emails";
+		return c->nemail;
+	case C_PHONE:
+		*what = "phone numbers";
+		return (long)c->nph;
+	case C_FIRST_NAME:
+	case C_LAST_NAME:
+	case C_FULL_NAME:
+		*what = "names";
+		return c->nperson;
+	case C_CITY:
+		*what = "place names";
+		return c->nperson;
+	case C_BIRTH_DATE:
+		*what = "past dates";
+		return c->ndate - c->nfuture;
+	case C_TS:
+		*what = c->ntime > 0 ? "dates with a time" : "dates";
+		return c->ndate;
+	case C_GENDER:
+		*what = "genders";
+		return c->ngender;
+	case C_POSTAL_CODE:
+		*what = "postal codes";
+		return c->npostal;
+	case C_COUNTRY:
+		*what = "countries";
+		return c->ncountry;
+	case C_EVENT_TYPE:
+		*what = "words";
+		return c->nword;
+	case C_AMOUNT:
+		*what = "amounts";
+		return c->namount;
+	case C_CURRENCY:
+		*what = "currency codes";
+		return c->ncurrency;
+	}
+	return -1;
 }
 
 static void
@@ -299,13 +628,44 @@ calling_code(const char *national, const char *e164, char cc[8])
 	}
 }
 
+/*
+ * Whether digits are written as country a2 writes its own numbers: after
+ * the trunk prefix 0, or as a North American ten-digit number.  A
+ * country with no trunk prefix (IT, ES, LU) accepts nearly any digits,
+ * so its acceptance alone says nothing.
+ */
+static int
+national_form(const char *a2, const char *d)
+{
+	size_t n = strlen(d);
+
+	if (strcmp(a2, "US") == 0 || strcmp(a2, "CA") == 0) {
+		if (n == 11 && d[0] == '1') {
+			d++;
+			n--;
+		}
+		return n == 10 && d[0] >= '2' && d[3] >= '2';
+	}
+	if (strstr("FR BE CH DE GB NL IE AT", a2) == NULL)
+		return 0;
+	return n > 2 && d[0] == '0' && d[1] != '0';
+}
+
+/*
+ * @country from the phone column's own numbers: the country in which
+ * most national numbers are valid and written its way, ties broken by
+ * the code of the numbers written with one; proposed only with enough
+ * support, commented out when only a loose numbering plan accepts them.
+ */
 static void
 country(struct sbuf *out, struct col *c)
 {
 	struct sbuf e, d;
 	size_t i, best = NCOUNTRIES, k;
 	long nat = (long)c->nph - c->nintl, ok[NCOUNTRIES] = { 0 },
-	    intl[NCOUNTRIES] = { 0 }, score, bestscore = 0;
+	    intl[NCOUNTRIES] = { 0 }, form[NCOUNTRIES] = { 0 }, score,
+	    bestscore = 0;
+	const char *p;
 	char cc[8];
 
 	if (nat <= 0)
@@ -323,41 +683,58 @@ country(struct sbuf *out, struct col *c)
 			    countries[k], &e) != NORM_OK)
 				continue;
 			ok[k]++;
-			if (cc[0] == '\0') {
-				const char *p;
-
-				sb_reset(&d);
-				for (p = c->ph[i]; *p; p++)
-					if (*p >= '0' && *p <= '9')
-						sb_addc(&d, *p);
+			sb_reset(&d);
+			for (p = c->ph[i]; *p; p++)
+				if (*p >= '0' && *p <= '9')
+					sb_addc(&d, *p);
+			form[k] += national_form(countries[k], d.buf);
+			if (cc[0] == '\0')
 				calling_code(d.buf, e.buf, cc);
-			}
 		}
 		for (i = 0; cc[0] != '\0' && i < c->nph; i++)
 			if (norm_phone(c->ph[i], strlen(c->ph[i]), NULL,
 			    &e) == NORM_OK && strncmp(e.buf + 1, cc,
 			    strlen(cc)) == 0)
 				intl[k]++;
-		score = 2 * ok[k] + intl[k];
-		if (score > bestscore) {
+		/* A number written with its code is the surest evidence. */
+		score = ok[k] + 2 * form[k] + 3 * intl[k];
+		if (ok[k] > 0 && score > bestscore) {
 			bestscore = score;
 			best = k;
 		}
 	}
-	if (best < NCOUNTRIES) {
-		sb_addf(out, "# %s: %ld of %ld national phone numbers are valid "
-		    "in %s", c->name, ok[best], nat, countries[best]);
-		if (c->nintl > 0)
-			sb_addf(out, "; %ld of %ld with a country code have "
-			    "its code", intl[best], c->nintl);
-		sb_addf(out, "\n@country %s\n", countries[best]);
-	} else
+	if (best == NCOUNTRIES) {
 		sb_addf(out, "# %s: national phone numbers valid in no "
 		    "country tried: give @country\n", c->name);
+		goto out;
+	}
+	sb_addf(out, "# %s: %ld of %ld national phone numbers are valid "
+	    "in %s", c->name, ok[best], nat, countries[best]);
+	if (form[best] < ok[best])
+		sb_addf(out, ", %ld written as %s writes them", form[best],
+		    countries[best]);
+	if (c->nintl > 0)
+		sb_addf(out, "; %ld of %ld with a country code have "
+		    "its code", intl[best], c->nintl);
+	sb_addc(out, '\n');
+	if (ok[best] + intl[best] < PHONE_SUPPORT)
+		sb_addf(out, "# too few numbers to choose a country: check, "
+		    "or give @country\n# @country %s\n", countries[best]);
+	else if (!mostly(ok[best], nat))
+		sb_addf(out, "# fewer than 4 in 5 are valid there: check, or "
+		    "give @country\n# @country %s\n", countries[best]);
+	else if (form[best] == 0 && intl[best] == 0)
+		sb_addf(out, "# %s accepts nearly any digits and none of them "
+		    "is written its way: check\n# @country %s\n",
+		    countries[best], countries[best]);
+	else
+		sb_addf(out, "@country %s\n", countries[best]);
+out:
 	sb_release(&e);
 	sb_release(&d);
 }
 
+/* @date-format for the dates written day and month first. */
 static void
 date_format(struct sbuf *out, struct sg *s)
 {
@@ -368,7 +745,8 @@ date_format(struct sbuf *out, struct sg *s)
 	/* The date column with the most day/month-first values decides. */
 	for (i = 0; i < s->n; i++)
 		if ((s->c[i].canon == C_BIRTH_DATE || s->c[i].canon == C_TS) &&
-		    s->c[i].ndmy > 0 && (c == NULL || s->c[i].ndmy > c->ndmy))
+		    !s->c[i].doubt && s->c[i].ndmy > 0 && (c == NULL ||
+		    s->c[i].ndmy > c->ndmy))
 			c = &s->c[i];
 	if (c == NULL)
 		return;
@@ -392,12 +770,79 @@ date_format(struct sbuf *out, struct sg *s)
 	    c->time ? c->time : "");
 }
 
+/*
+ * @date-format CANON for the dates written with a two-digit year or with
+ * a month name.
+ */
+static void
+word_formats(struct sbuf *out, struct sg *s)
+{
+	struct col *c;
+	size_t i, k;
+	int day;
+
+	for (i = 0; i < s->n; i++) {
+		c = &s->c[i];
+		if ((c->canon != C_BIRTH_DATE && c->canon != C_TS) || c->doubt)
+			continue;
+		if (c->nshort > 0) {
+			/* As the four-digit dates of the field, if any. */
+			day = c->shorta > 12 || (c->shortb <= 12 &&
+			    (c->ndmy == 0 || c->maxa > 12 || c->maxb <= 12));
+			sb_addf(out, "# %s: %ld dates with a two-digit year, "
+			    "%s first (%s)\n", c->name, c->nshort, day ?
+			    "day" : "month", c->shorta > 12 || c->shortb > 12 ?
+			    "a part above 12 was seen" : c->ndmy > 0 ?
+			    "as its dates with four" : "ambiguous: day first "
+			    "assumed");
+			sb_addf(out, "@date-format %s %%%c%c%%%c%c%%y\n",
+			    map_canon_name(c->canon), day ? 'd' : 'm',
+			    c->shortsep, day ? 'm' : 'd', c->shortsep);
+		}
+		for (k = 0; k < VF_NWORD_DATES; k++)
+			if (c->nwdate[k] > 0)
+				sb_addf(out, "# %s: %ld dates written \"%s\"\n"
+				    "@date-format %s %s\n", c->name,
+				    c->nwdate[k], vf_word_dates[k],
+				    map_canon_name(c->canon), vf_word_dates[k]);
+	}
+}
+
+/*
+ * @ignore for a field not proposed (or proposed commented out) that
+ * cdp-ingest would otherwise map by its name, the canonical field being
+ * free: "name" holding page names would become full_name.
+ */
+static void
+keep_out(struct sg *s, struct col *c, struct sbuf *out)
+{
+	struct map m;
+	char *n = c->name;
+	size_t i;
+	int k = -1;
+
+	map_init(&m);
+	if (map_auto(&m, &n, 1) == 1)
+		k = m.e[0].canon;
+	map_release(&m);
+	if (k < 0)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (s->c[i].canon == k && !s->c[i].doubt)
+			return;
+	sb_addf(out, "# %s: kept out of %s, which cdp-ingest takes from it "
+	    "by its name otherwise\n@ignore %s\n", c->name,
+	    map_canon_name(k), c->name);
+}
+
 static void
 emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 {
 	struct col *c;
-	size_t i;
+	size_t i, j;
 	int fmt = rin_format(r), d = rin_delim(r), any = 0;
+	const char *what;
+	long n;
 
 	sb_addf(out, "# map proposed by cdp-catalog suggest for %s\n"
 	    "# from %ld records; check each line before use (cdp-map(5))\n",
@@ -410,34 +855,71 @@ emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 	}
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
-		if (unique(c, s->records) && c->nt[SH_EMAIL] == 0 &&
-		    c->nt[SH_PHONE] == 0 && c->nt[SH_DATE] == 0) {
-			sb_addf(out, "# %s: present and distinct in all %ld "
-			    "records: the record id\n@id %s\n", c->name,
-			    s->records, c->name);
-			any = 1;
-			break;
-		}
+		if (!unique(c, s->records) || c->nt[SH_EMAIL] > 0 ||
+		    c->nt[SH_PHONE] > 0 || c->nt[SH_DATE] > 0)
+			continue;
+		any = 1;
+		/*
+		 * A URL or a text is not an id; nor, in a file of events,
+		 * a person's id that a sample happens to hold once each.
+		 */
+		if (c->ncode < c->filled || c->ndigit < c->filled ||
+		    (c->canon >= C_FIRST_NAME && c->canon < C_NCANON) ||
+		    (s->events && (c->canon ==
+		    C_CUSTOMER_ID || c->canon == C_LOYALTY_ID ||
+		    c->canon == C_ANONYMOUS_ID)))
+			continue;
+		sb_addf(out, "# %s: present and distinct in all %ld "
+		    "records: the record id\n@id %s\n", c->name,
+		    s->records, c->name);
+		any = 2;
+		break;
 	}
 	if (!any)
 		sb_adds(out, "# no field is present and distinct in every "
 		    "record: ids will be hashes of the content\n");
+	else if (any == 1)
+		sb_adds(out, "# no field present and distinct in every "
+		    "record is written like an id: ids will be hashes of "
+		    "the content\n");
 	for (i = 0; i < s->n; i++)
-		if (s->c[i].canon == C_PHONE)
+		if (s->c[i].canon == C_PHONE && !s->c[i].doubt)
 			country(out, &s->c[i]);
 	date_format(out, s);
+	word_formats(out, s);
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
-		if (c->canon < 0)
+		if (c->canon < 0 || c->alt_of >= 0)
 			continue;
+		for (j = 0; j < s->n; j++)
+			if (s->c[j].alt_of == (long)i) {
+				sb_addf(out, "# %s: the same field in other "
+				    "records, an alternative; ", s->c[j].name);
+				evidence(out, s, &s->c[j]);
+				sb_addc(out, '\n');
+			}
 		sb_addf(out, "# %s: by its %s; ", c->name, c->why);
 		evidence(out, s, c);
+		if ((n = fit_count(c, c->canon, &what)) >= 0)
+			sb_addf(out, "; %s: %ld", what, n);
+		if (c->canon == C_EVENT_TYPE)
+			sb_addf(out, ", %ld distinct", c->distinct);
+		if (c->doubt)
+			sb_addf(out, "; doubtful: %s", c->note);
 		sb_addc(out, '\n');
+		if (c->doubt)
+			sb_adds(out, "# ");
 		if (c->canon == C_CONSENT)
-			sb_addf(out, "consent_%s=%s\n", c->purpose, c->name);
+			sb_addf(out, "consent_%s=%s", c->purpose, c->name);
 		else
-			sb_addf(out, "%s=%s\n", map_canon_name(c->canon),
+			sb_addf(out, "%s=%s", map_canon_name(c->canon),
 			    c->name);
+		for (j = 0; j < s->n; j++)
+			if (s->c[j].alt_of == (long)i)
+				sb_addf(out, " | %s", s->c[j].name);
+		sb_addc(out, '\n');
+		if (c->doubt)
+			keep_out(s, c, out);
 	}
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];
@@ -445,8 +927,28 @@ emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 			continue;
 		sb_addf(out, "# not mapped: %s (", c->name);
 		evidence(out, s, c);
-		sb_adds(out, "), kept in the raw record\n");
+		sb_adds(out, "), kept in the raw record");
+		if (mostly(c->nip, c->filled))
+			sb_adds(out, "; IP addresses, never phone numbers");
+		else if (c->named >= 0 && c->note != NULL)
+			sb_addf(out, "; not %s: %s",
+			    map_canon_name(c->named), c->note);
+		sb_addc(out, '\n');
+		keep_out(s, c, out);
 	}
+}
+
+static void
+today(int ymd[3])
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	memset(&tm, 0, sizeof(tm));
+	(void)gmtime_r(&now, &tm);
+	ymd[0] = tm.tm_year + 1900;
+	ymd[1] = tm.tm_mon + 1;
+	ymd[2] = tm.tm_mday;
 }
 
 int
@@ -463,6 +965,8 @@ sg_suggest(const char *path, int format, long nsample, struct sbuf *out,
 	int res;
 
 	memset(&s, 0, sizeof(s));
+	sb_init(&s.tmp);
+	today(s.today);
 	map_init(&map);
 	memset(&o, 0, sizeof(o));
 	o.map = &map;
@@ -495,5 +999,6 @@ sg_suggest(const char *path, int format, long nsample, struct sbuf *out,
 		free(s.c[i].ph);
 	}
 	free(s.c);
+	sb_release(&s.tmp);
 	return s.records == 0 ? -1 : 0;
 }

@@ -6,11 +6,16 @@
  * arrays) is matched to a canonical field by its name (the common names
  * cdp-ingest recognises, in French and English: courriel, PRENOM,
  * tel_portable, ...) and by the shape of its values (a column of
- * emails is an email whatever its name).  Settings are proposed from
+ * emails is an email whatever its name), and proposed only when its
+ * values fit the canonical field: IP addresses are never phones, order
+ * numbers and product names never names, dates never emails; a
+ * doubtful proposal is written commented out with its reason, and a
+ * field cdp-ingest would take by name all the same gets @ignore.
+ * Settings are proposed from
  * the values too: @id for a column whose values are all present and
  * distinct, @date-format from the layout of the dates (day first when
  * a day above 12 is seen, month first when a month position holds one),
- * @country from the national phone numbers and the international ones,
+ * @country from the phone field's own numbers, with enough support,
  * @delimiter for a CSV file not separated by commas.  Every line comes
  * after a comment that gives its evidence.
  */

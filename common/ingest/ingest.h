@@ -82,6 +82,7 @@ struct ingest {
 	_Atomic int failed;	/* a database error: stop, roll back the batch */
 	long long lost;		/* records of batches rolled back */
 	int	 badinput;	/* an input could not be read: exit 1 at the end */
+	long long skipped;	/* records left out by the map's @skip */
 	long	 nmsg;		/* diagnostics printed for the current file */
 	const char *fname;
 	struct rin *rin;	/* the file being read */

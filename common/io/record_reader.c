@@ -48,6 +48,18 @@ struct rin {
 	size_t	 ncaps;
 	struct cap idcap;	/* the id field (NDJSON) */
 
+	/*
+	 * The fields of alternatives and concatenations ("a | b + c") and
+	 * of @skip and @negate, each captured once however often named.
+	 */
+	char	**paths;
+	size_t	 npaths;
+	struct cap *pcaps;	/* one per path */
+	long	*pcol;		/* CSV column of each path, or -1 */
+	size_t	*rpath;		/* path of each @skip and @negate rule */
+	struct sbuf join;	/* the value of a compound entry */
+	long	 skipped;	/* records dropped by @skip */
+
 	struct jw jw;		/* writes rec.raw for CSV rows */
 	struct sbuf raw;
 	struct sbuf tmp;
@@ -72,6 +84,12 @@ rin_opts_init(struct rin_opts *o, struct map *map, char *const *mapfiles,
 		if (map_add(map, maps[i], why) == -1)
 			return -1;
 	o->map = map;
+	if (map->timezone != NULL && !norm_zone_known(map->timezone)) {
+		sb_reset(why);
+		sb_addf(why, "unknown time zone %s",
+		    quote_value(map->timezone, strlen(map->timezone)));
+		return -1;
+	}
 	o->date_format = datefmt ? datefmt : map->date_format;
 	o->delim = delim ? delim : map->delim;
 	o->format = format;
@@ -116,6 +134,56 @@ diag(struct rin *r, int rej, long line, const char *reason, const char *raw,
 		r->diag(r->arg, rej, r->fname, line, reason, raw, rawlen);
 }
 
+/* Whether entry e reads one field as it is (no " | ", no " + "). */
+static int
+simple(const struct map_entry *e)
+{
+	return e->field != NULL && (e->nalt == 0 || (e->nalt == 1 &&
+	    e->alt[0].npart == 1));
+}
+
+static size_t
+path_index(struct rin *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->npaths; i++)
+		if (strcmp(r->paths[i], name) == 0)
+			return i;
+	r->paths = xrealloc(r->paths, (r->npaths + 1) * sizeof(*r->paths));
+	r->paths[r->npaths] = xstrdup(name);
+	return r->npaths++;
+}
+
+/* The paths of the declared compound entries and of the record rules. */
+static void
+paths_init(struct rin *r)
+{
+	const struct map_entry *e;
+	size_t i, j, k;
+
+	for (i = 0; i < r->map.n; i++) {
+		e = &r->map.e[i];
+		if (e->field == NULL || simple(e))
+			continue;
+		for (j = 0; j < e->nalt; j++)
+			for (k = 0; k < e->alt[j].npart; k++)
+				(void)path_index(r, e->alt[j].part[k]);
+	}
+	r->rpath = xcalloc(r->map.nrule ? r->map.nrule : 1,
+	    sizeof(*r->rpath));
+	for (i = 0; i < r->map.nrule; i++)
+		if (r->map.rule[i].kind == RULE_SKIP ||
+		    r->map.rule[i].kind == RULE_NEGATE)
+			r->rpath[i] = path_index(r, r->map.rule[i].field);
+	r->pcaps = xcalloc(r->npaths ? r->npaths : 1, sizeof(*r->pcaps));
+	r->pcol = xcalloc(r->npaths ? r->npaths : 1, sizeof(*r->pcol));
+	for (i = 0; i < r->npaths; i++) {
+		sb_init(&r->pcaps[i].buf);
+		r->pcol[i] = -1;
+	}
+}
+
 struct rin *
 rin_open(const char *path, const struct rin_opts *o, rin_diag_fn fn,
     void *arg)
@@ -139,6 +207,7 @@ rin_open(const char *path, const struct rin_opts *o, rin_diag_fn fn,
 	r->opts = *o;
 	map_copy(&r->map, o->map);
 	map_drop_auto(&r->map);
+	paths_init(r);
 	r->diag = fn;
 	r->arg = arg;
 	r->idcol = -1;
@@ -148,6 +217,7 @@ rin_open(const char *path, const struct rin_opts *o, rin_diag_fn fn,
 	sb_init(&r->tmp);
 	sb_init(&r->why);
 	sb_init(&r->idcap.buf);
+	sb_init(&r->join);
 	jw_init(&r->jw, &r->raw);
 	for (c = 0; c < C_NCANON; c++)
 		sb_init(&r->rec.val[c]);
@@ -177,6 +247,15 @@ rin_close(struct rin *r)
 		sb_release(&r->caps[i].buf);
 	free(r->caps);
 	sb_release(&r->idcap.buf);
+	for (i = 0; i < r->npaths; i++) {
+		free(r->paths[i]);
+		sb_release(&r->pcaps[i].buf);
+	}
+	free(r->paths);
+	free(r->pcaps);
+	free(r->pcol);
+	free(r->rpath);
+	sb_release(&r->join);
 	jw_release(&r->jw);
 	sb_release(&r->raw);
 	sb_release(&r->tmp);
@@ -217,6 +296,12 @@ rin_map(struct rin *r)
 	return &r->map;
 }
 
+long
+rin_skipped(struct rin *r)
+{
+	return r->skipped;
+}
+
 int
 rin_delim(struct rin *r)
 {
@@ -248,6 +333,8 @@ caps_reset(struct rin *r)
 
 	for (i = 0; i < r->ncaps; i++)
 		r->caps[i].set = 0;
+	for (i = 0; i < r->npaths; i++)
+		r->pcaps[i].set = 0;
 	r->idcap.set = 0;
 }
 
@@ -270,6 +357,55 @@ invalid(struct rin *r, size_t i, const char *what, const char *v, size_t n)
 	diag(r, 0, r->rec.line, r->why.buf, NULL, 0);
 }
 
+/* The captured value of path k, trimmed, or NULL when absent or blank. */
+static const char *
+path_value(struct rin *r, size_t k, size_t *n)
+{
+	const char *v;
+
+	if (!r->pcaps[k].set)
+		return NULL;
+	v = r->pcaps[k].p;
+	*n = r->pcaps[k].n;
+	while (*n > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		(*n)--;
+	}
+	while (*n > 0 && (v[*n - 1] == ' ' || v[*n - 1] == '\t'))
+		(*n)--;
+	return *n > 0 ? v : NULL;
+}
+
+/*
+ * The value of a compound entry: its first alternative with a value,
+ * the values of that alternative's parts joined by a space.
+ */
+static const char *
+compound_value(struct rin *r, const struct map_entry *e, size_t *n)
+{
+	const struct map_alt *a;
+	const char *v;
+	size_t i, j, k;
+
+	for (i = 0; i < e->nalt; i++) {
+		a = &e->alt[i];
+		sb_reset(&r->join);
+		for (j = 0; j < a->npart; j++) {
+			if ((v = path_value(r, path_index(r, a->part[j]),
+			    &k)) == NULL)
+				continue;
+			if (r->join.len > 0)
+				sb_addc(&r->join, ' ');
+			sb_add(&r->join, v, k);
+		}
+		if (r->join.len > 0) {
+			*n = r->join.len;
+			return r->join.buf;
+		}
+	}
+	return NULL;
+}
+
 /* The value of entry i in this record, or NULL. */
 static const char *
 entry_value(struct rin *r, size_t i, size_t *n)
@@ -280,11 +416,76 @@ entry_value(struct rin *r, size_t i, size_t *n)
 		*n = strlen(e->value);
 		return e->value;
 	}
+	if (!simple(e))
+		return compound_value(r, e, n);
 	if (i < r->ncaps && r->caps[i].set) {
 		*n = r->caps[i].n;
 		return r->caps[i].p;
 	}
 	return NULL;
+}
+
+/* Whether rule kind holds for this record (the first that does). */
+static int
+rule_holds(struct rin *r, int kind)
+{
+	const struct map_rule *u;
+	const char *v;
+	size_t i, n;
+
+	for (i = 0; i < r->map.nrule; i++) {
+		u = &r->map.rule[i];
+		if (u->kind != kind)
+			continue;
+		if ((v = path_value(r, r->rpath[i], &n)) == NULL)
+			v = "", n = 0;
+		if (map_value_is(v, n, u->from))
+			return 1;
+	}
+	return 0;
+}
+
+/* The value of canonical field c after its @value lines. */
+static const char *
+value_map(struct rin *r, int c, const char *v, size_t *n)
+{
+	const struct map_rule *u;
+	size_t i;
+
+	for (i = 0; i < r->map.nrule; i++) {
+		u = &r->map.rule[i];
+		if (u->kind == RULE_VALUE && u->canon == c &&
+		    map_value_is(v, *n, u->from)) {
+			*n = strlen(u->to);
+			return u->to;
+		}
+	}
+	return v;
+}
+
+/*
+ * A date of field c through its @date-format lines, tried in order,
+ * then through the file's format.  A birth date is never in the future.
+ */
+static int
+norm_dated(struct rin *r, int c, const char *v, size_t n, struct sbuf *out)
+{
+	const struct map_rule *u;
+	size_t i;
+	int res;
+
+	for (i = 0; i < r->map.nrule; i++) {
+		u = &r->map.rule[i];
+		if (u->kind != RULE_DATE_FORMAT || u->canon != c)
+			continue;
+		res = c == C_TS ? norm_ts_zone(v, n, u->to,
+		    r->map.timezone, out) : norm_date_past(v, n, u->to, out);
+		if (res != NORM_INVALID)
+			return res;
+	}
+	return c == C_TS ? norm_ts_zone(v, n, r->opts.date_format,
+	    r->map.timezone, out) : norm_date_past(v, n, r->opts.date_format,
+	    out);
 }
 
 static void
@@ -325,11 +526,11 @@ normalise_one(struct rin *r, size_t i, const char *v, size_t n)
 		what = "name";
 		break;
 	case C_BIRTH_DATE:
-		res = norm_date(v, n, r->opts.date_format, out);
+		res = norm_dated(r, c, v, n, out);
 		what = "date";
 		break;
 	case C_TS:
-		res = norm_ts(v, n, r->opts.date_format, out);
+		res = norm_dated(r, c, v, n, out);
 		what = "timestamp";
 		break;
 	case C_GENDER:
@@ -397,8 +598,10 @@ normalise(struct rin *r)
 	/* Country first: it is the default for the phone. */
 	for (i = 0; i < r->map.n; i++)
 		if (r->map.e[i].canon == C_COUNTRY &&
-		    (v = entry_value(r, i, &n)) != NULL)
+		    (v = entry_value(r, i, &n)) != NULL) {
+			v = value_map(r, C_COUNTRY, v, &n);
 			normalise_one(r, i, v, n);
+		}
 	for (i = 0; i < r->map.n; i++) {
 		c = r->map.e[i].canon;
 		if (c == C_COUNTRY)
@@ -415,8 +618,20 @@ normalise(struct rin *r)
 			rec->cons[rec->ncons++].granted = b;
 			continue;
 		}
-		if ((v = entry_value(r, i, &n)) != NULL)
+		if ((v = entry_value(r, i, &n)) != NULL) {
+			v = value_map(r, c, v, &n);
 			normalise_one(r, i, v, n);
+		}
+	}
+	/* @negate: a refund counts against the customer's spending. */
+	if (rec->have[C_AMOUNT] && rec->val[C_AMOUNT].buf[0] != '-' &&
+	    strspn(rec->val[C_AMOUNT].buf, "0.") != rec->val[C_AMOUNT].len &&
+	    rule_holds(r, RULE_NEGATE)) {
+		sb_reset(&r->join);
+		sb_addc(&r->join, '-');
+		sb_add(&r->join, rec->val[C_AMOUNT].buf, rec->val[C_AMOUNT].len);
+		sb_reset(&rec->val[C_AMOUNT]);
+		sb_add(&rec->val[C_AMOUNT], r->join.buf, r->join.len);
 	}
 }
 
@@ -577,9 +792,20 @@ csv_start(struct rin *r)
 	map_auto(&r->map, r->names, r->nf);
 	caps_fit(r);
 	r->col = xcalloc(r->map.n ? r->map.n : 1, sizeof(*r->col));
+	for (i = 0; i < r->npaths; i++) {
+		for (j = 0; j < r->nf && r->pcol[i] == -1; j++)
+			if (strcmp(r->names[j], r->paths[i]) == 0)
+				r->pcol[i] = (long)j;
+		if (r->pcol[i] == -1) {
+			sb_reset(&r->why);
+			sb_addf(&r->why, "no field %s in the header",
+			    quote_value(r->paths[i], strlen(r->paths[i])));
+			diag(r, 0, hdr->line, r->why.buf, NULL, 0);
+		}
+	}
 	for (i = 0; i < r->map.n; i++) {
 		r->col[i] = -1;
-		if (r->map.e[i].field == NULL)
+		if (!simple(&r->map.e[i]))
 			continue;
 		for (j = 0; j < r->nf && r->col[i] == -1; j++)
 			if (strcmp(r->names[j], r->map.e[i].field) == 0)
@@ -632,6 +858,17 @@ csv_next(struct rin *r)
 				r->caps[i].p = c->f[r->col[i]];
 				r->caps[i].n = c->flen[r->col[i]];
 			}
+		}
+		for (i = 0; i < r->npaths; i++) {
+			r->pcaps[i].set = r->pcol[i] >= 0;
+			if (r->pcol[i] >= 0) {
+				r->pcaps[i].p = c->f[r->pcol[i]];
+				r->pcaps[i].n = c->flen[r->pcol[i]];
+			}
+		}
+		if (rule_holds(r, RULE_SKIP)) {
+			r->skipped++;
+			continue;
 		}
 		jw_reset(&r->jw);
 		res = jw_map_open(&r->jw);
@@ -690,7 +927,20 @@ nd_visit(void *arg, const char *path, size_t pathlen, enum nd_type type,
 		if (map_auto(&r->map, &name, 1) > 0)
 			caps_fit(r);
 	}
+	for (i = 0; i < r->npaths; i++) {
+		if (strlen(r->paths[i]) != pathlen ||
+		    memcmp(r->paths[i], path, pathlen) != 0)
+			continue;
+		cp = &r->pcaps[i];
+		sb_reset(&cp->buf);
+		sb_add(&cp->buf, val, len);
+		cp->p = cp->buf.buf;
+		cp->n = len;
+		cp->set = 1;
+	}
 	for (i = 0; i <= r->map.n; i++) {
+		if (i < r->map.n && !simple(&r->map.e[i]))
+			continue;
 		f = i < r->map.n ? r->map.e[i].field : r->map.id_field;
 		if (f == NULL || f[0] != path[0] || strlen(f) != pathlen ||
 		    memcmp(f, path, pathlen) != 0)
@@ -745,6 +995,10 @@ nd_next(struct rin *r)
 		caps_reset(r);
 		if (nd_parse(r->nd, line, len, nd_visit, r, &r->why) != 0) {
 			diag(r, 1, r->rec.line, r->why.buf, line, len);
+			continue;
+		}
+		if (rule_holds(r, RULE_SKIP)) {
+			r->skipped++;
 			continue;
 		}
 		sb_reset(&r->raw);

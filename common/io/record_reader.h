@@ -99,6 +99,8 @@ const char *rin_error(struct rin *);
 /* The format read (after guessing), and the map in force for the file. */
 int	rin_format(struct rin *);
 const struct map *rin_map(struct rin *);
+/* The records left out by the map's @skip lines so far. */
+long	rin_skipped(struct rin *);
 /* The CSV delimiter in use, or 0 for NDJSON. */
 int	rin_delim(struct rin *);
 

@@ -6,8 +6,10 @@
  * strptime, which only a caller's format needs.  An offset is applied
  * through timegm and gmtime_r, never the local time zone.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "normalise/normalise_int.h"
 
@@ -16,6 +18,7 @@ struct dt {
 	int	y, mo, d;
 	int	h, mi, s;
 	long	off;
+	int	zoned;	/* an offset or a zone was written (or epoch) */
 };
 
 static int
@@ -219,6 +222,38 @@ good:
 	return NORM_OK;
 }
 
+int
+norm_date_past(const char *s, size_t n, const char *fmt, struct sbuf *out)
+{
+	struct dt t, now;
+	struct tm tm;
+	time_t u;
+	int res;
+
+	res = norm_date(s, n, fmt, out);
+	if (res != NORM_OK || fmt == NULL || strstr(fmt, "%y") == NULL)
+		return res;
+	u = time(NULL);
+	if (gmtime_r(&u, &tm) == NULL)
+		return res;
+	from_tm(&now, &tm, 0);
+	/* out is "YYYY-MM-DD", which compares as text. */
+	memset(&t, 0, sizeof(t));
+	t.y = (out->buf[0] - '0') * 1000 + (out->buf[1] - '0') * 100 +
+	    (out->buf[2] - '0') * 10 + (out->buf[3] - '0');
+	t.mo = (out->buf[5] - '0') * 10 + (out->buf[6] - '0');
+	t.d = (out->buf[8] - '0') * 10 + (out->buf[9] - '0');
+	if (t.y < now.y || (t.y == now.y && (t.mo < now.mo ||
+	    (t.mo == now.mo && t.d <= now.d))))
+		return res;
+	t.y -= 100;
+	sb_reset(out);
+	if (!dt_valid(&t))
+		return NORM_INVALID;
+	put_date(out, &t);
+	return NORM_OK;
+}
+
 /* "Z", "UTC", "GMT", "+hh:mm", "+hhmm", "+hh" (or '-') ending at e. */
 static int
 parse_offset(const char *p, const char *e, long *off)
@@ -265,6 +300,7 @@ parse_time(const char *p, const char *e, struct dt *t)
 	}
 	if (p < e && *p == ' ')
 		p++;
+	t->zoned = p != e;
 	return parse_offset(p, e, &t->off);
 }
 
@@ -291,7 +327,64 @@ to_utc(struct dt *t)
 }
 
 int
+norm_zone_known(const char *zone)
+{
+	struct sbuf path;
+	int ok;
+
+	if (strcmp(zone, "UTC") == 0)
+		return 1;
+	if (*zone == '\0' || *zone == '/' || strstr(zone, "..") != NULL ||
+	    strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-") != strlen(zone))
+		return 0;
+	sb_init(&path);
+	sb_addf(&path, "/usr/share/zoneinfo/%s", zone);
+	ok = access(path.buf, R_OK) == 0;
+	sb_release(&path);
+	return ok;
+}
+
+/*
+ * t, a wall-clock time in zone, to UTC.  libc converts only through
+ * the process's TZ, so TZ is set to zone (and left so: the next value
+ * of the same source needs it again).
+ */
+static int
+zone_to_utc(struct dt *t, const char *zone)
+{
+	const char *cur = getenv("TZ");
+	struct tm tm;
+	time_t u;
+
+	if (cur == NULL || strcmp(cur, zone) != 0) {
+		if (setenv("TZ", zone, 1) == -1)
+			return -1;
+		tzset();
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = t->y - 1900;
+	tm.tm_mon = t->mo - 1;
+	tm.tm_mday = t->d;
+	tm.tm_hour = t->h;
+	tm.tm_min = t->mi;
+	tm.tm_sec = t->s;
+	tm.tm_isdst = -1;
+	u = mktime(&tm);
+	if (from_epoch(t, u) == -1)
+		return -1;
+	return dt_valid(t) ? 0 : -1;
+}
+
+int
 norm_ts(const char *s, size_t n, const char *fmt, struct sbuf *out)
+{
+	return norm_ts_zone(s, n, fmt, NULL, out);
+}
+
+int
+norm_ts_zone(const char *s, size_t n, const char *fmt, const char *zone,
+    struct sbuf *out)
 {
 	struct dt t;
 	const char *p, *e;
@@ -303,10 +396,14 @@ norm_ts(const char *s, size_t n, const char *fmt, struct sbuf *out)
 		return NORM_EMPTY;
 	e = s + n;
 	if (fmt != NULL && parse_fmt(s, n, fmt, &t, out) == 0 &&
-	    dt_valid(&t) && to_utc(&t) == 0)
+	    dt_valid(&t) && to_utc(&t) == 0) {
+		t.zoned = strstr(fmt, "%z") != NULL || strstr(fmt, "%Z") != NULL;
 		goto good;
-	if (parse_epoch(s, n, &t) == 0 && dt_valid(&t))
+	}
+	if (parse_epoch(s, n, &t) == 0 && dt_valid(&t)) {
+		t.zoned = 1;
 		goto good;
+	}
 	if ((p = parse_ymd(s, e, &t)) == NULL)
 		return NORM_INVALID;
 	if (p < e && ((*p != 'T' && *p != 't' && *p != ' ') ||
@@ -315,6 +412,10 @@ norm_ts(const char *s, size_t n, const char *fmt, struct sbuf *out)
 	if (!dt_valid(&t) || to_utc(&t) == -1)
 		return NORM_INVALID;
 good:
+	if (zone != NULL && !t.zoned && zone_to_utc(&t, zone) == -1) {
+		sb_reset(out);
+		return NORM_INVALID;
+	}
 	put_date(out, &t);
 	b[0] = 'T';
 	put_num(b + 1, t.h, 2);

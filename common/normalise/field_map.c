@@ -65,21 +65,41 @@ map_init(struct map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static void
+entry_release(struct map_entry *e)
+{
+	size_t i, j;
+
+	free(e->purpose);
+	free(e->field);
+	free(e->value);
+	for (i = 0; i < e->nalt; i++) {
+		for (j = 0; j < e->alt[i].npart; j++)
+			free(e->alt[i].part[j]);
+		free(e->alt[i].part);
+	}
+	free(e->alt);
+}
+
 void
 map_release(struct map *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++) {
-		free(m->e[i].purpose);
-		free(m->e[i].field);
-		free(m->e[i].value);
-	}
+	for (i = 0; i < m->n; i++)
+		entry_release(&m->e[i]);
 	free(m->e);
+	for (i = 0; i < m->nrule; i++) {
+		free(m->rule[i].field);
+		free(m->rule[i].from);
+		free(m->rule[i].to);
+	}
+	free(m->rule);
 	free(m->id_field);
 	free(m->country);
 	free(m->date_format);
 	free(m->format);
+	free(m->timezone);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -88,6 +108,8 @@ dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
 }
+
+static int	parse_source(struct map_entry *, const char *, size_t);
 
 void
 map_copy(struct map *dst, const struct map *src)
@@ -102,13 +124,27 @@ map_copy(struct map *dst, const struct map *src)
 		dst->e[i].purpose = dup_or_null(src->e[i].purpose);
 		dst->e[i].field = dup_or_null(src->e[i].field);
 		dst->e[i].value = dup_or_null(src->e[i].value);
+		dst->e[i].alt = NULL;
+		dst->e[i].nalt = 0;
+		if (src->e[i].field != NULL && !src->e[i].automatic)
+			(void)parse_source(&dst->e[i], src->e[i].field,
+			    strlen(src->e[i].field));
 	}
 	if (dst->cap == 0)
 		dst->cap = 1;
+	dst->nrule = src->nrule;
+	dst->rule = xcalloc(src->nrule ? src->nrule : 1, sizeof(*dst->rule));
+	for (i = 0; i < src->nrule; i++) {
+		dst->rule[i] = src->rule[i];
+		dst->rule[i].field = dup_or_null(src->rule[i].field);
+		dst->rule[i].from = dup_or_null(src->rule[i].from);
+		dst->rule[i].to = dup_or_null(src->rule[i].to);
+	}
 	dst->id_field = dup_or_null(src->id_field);
 	dst->country = dup_or_null(src->country);
 	dst->date_format = dup_or_null(src->date_format);
 	dst->format = dup_or_null(src->format);
+	dst->timezone = dup_or_null(src->timezone);
 	dst->delim = src->delim;
 }
 
@@ -170,11 +206,9 @@ new_entry(struct map *m, int canon, const char *purpose)
 {
 	struct map_entry *e;
 
-	if ((e = find_entry(m, canon, purpose)) != NULL) {
-		free(e->field);
-		free(e->value);
-		free(e->purpose);
-	} else {
+	if ((e = find_entry(m, canon, purpose)) != NULL)
+		entry_release(e);
+	else {
 		if (m->n == m->cap) {
 			m->cap = m->cap ? m->cap * 2 : 16;
 			m->e = xrealloc(m->e, m->cap * sizeof(*m->e));
@@ -197,6 +231,62 @@ trim(const char **s, size_t *n)
 	}
 	while (*n > 0 && isspace((unsigned char)(*s)[*n - 1]))
 		(*n)--;
+}
+
+/*
+ * The separator " | " or " + " (sep) at s[i]: a blank before and after.
+ */
+static int
+is_sep(const char *s, size_t n, size_t i, char sep)
+{
+	return s[i] == sep && i > 0 && i + 1 < n &&
+	    isspace((unsigned char)s[i - 1]) &&
+	    isspace((unsigned char)s[i + 1]);
+}
+
+/* Split s[0..n) at sep into trimmed pieces; -1 when one is empty. */
+static int
+split_at(const char *s, size_t n, char sep, char ***out, size_t *nout)
+{
+	size_t i, start = 0, k;
+	const char *p;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i <= n; i++) {
+		if (i < n && !is_sep(s, n, i, sep))
+			continue;
+		p = s + start;
+		k = i - start;
+		trim(&p, &k);
+		*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
+		(*out)[(*nout)++] = xstrndup(p, k);
+		if (k == 0)
+			return -1;
+		start = i + 1;
+	}
+	return 0;
+}
+
+/* e->alt from the source text s[0..n); -1 when a piece is empty. */
+static int
+parse_source(struct map_entry *e, const char *s, size_t n)
+{
+	char **alts;
+	size_t nalts, i;
+	int rc;
+
+	rc = split_at(s, n, '|', &alts, &nalts);
+	e->alt = xcalloc(nalts, sizeof(*e->alt));
+	e->nalt = nalts;
+	for (i = 0; i < nalts; i++) {
+		if (split_at(alts[i], strlen(alts[i]), '+', &e->alt[i].part,
+		    &e->alt[i].npart) == -1)
+			rc = -1;
+		free(alts[i]);
+	}
+	free(alts);
+	return rc;
 }
 
 int
@@ -241,8 +331,16 @@ map_add(struct map *m, const char *spec, struct sbuf *why)
 	e = new_entry(m, canon, purpose);
 	if (constant)
 		e->value = xstrndup(rhs, rn);
-	else
+	else {
 		e->field = xstrndup(rhs, rn);
+		if (parse_source(e, rhs, rn) == -1) {
+			sb_reset(why);
+			sb_addf(why, "mapping of %s has an empty field between "
+			    "' | ' or ' + '", name);
+			free(name);
+			return -1;
+		}
+	}
 	free(name);
 	return 0;
 }
@@ -275,18 +373,123 @@ map_parse_delim(const char *v)
 	return -1;
 }
 
+static struct map_rule *
+new_rule(struct map *m, int kind)
+{
+	struct map_rule *r;
+
+	m->rule = xrealloc(m->rule, (m->nrule + 1) * sizeof(*m->rule));
+	r = &m->rule[m->nrule++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->canon = -1;
+	return r;
+}
+
+/*
+ * The first word of v, when it names a canonical field (not a
+ * consent): its number, and *rest past it and its blanks.  -1 if not.
+ */
+static int
+lead_canon(const char *v, const char **rest)
+{
+	size_t k = strcspn(v, " \t");
+	char *w = xstrndup(v, k);
+	int c = map_canon_lookup(w, NULL);
+
+	free(w);
+	if (c < 0 || c >= C_NCANON || v[k] == '\0')
+		return -1;
+	for (v += k; isspace((unsigned char)*v); v++)
+		;
+	*rest = v;
+	return c;
+}
+
+/* "@value CANON FROM=TO", "@skip FIELD=VALUE", "@negate FIELD=VALUE". */
+static int
+map_rule_line(struct map *m, int kind, const char *v, struct sbuf *why)
+{
+	struct map_rule *r;
+	const char *eq, *rest = v, *a;
+	size_t an, bn;
+	int c = -1;
+
+	if (kind == RULE_VALUE && (c = lead_canon(v, &rest)) == -1) {
+		sb_addf(why, "@value needs a canonical field, then FROM=TO");
+		return -1;
+	}
+	if ((eq = strchr(rest, '=')) == NULL) {
+		sb_addf(why, "%s needs %s", kind == RULE_VALUE ? "@value" :
+		    kind == RULE_SKIP ? "@skip" : "@negate", kind ==
+		    RULE_VALUE ? "FROM=TO after the field" : "FIELD=VALUE");
+		return -1;
+	}
+	a = rest;
+	an = (size_t)(eq - rest);
+	trim(&a, &an);
+	if (kind != RULE_VALUE && an == 0) {
+		sb_addf(why, "%s names no field", kind == RULE_SKIP ?
+		    "@skip" : "@negate");
+		return -1;
+	}
+	r = new_rule(m, kind);
+	r->canon = c;
+	if (kind == RULE_VALUE) {
+		r->from = xstrndup(a, an);
+		r->to = xstrdup(eq + 1);
+	} else {
+		r->field = xstrndup(a, an);
+		r->from = xstrdup(eq + 1);
+	}
+	a = r->to ? r->to : r->from;
+	bn = strlen(a);
+	trim(&a, &bn);
+	memmove(r->to ? r->to : r->from, a, bn);
+	(r->to ? r->to : r->from)[bn] = '\0';
+	return 0;
+}
+
 /* Apply one "@name value" setting line. */
 static int
 map_setting(struct map *m, const char *name, const char *v, struct sbuf *why)
 {
-	int d;
+	struct map_rule *r;
+	const char *rest;
+	int d, c;
 
 	if (strcmp(name, "id") == 0)
 		return set_once(&m->id_field, v);
 	if (strcmp(name, "country") == 0)
 		return set_once(&m->country, v);
-	if (strcmp(name, "date-format") == 0)
-		return set_once(&m->date_format, v);
+	if (strcmp(name, "date-format") == 0) {
+		/* "@date-format birth_date %m/%d/%y": one field's, in order. */
+		if ((c = lead_canon(v, &rest)) == -1)
+			return set_once(&m->date_format, v);
+		if (c != C_BIRTH_DATE && c != C_TS) {
+			sb_addf(why, "@date-format applies to birth_date or "
+			    "ts, not %s", map_canon_name(c));
+			return -1;
+		}
+		r = new_rule(m, RULE_DATE_FORMAT);
+		r->canon = c;
+		r->to = xstrdup(rest);
+		return 0;
+	}
+	if (strcmp(name, "timezone") == 0)
+		return set_once(&m->timezone, v);
+	if (strcmp(name, "ignore") == 0) {
+		/* "@ignore name": never taken by its name (map_auto). */
+		r = new_rule(m, RULE_IGNORE);
+		r->field = xstrdup(v);
+		return 0;
+	}
+	if (strcmp(name, "value") == 0)
+		return map_rule_line(m, RULE_VALUE, v, why);
+	if (strcmp(name, "skip") == 0)
+		return map_rule_line(m, RULE_SKIP, v, why);
+	if (strcmp(name, "negate") == 0)
+		return map_rule_line(m, RULE_NEGATE, v, why);
 	if (strcmp(name, "format") == 0) {
 		if (map_parse_format(v, 0, 1) == -1) {
 			sb_adds(why, MAP_FORMAT_ERR);
@@ -413,6 +616,38 @@ alias_canon(const char *folded)
 	return -1;
 }
 
+int
+map_uses_field(const struct map_entry *e, const char *raw, size_t n)
+{
+	size_t i, j;
+
+	if (e->field == NULL)
+		return 0;
+	if (strlen(e->field) == n && memcmp(e->field, raw, n) == 0)
+		return 1;
+	for (i = 0; i < e->nalt; i++)
+		for (j = 0; j < e->alt[i].npart; j++)
+			if (strlen(e->alt[i].part[j]) == n &&
+			    memcmp(e->alt[i].part[j], raw, n) == 0)
+				return 1;
+	return 0;
+}
+
+int
+map_value_is(const char *v, size_t n, const char *want)
+{
+	size_t k = strlen(want), i;
+
+	trim(&v, &n);
+	if (n != k)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (tolower((unsigned char)v[i]) !=
+		    tolower((unsigned char)want[i]))
+			return 0;
+	return 1;
+}
+
 size_t
 map_auto(struct map *m, char *const *names, size_t n)
 {
@@ -432,7 +667,12 @@ map_auto(struct map *m, char *const *names, size_t n)
 		/* A field already mapped explicitly is not claimed twice. */
 		for (taken = 0, j = 0; j < m->n; j++)
 			if (m->e[j].field != NULL &&
-			    strcmp(m->e[j].field, names[i]) == 0)
+			    map_uses_field(&m->e[j], names[i],
+			    strlen(names[i])))
+				taken = 1;
+		for (j = 0; j < m->nrule; j++)
+			if (m->rule[j].kind == RULE_IGNORE &&
+			    strcmp(m->rule[j].field, names[i]) == 0)
 				taken = 1;
 		if (taken)
 			continue;
@@ -452,9 +692,7 @@ map_drop_auto(struct map *m)
 
 	for (i = j = 0; i < m->n; i++) {
 		if (m->e[i].automatic) {
-			free(m->e[i].purpose);
-			free(m->e[i].field);
-			free(m->e[i].value);
+			entry_release(&m->e[i]);
 			continue;
 		}
 		m->e[j++] = m->e[i];
@@ -467,6 +705,7 @@ map_format(const struct map *m, struct sbuf *out)
 {
 	size_t i;
 	const struct map_entry *e;
+	const struct map_rule *r;
 
 	if (m->id_field)
 		sb_addf(out, "@id %s\n", m->id_field);
@@ -476,6 +715,8 @@ map_format(const struct map *m, struct sbuf *out)
 		sb_addf(out, "@date-format %s\n", m->date_format);
 	if (m->format)
 		sb_addf(out, "@format %s\n", m->format);
+	if (m->timezone)
+		sb_addf(out, "@timezone %s\n", m->timezone);
 	if (m->delim)
 		sb_addf(out, "@delimiter %s\n", m->delim == '\t' ? "tab" :
 		    (char[]){ (char)m->delim, 0 });
@@ -492,5 +733,25 @@ map_format(const struct map *m, struct sbuf *out)
 		if (e->automatic)
 			sb_adds(out, "\t# recognised by name");
 		sb_addc(out, '\n');
+	}
+	for (i = 0; i < m->nrule; i++) {
+		r = &m->rule[i];
+		switch (r->kind) {
+		case RULE_DATE_FORMAT:
+			sb_addf(out, "@date-format %s %s\n",
+			    canon_names[r->canon], r->to);
+			break;
+		case RULE_VALUE:
+			sb_addf(out, "@value %s %s=%s\n",
+			    canon_names[r->canon], r->from, r->to);
+			break;
+		case RULE_IGNORE:
+			sb_addf(out, "@ignore %s\n", r->field);
+			break;
+		default:
+			sb_addf(out, "@%s %s=%s\n", r->kind == RULE_SKIP ?
+			    "skip" : "negate", r->field, r->from);
+			break;
+		}
 	}
 }

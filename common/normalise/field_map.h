@@ -6,7 +6,9 @@
  * CANON:=VALUE sets a constant (event_type:=purchase).  Mappings come
  * from -m options and map files (cdp-map(5)): one mapping a line, '#'
  * comments, and '@' lines for the settings a source needs every time
- * (@id, @country, @date-format, @delimiter, @format).  A canonical field
+ * (@id, @country, @date-format, @delimiter, @format, @timezone), and the
+rules applied field by field or record by record (@date-format CANON,
+@value, @skip, @negate, @ignore).  A canonical field
  * with no mapping is taken from a field whose name is a common name for
  * it (email, courriel, e-mail, prenom, code_postal, ...), compared with
  * case, accents and punctuation ignored.
@@ -30,12 +32,34 @@ enum canon {
 /* The first C_ANONYMOUS_ID+1 canonical fields are identifiers. */
 #define CANON_IS_IDENT(c)	((c) <= C_ANONYMOUS_ID)
 
+/*
+ * One way to get a field's value: the non-empty values of its parts,
+ * trimmed, joined by one space ("STREET_NO + STREET").
+ */
+struct map_alt {
+	char	**part;		/* source fields or dotted paths */
+	size_t	 npart;
+};
+
 struct map_entry {
 	int	 canon;		/* enum canon, or C_CONSENT */
 	char	*purpose;	/* for C_CONSENT: "email", "sms", ... */
-	char	*field;		/* source field or dotted path; NULL if constant */
+	char	*field;		/* source as written ("a | b + c"); NULL if constant */
 	char	*value;		/* constant value; NULL if field */
+	struct map_alt *alt;	/* field split at " | ": first non-empty wins */
+	size_t	 nalt;		/* 1 and one part for a plain field */
 	int	 automatic;	/* found by name, not declared */
+};
+
+/* A per-field or per-record rule of a map file (an '@' line). */
+enum { RULE_DATE_FORMAT, RULE_VALUE, RULE_SKIP, RULE_NEGATE, RULE_IGNORE };
+struct map_rule {
+	int	 kind;		/* RULE_* */
+	int	 canon;		/* DATE_FORMAT, VALUE: the canonical field */
+	char	*field;		/* SKIP, NEGATE: the source field tested;
+				   IGNORE: the field never recognised by name */
+	char	*from;		/* VALUE, SKIP, NEGATE: the value matched */
+	char	*to;		/* DATE_FORMAT: the format; VALUE: the new value */
 };
 
 struct map {
@@ -47,6 +71,10 @@ struct map {
 	char	*date_format;	/* @date-format: strptime(3) format */
 	int	 delim;		/* @delimiter: forced CSV delimiter, or 0 */
 	char	*format;	/* @format: "csv" or "ndjson", or NULL */
+	char	*timezone;	/* @timezone: zone of times with no offset */
+	struct map_rule *rule;	/* @date-format CANON, @value, @skip, @negate,
+				   @ignore */
+	size_t	 nrule;
 };
 
 void	map_init(struct map *);
@@ -61,9 +89,11 @@ const char *map_canon_name(int canon);
 int	map_canon_lookup(const char *name, const char **purpose);
 
 /*
- * Add one mapping "CANON=FIELD" or "CANON:=VALUE".  A later mapping of
- * the same canonical field replaces an earlier one.  0, or -1 with the
- * reason in why.
+ * Add one mapping "CANON=FIELD" or "CANON:=VALUE".  FIELD may hold
+ * alternatives separated by " | " (the first non-empty wins), each a
+ * concatenation of fields separated by " + " (joined by a space).  A
+ * later mapping of the same canonical field replaces an earlier one.
+ * 0, or -1 with the reason in why.
  */
 int	map_add(struct map *, const char *spec, struct sbuf *why);
 
@@ -80,6 +110,18 @@ int	map_load(struct map *, const char *path, struct sbuf *why);
  * were added.
  */
 size_t	map_auto(struct map *, char *const *names, size_t n);
+
+/*
+ * Whether entry e reads the source field raw[0..n): its field, or a
+ * field of its alternatives and concatenations.
+ */
+int	map_uses_field(const struct map_entry *e, const char *raw, size_t n);
+
+/*
+ * Whether the value v[0..n) equals want, trimmed and ignoring ASCII
+ * case (the test of @value, @skip and @negate).
+ */
+int	map_value_is(const char *v, size_t n, const char *want);
 
 /* Drop the entries map_auto added (before reading a file with other names). */
 void	map_drop_auto(struct map *);

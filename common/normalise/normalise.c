@@ -313,7 +313,7 @@ int
 norm_email(const char *s, size_t n, struct sbuf *out)
 {
 	const unsigned char *u;
-	const char *at;
+	const char *at, *lt;
 	size_t i, nl, lab = 0, tld = 0, ol;
 	utf8proc_int32_t cp;
 	long k;
@@ -323,6 +323,14 @@ norm_email(const char *s, size_t n, struct sbuf *out)
 	norm_trim(&s, &n);
 	if (n == 0)
 		return NORM_EMPTY;
+	/* "Maria Sentosa <msentosa@fmail.com>": the address in the brackets. */
+	if (s[n - 1] == '>' && (lt = memrchr(s, '<', n)) != NULL) {
+		n -= (size_t)(lt + 1 - s) + 1;
+		s = lt + 1;
+		norm_trim(&s, &n);
+		if (n == 0)
+			return NORM_INVALID;
+	}
 	/* RFC 5321 limits: 64 for the local part, 254 in all. */
 	if (n > 254 || (at = memchr(s, '@', n)) == NULL)
 		return NORM_INVALID;

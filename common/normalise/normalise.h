@@ -72,6 +72,14 @@ int	norm_text(const char *s, size_t n, struct sbuf *out);
 int	norm_date(const char *s, size_t n, const char *fmt, struct sbuf *out);
 
 /*
+ * A date never in the future (a birth date): as norm_date, but when fmt
+ * has a two-digit year (%y) that puts the date after today, the date is
+ * a century earlier (8/15/67 is 1967-08-15, never 2067).
+ */
+int	norm_date_past(const char *s, size_t n, const char *fmt,
+	    struct sbuf *out);
+
+/*
  * Timestamps to "YYYY-MM-DDTHH:MM:SSZ" in UTC.  Accepted: ISO 8601 with
  * 'T' or a space, optional seconds and fraction (dropped), optional
  * "Z" or "+hh:mm"/"+hhmm"/"+hh" offset (applied; none means UTC); a
@@ -79,6 +87,17 @@ int	norm_date(const char *s, size_t n, const char *fmt, struct sbuf *out);
  * norm_date; fmt as for norm_date (may contain %H:%M:%S).
  */
 int	norm_ts(const char *s, size_t n, const char *fmt, struct sbuf *out);
+
+/*
+ * As norm_ts, but a time written with no offset or zone is a wall-clock
+ * time in zone (a tz database name, "Europe/Paris"; NULL is UTC),
+ * daylight saving time included.  Sets the process's TZ to zone: the
+ * only normaliser with state, for tools that read one source at a time.
+ */
+int	norm_ts_zone(const char *s, size_t n, const char *fmt,
+	    const char *zone, struct sbuf *out);
+/* Whether zone is "UTC" or a readable file of /usr/share/zoneinfo. */
+int	norm_zone_known(const char *zone);
 
 /*
  * Amounts: "12,50", "12.50", "1 234,56", "1,234.56", "1.234,56",

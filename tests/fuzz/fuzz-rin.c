@@ -6,8 +6,9 @@
  * fuzz-sources: core/util io/line_reader io/csv_reader io/ndjson_reader io/json_writer normalise/field_map normalise/normalise normalise/dates normalise/phones core/hash io/record_reader
  * fuzz-options: -max_len=16384
  *
- * The first byte picks the format (guessed, CSV, NDJSON) and the id
- * field; the second the default country, the date format, the forced
+ * The first byte picks the format (guessed, CSV, NDJSON), the id
+ * field, alternatives and concatenations, and a map file's rules
+ * (@skip, @negate, @value, @date-format CANON, @timezone); the second the default country, the date format, the forced
  * delimiter and a set of -m mappings.  The rest is the file, read to
  * the end as cdp-ingest reads it.  Checked: reading ends (at most one
  * record or reject per line and carriage return); every diagnostic has
@@ -31,8 +32,17 @@ static const int fz_rin_delims[] = { 0, ';' };
 /* Mappings, each on one bit of the option byte. */
 static const char *const fz_rin_maps[] = {
 	"email=customer.email", "event_type:=purchase", "phone=tel",
-	"consent_email=optin"
+	"consent_email=optin", "street=no + street | address",
+	"email=contact | customer.email | traits.email",
 };
+
+/* The rules of a map file (cdp-map(5)), loaded when o has 0x80. */
+static const char fz_rin_rules[] =
+	"@skip status=test\n@negate status=refunded\n"
+	"@value event_type paid=purchase\n@value event_type =\n"
+	"@date-format birth_date %d-%b-%y\n@date-format ts %d/%m/%Y %H:%M\n"
+	"@timezone Europe/Paris\n@ignore name\n"
+	"amount=total\nts=date\nbirth_date=dob\nevent_type=status\n";
 
 struct fz_rin_ctx {
 	size_t	 nl;		/* line ends in the file */
@@ -127,6 +137,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (o2 & (0x10 << i))
 			FZ_CHECK(map_add(&m, fz_rin_maps[i], &why) == 0,
 			    "map_add: %s", why.buf);
+	for (i = 0; i < 2; i++)
+		if (o & (0x10 << i))
+			FZ_CHECK(map_add(&m, fz_rin_maps[4 + i], &why) == 0,
+			    "map_add: %s", why.buf);
+	if (o & 0x80) {
+		fd = fz_memfd(fz_rin_rules, sizeof(fz_rin_rules) - 1);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		FZ_CHECK(map_load(&m, path, &why) == 0, "map_load: %s",
+		    why.buf);
+		close(fd);
+	}
 	if (fz_rin_ids[(o >> 2) % 4] != NULL)
 		m.id_field = xstrdup(fz_rin_ids[(o >> 2) % 4]);
 	memset(&opts, 0, sizeof(opts));

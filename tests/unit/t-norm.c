@@ -145,6 +145,13 @@ test_email(void)
 	is_num(norm_email("a@b.fr\0x", 8, &out), NORM_INVALID, 0,
 	    "email: embedded NUL invalid");
 	is_str(email("a\xff@b.fr"), "(invalid)", "email: invalid UTF-8");
+	is_str(email("Maria Sentosa<msentosa@fmail.com>"),
+	    "msentosa@fmail.com", "email: display name dropped");
+	is_str(email(" \"Ray, Bob\" < Bob@Example.com > "), "bob@example.com",
+	    "email: quoted display name, blanks in the brackets");
+	is_str(email("Bob <>"), "(invalid)", "email: empty brackets");
+	is_str(email("Bob <bob>"), "(invalid)", "email: no address in brackets");
+	is_str(email("a@b.fr>"), "(invalid)", "email: '>' without '<'");
 }
 
 static void
@@ -306,6 +313,16 @@ test_date(void)
 	    "date: embedded NUL invalid");
 	is_num(norm_date("01/12/2023\0", 11, "%d/%m/%Y", &out), NORM_INVALID,
 	    0, "date: fmt with embedded NUL invalid");
+	is_str(res(norm_date_past("8/15/67", 7, "%m/%d/%y", &out), &out),
+	    "1967-08-15", "date past: %y in the future is a century earlier");
+	is_str(res(norm_date_past("1/2/03", 6, "%m/%d/%y", &out), &out),
+	    "2003-01-02", "date past: %y in the past kept");
+	is_str(res(norm_date_past("8/15/2067", 9, "%m/%d/%Y", &out), &out),
+	    "2067-08-15", "date past: a four-digit year is never moved");
+	is_str(res(norm_date_past("29/02/00", 8, "%d/%m/%y", &out), &out),
+	    "2000-02-29", "date past: 29/02/00 stays in 2000");
+	is_str(res(norm_date_past("2067-01-01", 10, NULL, &out), &out),
+	    "2067-01-01", "date past: no format, no pivot");
 }
 
 static void
@@ -357,6 +374,19 @@ test_ts(void)
 	    "ts: impossible date");
 	is_str(ts("9999-12-31T23:00:00-02:00", NULL), "(invalid)",
 	    "ts: offset past year 9999");
+	is_str(res(norm_ts_zone("2026-07-15 10:30", 16, NULL, "Europe/Paris",
+	    &out), &out), "2026-07-15T08:30:00Z", "ts zone: summer time");
+	is_str(res(norm_ts_zone("2026-01-15", 10, NULL, "Europe/Paris",
+	    &out), &out), "2026-01-14T23:00:00Z", "ts zone: a date is local midnight");
+	is_str(res(norm_ts_zone("2026-07-15 10:30+02:00", 22, NULL,
+	    "America/New_York", &out), &out), "2026-07-15T08:30:00Z",
+	    "ts zone: an offset written wins");
+	is_str(res(norm_ts_zone("1700000000", 10, NULL, "Europe/Paris",
+	    &out), &out), "2023-11-14T22:13:20Z", "ts zone: epoch is UTC");
+	ok(norm_zone_known("UTC") && norm_zone_known("Europe/Paris") &&
+	    !norm_zone_known("Europe/Nowhere") && !norm_zone_known("../x") &&
+	    !norm_zone_known("/etc/passwd") && !norm_zone_known(""),
+	    "zone known: tz names only");
 }
 
 static void
