@@ -210,7 +210,7 @@ ident_conf() {
 	p6 fs true true
 	EOF
 	output=$stderr expect <<-'EOF'
-	cdp-match: 400 records, 400 compared, 70 candidate pairs scored, 100 pairs written (34 by identifiers)
+	cdp-match: 400 records, 400 compared, 138 candidate pairs scored, 100 pairs written (34 by identifiers)
 	EOF
 }
 
@@ -245,9 +245,9 @@ p9 q9"
 	printf '%s\n' "$output" >all.nd
 	run --separate-stderr cdp-match -t 0.5 -i id p.csv
 	printf '%s\n' "$output" >half.nd
-	assert_equal "$(wc -l <all.nd) $(wc -l <half.nd)" "104 100"
+	assert_equal "$(wc -l <all.nd) $(wc -l <half.nd)" "172 100"
 	assert_equal "$(jq -r 'select(.prob < 0.5) | .rule' all.nd | sort | uniq -c |
-	    awk '{ $1 = $1 } 1')" "4 fs"
+	    awk '{ $1 = $1 } 1')" "72 fs"
 	assert_equal "$(jq -r 'select(.prob < 0.5)' half.nd)" ""
 	# Identifier pairs have probability 1: kept at any threshold.
 	assert_equal "$(jq -r 'select(.rule != "fs") | .prob' all.nd | sort -u)" 1

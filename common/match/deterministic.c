@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date_typo.h"
 #include "match/comparators.h"
 #include "match/deterministic.h"
 
@@ -126,13 +127,17 @@ dates_compatible(const struct mset *ms, uint32_t x, uint32_t y)
 {
 	const char *a, *b;
 	size_t an, bn;
+	int32_t da, db;
 
 	if (x == y)
 		return 1;
 	a = mset_str(ms, x, &an);
 	b = mset_str(ms, y, &bn);
-	return cmp_date_transposed(a, an, b, bn) ||
-	    cmp_damerau_osa(a, an, b, bn, 1) <= 1;
+	da = date_typo_parse(a, an);
+	db = date_typo_parse(b, bn);
+	if (da != 0 && db != 0)
+		return date_typo_fits(da, db);
+	return cmp_damerau_osa(a, an, b, bn, 1) <= 1;
 }
 
 /* What a component of linked records says about its person. */
@@ -271,6 +276,14 @@ mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
 	fa = mset_get(ms, a, MCFG_S_FIRST);
 	fb = mset_get(ms, b, MCFG_S_FIRST);
 	if (fa == 0 || fb == 0 || memo_test(mm, c, ms, 1, fa, fb))
+		return 0;
+	/*
+	 * The same birth date, to the day: a first name miskeyed or
+	 * replaced, not a sibling (twins aside); the model weighs it.
+	 */
+	da = mset_get(ms, a, MCFG_S_BIRTH);
+	db = mset_get(ms, b, MCFG_S_BIRTH);
+	if (da != 0 && da == db)
 		return 0;
 	/* First and last names swapped in one of the records. */
 	la = mset_get(ms, a, MCFG_S_LAST);

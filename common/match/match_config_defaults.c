@@ -21,7 +21,7 @@ const char mcfg_defaults[] =
     "block-cap 500\n"
     "min-fields 2\n"
     "guard-jw 0.85\n"
-    "veto first_name birth_date\n"
+    "veto first_name\n"
     "\n"
     "identifier customer_id max-people 1 max-names 4\n"
     "identifier loyalty_id max-people 1 max-names 4\n"

@@ -117,8 +117,12 @@ main(void)
 	    "day and month swapped");
 	ok(compat("anne", "roux", "1980-03-12", "anne", "roux", "1980-03-13"),
 	    "one edit in a date");
-	ok(!compat("anne", "roux", "1980-03-12", "anne", "roux", "1981-04-12"),
-	    "two edits: two people");
+	ok(compat("anne", "roux", "1846-04-08", "anne", "roux", "1848-04-09"),
+	    "a year digit and the day one apart: one person");
+	ok(!compat("anne", "roux", "1980-03-12", "anne", "roux", "1976-03-12"),
+	    "a year no typo explains: two people");
+	ok(!compat("anne", "roux", "1980-03-12", "anne", "roux", "1980-07-25"),
+	    "month and day far apart: two people");
 
 	/* Veto: only the fields configured. */
 	a = rec("marie", "roux", "1980-01-01", NULL, NULL);
