@@ -363,16 +363,66 @@ set_sizes(struct match *g)
 	}
 }
 
-static void
+/* The records the model can compare, flagged; their number. */
+static size_t
 flag_eligible(struct match *g)
 {
-	size_t r;
-
+	size_t r, count = 0;
 	int n;
 
 	for (r = 0; r < g->ms.n; r++)
-		if ((n = msc_nfields(&g->sc, r)) >= g->cfg.min_fields && n > 0)
+		if ((n = msc_nfields(&g->sc, r)) >= g->cfg.min_fields && n > 0) {
 			g->ms.flag[r] |= MSET_FS;
+			count++;
+		}
+	return count;
+}
+
+/*
+ * The blocking rules for the data at hand (blk_choose): a full run
+ * measures them and keeps its choice for the incremental runs, which
+ * see only part of the records and reuse it.
+ */
+static int
+choose_rules(struct match *g, sqlite3 *db)
+{
+	struct blk_choice *ch;
+	uint64_t mask;
+	size_t r;
+	int got;
+
+	if (g->partial) {
+		if ((got = mkdb_rules_get(&g->mk, g->fp, &mask, &g->why)) ==
+		    -1)
+			return -1;
+		if (got == 1)
+			blk_leave_out(&g->bk, mask);
+		return 0;
+	}
+	if (g->cfg.block_budget <= 0)
+		return 0;
+	ch = xcalloc(g->cfg.nblock + 1, sizeof(*ch));
+	blk_choose(&g->bk, (double)g->cfg.block_budget,
+	    g->cfg.link == MCFG_LINK_ONLY, ch);
+	for (r = 0; verbose && r < g->cfg.nblock; r++) {
+		if (ch[r].keyed == 0)
+			warnx_("blocking: %s: no record has its fields",
+			    g->cfg.block[r].text);
+		else if (ch[r].over)
+			warnx_("blocking: %s: %zu records keyed, %zu "
+			    "comparisons, over block-budget %ld a record: "
+			    "left out", g->cfg.block[r].text, ch[r].keyed,
+			    ch[r].pairs, g->cfg.block_budget);
+		else
+			warnx_("blocking: %s: %zu records keyed, %zu "
+			    "comparisons", g->cfg.block[r].text, ch[r].keyed,
+			    ch[r].pairs);
+	}
+	free(ch);
+	if (db != NULL && mkdb_rules_put(&g->mk, g->fp, g->bk.off,
+	    &g->why) == -1)
+		return -1;
+	return 0;
 }
 
 int
@@ -387,7 +437,7 @@ main(int argc, char *argv[])
 	const char *dbopt = NULL, *cfgpath = NULL, *source = NULL;
 	const char *country = NULL, *datefmt = NULL;
 	char **maps, **mapfiles;
-	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0;
+	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0, neligible;
 	int ch, all = 0, printm = 0, fmt = RIN_GUESS, have_t = 0, dbmode;
 	int trained_now = 0, failed = 0;
 	double t0 = mono_now(), t1, tval = 0;
@@ -538,7 +588,7 @@ main(int argc, char *argv[])
 	mdet_aliases(&g.cfg, &g.ms);
 	mdet_clear_junk(&g.det, &g.cfg, &g.ms);
 	msc_init(&g.sc, &g.cfg, &g.ms);
-	flag_eligible(&g);
+	neligible = flag_eligible(&g);
 	if (g.partial)
 		msc_fetch_tf(&g.sc, g.inc.den, tf_fetch, &g);
 	else
@@ -554,6 +604,10 @@ main(int argc, char *argv[])
 	t1 = mono_now();
 	blk_init(&g.bk, &g.cfg, &g.ms);
 	set_sizes(&g);
+	if (choose_rules(&g, db) == -1) {
+		warnx_("blocking rules: %s", g.why.buf);
+		failed = 1;
+	}
 	if (verbose)
 		warnx_("blocking keys computed in %.2f s", mono_now() - t1);
 	g.lev = xmalloc(g.sc.K + 1);
@@ -604,6 +658,18 @@ main(int argc, char *argv[])
 			    "(%.0f pairs/s)", g.scored + g.vetoed + g.same,
 			    t1, c1, (g.scored + g.vetoed + g.same) / c1,
 			    g.vetoed, g.same, g.scored, t2, c2, g.scored / c2);
+	}
+	/*
+	 * Records the model could compare, and not one pair to compare:
+	 * the fields mapped give the blocking rules nothing to key on.
+	 * Not an empty result: a failure to say so.
+	 */
+	if (!g.incremental && neligible >= 2 && g.sc.K > 0 &&
+	    g.scored + g.vetoed + g.same == 0) {
+		warnx_("no candidate pairs: no blocking rule pairs two of the "
+		    "%zu records the model can compare; map more fields or "
+		    "write block rules (cdp-match.conf(5))", neligible);
+		failed = 1;
 	}
 	for (i = 0; i < g.det.npair; i++)
 		mout_add(&g.out, g.det.pair[i].a, g.det.pair[i].b,

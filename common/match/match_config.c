@@ -590,6 +590,8 @@ do_setting(struct parser *p, char **tok, int ntok)
 			c->em_iterations = (int)v;
 		else if (strcmp(k, "block-cap") == 0 && v >= 2)
 			c->block_cap = (long)v;
+		else if (strcmp(k, "block-budget") == 0)
+			c->block_budget = (long)v;
 		else if (strcmp(k, "min-fields") == 0 && v <= 64)
 			c->min_fields = (int)v;
 		else
@@ -655,6 +657,7 @@ parse_line(struct parser *p, char *line)
 	    strcmp(tok[0], "em-pairs") == 0 ||
 	    strcmp(tok[0], "em-iterations") == 0 ||
 	    strcmp(tok[0], "block-cap") == 0 ||
+	    strcmp(tok[0], "block-budget") == 0 ||
 	    strcmp(tok[0], "min-fields") == 0 ||
 	    strcmp(tok[0], "guard-jw") == 0)
 		return do_setting(p, tok, n);

@@ -110,6 +110,8 @@ struct mcfg {
 	long	 em_pairs;	/* training pairs per blocking rule */
 	int	 em_iterations;
 	long	 block_cap;	/* records in a block; larger ones skipped */
+	long	 block_budget;	/* comparisons per keyed record a rule may
+				   give, else it is left out; 0 no limit */
 	int	 min_fields;	/* comparison fields a record needs for FS */
 	double	 guard_jw;	/* first names this close are one person */
 	int	 veto_first;	/* conflicting first names never link by FS */
