@@ -129,7 +129,8 @@ candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
 		g->same++;
 		return;
 	}
-	if (mdet_conflict(g->memo, &g->cfg, &g->ms, a, b)) {
+	if (mdet_conflict(g->memo, &g->cfg, &g->ms, a, b) ||
+	    mdet_bridge(&g->det, &g->cfg, &g->ms, a, b)) {
 		g->vetoed++;
 		return;
 	}
@@ -376,6 +377,18 @@ flag_eligible(struct match *g)
 			count++;
 		}
 	return count;
+}
+
+/* Whether no blocking rule pairs any two records (a model untrained). */
+static int
+no_candidates(struct match *g)
+{
+	size_t r;
+
+	for (r = 0; r < g->cfg.nblock; r++)
+		if (blk_count(&g->bk, r, g->cfg.link == MCFG_LINK_ONLY) > 0)
+			return 0;
+	return 1;
 }
 
 /*
@@ -665,7 +678,7 @@ main(int argc, char *argv[])
 	 * Not an empty result: a failure to say so.
 	 */
 	if (!g.incremental && neligible >= 2 && g.sc.K > 0 &&
-	    g.scored + g.vetoed + g.same == 0) {
+	    g.scored + g.vetoed + g.same == 0 && no_candidates(&g)) {
 		warnx_("no candidate pairs: no blocking rule pairs two of the "
 		    "%zu records the model can compare; map more fields or "
 		    "write block rules (cdp-match.conf(5))", neligible);

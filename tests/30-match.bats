@@ -564,3 +564,36 @@ match_keys() {
 	    truth.txt pairs.txt
 	assert_output "47 47"
 }
+
+@test "cdp-match: a household's landline and family email link no two names that differ" {
+	# Pierre and Sophie Martin share a landline and an email; two Ellies
+	# share a phone but not a last name; Jean Roy's two records are one.
+	run --separate-stderr cdp-match -c FR -i id -m phone=tel \
+	    "$FIX/match-household.csv"
+	assert_equal "$status" 0
+	pairs >got.txt
+	run cat got.txt
+	assert_output "5 6 ident:phone"
+	# Only full names mapped: parsed into words ("MARTIN, Pierre").
+	run --separate-stderr cdp-match -c FR -i id -m full_name=client \
+	    -m email=courriel -m phone=tel "$FIX/match-household-full.csv"
+	assert_equal "$status" 0
+	pairs >got.txt
+	run cat got.txt
+	assert_output "5 6 ident:phone"
+}
+
+@test "cdp-match: a nameless record joined to one person by email never links another" {
+	people 300 >p.csv
+	# n1: no name, p1's email (an identifier link), p2's address.
+	{ cat p.csv
+	  echo "n1,,,michel.martinez1@mail.test,,10 rue petit,38007,toulouse"
+	} >pn.csv
+	run grep -c '^p[12],michel,martinez,.*,52075,nantes$\|^p2,jules,fournier,jules.fournier2@mail.test,1974-11-18,10 rue petit,38007,toulouse$' p.csv
+	assert_output 2
+	run --separate-stderr cdp-match -i id pn.csv
+	assert_equal "$status" 0
+	run jq -r 'select(.a.record_id == "n1" or .b.record_id == "n1") |
+	    "\(.a.record_id) \(.b.record_id) \(.rule)"' <<<"$output"
+	assert_output "p1 n1 ident:email"
+}
