@@ -597,3 +597,19 @@ match_keys() {
 	    "\(.a.record_id) \(.b.record_id) \(.rule)"' <<<"$output"
 	assert_output "p1 n1 ident:email"
 }
+
+@test "cdp-match: attribute identifiers meet whatever their punctuation, case and spaces" {
+	printf 'compare none\nidentifier attr.ssn\nidentifier attr.passport\n' >ids.conf
+	run --separate-stderr cdp-match -C ids.conf -i id "$FIX/match-ssn.csv"
+	assert_equal "$status" 0
+	pairs >got.txt
+	run cat got.txt
+	expect <<-'EOF'
+	1 2 ident:attr.ssn
+	3 4 ident:attr.ssn
+	5 6 ident:attr.passport
+	EOF
+	# 521-21-2124 is another number: record 7 stays alone.
+	run grep -c ' 7 \| 7$' got.txt
+	assert_output 0
+}

@@ -19,7 +19,7 @@ const char mcfg_defaults[] =
     "em-pairs 200000\n"
     "em-iterations 50\n"
     "block-cap 500\n"
-    "block-budget 20\n"
+    "block-budget 10\n"
     "min-fields 2\n"
     "guard-jw 0.85\n"
     "veto first_name\n"

@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "match/deterministic.h"
 #include "match/match_config.h"
+#include "match/record_load.h"
 #include "match/record_set.h"
 #include "tap.h"
 
@@ -238,5 +239,18 @@ main(void)
 	mcfg_release(&c);
 	sb_release(&why);
 	free(memo);
+	{
+		/* Attribute identifiers: separators and case say nothing. */
+		struct sbuf o;
+
+		sb_init(&o);
+		mload_attr_norm(S("521-21-2123"), &o);
+		is_str(o.buf, "521212123", "an SSN's dashes dropped");
+		mload_attr_norm(S(" AB 123 456 "), &o);
+		is_str(o.buf, "ab123456", "a passport number's spaces and case");
+		mload_attr_norm(S("12 Rue de la  Paix"), &o);
+		is_str(o.buf, "12 rue de la paix", "text keeps its words");
+		sb_release(&o);
+	}
 	return done_testing();
 }
