@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "io/record_reader.h"
+#include "match/attr_ident.h"
 #include "match/blocking.h"
 #include "match/deterministic.h"
 #include "match/match_config.h"
@@ -379,6 +380,23 @@ flag_eligible(struct match *g)
 	return count;
 }
 
+/* The attr.NAME of the compare lines of conf, space separated, in out. */
+static const char *
+found_names(const struct sbuf *conf, struct sbuf *out)
+{
+	const char *s = conf->buf, *e;
+
+	sb_reset(out);
+	while ((s = strstr(s, "compare ")) != NULL) {
+		s += 8;
+		e = strchr(s, '\n');
+		if (out->len > 0)
+			sb_addc(out, ' ');
+		sb_add(out, s, e ? (size_t)(e - s) : strlen(s));
+	}
+	return out->buf;
+}
+
 /* Whether no blocking rule pairs any two records (a model untrained). */
 static int
 no_candidates(struct match *g)
@@ -538,8 +556,21 @@ main(int argc, char *argv[])
 	if (!dbmode && all)
 		die(EXIT_USAGE, "-a applies to the database");
 
-	if (mcfg_load(&g.cfg, cfgpath, &g.why) == -1)
+	if (!dbmode) {
+		if (rin_opts_init(&opts, &map, mapfiles, nmapfiles, maps,
+		    nmaps, country, datefmt, 0, fmt, &g.why) == -1)
+			die(EXIT_USAGE, "%s", g.why.buf);
+		/* Identifier columns the map leaves unmapped: compared. */
+		for (i = 0; i < (size_t)argc; i++)
+			(void)mattr_find(argv[i], &opts, &g.tmp);
+		if (verbose && g.tmp.len > 0)
+			warnx_("attributes compared as identifiers, found in "
+			    "the data: %s", found_names(&g.tmp, &g.why));
+	}
+	if (mcfg_load_with(&g.cfg, cfgpath, g.tmp.len ? g.tmp.buf : NULL,
+	    &g.why) == -1)
 		die(EXIT_USAGE, "%s", g.why.buf);
+	sb_reset(&g.tmp);
 	g.threshold = have_t ? tval : g.cfg.threshold;
 
 	if (dbmode && printm) {
@@ -573,9 +604,6 @@ main(int argc, char *argv[])
 		}
 		g.incremental = !all;
 	} else {
-		if (rin_opts_init(&opts, &map, mapfiles, nmapfiles, maps,
-		    nmaps, country, datefmt, 0, fmt, &g.why) == -1)
-			die(EXIT_USAGE, "%s", g.why.buf);
 		for (i = 0; i < (size_t)argc; i++) {
 			const char *src = source ? source :
 			    strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];

@@ -613,3 +613,23 @@ match_keys() {
 	run grep -c ' 7 \| 7$' got.txt
 	assert_output 0
 }
+
+@test "cdp-match: an unmapped column of identifiers is found in the data and compared" {
+	run --separate-stderr cdp-match -v -i id "$FIX/match-ssn.csv"
+	assert_equal "$status" 0
+	[[ $stderr == *"cdp-match: attributes compared as identifiers, found in the data: attr.ssn"$'\n'* ]]
+	[[ $stderr == *"cdp-match: blocking: attr.ssn: 5 records keyed, 2 comparisons"* ]]
+	# passport is filled in too few records to be judged.
+	[[ $stderr != *"attr.passport"* ]]
+	run jq -r 'select(.a.record_id == "1") | .evidence[] |
+	    select(.field == "attr.ssn") | "\(.a) \(.b) \(.level)"' <<<"$output"
+	assert_output "521212123 521212123 exact"
+	# A configuration's compare section replaces what was found.
+	printf 'compare first_name name\ncompare last_name name\nblock last_name\n' >c.conf
+	run --separate-stderr cdp-match -v -C c.conf -i id "$FIX/match-ssn.csv"
+	assert_equal "$status" 0
+	[[ $stderr == *"cdp-match: blocking: last_name: 7 records keyed, 3 comparisons"* ]]
+	[[ $stderr != *"blocking: attr.ssn"* ]]
+	run jq -r '.evidence[].field' <<<"$output"
+	refute_output --partial attr.ssn
+}

@@ -724,6 +724,13 @@ finish(struct parser *p)
 int
 mcfg_load(struct mcfg *c, const char *path, struct sbuf *why)
 {
+	return mcfg_load_with(c, path, NULL, why);
+}
+
+int
+mcfg_load_with(struct mcfg *c, const char *path, const char *found,
+    struct sbuf *why)
+{
 	struct parser p;
 	struct sbuf text;
 	FILE *f;
@@ -743,6 +750,9 @@ mcfg_load(struct mcfg *c, const char *path, struct sbuf *why)
 	slot_get(&p, "birth_date");
 	slot_get(&p, "full_name");
 	if (parse_text(&p, mcfg_defaults) == -1)
+		goto bad;
+	p.file = "(found in the data)";
+	if (found != NULL && parse_text(&p, found) == -1)
 		goto bad;
 	if (path != NULL) {
 		if ((f = fopen(path, "r")) == NULL) {
