@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "io/record_reader.h"
+#include "match/attr_ident.h"
 #include "match/blocking.h"
 #include "match/deterministic.h"
 #include "match/match_config.h"
@@ -129,7 +130,8 @@ candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
 		g->same++;
 		return;
 	}
-	if (mdet_conflict(g->memo, &g->cfg, &g->ms, a, b)) {
+	if (mdet_conflict(g->memo, &g->cfg, &g->ms, a, b) ||
+	    mdet_bridge(&g->det, &g->cfg, &g->ms, a, b)) {
 		g->vetoed++;
 		return;
 	}
@@ -363,16 +365,95 @@ set_sizes(struct match *g)
 	}
 }
 
-static void
+/* The records the model can compare, flagged; their number. */
+static size_t
 flag_eligible(struct match *g)
 {
-	size_t r;
-
+	size_t r, count = 0;
 	int n;
 
 	for (r = 0; r < g->ms.n; r++)
-		if ((n = msc_nfields(&g->sc, r)) >= g->cfg.min_fields && n > 0)
+		if ((n = msc_nfields(&g->sc, r)) >= g->cfg.min_fields && n > 0) {
 			g->ms.flag[r] |= MSET_FS;
+			count++;
+		}
+	return count;
+}
+
+/* The attr.NAME of the compare lines of conf, space separated, in out. */
+static const char *
+found_names(const struct sbuf *conf, struct sbuf *out)
+{
+	const char *s = conf->buf, *e;
+
+	sb_reset(out);
+	while ((s = strstr(s, "compare ")) != NULL) {
+		s += 8;
+		e = strchr(s, '\n');
+		if (out->len > 0)
+			sb_addc(out, ' ');
+		sb_add(out, s, e ? (size_t)(e - s) : strlen(s));
+	}
+	return out->buf;
+}
+
+/* Whether no blocking rule pairs any two records (a model untrained). */
+static int
+no_candidates(struct match *g)
+{
+	size_t r;
+
+	for (r = 0; r < g->cfg.nblock; r++)
+		if (blk_count(&g->bk, r, g->cfg.link == MCFG_LINK_ONLY) > 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The blocking rules for the data at hand (blk_choose): a full run
+ * measures them and keeps its choice for the incremental runs, which
+ * see only part of the records and reuse it.
+ */
+static int
+choose_rules(struct match *g, sqlite3 *db)
+{
+	struct blk_choice *ch;
+	uint64_t mask;
+	size_t r;
+	int got;
+
+	if (g->partial) {
+		if ((got = mkdb_rules_get(&g->mk, g->fp, &mask, &g->why)) ==
+		    -1)
+			return -1;
+		if (got == 1)
+			blk_leave_out(&g->bk, mask);
+		return 0;
+	}
+	if (g->cfg.block_budget <= 0)
+		return 0;
+	ch = xcalloc(g->cfg.nblock + 1, sizeof(*ch));
+	blk_choose(&g->bk, (double)g->cfg.block_budget,
+	    g->cfg.link == MCFG_LINK_ONLY, ch);
+	for (r = 0; verbose && r < g->cfg.nblock; r++) {
+		if (ch[r].keyed == 0)
+			warnx_("blocking: %s: no record has its fields",
+			    g->cfg.block[r].text);
+		else if (ch[r].over)
+			warnx_("blocking: %s: %zu records keyed, %zu "
+			    "comparisons, over block-budget %ld a record: "
+			    "left out", g->cfg.block[r].text, ch[r].keyed,
+			    ch[r].pairs, g->cfg.block_budget);
+		else
+			warnx_("blocking: %s: %zu records keyed, %zu "
+			    "comparisons", g->cfg.block[r].text, ch[r].keyed,
+			    ch[r].pairs);
+	}
+	free(ch);
+	if (db != NULL && mkdb_rules_put(&g->mk, g->fp, g->bk.off,
+	    &g->why) == -1)
+		return -1;
+	return 0;
 }
 
 int
@@ -387,7 +468,7 @@ main(int argc, char *argv[])
 	const char *dbopt = NULL, *cfgpath = NULL, *source = NULL;
 	const char *country = NULL, *datefmt = NULL;
 	char **maps, **mapfiles;
-	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0;
+	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0, neligible;
 	int ch, all = 0, printm = 0, fmt = RIN_GUESS, have_t = 0, dbmode;
 	int trained_now = 0, failed = 0;
 	double t0 = mono_now(), t1, tval = 0;
@@ -475,8 +556,21 @@ main(int argc, char *argv[])
 	if (!dbmode && all)
 		die(EXIT_USAGE, "-a applies to the database");
 
-	if (mcfg_load(&g.cfg, cfgpath, &g.why) == -1)
+	if (!dbmode) {
+		if (rin_opts_init(&opts, &map, mapfiles, nmapfiles, maps,
+		    nmaps, country, datefmt, 0, fmt, &g.why) == -1)
+			die(EXIT_USAGE, "%s", g.why.buf);
+		/* Identifier columns the map leaves unmapped: compared. */
+		for (i = 0; i < (size_t)argc; i++)
+			(void)mattr_find(argv[i], &opts, &g.tmp);
+		if (verbose && g.tmp.len > 0)
+			warnx_("attributes compared as identifiers, found in "
+			    "the data: %s", found_names(&g.tmp, &g.why));
+	}
+	if (mcfg_load_with(&g.cfg, cfgpath, g.tmp.len ? g.tmp.buf : NULL,
+	    &g.why) == -1)
 		die(EXIT_USAGE, "%s", g.why.buf);
+	sb_reset(&g.tmp);
 	g.threshold = have_t ? tval : g.cfg.threshold;
 
 	if (dbmode && printm) {
@@ -510,9 +604,6 @@ main(int argc, char *argv[])
 		}
 		g.incremental = !all;
 	} else {
-		if (rin_opts_init(&opts, &map, mapfiles, nmapfiles, maps,
-		    nmaps, country, datefmt, 0, fmt, &g.why) == -1)
-			die(EXIT_USAGE, "%s", g.why.buf);
 		for (i = 0; i < (size_t)argc; i++) {
 			const char *src = source ? source :
 			    strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];
@@ -538,7 +629,7 @@ main(int argc, char *argv[])
 	mdet_aliases(&g.cfg, &g.ms);
 	mdet_clear_junk(&g.det, &g.cfg, &g.ms);
 	msc_init(&g.sc, &g.cfg, &g.ms);
-	flag_eligible(&g);
+	neligible = flag_eligible(&g);
 	if (g.partial)
 		msc_fetch_tf(&g.sc, g.inc.den, tf_fetch, &g);
 	else
@@ -554,6 +645,10 @@ main(int argc, char *argv[])
 	t1 = mono_now();
 	blk_init(&g.bk, &g.cfg, &g.ms);
 	set_sizes(&g);
+	if (choose_rules(&g, db) == -1) {
+		warnx_("blocking rules: %s", g.why.buf);
+		failed = 1;
+	}
 	if (verbose)
 		warnx_("blocking keys computed in %.2f s", mono_now() - t1);
 	g.lev = xmalloc(g.sc.K + 1);
@@ -604,6 +699,18 @@ main(int argc, char *argv[])
 			    "(%.0f pairs/s)", g.scored + g.vetoed + g.same,
 			    t1, c1, (g.scored + g.vetoed + g.same) / c1,
 			    g.vetoed, g.same, g.scored, t2, c2, g.scored / c2);
+	}
+	/*
+	 * Records the model could compare, and not one pair to compare:
+	 * the fields mapped give the blocking rules nothing to key on.
+	 * Not an empty result: a failure to say so.
+	 */
+	if (!g.incremental && neligible >= 2 && g.sc.K > 0 &&
+	    g.scored + g.vetoed + g.same == 0 && no_candidates(&g)) {
+		warnx_("no candidate pairs: no blocking rule pairs two of the "
+		    "%zu records the model can compare; map more fields or "
+		    "write block rules (cdp-match.conf(5))", neligible);
+		failed = 1;
 	}
 	for (i = 0; i < g.det.npair; i++)
 		mout_add(&g.out, g.det.pair[i].a, g.det.pair[i].b,

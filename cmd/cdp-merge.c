@@ -80,7 +80,8 @@ static void
 note(void *arg, const char *msg)
 {
 	(void)arg;
-	warnx_("%s", msg);
+	if (!quiet)
+		warnx_("%s", msg);
 }
 
 /* File mode. */
@@ -114,6 +115,8 @@ file_mode(struct merge *g)
 		    kt_source(t, l->a), kt_record_id(t, l->a),
 		    kt_source(t, l->b), kt_record_id(t, l->b));
 		mg_why_text(&g->m.ref[k].why, g->opts.max_contacts, &g->why);
+		if (quiet)
+			continue;
 		if (k < MAX_MESSAGES)
 			warnx_("%s", g->why.buf);
 		else if (k == MAX_MESSAGES)

@@ -210,7 +210,7 @@ ident_conf() {
 	p6 fs true true
 	EOF
 	output=$stderr expect <<-'EOF'
-	cdp-match: 400 records, 400 compared, 70 candidate pairs scored, 100 pairs written (34 by identifiers)
+	cdp-match: 400 records, 400 compared, 291 candidate pairs scored, 100 pairs written (34 by identifiers)
 	EOF
 }
 
@@ -245,9 +245,9 @@ p9 q9"
 	printf '%s\n' "$output" >all.nd
 	run --separate-stderr cdp-match -t 0.5 -i id p.csv
 	printf '%s\n' "$output" >half.nd
-	assert_equal "$(wc -l <all.nd) $(wc -l <half.nd)" "104 100"
+	assert_equal "$(wc -l <all.nd) $(wc -l <half.nd)" "325 100"
 	assert_equal "$(jq -r 'select(.prob < 0.5) | .rule' all.nd | sort | uniq -c |
-	    awk '{ $1 = $1 } 1')" "4 fs"
+	    awk '{ $1 = $1 } 1')" "225 fs"
 	assert_equal "$(jq -r 'select(.prob < 0.5)' half.nd)" ""
 	# Identifier pairs have probability 1: kept at any threshold.
 	assert_equal "$(jq -r 'select(.rule != "fs") | .prob' all.nd | sort -u)" 1
@@ -383,8 +383,8 @@ match_keys() {
 	run --separate-stderr cdp-match -v
 	assert_equal "$status" 0
 	printf '%s\n' "$output" >part.nd
-	[[ $stderr == *"cdp-match: 172 unresolved records (keys stored for 172), 371 records they can meet"* ]]
-	[[ $stderr == *"cdp-match: 543 records, 172 compared, "* ]]
+	[[ $stderr == *"cdp-match: 172 unresolved records (keys stored for 172), 553 records they can meet"* ]]
+	[[ $stderr == *"cdp-match: 725 records, 172 compared, "* ]]
 	[ "$(grep -c '"fs"' part.nd)" -gt 20 ]
 	[ "$(grep -c '"ident:email"' part.nd)" -gt 20 ]
 	CDP_DB=full.db run --separate-stderr cdp-match -v
@@ -412,17 +412,17 @@ match_keys() {
 	grow >new.csv
 	cdp-ingest -q -s shop -i id new.csv
 	run --separate-stderr cdp-match -v
-	[[ $stderr == *" 114 unresolved records (keys stored for 114), 223 "* ]]
+	[[ $stderr == *" 114 unresolved records (keys stored for 114), 320 "* ]]
 	match_keys >inc.txt
 	# Rerun (as after a crash before cdp-merge): nothing stored twice.
 	run --separate-stderr cdp-match -v
-	[[ $stderr == *" 114 unresolved records (keys stored for 0), 223 "* ]]
+	[[ $stderr == *" 114 unresolved records (keys stored for 0), 320 "* ]]
 	match_keys | cmp - inc.txt
 	run q "SELECT count(*) FROM matchrec"
 	assert_output "$(q "SELECT count(*) FROM record")"
 	run q "SELECT count(*) FROM matchkey WHERE record IN (SELECT id FROM
 	    record WHERE record_id LIKE 'n%')"
-	assert_output 798
+	assert_output 1482
 	# A full run rewrites the keys from every record: the same rows.
 	cdp-match -q -a >/dev/null
 	match_keys | cmp - inc.txt
@@ -433,7 +433,7 @@ match_keys() {
 	   UPDATE member SET run = run + 5 WHERE record = (SELECT id FROM
 	   record WHERE record_id = 'p5')"
 	run --separate-stderr cdp-match -v
-	[[ $stderr == *" 114 unresolved records (keys stored for 1), 223 "* ]]
+	[[ $stderr == *" 114 unresolved records (keys stored for 1), 320 "* ]]
 	run q "SELECT k.run = r.run FROM matchrec k JOIN record r ON
 	    r.id = k.record WHERE r.record_id = 'p5'"
 	assert_output 1
@@ -528,4 +528,108 @@ match_keys() {
 	run cdp-match -V
 	assert_equal "$status" 0
 	assert_output --regexp '^cdp-match [0-9]'
+}
+
+@test "cdp-match: fields that key no blocking rule: a warning and exit 1, not an empty success" {
+	run --separate-stderr cdp-match -i id -m street=adresse -m city=ville \
+	    "$FIX/match-streets.csv"
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	expect_stderr() { output=$stderr expect; }
+	expect_stderr <<-'EOF'
+	cdp-match: no candidate pairs: no blocking rule pairs two of the 4 records the model can compare; map more fields or write block rules (cdp-match.conf(5))
+	cdp-match: 4 records, 4 compared, 0 candidate pairs scored, 0 pairs written (0 by identifiers)
+	EOF
+}
+
+@test "cdp-match: an organisation list (name, address, zip, phone) gets blocking keys from its fields" {
+	run --separate-stderr cdp-match -v -c FR -i id -m full_name=name \
+	    -m street=address -m postal_code=zip "$FIX/match-orgs.csv"
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >o.nd
+	printf '%s\n' "$stderr" | grep ' records keyed, ' >rules.txt
+	run cat rules.txt
+	expect <<-'EOF'
+	cdp-match: blocking: phone: 48 records keyed, 20 comparisons
+	cdp-match: blocking: full_name: 67 records keyed, 24 comparisons
+	cdp-match: blocking: postal_code full_name:prefix1: 67 records keyed, 48 comparisons
+	cdp-match: blocking: street postal_code: 67 records keyed, 36 comparisons
+	EOF
+	[[ $stderr == *"cdp-match: 67 records, 67 compared, 29 candidate pairs scored, 47 pairs written (18 by identifiers)"* ]]
+	# Every pair is one organisation (the org column is the truth).
+	cut -d, -f1,6 "$FIX/match-orgs.csv" | tr , ' ' >truth.txt
+	jq -r '"\(.a.record_id) \(.b.record_id)"' o.nd >pairs.txt
+	run awk 'NR == FNR { org[$1] = $2; next }
+	    { n++; if (org[$1] == org[$2]) same++ } END { print n, same }' \
+	    truth.txt pairs.txt
+	assert_output "47 47"
+}
+
+@test "cdp-match: a household's landline and family email link no two names that differ" {
+	# Pierre and Sophie Martin share a landline and an email; two Ellies
+	# share a phone but not a last name; Jean Roy's two records are one.
+	run --separate-stderr cdp-match -c FR -i id -m phone=tel \
+	    "$FIX/match-household.csv"
+	assert_equal "$status" 0
+	pairs >got.txt
+	run cat got.txt
+	assert_output "5 6 ident:phone"
+	# Only full names mapped: parsed into words ("MARTIN, Pierre").
+	run --separate-stderr cdp-match -c FR -i id -m full_name=client \
+	    -m email=courriel -m phone=tel "$FIX/match-household-full.csv"
+	assert_equal "$status" 0
+	pairs >got.txt
+	run cat got.txt
+	assert_output "5 6 ident:phone"
+}
+
+@test "cdp-match: a nameless record joined to one person by email never links another" {
+	people 300 >p.csv
+	# n1: no name, p1's email (an identifier link), p2's address.
+	{ cat p.csv
+	  echo "n1,,,michel.martinez1@mail.test,,10 rue petit,38007,toulouse"
+	} >pn.csv
+	run grep -c '^p[12],michel,martinez,.*,52075,nantes$\|^p2,jules,fournier,jules.fournier2@mail.test,1974-11-18,10 rue petit,38007,toulouse$' p.csv
+	assert_output 2
+	run --separate-stderr cdp-match -i id pn.csv
+	assert_equal "$status" 0
+	run jq -r 'select(.a.record_id == "n1" or .b.record_id == "n1") |
+	    "\(.a.record_id) \(.b.record_id) \(.rule)"' <<<"$output"
+	assert_output "p1 n1 ident:email"
+}
+
+@test "cdp-match: attribute identifiers meet whatever their punctuation, case and spaces" {
+	printf 'compare none\nidentifier attr.ssn\nidentifier attr.passport\n' >ids.conf
+	run --separate-stderr cdp-match -C ids.conf -i id "$FIX/match-ssn.csv"
+	assert_equal "$status" 0
+	pairs >got.txt
+	run cat got.txt
+	expect <<-'EOF'
+	1 2 ident:attr.ssn
+	3 4 ident:attr.ssn
+	5 6 ident:attr.passport
+	EOF
+	# 521-21-2124 is another number: record 7 stays alone.
+	run grep -c ' 7 \| 7$' got.txt
+	assert_output 0
+}
+
+@test "cdp-match: an unmapped column of identifiers is found in the data and compared" {
+	run --separate-stderr cdp-match -v -i id "$FIX/match-ssn.csv"
+	assert_equal "$status" 0
+	[[ $stderr == *"cdp-match: attributes compared as identifiers, found in the data: attr.ssn"$'\n'* ]]
+	[[ $stderr == *"cdp-match: blocking: attr.ssn: 5 records keyed, 2 comparisons"* ]]
+	# passport is filled in too few records to be judged.
+	[[ $stderr != *"attr.passport"* ]]
+	run jq -r 'select(.a.record_id == "1") | .evidence[] |
+	    select(.field == "attr.ssn") | "\(.a) \(.b) \(.level)"' <<<"$output"
+	assert_output "521212123 521212123 exact"
+	# A configuration's compare section replaces what was found.
+	printf 'compare first_name name\ncompare last_name name\nblock last_name\n' >c.conf
+	run --separate-stderr cdp-match -v -C c.conf -i id "$FIX/match-ssn.csv"
+	assert_equal "$status" 0
+	[[ $stderr == *"cdp-match: blocking: last_name: 7 records keyed, 3 comparisons"* ]]
+	[[ $stderr != *"blocking: attr.ssn"* ]]
+	run jq -r '.evidence[].field' <<<"$output"
+	refute_output --partial attr.ssn
 }

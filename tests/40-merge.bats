@@ -269,6 +269,28 @@ pair() {
 	assert_output 2
 }
 
+@test "cdp-merge: typo'd birth dates join, a date no typo explains is refused, silently under -q" {
+	cdp-ingest -q -s x -i id "$FIX/typo-dates.csv"
+	{ pair x:A1 x:A2 0.9; pair x:B1 x:B2 0.9; pair x:C1 x:C2 0.9
+	  pair x:D1 x:D2 0.9; } >p.ndjson
+	run --separate-stderr cdp-merge -q p.ndjson
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	run members
+	expect <<-'EOF'
+	1|x:A1
+	1|x:A2
+	2|x:B1
+	2|x:B2
+	3|x:C1
+	3|x:C2
+	4|x:D1
+	5|x:D2
+	EOF
+	run q "SELECT action, reason FROM merge_log WHERE action = 'refuse'"
+	assert_output "refuse|link x:D1 -- x:D2 refused: conflicting birth dates 1976-03-12 and 1980-03-12"
+}
+
 @test "cdp-merge: the configuration given once is kept for later runs" {
 	ingest
 	printf 'max-contacts 2 # small\n' >merge.conf

@@ -444,3 +444,42 @@ blk_count(struct blk *bk, size_t rule, int link_only)
 	}
 	return count;
 }
+
+void
+blk_leave_out(struct blk *bk, uint64_t mask)
+{
+	size_t r;
+
+	for (r = 0; r < bk->nrule && r < 64; r++) {
+		if (!(mask >> r & 1))
+			continue;
+		memset(bk->key[r], 0, (bk->ms->n ? bk->ms->n : 1) *
+		    sizeof(uint64_t));
+		free(bk->idx[r].e);
+		memset(&bk->idx[r], 0, sizeof(bk->idx[r]));
+		bk->off |= (uint64_t)1 << r;
+	}
+}
+
+size_t
+blk_choose(struct blk *bk, double budget, int link_only,
+    struct blk_choice *ch)
+{
+	size_t r, rec, total = 0;
+	uint64_t mask = 0;
+
+	for (r = 0; r < bk->nrule; r++) {
+		memset(&ch[r], 0, sizeof(ch[r]));
+		for (rec = 0; rec < bk->ms->n; rec++)
+			ch[r].keyed += bk->key[r][rec] != 0;
+		ch[r].pairs = blk_count(bk, r, link_only);
+		if (r < 64 && ch[r].pairs > 0 &&
+		    (double)ch[r].pairs > budget * (double)ch[r].keyed) {
+			ch[r].over = 1;
+			mask |= (uint64_t)1 << r;
+		} else
+			total += ch[r].pairs;
+	}
+	blk_leave_out(bk, mask);
+	return total;
+}

@@ -35,6 +35,14 @@ struct blk {
 				   the database, 0 unknown (blk_set_size) */
 	size_t	 skipped_blocks;/* blocks over the cap, all rules */
 	size_t	 skipped_records;
+	uint64_t off;		/* rules left out (bit per rule): blk_choose */
+};
+
+/* What blk_choose measured of one rule. */
+struct blk_choice {
+	size_t	 keyed;		/* records with a key */
+	size_t	 pairs;		/* comparisons it gives (blk_count) */
+	int	 over;		/* over the budget: left out */
 };
 
 struct blk_opts {
@@ -79,6 +87,20 @@ size_t	blk_pairs(struct blk *, size_t rule, const struct blk_opts *,
  * first_rule off (blocks over the cap not counted).
  */
 size_t	blk_count(struct blk *, size_t rule, int link_only);
+
+/*
+ * Choose the rules from the data at hand: each rule's keyed records and
+ * comparisons are counted into ch[rule] (nrule entries), and a rule
+ * whose comparisons exceed budget per keyed record is left out, its
+ * keys cleared (it then gives no pair and takes no pair from a later
+ * rule).  A rule of fields nobody mapped keys no record and costs
+ * nothing.  Returns the comparisons of the rules kept.
+ */
+size_t	blk_choose(struct blk *, double budget, int link_only,
+	    struct blk_choice *ch);
+
+/* Leave rule out, as blk_choose does (bit rule of mask; 64 rules). */
+void	blk_leave_out(struct blk *, uint64_t mask);
 
 /* The key of record rec under rule, as text, into out (for messages). */
 void	blk_key_text(const struct blk *, size_t rule, uint32_t rec,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date_typo.h"
 #include "match/comparators.h"
 #include "match/deterministic.h"
 
@@ -126,24 +127,106 @@ dates_compatible(const struct mset *ms, uint32_t x, uint32_t y)
 {
 	const char *a, *b;
 	size_t an, bn;
+	int32_t da, db;
 
 	if (x == y)
 		return 1;
 	a = mset_str(ms, x, &an);
 	b = mset_str(ms, y, &bn);
-	return cmp_date_transposed(a, an, b, bn) ||
-	    cmp_damerau_osa(a, an, b, bn, 1) <= 1;
+	da = date_typo_parse(a, an);
+	db = date_typo_parse(b, bn);
+	if (da != 0 && db != 0)
+		return date_typo_fits(da, db);
+	return cmp_damerau_osa(a, an, b, bn, 1) <= 1;
 }
 
 /* What a component of linked records says about its person. */
 #define PF	4		/* first names kept */
 #define PL	2		/* last names kept */
 #define PD	2		/* birth dates kept */
+#define PN	2		/* full names kept, of records without both parts */
 
 struct mdet_prof {
-	uint32_t first[PF], last[PL], birth[PD];
-	uint8_t	 nf, nl, nd;
+	uint32_t first[PF], last[PL], birth[PD], full[PN];
+	uint8_t	 nf, nl, nd, nn;
+	uint8_t	 part;		/* a record lacks a first or a last name */
 };
+
+/* Whether c is a byte of a name's word (UTF-8 multibyte bytes are). */
+static int
+wordc(unsigned char c)
+{
+	return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* The next word of s[*i..n) into w, wn; 0 at the end. */
+static int
+next_word(const char *s, size_t n, size_t *i, const char **w, size_t *wn)
+{
+	while (*i < n && !wordc((unsigned char)s[*i]))
+		(*i)++;
+	if (*i == n)
+		return 0;
+	*w = s + *i;
+	while (*i < n && wordc((unsigned char)s[*i]))
+		(*i)++;
+	*wn = (size_t)(s + *i - *w);
+	return 1;
+}
+
+/* Whether two words of names fit: equal, an initial, a beginning of three
+ * letters or more, or Jaro-Winkler >= guard-jw. */
+static int
+word_fits(const struct mcfg *c, const char *a, size_t an, const char *b,
+    size_t bn)
+{
+	const char *t;
+	size_t tn;
+
+	if (an > bn) {
+		t = a, a = b, b = t;
+		tn = an, an = bn, bn = tn;
+	}
+	if (memcmp(a, b, an) == 0 && (an == 1 || an >= 3))
+		return 1;
+	return cmp_jaro_winkler(a, an, b, bn) >= c->guard_jw;
+}
+
+/*
+ * Full names, parsed into words ("MARTIN, Pierre"): one person when every
+ * word of the shorter fits a word of the other, in any order.  Pierre and
+ * Sophie Martin, who share a landline, are two.
+ */
+static int
+full_compatible(const struct mcfg *c, const struct mset *ms, uint32_t x,
+    uint32_t y)
+{
+	const char *a, *b, *w, *v, *t;
+	size_t an, bn, wn, vn, i, j, na = 0, nb = 0, tn;
+	int fit;
+
+	if (x == y)
+		return 1;
+	a = mset_str(ms, x, &an);
+	b = mset_str(ms, y, &bn);
+	for (i = 0; next_word(a, an, &i, &w, &wn); )
+		na++;
+	for (i = 0; next_word(b, bn, &i, &w, &wn); )
+		nb++;
+	if (na > nb) {
+		t = a, a = b, b = t;
+		tn = an, an = bn, bn = tn;
+	}
+	for (i = 0; next_word(a, an, &i, &w, &wn); ) {
+		fit = 0;
+		for (j = 0; !fit && next_word(b, bn, &j, &v, &vn); )
+			fit = word_fits(c, w, wn, v, vn);
+		if (!fit)
+			return 0;
+	}
+	return 1;
+}
 
 static void
 prof_add(uint32_t *set, uint8_t *n, int cap, uint32_t v)
@@ -166,6 +249,9 @@ prof_of(const struct mset *ms, uint32_t r, struct mdet_prof *p)
 	prof_add(p->first, &p->nf, PF, mset_get(ms, r, MCFG_S_FIRST));
 	prof_add(p->last, &p->nl, PL, mset_get(ms, r, MCFG_S_LAST));
 	prof_add(p->birth, &p->nd, PD, mset_get(ms, r, MCFG_S_BIRTH));
+	prof_add(p->full, &p->nn, PN, mset_get(ms, r, MCFG_S_FULL));
+	p->part = mset_get(ms, r, MCFG_S_FIRST) == 0 ||
+	    mset_get(ms, r, MCFG_S_LAST) == 0;
 }
 
 static void
@@ -179,6 +265,26 @@ prof_merge(struct mdet_prof *into, const struct mdet_prof *p)
 		prof_add(into->last, &into->nl, PL, p->last[i]);
 	for (i = 0; i < p->nd; i++)
 		prof_add(into->birth, &into->nd, PD, p->birth[i]);
+	for (i = 0; i < p->nn; i++)
+		prof_add(into->full, &into->nn, PN, p->full[i]);
+	into->part |= p->part;
+}
+
+/* Whether last name la of x and lb of y fit, possibly crossed. */
+static int
+last_fits(const struct mcfg *c, const struct mset *ms, uint32_t la,
+    uint32_t lb, const struct mdet_prof *x, const struct mdet_prof *y)
+{
+	int i, j;
+
+	if (names_compatible(c, ms, la, lb))
+		return 1;
+	for (i = 0; i < y->nf; i++)
+		if (names_compatible(c, ms, la, y->first[i]))
+			for (j = 0; j < x->nf; j++)
+				if (names_compatible(c, ms, x->first[j], lb))
+					return 1;
+	return 0;
 }
 
 /* Whether first name fa of x and fb of y fit, possibly crossed. */
@@ -209,6 +315,18 @@ prof_compatible(const struct mcfg *c, const struct mset *ms,
 	for (i = 0; names && i < x->nf; i++)
 		for (j = 0; j < y->nf; j++)
 			if (!first_fits(c, ms, x->first[i], y->first[j], x, y))
+				return 0;
+	for (i = 0; names && i < x->nl; i++)
+		for (j = 0; j < y->nl; j++)
+			if (!last_fits(c, ms, x->last[i], y->last[j], x, y))
+				return 0;
+	/*
+	 * A record with only a full name (derived from both parts when
+	 * absent): its words against the other's.
+	 */
+	for (i = 0; names && (x->part || y->part) && i < x->nn; i++)
+		for (j = 0; j < y->nn; j++)
+			if (!full_compatible(c, ms, x->full[i], y->full[j]))
 				return 0;
 	for (i = 0; dates && i < x->nd; i++)
 		for (j = 0; j < y->nd; j++)
@@ -270,7 +388,21 @@ mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
 		return 0;
 	fa = mset_get(ms, a, MCFG_S_FIRST);
 	fb = mset_get(ms, b, MCFG_S_FIRST);
-	if (fa == 0 || fb == 0 || memo_test(mm, c, ms, 1, fa, fb))
+	/*
+	 * The same birth date, to the day: a first name miskeyed or
+	 * replaced, not a sibling (twins aside); the model weighs it.
+	 */
+	da = mset_get(ms, a, MCFG_S_BIRTH);
+	db = mset_get(ms, b, MCFG_S_BIRTH);
+	if (da != 0 && da == db)
+		return 0;
+	/* Only a full name ("MARTIN, Pierre"): its words must fit. */
+	if (fa == 0 || fb == 0) {
+		la = mset_get(ms, a, MCFG_S_FULL);
+		lb = mset_get(ms, b, MCFG_S_FULL);
+		return la && lb && !full_compatible(c, ms, la, lb);
+	}
+	if (memo_test(mm, c, ms, 1, fa, fb))
 		return 0;
 	/* First and last names swapped in one of the records. */
 	la = mset_get(ms, a, MCFG_S_LAST);
@@ -423,8 +555,31 @@ mdet_links(struct mdet *d, const struct mcfg *c, const struct mset *ms,
 		}
 	}
 	free(h);
-	free(d->prof);
-	free(d->haveprof);
-	d->prof = NULL;
-	d->haveprof = NULL;
+	/* The profiles stay: mdet_bridge reads them. */
+}
+
+/* Whether record r carries a name of any kind. */
+static int
+has_name(const struct mset *ms, uint32_t r)
+{
+	return mset_get(ms, r, MCFG_S_FIRST) != 0 ||
+	    mset_get(ms, r, MCFG_S_LAST) != 0 ||
+	    mset_get(ms, r, MCFG_S_FULL) != 0;
+}
+
+int
+mdet_bridge(struct mdet *d, const struct mcfg *c, const struct mset *ms,
+    uint32_t a, uint32_t b)
+{
+	uint32_t ra, rb;
+
+	if (!c->veto_first || d->prof == NULL)
+		return 0;
+	if (has_name(ms, a) && has_name(ms, b))
+		return 0;
+	ra = mdet_find(d, a);
+	rb = mdet_find(d, b);
+	if (ra == rb)
+		return 0;
+	return !prof_compatible(c, ms, prof(d, ms, ra), prof(d, ms, rb), 1, 0);
 }

@@ -57,7 +57,7 @@ struct mdet {
 	size_t	 npair;
 	size_t	 cap;
 	uint32_t *parent;	/* union-find over the records */
-	struct mdet_prof *prof;	/* per component root, during mdet_links */
+	struct mdet_prof *prof;	/* per component root, from mdet_links */
 	uint8_t	*haveprof;
 	struct mdet_stats st;
 };
@@ -100,6 +100,16 @@ struct mdet_memo {
  */
 int	mdet_conflict(struct mdet_memo *, const struct mcfg *,
 	    const struct mset *, uint32_t a, uint32_t b);
+
+/*
+ * The nameless bridge: whether a or b has no name at all while the
+ * records the identifiers joined to each (their components, after
+ * mdet_links) carry names that cannot be one person's.  A store ticket
+ * whose email is Isabelle's then never links Sophie, however well its
+ * street and postal code agree with hers.  Only with the first-name veto.
+ */
+int	mdet_bridge(struct mdet *, const struct mcfg *, const struct mset *,
+	    uint32_t a, uint32_t b);
 
 /* Declare the configuration's first-name aliases in ms (mset_alias_add). */
 void	mdet_aliases(const struct mcfg *, struct mset *);

@@ -590,6 +590,8 @@ do_setting(struct parser *p, char **tok, int ntok)
 			c->em_iterations = (int)v;
 		else if (strcmp(k, "block-cap") == 0 && v >= 2)
 			c->block_cap = (long)v;
+		else if (strcmp(k, "block-budget") == 0)
+			c->block_budget = (long)v;
 		else if (strcmp(k, "min-fields") == 0 && v <= 64)
 			c->min_fields = (int)v;
 		else
@@ -655,6 +657,7 @@ parse_line(struct parser *p, char *line)
 	    strcmp(tok[0], "em-pairs") == 0 ||
 	    strcmp(tok[0], "em-iterations") == 0 ||
 	    strcmp(tok[0], "block-cap") == 0 ||
+	    strcmp(tok[0], "block-budget") == 0 ||
 	    strcmp(tok[0], "min-fields") == 0 ||
 	    strcmp(tok[0], "guard-jw") == 0)
 		return do_setting(p, tok, n);
@@ -721,6 +724,13 @@ finish(struct parser *p)
 int
 mcfg_load(struct mcfg *c, const char *path, struct sbuf *why)
 {
+	return mcfg_load_with(c, path, NULL, why);
+}
+
+int
+mcfg_load_with(struct mcfg *c, const char *path, const char *found,
+    struct sbuf *why)
+{
 	struct parser p;
 	struct sbuf text;
 	FILE *f;
@@ -740,6 +750,9 @@ mcfg_load(struct mcfg *c, const char *path, struct sbuf *why)
 	slot_get(&p, "birth_date");
 	slot_get(&p, "full_name");
 	if (parse_text(&p, mcfg_defaults) == -1)
+		goto bad;
+	p.file = "(found in the data)";
+	if (found != NULL && parse_text(&p, found) == -1)
 		goto bad;
 	if (path != NULL) {
 		if ((f = fopen(path, "r")) == NULL) {

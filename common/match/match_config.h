@@ -110,6 +110,8 @@ struct mcfg {
 	long	 em_pairs;	/* training pairs per blocking rule */
 	int	 em_iterations;
 	long	 block_cap;	/* records in a block; larger ones skipped */
+	long	 block_budget;	/* comparisons per keyed record a rule may
+				   give, else it is left out; 0 no limit */
 	int	 min_fields;	/* comparison fields a record needs for FS */
 	double	 guard_jw;	/* first names this close are one person */
 	int	 veto_first;	/* conflicting first names never link by FS */
@@ -126,6 +128,14 @@ extern const char mcfg_defaults[];
  * with "FILE:LINE: message" in why (the configuration is then released).
  */
 int	mcfg_load(struct mcfg *, const char *path, struct sbuf *why);
+
+/*
+ * The same with the lines found in the data (attr_ident.h) added to the
+ * built-in sections before the file is read: a file's section still
+ * replaces them whole.
+ */
+int	mcfg_load_with(struct mcfg *, const char *path, const char *found,
+	    struct sbuf *why);
 void	mcfg_release(struct mcfg *);
 
 /* Slot index by name, or -1. */

@@ -14,6 +14,30 @@
 #include "normalise/normalise.h"
 #include "store/database.h"
 
+/*
+ * Whether a value has an identifier's shape: digits, and letters no more
+ * than digits, joined by nothing but spaces, '-', '.' and '/' ("521-21-2123",
+ * "AB 123 456", "12.345.678/0001").
+ */
+static int
+id_shape(const char *s, size_t n)
+{
+	size_t i, digits = 0, letters = 0;
+	char c;
+
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			letters++;
+		else if (c != ' ' && c != '-' && c != '.' && c != '/' &&
+		    c != '\t')
+			return 0;
+	}
+	return digits > 0 && letters <= digits;
+}
+
 void
 mload_attr_norm(const char *s, size_t n, struct sbuf *out)
 {
@@ -21,6 +45,16 @@ mload_attr_norm(const char *s, size_t n, struct sbuf *out)
 	int space = 0;
 
 	sb_reset(out);
+	/* An identifier: its separators say nothing ("521212123"). */
+	if (id_shape(s, n)) {
+		for (i = 0; i < n; i++)
+			if ((s[i] >= '0' && s[i] <= '9') ||
+			    (s[i] >= 'a' && s[i] <= 'z'))
+				sb_addc(out, s[i]);
+			else if (s[i] >= 'A' && s[i] <= 'Z')
+				sb_addc(out, (char)(s[i] + 'a' - 'A'));
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 

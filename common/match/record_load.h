@@ -63,7 +63,13 @@ long	mload_db_some(struct mset *, const struct mcfg *, sqlite3 *,
  */
 void	mload_fold(struct mset *, const struct mcfg *);
 
-/* Normalise an attribute value as the loaders do (exposed for tests). */
+/*
+ * Normalise an attribute value as the loaders do (exposed for tests):
+ * lower case, spaces collapsed; a value of an identifier's shape (digits,
+ * no more letters than digits, separated by spaces, '-', '.' or '/') is
+ * reduced to its letters and digits, so that "521-21-2123" meets
+ * "521212123" and "ab 123 456" meets "AB123456".
+ */
 void	mload_attr_norm(const char *s, size_t n, struct sbuf *out);
 
 #endif

@@ -801,3 +801,50 @@ out:
 	writer_close(&w);
 	return rc;
 }
+
+int
+mkdb_rules_put(struct mkdb *k, uint64_t fp, uint64_t mask, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	char val[48];
+	int rc = 0;
+
+	if ((st = db_prepare(k->db, "INSERT OR REPLACE INTO state(key, value) "
+	    "VALUES ('matchrules', ?)", why)) == NULL)
+		return -1;
+	snprintf(val, sizeof(val), "%016llx %016llx", (unsigned long long)fp,
+	    (unsigned long long)mask);
+	sqlite3_bind_text(st, 1, val, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		dberr(k->db, why);
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+mkdb_rules_get(struct mkdb *k, uint64_t fp, uint64_t *mask, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	unsigned long long f, m;
+	const char *v;
+	int r = 0, rc;
+
+	if ((st = db_prepare(k->db, "SELECT value FROM state WHERE key = "
+	    "'matchrules'", why)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = (const char *)sqlite3_column_text(st, 0);
+		if (v != NULL && sscanf(v, "%llx %llx", &f, &m) == 2 &&
+		    f == fp) {
+			*mask = m;
+			r = 1;
+		}
+	} else if (rc != SQLITE_DONE) {
+		dberr(k->db, why);
+		r = -1;
+	}
+	sqlite3_finalize(st);
+	return r;
+}

@@ -63,6 +63,17 @@ void	mkdb_close(struct mkdb *);
 int	mkdb_valid(struct mkdb *, uint64_t fp, struct sbuf *why);
 
 /*
+ * The blocking rules the last full run left out (blk_choose), kept in
+ * state as 'matchrules' with the fingerprint fp, so that an incremental
+ * run pairs with the same rules.  put: 0 or -1 with why; get: 1 with
+ * *mask set when stored for fp, 0 when not, -1 with why.
+ */
+int	mkdb_rules_put(struct mkdb *, uint64_t fp, uint64_t mask,
+	    struct sbuf *why);
+int	mkdb_rules_get(struct mkdb *, uint64_t fp, uint64_t *mask,
+	    struct sbuf *why);
+
+/*
  * Append to *ids (grown as needed, *cap its room) the rowids of at most
  * limit records holding key of kind, in rowid order; returns how many,
  * or -1.

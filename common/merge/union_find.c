@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date_typo.h"
 #include "core/util.h"
 #include "merge/union_find.h"
 
@@ -197,21 +198,11 @@ union_count(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb,
 int
 uf_date_conflict(int mode, int32_t a, int32_t b)
 {
-	int ya = a / 10000, ma = a / 100 % 100, da = a % 100;
-	int yb = b / 10000, mb = b / 100 % 100, db = b % 100;
-	int diff;
-
 	if (mode == UF_BD_OFF || a == b || a == 0 || b == 0)
 		return 0;
 	if (mode == UF_BD_STRICT)
 		return 1;
-	/* One typo changes one part; a day/month swap is a format slip. */
-	diff = (ya != yb) + (ma != mb) + (da != db);
-	if (diff <= 1)
-		return 0;
-	if (ya == yb && ma == db && da == mb)
-		return 0;
-	return 1;
+	return !date_typo_fits(a, b);
 }
 
 int

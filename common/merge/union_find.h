@@ -30,7 +30,7 @@
 /* Birth date comparison modes. */
 enum {
 	UF_BD_OFF,	/* birth dates are not checked */
-	UF_BD_TYPO,	/* dates conflict unless equal or one typo apart */
+	UF_BD_TYPO,	/* dates conflict unless a typo explains them (core/date_typo.h) */
 	UF_BD_STRICT	/* any two different dates conflict */
 };
 

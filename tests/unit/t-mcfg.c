@@ -70,8 +70,9 @@ main(void)
 	sb_init(&why);
 	ok(mcfg_load(&c, NULL, &why) == 0, "the built-in configuration loads");
 	is_num(c.threshold, 0.5, 0, "default threshold");
-	ok(c.ncmp == 9 && c.nblock == 8 && c.nident == 5,
-	    "9 comparisons, 8 blocking rules, 5 identifiers");
+	ok(c.ncmp == 9 && c.nblock == 14 && c.nident == 5,
+	    "9 comparisons, 14 blocking rules, 5 identifiers");
+	ok(c.block_budget == 10, "block-budget 10 comparisons a record");
 	is_str(c.slot[MCFG_S_FIRST].name, "first_name", "slot 0 is first_name");
 	is_str(c.slot[MCFG_S_BIRTH].name, "birth_date", "slot 2 is birth_date");
 	is_str(c.slot[c.ident[0].slot].name, "customer_id",
@@ -82,7 +83,8 @@ main(void)
 	ok(c.implied[k] == mcfg_cmp_find(&c, mcfg_slot_find(&c,
 	    "postal_code")), "city implied by postal_code");
 	ok(c.cmp[mcfg_cmp_find(&c, MCFG_S_FIRST)].tf == 1, "tf on first_name");
-	ok(c.veto_first && c.veto_birth, "veto on first names and birth dates");
+	ok(c.veto_first && !c.veto_birth,
+	    "veto on first names; birth dates weighed by the model");
 	b = &c.block[0];
 	ok(b->nterm == 2 && b->term[1].slot == MCFG_S_BIRTH &&
 	    b->term[1].xf == MCFG_XF_PREFIX && b->term[1].arg == 4,

@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "match/deterministic.h"
 #include "match/match_config.h"
+#include "match/record_load.h"
 #include "match/record_set.h"
 #include "tap.h"
 
@@ -117,16 +118,45 @@ main(void)
 	    "day and month swapped");
 	ok(compat("anne", "roux", "1980-03-12", "anne", "roux", "1980-03-13"),
 	    "one edit in a date");
-	ok(!compat("anne", "roux", "1980-03-12", "anne", "roux", "1981-04-12"),
-	    "two edits: two people");
+	ok(compat("anne", "roux", "1846-04-08", "anne", "roux", "1848-04-09"),
+	    "a year digit and the day one apart: one person");
+	ok(!compat("anne", "roux", "1980-03-12", "anne", "roux", "1976-03-12"),
+	    "a year no typo explains: two people");
+	ok(!compat("anne", "roux", "1980-03-12", "anne", "roux", "1980-07-25"),
+	    "month and day far apart: two people");
+
+	/* Last names: a shared phone does not make Ellie O'hare D'esquire. */
+	ok(!compat("ellie", "d esquire", NULL, "ellie", "o hare", NULL),
+	    "one first name, two last names: two people");
+	ok(compat("ellie", "ohare", NULL, "ellie", "o hare", NULL),
+	    "a last name miskeyed: one person");
+	{
+		/* Only full names: parsed into words, in any order. */
+		size_t r1 = mset_add(&ms, 0, "x", 1, (int64_t)ms.n);
+		size_t r2 = mset_add(&ms, 0, "x", 1, (int64_t)ms.n);
+		size_t r3 = mset_add(&ms, 0, "x", 1, (int64_t)ms.n);
+
+		mset_set(&ms, r1, MCFG_S_FULL, S("martin, pierre"));
+		mset_set(&ms, r2, MCFG_S_FULL, S("martin, sophie"));
+		mset_set(&ms, r3, MCFG_S_FULL, S("pierre martin"));
+		ok(!mdet_compatible(&c, &ms, (uint32_t)r1, (uint32_t)r2),
+		    "full names: MARTIN, Pierre and MARTIN, Sophie are two");
+		ok(mdet_compatible(&c, &ms, (uint32_t)r1, (uint32_t)r3),
+		    "full names: the words in another order are one");
+	}
 
 	/* Veto: only the fields configured. */
 	a = rec("marie", "roux", "1980-01-01", NULL, NULL);
-	b = rec("paul", "roux", "1980-01-01", NULL, NULL);
+	b = rec("paul", "roux", "1981-01-01", NULL, NULL);
 	ok(mdet_conflict(memo, &c, &ms, a, b), "first names veto");
 	ok(mdet_conflict(memo, &c, &ms, a, b), "memoised: same answer");
+	b = rec("paul", "roux", "1980-01-01", NULL, NULL);
+	ok(!mdet_conflict(memo, &c, &ms, a, b),
+	    "the same birth date: a first name replaced, the model weighs it");
 	c.veto_first = 0;
 	ok(!mdet_conflict(memo, &c, &ms, a, b), "not when not vetoed on");
+	ok(c.veto_birth == 0, "birth dates: weighed, not vetoed by default");
+	c.veto_birth = 1;
 	b = rec("marie", "roux", "1975-06-01", NULL, NULL);
 	ok(mdet_conflict(NULL, &c, &ms, a, b), "birth dates veto");
 	c.veto_birth = 0;
@@ -209,5 +239,18 @@ main(void)
 	mcfg_release(&c);
 	sb_release(&why);
 	free(memo);
+	{
+		/* Attribute identifiers: separators and case say nothing. */
+		struct sbuf o;
+
+		sb_init(&o);
+		mload_attr_norm(S("521-21-2123"), &o);
+		is_str(o.buf, "521212123", "an SSN's dashes dropped");
+		mload_attr_norm(S(" AB 123 456 "), &o);
+		is_str(o.buf, "ab123456", "a passport number's spaces and case");
+		mload_attr_norm(S("12 Rue de la  Paix"), &o);
+		is_str(o.buf, "12 rue de la paix", "text keeps its words");
+		sb_release(&o);
+	}
 	return done_testing();
 }

@@ -49,8 +49,18 @@ dates(void)
 	    "typo: the year differs");
 	ok(!uf_date_conflict(UF_BD_TYPO, 19850305, 19850503),
 	    "typo: day and month swapped");
-	ok(uf_date_conflict(UF_BD_TYPO, 19850315, 19850416),
-	    "typo: month and day differ");
+	ok(!uf_date_conflict(UF_BD_TYPO, 18460408, 18480409),
+	    "typo: a year digit and the day one apart");
+	ok(!uf_date_conflict(UF_BD_TYPO, 18570120, 18870120),
+	    "typo: a year off by 30, one digit");
+	ok(!uf_date_conflict(UF_BD_TYPO, 18991231, 19001231),
+	    "typo: a year off by one across the century");
+	ok(uf_date_conflict(UF_BD_TYPO, 19850315, 19850428),
+	    "typo: the day far off besides the month");
+	ok(uf_date_conflict(UF_BD_TYPO, 19850315, 19790315),
+	    "typo: a year 6 apart in two digits");
+	ok(!uf_date_conflict(UF_BD_TYPO, 19850315, 19580315),
+	    "typo: two year digits exchanged");
 	ok(uf_date_conflict(UF_BD_TYPO, 19850315, 19620701),
 	    "typo: all differ");
 	ok(uf_date_conflict(UF_BD_STRICT, 19850315, 19850316),
