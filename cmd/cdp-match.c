@@ -56,6 +56,8 @@ struct match {
 	struct mkey_inc inc;
 	uint64_t fp;		/* the configuration's key fingerprint */
 	double	 threshold;
+	long long wm_rowid;	/* the records read: largest rowid */
+	long long wm_run;	/* and largest record.run */
 
 	struct mout out;	/* the pairs to write (match/match_output.h) */
 	size_t	 scored;	/* candidate pairs compared */
@@ -301,6 +303,8 @@ load_db(struct match *g, sqlite3 *db, int all)
 	g->partial = !all && can_be_partial(g, db);
 	if (!g->partial)
 		return db_exec(db, "BEGIN", &g->why) == -1 ||
+		    mload_watermark(db, &g->wm_rowid, &g->wm_run,
+		    &g->why) == -1 ||
 		    mload_db(&g->ms, &g->cfg, db, all, &g->why) == -1 ||
 		    db_exec(db, "COMMIT", &g->why) == -1 ? -1 : 0;
 	/*
@@ -311,7 +315,8 @@ load_db(struct match *g, sqlite3 *db, int all)
 		return -1;
 	if (db_begin(db, &g->why) == -1)
 		return -1;
-	if (mkey_load_incremental(&g->mk, &g->ms, &g->cfg, &g->inc,
+	if (mload_watermark(db, &g->wm_rowid, &g->wm_run, &g->why) == -1 ||
+	    mkey_load_incremental(&g->mk, &g->ms, &g->cfg, &g->inc,
 	    &g->why) == -1) {
 		db_rollback(db);
 		return -1;
@@ -383,6 +388,8 @@ main(int argc, char *argv[])
 	struct rin_opts opts = { 0 };
 	struct blk_opts bo;
 	struct run run;
+	struct mpair_trailer tr;
+	char tbuf[64];
 	sqlite3 *db = NULL;
 	const char *dbopt = NULL, *cfgpath = NULL, *source = NULL;
 	const char *country = NULL, *datefmt = NULL;
@@ -478,6 +485,11 @@ main(int argc, char *argv[])
 	if (mcfg_load(&g.cfg, cfgpath, &g.why) == -1)
 		die(EXIT_USAGE, "%s", g.why.buf);
 	g.threshold = have_t ? tval : g.cfg.threshold;
+	mpair_num(tbuf, sizeof(tbuf), g.threshold, 5);
+	if (verbose)
+		warnx_("threshold %s, from %s", tbuf,
+		    have_t ? "-t" : cfgpath != NULL ? cfgpath :
+		    "the default configuration");
 
 	if (dbmode && printm) {
 		struct fs_model fm;
@@ -634,11 +646,23 @@ main(int argc, char *argv[])
 		run.rows_in = (long long)g.ms.n;
 		run.rows_ok = (long long)nnew;
 		run.inserted = (long long)g.out.written;
-		if (run_end(&run, failed ? "failed" : "ok", NULL, &g.why) == -1)
+		if (run_end(&run, failed ? "failed" : "ok", NULL, &g.why) == -1) {
 			warnx_("run log: %s", g.why.buf);
+			failed = 1;
+		}
 		mkdb_close(&g.mk);
 		db_close(db);
 	}
+	/* Last, once the run's outcome is known and committed. */
+	memset(&tr, 0, sizeof(tr));
+	tr.run = dbmode ? run.id : 0;
+	tr.pairs = g.out.written;
+	tr.threshold = g.threshold;
+	tr.threshold_from = have_t ? "option" : "config";
+	tr.watermark = g.wm_rowid;
+	tr.watermark_run = g.wm_run;
+	tr.status = failed ? "failed" : g.rejected ? "rejects" : "ok";
+	mout_trailer(&tr);
 	check_stdout();
 	release(&g, &map);
 	rin_opts_release(&opts);

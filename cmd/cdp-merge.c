@@ -33,7 +33,7 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-qv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
+	fprintf(stderr, "usage: %s [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
 	    "[-o FILE] [FILE ...]\n"
 	    "       %s [-qv] [-d DB] explain PROFILE_ID | RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] split RECORD\n"
@@ -221,6 +221,14 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	t0 = mono_now();
 	mergein_read(g, argc, argv);
 	t1 = mono_now();
+	/* Records past the watermark arrived after cdp-match read the
+	 * store: they stay unresolved for the next run. */
+	g->opts.watermark = g->watermark;
+	g->opts.watermark_run = g->watermark_run;
+	if (verbose && !g->badinput && g->watermark > 0)
+		warnx_("pairs of cdp-match run %lld: records up to rowid %lld "
+		    "(run %lld) resolved", g->match_run, g->watermark,
+		    g->watermark_run);
 	memset(&st, 0, sizeof(st));
 	if (g->badinput)
 		failed = 1;
@@ -263,7 +271,10 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	g->run.updated = st.touched;
 	g->run.warnings = st.refused;
 	outcome = failed ? "failed" : g->nrejected ? "rejects" : "ok";
-	if (run_end(&g->run, outcome, NULL, &g->why) == -1)
+	if (g->failure.len > 0 && !quiet)
+		warnx_("input refused: nothing changed");
+	if (run_end(&g->run, outcome, g->failure.len ? g->failure.buf : NULL,
+	    &g->why) == -1)
 		warnx_("run log: %s", g->why.buf);
 	sqlite3_finalize(g->sel_key);
 	if (!quiet && !failed)
@@ -446,12 +457,16 @@ main(int argc, char *argv[])
 	kt_init(&g.kt);
 	sb_init(&g.why);
 	sb_init(&g.json);
+	sb_init(&g.failure);
 	golden_init(&g.golden);
 	mergecf_init(&g.conf, &g.golden);
 	g.threshold = 0.5;
 	g.opts.note = note;
-	while ((ch = getopt(argc, argv, "C:d:ho:qt:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "C:d:ho:Pqt:Vv")) != -1) {
 		switch (ch) {
+		case 'P':
+			g.notrailer = 1;
+			break;
 		case 'C':
 			confpath = optarg;
 			break;
@@ -472,6 +487,7 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "threshold %s is not a number "
 				    "in [0, 1]", quote_value(optarg,
 				    strlen(optarg)));
+			g.have_t = 1;
 			break;
 		case 'V':
 			printf("cdp-merge %s\n", CDP_VERSION);
@@ -502,6 +518,8 @@ main(int argc, char *argv[])
 		/* Clusters of part of the input would be wrong: none. */
 		if (!g.badinput)
 			file_mode(&g);
+		else if (g.failure.len > 0 && !quiet)
+			warnx_("input refused: no clusters written");
 		rc = g.badinput ? EXIT_FAIL : g.nrejected ? EXIT_REJECTS :
 		    EXIT_OK;
 	} else if (verb != NULL && strcmp(verb, "explain") == 0) {
@@ -534,6 +552,7 @@ main(int argc, char *argv[])
 	free(g.srcid);
 	sb_release(&g.why);
 	sb_release(&g.json);
+	sb_release(&g.failure);
 	check_stdout();
 	return rc;
 }

@@ -73,7 +73,7 @@ setup() {
 	# quoting of them is in tests/unit/t-pairs.c.)
 	printf '{"id":"w,1","first_name":"Ann \\"Jo\\"","city":"Paris","ts":"2024-01-01T00:00:00Z"}\n{"id":"w\\"2","email":"w2@example.fr"}\n' >w.ndjson
 	cdp-ingest -q -s web -i id w.ndjson
-	cdp-merge -q </dev/null
+	cdp-merge -P -q </dev/null
 	run -0 cdp-export -q members
 	# The ids sort 'w"2' before "w,1": rowids, then profiles, follow.
 	assert_equal "${lines[8]}" '5,web,"w""2"'

@@ -20,6 +20,7 @@
 #define F_NEED		0x01	/* a pair touches it or its profile */
 #define F_UNRES		0x02	/* no member row, or changed since */
 #define F_NEWROOT	0x04	/* cluster root: its profile is new */
+#define F_LATE		0x08	/* past the watermark: left unresolved */
 
 #define MAX_EVLINKS	20	/* links in the evidence of a merge row */
 #define MAX_NOTES	100	/* refusals shown on stderr */
@@ -158,7 +159,11 @@ mark_needed(struct apply *ap)
 		if ((ap->fl[x] & F_NEED) && ap->prof[x] > 0 &&
 		    ap->prof[x] <= maxp)
 			pmark[ap->prof[x]] = 1;
-		if (ap->rrun[x] && (ap->prof[x] == 0 ||
+		if (ap->rrun[x] && ((ap->o->watermark > 0 &&
+		    x > ap->o->watermark) || (ap->o->watermark_run > 0 &&
+		    ap->rrun[x] > ap->o->watermark_run)))
+			ap->fl[x] |= F_LATE;
+		else if (ap->rrun[x] && (ap->prof[x] == 0 ||
 		    ap->rrun[x] > ap->mrun[x]))
 			ap->fl[x] |= F_UNRES;
 	}
@@ -455,7 +460,8 @@ assign(struct apply *ap, struct absorbed **abs, size_t *nabs)
 			(*abs)[*nabs].into = p;
 			(*abs)[(*nabs)++].root = r;
 			touch(ap, p);
-		} else if (ap->rrun[x] > ap->mrun[x]) {
+		} else if (ap->rrun[x] > ap->mrun[x] &&
+		    !(ap->fl[x] & F_LATE)) {
 			if (prof_member(ap->ps, x, p, 0) == -1)
 				return -1;
 			touch(ap, p);
