@@ -140,8 +140,12 @@ void	mg_why_text(const struct uf_why *, uint32_t max_contacts,
 
 /*
  * Merge the pairs into the profiles of the database.  0, or -1 with
- * the message in ps->why (the caller rolls back).
+ * the message in ps->why (the caller rolls back).  The run is kept in
+ * the state table as MG_STATE_APPLIED: cdp-status shows a failed
+ * cdp-match or cdp-merge after it as records left pending.
  */
+#define MG_STATE_APPLIED	"cdp-merge.applied"
+
 int	mg_apply(struct mg *, struct prof_store *, const struct mg_opts *,
 	    struct mg_stats *);
 

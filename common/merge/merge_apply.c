@@ -715,6 +715,24 @@ out:
 	return rc;
 }
 
+/* The run that last applied a pair stream, for cdp-status. */
+static int
+applied(struct apply *ap)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(ap->db, "INSERT INTO state(key, value) VALUES ('"
+	    MG_STATE_APPLIED "', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
+	    &ap->ps->why);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ap->ps->run);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlfail(ap);
+}
+
 int
 mg_apply(struct mg *m, struct prof_store *ps, const struct mg_opts *o,
     struct mg_stats *st)
@@ -768,6 +786,8 @@ mg_apply(struct mg *m, struct prof_store *ps, const struct mg_opts *o,
 	rc = prof_golden(ps, ap.touched, n);
 	if (rc == 0)
 		rc = prof_finish(ps);
+	if (rc == 0)
+		rc = applied(&ap);
 	st->t_golden = mono_now() - t;
 out:
 	free(abs);
