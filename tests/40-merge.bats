@@ -362,13 +362,13 @@ pair() {
 	EOF
 }
 
-@test "cdp-merge: split detaches a record; the largest rest keeps the id" {
+@test "cdp-merge: split takes a record out; the rest stays together" {
 	ingest
 	cdp-merge -q "$FIX/merge-pairs.ndjson"
-	# S1 holds C1 and S3 together: both are left, C1 (oldest) keeps 1.
+	# S1 holds C1 and S3 together: a bridge link keeps them in 1.
 	run --separate-stderr cdp-merge split shop:S1
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-merge: shop:S1 split off profile 1 into profile 5 (2 new profiles)"
+	assert_equal "$stderr" "cdp-merge: shop:S1 split off profile 1 into profile 5; 1 bridge link keeps the rest together"
 	run members
 	expect <<-'EOF'
 	1|crm:C1
@@ -377,34 +377,41 @@ pair() {
 	4|crm:C4
 	5|shop:S1
 	2|shop:S2
-	6|shop:S3
+	1|shop:S3
 	EOF
+	# Never-linked to every other record of its profile.
 	run q "SELECT a, b FROM never_link ORDER BY a, b"
 	expect <<-'EOF'
 	1|5
 	5|7
 	EOF
-	run q "SELECT count(*) FROM link WHERE 5 IN (a, b)"
-	assert_output 0
-	run q "SELECT run, action, profile, other, record, reason FROM merge_log
-	    WHERE run = 4"
+	run q "SELECT a, b, rule, prob, weight IS NULL FROM link ORDER BY a, b"
 	expect <<-'EOF'
-	4|split|5|1|5|shop:S1 split off by request
-	4|split|6|1|7|shop:S1 split off by request
+	1|7|bridge:shop:S1|0.97|1
+	2|6|ident:email|1.0|1
 	EOF
+	run q "SELECT run, action, profile, other, record, reason,
+	    json_array_length(evidence, '$.links'), evidence ->> '$.never',
+	    evidence ->> '$.bridges' FROM merge_log WHERE run = 4"
+	assert_output '4|split|5|1|5|shop:S1 split off by request|2|[1,7]|[[1,7]]'
 	run q "SELECT id, nrecords, updated_run FROM profile ORDER BY id"
 	expect <<-'EOF'
-	1|1|4
+	1|2|4
 	2|2|3
 	3|1|3
 	4|1|3
 	5|1|4
-	6|1|4
 	EOF
-	# The pairs again: the never-links hold.
-	cdp-merge -q "$FIX/merge-pairs.ndjson" 2>/dev/null
-	run q "SELECT count(DISTINCT profile) FROM member WHERE record IN (1, 5, 7)"
-	assert_output 3
+	# The pairs again: the never-links hold, refused quietly with -q.
+	run --separate-stderr cdp-merge -q "$FIX/merge-pairs.ndjson"
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	run q "SELECT profile FROM member WHERE record IN (1, 5, 7)"
+	expect <<-'EOF'
+	1
+	5
+	1
+	EOF
 	# A record alone: nothing to split.
 	run --separate-stderr cdp-merge split crm:C3
 	assert_equal "$status" 0

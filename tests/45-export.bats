@@ -38,12 +38,12 @@ setup() {
 	expect <<-'EOF'
 	profile_id,source,record_id
 	1,crm,C1
+	1,shop,S3
 	2,crm,C2
 	2,shop,S2
 	3,crm,C3
 	4,crm,C4
 	5,shop,S1
-	6,shop,S3
 	EOF
 }
 
