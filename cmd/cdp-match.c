@@ -659,8 +659,8 @@ main(int argc, char *argv[])
 	tr.pairs = g.out.written;
 	tr.threshold = g.threshold;
 	tr.threshold_from = have_t ? "option" : "config";
-	tr.watermark = g.wm_rowid;
-	tr.watermark_run = g.wm_run;
+	tr.watermark = dbmode ? g.wm_rowid : -1;
+	tr.watermark_run = dbmode ? g.wm_run : -1;
 	tr.status = failed ? "failed" : g.rejected ? "rejects" : "ok";
 	mout_trailer(&tr);
 	check_stdout();

@@ -227,12 +227,10 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	t1 = mono_now();
 	/* Records past the watermark arrived after cdp-match read the
 	 * store: they stay unresolved for the next run. */
-	g->opts.watermark = g->watermark;
-	g->opts.watermark_run = g->watermark_run;
-	if (verbose && !g->badinput && g->watermark > 0)
+	if (verbose && !g->badinput && g->opts.bounded)
 		warnx_("pairs of cdp-match run %lld: records up to rowid %lld "
-		    "(run %lld) resolved", g->match_run, g->watermark,
-		    g->watermark_run);
+		    "(run %lld) resolved", g->match_run, g->opts.watermark,
+		    g->opts.watermark_run);
 	memset(&st, 0, sizeof(st));
 	if (g->badinput)
 		failed = 1;

@@ -301,6 +301,29 @@ unchanged() {
 	assert_output ""
 }
 
+@test "cdp-pairs: a match of an empty store resolves none of the records ingested after it" {
+	people
+	printf 'id\n' >empty.csv
+	cdp-ingest -q -s crm -i id empty.csv
+	cdp-match -q >p.nd
+	run cat p.nd
+	assert_output '{"trailer":"cdp-match","run":2,"pairs":0,"threshold":0.5,"threshold_from":"config","watermark":0,"watermark_run":0,"status":"ok"}'
+	ingest
+	run --separate-stderr cdp-merge p.nd
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: 0 pairs read, 0 kept, 0 below the threshold, 0 rejected; 0 profiles created, 0 merged, 0 records added, 0 refused"
+	run pending
+	assert_equal "${#lines[@]}" 6
+	cdp-match -q | cdp-merge -q
+	run partition
+	expect <<-'EOF'
+	crm:A1 web:W1
+	crm:A2 web:W2
+	crm:A3
+	web:W3
+	EOF
+}
+
 @test "cdp-pairs: one threshold: the stream's, unless a higher -t; a lower -t is told" {
 	cat >q.nd <<-'EOF'
 	{"a":{"source":"x","record_id":"1"},"b":{"source":"x","record_id":"2"},"prob":0.4,"rule":"fs"}
@@ -371,4 +394,40 @@ cdp-merge: stdin: threshold 0.3, from the pairs' trailer"
 	assert_output ""
 	run cdp-status
 	assert_equal "$status" 0
+}
+
+@test "cdp-pairs: ingests and cdp-match | cdp-merge at once, rounds after rounds, end as a sequential run" {
+	# 8 batches of 1500 records of 400 people (an email and a name
+	# each), every person in most batches.
+	for b in 1 2 3 4 5 6 7 8; do
+		awk -v b="$b" 'BEGIN { print "id,first_name,email"
+		    for (i = 1; i <= 1500; i++) { p = (i * 7 + b * 13) % 400
+		        printf "b%d-%d,F%d,p%d@mail.test\n", b, i, p, p } }' >"b$b.csv"
+	done
+	export CDP_DB=$BATS_TEST_TMPDIR/seq.db
+	for b in 1 2 3 4 5 6 7 8; do
+		cdp-ingest -q -s "s$b" -i id "b$b.csv"
+		cdp-match -q | cdp-merge -q
+	done
+	partition >sequential
+	[ "$(wc -l <sequential)" -eq 400 ]
+	export CDP_DB=$BATS_TEST_TMPDIR/par.db
+	( for b in 1 2 3 4 5 6 7 8; do
+		cdp-ingest -q -s "s$b" -i id "b$b.csv" || exit 1
+		sleep 0.5
+	done ) &
+	pid=$!
+	rounds=0
+	while kill -0 "$pid" 2>/dev/null; do
+		# (The first may find no store yet: it then changes nothing.)
+		cdp-match -q 2>/dev/null | cdp-merge -q 2>/dev/null || :
+		rounds=$((rounds + 1))
+	done
+	wait "$pid"
+	cdp-match -q | cdp-merge -q
+	echo "# $rounds rounds during the ingests" >&3
+	run pending
+	assert_output ""
+	partition >parallel
+	diff -u sequential parallel
 }

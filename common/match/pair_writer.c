@@ -118,6 +118,7 @@ mpair_format(struct jw *w, struct sbuf *out, const struct mpair_key *a,
 	sb_addc(out, '\n');
 }
 
+/* v when positive, else null. */
 static void
 int_or_null(struct jw *w, long long v)
 {
@@ -143,10 +144,17 @@ mpair_trailer_format(struct jw *w, struct sbuf *out,
 	num(w, t->threshold, 5);
 	jw_key(w, "threshold_from", 14);
 	jw_strz(w, t->threshold_from);
+	/* 0 is a watermark: the store was empty. */
 	jw_key(w, "watermark", 9);
-	int_or_null(w, t->watermark);
+	if (t->watermark >= 0)
+		jw_int(w, t->watermark);
+	else
+		jw_null(w);
 	jw_key(w, "watermark_run", 13);
-	int_or_null(w, t->watermark_run);
+	if (t->watermark_run >= 0)
+		jw_int(w, t->watermark_run);
+	else
+		jw_null(w);
 	jw_key(w, "status", 6);
 	jw_strz(w, t->status);
 	jw_map_close(w);

@@ -66,8 +66,9 @@ struct mpair_trailer {
 	size_t	 pairs;		/* pair lines written before it */
 	double	 threshold;	/* the least probability written */
 	const char *threshold_from;	/* "option" (-t) or "config" */
-	long long watermark;	/* the largest record rowid read, 0: none */
-	long long watermark_run;	/* the largest record.run read */
+	long long watermark;	/* the largest record rowid read (0: the
+				   store was empty), -1: none (file mode) */
+	long long watermark_run;	/* the largest record.run read, or -1 */
 	const char *status;	/* "ok", "rejects" or "failed" */
 };
 

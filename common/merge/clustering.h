@@ -74,11 +74,13 @@ struct mg_opts {
 	uint32_t max_contacts;	/* 0: no limit */
 	int	 bd_mode;	/* UF_BD_* */
 	/*
-	 * The pair stream's watermark (cdp-pairs(5)): a record past it
-	 * (rowid above watermark, or record.run above watermark_run)
-	 * arrived or changed after cdp-match read the store and stays
-	 * unresolved.  0: no bound (pairs without a trailer's watermark).
+	 * The pair stream's watermark (cdp-pairs(5)), when bounded: a
+	 * record past it (rowid above watermark, or record.run above
+	 * watermark_run) arrived or changed after cdp-match read the store
+	 * and stays unresolved.  Not bounded (zeroed): pairs without a
+	 * watermark, every record may be resolved.
 	 */
+	int	 bounded;
 	long long watermark;
 	long long watermark_run;
 	/* A message for the user: a refused or bad link. */

@@ -159,9 +159,8 @@ mark_needed(struct apply *ap)
 		if ((ap->fl[x] & F_NEED) && ap->prof[x] > 0 &&
 		    ap->prof[x] <= maxp)
 			pmark[ap->prof[x]] = 1;
-		if (ap->rrun[x] && ((ap->o->watermark > 0 &&
-		    x > ap->o->watermark) || (ap->o->watermark_run > 0 &&
-		    ap->rrun[x] > ap->o->watermark_run)))
+		if (ap->rrun[x] && ap->o->bounded && (x > ap->o->watermark ||
+		    ap->rrun[x] > ap->o->watermark_run))
 			ap->fl[x] |= F_LATE;
 		else if (ap->rrun[x] && (ap->prof[x] == 0 ||
 		    ap->rrun[x] > ap->mrun[x]))

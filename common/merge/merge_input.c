@@ -332,12 +332,14 @@ finish_input(struct merge *g, const struct pair_trailer *t, long trline,
 	if (trline == 0)
 		return;
 	g->match_run = t->run;
-	if (t->watermark > 0 && (g->watermark == 0 || t->watermark <
-	    g->watermark))
-		g->watermark = t->watermark;
-	if (t->watermark_run > 0 && (g->watermark_run == 0 ||
-	    t->watermark_run < g->watermark_run))
-		g->watermark_run = t->watermark_run;
+	if (t->watermark >= 0 && (!g->opts.bounded || t->watermark <
+	    g->opts.watermark))
+		g->opts.watermark = t->watermark;
+	if (t->watermark_run >= 0 && (!g->opts.bounded ||
+	    t->watermark_run < g->opts.watermark_run))
+		g->opts.watermark_run = t->watermark_run;
+	if (t->watermark >= 0 && t->watermark_run >= 0)
+		g->opts.bounded = 1;
 }
 
 static void

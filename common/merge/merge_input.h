@@ -16,7 +16,8 @@
  * that says the match run failed set badinput too, and the run changes
  * nothing.  -P (notrailer) accepts an input without one, hand-made.
  * The trailer's threshold is applied to its input's pairs, or the
- * higher -t; its watermark bounds the records the merge may resolve.
+ * higher -t; its watermark bounds the records the merge may resolve
+ * (opts.bounded, opts.watermark: the inputs' smallest).
  */
 #ifndef CDP_MERGE_INPUT_H
 #define CDP_MERGE_INPUT_H
@@ -44,8 +45,6 @@ struct merge {
 	double	 threshold;	/* -t, else the default for -P inputs */
 	int	 have_t;	/* -t given */
 	int	 notrailer;	/* -P: an input may lack its trailer */
-	long long watermark;	/* the inputs' smallest, 0: none */
-	long long watermark_run;
 	long long match_run;	/* the cdp-match run of the last trailer */
 	struct sbuf failure;	/* why the input was refused, for the log */
 	const char *outpath;	/* -o: file mode */

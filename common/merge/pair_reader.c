@@ -205,14 +205,14 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 	}
 }
 
-/* A trailer's count or id: absent or null is 0 unless required. */
+/* A trailer's count or id: absent or null is none unless required. */
 static int
-count(struct pair_reader *r, int f, long long min, int need, long long *out,
-    struct sbuf *why)
+count(struct pair_reader *r, int f, long long min, int need, long long none,
+    long long *out, struct sbuf *why)
 {
 	const char *errstr;
 
-	*out = 0;
+	*out = none;
 	if (r->ftype[f] == -1 || r->ftype[f] == ND_NULL)
 		return need ? fail(why, "trailer: missing %s", fpath[f]) : 0;
 	if (r->ftype[f] != ND_NUMBER || parse_ll(r->f[f].buf, min, INT64_MAX,
@@ -255,10 +255,10 @@ trailer(struct pair_reader *r, struct pair_trailer *t, struct sbuf *why)
 
 	if (r->ftype[F_TRAILER] != ND_STRING)
 		return fail(why, "%s is not a string", "trailer");
-	if (count(r, F_PAIRS, 0, 1, &t->pairs, why) == -1 ||
-	    count(r, F_RUN, 1, 0, &t->run, why) == -1 ||
-	    count(r, F_WM, 1, 0, &t->watermark, why) == -1 ||
-	    count(r, F_WM_RUN, 1, 0, &t->watermark_run, why) == -1)
+	if (count(r, F_PAIRS, 0, 1, 0, &t->pairs, why) == -1 ||
+	    count(r, F_RUN, 1, 0, 0, &t->run, why) == -1 ||
+	    count(r, F_WM, 0, 0, -1, &t->watermark, why) == -1 ||
+	    count(r, F_WM_RUN, 0, 0, -1, &t->watermark_run, why) == -1)
 		return -1;
 	if (r->ftype[F_THRESHOLD] == -1)
 		return fail(why, "trailer: missing %s", "threshold");

@@ -44,8 +44,8 @@ struct pair_trailer {
 	long long pairs;	/* pair lines before it */
 	double	 threshold;	/* the least probability written */
 	long long run;		/* the cdp-match run, 0: none (file mode) */
-	long long watermark;	/* largest record rowid read, 0: none */
-	long long watermark_run;	/* largest record.run read, 0: none */
+	long long watermark;	/* largest record rowid read, -1: none */
+	long long watermark_run;	/* largest record.run read, -1: none */
 	char	 from[16];	/* threshold_from: "option", "config", "" */
 	char	 status[16];	/* "ok", "rejects" or "failed" */
 };

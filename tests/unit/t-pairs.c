@@ -70,8 +70,11 @@ trailers(void)
 		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5,"
 		    "\"status\":\"done\"}", "trailer: unknown status \"done\"" },
 		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5,"
-		    "\"status\":\"ok\",\"watermark\":0}",
+		    "\"status\":\"ok\",\"watermark\":-1}",
 		    "trailer: watermark is not a count" },
+		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5,"
+		    "\"status\":\"ok\",\"run\":0}",
+		    "trailer: run is not a count" },
 		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5,"
 		    "\"status\":\"ok\",\"run\":\"7\"}",
 		    "trailer: run is not a count" },
@@ -96,8 +99,14 @@ trailers(void)
 	    "its numbers");
 	is_str(p.tr.status, "ok", "its status");
 	is_str(p.tr.from, "option", "where its threshold came from");
+	/* An empty store: a watermark of 0 is one. */
+	w.watermark = w.watermark_run = 0;
+	mpair_trailer_format(&jw, &line, &w);
+	ok(pair_parse(pr, line.buf, line.len - 1, &p, &why) == PAIR_TRAILER &&
+	    p.tr.watermark == 0 && p.tr.watermark_run == 0, "watermark 0");
 	/* File mode: no run, no watermark. */
-	w.run = w.watermark = w.watermark_run = 0;
+	w.run = 0;
+	w.watermark = w.watermark_run = -1;
 	w.pairs = 0;
 	w.status = "rejects";
 	mpair_trailer_format(&jw, &line, &w);
@@ -106,7 +115,8 @@ trailers(void)
 	    "null,\"watermark_run\":null,\"status\":\"rejects\"}\n",
 	    "file mode: nulls");
 	ok(pair_parse(pr, line.buf, line.len - 1, &p, &why) == PAIR_TRAILER &&
-	    p.tr.run == 0 && p.tr.watermark == 0 && p.tr.pairs == 0,
+	    p.tr.run == 0 && p.tr.watermark == -1 && p.tr.watermark_run == -1 &&
+	    p.tr.pairs == 0,
 	    "nulls read as none");
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		ok(parse(t[i].line, &p) == -1, "trailer refused");
