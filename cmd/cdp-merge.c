@@ -220,7 +220,6 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	if (run_begin(&g->run, g->db, "cdp-merge", argc0, argv0, 0,
 	    &g->why) == -1)
 		die(EXIT_FAIL, "run log: %s", g->why.buf);
-	mergein_prepare(g);
 
 	t0 = mono_now();
 	mergein_read(g, argc, argv);

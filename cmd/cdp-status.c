@@ -336,7 +336,7 @@ identity(struct st *s)
 		return;
 	if (sqlite3_prepare_v2(s->db, "SELECT id, tool, started_at, outcome, "
 	    "pid FROM run WHERE tool IN ('cdp-match', 'cdp-merge') "
-	    "AND outcome IN ('failed', 'running') AND id > coalesce((SELECT "
+	    "AND outcome NOT IN ('ok', 'rejects') AND id > coalesce((SELECT "
 	    "value FROM state WHERE key = 'cdp-merge.applied'), 0) "
 	    "ORDER BY id DESC", -1, &st, NULL) != SQLITE_OK)
 		return;

@@ -189,6 +189,31 @@ unchanged() {
 	assert_equal "$status" 0
 }
 
+@test "cdp-pairs: cdp-match killed mid-stream changes nothing; cdp-status says so until a complete run" {
+	# Enough pairs (about 1 MB) that the match is killed writing them.
+	awk 'BEGIN { print "id,first_name,email"
+	    for (i = 1; i <= 9000; i++) printf "r%d,F%d,p%d@mail.test\n", i, i % 1500, i % 1500 }' >many.csv
+	cdp-ingest -q -s many -i id many.csv
+	run bash -c 'cdp-match -q | head -c 20000 >p.nd; echo "${PIPESTATUS[0]}"'
+	# 141: SIGPIPE, the way a killed process ends.
+	assert_output 141
+	run --separate-stderr cdp-merge -q p.nd
+	assert_equal "$status" 1
+	[[ ${stderr_lines[-1]} == "cdp-merge: p.nd: no trailer: the pair stream is incomplete (cdp-match failed, was killed or cut short)" ]]
+	unchanged
+	run cdp-status -f ndjson
+	assert_equal "$status" 4
+	run jq -r 'select(.kind == "identity") | "\(.run) \(.evidence | split(" ")[0]) \(.evidence | sub(".*: "; ""))"' <<<"$output"
+	assert_output "3 cdp-merge 9000 records wait for identity resolution"
+	run q "SELECT tool, outcome <> 'ok' FROM run WHERE id = 2"
+	assert_output "cdp-match|1"
+	cdp-match -q | cdp-merge -q
+	run q "SELECT count(DISTINCT profile), count(*) FROM member"
+	assert_output "1500|9000"
+	run cdp-status
+	assert_equal "$status" 0
+}
+
 @test "cdp-pairs: lines after the trailer, a failed match, a foreign run, a bad trailer: refused" {
 	people
 	ingest

@@ -367,6 +367,13 @@ read_pairs(struct merge *g, const char *path)
 			g->badinput = 1;
 			break;
 		}
+		/*
+		 * The records are looked up once the first line is in: a
+		 * cdp-match on the other end of the pipe has read the store
+		 * by then, so every record it names is committed and seen.
+		 */
+		if (g->db != NULL && g->outpath == NULL && g->sel_key == NULL)
+			mergein_prepare(g);
 		if (res == LR_LONG && trline != 0) {
 			refuse(g, lr.lineno, "a line after the trailer");
 			after = 1;

@@ -75,6 +75,7 @@ struct merge {
 /*
  * Database mode: load the sources, prepare the lookup of a record by
  * key and size m.khash by the largest rowid; exits on failure.
+ * mergein_read calls it when the first line of input is in.
  */
 void	mergein_prepare(struct merge *);
 
