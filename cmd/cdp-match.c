@@ -57,6 +57,8 @@ struct match {
 	struct mkey_inc inc;
 	uint64_t fp;		/* the configuration's key fingerprint */
 	double	 threshold;
+	long long wm_rowid;	/* the records read: largest rowid */
+	long long wm_run;	/* and largest record.run */
 
 	struct mout out;	/* the pairs to write (match/match_output.h) */
 	size_t	 scored;	/* candidate pairs compared */
@@ -303,6 +305,8 @@ load_db(struct match *g, sqlite3 *db, int all)
 	g->partial = !all && can_be_partial(g, db);
 	if (!g->partial)
 		return db_exec(db, "BEGIN", &g->why) == -1 ||
+		    mload_watermark(db, &g->wm_rowid, &g->wm_run,
+		    &g->why) == -1 ||
 		    mload_db(&g->ms, &g->cfg, db, all, &g->why) == -1 ||
 		    db_exec(db, "COMMIT", &g->why) == -1 ? -1 : 0;
 	/*
@@ -313,7 +317,8 @@ load_db(struct match *g, sqlite3 *db, int all)
 		return -1;
 	if (db_begin(db, &g->why) == -1)
 		return -1;
-	if (mkey_load_incremental(&g->mk, &g->ms, &g->cfg, &g->inc,
+	if (mload_watermark(db, &g->wm_rowid, &g->wm_run, &g->why) == -1 ||
+	    mkey_load_incremental(&g->mk, &g->ms, &g->cfg, &g->inc,
 	    &g->why) == -1) {
 		db_rollback(db);
 		return -1;
@@ -464,6 +469,8 @@ main(int argc, char *argv[])
 	struct rin_opts opts = { 0 };
 	struct blk_opts bo;
 	struct run run;
+	struct mpair_trailer tr;
+	char tbuf[64];
 	sqlite3 *db = NULL;
 	const char *dbopt = NULL, *cfgpath = NULL, *source = NULL;
 	const char *country = NULL, *datefmt = NULL;
@@ -572,6 +579,11 @@ main(int argc, char *argv[])
 		die(EXIT_USAGE, "%s", g.why.buf);
 	sb_reset(&g.tmp);
 	g.threshold = have_t ? tval : g.cfg.threshold;
+	mpair_num(tbuf, sizeof(tbuf), g.threshold, 5);
+	if (verbose)
+		warnx_("threshold %s, from %s", tbuf,
+		    have_t ? "-t" : cfgpath != NULL ? cfgpath :
+		    "the default configuration");
 
 	if (dbmode && printm) {
 		struct fs_model fm;
@@ -741,11 +753,23 @@ main(int argc, char *argv[])
 		run.rows_in = (long long)g.ms.n;
 		run.rows_ok = (long long)nnew;
 		run.inserted = (long long)g.out.written;
-		if (run_end(&run, failed ? "failed" : "ok", NULL, &g.why) == -1)
+		if (run_end(&run, failed ? "failed" : "ok", NULL, &g.why) == -1) {
 			warnx_("run log: %s", g.why.buf);
+			failed = 1;
+		}
 		mkdb_close(&g.mk);
 		db_close(db);
 	}
+	/* Last, once the run's outcome is known and committed. */
+	memset(&tr, 0, sizeof(tr));
+	tr.run = dbmode ? run.id : 0;
+	tr.pairs = g.out.written;
+	tr.threshold = g.threshold;
+	tr.threshold_from = have_t ? "option" : "config";
+	tr.watermark = dbmode ? g.wm_rowid : -1;
+	tr.watermark_run = dbmode ? g.wm_run : -1;
+	tr.status = failed ? "failed" : g.rejected ? "rejects" : "ok";
+	mout_trailer(&tr);
 	check_stdout();
 	release(&g, &map);
 	rin_opts_release(&opts);

@@ -34,10 +34,10 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-qv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
+	fprintf(stderr, "usage: %s [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
 	    "[-o FILE] [FILE ...]\n"
 	    "       %s [-qv] [-d DB] explain PROFILE_ID | RECORD\n"
-	    "       %s [-qv] [-C CONFIG] [-d DB] split RECORD\n"
+	    "       %s [-qv] [-C CONFIG] [-d DB] split | unsplit RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] never RECORD RECORD\n",
 	    progname, progname, progname, progname);
 	exit(EXIT_USAGE);
@@ -76,6 +76,7 @@ read_file(const char *path, struct sbuf *why)
 
 /* Diagnostics. */
 
+/* A refused or bad link: -q keeps them to the merge log and the count. */
 static void
 note(void *arg, const char *msg)
 {
@@ -223,11 +224,16 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	if (run_begin(&g->run, g->db, "cdp-merge", argc0, argv0, 0,
 	    &g->why) == -1)
 		die(EXIT_FAIL, "run log: %s", g->why.buf);
-	mergein_prepare(g);
 
 	t0 = mono_now();
 	mergein_read(g, argc, argv);
 	t1 = mono_now();
+	/* Records past the watermark arrived after cdp-match read the
+	 * store: they stay unresolved for the next run. */
+	if (verbose && !g->badinput && g->opts.bounded)
+		warnx_("pairs of cdp-match run %lld: records up to rowid %lld "
+		    "(run %lld) resolved", g->match_run, g->opts.watermark,
+		    g->opts.watermark_run);
 	memset(&st, 0, sizeof(st));
 	if (g->badinput)
 		failed = 1;
@@ -270,9 +276,12 @@ db_mode(struct merge *g, int argc, char **argv, char **argv0, int argc0)
 	g->run.updated = st.touched;
 	g->run.warnings = st.refused;
 	outcome = failed ? "failed" : g->nrejected ? "rejects" : "ok";
+	if (g->failure.len > 0 && !quiet)
+		warnx_("input refused: nothing changed");
 	/* A merge the run log does not show is a failure: status, and
 	 * the next match, read what the log says. */
-	if (run_end(&g->run, outcome, NULL, &g->why) == -1) {
+	if (run_end(&g->run, outcome, g->failure.len ? g->failure.buf : NULL,
+	    &g->why) == -1) {
 		warnx_("run log: %s", g->why.buf);
 		failed = 1;
 	}
@@ -346,23 +355,36 @@ verb_explain(struct merge *g, const char *arg)
 	return EXIT_OK;
 }
 
-/* split and never: one transaction, logged as a run. */
+/* split, unsplit and never: one transaction, logged as a run. */
+enum { V_NEVER, V_SPLIT, V_UNSPLIT };
+
 static int
-verb_change(struct merge *g, int split, char **keys, int argc0, char **argv0)
+verb_change(struct merge *g, int verb, char **keys, int argc0, char **argv0)
 {
 	struct prof_store ps;
-	sqlite3_stmt *st;
 	struct sbuf reason;
-	long long r[2], p[2] = { 0, 0 }, other;
-	int i, rc, nnew = 0, fresh = 0, failed = 1;
+	long long r[2], p[2] = { 0, 0 }, other = 0;
+	int i, rc, nnew = 0, nbridge = 0, fresh = 0, failed = 1, one;
 
+	one = verb != V_NEVER;
 	sb_init(&reason);
 	r[0] = record_arg(g->db, keys[0]);
-	r[1] = split ? 0 : record_arg(g->db, keys[1]);
-	if (!split && r[0] == r[1])
+	r[1] = one ? 0 : record_arg(g->db, keys[1]);
+	if (!one && r[0] == r[1])
 		die(EXIT_USAGE, "a record cannot be kept apart from itself");
-	if (split)
+	if (one)
 		(void)profile_of(g->db, r[0], keys[0]);
+	if (verb == V_UNSPLIT) {
+		char *ev;
+		long long id;
+
+		if ((rc = prof_last_split(g->db, r[0], &id, &ev,
+		    &g->why)) == -1)
+			die(EXIT_FAIL, "merge_log: %s", g->why.buf);
+		free(ev);
+		if (rc == 0)
+			die(EXIT_FAIL, "no split of %s to undo", keys[0]);
+	}
 	if (run_begin(&g->run, g->db, "cdp-merge", argc0, argv0, 0,
 	    &g->why) == -1)
 		die(EXIT_FAIL, "run log: %s", g->why.buf);
@@ -370,28 +392,24 @@ verb_change(struct merge *g, int split, char **keys, int argc0, char **argv0)
 		die(EXIT_FAIL, "begin: %s", g->why.buf);
 	if (prof_open(&ps, g->db, g->run.id, &g->golden) == -1)
 		die(EXIT_FAIL, "%s", ps.why.buf);
-	for (i = 0; i < 2 - split; i++)
+	for (i = 0; i < 2 - one; i++)
 		if ((rc = prof_of(g->db, r[i], &p[i])) == -1)
 			goto out;
-	if (split) {
+	if (verb == V_SPLIT) {
 		sb_addf(&reason, "%s split off by request", keys[0]);
-		/* Never again with the records it was linked to. */
-		st = db_prepare(g->db, "SELECT a + b - ?1 FROM link "
-		    "WHERE a = ?1 UNION SELECT a + b - ?1 FROM link "
-		    "WHERE b = ?1", &ps.why);
-		if (st == NULL)
+		if (prof_split(&ps, p[0], r[0], reason.buf, &other,
+		    &nbridge) == -1)
 			goto out;
-		sqlite3_bind_int64(st, 1, r[0]);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			other = sqlite3_column_int64(st, 0);
-			if (prof_never(&ps, r[0], other) == -1)
-				break;
+		nnew = other != 0;
+	} else if (verb == V_UNSPLIT) {
+		sb_addf(&reason, "split of %s undone by request", keys[0]);
+		if ((fresh = prof_unsplit(&ps, r[0], reason.buf, &other)) ==
+		    -1)
+			goto out;
+		if (fresh == 0) {
+			sb_addf(&ps.why, "no split of %s to undo", keys[0]);
+			goto out;
 		}
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			goto out;
-		if (prof_recluster(&ps, p[0], r[0], reason.buf, &nnew) == -1)
-			goto out;
 	} else {
 		sb_addf(&reason, "never-link %s and %s", keys[0], keys[1]);
 		if ((fresh = prof_never(&ps, r[0], r[1])) == -1)
@@ -423,13 +441,21 @@ out:
 		failed = 1;
 	}
 	if (!failed && !quiet) {
-		if (split && nnew == 0)
+		if (verb == V_SPLIT && nnew == 0)
 			fprintf(stderr, "%s: %s is alone in profile %lld "
 			    "already\n", progname, keys[0], p[0]);
-		else if (split && prof_of(g->db, r[0], &other) == 1)
+		else if (verb == V_SPLIT && nbridge > 0)
 			fprintf(stderr, "%s: %s split off profile %lld into "
-			    "profile %lld (%d new profile%s)\n", progname,
-			    keys[0], p[0], other, nnew, nnew == 1 ? "" : "s");
+			    "profile %lld; %d bridge link%s keep%s the rest "
+			    "together\n", progname, keys[0], p[0], other,
+			    nbridge, nbridge == 1 ? "" : "s", nbridge == 1 ?
+			    "s" : "");
+		else if (verb == V_SPLIT)
+			fprintf(stderr, "%s: %s split off profile %lld into "
+			    "profile %lld\n", progname, keys[0], p[0], other);
+		else if (verb == V_UNSPLIT)
+			fprintf(stderr, "%s: split of %s undone: it is in "
+			    "profile %lld\n", progname, keys[0], other);
 		else if (!fresh)
 			fprintf(stderr, "%s: %s and %s are a never-link "
 			    "already\n", progname, keys[0], keys[1]);
@@ -459,12 +485,16 @@ main(int argc, char *argv[])
 	kt_init(&g.kt);
 	sb_init(&g.why);
 	sb_init(&g.json);
+	sb_init(&g.failure);
 	golden_init(&g.golden);
 	mergecf_init(&g.conf, &g.golden);
 	g.threshold = 0.5;
 	g.opts.note = note;
-	while ((ch = getopt(argc, argv, "C:d:ho:qt:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "C:d:ho:Pqt:Vv")) != -1) {
 		switch (ch) {
+		case 'P':
+			g.notrailer = 1;
+			break;
 		case 'C':
 			confpath = optarg;
 			break;
@@ -485,6 +515,7 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "threshold %s is not a number "
 				    "in [0, 1]", quote_value(optarg,
 				    strlen(optarg)));
+			g.have_t = 1;
 			break;
 		case 'V':
 			printf("cdp-merge %s\n", CDP_VERSION);
@@ -499,7 +530,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc > 0 && (strcmp(argv[0], "explain") == 0 ||
-	    strcmp(argv[0], "split") == 0 || strcmp(argv[0], "never") == 0)) {
+	    strcmp(argv[0], "split") == 0 || strcmp(argv[0], "unsplit") == 0 ||
+	    strcmp(argv[0], "never") == 0)) {
 		verb = argv[0];
 		if (g.outpath != NULL || argc != (verb[0] == 'n' ? 3 : 2) ||
 		    (verb[0] == 'e' && confpath != NULL))
@@ -515,6 +547,8 @@ main(int argc, char *argv[])
 		/* Clusters of part of the input would be wrong: none. */
 		if (!g.badinput)
 			file_mode(&g);
+		else if (g.failure.len > 0 && !quiet)
+			warnx_("input refused: no clusters written");
 		rc = g.badinput ? EXIT_FAIL : g.nrejected ? EXIT_REJECTS :
 		    EXIT_OK;
 	} else if (verb != NULL && strcmp(verb, "explain") == 0) {
@@ -524,7 +558,8 @@ main(int argc, char *argv[])
 		g.db = open_db(dbopt, 0);
 		load_config(&g, confpath);
 		if (verb != NULL)
-			rc = verb_change(&g, verb[0] == 's', argv + 1, argc0,
+			rc = verb_change(&g, verb[0] == 's' ? V_SPLIT :
+			    verb[0] == 'u' ? V_UNSPLIT : V_NEVER, argv + 1, argc0,
 			    argv0);
 		else {
 			if (mg_init(&g.m, 1) == -1)
@@ -547,6 +582,7 @@ main(int argc, char *argv[])
 	free(g.srcid);
 	sb_release(&g.why);
 	sb_release(&g.json);
+	sb_release(&g.failure);
 	check_stdout();
 	return rc;
 }

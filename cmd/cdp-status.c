@@ -319,6 +319,57 @@ runs(struct st *s, int fmt)
 	tab_release(&t);
 }
 
+/*
+ * Identity resolution left behind: a cdp-match or cdp-merge run failed
+ * (or was killed) since the last cdp-merge that applied a complete pair
+ * stream (the state key cdp-merge.applied, common/merge/clustering.h), and
+ * records wait for the next cdp-match | cdp-merge.
+ */
+static void
+identity(struct st *s)
+{
+	sqlite3_stmt *st;
+	long long id = 0, pending = -1;
+	const char *tool = NULL, *outcome = NULL;
+
+	if (!has_table(s->db, "member") || !has_table(s->db, "state"))
+		return;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, tool, started_at, outcome, "
+	    "pid FROM run WHERE tool IN ('cdp-match', 'cdp-merge') "
+	    "AND outcome NOT IN ('ok', 'rejects') AND id > coalesce((SELECT "
+	    "value FROM state WHERE key = 'cdp-merge.applied'), 0) "
+	    "ORDER BY id DESC", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sb_reset(&s->b);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		outcome = interrupted(st, 3, 4) ? "interrupted" :
+		    (const char *)sqlite3_column_text(st, 3);
+		if (strcmp(outcome, "running") == 0)
+			continue;
+		id = sqlite3_column_int64(st, 0);
+		tool = (const char *)sqlite3_column_text(st, 1);
+		sb_addf(&s->b, "%s %s at %s", tool, outcome,
+		    (const char *)sqlite3_column_text(st, 2));
+		break;
+	}
+	sqlite3_finalize(st);
+	if (id == 0)
+		return;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM record r LEFT "
+	    "JOIN member m ON m.record = r.id WHERE m.record IS NULL OR "
+	    "r.run > m.run", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		pending = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	/* Nothing left behind: the failure alone is reported, by runs. */
+	if (pending == 0)
+		return;
+	sb_addf(&s->b, ", after the last complete cdp-match | cdp-merge: "
+	    "%lld record%s wait for identity resolution", pending,
+	    pending == 1 ? "" : "s");
+	anomaly(s, "identity", NULL, id, s->b.buf);
+}
+
 /* Sources silent for longer than their usual interval. */
 static void
 stale(struct st *s)
@@ -515,6 +566,7 @@ main(int argc, char *argv[])
 	tab_table_cols(&s.an, "kind source run evidence");
 	/* The run table first; anomalies are kept and printed after it. */
 	runs(&s, fmt);
+	identity(&s);
 	stale(&s);
 	drift(&s);
 	segments(&s);

@@ -43,7 +43,7 @@ people() {
 
 # pairs: the last run's pairs as "a b rule" lines.
 pairs() {
-	printf '%s\n' "$output" | jq -r '"\(.a.record_id) \(.b.record_id) \(.rule)"'
+	printf '%s\n' "$output" | jq -r 'select(.trailer == null) | "\(.a.record_id) \(.b.record_id) \(.rule)"'
 }
 
 # ident_conf: identifiers only, the built-in ones plus attr.member.
@@ -82,6 +82,7 @@ ident_conf() {
 	{"a":{"source":"ids.csv","record_id":"1"},"b":{"source":"ids.csv","record_id":"7"},"prob":1,"weight":null,"rule":"ident:attr.member","evidence":[]}
 	{"a":{"source":"ids.csv","record_id":"4"},"b":{"source":"ids.csv","record_id":"5"},"prob":1,"weight":null,"rule":"ident:loyalty_id","evidence":[]}
 	{"a":{"source":"ids.csv","record_id":"5"},"b":{"source":"ids.csv","record_id":"6"},"prob":1,"weight":null,"rule":"ident:anonymous_id","evidence":[]}
+	{"trailer":"cdp-match","run":null,"pairs":6,"threshold":0.5,"threshold_from":"config","watermark":null,"watermark_run":null,"status":"ok"}
 	EOF
 	output=$stderr expect <<-'EOF'
 	cdp-match: 8 records, 8 compared, 0 candidate pairs scored, 6 pairs written (6 by identifiers)
@@ -193,7 +194,7 @@ ident_conf() {
 	assert_equal "$status" 0
 	printf '%s\n' "$output" >p.nd
 	# Every person written twice is found, and nothing else.
-	run jq -r '"\(.a.record_id) \(.b.record_id)"' p.nd
+	run jq -r 'select(.a) | "\(.a.record_id) \(.b.record_id)"' p.nd
 	assert_equal "$(printf '%s\n' "$output" | wc -l)" 100
 	assert_equal "$(printf '%s\n' "$output" |
 	    awk '{ sub(/^p/, "", $1); sub(/^q/, "", $2) } $1 != $2' | wc -l)" 0
@@ -242,9 +243,12 @@ p9 q9"
 @test "cdp-match: -t and the threshold setting keep pairs at or above it" {
 	people 300 >p.csv
 	run --separate-stderr cdp-match -t 0 -i id p.csv
-	printf '%s\n' "$output" >all.nd
+	printf '%s\n' "$output" | sed '$d' >all.nd
+	# The trailer says which threshold was used, and where it came from.
+	assert_equal "${lines[325]}" '{"trailer":"cdp-match","run":null,"pairs":325,"threshold":0,"threshold_from":"option","watermark":null,"watermark_run":null,"status":"ok"}'
 	run --separate-stderr cdp-match -t 0.5 -i id p.csv
-	printf '%s\n' "$output" >half.nd
+	printf '%s\n' "$output" | sed '$d' >half.nd
+	assert_equal "${lines[100]}" '{"trailer":"cdp-match","run":null,"pairs":100,"threshold":0.5,"threshold_from":"option","watermark":null,"watermark_run":null,"status":"ok"}'
 	assert_equal "$(wc -l <all.nd) $(wc -l <half.nd)" "325 100"
 	assert_equal "$(jq -r 'select(.prob < 0.5) | .rule' all.nd | sort | uniq -c |
 	    awk '{ $1 = $1 } 1')" "225 fs"
@@ -253,10 +257,17 @@ p9 q9"
 	assert_equal "$(jq -r 'select(.rule != "fs") | .prob' all.nd | sort -u)" 1
 	assert_equal "$(jq -r 'select(.rule != "fs")' half.nd | jq -s length)" 34
 	printf 'threshold 0\n' >t.conf
-	run --separate-stderr cdp-match -C t.conf -i id p.csv
-	printf '%s\n' "$output" | cmp - all.nd
-	run --separate-stderr cdp-match -C t.conf -t 0.5 -i id p.csv
-	printf '%s\n' "$output" | cmp - half.nd
+	run --separate-stderr cdp-match -v -C t.conf -i id p.csv
+	printf '%s\n' "$output" | sed '$d' | cmp - all.nd
+	assert_equal "${lines[325]}" '{"trailer":"cdp-match","run":null,"pairs":325,"threshold":0,"threshold_from":"config","watermark":null,"watermark_run":null,"status":"ok"}'
+	assert_equal "${stderr_lines[0]}" "cdp-match: threshold 0, from t.conf"
+	run --separate-stderr cdp-match -v -C t.conf -t 0.5 -i id p.csv
+	printf '%s\n' "$output" | sed '$d' | cmp - half.nd
+	assert_equal "${stderr_lines[0]}" "cdp-match: threshold 0.5, from -t"
+	run --separate-stderr cdp-match -v -t 0.5 -i id p.csv
+	assert_equal "${stderr_lines[0]}" "cdp-match: threshold 0.5, from -t"
+	run --separate-stderr cdp-match -v -i id p.csv
+	assert_equal "${stderr_lines[0]}" "cdp-match: threshold 0.5, from the default configuration"
 }
 
 @test "cdp-match: link-only pairs records of different sources only" {
@@ -266,7 +277,7 @@ p9 q9"
 	printf 'link-type link-only\nidentifier none\n' >l.conf
 	run --separate-stderr cdp-match -C l.conf -i id a.csv b.csv
 	assert_equal "$status" 0
-	run jq -r '"\(.a.source) \(.b.source)"' <<<"$output"
+	run jq -r 'select(.a) | "\(.a.source) \(.b.source)"' <<<"$output"
 	assert_equal "$(printf '%s\n' "$output" | sort | uniq -c | awk '{ $1 = $1 } 1')" \
 	    "100 a.csv b.csv"
 }
@@ -276,9 +287,13 @@ p9 q9"
 	printf 'email\nx@y.test\nz@y.test\nX@Y.test\n' >n.csv
 	run --separate-stderr cdp-match -C ids.conf -s crm n.csv
 	assert_equal "$status" 0
-	assert_output '{"a":{"source":"crm","record_id":"2"},"b":{"source":"crm","record_id":"4"},"prob":1,"weight":null,"rule":"ident:email","evidence":[]}'
+	expect <<-'EOF'
+	{"a":{"source":"crm","record_id":"2"},"b":{"source":"crm","record_id":"4"},"prob":1,"weight":null,"rule":"ident:email","evidence":[]}
+	{"trailer":"cdp-match","run":null,"pairs":1,"threshold":0.5,"threshold_from":"config","watermark":null,"watermark_run":null,"status":"ok"}
+	EOF
 	run --separate-stderr cdp-match -C ids.conf - <n.csv
-	assert_output '{"a":{"source":"stdin","record_id":"2"},"b":{"source":"stdin","record_id":"4"},"prob":1,"weight":null,"rule":"ident:email","evidence":[]}'
+	assert_equal "${lines[0]}" '{"a":{"source":"stdin","record_id":"2"},"b":{"source":"stdin","record_id":"4"},"prob":1,"weight":null,"rule":"ident:email","evidence":[]}'
+	assert_equal "${#lines[@]}" 2
 }
 
 @test "cdp-match: NDJSON input and attr fields from nested JSON" {
@@ -309,7 +324,10 @@ p9 q9"
 	run --separate-stderr cdp-match
 	assert_equal "$status" 0
 	printf '%s\n' "$output" >first.nd
-	assert_equal "$(wc -l <first.nd)" 100
+	assert_equal "$(wc -l <first.nd)" 101
+	# The trailer names the run and the records it read.
+	run q "SELECT max(id) FROM run WHERE tool = 'cdp-match'"
+	assert_equal "$(tail -1 first.nd)" '{"trailer":"cdp-match","run":'"$output"',"pairs":100,"threshold":0.5,"threshold_from":"config","watermark":400,"watermark_run":1,"status":"ok"}'
 	run jq -r 'select(.a.record_id == "p3") | "\(.a.rowid) \(.b.rowid)"' first.nd
 	assert_output "$(q "SELECT (SELECT id FROM record WHERE record_id = 'p3')
 	    || ' ' || (SELECT id FROM record WHERE record_id = 'q3')")"
@@ -323,8 +341,9 @@ p9 q9"
 	q "INSERT INTO member(record, profile, run) SELECT id, id, run FROM record"
 	run --separate-stderr cdp-match -v
 	assert_equal "$status" 0
-	assert_output ""
 	[[ $stderr == *"model: stored model reused"* ]]
+	run jq -c '[.trailer, .pairs, .watermark]' <<<"$output"
+	assert_output '["cdp-match",0,400]'
 	# A new record, and a changed one: only they are compared.
 	cat >new.csv <<-'EOF'
 	id,first_name,last_name,email,birth_date,street,postal_code,city
@@ -341,7 +360,7 @@ p9 q9"
 	EOF
 	# -a: everything again, the model retrained.
 	run --separate-stderr cdp-match -a
-	assert_equal "$(printf '%s\n' "$output" | wc -l)" 101
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 102
 	run q "SELECT run = (SELECT max(id) FROM run) FROM model"
 	assert_output 1
 }
@@ -534,7 +553,8 @@ match_keys() {
 	run --separate-stderr cdp-match -i id -m street=adresse -m city=ville \
 	    "$FIX/match-streets.csv"
 	assert_equal "$status" 1
-	assert_equal "$output" ""
+	# The trailer says the stream is complete but the run failed.
+	assert_equal "$output" '{"trailer":"cdp-match","run":null,"pairs":0,"threshold":0.5,"threshold_from":"config","watermark":null,"watermark_run":null,"status":"failed"}'
 	expect_stderr() { output=$stderr expect; }
 	expect_stderr <<-'EOF'
 	cdp-match: no candidate pairs: no blocking rule pairs two of the 4 records the model can compare; map more fields or write block rules (cdp-match.conf(5))
@@ -546,7 +566,7 @@ match_keys() {
 	run --separate-stderr cdp-match -v -c FR -i id -m full_name=name \
 	    -m street=address -m postal_code=zip "$FIX/match-orgs.csv"
 	assert_equal "$status" 0
-	printf '%s\n' "$output" >o.nd
+	printf '%s\n' "$output" | sed '$d' >o.nd
 	printf '%s\n' "$stderr" | grep ' records keyed, ' >rules.txt
 	run cat rules.txt
 	expect <<-'EOF'

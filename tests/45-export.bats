@@ -38,12 +38,12 @@ setup() {
 	expect <<-'EOF'
 	profile_id,source,record_id
 	1,crm,C1
+	1,shop,S3
 	2,crm,C2
 	2,shop,S2
 	3,crm,C3
 	4,crm,C4
 	5,shop,S1
-	6,shop,S3
 	EOF
 }
 
@@ -73,7 +73,7 @@ setup() {
 	# quoting of them is in tests/unit/t-pairs.c.)
 	printf '{"id":"w,1","first_name":"Ann \\"Jo\\"","city":"Paris","ts":"2024-01-01T00:00:00Z"}\n{"id":"w\\"2","email":"w2@example.fr"}\n' >w.ndjson
 	cdp-ingest -q -s web -i id w.ndjson
-	cdp-merge -q </dev/null
+	cdp-merge -P -q </dev/null
 	run -0 cdp-export -q members
 	# The ids sort 'w"2' before "w,1": rowids, then profiles, follow.
 	assert_equal "${lines[8]}" '5,web,"w""2"'
@@ -155,7 +155,7 @@ setup() {
 	    '{"id":"b","last_name":"-Dash","city":"Lyon"}' >h.ndjson
 	export CDP_DB="$BATS_TEST_TMPDIR/h.db"
 	cdp-ingest -q -s web -i id -c FR h.ndjson
-	cdp-merge -q </dev/null
+	cdp-merge -P -q </dev/null
 	run -0 cdp-export -q -F profile_id,first_name,last_name,city,email,phone,attr.note,attr.note2 profiles
 	expect <<-'EOF'
 	profile_id,first_name,last_name,city,email,phone,attr.note,attr.note2

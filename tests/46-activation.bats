@@ -19,7 +19,7 @@ setup() {
 	    '{"id":"W2","email":"jean.dupont@example.fr","loyalty":{"tier":"silver"},"ts":"2024-08-01T00:00:00Z"}' \
 	    '{"id":"W3","email":"jean.dupont@example.fr","loyalty":{"tier":"bronze"},"ts":"2020-01-01T00:00:00Z"}' >web.ndjson
 	cdp-ingest -q -s web -i id web.ndjson
-	cdp-merge -q <<-'EOF'
+	cdp-merge -P -q <<-'EOF'
 	{"a":{"source":"crm","record_id":"C1"},"b":{"source":"web","record_id":"W2"},"prob":0.99,"rule":"fs"}
 	{"a":{"source":"crm","record_id":"C1"},"b":{"source":"web","record_id":"W3"},"prob":0.99,"rule":"fs"}
 	EOF
@@ -415,7 +415,7 @@ add_many() {
 @test "cdp-export changes: a profile merged away exits under the id it was given" {
 	q "INSERT INTO segment_change VALUES (1, 10, 5, 'enter')"
 	run -0 cdp-export -q -F profile_id,email changes vip --dest m
-	cdp-merge -q <<-'EOF'
+	cdp-merge -P -q <<-'EOF'
 	{"a":{"source":"crm","record_id":"C1"},"b":{"source":"web","record_id":"W1"},"prob":0.99,"rule":"fs"}
 	EOF
 	run -0 q "SELECT count(*) FROM profile WHERE id = 5"
@@ -469,7 +469,7 @@ add_events() {
 	    '{"id":"E2","email":"w1@example.fr","event_type":"view","ts":"2024-03-02T10:00:00Z"}' \
 	    '{"id":"E3","email":"x@example.fr","event_type":"view","ts":"2024-02-01T00:00:00Z"}' >ev.ndjson
 	cdp-ingest -q -s ev -i id ev.ndjson
-	cdp-merge -q <<-'EOF'
+	cdp-merge -P -q <<-'EOF'
 	{"a":{"source":"web","record_id":"W1"},"b":{"source":"ev","record_id":"E1"},"prob":0.99,"rule":"fs"}
 	{"a":{"source":"web","record_id":"W1"},"b":{"source":"ev","record_id":"E2"},"prob":0.99,"rule":"fs"}
 	EOF

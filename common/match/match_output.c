@@ -127,6 +127,20 @@ mout_write(struct mout *m, const struct mcfg *cfg, const struct mset *ms,
 	free(fw);
 }
 
+void
+mout_trailer(const struct mpair_trailer *t)
+{
+	struct sbuf line;
+	struct jw jw;
+
+	sb_init(&line);
+	jw_init(&jw, &line);
+	mpair_trailer_format(&jw, &line, t);
+	fwrite(line.buf, 1, line.len, stdout);
+	jw_release(&jw);
+	sb_release(&line);
+}
+
 /* -P: the model as a table, CSV or NDJSON. */
 void
 mout_model(const struct fs_model *fm, int fmt)

@@ -18,6 +18,7 @@
 #include "match/fellegi_sunter.h"
 #include "match/match_config.h"
 #include "match/pair_score.h"
+#include "match/pair_writer.h"
 #include "match/record_set.h"
 
 /* A pair to write; its weight and evidence are computed when written. */
@@ -50,6 +51,9 @@ void	mout_add(struct mout *, uint32_t a, uint32_t b, int32_t rule,
  */
 void	mout_write(struct mout *, const struct mcfg *, const struct mset *,
 	    struct msc *sc, int dbmode);
+
+/* Write the stream's last line, its trailer (pair_writer.h), on stdout. */
+void	mout_trailer(const struct mpair_trailer *);
 
 /*
  * The model as a table on stdout: fmt RIN_CSV or RIN_NDJSON

@@ -117,3 +117,46 @@ mpair_format(struct jw *w, struct sbuf *out, const struct mpair_key *a,
 	jw_map_close(w);
 	sb_addc(out, '\n');
 }
+
+/* v when positive, else null. */
+static void
+int_or_null(struct jw *w, long long v)
+{
+	if (v > 0)
+		jw_int(w, v);
+	else
+		jw_null(w);
+}
+
+void
+mpair_trailer_format(struct jw *w, struct sbuf *out,
+    const struct mpair_trailer *t)
+{
+	jw_reset(w);
+	jw_map_open(w);
+	jw_key(w, "trailer", 7);
+	jw_strz(w, "cdp-match");
+	jw_key(w, "run", 3);
+	int_or_null(w, t->run);
+	jw_key(w, "pairs", 5);
+	jw_int(w, (long long)t->pairs);
+	jw_key(w, "threshold", 9);
+	num(w, t->threshold, 5);
+	jw_key(w, "threshold_from", 14);
+	jw_strz(w, t->threshold_from);
+	/* 0 is a watermark: the store was empty. */
+	jw_key(w, "watermark", 9);
+	if (t->watermark >= 0)
+		jw_int(w, t->watermark);
+	else
+		jw_null(w);
+	jw_key(w, "watermark_run", 13);
+	if (t->watermark_run >= 0)
+		jw_int(w, t->watermark_run);
+	else
+		jw_null(w);
+	jw_key(w, "status", 6);
+	jw_strz(w, t->status);
+	jw_map_close(w);
+	sb_addc(out, '\n');
+}

@@ -14,6 +14,17 @@
  * model scored the pair too).  prob is written with 5 decimals and the
  * weights with 2, trailing zeros dropped, so that output is stable
  * across platforms and short.
+ *
+ * The last line of the stream is its trailer, written once everything
+ * before it was (cdp-pairs(5)):
+ *
+ *   {"trailer":"cdp-match","run":17,"pairs":42,"threshold":0.5,
+ *    "threshold_from":"config","watermark":1000,"watermark_run":16,
+ *    "status":"ok"}
+ *
+ * so that a reader tells a complete stream from a failed or cut one:
+ * no trailer, a count that is not the number of pair lines, or lines
+ * after it.  run, watermark and watermark_run are null in file mode.
  */
 #ifndef CDP_PAIR_WRITER_H
 #define CDP_PAIR_WRITER_H
@@ -48,6 +59,22 @@ struct mpair_ev {
 void	mpair_format(struct jw *w, struct sbuf *out, const struct mpair_key *a,
 	    const struct mpair_key *b, double prob, const double *weight,
 	    const char *rule, const struct mpair_ev *ev, size_t nev);
+
+/* What the trailer says. */
+struct mpair_trailer {
+	long long run;		/* the cdp-match run, 0: none (file mode) */
+	size_t	 pairs;		/* pair lines written before it */
+	double	 threshold;	/* the least probability written */
+	const char *threshold_from;	/* "option" (-t) or "config" */
+	long long watermark;	/* the largest record rowid read (0: the
+				   store was empty), -1: none (file mode) */
+	long long watermark_run;	/* the largest record.run read, or -1 */
+	const char *status;	/* "ok", "rejects" or "failed" */
+};
+
+/* Write the trailer line, '\n' included, into out as mpair_format does. */
+void	mpair_trailer_format(struct jw *w, struct sbuf *out,
+	    const struct mpair_trailer *t);
 
 /*
  * A number with at most decimals digits after the point, trailing zeros

@@ -429,3 +429,28 @@ mload_fold(struct mset *ms, const struct mcfg *c)
 	sb_release(&disp);
 	sb_release(&key);
 }
+
+int
+mload_watermark(sqlite3 *db, long long *rowid, long long *run,
+    struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* Two lookups at the ends of the rowid and record_run b-trees. */
+	if ((st = db_prepare(db, "SELECT (SELECT coalesce(max(id), 0) FROM "
+	    "record), (SELECT coalesce(max(run), 0) FROM record)", why)) ==
+	    NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*rowid = sqlite3_column_int64(st, 0);
+		*run = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		sb_reset(why);
+		sb_adds(why, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}

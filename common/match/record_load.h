@@ -41,6 +41,15 @@ long	mload_db(struct mset *, const struct mcfg *, sqlite3 *, int all,
 	    struct sbuf *why);
 
 /*
+ * The stream's watermark (cdp-pairs(5)): the largest record rowid and
+ * the largest record.run in the database, read in the caller's
+ * transaction, so that they bound exactly the records the run saw.
+ * 0, or -1 with sqlite's message in why.
+ */
+int	mload_watermark(sqlite3 *, long long *rowid, long long *run,
+	    struct sbuf *why);
+
+/*
  * The same for some records only, flagged likewise: MLOAD_UNRESOLVED
  * those that mload_db flags MSET_NEW, MLOAD_TO_KEY those and the ones
  * whose stored match keys (stored_keys.h) are missing or older than the

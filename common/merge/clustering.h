@@ -73,6 +73,16 @@ struct mg {
 struct mg_opts {
 	uint32_t max_contacts;	/* 0: no limit */
 	int	 bd_mode;	/* UF_BD_* */
+	/*
+	 * The pair stream's watermark (cdp-pairs(5)), when bounded: a
+	 * record past it (rowid above watermark, or record.run above
+	 * watermark_run) arrived or changed after cdp-match read the store
+	 * and stays unresolved.  Not bounded (zeroed): pairs without a
+	 * watermark, every record may be resolved.
+	 */
+	int	 bounded;
+	long long watermark;
+	long long watermark_run;
 	/* A message for the user: a refused or bad link. */
 	void	(*note)(void *arg, const char *msg);
 	void	*arg;
@@ -133,8 +143,12 @@ void	mg_why_text(const struct uf_why *, uint32_t max_contacts,
 
 /*
  * Merge the pairs into the profiles of the database.  0, or -1 with
- * the message in ps->why (the caller rolls back).
+ * the message in ps->why (the caller rolls back).  The run is kept in
+ * the state table as MG_STATE_APPLIED: cdp-status shows a failed
+ * cdp-match or cdp-merge after it as records left pending.
  */
+#define MG_STATE_APPLIED	"cdp-merge.applied"
+
 int	mg_apply(struct mg *, struct prof_store *, const struct mg_opts *,
 	    struct mg_stats *);
 

@@ -20,6 +20,7 @@
 #define F_NEED		0x01	/* a pair touches it or its profile */
 #define F_UNRES		0x02	/* no member row, or changed since */
 #define F_NEWROOT	0x04	/* cluster root: its profile is new */
+#define F_LATE		0x08	/* past the watermark: left unresolved */
 
 #define MAX_EVLINKS	20	/* links in the evidence of a merge row */
 #define MAX_NOTES	100	/* refusals shown on stderr */
@@ -158,7 +159,10 @@ mark_needed(struct apply *ap)
 		if ((ap->fl[x] & F_NEED) && ap->prof[x] > 0 &&
 		    ap->prof[x] <= maxp)
 			pmark[ap->prof[x]] = 1;
-		if (ap->rrun[x] && (ap->prof[x] == 0 ||
+		if (ap->rrun[x] && ap->o->bounded && (x > ap->o->watermark ||
+		    ap->rrun[x] > ap->o->watermark_run))
+			ap->fl[x] |= F_LATE;
+		else if (ap->rrun[x] && (ap->prof[x] == 0 ||
 		    ap->rrun[x] > ap->mrun[x]))
 			ap->fl[x] |= F_UNRES;
 	}
@@ -455,7 +459,8 @@ assign(struct apply *ap, struct absorbed **abs, size_t *nabs)
 			(*abs)[*nabs].into = p;
 			(*abs)[(*nabs)++].root = r;
 			touch(ap, p);
-		} else if (ap->rrun[x] > ap->mrun[x]) {
+		} else if (ap->rrun[x] > ap->mrun[x] &&
+		    !(ap->fl[x] & F_LATE)) {
 			if (prof_member(ap->ps, x, p, 0) == -1)
 				return -1;
 			touch(ap, p);
@@ -709,6 +714,24 @@ out:
 	return rc;
 }
 
+/* The run that last applied a pair stream, for cdp-status. */
+static int
+applied(struct apply *ap)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(ap->db, "INSERT INTO state(key, value) VALUES ('"
+	    MG_STATE_APPLIED "', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
+	    &ap->ps->why);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ap->ps->run);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlfail(ap);
+}
+
 int
 mg_apply(struct mg *m, struct prof_store *ps, const struct mg_opts *o,
     struct mg_stats *st)
@@ -762,6 +785,8 @@ mg_apply(struct mg *m, struct prof_store *ps, const struct mg_opts *o,
 	rc = prof_golden(ps, ap.touched, n);
 	if (rc == 0)
 		rc = prof_finish(ps);
+	if (rc == 0)
+		rc = applied(&ap);
 	st->t_golden = mono_now() - t;
 out:
 	free(abs);

@@ -182,7 +182,8 @@ add_pair(struct merge *g, const struct pair *p, long line, const char *text,
 		set_bdate(&g->bd, b, p->bdate[1]);
 	} else
 		a = b = 0;
-	if (p->prob < g->threshold) {
+	/* Without -t the trailer's threshold is applied once it is read. */
+	if (g->have_t && p->prob < g->threshold) {
 		g->nbelow++;
 		return;
 	}
@@ -235,15 +236,124 @@ add_pair(struct merge *g, const struct pair *p, long line, const char *text,
 	g->nkept++;
 }
 
+/* The input is refused: said once on stderr and kept for the run log. */
+static void
+refuse(struct merge *g, long line, const char *msg)
+{
+	if (line > 0)
+		fprintf(stderr, "%s: %s:%ld: %s\n", progname, g->fname, line,
+		    msg);
+	else
+		fprintf(stderr, "%s: %s: %s\n", progname, g->fname, msg);
+	if (g->failure.len == 0) {
+		sb_addf(&g->failure, "%s", g->fname);
+		if (line > 0)
+			sb_addf(&g->failure, ":%ld", line);
+		sb_addf(&g->failure, ": %s", msg);
+	}
+	g->badinput = 1;
+}
+
+/* Whether the trailer's run is a cdp-match run of this database. */
+static int
+known_run(struct merge *g, long long run)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	st = db_prepare(g->db, "SELECT 1 FROM run WHERE id = ? AND "
+	    "tool = 'cdp-match'", &g->why);
+	if (st == NULL)
+		die(EXIT_FAIL, "%s", g->why.buf);
+	sqlite3_bind_int64(st, 1, run);
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
+ * The input's end: its trailer checked, its threshold applied to the
+ * pairs it gave (links first..), its watermark kept.
+ */
+static void
+finish_input(struct merge *g, const struct pair_trailer *t, long trline,
+    long nlines, size_t first)
+{
+	char had[64], used[64];
+	double thr;
+	size_t i, n;
+
+	if (trline == 0 && !g->notrailer) {
+		refuse(g, 0, "no trailer: the pair stream is incomplete "
+		    "(cdp-match failed, was killed or cut short)");
+		return;
+	}
+	if (trline != 0) {
+		sb_reset(&g->why);
+		if (t->pairs != nlines)
+			sb_addf(&g->why, "the trailer counts %lld pair%s, %ld "
+			    "line%s came before it: the stream is incomplete",
+			    t->pairs, t->pairs == 1 ? "" : "s", nlines,
+			    nlines == 1 ? "" : "s");
+		else if (strcmp(t->status, "failed") == 0)
+			sb_addf(&g->why, "cdp-match failed: its pairs are "
+			    "not applied");
+		else if (t->run > 0 && g->db != NULL && g->outpath == NULL &&
+		    !known_run(g, t->run))
+			sb_addf(&g->why, "the pairs are not of this database: "
+			    "no cdp-match run %lld here", t->run);
+		if (g->why.len > 0) {
+			refuse(g, trline, g->why.buf);
+			return;
+		}
+	}
+	/* The higher of -t and the stream's: pairs below the stream's
+	 * threshold were never written, so a lower -t cannot bring them. */
+	thr = trline == 0 || (g->have_t && g->threshold > t->threshold) ?
+	    g->threshold : t->threshold;
+	snprintf(used, sizeof(used), "%g", thr);
+	if (trline != 0 && g->have_t && g->threshold < t->threshold) {
+		snprintf(had, sizeof(had), "%g", g->threshold);
+		warnx_("%s: -t %s is below the threshold cdp-match used, %s: "
+		    "pairs below %s were never written", g->fname, had, used,
+		    used);
+	}
+	if (verbose)
+		warnx_("%s: threshold %s, from %s", g->fname, used,
+		    trline == 0 ? (g->have_t ? "-t" : "the default (no "
+		    "trailer)") : g->have_t && thr == g->threshold ? "-t" :
+		    "the pairs' trailer");
+	for (i = n = first; i < g->m.nlk; i++)
+		if (g->m.lk[i].prob >= thr)
+			g->m.lk[n++] = g->m.lk[i];
+	g->nbelow += (long long)(g->m.nlk - n);
+	g->nkept -= (long long)(g->m.nlk - n);
+	g->m.nlk = n;
+	if (trline == 0)
+		return;
+	g->match_run = t->run;
+	if (t->watermark >= 0 && (!g->opts.bounded || t->watermark <
+	    g->opts.watermark))
+		g->opts.watermark = t->watermark;
+	if (t->watermark_run >= 0 && (!g->opts.bounded ||
+	    t->watermark_run < g->opts.watermark_run))
+		g->opts.watermark_run = t->watermark_run;
+	if (t->watermark >= 0 && t->watermark_run >= 0)
+		g->opts.bounded = 1;
+}
+
 static void
 read_pairs(struct merge *g, const char *path)
 {
 	struct lr lr;
 	struct pair p;
+	struct pair_trailer t;
 	const char *line;
-	size_t len;
-	int res;
+	size_t len, first = g->m.nlk;
+	long nlines = 0, trline = 0;
+	int res, after = 0;
 
+	memset(&t, 0, sizeof(t));
 	g->nmsg = 0;
 	g->fname = path == NULL || strcmp(path, "-") == 0 ? "stdin" : path;
 	if (lr_open(&lr, path, MAX_LINE) == -1) {
@@ -257,7 +367,20 @@ read_pairs(struct merge *g, const char *path)
 			g->badinput = 1;
 			break;
 		}
+		/*
+		 * The records are looked up once the first line is in: a
+		 * cdp-match on the other end of the pipe has read the store
+		 * by then, so every record it names is committed and seen.
+		 */
+		if (g->db != NULL && g->outpath == NULL && g->sel_key == NULL)
+			mergein_prepare(g);
+		if (res == LR_LONG && trline != 0) {
+			refuse(g, lr.lineno, "a line after the trailer");
+			after = 1;
+			break;
+		}
 		if (res == LR_LONG) {
+			nlines++;
 			g->nread++;
 			g->nrejected++;
 			sb_reset(&g->why);
@@ -271,8 +394,20 @@ read_pairs(struct merge *g, const char *path)
 			len--;
 		if (len == 0)
 			continue;
+		if (trline != 0) {
+			refuse(g, lr.lineno, "a line after the trailer");
+			after = 1;
+			break;
+		}
+		if ((res = pair_parse(g->pr, line, len, &p, &g->why)) ==
+		    PAIR_TRAILER) {
+			t = p.tr;
+			trline = lr.lineno;
+			continue;
+		}
+		nlines++;
 		g->nread++;
-		if (pair_parse(g->pr, line, len, &p, &g->why) == -1) {
+		if (res == -1) {
 			message(g, lr.lineno, g->why.buf);
 			g->nrejected++;
 			continue;
@@ -280,6 +415,8 @@ read_pairs(struct merge *g, const char *path)
 		add_pair(g, &p, lr.lineno, line, len);
 	}
 	lr_close(&lr);
+	if (res != LR_ERR && !after)
+		finish_input(g, &t, trline, nlines, first);
 }
 
 void

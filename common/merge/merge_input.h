@@ -9,6 +9,15 @@
  * file mode (-o) the records are numbered by record_numbers.h in the order they
  * are first seen.  A bad line is counted, reported as FILE:LINE and
  * skipped; a file that cannot be read sets badinput.
+ *
+ * Each input must end with its trailer (cdp-pairs(5)): one missing
+ * (cdp-match failed, or was killed, or the stream was cut), one whose
+ * count is not the number of lines before it, lines after it, or one
+ * that says the match run failed set badinput too, and the run changes
+ * nothing.  -P (notrailer) accepts an input without one, hand-made.
+ * The trailer's threshold is applied to its input's pairs, or the
+ * higher -t; its watermark bounds the records the merge may resolve
+ * (opts.bounded, opts.watermark: the inputs' smallest).
  */
 #ifndef CDP_MERGE_INPUT_H
 #define CDP_MERGE_INPUT_H
@@ -33,7 +42,11 @@ struct bdates {
 };
 
 struct merge {
-	double	 threshold;
+	double	 threshold;	/* -t, else the default for -P inputs */
+	int	 have_t;	/* -t given */
+	int	 notrailer;	/* -P: an input may lack its trailer */
+	long long match_run;	/* the cdp-match run of the last trailer */
+	struct sbuf failure;	/* why the input was refused, for the log */
 	const char *outpath;	/* -o: file mode */
 	struct golden golden;
 	struct mergecf conf;
@@ -62,6 +75,7 @@ struct merge {
 /*
  * Database mode: load the sources, prepare the lookup of a record by
  * key and size m.khash by the largest rowid; exits on failure.
+ * mergein_read calls it when the first line of input is in.
  */
 void	mergein_prepare(struct merge *);
 

@@ -21,11 +21,13 @@
 #define PAIR_MAXDEPTH	16
 
 enum { F_SRC_A, F_SRC_B, F_RID_A, F_RID_B, F_ROWID_A, F_ROWID_B, F_PROB,
-	F_WEIGHT, F_RULE, F_N };
+	F_WEIGHT, F_RULE, F_TRAILER, F_PAIRS, F_THRESHOLD, F_FROM, F_RUN,
+	F_WM, F_WM_RUN, F_STATUS, F_N };
 
 static const char *const fpath[F_N] = {
 	"a.source", "b.source", "a.record_id", "b.record_id", "a.rowid",
-	"b.rowid", "prob", "weight", "rule"
+	"b.rowid", "prob", "weight", "rule", "trailer", "pairs", "threshold",
+	"threshold_from", "run", "watermark", "watermark_run", "status"
 };
 
 struct ev {
@@ -203,6 +205,75 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 	}
 }
 
+/* A trailer's count or id: absent or null is none unless required. */
+static int
+count(struct pair_reader *r, int f, long long min, int need, long long none,
+    long long *out, struct sbuf *why)
+{
+	const char *errstr;
+
+	*out = none;
+	if (r->ftype[f] == -1 || r->ftype[f] == ND_NULL)
+		return need ? fail(why, "trailer: missing %s", fpath[f]) : 0;
+	if (r->ftype[f] != ND_NUMBER || parse_ll(r->f[f].buf, min, INT64_MAX,
+	    out, &errstr) == -1)
+		return fail(why, "trailer: %s is not a count", fpath[f]);
+	return 0;
+}
+
+/* A trailer's word: a short string, one of those listed when any. */
+static int
+word(struct pair_reader *r, int f, char *out, size_t size,
+    const char *const *allowed, struct sbuf *why)
+{
+	size_t i;
+
+	*out = '\0';
+	if (r->ftype[f] == -1 || r->ftype[f] == ND_NULL)
+		return allowed != NULL ? fail(why, "trailer: missing %s",
+		    fpath[f]) : 0;
+	if (r->ftype[f] != ND_STRING || r->f[f].len >= size ||
+	    memchr(r->f[f].buf, '\0', r->f[f].len) != NULL)
+		return fail(why, "trailer: %s is not a word", fpath[f]);
+	memcpy(out, r->f[f].buf, r->f[f].len + 1);
+	for (i = 0; allowed != NULL && allowed[i] != NULL; i++)
+		if (strcmp(out, allowed[i]) == 0)
+			return 0;
+	if (allowed == NULL)
+		return 0;
+	sb_reset(why);
+	sb_addf(why, "trailer: unknown %s %s", fpath[f],
+	    quote_value(out, strlen(out)));
+	return -1;
+}
+
+static int
+trailer(struct pair_reader *r, struct pair_trailer *t, struct sbuf *why)
+{
+	static const char *const status[] = { "ok", "rejects", "failed",
+	    NULL };
+
+	if (r->ftype[F_TRAILER] != ND_STRING)
+		return fail(why, "%s is not a string", "trailer");
+	if (count(r, F_PAIRS, 0, 1, 0, &t->pairs, why) == -1 ||
+	    count(r, F_RUN, 1, 0, 0, &t->run, why) == -1 ||
+	    count(r, F_WM, 0, 0, -1, &t->watermark, why) == -1 ||
+	    count(r, F_WM_RUN, 0, 0, -1, &t->watermark_run, why) == -1)
+		return -1;
+	if (r->ftype[F_THRESHOLD] == -1)
+		return fail(why, "trailer: missing %s", "threshold");
+	if (number(r, F_THRESHOLD, &t->threshold, why) == -1)
+		return -1;
+	if (t->threshold < 0 || t->threshold > 1)
+		return fail(why, "trailer: threshold %s is not in [0, 1]",
+		    r->f[F_THRESHOLD].buf);
+	if (word(r, F_FROM, t->from, sizeof(t->from), NULL, why) == -1 ||
+	    word(r, F_STATUS, t->status, sizeof(t->status), status,
+	    why) == -1)
+		return -1;
+	return PAIR_TRAILER;
+}
+
 int
 pair_parse(struct pair_reader *r, const char *line, size_t len,
     struct pair *p, struct sbuf *why)
@@ -218,6 +289,8 @@ pair_parse(struct pair_reader *r, const char *line, size_t len,
 	memset(p, 0, sizeof(*p));
 	if (nd_parse(r->nd, line, len, visit, r, why) != 0)
 		return -1;
+	if (r->ftype[F_TRAILER] != -1)
+		return trailer(r, &p->tr, why);
 	for (s = 0; s < 2; s++) {
 		if (key_part(r, F_SRC_A + s, why) == -1 ||
 		    key_part(r, F_RID_A + s, why) == -1)

@@ -17,6 +17,14 @@
  * it is, whatever its keys, for cdp-merge explain.  Other keys are
  * ignored.
  *
+ * The stream ends with a trailer line (match/pair_writer.h,
+ * cdp-pairs(5)), an object with a "trailer" key, which pair_parse
+ * reads into p->tr:
+ *
+ *   {"trailer":"cdp-match","run":17,"pairs":42,"threshold":0.5,
+ *    "threshold_from":"config","watermark":1000,"watermark_run":16,
+ *    "status":"ok"}
+ *
  * The line is read with nd (the streaming parser, bounded depth) and
  * the evidence written back with jw, so what cdp-merge stores is valid
  * JSON whatever the input held.  When the caller stores the pair with
@@ -31,6 +39,17 @@
 
 #include "core/util.h"
 
+/* A trailer's content. */
+struct pair_trailer {
+	long long pairs;	/* pair lines before it */
+	double	 threshold;	/* the least probability written */
+	long long run;		/* the cdp-match run, 0: none (file mode) */
+	long long watermark;	/* largest record rowid read, -1: none */
+	long long watermark_run;	/* largest record.run read, -1: none */
+	char	 from[16];	/* threshold_from: "option", "config", "" */
+	char	 status[16];	/* "ok", "rejects" or "failed" */
+};
+
 struct pair {
 	const char *source[2];	/* NUL-terminated, valid until next parse */
 	const char *record_id[2];
@@ -42,7 +61,10 @@ struct pair {
 	const char *rule;	/* NUL-terminated */
 	int32_t	 bdate[2];	/* birth dates of a and b named in the
 				   evidence (YYYYMMDD), 0 when none */
+	struct pair_trailer tr;	/* when pair_parse returns PAIR_TRAILER */
 };
+
+#define PAIR_TRAILER	1	/* pair_parse read a trailer */
 
 struct pair_reader;
 
@@ -50,9 +72,11 @@ struct pair_reader *pair_reader_new(void);
 void	pair_reader_free(struct pair_reader *);
 
 /*
- * Parse one line (without its newline) into *p.  0, or -1 with the
- * reason in why: "invalid JSON at column 9: ...", "missing a.record_id",
- * "prob 1.5 is not in [0, 1]", "a pair of a record with itself", ...
+ * Parse one line (without its newline) into *p.  0, PAIR_TRAILER when
+ * the line is a trailer (read into p->tr), or -1 with the reason in
+ * why: "invalid JSON at column 9: ...", "missing a.record_id",
+ * "prob 1.5 is not in [0, 1]", "a pair of a record with itself",
+ * "trailer: pairs is not a count", ...
  */
 int	pair_parse(struct pair_reader *, const char *line, size_t len,
 	    struct pair *p, struct sbuf *why);

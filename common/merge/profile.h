@@ -92,6 +92,35 @@ int	prof_golden(struct prof_store *, const long long *ids, size_t n);
 int	prof_recluster(struct prof_store *, long long p, long long rec,
 	    const char *reason, int *nnew);
 
+/*
+ * split: take record rec out of its profile p into a new profile of its
+ * own, never-linked to every other record of p, its links dropped; the
+ * others stay together in p: where rec held them together, a bridge
+ * link (rule "bridge:SOURCE:RECORD_ID", the weaker probability of the
+ * two links through rec) joins each part to the rest.  Logged as
+ * "split" with the dropped links, the never-links added and the
+ * bridges as evidence ({"links":[...],"never":[...],"bridges":[...]}),
+ * which prof_unsplit reads back.  *np is the new profile (0 when rec
+ * was alone), *nbridge the bridges added.
+ */
+int	prof_split(struct prof_store *, long long p, long long rec,
+	    const char *reason, long long *np, int *nbridge);
+
+/*
+ * unsplit: undo the last split of rec not undone yet: its never-links
+ * and bridges removed, its links restored, the profiles they join merged
+ * (the oldest id survives) and re-clustered under the never-links left.
+ * 1 and the profile rec is in, 0 when there is no split to undo, -1.
+ */
+int	prof_unsplit(struct prof_store *, long long rec, const char *reason,
+	    long long *profile);
+/*
+ * The last split of rec that unsplit can undo: 1 with its merge_log id
+ * and evidence (caller frees), 0 when there is none, -1 (why set).
+ */
+int	prof_last_split(sqlite3 *, long long rec, long long *logid, char **ev,
+	    struct sbuf *why);
+
 /* The records, links and never-links of one profile. */
 struct prof_grec {
 	long long rowid;

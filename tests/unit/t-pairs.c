@@ -3,12 +3,14 @@
  * the CSV writer (common/io/csv_writer.c): every field of a pair line, each
  * reason a line is rejected, the evidence rebuilt with a and b swapped, located
  * in the raw line whatever strings and blanks it holds, birth dates taken from
- * the evidence; RFC 4180 quoting.
+ * the evidence; the trailer as cdp-match writes it (common/match/pair_writer.c)
+ * read back, and each reason a trailer is refused; RFC 4180 quoting.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "io/csv_writer.h"
+#include "match/pair_writer.h"
 #include "merge/pair_reader.h"
 #include "tap.h"
 
@@ -45,6 +47,83 @@ fields(void)
 	ok(p.rowid[0] == 0 && p.rowid[1] == 0 && !p.has_weight,
 	    "absent rowids and weight");
 	is_str(p.record_id[0], "7", "a number as record id");
+}
+
+static void
+trailers(void)
+{
+	static const struct { const char *line, *why; } t[] = {
+		{ "{\"trailer\":1,\"pairs\":0,\"threshold\":0.5,"
+		    "\"status\":\"ok\"}", "trailer is not a string" },
+		{ "{\"trailer\":\"x\",\"threshold\":0.5,\"status\":\"ok\"}",
+		    "trailer: missing pairs" },
+		{ "{\"trailer\":\"x\",\"pairs\":-1,\"threshold\":0.5,"
+		    "\"status\":\"ok\"}", "trailer: pairs is not a count" },
+		{ "{\"trailer\":\"x\",\"pairs\":1.5,\"threshold\":0.5,"
+		    "\"status\":\"ok\"}", "trailer: pairs is not a count" },
+		{ "{\"trailer\":\"x\",\"pairs\":1,\"status\":\"ok\"}",
+		    "trailer: missing threshold" },
+		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":2,"
+		    "\"status\":\"ok\"}", "trailer: threshold 2 is not in [0, 1]" },
+		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5}",
+		    "trailer: missing status" },
+		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5,"
+		    "\"status\":\"done\"}", "trailer: unknown status \"done\"" },
+		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5,"
+		    "\"status\":\"ok\",\"watermark\":-1}",
+		    "trailer: watermark is not a count" },
+		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5,"
+		    "\"status\":\"ok\",\"run\":0}",
+		    "trailer: run is not a count" },
+		{ "{\"trailer\":\"x\",\"pairs\":1,\"threshold\":0.5,"
+		    "\"status\":\"ok\",\"run\":\"7\"}",
+		    "trailer: run is not a count" },
+	};
+	struct mpair_trailer w = { 17, 42, 0.25, "option", 1000, 16, "ok" };
+	struct pair p;
+	struct sbuf line;
+	struct jw jw;
+	size_t i;
+
+	sb_init(&line);
+	jw_init(&jw, &line);
+	mpair_trailer_format(&jw, &line, &w);
+	is_str(line.buf, "{\"trailer\":\"cdp-match\",\"run\":17,\"pairs\":42,"
+	    "\"threshold\":0.25,\"threshold_from\":\"option\",\"watermark\":"
+	    "1000,\"watermark_run\":16,\"status\":\"ok\"}\n",
+	    "the trailer cdp-match writes");
+	ok(pair_parse(pr, line.buf, line.len - 1, &p, &why) == PAIR_TRAILER,
+	    "read as a trailer");
+	ok(p.tr.run == 17 && p.tr.pairs == 42 && p.tr.threshold == 0.25 &&
+	    p.tr.watermark == 1000 && p.tr.watermark_run == 16,
+	    "its numbers");
+	is_str(p.tr.status, "ok", "its status");
+	is_str(p.tr.from, "option", "where its threshold came from");
+	/* An empty store: a watermark of 0 is one. */
+	w.watermark = w.watermark_run = 0;
+	mpair_trailer_format(&jw, &line, &w);
+	ok(pair_parse(pr, line.buf, line.len - 1, &p, &why) == PAIR_TRAILER &&
+	    p.tr.watermark == 0 && p.tr.watermark_run == 0, "watermark 0");
+	/* File mode: no run, no watermark. */
+	w.run = 0;
+	w.watermark = w.watermark_run = -1;
+	w.pairs = 0;
+	w.status = "rejects";
+	mpair_trailer_format(&jw, &line, &w);
+	is_str(line.buf, "{\"trailer\":\"cdp-match\",\"run\":null,\"pairs\":0,"
+	    "\"threshold\":0.25,\"threshold_from\":\"option\",\"watermark\":"
+	    "null,\"watermark_run\":null,\"status\":\"rejects\"}\n",
+	    "file mode: nulls");
+	ok(pair_parse(pr, line.buf, line.len - 1, &p, &why) == PAIR_TRAILER &&
+	    p.tr.run == 0 && p.tr.watermark == -1 && p.tr.watermark_run == -1 &&
+	    p.tr.pairs == 0,
+	    "nulls read as none");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ok(parse(t[i].line, &p) == -1, "trailer refused");
+		is_str(why.buf, t[i].why, t[i].why);
+	}
+	jw_release(&jw);
+	sb_release(&line);
 }
 
 static void
@@ -218,6 +297,7 @@ main(void)
 	sb_init(&why);
 	pr = pair_reader_new();
 	fields();
+	trailers();
 	rejects();
 	json_out();
 	csv();
