@@ -243,7 +243,7 @@ gen() {
 	run -0 q "SELECT count(*) FROM record"
 	assert_output 3
 	# cdp-merge whose run log fails: a failure, exit 1.
-	run --separate-stderr cdp-merge -q </dev/null
+	run --separate-stderr cdp-merge -P -q </dev/null
 	assert_equal "$status" 1
 	assert_equal "$stderr" "cdp-merge: run log: database or disk is full"
 }
