@@ -411,6 +411,74 @@ person_tokens(struct ptok *t)
 		die(EXIT_FAIL, "priv_holds: %s", sqlite3_errmsg(db));
 }
 
+/*
+ * The record ids of the person's records, per source: in the source's
+ * own spool folder a record is found by its id too (an anonymous store
+ * ticket of theirs carries no identifier).
+ */
+struct src_ids {
+	char	*name;		/* the source */
+	struct ptok t;		/* its record ids */
+};
+static struct src_ids *srcs;
+static size_t nsrcs;
+static struct kept_dirs kdirs;
+
+static void
+source_tokens(void)
+{
+	sqlite3_stmt *st;
+	const char *name;
+
+	st = prep("SELECT s.name, r.record_id FROM record r JOIN source s ON "
+	    "s.id = r.source_id WHERE r.id IN (SELECT id FROM s_rec) "
+	    "ORDER BY s.name");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		if (nsrcs == 0 || strcmp(srcs[nsrcs - 1].name, name) != 0) {
+			srcs = xrealloc(srcs, (nsrcs + 1) * sizeof(*srcs));
+			srcs[nsrcs].name = xstrdup(name);
+			ptok_init(&srcs[nsrcs++].t);
+		}
+		ptok_add(&srcs[nsrcs - 1].t,
+		    (const char *)sqlite3_column_text(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1));
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+source_tokens_release(void)
+{
+	size_t i;
+
+	for (i = 0; i < nsrcs; i++) {
+		free(srcs[i].name);
+		ptok_release(&srcs[i].t);
+	}
+	free(srcs);
+	srcs = NULL;
+	nsrcs = 0;
+}
+
+/* kept_own: the ids of SOURCE for a file under SPOOL/SOURCE/. */
+static struct ptok *
+own_ids(void *arg, const char *path)
+{
+	size_t i, n = strlen(kdirs.spool), k;
+
+	(void)arg;
+	if (strncmp(path, kdirs.spool, n) != 0 || path[n] != '/')
+		return NULL;
+	path += n + 1;
+	for (i = 0; i < nsrcs; i++) {
+		k = strlen(srcs[i].name);
+		if (strncmp(path, srcs[i].name, k) == 0 && path[k] == '/')
+			return &srcs[i].t;
+	}
+	return NULL;
+}
+
 static void
 file_changed(void *arg, const char *path, long removed, int deleted)
 {
@@ -427,7 +495,6 @@ file_changed(void *arg, const char *path, long removed, int deleted)
 static int
 scrub_kept_files(struct ptok *t, int dry)
 {
-	struct kept_dirs d;
 	const char *dirs[3];
 	long n = 0, k;
 	size_t i;
@@ -435,22 +502,25 @@ scrub_kept_files(struct ptok *t, int dry)
 
 	if (runconf == NULL)
 		return 0;
-	memset(&d, 0, sizeof(d));
+	memset(&kdirs, 0, sizeof(kdirs));
 	sb_reset(&why);
-	if (kept_dirs_read(&d, runconf, &why) == -1) {
+	if (kept_dirs_read(&kdirs, runconf, &why) == -1) {
 		warnx_("%s", why.buf);
-		kept_dirs_release(&d);
+		kept_dirs_release(&kdirs);
 		return -1;
 	}
-	dirs[0] = d.spool;
-	dirs[1] = d.log;
-	dirs[2] = d.exports;
+	/* "spool/" and "spool" name the same folder. */
+	while ((k = (long)strlen(kdirs.spool)) > 1 && kdirs.spool[k - 1] == '/')
+		kdirs.spool[k - 1] = '\0';
+	dirs[0] = kdirs.spool;
+	dirs[1] = kdirs.log;
+	dirs[2] = kdirs.exports;
 	printf("files %s (cdp-run's spool, log and exports):\n",
 	    dry ? "holding the person" : "rewritten");
 	for (i = 0; i < 3; i++) {
 		sb_reset(&why);
-		if ((k = kept_scrub(t, dirs[i], dry, file_changed, &dry,
-		    &why)) == -1) {
+		if ((k = kept_scrub(t, i == 0 ? own_ids : NULL, dirs[i], dry,
+		    file_changed, &dry, &why)) == -1) {
 			warnx_("%s", why.buf);
 			rc = -1;
 			continue;
@@ -458,7 +528,7 @@ scrub_kept_files(struct ptok *t, int dry)
 		n += k;
 	}
 	printf("  %-16s %ld\n", "files", n);
-	kept_dirs_release(&d);
+	kept_dirs_release(&kdirs);
 	return rc;
 }
 
@@ -502,7 +572,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	    "DELETE FROM ident WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
-	    "  b IN (SELECT id FROM s_rec) OR priv_holds(evidence);"
+	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM merge_log WHERE profile IN (SELECT id FROM s_prof) OR "
@@ -543,6 +613,8 @@ erase(const struct subject *sj, int dry, long long runid)
 	person_idents(sj);
 	ptok_init(&t);
 	person_tokens(&t);
+	if (runconf != NULL)
+		source_tokens();
 
 	printf("%s:\n", dry ? "would erase" : "erased");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -578,6 +650,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	if (dry) {
 		rc = scrub_kept_files(&t, 1);
 		ptok_release(&t);
+		source_tokens_release();
 		return rc;
 	}
 
@@ -622,6 +695,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	printf("  %-16s %lld\n", "suppressed", nsupp);
 	rc = scrub_kept_files(&t, 0);
 	ptok_release(&t);
+	source_tokens_release();
 	return rc;
 }
 
