@@ -824,6 +824,10 @@ main(int argc, char *argv[])
 	if (strcmp(verb, "consent") == 0 && !valid_purpose(argv[2]))
 		die(EXIT_USAGE, "invalid purpose %s: lower-case letters, "
 		    "digits and '_'", quote_value(argv[2], strlen(argv[2])));
+	/* Before anything is erased: the kept files must be reachable. */
+	if (runconf != NULL && (strcmp(verb, "erase") == 0 ||
+	    strcmp(verb, "retain") == 0) && access(runconf, R_OK) == -1)
+		die(EXIT_USAGE, "%s: %s", runconf, strerror(errno));
 	sb_init(&why);
 	sb_init(&cutoff);
 	sb_init(&msg);

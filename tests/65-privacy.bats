@@ -399,6 +399,14 @@ dated_profiles() {
 	assert_equal "$status" 2
 }
 
+@test "cdp-privacy -r: an unreadable configuration erases nothing" {
+	before=$(dump)
+	run --separate-stderr cdp-privacy -r nosuch.conf erase jean.dupont@example.fr
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-privacy: nosuch.conf: No such file or directory"
+	assert_equal "$(dump)" "$before"
+}
+
 @test "cdp-export changes -c: a withdrawn consent is an exit, a consent given back an entry, an erasure an exit by id" {
 	q "INSERT INTO segment_change VALUES (1, 3, 1, 'enter'), (1, 3, 2, 'enter')"
 	run --separate-stderr cdp-export -c email -F profile_id,email changes vip --dest brevo
