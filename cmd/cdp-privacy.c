@@ -27,6 +27,7 @@
 #include "io/json_writer.h"
 #include "normalise/field_map.h"
 #include "normalise/normalise.h"
+#include "privacy/access.h"
 #include "privacy/kept_files.h"
 #include "privacy/person_tokens.h"
 #include "privacy/suppression.h"
@@ -180,151 +181,6 @@ resolve(const struct subject *sj)
 	return n;
 }
 
-/*
- * Print a JSON array of the rows of sql, whose single column is a JSON
- * value built by SQLite (json_object), under key.
- */
-static void
-json_array(const char *key, const char *sql, int *first)
-{
-	sqlite3_stmt *st = prep(sql), *kv = NULL;
-	int n = 0, rc;
-
-	if (text)
-		kv = prep("SELECT key, CASE type WHEN 'true' THEN 'yes' "
-		    "WHEN 'false' THEN 'no' ELSE value END FROM json_each(?) "
-		    "WHERE type != 'null'");
-	if (text)
-		printf("\n%s:\n", key);
-	else
-		printf("%s\"%s\":[", *first ? "" : ",", key);
-	*first = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!text) {
-			printf("%s%s", n++ ? "," : "",
-			    (const char *)sqlite3_column_text(st, 0));
-			continue;
-		}
-		/* One entry a paragraph, one field a line. */
-		sqlite3_bind_value(kv, 1, sqlite3_column_value(st, 0));
-		printf("%s", n++ ? "\n" : "");
-		while (sqlite3_step(kv) == SQLITE_ROW)
-			printf("  %-14s %s\n", sqlite3_column_text(kv, 0),
-			    sqlite3_column_text(kv, 1));
-		sqlite3_reset(kv);
-	}
-	if (rc != SQLITE_DONE)
-		die(EXIT_FAIL, "%s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_finalize(kv);
-	if (text && n == 0)
-		printf("  (none)\n");
-	if (!text)
-		putchar(']');
-}
-
-#define RAWJSON(col) \
-	"CASE WHEN json_valid(" col ") THEN json(" col ") ELSE " col " END"
-
-static void
-access_doc(const char *kind)
-{
-	struct sbuf out;
-	struct jw jw;
-	char now[32];
-	int first = 0;
-
-	now_iso(now, sizeof(now));
-	if (text)
-		printf("Everything held about this %s, as of %s.\n", kind, now);
-	sb_init(&out);
-	jw_init(&jw, &out);
-	jw_map_open(&jw);
-	jw_key(&jw, "subject_kind", 12);
-	jw_strz(&jw, kind);
-	jw_key(&jw, "generated_at", 12);
-	jw_strz(&jw, now);
-	jw_release(&jw);
-	/* The rest is JSON built by SQLite, appended inside the object. */
-	if (!text)
-		fwrite(out.buf, 1, out.len, stdout);
-	sb_release(&out);
-	json_array("profiles", "SELECT json_object('id', id, 'nrecords', "
-	    "nrecords, 'first_seen', first_seen, 'last_seen', last_seen, "
-	    "'email', email, 'phone', phone, 'customer_id', customer_id, "
-	    "'loyalty_id', loyalty_id, 'anonymous_id', anonymous_id, "
-	    "'first_name', first_name, 'last_name', last_name, 'full_name', "
-	    "full_name, 'birth_date', birth_date, 'gender', gender, 'street', "
-	    "street, 'postal_code', postal_code, 'city', city, 'country', "
-	    "country) FROM profile WHERE id IN (SELECT id FROM s_prof) "
-	    "ORDER BY id", &first);
-	json_array("records", "SELECT json_object('source', s.name, "
-	    "'record_id', r.record_id, 'profile', m.profile, 'email', "
-	    "r.email, 'phone', r.phone, 'customer_id', r.customer_id, "
-	    "'loyalty_id', r.loyalty_id, 'anonymous_id', r.anonymous_id, "
-	    "'first_name', r.first_name, 'last_name', r.last_name, "
-	    "'full_name', r.full_name, 'birth_date', r.birth_date, 'gender', "
-	    "r.gender, 'street', r.street, 'postal_code', r.postal_code, "
-	    "'city', r.city, 'country', r.country, 'event_type', "
-	    "r.event_type, 'ts', r.ts, 'amount', r.amount, 'currency', "
-	    "r.currency, 'first_run', r.first_run, 'run', r.run, 'raw', "
-	    RAWJSON("r.raw") ") FROM record r JOIN source s ON "
-	    "s.id = r.source_id LEFT JOIN member m ON m.record = r.id "
-	    "WHERE r.id IN (SELECT id FROM s_rec) ORDER BY s.name, "
-	    "r.record_id", &first);
-	json_array("record_history", "SELECT json_object('source', s.name, "
-	    "'record_id', r.record_id, 'replaced_at', h.replaced_at, 'run', "
-	    "h.run, 'raw', " RAWJSON("h.raw") ") FROM record_history h "
-	    "JOIN record r ON r.id = h.record JOIN source s ON "
-	    "s.id = r.source_id WHERE h.record IN (SELECT id FROM s_rec) "
-	    "ORDER BY s.name, r.record_id, h.rowid", &first);
-	json_array("identifiers", "SELECT json_object('kind', i.kind, "
-	    "'value', i.value, 'source', s.name, 'record_id', r.record_id) "
-	    "FROM ident i JOIN record r ON r.id = i.record JOIN source s ON "
-	    "s.id = r.source_id WHERE i.record IN (SELECT id FROM s_rec) "
-	    "ORDER BY 1", &first);
-	json_array("consents", "SELECT json_object('purpose', c.purpose, "
-	    "'granted', json(CASE c.granted WHEN 1 THEN 'true' ELSE 'false' "
-	    "END), 'ts', c.ts, 'source', coalesce(s.name, 'manual')) FROM "
-	    "consent c LEFT JOIN source s ON s.id = c.source_id WHERE "
-	    "c.record IN (SELECT id FROM s_rec) OR (c.kind = 'profile' AND "
-	    "CAST(c.value AS INTEGER) IN (SELECT id FROM s_prof)) OR "
-	    "EXISTS (SELECT 1 FROM ident i WHERE i.kind = c.kind AND "
-	    "i.value = c.value AND i.record IN (SELECT id FROM s_rec)) "
-	    "ORDER BY c.ts, c.id", &first);
-	json_array("links", "SELECT json_object('a', l.a, 'b', l.b, 'rule', "
-	    "l.rule, 'prob', l.prob, 'weight', l.weight, 'run', l.run, "
-	    "'evidence', " RAWJSON("l.evidence") ") FROM link l WHERE "
-	    "l.a IN (SELECT id FROM s_rec) OR l.b IN (SELECT id FROM s_rec) "
-	    "ORDER BY l.a, l.b", &first);
-	json_array("merge_history", "SELECT json_object('run', run, 'ts', ts, "
-	    "'action', action, 'profile', profile, 'other', other, 'record', "
-	    "record, 'reason', reason) FROM merge_log WHERE profile IN "
-	    "(SELECT id FROM s_prof) OR other IN (SELECT id FROM s_prof) OR "
-	    "record IN (SELECT id FROM s_rec) ORDER BY id", &first);
-	json_array("segment_history", "SELECT json_object('profile', "
-	    "c.profile, 'segment', s.name, 'change', c.change, 'run', c.run, "
-	    "'at', r.started_at) FROM segment_change c JOIN segment s ON "
-	    "s.id = c.segment LEFT JOIN run r ON r.id = c.run WHERE "
-	    "c.profile IN (SELECT id FROM s_prof) ORDER BY c.run, s.name",
-	    &first);
-	json_array("scores", "SELECT json_object('profile', profile, 'name', "
-	    "name, 'value', value, 'run', run) FROM score WHERE profile IN "
-	    "(SELECT id FROM s_prof) ORDER BY profile, name", &first);
-	json_array("segments", "SELECT json_object('profile', m.profile, "
-	    "'segment', s.name, 'since_run', m.since_run) FROM segment_member "
-	    "m JOIN segment s ON s.id = m.segment WHERE m.profile IN "
-	    "(SELECT id FROM s_prof) ORDER BY m.profile, s.name", &first);
-	json_array("exports", "SELECT json_object('export', e.id, 'ts', e.ts, "
-	    "'what', e.what, 'dest', e.dest, 'path', e.path, 'format', "
-	    "e.format, 'profile', "
-	    "x.profile) FROM export_item x JOIN export_log e ON "
-	    "e.id = x.export WHERE x.profile IN (SELECT id FROM s_prof) "
-	    "ORDER BY e.id, x.profile", &first);
-	if (!text)
-		puts("}");
-}
-
 /* The identifiers that are suppressed when the person's alone. */
 #define ERASE_KINDS \
 	"('email', 'phone', 'customer_id', 'loyalty_id', 'anonymous_id')"
@@ -411,6 +267,74 @@ person_tokens(struct ptok *t)
 		die(EXIT_FAIL, "priv_holds: %s", sqlite3_errmsg(db));
 }
 
+/*
+ * The record ids of the person's records, per source: in the source's
+ * own spool folder a record is found by its id too (an anonymous store
+ * ticket of theirs carries no identifier).
+ */
+struct src_ids {
+	char	*name;		/* the source */
+	struct ptok t;		/* its record ids */
+};
+static struct src_ids *srcs;
+static size_t nsrcs;
+static struct kept_dirs kdirs;
+
+static void
+source_tokens(void)
+{
+	sqlite3_stmt *st;
+	const char *name;
+
+	st = prep("SELECT s.name, r.record_id FROM record r JOIN source s ON "
+	    "s.id = r.source_id WHERE r.id IN (SELECT id FROM s_rec) "
+	    "ORDER BY s.name");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		if (nsrcs == 0 || strcmp(srcs[nsrcs - 1].name, name) != 0) {
+			srcs = xrealloc(srcs, (nsrcs + 1) * sizeof(*srcs));
+			srcs[nsrcs].name = xstrdup(name);
+			ptok_init(&srcs[nsrcs++].t);
+		}
+		ptok_add(&srcs[nsrcs - 1].t,
+		    (const char *)sqlite3_column_text(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1));
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+source_tokens_release(void)
+{
+	size_t i;
+
+	for (i = 0; i < nsrcs; i++) {
+		free(srcs[i].name);
+		ptok_release(&srcs[i].t);
+	}
+	free(srcs);
+	srcs = NULL;
+	nsrcs = 0;
+}
+
+/* kept_own: the ids of SOURCE for a file under SPOOL/SOURCE/. */
+static struct ptok *
+own_ids(void *arg, const char *path)
+{
+	size_t i, n = strlen(kdirs.spool), k;
+
+	(void)arg;
+	if (strncmp(path, kdirs.spool, n) != 0 || path[n] != '/')
+		return NULL;
+	path += n + 1;
+	for (i = 0; i < nsrcs; i++) {
+		k = strlen(srcs[i].name);
+		if (strncmp(path, srcs[i].name, k) == 0 && path[k] == '/')
+			return &srcs[i].t;
+	}
+	return NULL;
+}
+
 static void
 file_changed(void *arg, const char *path, long removed, int deleted)
 {
@@ -427,7 +351,6 @@ file_changed(void *arg, const char *path, long removed, int deleted)
 static int
 scrub_kept_files(struct ptok *t, int dry)
 {
-	struct kept_dirs d;
 	const char *dirs[3];
 	long n = 0, k;
 	size_t i;
@@ -435,22 +358,25 @@ scrub_kept_files(struct ptok *t, int dry)
 
 	if (runconf == NULL)
 		return 0;
-	memset(&d, 0, sizeof(d));
+	memset(&kdirs, 0, sizeof(kdirs));
 	sb_reset(&why);
-	if (kept_dirs_read(&d, runconf, &why) == -1) {
+	if (kept_dirs_read(&kdirs, runconf, &why) == -1) {
 		warnx_("%s", why.buf);
-		kept_dirs_release(&d);
+		kept_dirs_release(&kdirs);
 		return -1;
 	}
-	dirs[0] = d.spool;
-	dirs[1] = d.log;
-	dirs[2] = d.exports;
+	/* "spool/" and "spool" name the same folder. */
+	while ((k = (long)strlen(kdirs.spool)) > 1 && kdirs.spool[k - 1] == '/')
+		kdirs.spool[k - 1] = '\0';
+	dirs[0] = kdirs.spool;
+	dirs[1] = kdirs.log;
+	dirs[2] = kdirs.exports;
 	printf("files %s (cdp-run's spool, log and exports):\n",
 	    dry ? "holding the person" : "rewritten");
 	for (i = 0; i < 3; i++) {
 		sb_reset(&why);
-		if ((k = kept_scrub(t, dirs[i], dry, file_changed, &dry,
-		    &why)) == -1) {
+		if ((k = kept_scrub(t, i == 0 ? own_ids : NULL, dirs[i], dry,
+		    file_changed, &dry, &why)) == -1) {
 			warnx_("%s", why.buf);
 			rc = -1;
 			continue;
@@ -458,7 +384,7 @@ scrub_kept_files(struct ptok *t, int dry)
 		n += k;
 	}
 	printf("  %-16s %ld\n", "files", n);
-	kept_dirs_release(&d);
+	kept_dirs_release(&kdirs);
 	return rc;
 }
 
@@ -502,7 +428,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	    "DELETE FROM ident WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
-	    "  b IN (SELECT id FROM s_rec) OR priv_holds(evidence);"
+	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM merge_log WHERE profile IN (SELECT id FROM s_prof) OR "
@@ -543,6 +469,8 @@ erase(const struct subject *sj, int dry, long long runid)
 	person_idents(sj);
 	ptok_init(&t);
 	person_tokens(&t);
+	if (runconf != NULL)
+		source_tokens();
 
 	printf("%s:\n", dry ? "would erase" : "erased");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -578,6 +506,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	if (dry) {
 		rc = scrub_kept_files(&t, 1);
 		ptok_release(&t);
+		source_tokens_release();
 		return rc;
 	}
 
@@ -622,6 +551,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	printf("  %-16s %lld\n", "suppressed", nsupp);
 	rc = scrub_kept_files(&t, 0);
 	ptok_release(&t);
+	source_tokens_release();
 	return rc;
 }
 
@@ -894,6 +824,10 @@ main(int argc, char *argv[])
 	if (strcmp(verb, "consent") == 0 && !valid_purpose(argv[2]))
 		die(EXIT_USAGE, "invalid purpose %s: lower-case letters, "
 		    "digits and '_'", quote_value(argv[2], strlen(argv[2])));
+	/* Before anything is erased: the kept files must be reachable. */
+	if (runconf != NULL && (strcmp(verb, "erase") == 0 ||
+	    strcmp(verb, "retain") == 0) && access(runconf, R_OK) == -1)
+		die(EXIT_USAGE, "%s: %s", runconf, strerror(errno));
 	sb_init(&why);
 	sb_init(&cutoff);
 	sb_init(&msg);
@@ -954,7 +888,9 @@ main(int argc, char *argv[])
 	} else if ((n = resolve(&sj)), strcmp(verb, "access") == 0) {
 		if (n == 0 && strcmp(sj.kind, "profile") != 0)
 			warnx_("nothing held about this subject");
-		access_doc(sj.kind);
+		sb_reset(&why);
+		if (priv_access(db, sj.kind, text, stdout, &why) == -1)
+			die(EXIT_FAIL, "%s", why.buf);
 	} else if (strcmp(verb, "erase") == 0) {
 		if (n == 0)
 			warnx_("no record holds this subject");

@@ -399,6 +399,14 @@ dated_profiles() {
 	assert_equal "$status" 2
 }
 
+@test "cdp-privacy -r: an unreadable configuration erases nothing" {
+	before=$(dump)
+	run --separate-stderr cdp-privacy -r nosuch.conf erase jean.dupont@example.fr
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-privacy: nosuch.conf: No such file or directory"
+	assert_equal "$(dump)" "$before"
+}
+
 @test "cdp-export changes -c: a withdrawn consent is an exit, a consent given back an entry, an erasure an exit by id" {
 	q "INSERT INTO segment_change VALUES (1, 3, 1, 'enter'), (1, 3, 2, 'enter')"
 	run --separate-stderr cdp-export -c email -F profile_id,email changes vip --dest brevo
@@ -496,5 +504,25 @@ exports:
 	run grep -c -i 'dupont' log/run.log
 	assert_output 0
 	run grep -c 'x@@example.fr' log/run.log
+	assert_output 1
+}
+
+@test "cdp-privacy -r: in its source's spool folder a record is found by its id" {
+	mkdir -p spool/store/done
+	printf 'ticket,amount\nS77010,12\nS7701,30\n' >spool/store/done/t.csv
+	cdp-ingest -q -s store -i ticket spool/store/done/t.csv
+	q "INSERT INTO member SELECT id, 1, 2 FROM record WHERE record_id = 'S7701'"
+	cp spool/store/done/t.csv spool/store/other.csv
+	mkdir -p spool/web/done
+	cp spool/store/done/t.csv spool/web/done/t.csv
+	printf 'spool\t%s/spool/\n' "$PWD" >run.conf
+	run -0 cdp-privacy -r run.conf erase jean.dupont@example.fr
+	run cat spool/store/done/t.csv
+	expect <<-'EOF'
+	ticket,amount
+	S77010,12
+	EOF
+	# Another source's files do not know the id.
+	run grep -c S7701, spool/web/done/t.csv
 	assert_output 1
 }

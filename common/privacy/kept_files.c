@@ -109,8 +109,8 @@ is_csv(FILE *f)
 
 /* Rewrite one file without its records that hold a token. */
 static int
-scrub_file(struct ptok *t, const char *path, int dry, long *removed,
-    int *deleted, struct sbuf *why)
+scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
+    long *removed, int *deleted, struct sbuf *why)
 {
 	FILE *in, *out = NULL;
 	char *line = NULL, *tmp = NULL;
@@ -129,7 +129,8 @@ scrub_file(struct ptok *t, const char *path, int dry, long *removed,
 	csv = is_csv(in);
 	/* A first pass finds whether the file holds the person at all. */
 	while (next_record(in, csv, &line, &cap, &rec))
-		if (ptok_match(t, rec.buf, rec.len))
+		if (ptok_match(t, rec.buf, rec.len) || (own != NULL &&
+		    ptok_match(own, rec.buf, rec.len)))
 			(*removed)++;
 	if (ferror(in)) {
 		sb_addf(why, "%s: read error", path);
@@ -148,7 +149,8 @@ scrub_file(struct ptok *t, const char *path, int dry, long *removed,
 		goto out;
 	}
 	while (next_record(in, csv, &line, &cap, &rec)) {
-		if (ptok_match(t, rec.buf, rec.len))
+		if (ptok_match(t, rec.buf, rec.len) || (own != NULL &&
+		    ptok_match(own, rec.buf, rec.len)))
 			continue;
 		kept++;
 		if (fwrite(rec.buf, 1, rec.len, out) != rec.len)
@@ -190,8 +192,8 @@ by_name(const FTSENT **a, const FTSENT **b)
 }
 
 long
-kept_scrub(struct ptok *t, const char *dir, int dry, kept_report *rep,
-    void *arg, struct sbuf *why)
+kept_scrub(struct ptok *t, kept_own *own, const char *dir, int dry,
+    kept_report *rep, void *arg, struct sbuf *why)
 {
 	char *paths[2] = { (char *)dir, NULL };
 	struct stat st;
@@ -215,8 +217,8 @@ kept_scrub(struct ptok *t, const char *dir, int dry, kept_report *rep,
 		}
 		if (e->fts_info != FTS_F)
 			continue;
-		if (scrub_file(t, e->fts_path, dry, &removed, &deleted,
-		    why) == -1) {
+		if (scrub_file(t, own != NULL ? own(arg, e->fts_path) : NULL,
+		    e->fts_path, dry, &removed, &deleted, why) == -1) {
 			fts_close(fts);
 			return -1;
 		}

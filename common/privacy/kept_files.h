@@ -37,11 +37,18 @@ typedef void kept_report(void *arg, const char *path, long removed,
     int deleted);
 
 /*
- * Take every record holding a token out of the regular files under dir
- * (a folder that does not exist holds nothing).  dry: only report.
- * The number of files changed (or that would be), or -1 with why.
+ * Tokens that hold only in some files (a source's record ids, in its own
+ * spool folder): those for path, or NULL.
  */
-long	kept_scrub(struct ptok *, const char *dir, int dry,
+typedef struct ptok *kept_own(void *arg, const char *path);
+
+/*
+ * Take every record holding a token (of t, or of own's for the file)
+ * out of the regular files under dir (a folder that does not exist
+ * holds nothing).  dry: only report.  own may be NULL.  The number of
+ * files changed (or that would be), or -1 with why.
+ */
+long	kept_scrub(struct ptok *t, kept_own *own, const char *dir, int dry,
 	    kept_report *, void *arg, struct sbuf *why);
 
 #endif
