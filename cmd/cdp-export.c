@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/hash.h"
 #include "core/util.h"
 #include "export/export.h"
@@ -46,10 +47,11 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] "
 	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] "
 	    "[--since TS] WHAT [NAME]\n", progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 /* Verbs. */
@@ -526,6 +528,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "dest", required_argument, NULL, 'D' },
 		{ "since", required_argument, NULL, 'S' },
+		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 
@@ -537,6 +540,9 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "empty --dest");
 			e.dest = optarg;
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'S':
 			e.since = optarg;
 			break;

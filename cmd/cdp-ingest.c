@@ -13,6 +13,7 @@
  * next, so parsing costs no wall time on a machine with two cores.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/hash.h"
 #include "ingest/ingest.h"
 #include "io/json_writer.h"
@@ -34,12 +36,13 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-qv] [-d DB] -s SOURCE [-f csv|ndjson] "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-qv] [-d DB] -s SOURCE [-f csv|ndjson] "
 	    "[-D DELIM] [-i ID_FIELD]\n"
 	    "           [-m CANON=FIELD | -m CANON:=VALUE]... [-M MAPFILE] "
 	    "[-c COUNTRY]\n"
 	    "           [-T DATE_FORMAT] [-r REJECTS] [FILE ...]\n", progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 /* Source names are data, but also directory names for cdp-run. */
@@ -496,6 +499,10 @@ start_bulk(struct ingest *g, int argc, char *argv[])
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
 	struct ingest g;
 	const char *dbopt = NULL, *outcome, *country = NULL, *datefmt = NULL;
 	static char **maps, **mapfiles;	/* static: roots for leak checkers */
@@ -511,7 +518,8 @@ main(int argc, char *argv[])
 	sb_init(&g.fail);
 	maps = xcalloc((size_t)argc, sizeof(*maps));
 	mapfiles = xcalloc((size_t)argc, sizeof(*mapfiles));
-	while ((ch = getopt(argc, argv, "c:D:d:f:hi:M:m:qr:s:T:Vv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:D:d:f:hi:M:m:qr:s:T:Vv",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			country = optarg;
@@ -528,6 +536,9 @@ main(int argc, char *argv[])
 			    RIN_NDJSON)) == -1)
 				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'i':
 			free(g.map.id_field);
 			g.map.id_field = xstrdup(optarg);

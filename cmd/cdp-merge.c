@@ -11,11 +11,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/util.h"
 #include "io/csv_writer.h"
 #include "merge/clustering.h"
@@ -33,13 +35,14 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-qv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-qv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
 	    "[-o FILE] [FILE ...]\n"
 	    "       %s [-qv] [-d DB] explain PROFILE_ID | RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] split RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] never RECORD RECORD\n",
 	    progname, progname, progname, progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 /* Configuration. */
@@ -435,6 +438,10 @@ out:
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
 	struct merge g;
 	const char *dbopt = NULL, *confpath = NULL, *verb = NULL;
 	char *end;
@@ -450,7 +457,8 @@ main(int argc, char *argv[])
 	mergecf_init(&g.conf, &g.golden);
 	g.threshold = 0.5;
 	g.opts.note = note;
-	while ((ch = getopt(argc, argv, "C:d:ho:qt:Vv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "C:d:ho:qt:Vv",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'C':
 			confpath = optarg;
@@ -458,6 +466,9 @@ main(int argc, char *argv[])
 		case 'd':
 			dbopt = optarg;
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'o':
 			g.outpath = optarg;
 			break;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "catalog/catalog.h"
 #include "core/util.h"
 #include "io/json_writer.h"
@@ -38,13 +39,14 @@ static const char *country;	/* -c: default country of a phone subject */
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT\n"
+	fprintf(cli_usage_out(),
+	    "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] erase SUBJECT [-n]\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consent SUBJECT PURPOSE "
 	    "granted|denied\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consents SUBJECT\n",
 	    progname, progname, progname, progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 static void
@@ -512,6 +514,10 @@ list_consents(const struct subject *sj)
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
 	struct subject sj;
 	struct run run;
 	const char *dbopt = NULL, *verb, *subject;
@@ -520,7 +526,8 @@ main(int argc, char *argv[])
 	long long n;
 
 	set_progname(argv[0]);
-	while ((ch = getopt(argc, argv, "+c:d:hqV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:d:hqV",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			country = optarg;
@@ -528,6 +535,9 @@ main(int argc, char *argv[])
 		case 'd':
 			dbopt = optarg;
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'q':
 			quiet = 1;
 			break;

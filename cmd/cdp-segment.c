@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cli.h"
 #include "core/util.h"
 #include "expr/expr.h"
 #include "io/csv_writer.h"
@@ -40,7 +41,7 @@ static char asof[11];
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_out(),
 	    "usage: %s [-qv] [-d DB] define NAME EXPRESSION\n"
 	    "       %s [-qv] [-d DB] [-f csv|ndjson] list\n"
 	    "       %s [-qv] [-d DB] [--as-of DATE] eval [NAME ...]\n"
@@ -48,7 +49,7 @@ usage(void)
 	    "       %s [-qv] [-d DB] changes NAME [--run N]\n"
 	    "       %s [-qv] [-d DB] drop NAME\n",
 	    progname, progname, progname, progname, progname, progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 /* A failure after the run began: roll back, log it, exit 1. */
@@ -505,6 +506,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "as-of", required_argument, NULL, 'A' },
 		{ "run", required_argument, NULL, 'R' },
+		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dbopt = NULL, *asofopt = NULL, *verb, *errstr;
@@ -530,6 +532,9 @@ main(int argc, char *argv[])
 			if ((ndjson = map_parse_format(optarg, 0, 1)) == -1)
 				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'q':
 			quiet = 1;
 			break;

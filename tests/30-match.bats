@@ -507,8 +507,8 @@ match_keys() {
 	run --separate-stderr cdp-match -x
 	assert_equal "$status" 2
 	run --separate-stderr cdp-match -h
-	assert_equal "$status" 2
-	[[ $stderr == "usage: cdp-match [-aPqv] [-d DB] "* ]]
+	assert_equal "$status" 0
+	[[ $output == "usage: cdp-match [-aPqv] [-d DB] "* ]]
 	run --separate-stderr cdp-match -t 1.5 x.csv
 	assert_equal "$status" 2
 	assert_equal "$stderr" 'cdp-match: threshold "1.5": a probability from 0 to 1'

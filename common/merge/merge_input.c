@@ -271,7 +271,8 @@ read_pairs(struct merge *g, const char *path)
 			len--;
 		if (len == 0)
 			continue;
-		g->nread++;
+		if ((++g->nread & 0xffff) == 1)
+			progress_step(&g->prog, (uint64_t)g->nread);
 		if (pair_parse(g->pr, line, len, &p, &g->why) == -1) {
 			message(g, lr.lineno, g->why.buf);
 			g->nrejected++;
@@ -287,8 +288,10 @@ mergein_read(struct merge *g, int argc, char **argv)
 {
 	int i;
 
+	progress_init(&g->prog, "pairs read");
 	if (argc == 0)
 		read_pairs(g, NULL);
 	for (i = 0; i < argc; i++)
 		read_pairs(g, argv[i]);
+	progress_done(&g->prog);
 }
