@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/cli.h"
@@ -38,10 +39,10 @@ usage(void)
 {
 	fprintf(cli_usage_out(),
 	    "usage: %s [-qv] [-d DB] -s SOURCE [-f csv|ndjson] "
-	    "[-D DELIM] [-i ID_FIELD]\n"
-	    "           [-m CANON=FIELD | -m CANON:=VALUE]... [-M MAPFILE] "
-	    "[-c COUNTRY]\n"
-	    "           [-T DATE_FORMAT] [-r REJECTS] [FILE ...]\n", progname);
+	    "[-D DELIM] [-E ENCODING]\n"
+	    "           [-i ID_FIELD] [-m CANON=FIELD | -m CANON:=VALUE]... "
+	    "[-M MAPFILE]\n"
+	    "           [-c COUNTRY] [-T DATE_FORMAT] [-r REJECTS] [FILE ...]\n", progname);
 	cli_usage_exit();
 }
 
@@ -325,8 +326,23 @@ on_diag(void *arg, int rej, const char *file, long line, const char *reason,
 	struct ingest *g = arg;
 	struct batch *b = g->cur;
 	struct prej *r;
+	static int hinted;	/* the -E hint is given once a run */
 
-	message(g, file, line, reason);
+	/* CSV: what a spreadsheet writes, often in its own code page. */
+	if (g->opts.encoding == NULL && !hinted && g->rin != NULL &&
+	    rin_format(g->rin) == RIN_CSV &&
+	    strstr(reason, "invalid UTF-8") != NULL) {
+		struct sbuf m;
+
+		hinted = 1;
+		sb_init(&m);
+		sb_addf(&m, "%s (not UTF-8? name the file's encoding with -E, "
+		    "e.g. -E WINDOWS-1252 for Excel in Western Europe)",
+		    reason);
+		message(g, file, line, m.buf);
+		sb_release(&m);
+	} else
+		message(g, file, line, reason);
 	if (!rej) {
 		g->run.warnings++;
 		return;
@@ -505,6 +521,7 @@ main(int argc, char *argv[])
 	};
 	struct ingest g;
 	const char *dbopt = NULL, *outcome, *country = NULL, *datefmt = NULL;
+	const char *encoding = NULL;
 	static char **maps, **mapfiles;	/* static: roots for leak checkers */
 	size_t nmaps = 0, nmapfiles = 0, i;
 	int ch, delim = 0, format = RIN_GUESS;
@@ -518,7 +535,7 @@ main(int argc, char *argv[])
 	sb_init(&g.fail);
 	maps = xcalloc((size_t)argc, sizeof(*maps));
 	mapfiles = xcalloc((size_t)argc, sizeof(*mapfiles));
-	while ((ch = getopt_long(argc, argv, "c:D:d:f:hi:M:m:qr:s:T:Vv",
+	while ((ch = getopt_long(argc, argv, "c:D:d:E:f:hi:M:m:qr:s:T:Vv",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -530,6 +547,15 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			dbopt = optarg;
+			break;
+		case 'E':
+			if (!lr_encoding_known(optarg))
+				die(EXIT_USAGE, "unknown encoding %s (iconv -l "
+				    "lists them)", quote_value(optarg,
+				    strlen(optarg)));
+			if (strcasecmp(optarg, "UTF-8") != 0 &&
+			    strcasecmp(optarg, "UTF8") != 0)
+				encoding = optarg;
 			break;
 		case 'f':
 			if ((format = map_parse_format(optarg, RIN_CSV,
@@ -588,6 +614,7 @@ main(int argc, char *argv[])
 	if (rin_opts_init(&g.opts, &g.map, mapfiles, nmapfiles, maps, nmaps,
 	    country, datefmt, delim, format, &g.why) == -1)
 		die(EXIT_USAGE, "%s", g.why.buf);
+	g.opts.encoding = encoding;
 	free(maps);
 	free(mapfiles);
 	g.batch_max = env_long("CDP_BATCH_ROWS", 200000, 1, 100000000);
