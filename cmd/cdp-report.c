@@ -74,9 +74,10 @@ main(int argc, char *argv[])
 	/* The pages hold personal data (the customer page above all). */
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		die(EXIT_FAIL, "%s: %s", dir, strerror(errno));
-	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		die(EXIT_FAIL, "%s: %s", dir, errno ? strerror(errno) :
-		    "not a directory");
+	if (stat(dir, &sb) == -1)
+		die(EXIT_FAIL, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		die(EXIT_FAIL, "%s: not a directory", dir);
 	sb_init(&why);
 	sb_init(&path);
 	if (db_open(db_path(dbopt), DB_RDONLY, &db, &why) == -1)
