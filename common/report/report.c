@@ -207,7 +207,8 @@ overview(struct page *p)
 	table(p, rh_t(h, "src_table"), src, 5,
 	    "SELECT s.name, s.format, coalesce(cs.records, 0), "
 	    "(SELECT count(*) FROM reject j WHERE j.source_id = s.id), "
-	    "(SELECT max(started_at) FROM run r WHERE r.source_id = s.id) "
+	    "(SELECT replace(substr(max(started_at), 1, 16), 'T', ' ') || "
+	    "' UTC' FROM run r WHERE r.source_id = s.id) "
 	    "FROM source s LEFT JOIN catalog_source cs ON cs.source_id = s.id "
 	    "ORDER BY s.name", 0);
 	chart(p, rh_t(h, "vol_day"), rh_t(h, "day"), rh_t(h, "records"),
@@ -220,8 +221,9 @@ overview(struct page *p)
 	    "GROUP BY d ORDER BY d DESC LIMIT 30) ORDER BY d", NULL);
 	rh_h2(h, rh_t(h, "last_runs"));
 	table(p, rh_t(h, "last_runs"), runs, 7,
-	    "SELECT id, tool, started_at, outcome, rows_in, rows_ok, "
-	    "rows_rejected FROM run ORDER BY id DESC LIMIT 15", 0);
+	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
+	    "' UTC', outcome, rows_in, rows_ok, rows_rejected FROM run "
+	    "ORDER BY id DESC LIMIT 15", 0);
 	rh_h2(h, rh_t(h, "anomalies"));
 	if (count_of(p, "SELECT count(*) FROM run WHERE outcome NOT IN "
 	    "('ok', 'running') OR rows_rejected > 0") == 0) {
@@ -230,8 +232,9 @@ overview(struct page *p)
 		rh_raw(h, "</p>\n");
 	} else
 		table(p, rh_t(h, "anomalies"), runs, 7,
-		    "SELECT id, tool, started_at, outcome, rows_in, rows_ok, "
-		    "rows_rejected FROM run WHERE outcome NOT IN ('ok', "
+		    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', "
+		    "' ') || ' UTC', outcome, rows_in, rows_ok, rows_rejected "
+		    "FROM run WHERE outcome NOT IN ('ok', "
 		    "'running') OR rows_rejected > 0 ORDER BY id DESC "
 		    "LIMIT 15", 0);
 }
@@ -336,8 +339,8 @@ identity(struct page *p)
 	struct rh *h = &p->h;
 	const char *l[4], *vv[4];
 	char v[4][32];
-	const char *heads[] = { rh_t(h, "day"), "merge", "split", "refuse",
-	    "create" };
+	const char *heads[] = { rh_t(h, "day"), rh_t(h, "merges"),
+	    rh_t(h, "splits"), rh_t(h, "refusals"), rh_t(h, "new_profiles") };
 	size_t i;
 
 	rh_begin(h, "identity.html", rh_t(h, "identity"));
@@ -356,12 +359,13 @@ identity(struct page *p)
 	    "THEN '5-9' ELSE CAST(nrecords AS TEXT) END AS k, count(*) "
 	    "FROM profile GROUP BY k ORDER BY min(nrecords)", NULL);
 	chart(p, rh_t(h, "links_kind"), rh_t(h, "type"), rh_t(h, "links"),
-	    "SELECT rule, count(*) FROM link GROUP BY rule "
-	    "ORDER BY 2 DESC, 1", NULL);
-	chart(p, rh_t(h, "merge_time"), rh_t(h, "day"), rh_t(h, "count"),
-	    "SELECT d, n FROM (SELECT substr(ts, 1, 10) AS d, count(*) AS n "
-	    "FROM merge_log WHERE action <> 'create' GROUP BY d "
-	    "ORDER BY d DESC LIMIT 30) ORDER BY d", NULL);
+	    h->lang == RH_FR ?
+	    "SELECT CASE WHEN rule = 'fs' THEN 'probabiliste' ELSE "
+	    "replace(rule, 'ident:', 'même ') END, count(*) FROM link "
+	    "GROUP BY rule ORDER BY 2 DESC, 1" :
+	    "SELECT CASE WHEN rule = 'fs' THEN 'probabilistic' ELSE "
+	    "replace(rule, 'ident:', 'same ') END, count(*) FROM link "
+	    "GROUP BY rule ORDER BY 2 DESC, 1", NULL);
 	rh_h2(h, rh_t(h, "merge_time"));
 	table(p, rh_t(h, "merge_time"), heads, 5,
 	    "SELECT substr(ts, 1, 10) AS d, sum(action = 'merge'), "
@@ -524,7 +528,8 @@ segments(struct page *p)
 		return;
 	}
 	table(p, rh_t(h, "segments"), heads, 4, "SELECT name, definition, "
-	    "size, last_eval_at FROM segment ORDER BY name", 0);
+	    "size, replace(substr(last_eval_at, 1, 16), 'T', ' ') || ' UTC' "
+	    "FROM segment ORDER BY name", 0);
 	st = prep(p, "SELECT id, name FROM segment ORDER BY name LIMIT 12");
 	while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		ids[n] = sqlite3_column_int64(st, 0);
