@@ -217,8 +217,10 @@ overview(struct page *p)
 	    "GROUP BY d ORDER BY d DESC LIMIT 30) ORDER BY d", NULL);
 	chart(p, rh_t(h, "growth"), rh_t(h, "day"), rh_t(h, "profiles"),
 	    "SELECT d, n FROM (SELECT substr(r.started_at, 1, 10) AS d, "
-	    "count(*) AS n FROM profile p JOIN run r ON r.id = p.created_run "
-	    "GROUP BY d ORDER BY d DESC LIMIT 30) ORDER BY d", NULL);
+	    "sum(c.n) AS n FROM (SELECT created_run, count(*) AS n "
+	    "FROM profile GROUP BY created_run) c JOIN run r "
+	    "ON r.id = c.created_run GROUP BY d ORDER BY d DESC LIMIT 30) "
+	    "ORDER BY d", NULL);
 	rh_h2(h, rh_t(h, "last_runs"));
 	table(p, rh_t(h, "last_runs"), runs, 7,
 	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
@@ -448,11 +450,13 @@ scores(struct page *p)
 	}
 	memset(cnt, 0, sizeof(cnt));
 	memset(sum, 0, sizeof(sum));
-	st = prep(p, "SELECT r.value, f.value, count(*), "
-	    "coalesce(sum(m.value), 0) FROM score r JOIN score f "
-	    "ON f.name = 'rfm_f' AND f.profile = r.profile LEFT JOIN score m "
+	/* rfm is R F M as three digits: one range of the key, one lookup
+	 * of monetary a profile. */
+	st = prep(p, "SELECT CAST(r.value AS INTEGER) / 100, "
+	    "CAST(r.value AS INTEGER) / 10 % 10, count(*), "
+	    "coalesce(sum(m.value), 0) FROM score r LEFT JOIN score m "
 	    "ON m.name = 'monetary' AND m.profile = r.profile "
-	    "WHERE r.name = 'rfm_r' GROUP BY 1, 2");
+	    "WHERE r.name = 'rfm' GROUP BY 1, 2");
 	while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		r = sqlite3_column_int(st, 0);
 		f = sqlite3_column_int(st, 1);
@@ -514,7 +518,7 @@ segments(struct page *p)
 	    rh_t(h, "size"), rh_t(h, "evaluated") };
 	const char *eh[] = { rh_t(h, "run"), rh_t(h, "day"),
 	    rh_t(h, "entered"), rh_t(h, "exited") };
-	long long ids[12];
+	long long ids[12], both[12][12];
 	char *names[12], *lab[MAX_BARS], num[64], title[300];
 	double val[MAX_BARS], size;
 	sqlite3_stmt *st, *ch;
@@ -587,23 +591,34 @@ segments(struct page *p)
 		rh_raw(h, "</th>");
 	}
 	rh_raw(h, "</tr></thead>\n<tbody>\n");
+	/* Symmetric: each pair once; the diagonal is a range count. */
 	st = prep(p, "SELECT count(*) FROM segment_member a JOIN "
 	    "segment_member b ON b.segment = ?2 AND b.profile = a.profile "
 	    "WHERE a.segment = ?1");
-	for (i = 0; i < n && st != NULL; i++) {
-		rh_raw(h, "<tr><th scope=\"row\">");
-		rh_esc(h, names[i]);
-		rh_raw(h, "</th>");
-		for (j = 0; j < n; j++) {
+	ch = prep(p, "SELECT count(*) FROM segment_member WHERE segment = ?");
+	for (i = 0; i < n && st != NULL && ch != NULL; i++) {
+		sqlite3_reset(ch);
+		sqlite3_bind_int64(ch, 1, ids[i]);
+		both[i][i] = sqlite3_step(ch) == SQLITE_ROW ?
+		    sqlite3_column_int64(ch, 0) : 0;
+		for (j = i + 1; j < n; j++) {
 			sqlite3_reset(st);
 			sqlite3_bind_int64(st, 1, ids[i]);
 			sqlite3_bind_int64(st, 2, ids[j]);
-			rh_td_num(h, rh_num(h, sqlite3_step(st) == SQLITE_ROW ?
-			    sqlite3_column_double(st, 0) : 0, num));
+			both[i][j] = both[j][i] = sqlite3_step(st) ==
+			    SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 		}
-		rh_raw(h, "</tr>\n");
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(ch);
+	for (i = 0; i < n; i++) {
+		rh_raw(h, "<tr><th scope=\"row\">");
+		rh_esc(h, names[i]);
+		rh_raw(h, "</th>");
+		for (j = 0; j < n; j++)
+			rh_td_num(h, rh_num(h, (double)both[i][j], num));
+		rh_raw(h, "</tr>\n");
+	}
 	rh_raw(h, "</tbody>\n</table>\n");
 	for (i = 0; i < n; i++)
 		free(names[i]);
