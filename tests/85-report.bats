@@ -265,3 +265,30 @@ open_page() {
 	[ -s "$STORE/nightly/index.html" ]
 	grep -q "report: ok" "$STORE"/log/*.log
 }
+
+@test "cdp-report: the report's size does not follow the number of profiles" {
+	cdp-report -q -o small >/dev/null
+	cp "$CDP_DB" big.db
+	# 20000 more profiles with scores and segment memberships.
+	sqlite3 big.db "
+	  WITH RECURSIVE n(i) AS (SELECT 100000 UNION ALL SELECT i + 1 FROM n
+	    WHERE i < 119999)
+	  INSERT INTO profile(id, created_run, updated_run, nrecords, email)
+	    SELECT i, 1, 1, 1 + i % 7, 'p' || i || '@example.org' FROM n;
+	  INSERT INTO score SELECT 'monetary', id, (id % 997) * 1.37, 1
+	    FROM profile WHERE id >= 100000;
+	  INSERT INTO score SELECT 'rfm', id, 100 * (1 + id % 5) + 10 * (1 + id / 5 % 5) + 1, 1
+	    FROM profile WHERE id >= 100000;
+	  INSERT INTO segment_member SELECT 1, id, 1 FROM profile
+	    WHERE id >= 100000 AND id % 3 = 0"
+	CDP_DB=big.db cdp-report -q -o big >/dev/null
+	run sqlite3 big.db "SELECT count(*) FROM profile"
+	[ "$output" -gt 20000 ]
+	for p in $PAGES; do
+		s=$(stat -c %s "small/$p.html")
+		b=$(stat -c %s "big/$p.html")
+		# The same bounded lists and charts: within 10%.
+		[ $((b * 10)) -lt $((s * 11)) ] && [ $((s * 10)) -lt $((b * 11)) ] ||
+		    { echo "$p: $s bytes, then $b" >&2; return 1; }
+	done
+}
