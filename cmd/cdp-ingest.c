@@ -42,7 +42,8 @@ usage(void)
 	    "[-D DELIM] [-E ENCODING]\n"
 	    "           [-i ID_FIELD] [-m CANON=FIELD | -m CANON:=VALUE]... "
 	    "[-M MAPFILE]\n"
-	    "           [-c COUNTRY] [-T DATE_FORMAT] [-r REJECTS] [FILE ...]\n", progname);
+	    "           [-c COUNTRY] [-T DATE_FORMAT] [-r REJECTS] "
+	    "[FILE ...]\n", progname);
 	cli_usage_exit();
 }
 
@@ -326,15 +327,16 @@ on_diag(void *arg, int rej, const char *file, long line, const char *reason,
 	struct ingest *g = arg;
 	struct batch *b = g->cur;
 	struct prej *r;
-	static int hinted;	/* the -E hint is given once a run */
 
-	/* CSV: what a spreadsheet writes, often in its own code page. */
-	if (g->opts.encoding == NULL && !hinted && g->rin != NULL &&
-	    rin_format(g->rin) == RIN_CSV &&
-	    strstr(reason, "invalid UTF-8") != NULL) {
+	/*
+	 * A CSV header that is not UTF-8: a spreadsheet's export in its
+	 * own code page, most likely (bad bytes in the records alone are
+	 * as likely to be damage, and are reported as they are).
+	 */
+	if (g->opts.encoding == NULL && strncmp(reason,
+	    "bad header: invalid UTF-8", 25) == 0) {
 		struct sbuf m;
 
-		hinted = 1;
 		sb_init(&m);
 		sb_addf(&m, "%s (not UTF-8? name the file's encoding with -E, "
 		    "e.g. -E WINDOWS-1252 for Excel in Western Europe)",
