@@ -97,3 +97,24 @@ TXT
 	assert_equal "$stderr" 'cdp-ingest: unknown encoding "NO-SUCH-CHARSET" (iconv -l lists them)'
 	[ ! -e "$CDP_DB" ]
 }
+
+@test "cdp-ingest -E: a multibyte encoding split across reads (GB18030, UTF-16)" {
+	# One- and two-byte characters mixed, so that some character
+	# straddles the end of a 64 KiB read.
+	awk 'BEGIN { print "id;first_name;city"
+	    for (i = 1; i <= 12000; i++)
+		printf "%d;Zoé%d;北京 %d\n", i, i, i }' >utf8.csv
+	iconv -f UTF-8 -t GB18030 utf8.csv >gb.csv
+	[ "$(wc -c <gb.csv)" -gt 200000 ]
+	run --separate-stderr cdp-ingest -q -s gb -i id -E GB18030 gb.csv
+	assert_equal "$status" 0
+	tail -n +2 utf8.csv | cut -d';' -f2,3 | tr ';' '|' >want
+	q "SELECT first_name, city FROM record ORDER BY CAST(record_id AS INTEGER)" >got
+	diff -u want got
+	# UTF-16 with its byte-order mark.
+	iconv -f UTF-8 -t UTF-16 utf8.csv >u16.csv
+	run --separate-stderr cdp-ingest -q -s u16 -i id -E UTF-16 u16.csv
+	assert_equal "$status" 0
+	q "SELECT r.first_name, r.city FROM record r JOIN source s ON s.id = r.source_id WHERE s.name = 'u16' ORDER BY CAST(r.record_id AS INTEGER)" >got
+	diff -u want got
+}
