@@ -33,7 +33,7 @@ LIBSRC	= $(sort $(wildcard common/*/*.c))
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*/*.h)
 TOOLS	= cdp-ingest cdp-match cdp-merge cdp-export cdp-privacy \
-	  cdp-catalog cdp-status cdp-score cdp-segment
+	  cdp-catalog cdp-status cdp-score cdp-segment cdp-report
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \
@@ -41,7 +41,8 @@ UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-uf.c tests/unit/t-golden.c tests/unit/t-pairs.c \
 	  tests/unit/t-catalog.c tests/unit/t-mcfg.c tests/unit/t-mblock.c \
 	  tests/unit/t-mdet.c tests/unit/t-mscore.c tests/unit/t-expr.c \
-	  tests/unit/t-fuzz-regress.c tests/unit/t-bulk.c tests/unit/t-privacy.c
+	  tests/unit/t-fuzz-regress.c tests/unit/t-bulk.c tests/unit/t-privacy.c \
+	  tests/unit/t-csvw.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp cdp-run

@@ -20,6 +20,7 @@
 #include "catalog/catalog_reset.h"
 #include "catalog/map_suggest.h"
 #include "catalog/value_shape.h"
+#include "core/cli.h"
 #include "io/json_writer.h"
 #include "io/record_reader.h"
 #include "io/table.h"
@@ -32,7 +33,7 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_out(),
 	    "usage: %s [-d DB] [-f table|csv|ndjson] [-s SOURCE] [--unmask] "
 	    "[FIELD ...]\n"
 	    "       %s sources [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
@@ -40,7 +41,7 @@ usage(void)
 	    "       %s suggest [-f csv|ndjson] [-n RECORDS] FILE\n"
 	    "       %s reset [-d DB] SOURCE\n",
 	    progname, progname, progname, progname, progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 struct opts {
@@ -54,7 +55,7 @@ struct opts {
 
 static const struct option longopts[] = {
 	{ "unmask", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
+	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -91,6 +92,9 @@ parse(int argc, char **argv, struct opts *o, int sub)
 				usage();
 			o->unmask = 1;
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'V':
 			printf("cdp-catalog %s\n", CDP_VERSION);
 			check_stdout();
@@ -481,6 +485,9 @@ cmd_suggest(int argc, char **argv)
 			    RIN_NDJSON)) == -1)
 				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'n':
 			if (parse_ll(optarg, 1, 100000000, &n, &errstr) == -1)
 				die(EXIT_USAGE, "records %s: %s",

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/hash.h"
 #include "core/util.h"
 #include "export/export.h"
@@ -49,10 +50,13 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] "
-	    "[-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--raw] "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-qv] [-c PURPOSE] [-D DELIM] [-d DB] [-F FIELDS] "
+	    "[-f csv|ndjson] [-H hash]\n"
+	    "           [-o FILE] [--bom] [--crlf] [--excel] [--dest DEST] "
+	    "[--raw] "
 	    "[--since TS] WHAT [NAME]\n", progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 /*
@@ -115,10 +119,18 @@ field_col(struct export *e, sqlite3_stmt *st, size_t f)
 
 	switch (sqlite3_value_type(v)) {
 	case SQLITE_INTEGER:
-		ex_int(e, sqlite3_value_int64(v));
+		if (e->xf.v[f].money)
+			ex_money(e, sqlite3_value_double(v));
+		else
+			ex_int(e, sqlite3_value_int64(v));
 		return;
 	case SQLITE_FLOAT:
-		ex_double(e, sqlite3_value_double(v));
+		if (e->xf.v[f].money)
+			ex_money(e, sqlite3_value_double(v));
+		else if (e->xf.v[f].kind == XF_SCORE)
+			ex_score(e, sqlite3_value_double(v));
+		else
+			ex_double(e, sqlite3_value_double(v));
 		return;
 	case SQLITE_NULL:
 		ex_str(e, NULL, 0);
@@ -152,10 +164,20 @@ csv_row(struct export *e, sqlite3_stmt *st)
 		v = sqlite3_column_value(st, i);
 		switch (sqlite3_value_type(v)) {
 		case SQLITE_INTEGER:
-			csvw_int(&e->csv, sqlite3_value_int64(v));
+			if (i >= e->off && e->xf.v[i - e->off].money)
+				csvw_fixed(&e->csv, sqlite3_value_double(v), 2);
+			else
+				csvw_int(&e->csv, sqlite3_value_int64(v));
 			break;
 		case SQLITE_FLOAT:
-			csvw_double(&e->csv, sqlite3_value_double(v));
+			if (i >= e->off && e->xf.v[i - e->off].money)
+				csvw_fixed(&e->csv, sqlite3_value_double(v), 2);
+			else if (i >= e->off &&
+			    e->xf.v[i - e->off].kind == XF_SCORE)
+				csvw_round(&e->csv, sqlite3_value_double(v),
+				    SCORE_DECIMALS);
+			else
+				csvw_double(&e->csv, sqlite3_value_double(v));
 			break;
 		case SQLITE_NULL:
 			csvw_field(&e->csv, NULL, 0);
@@ -503,10 +525,16 @@ event_row(struct export *e, sqlite3_stmt *st)
 	for (c = 0; c < 7; c++)
 		switch (sqlite3_column_type(st, c)) {
 		case SQLITE_INTEGER:
-			ex_int(e, sqlite3_column_int64(st, c));
+			if (strcmp(e->cols[e->col], "amount") == 0)
+				ex_money(e, sqlite3_column_double(st, c));
+			else
+				ex_int(e, sqlite3_column_int64(st, c));
 			break;
 		case SQLITE_FLOAT:
-			ex_double(e, sqlite3_column_double(st, c));
+			if (strcmp(e->cols[e->col], "amount") == 0)
+				ex_money(e, sqlite3_column_double(st, c));
+			else
+				ex_double(e, sqlite3_column_double(st, c));
 			break;
 		default:
 			ex_col(e, st, c);
@@ -615,7 +643,8 @@ main(int argc, char *argv[])
 	int tofile = 0;
 	char *abspath;
 	size_t i;
-	int ch, rc, fmt_set = 0, raw = 0;
+	int ch, rc, fmt_set = 0, raw = 0, delim = 0, bom = 0, crlf = 0;
+	int excel = 0;
 
 	set_progname(argv[0]);
 	signal(SIGPIPE, on_sigpipe);
@@ -623,23 +652,43 @@ main(int argc, char *argv[])
 	sb_init(&e.why);
 	e.format = FMT_CSV;
 	static const struct option longopts[] = {
-		{ "dest", required_argument, NULL, 'D' },
-		{ "raw", no_argument, NULL, 'R' },
+		{ "bom", no_argument, NULL, 'B' },
+		{ "crlf", no_argument, NULL, 'R' },
+		{ "dest", required_argument, NULL, 'T' },
+		{ "excel", no_argument, NULL, 'X' },
+		{ "raw", no_argument, NULL, 'W' },
 		{ "since", required_argument, NULL, 'S' },
+		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 
-	while ((ch = getopt_long(argc, argv, "c:d:F:f:H:ho:qVv", longopts,
+	while ((ch = getopt_long(argc, argv, "c:D:d:F:f:H:ho:qVv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'B':
+			bom = 1;
+			break;
 		case 'D':
+			if ((delim = map_parse_delim(optarg)) == -1)
+				die(EXIT_USAGE, MAP_DELIM_ERR);
+			break;
+		case 'R':
+			crlf = 1;
+			break;
+		case 'T':
 			if (*optarg == '\0')
 				die(EXIT_USAGE, "empty --dest");
 			e.dest = optarg;
 			break;
-		case 'R':
+		case 'W':
 			raw = 1;
 			break;
+		case 'X':
+			excel = 1;
+			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'S':
 			e.since = optarg;
 			break;
@@ -715,6 +764,8 @@ main(int argc, char *argv[])
 		e.format = FMT_NDJSON;
 	if (v->fn == ex_profile && fmt_set)
 		die(EXIT_USAGE, "profile is always JSON: no -f");
+	if ((delim || bom || crlf || excel) && e.format != FMT_CSV)
+		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for CSV");
 	sb_init(&e.line);
 	sb_init(&e.scratch);
 	path = db_path(dbopt);
@@ -741,7 +792,15 @@ main(int argc, char *argv[])
 	if (xlog_open(&e.log, e.wdb, e.out) == -1)
 		die(EXIT_FAIL, "%s: %s", e.outname, strerror(errno));
 	e.out = e.log.out;
-	csvw_init(&e.csv, e.out, ',');
+	/* Excel in this locale: ';' and a decimal comma where it uses one. */
+	if (excel && csvw_locale_comma()) {
+		csvw_init(&e.csv, e.out, delim ? delim : ';');
+		csvw_decimal(&e.csv, ',');
+	} else
+		csvw_init(&e.csv, e.out, delim ? delim : ',');
+	if (bom || excel)
+		csvw_bom(&e.csv);
+	csvw_crlf(&e.csv, crlf || excel);
 	if (raw)
 		csvw_raw(&e.csv);
 	csvw_batch(&e.csv, 1 << 16);

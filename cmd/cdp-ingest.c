@@ -13,6 +13,7 @@
  * next, so parsing costs no wall time on a machine with two cores.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -21,8 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/hash.h"
 #include "ingest/ingest.h"
 #include "io/json_writer.h"
@@ -34,12 +37,14 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-qv] [-d DB] -s SOURCE [-f csv|ndjson] "
-	    "[-D DELIM] [-i ID_FIELD]\n"
-	    "           [-m CANON=FIELD | -m CANON:=VALUE]... [-M MAPFILE] "
-	    "[-c COUNTRY]\n"
-	    "           [-T DATE_FORMAT] [-r REJECTS] [FILE ...]\n", progname);
-	exit(EXIT_USAGE);
+	fprintf(cli_usage_out(),
+	    "usage: %s [-qv] [-d DB] -s SOURCE [-f csv|ndjson] "
+	    "[-D DELIM] [-E ENCODING]\n"
+	    "           [-i ID_FIELD] [-m CANON=FIELD | -m CANON:=VALUE]... "
+	    "[-M MAPFILE]\n"
+	    "           [-c COUNTRY] [-T DATE_FORMAT] [-r REJECTS] "
+	    "[FILE ...]\n", progname);
+	cli_usage_exit();
 }
 
 /* Source names are data, but also directory names for cdp-run. */
@@ -330,7 +335,23 @@ on_diag(void *arg, int rej, const char *file, long line, const char *reason,
 		g->supp_rej++;
 		return;
 	}
-	message(g, file, line, reason);
+	/*
+	 * A CSV header that is not UTF-8: a spreadsheet's export in its
+	 * own code page, most likely (bad bytes in the records alone are
+	 * as likely to be damage, and are reported as they are).
+	 */
+	if (g->opts.encoding == NULL && strncmp(reason,
+	    "bad header: invalid UTF-8", 25) == 0) {
+		struct sbuf m;
+
+		sb_init(&m);
+		sb_addf(&m, "%s (not UTF-8? name the file's encoding with -E, "
+		    "e.g. -E WINDOWS-1252 for Excel in Western Europe)",
+		    reason);
+		message(g, file, line, m.buf);
+		sb_release(&m);
+	} else
+		message(g, file, line, reason);
 	if (!rej) {
 		g->run.warnings++;
 		return;
@@ -511,8 +532,13 @@ start_bulk(struct ingest *g, int argc, char *argv[])
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
 	struct ingest g;
 	const char *dbopt = NULL, *outcome, *country = NULL, *datefmt = NULL;
+	const char *encoding = NULL;
 	static char **maps, **mapfiles;	/* static: roots for leak checkers */
 	size_t nmaps = 0, nmapfiles = 0, i;
 	int ch, delim = 0, format = RIN_GUESS;
@@ -526,7 +552,8 @@ main(int argc, char *argv[])
 	sb_init(&g.fail);
 	maps = xcalloc((size_t)argc, sizeof(*maps));
 	mapfiles = xcalloc((size_t)argc, sizeof(*mapfiles));
-	while ((ch = getopt(argc, argv, "c:D:d:f:hi:M:m:qr:s:T:Vv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:D:d:E:f:hi:M:m:qr:s:T:Vv",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			country = optarg;
@@ -538,11 +565,23 @@ main(int argc, char *argv[])
 		case 'd':
 			dbopt = optarg;
 			break;
+		case 'E':
+			if (!lr_encoding_known(optarg))
+				die(EXIT_USAGE, "unknown encoding %s (iconv -l "
+				    "lists them)", quote_value(optarg,
+				    strlen(optarg)));
+			if (strcasecmp(optarg, "UTF-8") != 0 &&
+			    strcasecmp(optarg, "UTF8") != 0)
+				encoding = optarg;
+			break;
 		case 'f':
 			if ((format = map_parse_format(optarg, RIN_CSV,
 			    RIN_NDJSON)) == -1)
 				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'i':
 			free(g.map.id_field);
 			g.map.id_field = xstrdup(optarg);
@@ -592,6 +631,7 @@ main(int argc, char *argv[])
 	if (rin_opts_init(&g.opts, &g.map, mapfiles, nmapfiles, maps, nmaps,
 	    country, datefmt, delim, format, &g.why) == -1)
 		die(EXIT_USAGE, "%s", g.why.buf);
+	g.opts.encoding = encoding;
 	free(maps);
 	free(mapfiles);
 	g.batch_max = env_long("CDP_BATCH_ROWS", 200000, 1, 100000000);

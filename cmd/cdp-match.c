@@ -18,6 +18,7 @@
  * files) so that the same input always gives the same bytes
  * (match/match_output.h).
  */
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "io/record_reader.h"
 #include "match/attr_ident.h"
 #include "match/blocking.h"
@@ -70,6 +72,7 @@ struct match {
 	int8_t	*lev;
 	uint32_t *va, *vb;
 	struct mdet_memo *memo;	/* the veto's */
+	struct progress prog;	/* on a terminal (core/cli.h) */
 
 	long	 nmsg;		/* diagnostics for the current file */
 	long	 rejected;
@@ -80,12 +83,13 @@ struct match {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-aPqv] [-d DB] [-t THRESHOLD] "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-aPqv] [-d DB] [-t THRESHOLD] "
 	    "[-C CONFIG] [-f csv|ndjson] [-s SOURCE]\n"
 	    "           [-i ID_FIELD] [-m CANON=FIELD | -m CANON:=VALUE]... "
 	    "[-M MAPFILE]\n"
 	    "           [-c COUNTRY] [-T DATE_FORMAT] [FILE ...]\n", progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 static void
@@ -142,6 +146,8 @@ candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
 		g->cand = xrealloc(g->cand, g->capcand * sizeof(*g->cand));
 	}
 	g->cand[g->ncand++] = (uint64_t)a << 32 | b;
+	if ((g->ncand & 0xffff) == 1)
+		progress_step(&g->prog, g->ncand);
 }
 
 /* Score the candidates gathered: the comparisons proper. */
@@ -152,7 +158,10 @@ score(struct match *g)
 	size_t i;
 	uint32_t a, b;
 
+	progress_init(&g->prog, "pairs scored");
 	for (i = 0; i < g->ncand; i++) {
+		if ((i & 0xffff) == 0)
+			progress_step(&g->prog, i);
 		a = (uint32_t)(g->cand[i] >> 32);
 		b = (uint32_t)g->cand[i];
 		msc_vector(&g->sc, a, b, g->lev, g->va, g->vb);
@@ -161,6 +170,7 @@ score(struct match *g)
 		if (p >= g->threshold)
 			mout_add(&g->out, a, b, -1, p);
 	}
+	progress_done(&g->prog);
 	g->scored += g->ncand;
 }
 
@@ -464,6 +474,10 @@ choose_rules(struct match *g, sqlite3 *db)
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
 	struct match g;
 	struct map map;
 	struct rin_opts opts = { 0 };
@@ -488,7 +502,8 @@ main(int argc, char *argv[])
 	map_init(&map);
 	maps = xcalloc((size_t)argc + 1, sizeof(*maps));
 	mapfiles = xcalloc((size_t)argc + 1, sizeof(*mapfiles));
-	while ((ch = getopt(argc, argv, "aC:c:d:f:hi:M:m:Pqs:T:t:Vv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "aC:c:d:f:hi:M:m:Pqs:T:t:Vv",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			all = 1;
@@ -507,6 +522,9 @@ main(int argc, char *argv[])
 			    RIN_NDJSON)) == -1)
 				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'i':
 			free(map.id_field);
 			map.id_field = xstrdup(optarg);
@@ -691,8 +709,10 @@ main(int argc, char *argv[])
 		bo.first_rule = 1;
 		bo.link_only = g.cfg.link == MCFG_LINK_ONLY;
 		bo.skip = on_skip;
+		progress_init(&g.prog, "candidate pairs");
 		for (r = 0; r < g.cfg.nblock; r++)
 			blk_pairs(&g.bk, r, &bo, candidate, &g);
+		progress_done(&g.prog);
 		if (!quiet && g.nskips > MAX_SKIPS)
 			warnx_("%zu more blocks over block-cap skipped",
 			    g.nskips - MAX_SKIPS);

@@ -11,11 +11,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/util.h"
 #include "io/csv_writer.h"
 #include "io/output_file.h"
@@ -34,13 +36,14 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
 	    "[-o FILE] [FILE ...]\n"
 	    "       %s [-qv] [-d DB] explain PROFILE_ID | RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] split | unsplit RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] never RECORD RECORD\n",
 	    progname, progname, progname, progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 /* Configuration. */
@@ -474,6 +477,10 @@ out:
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
 	struct merge g;
 	const char *dbopt = NULL, *confpath = NULL, *verb = NULL;
 	char *end;
@@ -490,7 +497,8 @@ main(int argc, char *argv[])
 	mergecf_init(&g.conf, &g.golden);
 	g.threshold = 0.5;
 	g.opts.note = note;
-	while ((ch = getopt(argc, argv, "C:d:ho:Pqt:Vv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "C:d:ho:Pqt:Vv",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'P':
 			g.notrailer = 1;
@@ -501,6 +509,9 @@ main(int argc, char *argv[])
 		case 'd':
 			dbopt = optarg;
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'o':
 			g.outpath = optarg;
 			break;

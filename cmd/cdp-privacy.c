@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "catalog/catalog.h"
 #include "core/util.h"
 #include "io/json_writer.h"
@@ -43,7 +44,8 @@ static int text;		/* access -t: the readable form */
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-q] [-c COUNTRY] [-d DB] access SUBJECT "
 	    "[-t]\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] [-r CONF] erase SUBJECT [-n]\n"
 	    "       %s [-q] [-d DB] [-r CONF] retain PERIOD [-f] "
@@ -53,7 +55,7 @@ usage(void)
 	    "granted|denied\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consents SUBJECT\n",
 	    progname, progname, progname, progname, progname, progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 static void
@@ -745,6 +747,10 @@ unsuppress(const char *arg)
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
 	struct subject sj;
 	struct run run;
 	struct sbuf cutoff, msg;
@@ -755,7 +761,8 @@ main(int argc, char *argv[])
 	long long n = 0;
 
 	set_progname(argv[0]);
-	while ((ch = getopt(argc, argv, "+c:d:hqr:V")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:d:hqr:V",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			country = optarg;
@@ -763,6 +770,9 @@ main(int argc, char *argv[])
 		case 'd':
 			dbopt = optarg;
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'q':
 			quiet = 1;
 			break;

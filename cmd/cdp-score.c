@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "core/util.h"
 #include "expr/expr.h"
 #include "io/json_writer.h"
@@ -87,11 +88,12 @@ fail(const char *fmt, ...)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-FoPqv] [-d DB] [-f csv|ndjson] "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-FoPqv] [-d DB] [-f csv|ndjson] "
 	    "[-S SPECFILE] [--as-of DATE]\n"
 	    "           [--horizon WEEKS] [--discount RATE] [NAME ...]\n",
 	    progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 static struct want *
@@ -634,6 +636,7 @@ main(int argc, char *argv[])
 		{ "as-of", required_argument, NULL, 'A' },
 		{ "discount", required_argument, NULL, 'R' },
 		{ "horizon", required_argument, NULL, 'H' },
+		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct score s;
@@ -673,6 +676,9 @@ main(int argc, char *argv[])
 		case 'H':
 			s.o.horizon = parse_num("--horizon", optarg, 0, 5200);
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'o':
 			s.output = 1;
 			break;

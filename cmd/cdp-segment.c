@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cli.h"
 #include "core/util.h"
 #include "expr/expr.h"
 #include "io/csv_writer.h"
@@ -40,15 +41,18 @@ static char asof[11];
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_out(),
 	    "usage: %s [-qv] [-d DB] define NAME EXPRESSION\n"
+	    "       %s [-qv] [-d DB] [-f csv|ndjson] [--as-of DATE] preview "
+	    "EXPRESSION\n"
 	    "       %s [-qv] [-d DB] [-f csv|ndjson] list\n"
 	    "       %s [-qv] [-d DB] [--as-of DATE] eval [NAME ...]\n"
 	    "       %s [-qv] [-d DB] [-f csv|ndjson] members NAME\n"
 	    "       %s [-qv] [-d DB] changes NAME [--run N]\n"
 	    "       %s [-qv] [-d DB] drop NAME\n",
-	    progname, progname, progname, progname, progname, progname);
-	exit(EXIT_USAGE);
+	    progname, progname, progname, progname, progname, progname,
+	    progname);
+	cli_usage_exit();
 }
 
 /* A failure after the run began: roll back, log it, exit 1. */
@@ -423,6 +427,107 @@ cmd_eval(char **names, int n, int argc, char **argv)
 		exit(EXIT_FAIL);
 }
 
+#define PREVIEW_SAMPLE	10	/* members shown by preview */
+
+/*
+ * preview EXPRESSION: how many profiles the condition holds now and the
+ * first few of them, nothing stored: the analyst's loop before define.
+ */
+static void
+cmd_preview(const char *def)
+{
+	static const char *const cols[] = {
+		"profile_id", "email", "first_name", "last_name", "city", NULL
+	};
+	const struct expr_prog *progs[2];
+	struct seg_ids *now_in;
+	struct seg *s;
+	sqlite3_stmt *st;
+	struct csvw cw;
+	struct sbuf line;
+	struct jw jw;
+	long long total = 0;
+	size_t i, n;
+	int c;
+
+	s = xcalloc(1, sizeof(*s));
+	s->name = xstrdup("preview");
+	s->def = xstrdup(def);
+	compile(s->name, def, &s->prog);
+	progs[0] = &s->prog;
+	progs[1] = NULL;
+	(void)expr_pivot_start(&env, progs, 1);
+	if (expr_materialize(&env, &why) == -1)
+		fail("%s", why.buf);
+	if ((now_in = seg_members_now(&env, s, 1, &why)) == NULL)
+		fail("%s", why.buf);
+	st = prep("SELECT count(*) FROM profile");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	n = now_in[0].n;
+	st = prep("SELECT id, email, first_name, last_name, city FROM profile "
+	    "WHERE id = ?");
+	csvw_init(&cw, stdout, ',');
+	sb_init(&line);
+	jw_init(&jw, &line);
+	if (ndjson) {
+		jw_map_open(&jw);
+		jw_key(&jw, "count", 5);
+		jw_int(&jw, (long long)n);
+		jw_key(&jw, "profiles", 8);
+		jw_int(&jw, total);
+		jw_key(&jw, "sample", 6);
+		jw_array_open(&jw);
+	} else {
+		printf("%zu of %lld profiles (%.1f%%)\n\n", n, total,
+		    total > 0 ? 100.0 * (double)n / (double)total : 0.0);
+		for (c = 0; cols[c] != NULL; c++)
+			csvw_str(&cw, cols[c]);
+		csvw_end(&cw);
+	}
+	for (i = 0; i < n && i < PREVIEW_SAMPLE; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, now_in[0].v[i]);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			continue;
+		if (ndjson)
+			jw_map_open(&jw);
+		for (c = 0; cols[c] != NULL; c++) {
+			const char *v = (const char *)sqlite3_column_text(st, c);
+
+			if (!ndjson) {
+				csvw_str(&cw, v);
+				continue;
+			}
+			if (v == NULL)
+				continue;
+			jw_key(&jw, cols[c], strlen(cols[c]));
+			if (c == 0)
+				jw_int(&jw, sqlite3_column_int64(st, 0));
+			else
+				jw_str(&jw, v, strlen(v));
+		}
+		if (ndjson)
+			jw_map_close(&jw);
+		else
+			csvw_end(&cw);
+	}
+	if (ndjson) {
+		jw_array_close(&jw);
+		jw_map_close(&jw);
+		sb_addc(&line, '\n');
+		fwrite(line.buf, 1, line.len, stdout);
+	}
+	sqlite3_finalize(st);
+	csvw_release(&cw);
+	jw_release(&jw);
+	sb_release(&line);
+	free(now_in[0].v);
+	free(now_in);
+	seg_free(s, 1);
+}
+
 static void
 cmd_members(const char *name)
 {
@@ -576,6 +681,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "as-of", required_argument, NULL, 'A' },
 		{ "run", required_argument, NULL, 'R' },
+		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dbopt = NULL, *asofopt = NULL, *verb, *errstr;
@@ -601,6 +707,9 @@ main(int argc, char *argv[])
 			if ((ndjson = map_parse_format(optarg, 0, 1)) == -1)
 				die(EXIT_USAGE, MAP_FORMAT_ERR);
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'q':
 			quiet = 1;
 			break;
@@ -634,7 +743,7 @@ main(int argc, char *argv[])
 		av += optind - 1;
 	}
 	if (asofopt != NULL) {
-		if (strcmp(verb, "eval") != 0)
+		if (strcmp(verb, "eval") != 0 && strcmp(verb, "preview") != 0)
 			usage();
 		if (strlen(asofopt) != 10 ||
 		    cmp_date_parse(asofopt, 10, &day) == -1)
@@ -648,7 +757,8 @@ main(int argc, char *argv[])
 		memcpy(asof, now, 10);
 		asof[10] = '\0';
 	}
-	if (!strcmp(verb, "define") ? ac != 3 : !strcmp(verb, "list") ?
+	if (!strcmp(verb, "define") ? ac != 3 : !strcmp(verb, "preview") ?
+	    ac != 2 : !strcmp(verb, "list") ?
 	    ac != 1 : !strcmp(verb, "eval") ? 0 : !strcmp(verb, "members") ||
 	    !strcmp(verb, "changes") || !strcmp(verb, "drop") ? ac != 2 : 1)
 		usage();
@@ -665,6 +775,8 @@ main(int argc, char *argv[])
 		cmd_define(av[1], av[2], argc, argv);
 	else if (!strcmp(verb, "list"))
 		cmd_list();
+	else if (!strcmp(verb, "preview"))
+		cmd_preview(av[1]);
 	else if (!strcmp(verb, "eval"))
 		cmd_eval(av + 1, ac - 1, argc, argv);
 	else if (!strcmp(verb, "members"))

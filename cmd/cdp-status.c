@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "catalog/catalog.h"
+#include "core/cli.h"
 #include "io/table.h"
 #include "normalise/normalise.h"
 #include "store/database.h"
@@ -27,9 +28,10 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-c CONF] [-d DB] [-f table|ndjson] "
+	fprintf(cli_usage_out(),
+	    "usage: %s [-c CONF] [-d DB] [-f table|ndjson] "
 	    "[-o NAME=VALUE]... [--since DATE]\n", progname);
-	exit(EXIT_USAGE);
+	cli_usage_exit();
 }
 
 /* Thresholds, settable with -c CONF and -o NAME=VALUE. */
@@ -511,7 +513,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "since", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct st s;
@@ -538,6 +540,9 @@ main(int argc, char *argv[])
 			    1 << TAB_NDJSON)) == -1)
 				die(EXIT_USAGE, "format must be table or ndjson");
 			break;
+		case 'h':
+			cli_help = 1;
+			usage();
 		case 'o':
 			if (set_threshold(optarg, &why) == -1)
 				die(EXIT_USAGE, "%s", why.buf);

@@ -171,7 +171,7 @@ gen() {
 	assert_output 'cdp-ingest: unknown canonical field "nosuch"'
 	run cdp-ingest -s s -c XX x
 	assert_equal "$status" 2
-	run cdp-ingest -h
+	run cdp-ingest -x
 	assert_equal "$status" 2
 	[ ! -e "$CDP_DB" ]
 }

@@ -192,8 +192,9 @@ setup() {
 
 @test "cdp-export: exit codes" {
 	run cdp-export -h
-	assert_equal "$status" 2
-	assert_output "usage: cdp-export [-qv] [-c PURPOSE] [-d DB] [-F FIELDS] [-f csv|ndjson] [-H hash] [-o FILE] [--dest DEST] [--raw] [--since TS] WHAT [NAME]"
+	assert_equal "$status" 0
+	assert_line --index 0 "usage: cdp-export [-qv] [-c PURPOSE] [-D DELIM] [-d DB] [-F FIELDS] [-f csv|ndjson] [-H hash]"
+	assert_line --index 1 "           [-o FILE] [--bom] [--crlf] [--excel] [--dest DEST] [--raw] [--since TS] WHAT [NAME]"
 	run cdp-export
 	assert_equal "$status" 2
 	run cdp-export members profiles

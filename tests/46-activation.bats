@@ -36,8 +36,8 @@ setup() {
 	run -0 cdp-export -q -F email,first_name:Prenom,score.clv,attr.loyalty.tier,segments profiles
 	expect <<-'EOF'
 	email,Prenom,score.clv,attr.loyalty.tier,segments
-	jean.dupont@example.fr,Jean,123.5,silver,lyon;vip
-	marie.curie@example.fr,Marie,40,,vip
+	jean.dupont@example.fr,Jean,123.50,silver,lyon;vip
+	marie.curie@example.fr,Marie,40.00,,vip
 	paul.martin@example.fr,Paul,,,lyon
 	jeanne.dupont@example.fr,Jeanne,,,
 	w1@example.fr,,,gold,
@@ -531,7 +531,7 @@ add_events() {
 	run -0 cdp-export -q -f csv events --since 2024-03-01T10:00:00Z
 	expect <<-'EOF'
 	profile_id,source,record_id,event_type,ts,amount,currency
-	5,ev,E1,purchase,2024-03-01T10:00:00Z,12.5,EUR
+	5,ev,E1,purchase,2024-03-01T10:00:00Z,12.50,EUR
 	5,ev,E2,view,2024-03-02T10:00:00Z,,
 	,ev,E4,view,2024-04-01T00:00:00Z,,
 	EOF

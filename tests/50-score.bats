@@ -401,8 +401,8 @@ within() {
 	run --separate-stderr cdp-score --horizon -1
 	assert_equal "$status" 2
 	run --separate-stderr cdp-score -h
-	assert_equal "$status" 2
-	[[ "$stderr" == "usage: cdp-score "* ]]
+	assert_equal "$status" 0
+	[[ "$output" == "usage: cdp-score "* ]]
 }
 
 @test "cdp-score: too few customers to fit: CLV left out, a warning" {

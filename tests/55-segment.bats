@@ -312,8 +312,8 @@ lastrun() {
 	run --separate-stderr cdp-segment eval vpi
 	assert_equal "$status" 1
 	run --separate-stderr cdp-segment -h
-	assert_equal "$status" 2
-	[[ "$stderr" == "usage: cdp-segment "* ]]
+	assert_equal "$status" 0
+	[[ "$output" == "usage: cdp-segment "* ]]
 }
 
 @test "cdp-segment eval: a write refused by the database fails the run and stores nothing of it" {

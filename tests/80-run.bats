@@ -81,6 +81,7 @@ catalog_dump() {
 	match | merge: skipped: cdp-merge not installed
 	score: skipped: cdp-score not installed
 	segment: skipped: cdp-segment not installed
+	report: skipped: cdp-report not installed
 	end: exit 0
 	EOF
 }
@@ -187,7 +188,7 @@ catalog_dump() {
 
 @test "cdp-run: later steps in order with their arguments; exports; worst status" {
 	calls=$T/calls
-	for t in match merge score segment export; do
+	for t in match merge score segment export report; do
 		cat >"$T/bin/cdp-$t" <<-EOF
 		#!/bin/sh
 		[ "$t" = export ] && [ "\$1" = -o ] && exec >"\$2"
@@ -208,10 +209,14 @@ catalog_dump() {
 	exports	$T/out
 	export	profiles.csv -f csv profiles
 	export	vip-{stamp}.csv -f csv segment vip
+	report	$T/rep
 	EOF
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 0
-	run sh -c "sed 's/[0-9]\{8\}T[0-9]\{6\}Z/STAMP/' '$calls'"
+	# The report last, once the exports are out.
+	run tail -1 "$calls"
+	assert_output "report -q -o $T/rep"
+	run sh -c "head -6 '$calls' | sed 's/[0-9]\{8\}T[0-9]\{6\}Z/STAMP/'"
 	expect <<-EOF
 	match -t 0.9
 	merge  read 1 pairs
@@ -234,7 +239,7 @@ catalog_dump() {
 	assert_equal "${stderr_lines[0]}" "cdp-run: score: failed (exit 1); see $(ls -t "$T"/log/*.log | head -1)"
 	assert_equal "${stderr_lines[1]}" "cdp-run: export profiles.csv: failed (exit 2); see $(ls -t "$T"/log/*.log | head -1)"
 	run grep -c . "$calls"
-	assert_output "6"
+	assert_output "7"
 }
 
 @test "cdp-run: configuration errors" {

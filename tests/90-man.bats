@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Man pages: every built tool has one, mandoc -Tlint is clean on all of
-# them, and each tool's SYNOPSIS says exactly what its -h usage says.
+# them, and each tool's SYNOPSIS says exactly what its --help usage says.
 # The comparison is itself tested against broken copies of a page and
 # fake tools, so that a difference cannot slip through unnoticed.
 
@@ -36,12 +36,13 @@ normalise() {
 	    sed -E 's/ +/ /g; s/ ?\| ?/|/g; s/^ //; s/ $//'
 }
 
-# The -h usage of binary $1, which must exit with status 2.
+# The --help usage of binary $1, which must go to stdout alone with
+# exit status 0.
 usage_of() {
 	local out rc=0
-	out=$("$1" -h 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" -ne 2 ]; then
-		echo "$1 -h: exit status $rc, not 2" >&2
+	out=$("$1" --help 2>/dev/null) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "$1 --help: exit status $rc, not 0" >&2
 		return 1
 	fi
 	printf '%s\n' "$out"
@@ -53,14 +54,14 @@ synopsis_of() {
 	    awk '/^[A-Z]/ { insyn = ($0 == "SYNOPSIS"); next } insyn'
 }
 
-# Whether the SYNOPSIS of page $1 is the -h usage of binary $2; on a
+# Whether the SYNOPSIS of page $1 is the --help usage of binary $2; on a
 # difference, both are shown on stderr.
 synopsis_matches() {
 	local want got
 	want=$(usage_of "$2" | normalise) || return 1
 	got=$(synopsis_of "$1" | normalise)
 	if [ -z "$want" ] || [ "$want" != "$got" ]; then
-		printf '%s -h:\n  %s\n%s SYNOPSIS:\n  %s\n' "$2" "$want" \
+		printf '%s --help:\n  %s\n%s SYNOPSIS:\n  %s\n' "$2" "$want" \
 		    "$1" "$got" >&2
 		return 1
 	fi
@@ -123,7 +124,7 @@ mutate() {
 	[ -n "$output" ]
 }
 
-@test "man: each tool's SYNOPSIS is its -h usage" {
+@test "man: each tool's SYNOPSIS is its --help usage" {
 	local t n=0 bad=
 	for t in $(built_tools); do
 		[ -f "$CDP_TOP/man/man1/$t.1" ] || continue
@@ -155,36 +156,36 @@ mutate() {
 }
 
 # fake_tool STATUS: an executable ./cdp-ingest in the test directory
-# that prints its standard input (saved now) as usage on stderr and exits
+# that prints its standard input (saved now) as usage on stdout and exits
 # with STATUS.
 fake_tool() {
 	cat >fake-usage
-	printf '#!/bin/sh\ncat "%s" >&2\nexit %d\n' "$PWD/fake-usage" "$1" \
+	printf '#!/bin/sh\ncat "%s"\nexit %d\n' "$PWD/fake-usage" "$1" \
 	    >cdp-ingest
 	chmod +x cdp-ingest
 }
 
-@test "man: the SYNOPSIS comparison reads -h usage exactly" {
+@test "man: the SYNOPSIS comparison reads --help usage exactly" {
 	local page="$CDP_TOP/man/man1/cdp-ingest.1" usage
 	usage=$(usage_of "$(tool_bin cdp-ingest)")
 	# The same usage wrapped elsewhere, with tabs: still a match.
 	printf '%s\n' "$usage" | tr '\n' ' ' | fold -s -w 37 | tr ' ' '\t' |
-	    fake_tool 2
+	    fake_tool 0
 	run ! cmp -s fake-usage <(printf '%s\n' "$usage")
 	run synopsis_matches "$page" ./cdp-ingest
 	assert_equal "$status" 0
 	# An option missing from the usage.
-	printf '%s\n' "$usage" | sed 's/ \[-r REJECTS\]//' | fake_tool 2
+	printf '%s\n' "$usage" | sed 's/ \[-r REJECTS\]//' | fake_tool 0
 	run grep -c REJECTS fake-usage
 	assert_output 0
 	run synopsis_matches "$page" ./cdp-ingest
 	assert_equal "$status" 1
 	# An operand renamed.
-	printf '%s\n' "$usage" | sed 's/ID_FIELD/ID/' | fake_tool 2
+	printf '%s\n' "$usage" | sed 's/ID_FIELD/ID/' | fake_tool 0
 	run synopsis_matches "$page" ./cdp-ingest
 	assert_equal "$status" 1
-	# The right usage, but -h exits 0.
-	printf '%s\n' "$usage" | fake_tool 0
+	# The right usage, but --help exits 2.
+	printf '%s\n' "$usage" | fake_tool 2
 	run synopsis_matches "$page" ./cdp-ingest
 	assert_equal "$status" 1
 }

@@ -18,6 +18,8 @@
 
 enum { FMT_CSV, FMT_NDJSON };
 
+#define SCORE_DECIMALS	6	/* the precision of scores in CSV */
+
 struct export {
 	sqlite3	*db;		/* reads: the rows exported */
 	sqlite3	*wdb;		/* writes: the run and export logs */
@@ -62,6 +64,9 @@ void	ex_begin(struct export *);
 void	ex_str(struct export *, const char *s, size_t n);	/* s NULL: null */
 void	ex_int(struct export *, long long v);
 void	ex_double(struct export *, double v);
+void	ex_money(struct export *, double v);	/* rounded to the cent */
+/* A score: in CSV, rounded to SCORE_DECIMALS places, zeros dropped. */
+void	ex_score(struct export *, double v);
 void	ex_val(struct export *, sqlite3_value *v);	/* as its type */
 void	ex_col(struct export *, sqlite3_stmt *st, int i);	/* column i */
 void	ex_end(struct export *);

@@ -55,6 +55,8 @@ field_add(struct xfields *xf, const char *spec, size_t n, struct sbuf *why)
 	if (strncmp(name, "score.", 6) == 0 && name[6] != '\0') {
 		f->kind = XF_SCORE;
 		f->arg = xstrdup(name + 6);
+		f->money = strcmp(f->arg, "monetary") == 0 ||
+		    strcmp(f->arg, "aov") == 0 || strcmp(f->arg, "clv") == 0;
 	} else if (strncmp(name, "attr.", 5) == 0 && name[5] != '\0') {
 		f->kind = XF_ATTR;
 		f->arg = xmalloc(strlen(name) - 5 + 3);

@@ -37,6 +37,7 @@ struct xfield {
 	const char *col;	/* XF_COL: the profile column */
 	char	*arg;		/* XF_SCORE: score name; XF_ATTR: "$.PATH" */
 	int	 hk;		/* XF_H*: email and phone are identifiers */
+	int	 money;		/* an amount: written to the cent */
 };
 
 struct xfields {

@@ -2,6 +2,7 @@
  * export_output.c - cdp-export's output layer; see export.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "export/export.h"
@@ -73,6 +74,8 @@ ex_val(struct export *e, sqlite3_value *v)
 {
 	if (sqlite3_value_type(v) == SQLITE_NULL)
 		ex_str(e, NULL, 0);
+	else if (sqlite3_value_type(v) == SQLITE_FLOAT)
+		ex_double(e, sqlite3_value_double(v));
 	else
 		ex_str(e, (const char *)sqlite3_value_text(v),
 		    (size_t)sqlite3_value_bytes(v));
@@ -137,6 +140,32 @@ ex_double(struct export *e, double v)
 
 	if (e->format == FMT_CSV) {
 		csvw_double(&e->csv, v);
+		return;
+	}
+	jw_key(&e->jw, name, strlen(name));
+	jw_double(&e->jw, v);
+}
+
+void
+ex_money(struct export *e, double v)
+{
+	const char *name = e->cols[e->col++];
+
+	if (e->format == FMT_CSV) {
+		csvw_fixed(&e->csv, v, 2);
+		return;
+	}
+	jw_key(&e->jw, name, strlen(name));
+	jw_double(&e->jw, round(v * 100) / 100);
+}
+
+void
+ex_score(struct export *e, double v)
+{
+	const char *name = e->cols[e->col++];
+
+	if (e->format == FMT_CSV) {
+		csvw_round(&e->csv, v, SCORE_DECIMALS);
 		return;
 	}
 	jw_key(&e->jw, name, strlen(name));

@@ -5,6 +5,7 @@
  * the bytes that need quoting, and starts again quoted if it finds one:
  * an export formats tens of millions of fields, most need no quotes.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,54 @@ csvw_init(struct csvw *w, FILE *f, int delim)
 	w->pat[1] = 0x0101010101010101ULL * '"';
 	w->pat[2] = 0x0101010101010101ULL * '\n';
 	w->pat[3] = 0x0101010101010101ULL * '\r';
+	w->crlf = 0;
+	w->decimal = '.';
 	sb_init(&w->row);
+}
+
+void
+csvw_crlf(struct csvw *w, int on)
+{
+	w->crlf = on != 0;
+}
+
+void
+csvw_decimal(struct csvw *w, int c)
+{
+	w->decimal = c;
+}
+
+int
+csvw_locale_comma(void)
+{
+	/* The languages whose decimal mark is a comma (CLDR). */
+	static const char comma[] = " fr de es it pt nl da sv nb nn no fi "
+	    "is pl cs sk sl hr sr bs hu ro bg ru uk be el tr lt lv et ca eu "
+	    "gl id vi az kk ";
+	const char *vars[] = { "LC_ALL", "LC_NUMERIC", "LANG" }, *v = NULL;
+	char lang[8];
+	size_t i, n;
+
+	for (i = 0; i < 3 && (v == NULL || *v == '\0'); i++)
+		v = getenv(vars[i]);
+	if (v == NULL)
+		return 0;
+	n = strcspn(v, "_.@");
+	if (n < 2 || n > 3)
+		return 0;
+	lang[0] = ' ';
+	for (i = 0; i < n; i++)
+		lang[i + 1] = (char)(v[i] >= 'A' && v[i] <= 'Z' ?
+		    v[i] - 'A' + 'a' : v[i]);
+	lang[n + 1] = ' ';
+	lang[n + 2] = '\0';
+	return strstr(comma, lang) != NULL;
+}
+
+void
+csvw_bom(struct csvw *w)
+{
+	sb_add(&w->row, "\xef\xbb\xbf", 3);
 }
 
 void
@@ -205,18 +253,92 @@ csvw_int(struct csvw *w, long long v)
 	field(w, p, (size_t)(buf + sizeof(buf) - p), 0);
 }
 
+/*
+ * "%.15g" gives the digits; an exponent form is written out in full:
+ * the digits d1d2... and exponent x make 0.000d1d2... or d1d2...000.
+ */
+size_t
+csvw_format_double(char *buf, double v, int dec)
+{
+	char g[40], digits[24], *e, *p;
+	size_t nd = 0, n = 0;
+	long x, i;
+
+	snprintf(g, sizeof(g), "%.15g", v);
+	if (strcmp(g, "-0") == 0)
+		strcpy(g, "0");
+	if ((e = strchr(g, 'e')) == NULL) {
+		for (p = g; *p != '\0'; p++)
+			buf[n++] = *p == '.' ? (char)dec : *p;
+		buf[n] = '\0';
+		return n;
+	}
+	x = strtol(e + 1, NULL, 10);
+	p = g;
+	if (*p == '-')
+		buf[n++] = *p++;
+	for (; p < e; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[nd++] = *p;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	if (x < 0) {
+		/* The 15 digits of DBL_MIN's exponent fit in CSVW_NUMLEN. */
+		buf[n++] = '0';
+		buf[n++] = (char)dec;
+		for (i = 1; i < -x; i++)
+			buf[n++] = '0';
+		memcpy(buf + n, digits, nd);
+		n += nd;
+	} else {
+		for (i = 0; i <= x || (size_t)i < nd; i++) {
+			if (i == x + 1)
+				buf[n++] = (char)dec;
+			buf[n++] = (size_t)i < nd ? digits[i] : '0';
+		}
+	}
+	buf[n] = '\0';
+	return n;
+}
+
 void
 csvw_double(struct csvw *w, double v)
 {
-	char buf[40];
-	int n = 0, p;
+	char buf[CSVW_NUMLEN];
 
-	for (p = 15; p <= 17; p++) {
-		n = snprintf(buf, sizeof(buf), "%.*g", p, v);
-		if (strtod(buf, NULL) == v)
-			break;
+	csvw_field(w, buf, csvw_format_double(buf, v, w->decimal));
+}
+
+void
+csvw_fixed(struct csvw *w, double v, int decimals)
+{
+	char buf[CSVW_NUMLEN], *p;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		csvw_double(w, v);
+		return;
 	}
+	/* -0.00 is 0.00: a refund rounded away is no negative amount. */
+	if (buf[0] == '-' && strspn(buf + 1, "0.") == (size_t)n - 1)
+		memmove(buf, buf + 1, (size_t)n--);
+	if (w->decimal != '.' && (p = strchr(buf, '.')) != NULL)
+		*p = (char)w->decimal;
 	field(w, buf, (size_t)n, 0);
+}
+
+void
+csvw_round(struct csvw *w, double v, int decimals)
+{
+	double m = pow(10, decimals);
+
+	/* Past 15 digits there is nothing to round: only noise to drop. */
+	if (fabs(v) >= 1e15 || decimals > 15) {
+		csvw_double(w, v);
+		return;
+	}
+	csvw_double(w, round(v * m) / m);
 }
 
 int
@@ -234,6 +356,8 @@ csvw_flush(struct csvw *w)
 int
 csvw_end(struct csvw *w)
 {
+	if (w->crlf)
+		sb_addc(&w->row, '\r');
 	sb_addc(&w->row, '\n');
 	w->nf = 0;
 	if (w->row.len < w->batch)

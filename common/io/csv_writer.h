@@ -6,7 +6,13 @@
  * a pipe reader.  A field is quoted only when it must be: when it holds
  * the delimiter, a double quote, a CR or an LF; quotes inside are
  * doubled.  Rows end with LF (the Unix convention; readers of RFC 4180
- * accept it).  NULL and "" are both written as an empty field.
+ * accept it), or CRLF for a spreadsheet (csvw_crlf).  NULL and "" are
+ * both written as an empty field.
+ *
+ * Numbers are written for people as well as programs: never in
+ * exponent form, never with the noise of binary fractions (0.1 + 0.2 is
+ * written 0.3), money to the cent with csvw_fixed, and with a decimal
+ * comma when the file is for a spreadsheet in a locale that uses one.
  *
  * Cells are safe to open in a spreadsheet by default (OWASP's advice on
  * CSV injection): a text cell that begins with '=', '+', '-', '@', a tab
@@ -45,6 +51,8 @@ struct csvw {
 	int	 raw;		/* cells as they are: no formula guard */
 	unsigned char special[256];	/* bytes that make a field quoted */
 	uint64_t pat[4];	/* each of those bytes, repeated eight times */
+	int	 crlf;		/* rows end with CR LF, not LF */
+	int	 decimal;	/* the decimal mark of numbers: '.' or ',' */
 };
 
 void	csvw_init(struct csvw *, FILE *, int delim);
@@ -53,6 +61,21 @@ void	csvw_release(struct csvw *);
 void	csvw_raw(struct csvw *);
 /* Whether s[0..n) is a number as a whole, as the guard reads it. */
 int	csvw_is_number(const char *s, size_t n);
+
+/* End rows with CR LF (on nonzero) instead of LF. */
+void	csvw_crlf(struct csvw *, int on);
+/* Write numbers with decimal mark c ('.' by default, or ','). */
+void	csvw_decimal(struct csvw *, int c);
+/* Start the output with a UTF-8 byte-order mark; before the first row. */
+void	csvw_bom(struct csvw *);
+/*
+ * Whether the user's locale writes numbers with a decimal comma (and so
+ * a spreadsheet there separates fields with ';'): the language of the
+ * first of LC_ALL, LC_NUMERIC and LANG that is set (fr_FR.UTF-8: fr),
+ * read from the environment, so that it holds whether or not the locale
+ * is installed.
+ */
+int	csvw_locale_comma(void);
 
 /*
  * Keep whole rows until n bytes are pending, then write them in one
@@ -68,8 +91,22 @@ int	csvw_flush(struct csvw *);
 void	csvw_field(struct csvw *, const char *s, size_t n);
 void	csvw_str(struct csvw *, const char *s);	/* NUL-terminated or NULL */
 void	csvw_int(struct csvw *, long long);
-/* A finite double in the shortest form that reads back the same. */
+/*
+ * A finite double to 15 significant digits (all a double holds, so the
+ * noise of binary fractions goes: 494.71999999999997 is 494.72), trailing
+ * zeros dropped, never in exponent form (2.75e-06 is 0.00000275).
+ */
 void	csvw_double(struct csvw *, double);
+/* A double rounded to decimals places, zeros kept: money with 2. */
+void	csvw_fixed(struct csvw *, double, int decimals);
+/* A double rounded to at most decimals places, trailing zeros dropped. */
+void	csvw_round(struct csvw *, double, int decimals);
+/*
+ * The text of csvw_double into buf (at least CSVW_NUMLEN bytes) with
+ * decimal mark dec; returns its length.  For other writers of numbers.
+ */
+#define CSVW_NUMLEN	400
+size_t	csvw_format_double(char *buf, double v, int dec);
 
 /*
  * End the row and write it (batched: once enough is pending): 0, or -1

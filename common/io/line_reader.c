@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "io/line_reader.h"
 
 #define LR_CHUNK	(256 * 1024)
+#define LR_RAW		(64 * 1024)	/* bytes read at a time to convert */
 
 int
 lr_open(struct lr *lr, const char *path, size_t maxline)
@@ -64,6 +66,11 @@ lr_close(struct lr *lr)
 {
 	if (lr->own && lr->fd >= 0)
 		close(lr->fd);
+	if (lr->cd != NULL)
+		iconv_close((iconv_t)lr->cd);
+	lr->cd = NULL;
+	free(lr->raw);
+	lr->raw = NULL;
 	free(lr->buf);
 	lr->buf = NULL;
 	lr->fd = -1;
@@ -74,6 +81,87 @@ lr_set_idle(struct lr *lr, void (*fn)(void *), void *arg)
 {
 	lr->idle = fn;
 	lr->idle_arg = arg;
+}
+
+int
+lr_set_encoding(struct lr *lr, const char *encoding)
+{
+	iconv_t cd;
+
+	if ((cd = iconv_open("UTF-8", encoding)) == (iconv_t)-1) {
+		errno = EINVAL;
+		return -1;
+	}
+	lr->cd = (void *)cd;
+	lr->raw = xmalloc(LR_RAW);
+	lr->rawlen = 0;
+	lr->raweof = 0;
+	return 0;
+}
+
+int
+lr_encoding_known(const char *encoding)
+{
+	iconv_t cd;
+
+	if ((cd = iconv_open("UTF-8", encoding)) == (iconv_t)-1)
+		return 0;
+	iconv_close(cd);
+	return 1;
+}
+
+/*
+ * Read and convert more input after buf[end], as fill does.  A byte
+ * the encoding does not define, or a sequence cut by the end of the
+ * input, is copied as it is.
+ */
+static int
+convert(struct lr *lr)
+{
+	char *in, *out;
+	size_t inleft, outleft, before = lr->end;
+	ssize_t n;
+
+	for (;;) {
+		while (lr->cap - lr->end < 16) {
+			lr->cap *= 2;
+			lr->buf = xrealloc(lr->buf, lr->cap);
+		}
+		if (lr->rawlen < LR_RAW && !lr->raweof) {
+			n = read(lr->fd, lr->raw + lr->rawlen,
+			    LR_RAW - lr->rawlen);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			if (n == 0)
+				lr->raweof = 1;
+			lr->rawlen += (size_t)n;
+		}
+		in = lr->raw;
+		inleft = lr->rawlen;
+		out = lr->buf + lr->end;
+		outleft = lr->cap - lr->end;
+		while (inleft > 0 && outleft > 0) {
+			if (iconv((iconv_t)lr->cd, &in, &inleft, &out,
+			    &outleft) != (size_t)-1 || errno == E2BIG ||
+			    (errno == EINVAL && !lr->raweof))
+				break;
+			*out++ = *in++;
+			inleft--;
+			outleft--;
+		}
+		lr->end = (size_t)(out - lr->buf);
+		memmove(lr->raw, in, inleft);
+		lr->rawlen = inleft;
+		if (lr->end > before)
+			return 1;
+		if (lr->raweof && lr->rawlen == 0) {
+			lr->eof = 1;
+			return 0;
+		}
+	}
 }
 
 /* Read more input after buf[end]; 1 if bytes came, 0 at EOF, -1 on error. */
@@ -99,6 +187,8 @@ fill(struct lr *lr)
 		if (poll(&pfd, 1, 0) == 0)
 			lr->idle(lr->idle_arg);
 	}
+	if (lr->cd != NULL)
+		return convert(lr);
 	for (;;) {
 		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
 		if (n >= 0)

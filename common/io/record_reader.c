@@ -203,6 +203,13 @@ rin_open(const char *path, const struct rin_opts *o, rin_diag_fn fn,
 		errno = EISDIR;
 		return NULL;
 	}
+	if (o->encoding != NULL &&
+	    lr_set_encoding(&r->lr, o->encoding) == -1) {
+		lr_close(&r->lr);
+		free(r);
+		errno = EINVAL;
+		return NULL;
+	}
 	r->fname = r->lr.name;
 	r->opts = *o;
 	map_copy(&r->map, o->map);

@@ -31,6 +31,7 @@ struct rin_opts {
 	const char *date_format;/* strptime(3) format or NULL */
 	int	 delim;		/* forced CSV delimiter, or 0 */
 	int	 format;	/* RIN_CSV, RIN_NDJSON, or RIN_GUESS */
+	const char *encoding;	/* the input's, converted to UTF-8; NULL: UTF-8 */
 };
 
 /*

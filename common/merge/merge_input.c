@@ -406,7 +406,8 @@ read_pairs(struct merge *g, const char *path)
 			continue;
 		}
 		nlines++;
-		g->nread++;
+		if ((++g->nread & 0xffff) == 1)
+			progress_step(&g->prog, (uint64_t)g->nread);
 		if (res == -1) {
 			message(g, lr.lineno, g->why.buf);
 			g->nrejected++;
@@ -424,8 +425,10 @@ mergein_read(struct merge *g, int argc, char **argv)
 {
 	int i;
 
+	progress_init(&g->prog, "pairs read");
 	if (argc == 0)
 		read_pairs(g, NULL);
 	for (i = 0; i < argc; i++)
 		read_pairs(g, argv[i]);
+	progress_done(&g->prog);
 }

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "core/cli.h"
 #include "core/util.h"
 #include "merge/clustering.h"
 #include "merge/golden_record.h"
@@ -55,6 +56,7 @@ struct merge {
 	struct pair_reader *pr;
 	long long nread, nkept, nbelow, nrejected;
 	int	 badinput;	/* an input could not be read */
+	struct progress prog;	/* pairs read, on a terminal */
 	long	 nmsg;
 	const char *fname;
 	/* Database mode. */

@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+# Excel-friendly CSV from cdp-export: -D, --bom, --crlf, and --excel for
+# "Excel in this locale" (';', BOM, CRLF and a decimal comma where the
+# locale writes one); numbers without float noise: money to the cent,
+# scores to six places, never an exponent.  Byte for byte.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	cdp-ingest -q -s crm -i ID_CLIENT -E WINDOWS-1252 "$FIX/crm-cp1252.csv"
+	cdp-match -q | cdp-merge -q
+	# A sum with float noise, a tiny score, an integral amount.
+	q "INSERT INTO score VALUES
+	     ('monetary', 1, 5162.099999999999, 9), ('monetary', 2, 40, 9),
+	     ('churn', 1, 2.75e-06, 9), ('churn', 2, 0.5, 9),
+	     ('rfm_segment', 1, 'Champions', 9)"
+}
+
+fields=profile_id,first_name,last_name,city,score.monetary:Montant,score.churn,score.rfm_segment
+
+@test "cdp-export: plain CSV has no float noise and no exponent" {
+	run --separate-stderr cdp-export -q -F "$fields" profiles
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >got
+	cat >want <<'TXT'
+profile_id,first_name,last_name,city,Montant,score.churn,score.rfm_segment
+1,Théo,NOËL,Besançon,5162.10,0.000003,Champions
+2,Zoé,LŒUVRE,Orléans,40.00,0.5,
+TXT
+	diff -u want got
+}
+
+@test "cdp-export --excel in a French locale: BOM, ';', CRLF, decimal comma" {
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-export -q --excel -F "$fields" profiles >got.csv
+	printf '\357\273\277profile_id;first_name;last_name;city;Montant;score.churn;score.rfm_segment\r\n1;Théo;NOËL;Besançon;5162,10;0,000003;Champions\r\n2;Zoé;LŒUVRE;Orléans;40,00;0,5;\r\n' >want.csv
+	cmp want.csv got.csv || { diff -u want.csv got.csv; return 1; }
+	# LC_ALL wins over LANG, as setlocale(3) has it.
+	LANG=en_US.UTF-8 LC_ALL=fr_FR.UTF-8 cdp-export -q --excel -F "$fields" profiles >got2.csv
+	cmp want.csv got2.csv
+}
+
+@test "cdp-export --excel in an English locale: BOM, ',', CRLF, decimal point" {
+	LANG=en_GB.UTF-8 LC_ALL= cdp-export -q --excel -F "$fields" profiles >got.csv
+	printf '\357\273\277profile_id,first_name,last_name,city,Montant,score.churn,score.rfm_segment\r\n1,Théo,NOËL,Besançon,5162.10,0.000003,Champions\r\n2,Zoé,LŒUVRE,Orléans,40.00,0.5,\r\n' >want.csv
+	cmp want.csv got.csv || { diff -u want.csv got.csv; return 1; }
+	# No locale at all: the same.
+	env -u LANG -u LC_ALL -u LC_NUMERIC cdp-export -q --excel -F "$fields" profiles >got.csv
+	cmp want.csv got.csv
+}
+
+@test "cdp-export -D, --bom and --crlf one by one; a delimiter in a value is quoted" {
+	cdp-export -q -D ';' -F profile_id,last_name,score.monetary profiles >semi.csv
+	printf 'profile_id;last_name;score.monetary\n1;NOËL;5162.10\n2;LŒUVRE;40.00\n' >want
+	cmp want semi.csv
+	cdp-export -q -D tab --bom -F profile_id,last_name profiles >tab.csv
+	printf '\357\273\277profile_id\tlast_name\n1\tNOËL\n2\tLŒUVRE\n' >want
+	cmp want tab.csv
+	cdp-export -q --crlf -F profile_id,city profiles >crlf.csv
+	printf 'profile_id,city\r\n1,Besançon\r\n2,Orléans\r\n' >want
+	cmp want crlf.csv
+	q "UPDATE profile SET city = 'Saint-Denis; La Réunion' WHERE id = 2"
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-export -q --excel -F profile_id,city profiles >q.csv
+	printf '\357\273\277profile_id;city\r\n1;Besançon\r\n2;"Saint-Denis; La Réunion"\r\n' >want
+	cmp want q.csv
+}
+
+@test "cdp-export: the Excel options are for CSV only, a bad delimiter is a usage error" {
+	run --separate-stderr cdp-export --excel -f ndjson profiles
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-export: -D, --bom, --crlf and --excel are for CSV"
+	run --separate-stderr cdp-export -D x profiles
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-export: delimiter must be one of , ; | tab"
+}
+
+@test "cdp-export events: amounts to the cent in CSV and NDJSON" {
+	printf 'id,email,event_type,amount,ts\nE1,theo.noel@example.fr,purchase,19.9,2024-01-02\nE2,theo.noel@example.fr,purchase,0.30000000000000004,2024-01-03\nE3,theo.noel@example.fr,purchase,25,2024-01-04\n' >ev.csv
+	cdp-ingest -q -s shop -i id ev.csv
+	run --separate-stderr cdp-export -q -f csv events
+	assert_equal "$status" 0
+	printf '%s\n' "$output" | cut -d, -f3,6 >got
+	printf 'record_id,amount\nE1,19.90\nE2,0.30\nE3,25.00\n' >want
+	diff -u want got
+	run --separate-stderr cdp-export -q events
+	printf '%s\n' "$output" | jq -c '.amount' >got
+	printf '19.9\n0.3\n25\n' >want
+	diff -u want got
+}

@@ -1,0 +1,294 @@
+#!/usr/bin/env bats
+# cdp-report: the HTML report of a demo-like store (share/spool run by
+# cdp-run, two segments evaluated twice), opened page by page in headless
+# Chromium: no console error, no network request, a screenshot of each
+# under the test's directory; every chart has its table; nothing links
+# outside the report; French labels under a French locale; a customer's
+# page by e-mail or profile id.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+PAGES="index datamap identity scores segments"
+
+setup_file() {
+	export STORE="$BATS_FILE_TMPDIR/store"
+	mkdir -p "$STORE"
+	cp -R "$BATS_TEST_DIRNAME/../share/spool" "$STORE/spool"
+	export PATH="${BIN:-$BATS_TEST_DIRNAME/../}:$BATS_TEST_DIRNAME/..:$PATH"
+	export CDP_DB="$STORE/cdp.db" LC_ALL=C.UTF-8 TZ=UTC
+	printf 'spool\t%s\ndb\t%s\nlog\t%s\nreport\t%s\n' "$STORE/spool" \
+	    "$CDP_DB" "$STORE/log" "$STORE/nightly" >"$STORE/run.conf"
+	cdp-run -c "$STORE/run.conf" || [ $? -eq 3 ]
+	cdp-segment -q define big_spenders 'sum(amount, purchase, 3650d) > 200'
+	cdp-segment -q define newsletter 'has_consent(email) and email is not null'
+	cdp-segment -q eval
+	cdp-segment -q define big_spenders 'sum(amount, purchase, 3650d) > 300'
+	cdp-segment -q eval
+}
+
+setup() {
+	common_setup
+	export CDP_DB="$STORE/cdp.db"
+}
+
+# chromium_ok: skip, saying why, when Chromium cannot run here.
+chromium_ok() {
+	command -v chromium >/dev/null ||
+	    skip "chromium is not installed (scripts/install-deps installs it)"
+}
+
+# open_page FILE PNG: load FILE in headless Chromium with every
+# background service off, save a screenshot as PNG; its console in
+# console.txt, the URLs the page itself requested (not Chromium's own
+# update and account checks, whose initiator is "not an origin"; the
+# page's is its own, "null" for file://) in urls.txt, once each.
+open_page() {
+	rm -rf net.json prof
+	timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	    --hide-scrollbars --disable-background-networking \
+	    --disable-component-update --disable-sync --no-first-run \
+	    --disable-default-apps --disable-extensions \
+	    --user-data-dir="$PWD/prof" --log-net-log="$PWD/net.json" \
+	    --enable-logging=stderr --v=0 --window-size=1200,1600 \
+	    --screenshot="$2" "file://$1" >/dev/null 2>chromium.err
+	grep -E 'CONSOLE|Uncaught|console' chromium.err >console.txt || true
+	python3 - net.json >urls.txt <<-'PY'
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	url, init, by = {}, {}, {}
+	for e in d['events']:
+	    p = e.get('params', {})
+	    s = e['source']['id']
+	    if 'url' in p and s not in url:
+	        url[s] = p['url']
+	    if 'initiator' in p:
+	        init[s] = p['initiator']
+	for s, u in url.items():
+	    if s in init:
+	        by.setdefault(u, set()).add(init[s])
+	for u in sorted(by):
+	    if 'not an origin' not in by[u] and not u.startswith(('file:', 'data:')):
+	        print(u)
+	PY
+}
+
+@test "cdp-report: five pages, private, the index's path on stdout" {
+	run --separate-stderr cdp-report -o rep
+	assert_equal "$status" 0
+	assert_output "rep/index.html"
+	[[ "$stderr" == "cdp-report: 5 pages in "*" s" ]]
+	run sh -c "cd rep && ls"
+	expect <<-'EOF'
+	datamap.html
+	identity.html
+	index.html
+	scores.html
+	segments.html
+	EOF
+	run stat -c '%a %n' rep rep/index.html rep/datamap.html
+	expect <<-'EOF'
+	700 rep
+	600 rep/index.html
+	600 rep/datamap.html
+	EOF
+	# Again into the same directory: replaced, nothing left behind.
+	run --separate-stderr cdp-report -q -o rep
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	run sh -c "ls -A rep | wc -l"
+	assert_output 5
+}
+
+@test "cdp-report: every page in Chromium: no console error, no network request, a screenshot" {
+	chromium_ok
+	cdp-report -q -o rep >/dev/null
+	cdp-report -q -o rep -p 2 >/dev/null
+	mkdir -p shots
+	for p in $PAGES customer-2; do
+		open_page "$PWD/rep/$p.html" "shots/$p.png"
+		[ -s "shots/$p.png" ] || { echo "$p: no screenshot" >&2; cat chromium.err >&2; return 1; }
+		[ "$(stat -c %s "shots/$p.png")" -gt 20000 ] || { echo "$p: a blank screenshot?" >&2; return 1; }
+		[ ! -s console.txt ] || { echo "$p:" >&2; cat console.txt >&2; return 1; }
+		[ ! -s urls.txt ] || { echo "$p requested:" >&2; cat urls.txt >&2; return 1; }
+	done
+	echo "# screenshots in $PWD/shots" >&3
+}
+
+@test "cdp-report: the Chromium checks catch a console error and a request" {
+	chromium_ok
+	cdp-report -q -o rep >/dev/null
+	sed 's|</main>|<img alt="x" src="http://127.0.0.1:9/x.png"><script>console.error("boom")</script></main>|' \
+	    rep/index.html >bad.html
+	open_page "$PWD/bad.html" bad.png
+	run cat urls.txt
+	assert_output "http://127.0.0.1:9/x.png"
+	run grep -c boom console.txt
+	assert_output 1
+}
+
+@test "cdp-report: self-contained: no script, no external style, font, image or link" {
+	cdp-report -q -o rep >/dev/null
+	cdp-report -q -o rep -p 2 >/dev/null
+	# Any src or href is a page of the report itself.
+	run sh -c "grep -ohE '(src|href)=\"[^\"]*\"' rep/*.html | sort -u"
+	expect <<-'EOF'
+	href="datamap.html"
+	href="identity.html"
+	href="index.html"
+	href="scores.html"
+	href="segments.html"
+	EOF
+	run grep -lE '<script|<link|<img|<iframe|@import|url\(|https?://' rep/*.html
+	assert_output ""
+	assert_equal "$status" 1
+}
+
+@test "cdp-report: every chart has its table, with the same numbers" {
+	cdp-report -q -o rep >/dev/null
+	python3 - rep/*.html <<-'PY'
+	import re, sys
+	total = 0
+	for f in sys.argv[1:]:
+	    html = open(f, encoding='utf-8').read()
+	    figs = re.findall(r'<figure class="chart".*?</figure>', html, re.S)
+	    assert html.count('<svg') == len([g for g in figs if '<svg' in g]), f + ': an svg outside a chart figure'
+	    for g in figs:
+	        if '<svg' not in g:
+	            assert 'class="chart-data"' not in g
+	            continue
+	        total += 1
+	        assert 'role="img"' in g and 'aria-labelledby=' in g, f
+	        bars = re.findall(r'<rect [^>]*/><text [^>]*>([^<]*)</text>', g)
+	        table = re.search(r'<table class="chart-data">.*?</table>', g, re.S)
+	        assert table, f + ': a chart without its table'
+	        cells = re.findall(r'<td class="n">([^<]*)</td>', table.group(0))
+	        assert bars == cells, (f, bars, cells)
+	assert total >= 10, total
+	print(total)
+	PY
+}
+
+@test "cdp-report: accessible structure: lang, one h1, captions, header cells" {
+	cdp-report -q -o rep >/dev/null
+	for p in $PAGES; do
+		f=rep/$p.html
+		run grep -c '<html lang="en">' "$f"
+		assert_output 1
+		run grep -c '<h1>' "$f"
+		assert_output 1
+		# As many captions as tables, every column head a th scope.
+		[ "$(grep -o '<table' "$f" | wc -l)" -eq "$(grep -o '<caption' "$f" | wc -l)" ]
+		run grep -c '<th>' "$f"
+		assert_output 0
+		run grep -c '<meta charset="utf-8">' "$f"
+		assert_output 1
+	done
+}
+
+@test "cdp-report: French labels under a French locale, English otherwise" {
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	run grep -o '<html lang="fr">\|<h1>[^<]*</h1>' fr/index.html
+	expect <<-'EOF'
+	<html lang="fr">
+	<h1>Vue d&#39;ensemble</h1>
+	EOF
+	run grep -o '<h1>[^<]*</h1>' fr/datamap.html
+	assert_output "<h1>Cartographie des données</h1>"
+	LANG=en_GB.UTF-8 LC_ALL= cdp-report -q -o en >/dev/null
+	run grep -o '<h1>[^<]*</h1>' en/index.html
+	assert_output "<h1>Overview</h1>"
+}
+
+@test "cdp-report: the overview's figures are the database's" {
+	cdp-report -q -o rep >/dev/null
+	profiles=$(q "SELECT count(*) FROM profile")
+	records=$(q "SELECT count(*) FROM record")
+	run grep -o '<dt>[^<]*</dt><dd>[^<]*</dd>' rep/index.html
+	expect <<-EOF
+	<dt>Profiles</dt><dd>$profiles</dd>
+	<dt>Records</dt><dd>$records</dd>
+	<dt>Sources</dt><dd>5</dd>
+	<dt>Rejects</dt><dd>$(q "SELECT count(*) FROM reject")</dd>
+	EOF
+	# The data map masks personal values as cdp-catalog does.
+	run grep -c '@' rep/datamap.html
+	[ "$output" -gt 0 ]
+	run grep -E '[a-z0-9._-]{2,}@[a-z0-9-]{2,}\.[a-z]{2,}' rep/datamap.html
+	assert_output ""
+}
+
+@test "cdp-report -p: one customer by e-mail or profile id; an unknown one is an error" {
+	pid=$(q "SELECT id FROM profile WHERE email IS NOT NULL ORDER BY id LIMIT 1")
+	email=$(q "SELECT email FROM profile WHERE id = $pid")
+	name=$(q "SELECT first_name || ' ' || last_name FROM profile WHERE id = $pid")
+	run --separate-stderr cdp-report -o rep -p "$pid"
+	assert_equal "$status" 0
+	assert_output "rep/customer-$pid.html"
+	cp "rep/customer-$pid.html" by-id.html
+	run --separate-stderr cdp-report -o rep -p "$(echo "$email" | tr a-z A-Z)"
+	assert_equal "$status" 0
+	assert_output "rep/customer-$pid.html"
+	run stat -c %a "rep/customer-$pid.html"
+	assert_output 600
+	run grep -c "<h1>$name</h1>" "rep/customer-$pid.html"
+	assert_output 1
+	run grep -c "$email" "rep/customer-$pid.html"
+	assert_output 1
+	# Its purchases, to the cent, as many as the store holds (at most 50).
+	n=$(q "SELECT min(count(*), 50) FROM member m JOIN record r ON r.id = m.record WHERE m.profile = $pid AND r.event_type = 'purchase'")
+	run sh -c "sed -n '/<h2>Purchases/,/<h2>/p' rep/customer-$pid.html | grep -cE '<td class=\"n\">[0-9]+\.[0-9]{2}</td>'"
+	assert_output "$n"
+	run --separate-stderr cdp-report -o rep -p nobody@example.org
+	assert_equal "$status" 1
+	assert_equal "$stderr" 'cdp-report: no profile "nobody@example.org"'
+	run --separate-stderr cdp-report -o rep -p 999999
+	assert_equal "$status" 1
+}
+
+@test "cdp-report: usage errors, a database that cannot be opened" {
+	run --separate-stderr cdp-report
+	assert_equal "$status" 2
+	run --separate-stderr cdp-report -o rep extra
+	assert_equal "$status" 2
+	run --separate-stderr cdp-report -o rep -p ''
+	assert_equal "$status" 2
+	run --separate-stderr cdp-report -d nowhere/x.db -o rep
+	assert_equal "$status" 1
+	: >file
+	run --separate-stderr cdp-report -o file
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-report: file: not a directory"
+}
+
+@test "cdp-run: the nightly run wrote the report" {
+	[ -s "$STORE/nightly/index.html" ]
+	grep -q "report: ok" "$STORE"/log/*.log
+}
+
+@test "cdp-report: the report's size does not follow the number of profiles" {
+	cdp-report -q -o small >/dev/null
+	cp "$CDP_DB" big.db
+	# 20000 more profiles with scores and segment memberships.
+	sqlite3 big.db "
+	  WITH RECURSIVE n(i) AS (SELECT 100000 UNION ALL SELECT i + 1 FROM n
+	    WHERE i < 119999)
+	  INSERT INTO profile(id, created_run, updated_run, nrecords, email)
+	    SELECT i, 1, 1, 1 + i % 7, 'p' || i || '@example.org' FROM n;
+	  INSERT INTO score SELECT 'monetary', id, (id % 997) * 1.37, 1
+	    FROM profile WHERE id >= 100000;
+	  INSERT INTO score SELECT 'rfm', id, 100 * (1 + id % 5) + 10 * (1 + id / 5 % 5) + 1, 1
+	    FROM profile WHERE id >= 100000;
+	  INSERT INTO segment_member SELECT 1, id, 1 FROM profile
+	    WHERE id >= 100000 AND id % 3 = 0"
+	CDP_DB=big.db cdp-report -q -o big >/dev/null
+	run sqlite3 big.db "SELECT count(*) FROM profile"
+	[ "$output" -gt 20000 ]
+	for p in $PAGES; do
+		s=$(stat -c %s "small/$p.html")
+		b=$(stat -c %s "big/$p.html")
+		# The same bounded lists and charts: within 10%.
+		[ $((b * 10)) -lt $((s * 11)) ] && [ $((s * 10)) -lt $((b * 11)) ] ||
+		    { echo "$p: $s bytes, then $b" >&2; return 1; }
+	done
+}
