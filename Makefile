@@ -32,7 +32,7 @@ LIBSRC	= $(sort $(wildcard common/*/*.c))
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*/*.h)
 TOOLS	= cdp-ingest cdp-match cdp-merge cdp-export cdp-privacy \
-	  cdp-catalog cdp-status cdp-score cdp-segment
+	  cdp-catalog cdp-status cdp-score cdp-segment cdp-stream
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \

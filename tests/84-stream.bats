@@ -1,0 +1,327 @@
+#!/usr/bin/env bats
+# cdp-stream: events entering and leaving a segment, a record merging
+# two profiles, exits with time alone (--as-of, and the -T timer),
+# kill -9 at seeded moments with no change lost or repeated, a torn
+# output file, and the memberships equal to a batch evaluation's.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+# batch FILE ROW...: a CSV of shop events.
+batch() {
+	local f=$1
+	shift
+	{
+		echo 'id,email,phone,type,ts,amount'
+		printf '%s\n' "$@"
+	} >"$f"
+}
+
+ing() {
+	cdp-ingest -q -s shop -i id -m event_type=type -m ts=ts \
+	    -m amount=amount "$@"
+}
+
+# newdb [DB]: a store with no record yet (cdp-stream follows a store, it
+# does not create one).
+newdb() {
+	batch empty.csv
+	ing -d "${1:-$CDP_DB}" empty.csv
+}
+
+# The changes written to FILE, without the time they were found and the
+# run, which differ from one run of the test to the next.
+changes() {
+	jq -c 'del(.at, .run)' "$1"
+}
+
+@test "cdp-stream: an event enters a segment, another leaves it" {
+	newdb
+	cdp-segment -q define active \
+	    'count(purchase, 30d) > 0 and count(cancel, 30d) = 0'
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50' \
+	    'r2,bob@x.org,,visit,2024-06-02T10:00:00Z,'
+	ing a.csv
+	run --separate-stderr cdp-stream --once --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	assert_equal "$output" ""
+	run changes out
+	expect <<-'EOF'
+	{"seq":1,"profile":1,"segment":"active","change":"enter","source":"shop","record":"r1","as_of":"2024-06-10"}
+	EOF
+	# the run of the line is the pass's, in the run log
+	run jq .run out
+	assert_output "$(q "SELECT max(id) FROM run WHERE tool = 'cdp-stream'")"
+	batch b.csv 'r3,ann@x.org,,cancel,2024-06-03T10:00:00Z,'
+	ing b.csv
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	run changes out
+	expect <<-'EOF'
+	{"seq":1,"profile":1,"segment":"active","change":"enter","source":"shop","record":"r1","as_of":"2024-06-10"}
+	{"seq":2,"profile":1,"segment":"active","change":"exit","source":"shop","record":"r3","as_of":"2024-06-10"}
+	EOF
+	# nothing new: nothing written, nothing changed
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	run changes out
+	assert_equal "${#lines[@]}" 2
+	run q "SELECT key, value FROM state WHERE key LIKE 'cdp-stream.%'
+	    ORDER BY key"
+	expect <<-'EOF'
+	cdp-stream.record|3
+	cdp-stream.sent|2
+	EOF
+	run q "SELECT seq, profile, segment, change, record FROM stream_change
+	    ORDER BY seq"
+	expect <<-'EOF'
+	1|1|active|enter|1
+	2|1|active|exit|3
+	EOF
+	run q "SELECT outcome, rows_in, inserted FROM run
+	    WHERE tool = 'cdp-stream' ORDER BY id"
+	expect <<-'EOF'
+	ok|2|1
+	ok|1|1
+	ok|0|0
+	EOF
+}
+
+@test "cdp-stream: standard output when no -o, the files it makes are private" {
+	newdb
+	cdp-segment -q define buyers 'count(purchase, 30d) > 0'
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50'
+	ing a.csv
+	run --separate-stderr cdp-stream -1 --as-of 2024-06-10
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >stdout.ndjson
+	run changes stdout.ndjson
+	expect <<-'EOF'
+	{"seq":1,"profile":1,"segment":"buyers","change":"enter","source":"shop","record":"r1","as_of":"2024-06-10"}
+	EOF
+	# acknowledged: not written again
+	run --separate-stderr cdp-stream -1 --as-of 2024-06-10
+	assert_equal "$status" 0
+	assert_equal "$output" ""
+	run cdp-stream -1 --as-of 2024-06-10 -o new.ndjson
+	assert_equal "$status" 0
+	run stat -c %a new.ndjson
+	assert_output 600
+}
+
+@test "cdp-stream: a record that merges two profiles corrects both" {
+	newdb
+	cdp-segment -q define buyers 'count(purchase, 30d) > 0'
+	cdp-segment -q define loyal 'count(purchase, 30d) >= 2'
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50' \
+	    'r2,bob@x.org,+33601020304,purchase,2024-06-02T10:00:00Z,20'
+	ing a.csv
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	# r6 holds ann's email and bob's phone: one person
+	batch b.csv 'r6,ann@x.org,+33601020304,visit,2024-06-05T10:00:00Z,'
+	ing b.csv
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	run changes out
+	expect <<-'EOF'
+	{"seq":1,"profile":1,"segment":"buyers","change":"enter","source":"shop","record":"r1","as_of":"2024-06-10"}
+	{"seq":2,"profile":2,"segment":"buyers","change":"enter","source":"shop","record":"r2","as_of":"2024-06-10"}
+	{"seq":3,"profile":1,"segment":"loyal","change":"enter","source":"shop","record":"r6","as_of":"2024-06-10"}
+	{"seq":4,"profile":2,"segment":"buyers","change":"exit","source":"shop","record":"r6","as_of":"2024-06-10"}
+	EOF
+	# the merge is logged as the batch logs it
+	run q "SELECT action, profile, other FROM merge_log
+	    WHERE action = 'merge'"
+	assert_output "merge|1|2"
+	run q "SELECT s.name, m.profile FROM segment_member m
+	    JOIN segment s ON s.id = m.segment ORDER BY 1, 2"
+	expect <<-'EOF'
+	buyers|1
+	loyal|1
+	EOF
+}
+
+@test "cdp-stream: an exit with time alone has no record" {
+	newdb
+	cdp-segment -q define buyers 'count(purchase, 30d) > 0'
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50'
+	ing a.csv
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	run cdp-stream -1 --as-of 2024-07-15 -o out
+	assert_equal "$status" 0
+	run changes out
+	expect <<-'EOF'
+	{"seq":1,"profile":1,"segment":"buyers","change":"enter","source":"shop","record":"r1","as_of":"2024-06-10"}
+	{"seq":2,"profile":1,"segment":"buyers","change":"exit","source":null,"record":null,"as_of":"2024-07-15"}
+	EOF
+}
+
+@test "cdp-stream: the -T timer evaluates with no new record" {
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50'
+	ing a.csv
+	cdp-stream -p 20 -T 1 -o out 2>err &
+	pid=$!
+	# resolved and evaluated once at the start: no segment, no change
+	for i in $(seq 100); do
+		[ "$(q "SELECT value FROM state
+		    WHERE key = 'cdp-stream.record'")" = 1 ] && break
+		sleep 0.05
+	done
+	cdp-segment -q define everyone 'true'
+	for i in $(seq 100); do
+		[ -s out ] && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	run cat err
+	assert_output ""
+	run jq -c '[.seq, .profile, .segment, .change, .record]' out
+	assert_output '[1,1,"everyone","enter",null]'
+}
+
+# pass DB OUT KILL DATE: cdp-stream -1 on DB as of DATE appending to OUT;
+# with KILL, first killed with kill -9 (with its children) four times
+# after seeded delays of 0 to 50 ms (a pass takes about that), then run
+# to the end.
+pass() {
+	local db=$1 out=$2 kill=$3 asof=$4 i d pid
+	if [ "$kill" = 1 ]; then
+		for i in 1 2 3 4; do
+			d=$(( RANDOM % 50 ))
+			setsid cdp-stream -1 -d "$db" --as-of "$asof" \
+			    -o "$out" 2>/dev/null &
+			pid=$!
+			sleep "0.$(printf %03d "$d")"
+			kill -9 -- "-$pid" 2>/dev/null || true
+			wait "$pid" || true
+		done
+	fi
+	cdp-stream -1 -d "$db" --as-of "$asof" -o "$out"
+}
+
+# steps DB OUT KILL DATE...: five batches of events, each followed by a
+# pass as of its day, then a pass as of each DATE.
+steps() {
+	local db=$1 out=$2 kill=$3 k i
+	shift 3
+	RANDOM=17
+	for k in 1 2 3 4 5; do
+		rows=()
+		for i in $(seq 8); do
+			rows+=("e$k-$i,c$(( (k * 3 + i) % 11 ))@x.org,,$(
+			    [ $(( (k + i) % 3 )) = 0 ] && echo cancel ||
+			    echo purchase),2024-06-0${k}T1$i:00:00Z,$((i * k))")
+		done
+		batch "b$k.csv" "${rows[@]}"
+		ing -d "$db" "b$k.csv"
+		pass "$db" "$out" "$kill" "2024-06-0$k" || return 1
+	done
+	for d in "$@"; do
+		pass "$db" "$out" "$kill" "$d" || return 1
+	done
+}
+
+segments() {
+	newdb "$1"
+	cdp-segment -q -d "$1" define buyers 'count(purchase, 30d) > 0'
+	cdp-segment -q -d "$1" define good \
+	    'count(purchase, 30d) >= 2 and count(cancel, 30d) = 0'
+	cdp-segment -q -d "$1" define big 'sum(amount, purchase, 30d) > 20'
+}
+
+@test "cdp-stream: kill -9 at seeded moments loses and repeats nothing" {
+	segments ref.db
+	segments crash.db
+	run steps ref.db ref.ndjson 0 2024-06-20 2024-07-20
+	assert_equal "$status" 0
+	run steps crash.db crash.ndjson 1 2024-06-20 2024-07-20
+	assert_equal "$status" 0
+	# some passes were killed in the middle (their runs never ended)
+	[ "$(sqlite3 crash.db "SELECT count(*) FROM run
+	    WHERE outcome = 'running'")" -ge 1 ]
+	changes ref.ndjson >ref.changes
+	changes crash.ndjson >crash.changes
+	# not a trivial comparison: many changes, entries and exits
+	[ "$(grep -c '"enter"' ref.changes)" -ge 10 ]
+	[ "$(grep -c '"exit"' ref.changes)" -ge 5 ]
+	diff -u ref.changes crash.changes
+	# the sequence numbers run from 1 without a gap or a repeat
+	run jq -s '[.[].seq] == [range(1; length + 1)]' crash.ndjson
+	assert_output true
+	# the interrupted store holds the same memberships
+	run diff -u <(sqlite3 ref.db 'SELECT segment, profile FROM
+	    segment_member ORDER BY 1, 2') <(sqlite3 crash.db 'SELECT
+	    segment, profile FROM segment_member ORDER BY 1, 2')
+	assert_equal "$status" 0
+}
+
+@test "cdp-stream: memberships equal a batch evaluation's" {
+	segments "$CDP_DB"
+	segments batch.db
+	run steps "$CDP_DB" out 0 2024-06-20
+	assert_equal "$status" 0
+	# the same data, in the batch: ingest everything, match | merge, eval
+	for k in 1 2 3 4 5; do
+		ing -d batch.db "b$k.csv"
+	done
+	cdp-match -q -d batch.db | cdp-merge -q -d batch.db
+	cdp-segment -q -d batch.db --as-of 2024-06-20 eval
+	members='SELECT s.name, m.profile FROM segment_member m
+	    JOIN segment s ON s.id = m.segment ORDER BY 1, 2'
+	profiles='SELECT r.record_id, m.profile FROM member m
+	    JOIN record r ON r.id = m.record ORDER BY 1'
+	q "$members" >stream.members
+	sqlite3 batch.db "$members" >batch.members
+	[ -s stream.members ]
+	diff -u batch.members stream.members
+	diff -u <(sqlite3 batch.db "$profiles") <(q "$profiles")
+	# and a batch evaluation after the stream finds nothing to change
+	run --separate-stderr cdp-segment --as-of 2024-06-20 eval
+	assert_equal "$status" 0
+	assert_equal "$(printf '%s\n' "$stderr" | grep -c ' 0 entered, 0 exited$')" 3
+}
+
+@test "cdp-stream: a line cut short by a crash is cut off and written again" {
+	newdb
+	cdp-segment -q define buyers 'count(purchase, 30d) > 0'
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50' \
+	    'r2,bob@x.org,,purchase,2024-06-02T10:00:00Z,20'
+	ing a.csv
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	head -c 60 out >torn
+	# as if killed while writing the second line, before the ack
+	q "UPDATE state SET value = 0 WHERE key = 'cdp-stream.sent'"
+	run cdp-stream -1 --as-of 2024-06-10 -o torn
+	assert_equal "$status" 0
+	cmp out torn
+	# and as if killed after writing both lines, before the ack
+	q "UPDATE state SET value = 0 WHERE key = 'cdp-stream.sent'"
+	run cdp-stream -1 --as-of 2024-06-10 -o torn
+	assert_equal "$status" 0
+	cmp out torn
+	run q "SELECT value FROM state WHERE key = 'cdp-stream.sent'"
+	assert_output 2
+}
+
+@test "cdp-stream: a file not its own, bad options" {
+	newdb
+	echo 'not json' >other
+	run --separate-stderr cdp-stream -1 -o other
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-stream: other: its last line is not one of cdp-stream's"
+	run --separate-stderr cdp-stream -1 --as-of 2024-13-01
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-stream: --as-of "2024-13-01": expected a date YYYY-MM-DD'
+	run --separate-stderr cdp-stream -p 0
+	assert_equal "$status" 2
+	run --separate-stderr cdp-stream extra
+	assert_equal "$status" 2
+	assert_equal "$stderr" "usage: cdp-stream [-1qv] [-d DB] [-o FILE] [-p MILLISECONDS] [-T SECONDS] [--as-of DATE]"
+}
