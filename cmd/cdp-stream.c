@@ -11,6 +11,7 @@
  * fills the outbox and moves the record cursor (stream/stream.c), then
  * writes the outbox out and moves the sent cursor.
  */
+#include <sys/file.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -161,6 +162,25 @@ emit(void)
 		die(EXIT_FAIL, "%s", why.buf);
 }
 
+/*
+ * One follower per database: a second would write the same changes
+ * again from the same cursor.  flock(2) on the database file is apart
+ * from SQLite's own (fcntl) locks, and goes with the process, killed or
+ * not.
+ */
+static void
+lock_store(void)
+{
+	int fd;
+
+	if ((fd = open(dbfile, O_RDONLY | O_CLOEXEC)) == -1)
+		die(EXIT_FAIL, "%s: %s", dbfile, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		die(EXIT_FAIL, "%s: %s", dbfile, errno == EWOULDBLOCK ?
+		    "another cdp-stream follows this database" :
+		    strerror(errno));
+}
+
 /* One evaluation: resolve what is new, evaluate, write the changes. */
 static void
 pass(long long last, const char *asofopt, int argc, char **argv)
@@ -291,6 +311,7 @@ main(int argc, char *argv[])
 	dbfile = db_path(dbopt);
 	if (db_open(dbfile, 0, &db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
+	lock_store();
 	db_exec(db, DB_MMAP_SQL, NULL);
 	if (idvtab_register(db) == -1)
 		die(EXIT_FAIL, "cdp_ids: %s", sqlite3_errmsg(db));

@@ -175,6 +175,11 @@ changes() {
 		[ -s out ] && break
 		sleep 0.05
 	done
+	# one follower at a time
+	run --separate-stderr cdp-stream -1 -o other
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-stream: $CDP_DB: another cdp-stream follows this database"
+	[ ! -e other ]
 	kill -TERM "$pid"
 	st=0
 	wait "$pid" || st=$?
