@@ -190,7 +190,8 @@ changes() {
 	assert_output '[1,1,"everyone","enter",null]'
 }
 
-# pass DB OUT KILL DATE: cdp-stream -1 on DB as of DATE appending to OUT;
+# pass DB OUT KILL DATE: cdp-stream -1 on DB as of DATE appending to OUT
+# (- for its standard output appended to stdout.ndjson);
 # with KILL, first killed with kill -9 (with its children) four times
 # after seeded delays of 0 to 50 ms (a pass takes about that), then run
 # to the end.
@@ -199,15 +200,24 @@ pass() {
 	if [ "$kill" = 1 ]; then
 		for i in 1 2 3 4; do
 			d=$(( RANDOM % 50 ))
-			setsid cdp-stream -1 -d "$db" --as-of "$asof" \
-			    -o "$out" 2>/dev/null &
+			if [ "$out" = - ]; then
+				setsid cdp-stream -1 -d "$db" --as-of "$asof" \
+				    >>stdout.ndjson 2>/dev/null &
+			else
+				setsid cdp-stream -1 -d "$db" --as-of "$asof" \
+				    -o "$out" 2>/dev/null &
+			fi
 			pid=$!
 			sleep "0.$(printf %03d "$d")"
 			kill -9 -- "-$pid" 2>/dev/null || true
 			wait "$pid" || true
 		done
 	fi
-	cdp-stream -1 -d "$db" --as-of "$asof" -o "$out"
+	if [ "$out" = - ]; then
+		cdp-stream -1 -d "$db" --as-of "$asof" >>stdout.ndjson
+	else
+		cdp-stream -1 -d "$db" --as-of "$asof" -o "$out"
+	fi
 }
 
 # steps DB OUT KILL DATE...: five batches of events, each followed by a
@@ -264,6 +274,24 @@ segments() {
 	    segment_member ORDER BY 1, 2') <(sqlite3 crash.db 'SELECT
 	    segment, profile FROM segment_member ORDER BY 1, 2')
 	assert_equal "$status" 0
+}
+
+@test "cdp-stream: killed on a pipe, at least once, exact after dedupe by seq" {
+	segments ref.db
+	segments crash.db
+	run steps ref.db ref.ndjson 0 2024-06-20 2024-07-20
+	assert_equal "$status" 0
+	run steps crash.db - 1 2024-06-20 2024-07-20
+	assert_equal "$status" 0
+	changes ref.ndjson >ref.changes
+	# what a consumer keeps: whole lines, each seq once, in order
+	jq -cR 'fromjson? | del(.at, .run)' stdout.ndjson |
+	    jq -sc 'unique_by(.seq)[]' >crash.changes
+	diff -u ref.changes crash.changes
+	# every line as written is one of the changes: nothing else
+	run jq -cR 'fromjson? | del(.at, .run)' stdout.ndjson
+	[ "$(printf '%s\n' "$output" | sort -u | wc -l)" -eq \
+	    "$(wc -l <ref.changes)" ]
 }
 
 @test "cdp-stream: memberships equal a batch evaluation's" {
