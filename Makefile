@@ -7,6 +7,7 @@
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make demo       install missing packages, run the pipeline on share/
 #   make bench      benchmarks against sqlite3 .import and jq
+#   make bench-stream  cdp-stream's latency from append to change line
 #   make install    PREFIX=/usr/local DESTDIR= binaries and man pages
 
 PREFIX	?= /usr/local
@@ -94,6 +95,9 @@ bench-match: all
 bench-score: all
 	@scripts/bench-score
 
+bench-stream: all
+	@scripts/bench-stream
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
@@ -109,4 +113,4 @@ lint-man:
 clean:
 	rm -rf obj san fuzz-build $(TOOLS) cdp cdp-run
 
-.PHONY: all check fuzz demo bench bench-match bench-score install clean units lint-man
+.PHONY: all check fuzz demo bench bench-match bench-score bench-stream install clean units lint-man

@@ -129,6 +129,11 @@ resolve(void)
 		die(EXIT_FAIL, "cdp-merge failed (exit %d)", rg);
 }
 
+/*
+ * Lines are written out every 64 KiB, but the cursor moves only after
+ * the walk: a write inside its read transaction would fail at once
+ * (SQLITE_BUSY_SNAPSHOT) whenever an ingest had committed since.
+ */
 static int
 add_line(void *arg, long long seq, const char *line, size_t len)
 {
@@ -136,24 +141,21 @@ add_line(void *arg, long long seq, const char *line, size_t len)
 	stream_out_add(&out, seq, line, len);
 	if (out.buf.len < 65536)
 		return 0;
-	return stream_out_flush(&out, &why) == -1 ? -1 :
-	    stream_ack(&sm, seq, &why) == -1 ? -2 : 0;
+	return stream_out_flush(&out, &why) == -1 ? -1 : 0;
 }
 
 /* Write out the changes after the sent cursor, then move it. */
 static void
 emit(void)
 {
-	int rc = stream_each(&sm, add_line, NULL, &why);
+	int rc;
 
-	if (rc == 0 && out.buf.len > 0) {
-		long long last = out.last;
-
-		if (stream_out_flush(&out, &why) == -1)
-			rc = -1;
-		else if (stream_ack(&sm, last, &why) == -1)
-			rc = -2;
-	}
+	out.last = 0;
+	rc = stream_each(&sm, add_line, NULL, &why);
+	if (rc == 0 && out.buf.len > 0 && stream_out_flush(&out, &why) == -1)
+		rc = -1;
+	if (rc == 0 && out.last > 0 && stream_ack(&sm, out.last, &why) == -1)
+		rc = -2;
 	if (rc == -1 && out.file)
 		die(EXIT_FAIL, "output: %s", why.buf);
 	if (rc == -1)

@@ -191,15 +191,17 @@ changes() {
 }
 
 # pass DB OUT KILL DATE: cdp-stream -1 on DB as of DATE appending to OUT
-# (- for its standard output appended to stdout.ndjson);
-# with KILL, first killed with kill -9 (with its children) four times
-# after seeded delays of 0 to 50 ms (a pass takes about that), then run
-# to the end.
+# (- for its standard output appended to stdout.ndjson).  Without KILL,
+# the pass's milliseconds are appended to ms; with KILL, the pass is
+# first killed with kill -9 (with its children) four times, after seeded
+# delays within the time the same pass took without KILL (the next line
+# of ms), then run to the end.
 pass() {
-	local db=$1 out=$2 kill=$3 asof=$4 i d pid
+	local db=$1 out=$2 kill=$3 asof=$4 i d pid t ms
 	if [ "$kill" = 1 ]; then
+		read -r ms <&7
 		for i in 1 2 3 4; do
-			d=$(( RANDOM % 50 ))
+			d=$(( RANDOM % (ms + 1) ))
 			if [ "$out" = - ]; then
 				setsid cdp-stream -1 -d "$db" --as-of "$asof" \
 				    >>stdout.ndjson 2>/dev/null &
@@ -208,16 +210,18 @@ pass() {
 				    -o "$out" 2>/dev/null &
 			fi
 			pid=$!
-			sleep "0.$(printf %03d "$d")"
+			sleep "$((d / 1000)).$(printf %03d $((d % 1000)))"
 			kill -9 -- "-$pid" 2>/dev/null || true
 			wait "$pid" || true
 		done
 	fi
+	t=$(date +%s%N)
 	if [ "$out" = - ]; then
 		cdp-stream -1 -d "$db" --as-of "$asof" >>stdout.ndjson
 	else
 		cdp-stream -1 -d "$db" --as-of "$asof" -o "$out"
-	fi
+	fi || return 1
+	[ "$kill" = 1 ] || echo $(( ($(date +%s%N) - t) / 1000000 )) >>ms
 }
 
 # steps DB OUT KILL DATE...: five batches of events, each followed by a
@@ -226,6 +230,7 @@ steps() {
 	local db=$1 out=$2 kill=$3 k i
 	shift 3
 	RANDOM=17
+	[ "$kill" = 0 ] || exec 7<ms
 	for k in 1 2 3 4 5; do
 		rows=()
 		for i in $(seq 8); do
