@@ -191,37 +191,45 @@ changes() {
 }
 
 # pass DB OUT KILL DATE: cdp-stream -1 on DB as of DATE appending to OUT
-# (- for its standard output appended to stdout.ndjson).  Without KILL,
-# the pass's milliseconds are appended to ms; with KILL, the pass is
-# first killed with kill -9 (with its children) four times, after seeded
-# delays within the time the same pass took without KILL (the next line
-# of ms), then run to the end.
+# (- for its standard output appended to stdout.ndjson).  With KILL, the
+# pass is first killed with SIGKILL four times, by strace at a seeded
+# write of the database (one of the first 80 pwrite64s: in the
+# evaluation's transaction, between the commit and the write out, or in
+# the ack's), and once with -o at its fsync of the output (written, not
+# acknowledged: first on every other pass, second on the others), then
+# run to the end; each kill adds a line to killed.
 pass() {
-	local db=$1 out=$2 kill=$3 asof=$4 i d pid t ms
+	local db=$1 out=$2 kill=$3 asof=$4 i inj st
 	if [ "$kill" = 1 ]; then
-		read -r ms <&7
 		for i in 1 2 3 4; do
-			d=$(( RANDOM % (ms + 1) ))
-			if [ "$out" = - ]; then
-				setsid cdp-stream -1 -d "$db" --as-of "$asof" \
-				    >>stdout.ndjson 2>/dev/null &
-			else
-				setsid cdp-stream -1 -d "$db" --as-of "$asof" \
-				    -o "$out" 2>/dev/null &
+			inj=pwrite64:signal=KILL:when=$(( RANDOM % 80 + 1 ))
+			# the fsync first on every other pass, second on the
+			# others (after a kill that may have left changes
+			# found but not written)
+			if [ "$out" != - ] && [ "$i" = $(( npass % 2 + 1 )) ]
+			then
+				inj=fsync:signal=KILL:when=1
 			fi
-			pid=$!
-			sleep "$((d / 1000)).$(printf %03d $((d % 1000)))"
-			kill -9 -- "-$pid" 2>/dev/null || true
-			wait "$pid" || true
+			st=0
+			if [ "$out" = - ]; then
+				strace -o /dev/null -e trace=pwrite64,fsync \
+				    -e inject="$inj" cdp-stream -1 -d "$db" \
+				    --as-of "$asof" >>stdout.ndjson 2>/dev/null ||
+				    st=$?
+			else
+				strace -o /dev/null -e trace=pwrite64,fsync \
+				    -e inject="$inj" cdp-stream -1 -d "$db" \
+				    --as-of "$asof" -o "$out" 2>/dev/null || st=$?
+			fi
+			[ "$st" = 0 ] || echo "$st" >>killed
 		done
 	fi
-	t=$(date +%s%N)
+	npass=$((npass + 1))
 	if [ "$out" = - ]; then
 		cdp-stream -1 -d "$db" --as-of "$asof" >>stdout.ndjson
 	else
 		cdp-stream -1 -d "$db" --as-of "$asof" -o "$out"
-	fi || return 1
-	[ "$kill" = 1 ] || echo $(( ($(date +%s%N) - t) / 1000000 )) >>ms
+	fi
 }
 
 # steps DB OUT KILL DATE...: five batches of events, each followed by a
@@ -230,7 +238,7 @@ steps() {
 	local db=$1 out=$2 kill=$3 k i
 	shift 3
 	RANDOM=17
-	[ "$kill" = 0 ] || exec 7<ms
+	npass=0
 	for k in 1 2 3 4 5; do
 		rows=()
 		for i in $(seq 8); do
@@ -256,15 +264,17 @@ segments() {
 }
 
 @test "cdp-stream: kill -9 at seeded moments loses and repeats nothing" {
+	command -v strace >/dev/null || skip "strace is not installed"
 	segments ref.db
 	segments crash.db
 	run steps ref.db ref.ndjson 0 2024-06-20 2024-07-20
 	assert_equal "$status" 0
 	run steps crash.db crash.ndjson 1 2024-06-20 2024-07-20
 	assert_equal "$status" 0
-	# some passes were killed in the middle (their runs never ended)
-	[ "$(sqlite3 crash.db "SELECT count(*) FROM run
-	    WHERE outcome = 'running'")" -ge 1 ]
+	# killed: at least at every fsync, each time by SIGKILL
+	[ "$(wc -l <killed)" -ge 7 ]
+	run sort -u killed
+	assert_output 137
 	changes ref.ndjson >ref.changes
 	changes crash.ndjson >crash.changes
 	# not a trivial comparison: many changes, entries and exits
@@ -282,12 +292,14 @@ segments() {
 }
 
 @test "cdp-stream: killed on a pipe, at least once, exact after dedupe by seq" {
+	command -v strace >/dev/null || skip "strace is not installed"
 	segments ref.db
 	segments crash.db
 	run steps ref.db ref.ndjson 0 2024-06-20 2024-07-20
 	assert_equal "$status" 0
 	run steps crash.db - 1 2024-06-20 2024-07-20
 	assert_equal "$status" 0
+	[ "$(wc -l <killed)" -ge 3 ]
 	changes ref.ndjson >ref.changes
 	# what a consumer keeps: whole lines, each seq once, in order
 	jq -cR 'fromjson? | del(.at, .run)' stdout.ndjson |
@@ -323,6 +335,42 @@ segments() {
 	run --separate-stderr cdp-segment --as-of 2024-06-20 eval
 	assert_equal "$status" 0
 	assert_equal "$(printf '%s\n' "$stderr" | grep -c ' 0 entered, 0 exited$')" 3
+}
+
+@test "cdp-stream: a slow consumer and an ingest during the write" {
+	newdb
+	cdp-segment -q define buyers 'count(purchase, 30d) > 0'
+	rows=()
+	for i in $(seq 1500); do
+		rows+=("r$i,c$i@x.org,,purchase,2024-06-01T10:00:00Z,5")
+	done
+	batch a.csv "${rows[@]}"
+	ing a.csv
+	batch b.csv 'late,late@x.org,,visit,2024-06-02T10:00:00Z,'
+	# 1500 changes are more than a pipe holds: cdp-stream waits in its
+	# write, with the outbox open, while an ingest commits; the cursor
+	# moves after that, and does not fail
+	mkfifo fifo
+	{ sleep 1.5; cat fifo >got; } &
+	reader=$!
+	cdp-stream -1 --as-of 2024-06-10 >fifo 2>err &
+	pid=$!
+	sleep 0.8
+	ing b.csv
+	st=0
+	wait "$pid" || st=$?
+	wait "$reader"
+	run cat err
+	assert_output ""
+	assert_equal "$st" 0
+	run jq -s 'length, .[0].seq, .[-1].seq' got
+	expect <<-'EOF'
+	1500
+	1
+	1500
+	EOF
+	run q "SELECT value FROM state WHERE key = 'cdp-stream.sent'"
+	assert_output 1500
 }
 
 @test "cdp-stream: a line cut short by a crash is cut off and written again" {
