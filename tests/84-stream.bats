@@ -351,12 +351,20 @@ segments() {
 	# write, with the outbox open, while an ingest commits; the cursor
 	# moves after that, and does not fail
 	mkfifo fifo
-	{ sleep 1.5; cat fifo >got; } &
+	{ exec 9<fifo; while [ ! -e go ]; do sleep 0.05; done
+	  cat <&9 >got; } &
 	reader=$!
 	cdp-stream -1 --as-of 2024-06-10 >fifo 2>err &
 	pid=$!
-	sleep 0.8
+	# the pass has ended (its run too): cdp-stream is writing out
+	for i in $(seq 200); do
+		[ "$(q "SELECT count(*) FROM run WHERE tool = 'cdp-stream'
+		    AND outcome = 'ok'")" = 1 ] && break
+		sleep 0.05
+	done
+	sleep 0.3
 	ing b.csv
+	touch go
 	st=0
 	wait "$pid" || st=$?
 	wait "$reader"
