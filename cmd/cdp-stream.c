@@ -189,23 +189,18 @@ pass(long long last, const char *asofopt, int argc, char **argv)
 {
 	struct run run;
 	long long n, prev = sm.record;
-	char asof[11], now[32];
+	char asof[11], now[32], *msg;
 	double t0 = mono_now();
 
 	if (last > sm.record)
 		resolve();
-	if (asofopt != NULL)
-		memcpy(asof, asofopt, 11);
-	else {
-		now_iso(now, sizeof(now));
-		memcpy(asof, now, 10);
-		asof[10] = '\0';
-	}
+	now_iso(now, sizeof(now));
+	memcpy(asof, asofopt != NULL ? asofopt : now, 10);
+	asof[10] = '\0';
 	if (run_begin(&run, db, "cdp-stream", argc, argv, 0, &why) == -1)
 		die(EXIT_FAIL, "run log: %s", why.buf);
 	if ((n = stream_eval(&sm, run.id, asof, last, &why)) == -1) {
-		char *msg = sb_detach(&why);
-
+		msg = sb_detach(&why);
 		run_end(&run, "failed", msg, &why);
 		die(EXIT_FAIL, "%s", msg);
 	}
@@ -214,15 +209,12 @@ pass(long long last, const char *asofopt, int argc, char **argv)
 	sb_reset(&why);
 	sb_addf(&why, "as of %s: %lld new records, %lld changes", asof,
 	    run.rows_in, n);
-	{
-		char *msg = sb_detach(&why);
-
-		run_end(&run, "ok", msg, &why);
-		if (verbose)
-			fprintf(stderr, "%s: %s in %.3f s\n", progname, msg,
-			    mono_now() - t0);
-		free(msg);
-	}
+	msg = sb_detach(&why);
+	run_end(&run, "ok", msg, &why);
+	if (verbose)
+		fprintf(stderr, "%s: %s in %.3f s\n", progname, msg,
+		    mono_now() - t0);
+	free(msg);
 	emit();
 }
 
@@ -296,12 +288,8 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 0)
+	if (optind != argc)
 		usage();
-	argc += optind;
-	argv -= optind;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
