@@ -70,6 +70,7 @@ changes() {
 	run q "SELECT key, value FROM state WHERE key LIKE 'cdp-stream.%'
 	    ORDER BY key"
 	expect <<-'EOF'
+	cdp-stream.batch|2
 	cdp-stream.record|3
 	cdp-stream.sent|2
 	EOF
@@ -141,6 +142,39 @@ changes() {
 	buyers|1
 	loyal|1
 	EOF
+}
+
+@test "cdp-stream: the changes of batch evaluations, from its first start on" {
+	newdb
+	cdp-segment -q define buyers 'count(purchase, 30d) > 0'
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50'
+	ing a.csv
+	cdp-match -q | cdp-merge -q
+	# before the first start: history, not written
+	cdp-segment -q --as-of 2024-06-10 eval
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	[ ! -s out ]
+	batch b.csv 'r2,bob@x.org,,purchase,2024-06-05T10:00:00Z,20'
+	ing b.csv
+	cdp-match -q | cdp-merge -q
+	cdp-segment -q --as-of 2024-06-10 eval
+	r1=$(q "SELECT max(id) FROM run WHERE tool = 'cdp-segment'")
+	cdp-segment -q --as-of 2024-07-15 eval
+	r2=$(q "SELECT max(id) FROM run WHERE tool = 'cdp-segment'")
+	run cdp-stream -1 --as-of 2024-07-15 -o out
+	assert_equal "$status" 0
+	run jq -c 'del(.at)' out
+	expect <<-EOF
+	{"seq":1,"profile":2,"segment":"buyers","change":"enter","source":null,"record":null,"as_of":"2024-06-10","run":$r1}
+	{"seq":2,"profile":1,"segment":"buyers","change":"exit","source":null,"record":null,"as_of":"2024-07-15","run":$r2}
+	{"seq":3,"profile":2,"segment":"buyers","change":"exit","source":null,"record":null,"as_of":"2024-07-15","run":$r2}
+	EOF
+	# each once
+	run cdp-stream -1 --as-of 2024-07-15 -o out
+	assert_equal "$status" 0
+	run jq -c .seq out
+	assert_equal "${#lines[@]}" 3
 }
 
 @test "cdp-stream: an exit with time alone has no record" {

@@ -27,7 +27,52 @@ static const char outbox_sql[] =
     "  segment TEXT NOT NULL,"
     "  change TEXT NOT NULL,"
     "  record INTEGER"
-    ")";
+    ");"
+    "CREATE INDEX IF NOT EXISTS stream_change_run ON stream_change(run)";
+
+/*
+ * The evaluations of cdp-segment are followed from the first start on:
+ * the changes they found before are history, not news.
+ */
+static const char batch_start_sql[] =
+    "INSERT OR IGNORE INTO state(key, value) SELECT 'cdp-stream.batch', "
+    "coalesce(max(id), 0) FROM run WHERE tool = 'cdp-segment'";
+
+/*
+ * The changes of the cdp-segment evaluations ended since the last pass
+ * (by hand or by cdp-run), before this pass's own: they were made first.
+ * A run is copied once (none of its rows in the outbox yet); the cursor
+ * stays below the oldest run still going, which may commit after a
+ * younger one.  Their cause is not known; their as-of date is in the
+ * run's message ("as of YYYY-MM-DD: ...", cdp-segment's).
+ */
+static int
+batch_changes(struct stream *sm, struct sbuf *why)
+{
+	static const char sql[] =
+	    "INSERT INTO stream_change(run, at, as_of, profile, segment, "
+	    "change, record) "
+	    "SELECT c.run, coalesce(r.ended_at, r.started_at), "
+	    " CASE WHEN r.message LIKE 'as of ____-__-__:%' "
+	    "  THEN substr(r.message, 7, 10) ELSE coalesce(s.as_of, '') END, "
+	    " c.profile, s.name, c.change, NULL "
+	    "FROM run r JOIN segment s JOIN segment_change c "
+	    " ON c.segment = s.id AND c.run = r.id "
+	    "WHERE r.tool = 'cdp-segment' AND r.outcome <> 'running' "
+	    " AND r.id > (SELECT value FROM state"
+	    "  WHERE key = 'cdp-stream.batch') "
+	    " AND NOT EXISTS (SELECT 1 FROM stream_change x"
+	    "  WHERE x.run = r.id) "
+	    "ORDER BY c.run, c.profile, s.name;"
+	    "UPDATE state SET value = coalesce("
+	    " (SELECT min(id) - 1 FROM run WHERE tool = 'cdp-segment'"
+	    "  AND outcome = 'running' AND id > state.value),"
+	    " (SELECT max(state.value, coalesce(max(id), 0)) FROM run"
+	    "  WHERE tool = 'cdp-segment')) "
+	    "WHERE key = 'cdp-stream.batch'";
+
+	return db_exec(sm->db, sql, why);
+}
 
 static int
 get_cursor(sqlite3 *db, const char *key, long long *v, struct sbuf *why)
@@ -65,6 +110,7 @@ stream_open(struct stream *sm, sqlite3 *db, struct sbuf *why)
 	memset(sm, 0, sizeof(*sm));
 	sm->db = db;
 	if (db_exec(db, outbox_sql, why) == -1 ||
+	    db_exec(db, batch_start_sql, why) == -1 ||
 	    get_cursor(db, "cdp-stream.record", &sm->record, why) == -1 ||
 	    get_cursor(db, "cdp-stream.sent", &sm->sent, why) == -1)
 		return -1;
@@ -195,6 +241,8 @@ stream_eval(struct stream *sm, long long run, const char *asof,
 	if (expr_materialize(&env, why) == -1 || db_begin(sm->db, why) == -1)
 		goto out;
 	began = 1;
+	if (batch_changes(sm, why) == -1)
+		goto out;
 	if (count > 0 && (now_in = seg_members_now(&env, s, count,
 	    why)) == NULL)
 		goto out;

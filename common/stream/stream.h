@@ -11,8 +11,9 @@
  * last change written out advanced (stream_ack): a change is lost by no
  * crash, and repeated only by one between its writing and that ack.
  *
- * The cursor is two rows of the state table ("cdp-stream.record",
- * "cdp-stream.sent"); the outbox, stream_change, is created here when
+ * The cursor is rows of the state table ("cdp-stream.record",
+ * "cdp-stream.sent", and "cdp-stream.batch" for the evaluations of
+ * cdp-segment, whose changes are copied too); the outbox, stream_change, is created here when
  * missing, so that the store's schema version does not move.
  *
  * Functions return 0 (or a count), or -1 with the message in why.
@@ -42,8 +43,10 @@ void	stream_close(struct stream *);
 int	stream_last_record(struct stream *, long long *id, struct sbuf *why);
 
 /*
- * Evaluate every segment at asof ("YYYY-MM-DD") as run, then record the
- * changes in the outbox, each with the new record of its profile that
+ * Copy to the outbox the changes of the cdp-segment evaluations ended
+ * since the last call (once each; none from before the first
+ * stream_open), evaluate every segment at asof ("YYYY-MM-DD") as run,
+ * then record its changes in the outbox, each with the new record of its profile that
  * caused it when there is one (a record after the cursor, or one of the
  * profile it was merged into), and set the record cursor to upto.  The
  * number of changes, or -1 (nothing written).
