@@ -8,6 +8,7 @@
 #   make demo       install missing packages, run the pipeline on share/
 #   make bench      benchmarks against sqlite3 .import and jq
 #   make bench-suggest  cdp-catalog suggest against the maps of tests/suggest
+#   make bench-stream  cdp-stream's latency from append to change line
 #   make install    PREFIX=/usr/local DESTDIR= binaries and man pages
 
 PREFIX	?= /usr/local
@@ -33,7 +34,7 @@ LIBSRC	= $(sort $(wildcard common/*/*.c))
 LIBOBJ	= $(LIBSRC:common/%.c=$(O)obj/%.o)
 HDR	= $(wildcard common/*/*.h)
 TOOLS	= cdp-ingest cdp-match cdp-merge cdp-export cdp-privacy \
-	  cdp-catalog cdp-status cdp-score cdp-segment cdp-report
+	  cdp-catalog cdp-status cdp-score cdp-segment cdp-report cdp-stream
 BINS	= $(TOOLS:%=$(O)%)
 UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-norm.c tests/unit/t-compare.c tests/unit/t-fs.c \
@@ -99,6 +100,9 @@ bench-score: all
 bench-suggest: all
 	@scripts/bench-suggest
 
+bench-stream: all
+	@scripts/bench-stream
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
@@ -114,4 +118,5 @@ lint-man:
 clean:
 	rm -rf obj san fuzz-build $(TOOLS) cdp cdp-run
 
-.PHONY: all check fuzz demo bench bench-match bench-score bench-suggest install clean units lint-man
+.PHONY: all check fuzz demo bench bench-match bench-score bench-suggest \
+	bench-stream install clean units lint-man

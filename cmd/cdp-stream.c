@@ -1,0 +1,339 @@
+/*
+ * cdp-stream - follow the store as records are committed, resolve them
+ * into profiles with cdp-match | cdp-merge, evaluate the segments, and
+ * write one NDJSON line per segment change, each once across crashes.
+ *
+ * The loop polls the highest record id (one index probe) every -p
+ * milliseconds.  When it has grown, or the -T timer is due (segments of
+ * windows change with time alone), a pass runs cdp-match | cdp-merge as
+ * children on the store (the same rules, model and guards as the
+ * batch), then evaluates every segment in one transaction that also
+ * fills the outbox and moves the record cursor (stream/stream.c), then
+ * writes the outbox out and moves the sent cursor.
+ */
+#include <sys/file.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cli.h"
+#include "core/util.h"
+#include "match/comparators.h"
+#include "store/database.h"
+#include "store/id_array.h"
+#include "store/run_log.h"
+#include "stream/stream.h"
+#include "stream/stream_output.h"
+
+static sqlite3 *db;
+static struct stream sm;
+static struct stream_out out;
+static struct sbuf why;
+static const char *dbfile;
+static const char *argv0;
+static volatile sig_atomic_t stop;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(cli_usage_out(), "usage: %s [-1qv] [-d DB] [-o FILE] "
+	    "[-p MILLISECONDS] [-T SECONDS] [--as-of DATE]\n", progname);
+	cli_usage_exit();
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* The tool next to this one when run by a path, else from PATH. */
+static void
+exec_tool(const char *name, char **av)
+{
+	const char *slash = strrchr(argv0, '/');
+	char path[4096];
+
+	if (slash != NULL && snprintf(path, sizeof(path), "%.*s/%s",
+	    (int)(slash - argv0), argv0, name) < (int)sizeof(path) &&
+	    access(path, X_OK) == 0)
+		execv(path, av);
+	else
+		execvp(name, av);
+	fprintf(stderr, "%s: %s: %s\n", progname, name, strerror(errno));
+	_exit(127);
+}
+
+static pid_t
+spawn(const char *name, int in, int outfd, int closefd)
+{
+	char *av[] = { (char *)name, "-q", "-d", (char *)dbfile, NULL };
+	pid_t pid;
+
+	if (verbose)
+		av[1] = "-v";
+	if ((pid = fork()) == -1)
+		die(EXIT_FAIL, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (dup2(in, 0) == -1 || dup2(outfd, 1) == -1)
+			_exit(127);
+		close(closefd);
+		exec_tool(name, av);
+	}
+	return pid;
+}
+
+static int
+reap(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * cdp-match | cdp-merge on the store: the new records get their
+ * profiles, merges are logged, as in the batch.  Their standard output
+ * is not ours, which carries the changes only.
+ */
+static void
+resolve(void)
+{
+	int p[2], null, rm, rg;
+	pid_t m, g;
+
+	if (pipe2(p, O_CLOEXEC) == -1 ||
+	    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		die(EXIT_FAIL, "pipe: %s", strerror(errno));
+	m = spawn("cdp-match", null, p[1], p[0]);
+	g = spawn("cdp-merge", p[0], null, p[1]);
+	close(p[0]);
+	close(p[1]);
+	close(null);
+	rm = reap(m);
+	rg = reap(g);
+	if (rm != EXIT_OK && rm != EXIT_REJECTS)
+		die(EXIT_FAIL, "cdp-match failed (exit %d)", rm);
+	if (rg != EXIT_OK && rg != EXIT_REJECTS)
+		die(EXIT_FAIL, "cdp-merge failed (exit %d)", rg);
+}
+
+/*
+ * Lines are written out every 64 KiB, but the cursor moves only after
+ * the walk: a write inside its read transaction would fail at once
+ * (SQLITE_BUSY_SNAPSHOT) whenever an ingest had committed since.
+ */
+static int
+add_line(void *arg, long long seq, const char *line, size_t len)
+{
+	(void)arg;
+	stream_out_add(&out, seq, line, len);
+	if (out.buf.len < 65536)
+		return 0;
+	return stream_out_flush(&out, &why) == -1 ? -1 : 0;
+}
+
+/* Write out the changes after the sent cursor, then move it. */
+static void
+emit(void)
+{
+	int rc;
+
+	out.last = 0;
+	rc = stream_each(&sm, add_line, NULL, &why);
+	if (rc == 0 && out.buf.len > 0 && stream_out_flush(&out, &why) == -1)
+		rc = -1;
+	if (rc == 0 && out.last > 0 && stream_ack(&sm, out.last, &why) == -1)
+		rc = -2;
+	if (rc == -1 && out.file)
+		die(EXIT_FAIL, "output: %s", why.buf);
+	if (rc == -1)
+		die(EXIT_FAIL, "stdout: %s", why.buf);
+	if (rc != 0)
+		die(EXIT_FAIL, "%s", why.buf);
+}
+
+/*
+ * One follower per database: a second would write the same changes
+ * again from the same cursor.  flock(2) on the database file is apart
+ * from SQLite's own (fcntl) locks, and goes with the process, killed or
+ * not.
+ */
+static void
+lock_store(void)
+{
+	int fd;
+
+	if ((fd = open(dbfile, O_RDONLY | O_CLOEXEC)) == -1)
+		die(EXIT_FAIL, "%s: %s", dbfile, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		die(EXIT_FAIL, "%s: %s", dbfile, errno == EWOULDBLOCK ?
+		    "another cdp-stream follows this database" :
+		    strerror(errno));
+}
+
+/* One evaluation: resolve what is new, evaluate, write the changes. */
+static void
+pass(long long last, const char *asofopt, int argc, char **argv)
+{
+	struct run run;
+	long long n, prev = sm.record;
+	char asof[11], now[32], *msg;
+	double t0 = mono_now();
+
+	if (last > sm.record)
+		resolve();
+	now_iso(now, sizeof(now));
+	memcpy(asof, asofopt != NULL ? asofopt : now, 10);
+	asof[10] = '\0';
+	if (run_begin(&run, db, "cdp-stream", argc, argv, 0, &why) == -1)
+		die(EXIT_FAIL, "run log: %s", why.buf);
+	if ((n = stream_eval(&sm, run.id, asof, last, &why)) == -1) {
+		msg = sb_detach(&why);
+		run_end(&run, "failed", msg, &why);
+		die(EXIT_FAIL, "%s", msg);
+	}
+	run.rows_in = last > prev ? last - prev : 0;
+	run.inserted = n;
+	sb_reset(&why);
+	sb_addf(&why, "as of %s: %lld new records, %lld changes", asof,
+	    run.rows_in, n);
+	msg = sb_detach(&why);
+	run_end(&run, "ok", msg, &why);
+	if (verbose)
+		fprintf(stderr, "%s: %s in %.3f s\n", progname, msg,
+		    mono_now() - t0);
+	free(msg);
+	emit();
+}
+
+static void
+nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	(void)nanosleep(&ts, NULL);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "as-of", required_argument, NULL, 'A' },
+		{ "once", no_argument, NULL, '1' },
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dbopt = NULL, *asofopt = NULL, *outpath = NULL, *errstr;
+	long long poll = 100, timer = 300, fileseq, last;
+	struct sigaction sa;
+	double next;
+	int ch, once = 0;
+	long day;
+
+	set_progname(argv[0]);
+	argv0 = argv[0];
+	sb_init(&why);
+	while ((ch = getopt_long(argc, argv, "1d:ho:p:qT:Vv", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '1':
+			once = 1;
+			break;
+		case 'A':
+			asofopt = optarg;
+			if (strlen(optarg) != 10 ||
+			    cmp_date_parse(optarg, 10, &day) == -1)
+				die(EXIT_USAGE, "--as-of %s: expected a date "
+				    "YYYY-MM-DD", quote_value(optarg,
+				    strlen(optarg)));
+			break;
+		case 'd':
+			dbopt = optarg;
+			break;
+		case 'h':
+			cli_help = 1;
+			usage();
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'p':
+			if (parse_ll(optarg, 1, 3600000, &poll, &errstr) == -1)
+				die(EXIT_USAGE, "-p %s: %s", quote_value(optarg,
+				    strlen(optarg)), errstr);
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'T':
+			if (parse_ll(optarg, 0, 31622400, &timer, &errstr) ==
+			    -1)
+				die(EXIT_USAGE, "-T %s: %s", quote_value(optarg,
+				    strlen(optarg)), errstr);
+			break;
+		case 'V':
+			printf("cdp-stream %s\n", CDP_VERSION);
+			return EXIT_OK;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	dbfile = db_path(dbopt);
+	if (db_open(dbfile, 0, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	lock_store();
+	db_exec(db, DB_MMAP_SQL, NULL);
+	if (idvtab_register(db) == -1)
+		die(EXIT_FAIL, "cdp_ids: %s", sqlite3_errmsg(db));
+	if (stream_out_open(&out, outpath, &fileseq, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	if (stream_open(&sm, db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	/* the file holds lines the store did not hear were written */
+	if (fileseq > sm.sent && stream_ack(&sm, fileseq, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	emit();
+	next = 0;
+	while (!stop) {
+		if (stream_last_record(&sm, &last, &why) == -1)
+			die(EXIT_FAIL, "%s", why.buf);
+		if (once || last > sm.record ||
+		    (timer > 0 && mono_now() >= next)) {
+			pass(last, asofopt, argc, argv);
+			next = mono_now() + (double)timer;
+		}
+		if (once)
+			break;
+		nap((long)poll);
+	}
+	stream_close(&sm);
+	stream_out_close(&out);
+	db_close(db);
+	sb_release(&why);
+	return EXIT_OK;
+}
