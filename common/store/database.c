@@ -170,13 +170,21 @@ check_store(sqlite3 *db, int v, int create, struct sbuf *why)
 	sqlite3_stmt *st;
 	long long n = -1, own = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT count(*), count(*) FILTER (WHERE "
+	/*
+	 * The version again, in the same statement as the tables: one
+	 * snapshot.  Read apart, a store another tool is creating at this
+	 * moment could be seen at version 0 and then with its tables: a
+	 * cdp store taken for another program's file.
+	 */
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM "
+	    "pragma_user_version), count(*), count(*) FILTER (WHERE "
 	    "type = 'table' AND name IN ('run', 'record', 'source')) FROM "
 	    "sqlite_schema", -1, &st, NULL) != SQLITE_OK)
 		return db_err(db, "schema", why);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		n = sqlite3_column_int64(st, 0);
-		own = sqlite3_column_int64(st, 1);
+		v = sqlite3_column_int(st, 0);
+		n = sqlite3_column_int64(st, 1);
+		own = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 	if (n == -1)
