@@ -228,11 +228,13 @@ set_progname(const char *argv0)
 	/*
 	 * Descriptors 0-2 open before any file is: started with 2>&-, the
 	 * first file opened (a rejects file, the database) would get
-	 * descriptor 2 and every diagnostic would be written into it.
+	 * descriptor 2 and every diagnostic would be written into it.  A
+	 * closed one gets /dev/null opened the other way round, so that
+	 * using it still fails with EBADF, as when it was closed.
 	 */
 	for (fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
-		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) == -1)
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) == -1)
 			_exit(EXIT_FAIL);
 }
 
