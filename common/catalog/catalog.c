@@ -19,7 +19,7 @@
 #include "catalog/value_shape.h"
 #include "io/ndjson_reader.h"
 
-#include "catalog/catalog_int.h"
+#include "catalog/catalog_internal.h"
 
 struct cat *
 cat_new(void)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog_int.h"
+#include "catalog/catalog_internal.h"
 #include "io/json_writer.h"
 #include "store/database.h"
 

@@ -4,7 +4,7 @@
  *
  * An expression is read by a lexer and a recursive-descent parser
  * (expr_parse.c) into a tree, then type-checked and compiled
- * (expr_sql.c) into an SQL fragment over "profile p" in which every
+ * (expr_compile.c) into an SQL fragment over "profile p" in which every
  * value that came from the user's text is a bound parameter: names
  * become SQL only through fixed tables of fields and functions, so no
  * text of the user's is ever pasted into SQL.  Errors carry the line and

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "expr/expr_int.h"
+#include "expr/expr_internal.h"
 #include "match/comparators.h"
 
 #define MAXDEPTH	64

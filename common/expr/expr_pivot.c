@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr/expr_int.h"
+#include "expr/expr_internal.h"
 #include "store/database.h"
 
 /* Rows read on one connection for another: a profile and nk values. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr/expr_int.h"
+#include "expr/expr_internal.h"
 #include "io/json_writer.h"
 #include "match/comparators.h"
 #include "score/score.h"

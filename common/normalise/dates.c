@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "normalise/normalise_int.h"
+#include "normalise/normalise_internal.h"
 
 /* A broken-down date and time; off is seconds east of UTC. */
 struct dt {

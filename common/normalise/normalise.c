@@ -7,7 +7,7 @@
  * needed, its code point scratch lives in the output buffer itself.
  * This file holds the text normalisers (name, free text, email), the
  * small ones (amount, yes/no, gender, postal code, identifier) and the
- * helpers every norm_*.c file shares (normalise_int.h); phone numbers and
+ * helpers every norm_*.c file shares (normalise_internal.h); phone numbers and
  * countries are in phones.c, dates and timestamps in dates.c.
  */
 #include <math.h>
@@ -16,7 +16,7 @@
 
 #include <utf8proc.h>
 
-#include "normalise/normalise_int.h"
+#include "normalise/normalise_internal.h"
 
 /* NFKC; default-ignorables (ZWSP, BOM, soft hyphen) dropped as noise. */
 #define U_NFKC	(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | \

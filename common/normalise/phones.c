@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "normalise/normalise_int.h"
+#include "normalise/normalise_internal.h"
 
 /*
  * ISO 3166-1: alpha-2 then alpha-3 for every code, sorted by alpha-2

@@ -7,7 +7,7 @@
 #include "core/hash.h"
 #include "normalise/field_map.h"
 #include "store/bulk_load.h"
-#include "store/database.h"
+#include "store/statements.h"
 
 #define KEY_SQL	"CREATE UNIQUE INDEX IF NOT EXISTS record_key " \
 		"ON record(source_id, record_id)"

@@ -1,7 +1,7 @@
 /*
  * fuzz-expr.c - the expression language (common/expr_*.c).
  *
- * fuzz-sources: core/util store/database io/json_writer match/comparators match/comparison_levels score/score score/score_clv score/clv_fit score/clv_predict expr/expr_parse expr/expr_sql expr/expr_agg expr/expr_run expr/expr_pivot expr/expr_acc store/bulk_load core/hash normalise/field_map
+ * fuzz-sources: core/util store/database store/statements io/json_writer match/comparators match/comparison_levels score/score score/score_clv score/clv_fit score/clv_predict expr/expr_parse expr/expr_compile expr/expr_aggregates expr/expr_run expr/expr_pivot expr/expr_accumulate store/bulk_load core/hash normalise/field_map
  * fuzz-options: -max_len=4096
  *
  * The first byte chooses how the rest is compiled: bit 0 as a segment

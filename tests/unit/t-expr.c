@@ -516,7 +516,7 @@ prep_ok(const char *sql)
 }
 
 /*
- * The event aggregates two ways, accumulated in C (expr/expr_acc.c) and
+ * The event aggregates two ways, accumulated in C (expr/expr_accumulate.c) and
  * grouped in SQL, on values of every type: the same values of the same
  * types.  Then a hand check of what the mixed types give, and a store
  * whose profile ids are too sparse for the C arrays.

@@ -1,5 +1,5 @@
 /*
- * expr_agg.c - the compiler's names and aggregates: fields, scores,
+ * expr_aggregates.c - the compiler's names and aggregates: fields, scores,
  * attributes, event aggregates, consents and in_segment, and the
  * fragments (SQL text and parameters) that everything compiles into.
  *
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr/expr_int.h"
+#include "expr/expr_internal.h"
 #include "match/comparators.h"
 #include "score/score.h"
 

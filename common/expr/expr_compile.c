@@ -1,6 +1,6 @@
 /*
- * expr_sql.c - type-check a syntax tree and compile it to SQL: literals,
- * operators, scalar functions; names and aggregates are in expr_agg.c.
+ * expr_compile.c - type-check a syntax tree and compile it to SQL: literals,
+ * operators, scalar functions; names and aggregates are in expr_aggregates.c.
  *
  * Each node compiles into a fragment (SQL text and its parameters, in
  * the order of their '?') and a type; a parent combines the fragments of
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "expr/expr_int.h"
+#include "expr/expr_internal.h"
 #include "match/comparators.h"
 #include "score/score.h"
 

@@ -1,11 +1,11 @@
 /*
- * normalise_int.h - what the normaliser files (normalise.c, dates.c,
+ * normalise_internal.h - what the normaliser files (normalise.c, dates.c,
  * phones.c) share and nobody else needs: locale-free character
  * classes and the trimming, matching and folding helpers, all defined
  * in normalise.c.  See normalise.h for the public interface.
  */
-#ifndef CDP_NORMALISE_INT_H
-#define CDP_NORMALISE_INT_H
+#ifndef CDP_NORMALISE_INTERNAL_H
+#define CDP_NORMALISE_INTERNAL_H
 
 #include "normalise/normalise.h"
 

@@ -1,10 +1,10 @@
 /*
- * expr_int.h - what the parts of the expression language share and
+ * expr_internal.h - what the parts of the expression language share and
  * nobody else needs: the tokens, the syntax tree and the aggregate
  * registry.  See expr.h for the public interface.
  */
-#ifndef CDP_EXPR_INT_H
-#define CDP_EXPR_INT_H
+#ifndef CDP_EXPR_INTERNAL_H
+#define CDP_EXPR_INTERNAL_H
 
 #include "expr/expr.h"
 
@@ -85,11 +85,11 @@ struct expr_comp {
 	int	 failed;	/* a message is in why; keep the first */
 };
 
-/* Compile a node into f (expr_sql.c); 0 or -1 with a message. */
+/* Compile a node into f (expr_compile.c); 0 or -1 with a message. */
 int	expr_compile_node(struct expr_comp *, const struct expr_node *,
 	    struct expr_prog *f);
 
-/* The names and aggregates (expr_agg.c); 0 or -1. */
+/* The names and aggregates (expr_aggregates.c); 0 or -1. */
 int	expr_compile_name(struct expr_comp *, const struct expr_node *,
 	    struct expr_prog *);
 int	expr_compile_agg(struct expr_comp *, const struct expr_node *,
@@ -134,7 +134,7 @@ void	expr_events(const struct expr_env *, const size_t *uses, size_t n,
 
 /*
  * Fill temp.cdp_agg from one pass over expr_events, each profile's
- * values accumulated in arrays indexed by profile id (expr_acc.c): no
+ * values accumulated in arrays indexed by profile id (expr_accumulate.c): no
  * sort.  0; 1 when it cannot (an aggregate it does not do, profile
  * ids too sparse), and the caller groups in SQL; -1 with the message
  * in why.

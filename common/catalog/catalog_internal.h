@@ -1,10 +1,10 @@
 /*
- * catalog_int.h - the insides of struct cat, shared by catalog.c (which
+ * catalog_internal.h - the insides of struct cat, shared by catalog.c (which
  * fills it) and catalog_flush.c (which writes it into the database); not for
  * use outside the catalog.
  */
-#ifndef CDP_CATALOG_INT_H
-#define CDP_CATALOG_INT_H
+#ifndef CDP_CATALOG_INTERNAL_H
+#define CDP_CATALOG_INTERNAL_H
 
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /*
- * expr_acc.c - the event aggregates of temp.cdp_agg, accumulated in C.
+ * expr_accumulate.c - the event aggregates of temp.cdp_agg, accumulated in C.
  *
  * In SQL (expr_run.c's scan) the events are grouped by profile, and
  * the grouping is a sort of every event of the widest window: on ten
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr/expr_int.h"
+#include "expr/expr_internal.h"
 #include "store/database.h"
 
 enum { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX };
@@ -131,7 +131,7 @@ acc_free(struct acc *a)
 
 /*
  * SQLite's sumStep for what sum() and avg() are given here: reals (the
- * amount is a REAL column, an attribute is CAST AS REAL: expr_agg.c),
+ * amount is a REAL column, an attribute is CAST AS REAL: expr_aggregates.c),
  * or text or a blob, which count as their numeric prefix.  SQLite would
  * keep an exact integer sum for integers; none reach here, and one that
  * did makes the caller group in SQL instead (-1).
