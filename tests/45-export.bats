@@ -165,7 +165,7 @@ setup() {
 	run -0 cdp-export -q -f csv events
 	expect <<-'EOF'
 	profile_id,source,record_id,event_type,ts,amount,currency
-	1,web,'=1+1,purchase,2024-01-01T00:00:00Z,-12.5,
+	1,web,'=1+1,purchase,2024-01-01T00:00:00Z,-12.50,
 	EOF
 	# --raw: as stored, for programs; NDJSON is never changed.
 	run -0 cdp-export -q --raw -F first_name,last_name profiles
