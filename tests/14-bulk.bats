@@ -223,3 +223,65 @@ g0200|g200@example.com"
 	# failure of cdp, but the test then shows nothing).
 	[ "$killed" -ge 1 ]
 }
+
+# Issue 19: another writer's db_open repairs a bulk load that still runs
+# (record_key built, the idents of the records committed so far); the
+# load goes on, and is then killed.  Before the fix the load kept staging
+# the idents of its later batches in its temporary table, so the kill
+# left records beside the index without their idents, and the rerun
+# (no repair: the index is there; the records unchanged) never stored
+# them.  Now the load's next batch moves its stage into ident and goes
+# on through the index.
+@test "bulk: a writer repairs a running bulk load, the load is killed, a rerun: the uninterrupted store" {
+	N=60000
+	awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++)
+	    printf "{\"id\":\"ev%07d\",\"anonymous_id\":\"ck%05d\",\"email\":\"U%d@Example.com\",\"ts\":%d}\n",
+	        i, i % 5000, i % 20000, 1700000000 + i }' >ev.ndjson
+	CDP_DB=full.db cdp-ingest -q -s web -i id ev.ndjson
+	dump full.db >full.dump
+	# count DB: the records stored, 0 before the file is there
+	count() {
+		local n=0
+		[ -e "$1" ] && { n=$(sqlite3 "$1" \
+		    'SELECT count(*) FROM record' 2>/dev/null) || n=0; }
+		echo "${n:-0}"
+	}
+	killed=0
+	# repair when the load has stored R records, kill it K records later
+	for rk in 200:3000 2000:10000 10000:25000; do
+		r=${rk%:*} k=${rk#*:}
+		rm -f k.db k.db-wal k.db-shm
+		CDP_BATCH_ROWS=100 CDP_DB=k.db cdp-ingest -q -s web -i id \
+		    ev.ndjson 2>/dev/null &
+		pid=$!
+		for i in $(seq 1 4000); do
+			[ "$(count k.db)" -ge "$r" ] && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.002
+		done
+		# any writer's db_open repairs: here cdp-segment
+		CDP_DB=k.db cdp-segment list >/dev/null
+		m=$(count k.db)
+		for i in $(seq 1 4000); do
+			[ "$(count k.db)" -ge $((m + k)) ] && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.002
+		done
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		n=$(count k.db)
+		echo "# repaired at $m records, killed with $n" >&3
+		[ "$m" -lt "$n" ] && [ "$n" -lt "$N" ] && killed=$((killed + 1))
+		# What the killed load committed has its idents already.
+		run sqlite3 k.db "SELECT count(*) FROM record r WHERE
+		    NOT EXISTS (SELECT 1 FROM ident i WHERE i.kind = 'email'
+		    AND i.value = r.email AND i.record = r.id)"
+		assert_output 0
+		run env CDP_DB=k.db cdp-ingest -q -s web -i id ev.ndjson
+		assert_equal "$status" 0
+		dump k.db >k.dump
+		diff -u full.dump k.dump
+	done
+	# At least one kill landed after the repair and before the end.
+	[ "$killed" -ge 1 ]
+}

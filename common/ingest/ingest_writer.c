@@ -622,6 +622,35 @@ ingest_end_bulk(struct ingest *g)
 		warnx_("%s", g->why.buf);
 }
 
+/*
+ * In a bulk load, at the start of a batch's transaction: when another
+ * writer repaired the load since it began (store/bulk_load.h), the
+ * staged idents go to ident now and the load goes on through the index,
+ * so that a kill leaves no record without its idents.  -1 on failure.
+ */
+static int
+bulk_check(struct ingest *g)
+{
+	int rc;
+
+	if ((rc = bulk_adopt(g->db, g->bulk_updated, &g->why)) <= 0)
+		return rc;
+	sqlite3_finalize(g->ins_ident);	/* on the stage, dropped now */
+	sqlite3_finalize(g->ins_idents);
+	g->ins_ident = g->ins_idents = NULL;
+	if (verbose)
+		fprintf(stderr, "%s: bulk load of %zu records: indexes built "
+		    "by another writer\n", progname, g->seen.n);
+	g->bulk = 0;
+	idset_release(&g->seen);
+	ingest_prepare(g);
+	sb_reset(&g->tmp);
+	sb_addf(&g->tmp, "PRAGMA cache_size = %lld", g->cache);
+	if (db_exec(g->db, g->tmp.buf, &g->why) == -1)
+		warnx_("%s", g->why.buf);
+	return 0;
+}
+
 /* Store batch b in one transaction (writer thread). */
 static void
 write_batch(struct ingest *g, struct batch *b)
@@ -637,6 +666,15 @@ write_batch(struct ingest *g, struct batch *b)
 	if (db_begin(g->db, &g->why) == -1) {
 		warnx_("begin: %s", g->why.buf);
 		g->failed = 1;
+		return;
+	}
+	if (g->bulk && bulk_check(g) == -1) {
+		warnx_("%s", g->why.buf);
+		sb_reset(&g->fail);
+		sb_addf(&g->fail, "%s", g->why.buf);
+		g->failed = 1;
+		db_rollback(g->db);
+		g->lost += (long long)b->npend;
 		return;
 	}
 	now_iso(g->now, sizeof(g->now));

@@ -207,6 +207,16 @@ bulk_finish(sqlite3 *db, int updated, struct sbuf *why)
 }
 
 int
+bulk_adopt(sqlite3 *db, int updated, struct sbuf *why)
+{
+	int key;
+
+	if ((key = have_key(db, why)) != 1 || !have_stage(db))
+		return key == -1 ? -1 : 0;
+	return move_stage(db, updated, why) == -1 ? -1 : 1;
+}
+
+int
 bulk_repair(sqlite3 *db, struct sbuf *why)
 {
 	int rc;

@@ -17,10 +17,13 @@
  * it (bulk_repair): a killed load leaves committed batches without
  * their index and idents (the temporary table died with it), and the
  * next tool to open the database builds both from the records before
- * doing anything else.  Repairing while a load still runs is harmless:
- * the load's inserts go on into the indexed table (its ids are unique
- * by the idset), and its bulk_finish adds the idents it staged, those
- * already there ignored.
+ * doing anything else.  A repair while a load still runs (another
+ * writer's db_open) builds the index and the idents of the records
+ * committed so far; the load then sees the index in its next batch's
+ * transaction (bulk_adopt) and moves the idents it staged into ident in
+ * that transaction, before it writes anything more, and goes on as a
+ * normal load: from then on a kill leaves nothing staged, and the
+ * repair's index never stands beside records without their idents.
  *
  * Within the load, (source, record id) stays unique without the index
  * through an idset of the rows it inserted: a multimap from the hash of
@@ -61,6 +64,16 @@ int	bulk_begin(sqlite3 *, int want, long long run, struct sbuf *why);
  * Sorts spill to temporary files, not memory.  0, or -1 with why.
  */
 int	bulk_finish(sqlite3 *, int updated, struct sbuf *why);
+
+/*
+ * In the caller's transaction, at the start of each batch of a bulk
+ * load: when record_key exists again (another writer repaired the load
+ * since bulk_begin), move the staged identifiers into ident (updated:
+ * as bulk_finish) and drop the stage, 1: the caller loads normally from
+ * now on.  0 when the load goes on in bulk, -1 with why.  The caller
+ * finalizes its statements on the stage first.
+ */
+int	bulk_adopt(sqlite3 *, int updated, struct sbuf *why);
 
 /*
  * After a killed bulk load: bulk_finish when record_key is missing.  0

@@ -2,8 +2,9 @@
  * t-bulk.c - unit tests for the idset of a bulk load
  * (common/store/bulk_load.c): every row stored under a hash is found again,
  * rows of colliding hashes are all returned and nothing else, the fixed size
- * and when it is full, and the rowid range; and the decision of bulk_begin
- * between two loads that start together.
+ * and when it is full, and the rowid range; the decision of bulk_begin
+ * between two loads that start together; and a load repaired while it
+ * runs (bulk_adopt).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,56 @@ decide(void)
 	sb_release(&why);
 }
 
+/*
+ * Issue 19: another writer's db_open repairs a bulk load that still
+ * runs; the load's next transaction sees record_key back (bulk_adopt),
+ * moves its stage into ident and drops it, and loads normally after.
+ */
+static void
+adopt(void)
+{
+	struct sbuf why;
+	sqlite3 *a, *c;
+	char path[64];
+
+	sb_init(&why);
+	snprintf(path, sizeof(path), "%s/c.db", dir);
+	if (db_open(path, DB_CREATE, &a, &why) == -1) {
+		printf("Bail out! %s\n", why.buf);
+		exit(1);
+	}
+	db_exec(a, RUN(1), &why);
+	ok(bulk_begin(a, 1, 1, &why) == 1, "a bulk load");
+	db_exec(a, "INSERT INTO source(id, name, created_at) VALUES "
+	    "(1, 's', 'x'); INSERT INTO record(id, source_id, record_id, "
+	    "email, raw, fp, first_run, run) VALUES (1, 1, 'r1', "
+	    "'a@x.fr', '{}', 0, 1, 1); INSERT INTO temp.bulk_ident "
+	    "VALUES ('email', 'a@x.fr', 1)", &why);
+	db_begin(a, &why);
+	ok(bulk_adopt(a, 0, &why) == 0, "no repair: the load goes on in bulk");
+	db_commit(a, &why);
+	is_str(sql_text(a, "SELECT count(*) FROM temp.bulk_ident"), "1",
+	    "its stage kept");
+	if (db_open(path, 0, &c, &why) == -1) {
+		printf("Bail out! %s\n", why.buf);
+		exit(1);
+	}
+	ok(strcmp(sql_text(c, KEY), "1") == 0, "another writer repairs");
+	db_begin(a, &why);
+	ok(bulk_adopt(a, 0, &why) == 1, "the load sees it in its transaction");
+	db_commit(a, &why);
+	is_str(sql_text(a, "SELECT count(*) FROM sqlite_temp_master WHERE "
+	    "name = 'bulk_ident'"), "0", "its stage moved and dropped");
+	is_str(sql_text(c, "SELECT kind || ' ' || value || ' ' || record FROM "
+	    "ident"), "email a@x.fr 1", "the idents once each");
+	db_begin(a, &why);
+	ok(bulk_adopt(a, 0, &why) == 0, "without a stage: nothing to adopt");
+	db_commit(a, &why);
+	db_close(a);
+	db_close(c);
+	sb_release(&why);
+}
+
 int
 main(void)
 {
@@ -149,6 +200,7 @@ main(void)
 	collisions();
 	full();
 	decide();
+	adopt();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
