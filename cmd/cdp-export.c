@@ -727,7 +727,8 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("cdp-export %s\n", CDP_VERSION);
-			return 0;
+			check_stdout();
+			exit(0);
 		case 'v':
 			verbose = 1;
 			break;

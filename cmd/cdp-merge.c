@@ -530,7 +530,8 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("cdp-merge %s\n", CDP_VERSION);
-			return 0;
+			check_stdout();
+			exit(0);
 		case 'v':
 			verbose = 1;
 			break;

@@ -557,7 +557,7 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("cdp-status %s\n", CDP_VERSION);
 			check_stdout();
-			return 0;
+			exit(0);
 		default:
 			usage();
 		}
