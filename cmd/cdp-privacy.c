@@ -109,7 +109,7 @@ parse_subject(const char *arg, struct subject *sj)
 	const char *colon;
 	sqlite3_stmt *st;
 
-	sb_init(&sj->value);
+	sb_reset(&sj->value);	/* initialised by main */
 	sj->source_id = 0;
 	sj->record_id = NULL;
 	if (all_digits(arg)) {
