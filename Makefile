@@ -1,7 +1,7 @@
 # cdp - a Customer Data Platform as a Unix toolchain.
 #
 #   make            build libcdp.a and every cmd/cdp-*.c tool
-#   make check      build, then run the unit and bats suites
+#   make check      install missing packages, build, run the unit and bats suites
 #   make check SAN=1   the same under ASan + UBSan (objects in san/)
 #   make check VALGRIND=1  the suites with the tools under valgrind
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)
@@ -73,7 +73,12 @@ $(O)obj/t-fuzz-regress: tests/fuzz/fuzz.h $(wildcard tests/fuzz/fuzz-*.c)
 
 units: $(UNITS)
 
-check: all units
+# The packages first (scripts/install-deps: nothing to do when they are
+# there), then the build, so that a fresh clone's "make check" sets
+# itself up as "make demo" does.
+check:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory all units
 	@if [ "$(VALGRIND)" = 1 ]; then \
 	    BIN=$(CURDIR)/ UNITS="$(UNITS)" scripts/valgrind-check; \
 	else \
