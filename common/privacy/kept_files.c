@@ -2,7 +2,6 @@
  * kept_files.c - erasure in the files cdp-run keeps; see kept_files.h.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/output_file.h"
 #include "privacy/kept_files.h"
 
 static void
@@ -112,12 +112,13 @@ static int
 scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
     long *removed, int *deleted, struct sbuf *why)
 {
-	FILE *in, *out = NULL;
-	char *line = NULL, *tmp = NULL;
+	FILE *in;
+	char *line = NULL;
+	struct ofile of;
 	struct sbuf rec;
 	size_t cap = 0;
 	long kept = 0;
-	int fd, rc = -1, csv;
+	int open = 0, rc = -1, csv;
 
 	*removed = 0;
 	*deleted = 0;
@@ -141,24 +142,20 @@ scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
 		goto out;
 	}
 	rewind(in);
-	tmp = xmalloc(strlen(path) + 16);
-	sprintf(tmp, "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1 || fchmod(fd, 0600) == -1 ||
-	    (out = fdopen(fd, "w")) == NULL) {
-		sb_addf(why, "%s: %s", tmp, strerror(errno));
+	/* Written whole beside it, synced and renamed (io/output_file.h). */
+	if (of_open(&of, path, why) == -1)
 		goto out;
-	}
+	open = 1;
 	while (next_record(in, csv, &line, &cap, &rec)) {
 		if (ptok_match(t, rec.buf, rec.len) || (own != NULL &&
 		    ptok_match(own, rec.buf, rec.len)))
 			continue;
 		kept++;
-		if (fwrite(rec.buf, 1, rec.len, out) != rec.len)
+		if (fwrite(rec.buf, 1, rec.len, of.f) != rec.len)
 			break;
 	}
-	if (ferror(in) || fflush(out) == EOF || ferror(out) ||
-	    fsync(fileno(out)) == -1) {
-		sb_addf(why, "%s: %s", tmp, strerror(errno ? errno : EIO));
+	if (ferror(in)) {
+		sb_addf(why, "%s: read error", path);
 		goto out;
 	}
 	if (kept == 0) {
@@ -167,17 +164,14 @@ scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
 			goto out;
 		}
 		*deleted = 1;
-	} else if (rename(tmp, path) == -1) {
-		sb_addf(why, "%s: %s", path, strerror(errno));
+		rc = 0;
 		goto out;
 	}
-	rc = 0;
+	open = 0;
+	rc = of_commit(&of, why);	/* a short write shows here */
 out:
-	if (out != NULL)
-		fclose(out);
-	if (tmp != NULL && (rc == -1 || *deleted))
-		unlink(tmp);
-	free(tmp);
+	if (open)
+		of_abort(&of);
 	free(line);
 	sb_release(&rec);
 	fclose(in);
