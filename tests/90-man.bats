@@ -189,3 +189,12 @@ fake_tool() {
 	run synopsis_matches "$page" ./cdp-ingest
 	assert_equal "$status" 1
 }
+
+@test "man: cdp(7) shows what cdp help prints" {
+	# The example block from "$ cdp help" up to the next "$ " prompt.
+	sed -n '/^\$ cdp help$/,/^\$ sqlite3/p' "$CDP_TOP/man/man7/cdp.7" |
+	    sed '1d;$d' > want
+	[ -s want ]
+	"$(tool_bin cdp)" help > got
+	diff -u want got
+}
