@@ -282,6 +282,25 @@ bulk_repair(sqlite3 *db, struct sbuf *why)
 	return bulk_finish(db, 0, why);
 }
 
+int
+bulk_unfinished(sqlite3 *db, long long *records, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*records = 0;
+	if ((rc = have_key(db, why)) != 0)
+		return rc == 1 ? 0 : -1;
+	if ((st = db_prepare(db, "SELECT count(*) FROM record", why)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*records = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_err(db, "record", why);
+	return 1;
+}
+
 /* The idset. */
 
 /* The first table: 64 KiB, grown by doubling as rows come. */

@@ -82,6 +82,15 @@ int	bulk_adopt(sqlite3 *, int updated, struct sbuf *why);
 int	bulk_repair(sqlite3 *, struct sbuf *why);
 
 /*
+ * Whether a bulk load is unfinished (record_key missing): still running,
+ * or killed and not yet completed by a writer's db_open.  Its records
+ * are stored without their identifiers until then.  1 with the number
+ * of records in *records, 0, or -1 with why.  Reads only: for the
+ * tools that open the store read-only (cdp-status shows it).
+ */
+int	bulk_unfinished(sqlite3 *, long long *records, struct sbuf *why);
+
+/*
  * The phases of a bulk load, for the kill trials (tests/15-bulk-kill):
  * "stage" (the batches, from bulk_begin to bulk_finish), "index"
  * (building record_key), "idents" (the stage, or the records, sorted
