@@ -89,15 +89,6 @@ ingest_one() {	# ROUND SRC:FILE
 	    "r$1/${2#*:}" 2>>ingest.err
 }
 
-# ingest_slow ROUND SRC:FILE: the same through a pipe, 20 lines every
-# 50 ms, so that the round lasts while the other tools loop.
-ingest_slow() {
-	local src=${2%%:*}
-	awk '{ print } NR % 20 == 0 { fflush(); system("sleep 0.05") }' \
-	    "r$1/${2#*:}" | cdp-ingest -q -s "$src" \
-	    -M "$CDP_TOP/share/spool/$src/$src.map" 2>>ingest.err
-}
-
 define_segments() {
 	cdp-segment -q define big 'sum(amount, purchase, 3650d) > 200'
 	cdp-segment -q define mail 'email is not null and count(purchase, 3650d) >= 1'
@@ -110,8 +101,8 @@ export_all() {
 	local g
 	for g in big mail loyal; do
 		nexp=$((nexp + 1))
-		cdp-export -q -o "$(printf 'out/%s.%d.%04d.csv' "$g" "$1" \
-		    "$nexp")" changes "$g" --dest "d-$g" || return 1
+		kstep export cdp-export -q -o "$(printf 'out/%s.%d.%04d.csv' \
+		    "$g" "$1" "$nexp")" changes "$g" --dest "d-$g" || return 1
 	done
 }
 
@@ -121,19 +112,48 @@ pipeline() {
 	cdp-segment -q --as-of $ASOF eval || return 1
 }
 
-# loop NAME CMD...: run CMD again and again until the file stop exists;
-# each failure is written to NAME.fail.
-loop() {
-	local name=$1 n=0
+# kstep NAME CMD...: run CMD (one process); when $kill is 1, one run in
+# three is killed with SIGKILL after up to 0.4 s, from the seeded
+# RANDOM.  0; 1 when killed (counted in NAME.killed) or when it failed
+# (written to NAME.fail).
+kstep() {
+	local name=$1 pid st=0
 	shift
+	"$@" 2>>"$name.err" &
+	pid=$!
+	if [ "${kill:-0}" = 1 ] && [ $((RANDOM % 3)) = 0 ]; then
+		sleep "$(printf '0.%03d' $((RANDOM % 400)))"
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" || st=$?
+	case $st in
+	0)	return 0 ;;
+	137)	echo "$*" >>"$name.killed" ;;
+	*)	echo "$st: $*" >>"$name.fail" ;;
+	esac
+	return 1
+}
+
+# kloop NAME SEED KILL FUNC: FUNC again and again until the file stop
+# exists, its steps killed as kstep says, RANDOM seeded with SEED.
+kloop() {
+	local name=$1 kill=$3 n=0
+	RANDOM=$2
 	while [ ! -e stop ]; do
 		n=$((n + 1))
-		"$@" 2>>"$name.err" || echo "$n" >>"$name.fail"
+		"$4" || true
 	done
 	echo "$n" >"$name.count"
 }
 
-match_merge() { cdp-match -q | cdp-merge -q; }
+# One pass of cdp-match, then cdp-merge, two processes a kill can each
+# catch; a killed cdp-match leaves no pairs to apply.
+match_merge() {
+	kstep match sh -c 'exec cdp-match -q >pairs.ndjson' &&
+	    kstep merge cdp-merge -q pairs.ndjson
+}
+score_once() { kstep score cdp-score -q --as-of $ASOF; }
+eval_once() { kstep eval cdp-segment -q --as-of $ASOF eval; }
 export_loop() { export_all "$round"; }
 
 # partition: each profile as its sorted records, the profiles sorted.
@@ -162,7 +182,42 @@ replay() {
 	    END { for (i in in_) print i }' | sort -n
 }
 
-@test "concurrency: every tool at once, three rounds, equals the sequential run" {
+# ingest_round ROUND SEED KILL SRC:FILE: the part through a pipe, 20
+# lines every 50 ms, so that the round lasts while the other tools loop;
+# with KILL 1, one in two is killed with SIGKILL after a delay of up to
+# 2 s, both from SEED, and then run again whole.
+ingest_round() {
+	local src=${4%%:*} fifo=fifo.$1.${4%%:*} apid pid st=0
+	RANDOM=$2
+	mkfifo "$fifo"
+	awk '{ print } NR % 20 == 0 { fflush(); system("sleep 0.05") }' \
+	    "r$1/${4#*:}" >"$fifo" &
+	apid=$!
+	cdp-ingest -q -s "$src" -M "$CDP_TOP/share/spool/$src/$src.map" \
+	    <"$fifo" 2>>ingest.err &
+	pid=$!
+	if [ "$3" = 1 ] && [ $((RANDOM % 2)) = 0 ]; then
+		sleep "$(printf '%d.%03d' $((RANDOM % 2)) $((RANDOM % 1000)))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || st=$?
+		kill "$apid" 2>/dev/null || true
+		wait "$apid" || true
+		if [ "$st" = 137 ]; then
+			echo "$1 $4" >>ingest.killed
+			st=0
+			ingest_one "$1" "$4" || st=$?
+		fi
+	else
+		wait "$pid" || st=$?
+		wait "$apid" || true
+	fi
+	[ "$st" = 0 ] || [ "$st" = 3 ]
+}
+
+# reference: the first round, then the three others each ingested and
+# then each tool in turn, in seq.db; all.db is left as the first round
+# left it, and out/ holds the first round's deliveries.
+reference() {
 	# People without the ambiguities whose resolution depends on the
 	# order records arrive in (households sharing a phone or an email,
 	# nicknames, typos, swapped names, duplicates, junk values): those
@@ -185,7 +240,6 @@ replay() {
 	export_all 1
 	cp seq.db all.db
 	cp out/* all.out/
-	# The reference: each round's ingests, then each tool in turn.
 	for r in 2 3 4; do
 		for f in $SRC; do ingest_one "$r" "$f" || [ $? -eq 3 ]; done
 		pipeline
@@ -201,24 +255,35 @@ replay() {
 	done
 	mv out seq.out
 	mv all.out out
-	# Everything at once.
+	# not a trivial comparison
+	[ "$(wc -l <seq.partition)" -ge 300 ]
+	[ "$(wc -l <seq.members)" -ge 100 ]
+}
+
+# at_once KILL: the three rounds in all.db, every tool at once (with KILL
+# 1, killed at seeded moments), then one pass of each as the night ends;
+# compared with the reference.
+at_once() {
+	local killing=$1 r f i pids l1 l2 l3 l4
 	export CDP_DB=$BATS_TEST_TMPDIR/all.db
 	for r in 2 3 4; do
 		round=$r
 		rm -f stop
 		pids=()
+		i=0
 		for f in $SRC; do
-			( ingest_slow "$r" "$f" || [ $? -eq 3 ] ||
+			i=$((i + 1))
+			( ingest_round "$r" $((r * 10 + i)) "$killing" "$f" ||
 			    echo "$r $f" >>ingest.fail ) &
 			pids+=($!)
 		done
-		loop match match_merge &
+		kloop match $((r * 10 + 6)) "$killing" match_merge &
 		l1=$!
-		loop score cdp-score -q --as-of $ASOF &
+		kloop score $((r * 10 + 7)) "$killing" score_once &
 		l2=$!
-		loop eval cdp-segment -q --as-of $ASOF eval &
+		kloop eval $((r * 10 + 8)) "$killing" eval_once &
 		l3=$!
-		loop export export_loop &
+		kloop export $((r * 10 + 9)) "$killing" export_loop &
 		l4=$!
 		wait "${pids[@]}"
 		touch stop
@@ -230,11 +295,10 @@ replay() {
 	export_all 5
 	run sh -c 'cat ./*.fail 2>/dev/null'
 	assert_output ""
+	run q 'PRAGMA integrity_check'
+	assert_output ok
 	partition >all.partition
 	members >all.members
-	# not a trivial comparison
-	[ "$(wc -l <seq.partition)" -ge 300 ]
-	[ "$(wc -l <seq.members)" -ge 100 ]
 	diff -u seq.partition all.partition
 	diff -u seq.members all.members
 	for g in big mail loyal; do
@@ -242,5 +306,20 @@ replay() {
 		q "SELECT profile FROM segment_member sm JOIN segment g ON
 		    g.id = sm.segment WHERE g.name = '$g' ORDER BY 1" >"all.$g.db"
 		diff -u "all.$g.db" "all.$g.replay"
+	done
+}
+
+@test "concurrency: every tool at once, three rounds, equals the sequential run" {
+	reference
+	at_once 0
+}
+
+@test "concurrency: every tool at once and killed at seeded moments, equals the sequential run" {
+	reference
+	at_once 1
+	# kills landed in every tool
+	for t in ingest match merge score eval export; do
+		echo "# $t: $(cat "$t.killed" 2>/dev/null | wc -l) killed" >&3
+		[ -s "$t.killed" ]
 	done
 }
