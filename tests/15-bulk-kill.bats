@@ -18,18 +18,21 @@ bats_require_minimum_version 1.5.0
 N=6000		# records, in batches of 100, a bad line every 997
 SEED=${CDP_CRASH_SEED:-0}
 
-# gen: N events with every kind of derived row; every 7th repeated with
-# the same content (unchanged on its second reading), a bad line every
-# 997 (a reject).  No updates: a rerun of a file that updates its own
-# records records those updates again, bulk or not.
+# gen [U]: N events with every kind of derived row; every 7th repeated
+# with the same content (unchanged on its second reading), a bad line
+# every 997 (a reject); with U, every 11th updates an earlier record with
+# a new email (whose old identifier must leave ident).
 gen() {
-	awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) {
+	awk -v n="$N" -v u="${1:-0}" 'BEGIN { for (i = 1; i <= n; i++) {
 	    if (i % 997 == 0) print "{\"id\":\"bad" i "\",";
 	    s = sprintf("{\"id\":\"e%06d\",\"anonymous_id\":\"ck%04d\",\"email\":\"U%d@Example.com\",\"phone\":\"06 %08d\",\"first_name\":\"Zo\\u00e9 %d\",\"optin\":\"%s\",\"ts\":%d}",
 	        i, i % 300, i, i % 900, i % 50, (i % 3 ? "oui" : "non"),
 	        1700000000 + i)
 	    print s
-	    if (i % 7 == 0) print s } }'
+	    if (i % 7 == 0) print s
+	    if (u && i % 11 == 0)
+		printf "{\"id\":\"e%06d\",\"anonymous_id\":\"ck%04d\",\"email\":\"new%d@example.com\",\"optin\":\"non\",\"ts\":%d}\n",
+		    int(i / 2), i % 300, i, 1800000000 + i } }'
 }
 
 load_ev() {
@@ -247,4 +250,37 @@ converges() {
 	cp "$CDP_DB" c.db
 	CDP_DB=c.db cdp-match -q >c.pairs
 	diff -u <(pairs ref.pairs) <(pairs c.pairs)
+}
+
+# A load that updates its own records stages their earlier identifiers
+# too, and keeps only those the records still hold (bulk_finish's
+# updated).  A rerun records the updates again (history) and counts them
+# again in the catalog, bulk or not: every other table is the
+# uninterrupted load's.
+@test "bulk kill: a load updating its own records, killed while it stages, builds and sorts" {
+	gen 1 >up.ndjson
+	run env CDP_DB=upfull.db CDP_BATCH_ROWS=100 cdp-ingest -q -s web -i id \
+	    -c FR -m consent_email=optin up.ndjson
+	assert_equal "$status" 3
+	full_dump upfull.db | grep -v '^history|\|^catalog|' >upfull.dump
+	# the updates are there: an email replaced, its old value gone
+	run sqlite3 upfull.db "SELECT email FROM record WHERE record_id = 'e000005'"
+	assert_output new11@example.com
+	run sqlite3 upfull.db "SELECT count(*) FROM ident WHERE value = 'u5@example.com'"
+	assert_output 0
+	for p in stage:$(kops 155 280 1) stage:$(kops 156 280 1) \
+	    index:$(kops 157 60 1) idents:$(kops 158 400 1) idents:1000000; do
+		rm -f "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"
+		run env CDP_TEST_KILL="$p" bash -c 'CDP_BATCH_ROWS=100 exec \
+		    cdp-ingest -q -s web -i id -c FR -m consent_email=optin \
+		    up.ndjson'
+		assert_equal "$status" 137
+		run env CDP_BATCH_ROWS=100 cdp-ingest -q -s web -i id -c FR \
+		    -m consent_email=optin up.ndjson
+		assert_equal "$status" 3
+		run q 'PRAGMA integrity_check'
+		assert_output ok
+		full_dump "$CDP_DB" | grep -v '^history|\|^catalog|' >k.dump
+		diff -u upfull.dump k.dump
+	done
 }
