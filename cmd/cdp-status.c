@@ -23,6 +23,7 @@
 #include "core/cli.h"
 #include "io/table.h"
 #include "normalise/normalise.h"
+#include "store/bulk_load.h"
 #include "store/database.h"
 
 static void __attribute__((noreturn))
@@ -372,6 +373,44 @@ identity(struct st *s)
 	anomaly(s, "identity", NULL, id, s->b.buf);
 }
 
+/*
+ * A first load killed in bulk (store/bulk_load.h): its records are
+ * stored without their identifiers, invisible to identity resolution,
+ * until the next writing tool's db_open completes the load.  While the
+ * load still runs that is its normal state, not an anomaly.
+ */
+static void
+bulk(struct st *s)
+{
+	sqlite3_stmt *st;
+	long long n, id = 0;
+	const char *src = NULL;
+
+	if (bulk_unfinished(s->db, &n, &s->b) != 1)
+		return;
+	sb_reset(&s->b);
+	if (sqlite3_prepare_v2(s->db, "SELECT r.id, s.name, r.started_at, "
+	    "r.outcome, r.pid FROM run r LEFT JOIN source s ON s.id = "
+	    "r.source_id WHERE r.tool = 'cdp-ingest' ORDER BY r.id DESC "
+	    "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(st, 3),
+		    "running") == 0 && !interrupted(st, 3, 4)) {
+			sqlite3_finalize(st);
+			return;
+		}
+		id = sqlite3_column_int64(st, 0);
+		src = (const char *)sqlite3_column_text(st, 1);
+		sb_addf(&s->b, "cdp-ingest interrupted in a bulk load at %s: ",
+		    (const char *)sqlite3_column_text(st, 2));
+	}
+	sb_addf(&s->b, "%lld record%s stored without their identifiers; "
+	    "the next writing tool completes the load", n, n == 1 ? "" : "s");
+	anomaly(s, "bulk_load", src, id, s->b.buf);
+	sqlite3_finalize(st);
+}
+
 /* Sources silent for longer than their usual interval. */
 static void
 stale(struct st *s)
@@ -572,6 +611,7 @@ main(int argc, char *argv[])
 	/* The run table first; anomalies are kept and printed after it. */
 	runs(&s, fmt);
 	identity(&s);
+	bulk(&s);
 	stale(&s);
 	drift(&s);
 	segments(&s);

@@ -82,6 +82,31 @@ int	bulk_adopt(sqlite3 *, int updated, struct sbuf *why);
 int	bulk_repair(sqlite3 *, struct sbuf *why);
 
 /*
+ * Whether a bulk load is unfinished (record_key missing): still running,
+ * or killed and not yet completed by a writer's db_open.  Its records
+ * are stored without their identifiers until then.  1 with the number
+ * of records in *records, 0, or -1 with why.  Reads only: for the
+ * tools that open the store read-only (cdp-status shows it).
+ */
+int	bulk_unfinished(sqlite3 *, long long *records, struct sbuf *why);
+
+/*
+ * The phases of a bulk load, for the kill trials (tests/15-bulk-kill):
+ * "stage" (the batches, from bulk_begin to bulk_finish), "index"
+ * (building record_key), "idents" (the stage, or the records, sorted
+ * into ident), "loaded" (just after that transaction committed),
+ * "adopt" (a running load taking another writer's repair) and "repair"
+ * (a writer's db_open completing a killed load).  bulk_phase(db, name)
+ * enters phase name, bulk_phase(db, NULL) leaves the current one.
+ * Under CDP_TEST_KILL=PHASE the process kills itself with SIGKILL when
+ * it enters PHASE; with CDP_TEST_KILL=PHASE:N after N thousand SQLite
+ * virtual machine steps into it, or as it leaves it when it ends
+ * sooner: a kill at a chosen, repeatable moment, never a clean exit.
+ * Without the variable both do nothing.
+ */
+void	bulk_phase(sqlite3 *, const char *name);
+
+/*
  * The rows a bulk load inserted, by hash of record id: 8 bytes a slot,
  * the high half 32 bits of the id's hash (never 0; 0 is an empty slot),
  * the low half the rowid (a bulk load starts from an empty table and
