@@ -489,15 +489,39 @@ exports:
 	assert_line '["cdp-privacy","access","(subject)","-t"]'
 }
 
+@test "cdp-ingest: a warning names the line and the field, never the value" {
+	printf 'ID,EMAIL,TEL,BORN,OPT\n%s\n%b\n' \
+	    'K1,Jean.Dupont@@example.fr,06 12 34 5,31/02/1985,peut-etre' \
+	    'K2\001x,ok@example.fr,,,' >v.csv
+	run --separate-stderr cdp-ingest -s v -i ID -c FR -T %d/%m/%Y \
+	    -m email=EMAIL -m phone=TEL -m birth_date=BORN \
+	    -m consent_email=OPT v.csv
+	assert_equal "$status" 3
+	output=$stderr expect <<-'EOF'
+	cdp-ingest: v.csv:2: invalid email in EMAIL
+	cdp-ingest: v.csv:2: invalid phone in TEL
+	cdp-ingest: v.csv:2: invalid date in BORN
+	cdp-ingest: v.csv:2: invalid consent in OPT
+	cdp-ingest: v.csv:3: control character in record id in ID
+	cdp-ingest: v: 2 read, 1 inserted, 0 updated, 0 unchanged, 1 rejected, 4 invalid values
+	EOF
+	run q "SELECT reason FROM reject"
+	assert_output "control character in record id in ID"
+	run q "SELECT count(*) FROM run WHERE message LIKE '%dupont%'
+	    OR message LIKE '%31/02%' OR message LIKE '%K2%'"
+	assert_output 0
+}
+
 @test "cdp-privacy -r: a warning that quoted the person's invalid email leaves the kept log" {
 	mkdir log
+	# A log kept from before warnings stopped quoting values.
 	printf '{"id":"w5","email":"Jean.Dupont@@example.fr","anon":"ck-9"}\n' |
 	    cdp-ingest -s web -i id -m anonymous_id=anon 2>log/run.log
-	printf '{"id":"w6","email":"x@@example.fr","anon":"ck-11"}\n' |
-	    cdp-ingest -s web -i id -m anonymous_id=anon 2>>log/run.log
+	printf 'cdp-ingest: -:1: invalid email "%s" in email\n' \
+	    Jean.Dupont@@example.fr x@@example.fr >>log/run.log
 	q "INSERT INTO member SELECT id, 1, 2 FROM record WHERE record_id = 'w5'"
 	run grep -c 'invalid email' log/run.log
-	assert_output 2
+	assert_output 3
 	printf 'spool\t%s/spool\nlog\t%s/log\n' "$PWD" "$PWD" >run.conf
 	run -0 cdp-privacy -r run.conf erase jean.dupont@example.fr
 	assert_line "  $PWD/log/run.log: 1 record removed"
