@@ -35,6 +35,12 @@ setup() {
 	   INSERT INTO export_item VALUES (1, 1), (1, 2);"
 }
 
+# A file made immutable by a test must not outlive it.
+teardown() {
+	[ ! -e "$BATS_TEST_TMPDIR/ro.csv" ] ||
+	    chattr -i "$BATS_TEST_TMPDIR/ro.csv" 2>/dev/null || true
+}
+
 @test "cdp-privacy access: every table that names the person" {
 	run --separate-stderr cdp-privacy access ' Jean.Dupont@Example.FR '
 	assert_equal "$status" 0
@@ -549,4 +555,93 @@ exports:
 	# Another source's files do not know the id.
 	run grep -c S7701, spool/web/done/t.csv
 	assert_output 1
+}
+
+@test "cdp-privacy erase: files written with -o are rewritten while they are the export, listed when changed, gone or no longer files" {
+	cdp-export -q -o all.csv -F profile_id,email profiles
+	cdp-export -q -o hashed.csv -H sha256 -F email profiles
+	cdp-export -q -o one.json profile jean.dupont@example.fr
+	cdp-export -q -o edited.csv -F profile_id,email profiles
+	printf 'a line of the user\n' >>edited.csv
+	cdp-export -q -o gone.csv -F profile_id,email profiles
+	rm gone.csv
+	cdp-export -q -o fifo.csv -F profile_id,email profiles
+	rm fifo.csv
+	mkfifo fifo.csv
+	cdp-export -q -o target.csv -F profile_id,email profiles
+	mv target.csv moved.csv
+	ln -s moved.csv target.csv
+	sums=$(sha256sum all.csv hashed.csv one.json edited.csv moved.csv)
+	# A dry run lists and changes nothing.
+	run -0 cdp-privacy erase -n jean.dupont@example.fr
+	output=$(sed -n '/^export files/,$p' <<<"$output") expect <<-EOF
+	export files (cdp-export -o, in export_log.path):
+	  $PWD/all.csv: 1 record to remove
+	  $PWD/edited.csv: changed since export 5: 1 record holds the person, not rewritten
+	  $PWD/fifo.csv: not a regular file now: not read
+	  $PWD/gone.csv: not found (moved or deleted): export 6 carried the person
+	  $PWD/hashed.csv: 1 record to remove
+	  $PWD/one.json: 1 record to remove
+	  $PWD/target.csv: 1 record to remove
+	  files            4
+	EOF
+	assert_equal "$(sha256sum all.csv hashed.csv one.json edited.csv moved.csv)" "$sums"
+	run --separate-stderr cdp-privacy erase jean.dupont@example.fr
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-privacy: 1 export file still holds the person: see the list"
+	output=$(sed -n '/^export files/,$p' <<<"$output") expect <<-EOF
+	export files (cdp-export -o, in export_log.path):
+	  $PWD/all.csv: 1 record removed
+	  $PWD/edited.csv: changed since export 5: 1 record holds the person, not rewritten
+	  $PWD/fifo.csv: not a regular file now: not read
+	  $PWD/gone.csv: not found (moved or deleted): export 6 carried the person
+	  $PWD/hashed.csv: 1 record removed
+	  $PWD/one.json: deleted
+	  $PWD/target.csv: 1 record removed
+	  files            4
+	EOF
+	run cat all.csv
+	expect <<-'EOF'
+	profile_id,email
+	2,elodie.martin@gmail.com
+	3,zoe@example.com
+	EOF
+	hash=$(printf '%s' jean.dupont@example.fr | sha256sum | cut -c1-64)
+	run grep -c -i -e jean.dupont -e "$hash" all.csv hashed.csv moved.csv
+	expect <<-'EOF'
+	all.csv:0
+	hashed.csv:0
+	moved.csv:0
+	EOF
+	assert_equal "$(wc -l <hashed.csv)" 3
+	[ ! -e one.json ]
+	[ -p fifo.csv ]
+	[ -L target.csv ]
+	[ "$(stat -c %a all.csv)" = 600 ]
+	# The user's edited file is theirs: left whole, listed.
+	assert_equal "$(grep -c jean.dupont edited.csv)" 1
+	# The digest follows the rewrite: the next erasure knows the file.
+	assert_equal "$(q "SELECT sha256 FROM export_log WHERE id = 2")" \
+	    "$(sha256sum all.csv | cut -c1-64)"
+	run -1 cdp-privacy erase elodie.martin@gmail.com
+	assert_line "  $PWD/all.csv: 1 record removed"
+	run cat all.csv
+	expect <<-'EOF'
+	profile_id,email
+	3,zoe@example.com
+	EOF
+}
+
+@test "cdp-privacy erase: an export file that cannot be written is listed, not rewritten" {
+	cdp-export -q -o ro.csv -F profile_id,email profiles
+	# Immutable: even root may not write it.
+	chattr +i ro.csv 2>/dev/null || skip "no chattr +i here"
+	run --separate-stderr cdp-privacy erase jean.dupont@example.fr
+	assert_equal "$status" 1
+	assert_line "  $PWD/ro.csv: not writable: 1 record holds the person, not rewritten"
+	assert_equal "$stderr" "cdp-privacy: 1 export file still holds the person: see the list"
+	assert_equal "$(grep -c jean.dupont ro.csv)" 1
+	# The database is erased all the same.
+	run q "SELECT count(*) FROM record WHERE email = 'jean.dupont@example.fr'"
+	assert_output 0
 }
