@@ -505,7 +505,8 @@ erase(const struct subject *sj, int dry, long long runid)
 		    "priv_holds(raw) OR priv_holds(reason)" },
 		{ "log", "SELECT (SELECT count(*) FROM run WHERE "
 		    "priv_holds(args) OR priv_holds(message)) + (SELECT "
-		    "count(*) FROM export_log WHERE priv_holds(what))" },
+		    "count(*) FROM export_log WHERE priv_holds(what) OR "
+		    "priv_holds(dest) OR priv_holds(path))" },
 	};
 	static const char *const deletes =
 	    "INSERT INTO s_exit SELECT segment, profile FROM segment_member "
@@ -646,6 +647,16 @@ erase(const struct subject *sj, int dry, long long runid)
 	rc = scrub_kept_files(&t, 0);
 	if (scrub_export_files(&t, 0) == -1)
 		rc = -1;
+	/*
+	 * A file named after the person (-o jean@example.fr.json): its
+	 * name goes once the file has been dealt with.
+	 */
+	if (db_exec(db, "UPDATE export_log SET dest = '(erased)' WHERE "
+	    "priv_holds(dest); UPDATE export_log SET path = NULL "
+	    "WHERE priv_holds(path)", &why) == -1) {
+		warnx_("export_log: %s", why.buf);
+		rc = -1;
+	}
 	ptok_release(&t);
 	source_tokens_release();
 	return rc;

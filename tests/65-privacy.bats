@@ -645,3 +645,15 @@ exports:
 	run q "SELECT count(*) FROM record WHERE email = 'jean.dupont@example.fr'"
 	assert_output 0
 }
+
+@test "cdp-privacy erase: a file named after the person leaves no name in the export log" {
+	cdp-export -q -o jean.dupont@example.fr.json profile jean.dupont@example.fr
+	run -0 cdp-privacy erase jean.dupont@example.fr
+	assert_line "  $PWD/jean.dupont@example.fr.json: deleted"
+	assert_line "  log              2"
+	[ ! -e jean.dupont@example.fr.json ]
+	run q "SELECT what, dest, quote(path) FROM export_log WHERE id = 2"
+	assert_output "profile (subject)|(erased)|NULL"
+	run grep -c -a -i dupont "$CDP_DB"
+	assert_output 0
+}
