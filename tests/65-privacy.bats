@@ -657,3 +657,14 @@ exports:
 	run grep -c -a -i dupont "$CDP_DB"
 	assert_output 0
 }
+
+@test "cdp-merge: a pair of a record erased since cdp-match is skipped, named by number alone" {
+	# A pair as cdp-match writes it: ids, rowids and evidence.
+	printf '%s\n' '{"a":{"source":"crm","record_id":"C001","rowid":1},"b":{"source":"web","record_id":"w1","rowid":4},"prob":1,"rule":"ident:email","evidence":[{"field":"email","a":"jean.dupont@example.fr","b":"jean.dupont@example.fr"}]}' >pairs.ndjson
+	printf '{"id":"w2","email":"x@example.fr"}\n' | cdp-ingest -q -s web -i id
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-merge -P pairs.ndjson
+	assert_equal "${stderr_lines[0]}" "cdp-merge: no record 1 (gone since the pairs were made): its pair is skipped"
+	run grep -c -i -e dupont -e C001 -e w1 <<<"$stderr"
+	assert_output 0
+}

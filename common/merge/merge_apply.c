@@ -131,7 +131,7 @@ mark_needed(struct apply *ap)
 	struct mg_link *l;
 	uint8_t *pmark;
 	long long maxp;
-	size_t evoff, evlen, i;
+	size_t i;
 	uint32_t x;
 
 	for (i = 0; i < m->nlk; i++) {
@@ -144,10 +144,10 @@ mark_needed(struct apply *ap)
 		}
 		l->state = MG_BAD;
 		ap->st->bad++;
+		/* Not the pair: it names an erased person, perhaps. */
 		sb_reset(&ap->msg);
-		if (mg_spool_get(m, l, &ap->json, &evoff, &evlen) == 0)
-			sb_addf(&ap->msg, "pair %s: ", ap->json.buf);
-		sb_addf(&ap->msg, "no record with rowid %u",
+		sb_addf(&ap->msg, "no record %u (gone since the pairs were "
+		    "made): its pair is skipped",
 		    l->a < ap->n && ap->rrun[l->a] ? l->b : l->a);
 		note(ap);
 	}
