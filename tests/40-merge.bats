@@ -391,6 +391,10 @@ pair() {
 	run --separate-stderr cdp-merge split shop:S1
 	assert_equal "$status" 0
 	assert_equal "$stderr" "cdp-merge: record 5 split off profile 1 into profile 5; 1 bridge link keeps the rest together"
+	# The run log names the record by number too.
+	run q "SELECT args FROM run WHERE tool = 'cdp-merge' ORDER BY id DESC
+	    LIMIT 1"
+	assert_output '["cdp-merge","split","record 5"]'
 	run members
 	expect <<-'EOF'
 	1|crm:C1
