@@ -54,6 +54,7 @@ struct match {
 	int	 trained;	/* the model can score */
 	int	 incremental;	/* database mode without -a */
 	int	 partial;	/* only the records the new ones can meet */
+	int	 dbmode;	/* records are the store's, named by rowid */
 	int	 tf_failed;	/* a term frequency could not be read */
 	struct mkdb mk;		/* the stored keys (match/stored_keys.h) */
 	struct mkey_inc inc;
@@ -119,10 +120,14 @@ on_skip(void *arg, size_t rule, uint32_t rec, size_t size)
 
 	if (quiet || ++g->nskips > MAX_SKIPS)
 		return;
-	blk_key_text(&g->bk, rule, rec, &g->tmp);
-	warnx_("block %s: key %s has %zu records, over block-cap %ld: "
-	    "skipped", g->cfg.block[rule].text,
-	    quote_value(g->tmp.buf, g->tmp.len), size, g->cfg.block_cap);
+	/*
+	 * The key is personal data (a name, a postal code): the record
+	 * that holds it names it, by number, or by input position.
+	 */
+	warnx_("block %s: the key of %srecord %lld has %zu records, over "
+	    "block-cap %ld: skipped", g->cfg.block[rule].text,
+	    g->dbmode ? "" : "input ", (long long)g->ms.rowid[rec] +
+	    !g->dbmode, size, g->cfg.block_cap);
 }
 
 /* A candidate pair from the blocking rules: kept unless settled already. */
@@ -621,6 +626,7 @@ main(int argc, char *argv[])
 	}
 
 	mset_init(&g.ms, g.cfg.nslot);
+	g.dbmode = dbmode;
 	if (dbmode) {
 		if (db_open(db_path(dbopt), 0, &db, &g.why) == -1)
 			die(EXIT_FAIL, "%s", g.why.buf);

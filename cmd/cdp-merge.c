@@ -115,9 +115,9 @@ file_mode(struct merge *g)
 	for (k = 0; k < g->m.nref; k++) {
 		l = &g->m.lk[g->m.ref[k].link];
 		sb_reset(&g->why);
-		sb_addf(&g->why, "link %s:%s -- %s:%s refused: ",
-		    kt_source(t, l->a), kt_record_id(t, l->a),
-		    kt_source(t, l->b), kt_record_id(t, l->b));
+		/* By its place in the input, not the records' ids. */
+		sb_addf(&g->why, "pair %llu: link refused: ",
+		    (unsigned long long)l->spool);
 		mg_why_text(&g->m.ref[k].why, g->opts.max_contacts, &g->why);
 		if (quiet)
 			continue;
@@ -367,6 +367,7 @@ verb_change(struct merge *g, int verb, char **keys, int argc0, char **argv0)
 	struct prof_store ps;
 	struct sbuf reason;
 	long long r[2], p[2] = { 0, 0 }, other = 0;
+	char name[2][32], **args;
 	int i, rc, nnew = 0, nbridge = 0, fresh = 0, failed = 1, one;
 
 	one = verb != V_NEVER;
@@ -375,8 +376,18 @@ verb_change(struct merge *g, int verb, char **keys, int argc0, char **argv0)
 	r[1] = one ? 0 : record_arg(g->db, keys[1]);
 	if (!one && r[0] == r[1])
 		die(EXIT_USAGE, "a record cannot be kept apart from itself");
+	/*
+	 * From here on a record is named by its number: the messages, the
+	 * run log and merge_log name no one (cdp-privacy(1)).
+	 */
+	for (i = 0; i < 2; i++)
+		snprintf(name[i], sizeof(name[i]), "record %lld", r[i]);
+	args = xcalloc((size_t)argc0 + 1, sizeof(*args));
+	for (i = 0; i < argc0; i++)
+		args[i] = argv0[i] == keys[0] ? name[0] : !one &&
+		    argv0[i] == keys[1] ? name[1] : argv0[i];
 	if (one)
-		(void)profile_of(g->db, r[0], keys[0]);
+		(void)profile_of(g->db, r[0], name[0]);
 	if (verb == V_UNSPLIT) {
 		char *ev;
 		long long id;
@@ -386,11 +397,12 @@ verb_change(struct merge *g, int verb, char **keys, int argc0, char **argv0)
 			die(EXIT_FAIL, "merge_log: %s", g->why.buf);
 		free(ev);
 		if (rc == 0)
-			die(EXIT_FAIL, "no split of %s to undo", keys[0]);
+			die(EXIT_FAIL, "no split of %s to undo", name[0]);
 	}
-	if (run_begin(&g->run, g->db, "cdp-merge", argc0, argv0, 0,
+	if (run_begin(&g->run, g->db, "cdp-merge", argc0, args, 0,
 	    &g->why) == -1)
 		die(EXIT_FAIL, "run log: %s", g->why.buf);
+	free(args);
 	if (db_begin(g->db, &g->why) == -1)
 		die(EXIT_FAIL, "begin: %s", g->why.buf);
 	if (prof_open(&ps, g->db, g->run.id, &g->golden) == -1)
@@ -399,22 +411,22 @@ verb_change(struct merge *g, int verb, char **keys, int argc0, char **argv0)
 		if ((rc = prof_of(g->db, r[i], &p[i])) == -1)
 			goto out;
 	if (verb == V_SPLIT) {
-		sb_addf(&reason, "%s split off by request", keys[0]);
+		sb_addf(&reason, "%s split off by request", name[0]);
 		if (prof_split(&ps, p[0], r[0], reason.buf, &other,
 		    &nbridge) == -1)
 			goto out;
 		nnew = other != 0;
 	} else if (verb == V_UNSPLIT) {
-		sb_addf(&reason, "split of %s undone by request", keys[0]);
+		sb_addf(&reason, "split of %s undone by request", name[0]);
 		if ((fresh = prof_unsplit(&ps, r[0], reason.buf, &other)) ==
 		    -1)
 			goto out;
 		if (fresh == 0) {
-			sb_addf(&ps.why, "no split of %s to undo", keys[0]);
+			sb_addf(&ps.why, "no split of %s to undo", name[0]);
 			goto out;
 		}
 	} else {
-		sb_addf(&reason, "never-link %s and %s", keys[0], keys[1]);
+		sb_addf(&reason, "never-link %s and %s", name[0], name[1]);
 		if ((fresh = prof_never(&ps, r[0], r[1])) == -1)
 			goto out;
 		if (fresh && prof_log(&ps, "never", p[0], p[1], r[0],
@@ -446,29 +458,29 @@ out:
 	if (!failed && !quiet) {
 		if (verb == V_SPLIT && nnew == 0)
 			fprintf(stderr, "%s: %s is alone in profile %lld "
-			    "already\n", progname, keys[0], p[0]);
+			    "already\n", progname, name[0], p[0]);
 		else if (verb == V_SPLIT && nbridge > 0)
 			fprintf(stderr, "%s: %s split off profile %lld into "
 			    "profile %lld; %d bridge link%s keep%s the rest "
-			    "together\n", progname, keys[0], p[0], other,
+			    "together\n", progname, name[0], p[0], other,
 			    nbridge, nbridge == 1 ? "" : "s", nbridge == 1 ?
 			    "s" : "");
 		else if (verb == V_SPLIT)
 			fprintf(stderr, "%s: %s split off profile %lld into "
-			    "profile %lld\n", progname, keys[0], p[0], other);
+			    "profile %lld\n", progname, name[0], p[0], other);
 		else if (verb == V_UNSPLIT)
 			fprintf(stderr, "%s: split of %s undone: it is in "
-			    "profile %lld\n", progname, keys[0], other);
+			    "profile %lld\n", progname, name[0], other);
 		else if (!fresh)
 			fprintf(stderr, "%s: %s and %s are a never-link "
-			    "already\n", progname, keys[0], keys[1]);
+			    "already\n", progname, name[0], name[1]);
 		else if (nnew > 0)
 			fprintf(stderr, "%s: never-link %s and %s: profile "
 			    "%lld split (%d new profile%s)\n", progname,
-			    keys[0], keys[1], p[0], nnew, nnew == 1 ? "" : "s");
+			    name[0], name[1], p[0], nnew, nnew == 1 ? "" : "s");
 		else
 			fprintf(stderr, "%s: never-link %s and %s\n", progname,
-			    keys[0], keys[1]);
+			    name[0], name[1]);
 	}
 	sb_release(&reason);
 	return failed ? EXIT_FAIL : EXIT_OK;

@@ -29,6 +29,7 @@
 #include "normalise/field_map.h"
 #include "normalise/normalise.h"
 #include "privacy/access.h"
+#include "privacy/export_files.h"
 #include "privacy/kept_files.h"
 #include "privacy/person_tokens.h"
 #include "privacy/suppression.h"
@@ -390,6 +391,92 @@ scrub_kept_files(struct ptok *t, int dry)
 	return rc;
 }
 
+/* The report of the export files, its heading when the first comes. */
+struct xf_list {
+	int	 shown;		/* the heading is out */
+};
+
+static void
+export_file(void *arg, const char *path, enum xfile_state s, long n,
+    long long export)
+{
+	struct xf_list *l = arg;
+	const char *rs = n == 1 ? "" : "s", *hold = n == 1 ? "s" : "";
+
+	if (!l->shown)
+		printf("export files (cdp-export -o, in export_log.path):\n");
+	l->shown = 1;
+	printf("  %s: ", path);
+	switch (s) {
+	case XF_REWRITTEN:
+		printf("%ld record%s removed\n", n, rs);
+		break;
+	case XF_DELETED:
+		printf("deleted\n");
+		break;
+	case XF_HOLDS:
+		printf("%ld record%s to remove\n", n, rs);
+		break;
+	case XF_MISSING:
+		printf("not found (moved or deleted): export %lld carried "
+		    "the person\n", export);
+		break;
+	case XF_NOT_REGULAR:
+		printf("not a regular file now: not read\n");
+		break;
+	case XF_CHANGED:
+		printf("changed since export %lld: %ld record%s hold%s the "
+		    "person, not rewritten\n", export, n, rs, hold);
+		break;
+	case XF_NOT_WRITABLE:
+		printf("not writable: %ld record%s hold%s the person, not "
+		    "rewritten\n", n, rs, hold);
+		break;
+	case XF_UNREADABLE:
+		printf("could not be read or rewritten\n");
+		break;
+	}
+}
+
+/*
+ * The files users wrote with cdp-export -o, without the person (those
+ * in cdp-run's exports folder were rewritten with its kept files);
+ * 0, or -1 when one still holds them or on error.
+ */
+static int
+scrub_export_files(struct ptok *t, int dry)
+{
+	struct kept_dirs d;
+	struct xf_list l;
+	long n, left = 0;
+	int rc = 0;
+
+	memset(&d, 0, sizeof(d));
+	memset(&l, 0, sizeof(l));
+	sb_reset(&why);
+	if (runconf != NULL && kept_dirs_read(&d, runconf, &why) == -1) {
+		kept_dirs_release(&d);
+		return -1;	/* said by scrub_kept_files */
+	}
+	sb_reset(&why);
+	n = priv_export_files(db, t, "SELECT export FROM s_xexp",
+	    runconf != NULL ? d.exports : NULL, dry, export_file, &l, &left,
+	    &why);
+	kept_dirs_release(&d);
+	if (n == -1) {
+		warnx_("%s", why.buf);
+		return -1;
+	}
+	if (l.shown)
+		printf("  %-16s %ld\n", "files", n);
+	if (left > 0 && !dry) {
+		warnx_("%ld export file%s still hold%s the person: see the list",
+		    left, left == 1 ? "" : "s", left == 1 ? "s" : "");
+		rc = -1;
+	}
+	return rc;
+}
+
 static int
 erase(const struct subject *sj, int dry, long long runid)
 {
@@ -418,7 +505,8 @@ erase(const struct subject *sj, int dry, long long runid)
 		    "priv_holds(raw) OR priv_holds(reason)" },
 		{ "log", "SELECT (SELECT count(*) FROM run WHERE "
 		    "priv_holds(args) OR priv_holds(message)) + (SELECT "
-		    "count(*) FROM export_log WHERE priv_holds(what))" },
+		    "count(*) FROM export_log WHERE priv_holds(what) OR "
+		    "priv_holds(dest) OR priv_holds(path))" },
 	};
 	static const char *const deletes =
 	    "INSERT INTO s_exit SELECT segment, profile FROM segment_member "
@@ -473,6 +561,9 @@ erase(const struct subject *sj, int dry, long long runid)
 	person_tokens(&t);
 	if (runconf != NULL)
 		source_tokens();
+	/* Before export_item loses them: the exports that carried them. */
+	exec_or_die("CREATE TEMP TABLE s_xexp AS SELECT DISTINCT export "
+	    "FROM export_item WHERE profile IN (SELECT id FROM s_prof)");
 
 	printf("%s:\n", dry ? "would erase" : "erased");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -507,6 +598,8 @@ erase(const struct subject *sj, int dry, long long runid)
 	sqlite3_finalize(st);
 	if (dry) {
 		rc = scrub_kept_files(&t, 1);
+		if (scrub_export_files(&t, 1) == -1)
+			rc = -1;
 		ptok_release(&t);
 		source_tokens_release();
 		return rc;
@@ -552,6 +645,18 @@ erase(const struct subject *sj, int dry, long long runid)
 		die(EXIT_FAIL, "%s", why.buf);
 	printf("  %-16s %lld\n", "suppressed", nsupp);
 	rc = scrub_kept_files(&t, 0);
+	if (scrub_export_files(&t, 0) == -1)
+		rc = -1;
+	/*
+	 * A file named after the person (-o jean@example.fr.json): its
+	 * name goes once the file has been dealt with.
+	 */
+	if (db_exec(db, "UPDATE export_log SET dest = '(erased)' WHERE "
+	    "priv_holds(dest); UPDATE export_log SET path = NULL "
+	    "WHERE priv_holds(path)", &why) == -1) {
+		warnx_("export_log: %s", why.buf);
+		rc = -1;
+	}
 	ptok_release(&t);
 	source_tokens_release();
 	return rc;

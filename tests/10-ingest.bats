@@ -35,7 +35,7 @@ bats_require_minimum_version 1.5.0
 	assert_equal "$status" 0
 	assert_output ""
 	output=$stderr expect <<-EOF
-	cdp-ingest: $FIX/crm_fr.csv:5: invalid date "31/02/1990" in DATE_NAISSANCE
+	cdp-ingest: $FIX/crm_fr.csv:5: invalid date in DATE_NAISSANCE
 	cdp-ingest: crm: 3 read, 3 inserted, 0 updated, 0 unchanged, 0 rejected, 1 invalid values
 	EOF
 	run q "SELECT count(*), count(birth_date) FROM record"

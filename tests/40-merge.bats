@@ -205,7 +205,7 @@ pair() {
 	run --separate-stderr cdp-merge -C merge.conf "$FIX/merge-pairs.ndjson"
 	assert_equal "$status" 0
 	output=$stderr expect <<-'EOF'
-	cdp-merge: link shop:S1 -- shop:S3 refused: the cluster would join more than 2 contact records (profiles 1 and 5)
+	cdp-merge: link record 5 -- record 7 refused: the cluster would join more than 2 contact records (profiles 1 and 5)
 	cdp-merge: 4 pairs read, 3 kept, 1 below the threshold, 0 rejected; 5 profiles created, 0 merged, 0 records added, 1 refused
 	EOF
 	run q "SELECT profile FROM member WHERE record IN (1, 5, 7)"
@@ -216,12 +216,12 @@ pair() {
 	EOF
 	run q "SELECT run, action, profile, other, record, reason FROM merge_log
 	    WHERE action = 'refuse'"
-	assert_output "3|refuse|1|5|5|link shop:S1 -- shop:S3 refused: the cluster would join more than 2 contact records"
+	assert_output "3|refuse|1|5|5|link record 5 -- record 7 refused: the cluster would join more than 2 contact records"
 	run q "SELECT count(*) FROM link WHERE a = 5 AND b = 7"
 	assert_output 0
 	# Met again, the refusal is reported but not logged twice.
 	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
-	assert_equal "${stderr_lines[0]}" "cdp-merge: link shop:S1 -- shop:S3 refused: the cluster would join more than 2 contact records (profiles 1 and 5)"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link record 5 -- record 7 refused: the cluster would join more than 2 contact records (profiles 1 and 5)"
 	run q "SELECT count(*) FROM merge_log WHERE action = 'refuse'"
 	assert_output 1
 }
@@ -245,7 +245,7 @@ pair() {
 	{ pair x:X1 x:X2 0.99; pair x:X2 x:X3 0.9; pair x:Y1 x:Y2 0.95; } >p.ndjson
 	run --separate-stderr cdp-merge -P p.ndjson
 	assert_equal "$status" 0
-	assert_equal "${stderr_lines[0]}" "cdp-merge: link x:X2 -- x:X3 refused: conflicting birth dates (profiles 1 and 2)"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link record 2 -- record 3 refused: conflicting birth dates (profiles 1 and 2)"
 	run members
 	expect <<-'EOF'
 	1|x:X1
@@ -288,7 +288,7 @@ pair() {
 	5|x:D2
 	EOF
 	run q "SELECT action, reason FROM merge_log WHERE action = 'refuse'"
-	assert_output "refuse|link x:D1 -- x:D2 refused: conflicting birth dates"
+	assert_output "refuse|link record 7 -- record 8 refused: conflicting birth dates"
 }
 
 @test "cdp-merge: the configuration given once is kept for later runs" {
@@ -298,7 +298,7 @@ pair() {
 	run q "SELECT value FROM state WHERE key = 'cdp-merge.config'"
 	assert_output "max-contacts 2 # small"
 	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
-	assert_equal "${stderr_lines[0]}" "cdp-merge: link shop:S1 -- shop:S3 refused: the cluster would join more than 2 contact records (profiles 1 and 7)"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link record 5 -- record 7 refused: the cluster would join more than 2 contact records (profiles 1 and 7)"
 }
 
 @test "cdp-merge: a bad configuration is a usage error with file:line" {
@@ -321,7 +321,7 @@ pair() {
 	# C1 -0.99931- S1 -0.97- S3: keeping C1 and S3 apart drops S1-S3.
 	run --separate-stderr cdp-merge never crm:C1 shop:S3
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-merge: never-link crm:C1 and shop:S3: profile 1 split (1 new profile)"
+	assert_equal "$stderr" "cdp-merge: never-link record 1 and record 7: profile 1 split (1 new profile)"
 	run members
 	expect <<-'EOF'
 	1|crm:C1
@@ -342,8 +342,8 @@ pair() {
 	run q "SELECT run, action, profile, other, record, reason FROM merge_log
 	    WHERE run = 4"
 	expect <<-'EOF'
-	4|never|1|1|1|never-link crm:C1 and shop:S3
-	4|split|5|1|7|never-link crm:C1 and shop:S3
+	4|never|1|1|1|never-link record 1 and record 7
+	4|split|5|1|7|never-link record 1 and record 7
 	EOF
 	run q "SELECT evidence FROM merge_log WHERE action = 'split'"
 	assert_output '[{"a":{"source":"shop","record_id":"S1"},"b":{"source":"shop","record_id":"S3"},"rule":"fs","prob":0.97,"weight":7.5,"evidence":[{"field":"street","b":"3 avenue foch","a":"3 avenue foch","level":"exact","weight":5.2},{"field":"email","b":"j.dupont@example.fr","a":"jean.dupont@example.fr","level":"jw>0.88","weight":1.3}]}]'
@@ -355,13 +355,13 @@ pair() {
 	# The pairs again: the never-link holds, S3 stays apart.
 	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
 	assert_equal "$status" 0
-	assert_equal "${stderr_lines[0]}" "cdp-merge: link shop:S1 -- shop:S3 refused: never-link between crm:C1 and shop:S3 (profiles 1 and 5)"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link record 5 -- record 7 refused: never-link between record 1 and record 7 (profiles 1 and 5)"
 	run q "SELECT profile FROM member WHERE record = 7"
 	assert_output 5
 	# Said again: nothing to do.
 	run --separate-stderr cdp-merge never shop:S3 crm:C1
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-merge: shop:S3 and crm:C1 are a never-link already"
+	assert_equal "$stderr" "cdp-merge: record 7 and record 1 are a never-link already"
 }
 
 @test "cdp-merge: a never-link between unmerged records holds from the start" {
@@ -371,7 +371,7 @@ pair() {
 	run q "SELECT action FROM merge_log WHERE run = 4"
 	assert_output never
 	run --separate-stderr cdp-merge "$FIX/merge-pairs.ndjson"
-	assert_equal "${stderr_lines[0]}" "cdp-merge: link crm:C1 -- shop:S1 refused: never-link between crm:C1 and shop:S1 (profiles 1 and 5)"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link record 1 -- record 5 refused: never-link between record 1 and record 5 (profiles 1 and 5)"
 	run members
 	expect <<-'EOF'
 	1|crm:C1
@@ -390,7 +390,11 @@ pair() {
 	# S1 holds C1 and S3 together: a bridge link keeps them in 1.
 	run --separate-stderr cdp-merge split shop:S1
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-merge: shop:S1 split off profile 1 into profile 5; 1 bridge link keeps the rest together"
+	assert_equal "$stderr" "cdp-merge: record 5 split off profile 1 into profile 5; 1 bridge link keeps the rest together"
+	# The run log names the record by number too.
+	run q "SELECT args FROM run WHERE tool = 'cdp-merge' ORDER BY id DESC
+	    LIMIT 1"
+	assert_output '["cdp-merge","split","record 5"]'
 	run members
 	expect <<-'EOF'
 	1|crm:C1
@@ -409,13 +413,13 @@ pair() {
 	EOF
 	run q "SELECT a, b, rule, prob, weight IS NULL FROM link ORDER BY a, b"
 	expect <<-'EOF'
-	1|7|bridge:shop:S1|0.97|1
+	1|7|bridge:5|0.97|1
 	2|6|ident:email|1.0|1
 	EOF
 	run q "SELECT run, action, profile, other, record, reason,
 	    json_array_length(evidence, '$.links'), evidence ->> '$.never',
 	    evidence ->> '$.bridges' FROM merge_log WHERE run = 4"
-	assert_output '4|split|5|1|5|shop:S1 split off by request|2|[1,7]|[[1,7]]'
+	assert_output '4|split|5|1|5|record 5 split off by request|2|[1,7]|[[1,7]]'
 	run q "SELECT id, nrecords, updated_run FROM profile ORDER BY id"
 	expect <<-'EOF'
 	1|2|4
@@ -437,7 +441,7 @@ pair() {
 	# A record alone: nothing to split.
 	run --separate-stderr cdp-merge split crm:C3
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-merge: crm:C3 is alone in profile 3 already"
+	assert_equal "$stderr" "cdp-merge: record 3 is alone in profile 3 already"
 }
 
 @test "cdp-merge: split of a leaf leaves the rest whole" {
@@ -563,7 +567,7 @@ pair() {
 	# Birth dates named in the evidence are guarded in file mode too.
 	printf '{"a":{"source":"x","record_id":"1"},"b":{"source":"x","record_id":"2"},"prob":0.9,"rule":"fs","evidence":[{"field":"birth_date","a":"1985-03-15","b":"1962-07-01","level":"else","weight":-4}]}\n' >bd.ndjson
 	run --separate-stderr cdp-merge -P -o - bd.ndjson
-	assert_equal "${stderr_lines[0]}" "cdp-merge: link x:1 -- x:2 refused: conflicting birth dates"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: pair 1: link refused: conflicting birth dates"
 	expect <<-'EOF'
 	cluster_id,source,record_id
 	1,x,1
@@ -591,7 +595,7 @@ pair() {
 	cdp-merge: bad.ndjson:2: invalid JSON at column 1: invalid string in json text
 	cdp-merge: bad.ndjson:3: prob 1.5 is not in [0, 1]
 	cdp-merge: bad.ndjson:4: missing a.record_id
-	cdp-merge: bad.ndjson:5: unknown record crm:C9
+	cdp-merge: bad.ndjson:5: unknown record of source crm
 	cdp-merge: bad.ndjson:6: no record with rowid 99
 	cdp-merge: bad.ndjson:7: a pair of a record with itself
 	cdp-merge: bad.ndjson:8: evidence is not an array
@@ -609,7 +613,7 @@ pair() {
 	printf '{"a":{"source":"crm","record_id":"C1","rowid":2},"b":{"source":"shop","record_id":"S1","rowid":5},"prob":0.9,"rule":"fs"}\n' >other.ndjson
 	run cdp-merge -P other.ndjson
 	assert_equal "$status" 1
-	assert_output "cdp-merge: the pairs do not match this database: rowid 2 is crm:C2 here"
+	assert_output "cdp-merge: the pairs do not match this database: record 2 is another record of crm here"
 	run q "SELECT count(*) FROM member"
 	assert_output 0
 	run q "SELECT outcome FROM run WHERE tool = 'cdp-merge'"
@@ -661,7 +665,7 @@ pair() {
 	assert_output "cdp-merge: crm:C1 is in no profile yet: run cdp-merge first"
 	run cdp-merge split crm:C1
 	assert_equal "$status" 1
-	assert_output "cdp-merge: crm:C1 is in no profile yet: run cdp-merge first"
+	assert_output "cdp-merge: record 1 is in no profile yet: run cdp-merge first"
 	run q "SELECT count(*) FROM run WHERE tool = 'cdp-merge'"
 	assert_output 0
 }

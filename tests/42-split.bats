@@ -47,7 +47,7 @@ links() {
 	links >before
 	run --separate-stderr cdp-merge split x:H
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-merge: x:H split off profile 1 into profile 3; 2 bridge links keep the rest together"
+	assert_equal "$stderr" "cdp-merge: record 1 split off profile 1 into profile 3; 2 bridge links keep the rest together"
 	run partition
 	expect <<-'EOF'
 	1|A B C
@@ -58,8 +58,8 @@ links() {
 	# part, as strong as the weaker link through H.
 	run q "SELECT a, b, rule, prob FROM link ORDER BY a, b"
 	expect <<-'EOF'
-	2|3|bridge:x:H|0.8
-	2|4|bridge:x:H|0.9
+	2|3|bridge:1|0.8
+	2|4|bridge:1|0.9
 	EOF
 	run q "SELECT a, b FROM never_link ORDER BY a, b"
 	expect <<-'EOF'
@@ -75,7 +75,7 @@ links() {
 	EOF
 	run --separate-stderr cdp-merge unsplit x:H
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-merge: split of x:H undone: it is in profile 1"
+	assert_equal "$stderr" "cdp-merge: split of record 1 undone: it is in profile 1"
 	run partition
 	expect <<-'EOF'
 	1|A B C H
@@ -92,13 +92,13 @@ links() {
 	EOF
 	run q "SELECT run, action, profile, other, record, reason, evidence
 	    FROM merge_log WHERE action = 'unsplit'"
-	assert_output "4|unsplit|1|3|1|split of x:H undone by request|{\"undoes\":3}"
+	assert_output "4|unsplit|1|3|1|split of record 1 undone by request|{\"undoes\":3}"
 	run q "SELECT action FROM merge_log WHERE id = 3"
 	assert_output split
 	# Nothing more to undo: refused before any run is logged.
 	run --separate-stderr cdp-merge unsplit x:H
 	assert_equal "$status" 1
-	assert_equal "$stderr" "cdp-merge: no split of x:H to undo"
+	assert_equal "$stderr" "cdp-merge: no split of record 1 to undo"
 	run q "SELECT count(*), count(*) FILTER (WHERE outcome = 'ok') FROM run
 	    WHERE tool = 'cdp-merge'"
 	assert_output "3|3"
@@ -117,7 +117,7 @@ links() {
 @test "cdp-merge split: a leaf leaves without bridges; never-links hold against later pairs, quietly with -q" {
 	star
 	run --separate-stderr cdp-merge split x:A
-	assert_equal "$stderr" "cdp-merge: x:A split off profile 1 into profile 3"
+	assert_equal "$stderr" "cdp-merge: record 2 split off profile 1 into profile 3"
 	run partition
 	expect <<-'EOF'
 	1|B C H
@@ -129,7 +129,7 @@ links() {
 	run --separate-stderr cdp-merge again.nd
 	assert_equal "$status" 0
 	output=$stderr expect <<-'EOF'
-	cdp-merge: link x:H -- x:A refused: never-link between x:H and x:A (profiles 1 and 3)
+	cdp-merge: link record 1 -- record 2 refused: never-link between record 1 and record 2 (profiles 1 and 3)
 	cdp-merge: 1 pairs read, 1 kept, 0 below the threshold, 0 rejected; 0 profiles created, 0 merged, 0 records added, 1 refused
 	EOF
 	run --separate-stderr cdp-merge -q again.nd
@@ -137,7 +137,7 @@ links() {
 	assert_equal "$stderr" ""
 	run q "SELECT action, profile, other, reason FROM merge_log
 	    WHERE action = 'refuse'"
-	assert_output "refuse|1|3|link x:H -- x:A refused: never-link between x:H and x:A"
+	assert_output "refuse|1|3|link record 1 -- record 2 refused: never-link between record 1 and record 2"
 	run q "SELECT warnings FROM run WHERE tool = 'cdp-merge' ORDER BY id DESC LIMIT 2"
 	expect <<-'EOF'
 	1
@@ -164,7 +164,7 @@ links() {
 	EOF
 	run --separate-stderr cdp-merge unsplit x:H
 	assert_equal "$status" 0
-	assert_equal "$stderr" "cdp-merge: split of x:H undone: it is in profile 1"
+	assert_equal "$stderr" "cdp-merge: split of record 1 undone: it is in profile 1"
 	run partition
 	expect <<-'EOF'
 	1|A B C D H
@@ -221,9 +221,9 @@ links() {
 	assert_equal "$stderr" "cdp-merge: no record x:Z"
 	run --separate-stderr cdp-merge unsplit x:D
 	assert_equal "$status" 1
-	assert_equal "$stderr" "cdp-merge: no split of x:D to undo"
+	assert_equal "$stderr" "cdp-merge: no split of record 5 to undo"
 	# never's own re-clustering is no split to undo.
 	cdp-merge -q never x:H x:A
 	run --separate-stderr cdp-merge unsplit x:A
-	assert_equal "$stderr" "cdp-merge: no split of x:A to undo"
+	assert_equal "$stderr" "cdp-merge: no split of record 2 to undo"
 }

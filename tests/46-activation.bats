@@ -505,7 +505,7 @@ add_events() {
 	assert_equal "$stderr" "cdp-export: profile: no profile 99"
 	run --separate-stderr cdp-export profile nobody@example.fr
 	assert_equal "$status" 1
-	assert_equal "$stderr" 'cdp-export: profile: no profile with email "nobody@example.fr"'
+	assert_equal "$stderr" 'cdp-export: profile: no profile with this email'
 	run --separate-stderr cdp-export profile foo
 	assert_equal "$status" 1
 	assert_equal "$stderr" 'cdp-export: profile: "foo": not a profile id, an email or an international phone'

@@ -35,6 +35,12 @@ setup() {
 	   INSERT INTO export_item VALUES (1, 1), (1, 2);"
 }
 
+# A file made immutable by a test must not outlive it.
+teardown() {
+	[ ! -e "$BATS_TEST_TMPDIR/ro.csv" ] ||
+	    chattr -i "$BATS_TEST_TMPDIR/ro.csv" 2>/dev/null || true
+}
+
 @test "cdp-privacy access: every table that names the person" {
 	run --separate-stderr cdp-privacy access ' Jean.Dupont@Example.FR '
 	assert_equal "$status" 0
@@ -489,15 +495,39 @@ exports:
 	assert_line '["cdp-privacy","access","(subject)","-t"]'
 }
 
+@test "cdp-ingest: a warning names the line and the field, never the value" {
+	printf 'ID,EMAIL,TEL,BORN,OPT\n%s\n%b\n' \
+	    'K1,Jean.Dupont@@example.fr,06 12 34 5,31/02/1985,peut-etre' \
+	    'K2\001x,ok@example.fr,,,' >v.csv
+	run --separate-stderr cdp-ingest -s v -i ID -c FR -T %d/%m/%Y \
+	    -m email=EMAIL -m phone=TEL -m birth_date=BORN \
+	    -m consent_email=OPT v.csv
+	assert_equal "$status" 3
+	output=$stderr expect <<-'EOF'
+	cdp-ingest: v.csv:2: invalid email in EMAIL
+	cdp-ingest: v.csv:2: invalid phone in TEL
+	cdp-ingest: v.csv:2: invalid date in BORN
+	cdp-ingest: v.csv:2: invalid consent in OPT
+	cdp-ingest: v.csv:3: control character in record id in ID
+	cdp-ingest: v: 2 read, 1 inserted, 0 updated, 0 unchanged, 1 rejected, 4 invalid values
+	EOF
+	run q "SELECT reason FROM reject"
+	assert_output "control character in record id in ID"
+	run q "SELECT count(*) FROM run WHERE message LIKE '%dupont%'
+	    OR message LIKE '%31/02%' OR message LIKE '%K2%'"
+	assert_output 0
+}
+
 @test "cdp-privacy -r: a warning that quoted the person's invalid email leaves the kept log" {
 	mkdir log
+	# A log kept from before warnings stopped quoting values.
 	printf '{"id":"w5","email":"Jean.Dupont@@example.fr","anon":"ck-9"}\n' |
 	    cdp-ingest -s web -i id -m anonymous_id=anon 2>log/run.log
-	printf '{"id":"w6","email":"x@@example.fr","anon":"ck-11"}\n' |
-	    cdp-ingest -s web -i id -m anonymous_id=anon 2>>log/run.log
+	printf 'cdp-ingest: -:1: invalid email "%s" in email\n' \
+	    Jean.Dupont@@example.fr x@@example.fr >>log/run.log
 	q "INSERT INTO member SELECT id, 1, 2 FROM record WHERE record_id = 'w5'"
 	run grep -c 'invalid email' log/run.log
-	assert_output 2
+	assert_output 3
 	printf 'spool\t%s/spool\nlog\t%s/log\n' "$PWD" "$PWD" >run.conf
 	run -0 cdp-privacy -r run.conf erase jean.dupont@example.fr
 	assert_line "  $PWD/log/run.log: 1 record removed"
@@ -525,4 +555,116 @@ exports:
 	# Another source's files do not know the id.
 	run grep -c S7701, spool/web/done/t.csv
 	assert_output 1
+}
+
+@test "cdp-privacy erase: files written with -o are rewritten while they are the export, listed when changed, gone or no longer files" {
+	cdp-export -q -o all.csv -F profile_id,email profiles
+	cdp-export -q -o hashed.csv -H sha256 -F email profiles
+	cdp-export -q -o one.json profile jean.dupont@example.fr
+	cdp-export -q -o edited.csv -F profile_id,email profiles
+	printf 'a line of the user\n' >>edited.csv
+	cdp-export -q -o gone.csv -F profile_id,email profiles
+	rm gone.csv
+	cdp-export -q -o fifo.csv -F profile_id,email profiles
+	rm fifo.csv
+	mkfifo fifo.csv
+	cdp-export -q -o target.csv -F profile_id,email profiles
+	mv target.csv moved.csv
+	ln -s moved.csv target.csv
+	sums=$(sha256sum all.csv hashed.csv one.json edited.csv moved.csv)
+	# A dry run lists and changes nothing.
+	run -0 cdp-privacy erase -n jean.dupont@example.fr
+	output=$(sed -n '/^export files/,$p' <<<"$output") expect <<-EOF
+	export files (cdp-export -o, in export_log.path):
+	  $PWD/all.csv: 1 record to remove
+	  $PWD/edited.csv: changed since export 5: 1 record holds the person, not rewritten
+	  $PWD/fifo.csv: not a regular file now: not read
+	  $PWD/gone.csv: not found (moved or deleted): export 6 carried the person
+	  $PWD/hashed.csv: 1 record to remove
+	  $PWD/one.json: 1 record to remove
+	  $PWD/target.csv: 1 record to remove
+	  files            4
+	EOF
+	assert_equal "$(sha256sum all.csv hashed.csv one.json edited.csv moved.csv)" "$sums"
+	run --separate-stderr cdp-privacy erase jean.dupont@example.fr
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-privacy: 1 export file still holds the person: see the list"
+	output=$(sed -n '/^export files/,$p' <<<"$output") expect <<-EOF
+	export files (cdp-export -o, in export_log.path):
+	  $PWD/all.csv: 1 record removed
+	  $PWD/edited.csv: changed since export 5: 1 record holds the person, not rewritten
+	  $PWD/fifo.csv: not a regular file now: not read
+	  $PWD/gone.csv: not found (moved or deleted): export 6 carried the person
+	  $PWD/hashed.csv: 1 record removed
+	  $PWD/one.json: deleted
+	  $PWD/target.csv: 1 record removed
+	  files            4
+	EOF
+	run cat all.csv
+	expect <<-'EOF'
+	profile_id,email
+	2,elodie.martin@gmail.com
+	3,zoe@example.com
+	EOF
+	hash=$(printf '%s' jean.dupont@example.fr | sha256sum | cut -c1-64)
+	run grep -c -i -e jean.dupont -e "$hash" all.csv hashed.csv moved.csv
+	expect <<-'EOF'
+	all.csv:0
+	hashed.csv:0
+	moved.csv:0
+	EOF
+	assert_equal "$(wc -l <hashed.csv)" 3
+	[ ! -e one.json ]
+	[ -p fifo.csv ]
+	[ -L target.csv ]
+	[ "$(stat -c %a all.csv)" = 600 ]
+	# The user's edited file is theirs: left whole, listed.
+	assert_equal "$(grep -c jean.dupont edited.csv)" 1
+	# The digest follows the rewrite: the next erasure knows the file.
+	assert_equal "$(q "SELECT sha256 FROM export_log WHERE id = 2")" \
+	    "$(sha256sum all.csv | cut -c1-64)"
+	run -1 cdp-privacy erase elodie.martin@gmail.com
+	assert_line "  $PWD/all.csv: 1 record removed"
+	run cat all.csv
+	expect <<-'EOF'
+	profile_id,email
+	3,zoe@example.com
+	EOF
+}
+
+@test "cdp-privacy erase: an export file that cannot be written is listed, not rewritten" {
+	cdp-export -q -o ro.csv -F profile_id,email profiles
+	# Immutable: even root may not write it.
+	chattr +i ro.csv 2>/dev/null || skip "no chattr +i here"
+	run --separate-stderr cdp-privacy erase jean.dupont@example.fr
+	assert_equal "$status" 1
+	assert_line "  $PWD/ro.csv: not writable: 1 record holds the person, not rewritten"
+	assert_equal "$stderr" "cdp-privacy: 1 export file still holds the person: see the list"
+	assert_equal "$(grep -c jean.dupont ro.csv)" 1
+	# The database is erased all the same.
+	run q "SELECT count(*) FROM record WHERE email = 'jean.dupont@example.fr'"
+	assert_output 0
+}
+
+@test "cdp-privacy erase: a file named after the person leaves no name in the export log" {
+	cdp-export -q -o jean.dupont@example.fr.json profile jean.dupont@example.fr
+	run -0 cdp-privacy erase jean.dupont@example.fr
+	assert_line "  $PWD/jean.dupont@example.fr.json: deleted"
+	assert_line "  log              2"
+	[ ! -e jean.dupont@example.fr.json ]
+	run q "SELECT what, dest, quote(path) FROM export_log WHERE id = 2"
+	assert_output "profile (subject)|(erased)|NULL"
+	run grep -c -a -i dupont "$CDP_DB"
+	assert_output 0
+}
+
+@test "cdp-merge: a pair of a record erased since cdp-match is skipped, named by number alone" {
+	# A pair as cdp-match writes it: ids, rowids and evidence.
+	printf '%s\n' '{"a":{"source":"crm","record_id":"C001","rowid":1},"b":{"source":"web","record_id":"w1","rowid":4},"prob":1,"rule":"ident:email","evidence":[{"field":"email","a":"jean.dupont@example.fr","b":"jean.dupont@example.fr"}]}' >pairs.ndjson
+	printf '{"id":"w2","email":"x@example.fr"}\n' | cdp-ingest -q -s web -i id
+	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-merge -P pairs.ndjson
+	assert_equal "${stderr_lines[0]}" "cdp-merge: no record 1 (gone since the pairs were made): its pair is skipped"
+	run grep -c -i -e dupont -e C001 -e w1 <<<"$stderr"
+	assert_output 0
 }

@@ -354,19 +354,22 @@ real_tools() {
 
 @test "cdp-run, then cdp-privacy -r: nothing of the erased person anywhere, nothing back on re-delivery" {
 	real_tools
-	printf 'ID_CLIENT;PRENOM;NOM;EMAIL;TELEPHONE\n%s\n%s\n' \
-	    ';Jean;DUPONT;jean.dupont@example.fr;06 12 34 56 78' \
-	    'C005;Ana;Lopez;ana.lopez@example.fr;07 11 22 33 44' \
+	# Jean (C001 of the fixture) comes back as C006.
+	printf 'ID_CLIENT;PRENOM;NOM;EMAIL;TELEPHONE;DATE_NAISSANCE\n%s\n%s\n%s\n' \
+	    ';Jean;DUPONT;jean.dupont@example.fr;06 12 34 56 78;' \
+	    'C005;Ana;Lopez;ana.lopez@example.fr;07 11 22 33 44;' \
+	    'C006;Jean;DUPONT;jean.dupont@example.fr;06 12 34 56 78;15/03/1985' \
 	    >"$T/spool/crm/incoming/02-crm.csv"
 	printf '%s\n' \
-	    '{"id":"j1","user":{"email":"JEAN.DUPONT@example.fr","anon":"ck-77"},"event":"login","ts":"2024-03-01T10:00:00Z"}' \
-	    '{"id":"j2","user":{"anon":"ck-77"},"event":"page_view","ts":"2024-03-01T10:01:00Z"}' \
+	    '{"id":"web-jd-01","user":{"email":"JEAN.DUPONT@example.fr","anon":"ck-77"},"event":"login","ts":"2024-03-01T10:00:00Z"}' \
+	    '{"id":"web-jd-02","user":{"anon":"ck-77"},"event":"page_view","ts":"2024-03-01T10:01:00Z"}' \
+	    '{"id":"web-jd-03","user":{"email":"Jean.Dupont@@example.fr","anon":"ck-77"},"event":"page_view","ts":"2024-03-01T10:02:00Z"}' \
 	    >"$T/spool/web/incoming/b.ndjson"
 	printf 'anonymous_id=user.anon\n' >>"$T/spool/web/web.map"
 	cp -r "$T/spool" "$T/delivered"
 	cat >>"$T/run.conf" <<-EOF
 	match	-q
-	merge	-q
+	merge
 	score	-q
 	exports	$T/out
 	export	all.csv -q -F profile_id,email,phone,first_name,last_name profiles
@@ -374,13 +377,27 @@ real_tools() {
 	EOF
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 3
-	# The person is everywhere before.
-	printf '%s\n' dupont jean.dupont@example.fr '06 12 34 56 78' \
-	    +33612345678 "$(printf %s jean.dupont@example.fr | sha256sum | cut -c1-64)" \
+	# A user's own export, hashed, outside cdp-run's folders.
+	mkdir "$T/mine"
+	cdp-export -q -o "$T/mine/vip.csv" -H sha256 \
+	    -F profile_id,email,phone,last_name profiles
+	# The person is everywhere before: identifiers, names, birth
+	# dates, the hashed forms the exports used, the record ids.
+	printf '%s\n' dupont Jean-François jean.dupont@example.fr \
+	    '06 12 34 56 78' +33612345678 \
+	    "$(printf %s jean.dupont@example.fr | sha256sum | cut -c1-64)" \
 	    "$(printf %s +33612345678 | sha256sum | cut -c1-64)" ck-77 \
-	    >"$T/tokens"
-	run holders "$T/spool" "$T/out"
+	    1985-03-15 15/03/1985 C001 C006 web-jd-01 web-jd-02 >"$T/tokens"
+	# The log never named them: warnings and merge messages carry no
+	# value of a record.
+	run holders "$T/log"
+	assert_output ""
+	run grep -c -e '^cdp-merge: ' -e 'b.ndjson:3: invalid email in user.email$' \
+	    "$T"/log/*.log
+	assert_output 2
+	run holders "$T/spool" "$T/out" "$T/mine"
 	expect <<-EOF
+	$T/mine/vip.csv
 	$T/out/ads.csv
 	$T/out/all.csv
 	$T/spool/crm/done/01-crm.csv
@@ -390,19 +407,24 @@ real_tools() {
 	EOF
 	run --separate-stderr cdp-privacy -r "$T/run.conf" erase jean.dupont@example.fr
 	assert_equal "$status" 0
+	# The recipients are named by the files they got.
 	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/out/all.csv\$"
 	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/out/ads.csv\$"
+	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/mine/vip.csv\$"
 	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files rewritten/,$p')" "\
 files rewritten (cdp-run's spool, log and exports):
   $T/spool/crm/done/01-crm.csv: 1 record removed
-  $T/spool/crm/done/02-crm.csv: 1 record removed
+  $T/spool/crm/done/02-crm.csv: 2 records removed
   $T/spool/crm/rejects/02-crm.csv.ndjson: deleted
   $T/spool/web/done/b.ndjson: deleted
-  $T/out/ads.csv: 2 records removed
-  $T/out/all.csv: 2 records removed
-  files            6"
-	run holders "$T/spool" "$T/log" "$T/out" "$CDP_DB" "$CDP_DB-wal" \
-	    "$CDP_DB-shm"
+  $T/out/ads.csv: 3 records removed
+  $T/out/all.csv: 3 records removed
+  files            6
+export files (cdp-export -o, in export_log.path):
+  $T/mine/vip.csv: 3 records removed
+  files            1"
+	run holders "$T/spool" "$T/log" "$T/out" "$T/mine" "$CDP_DB" \
+	    "$CDP_DB-wal" "$CDP_DB-shm"
 	assert_output ""
 	# Not a piece of the CSV record whose address spans two lines.
 	run grep -c 'timent B' "$T/spool/crm/done/01-crm.csv"
@@ -423,14 +445,14 @@ files rewritten (cdp-run's spool, log and exports):
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 0
 	run holders "$T/spool/crm/rejects" "$T/spool/web/rejects" "$T/out" "$T/log" \
-	    "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"
+	    "$T/mine" "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"
 	assert_output ""
 	run sqlite3 "$CDP_DB" "SELECT tool, suppressed FROM run
 	    WHERE tool = 'cdp-ingest' AND suppressed > 0 ORDER BY id"
 	expect <<-'EOF'
 	cdp-ingest|1
-	cdp-ingest|1
 	cdp-ingest|2
+	cdp-ingest|3
 	EOF
 }
 

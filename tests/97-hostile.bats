@@ -27,7 +27,7 @@ schema() {
 	run --separate-stderr cdp-ingest -s csv -i id "$HOST/sqli.csv"
 	assert_equal "$status" 0
 	assert_equal "${stderr_lines[-1]}" "cdp-ingest: csv: 6 read, 6 inserted, 0 updated, 0 unchanged, 0 rejected, 48 invalid values"
-	assert_equal "${stderr_lines[0]}" "cdp-ingest: $HOST/sqli.csv:2: invalid country \"'); DROP TABLE record;--\" in country"
+	assert_equal "${stderr_lines[0]}" "cdp-ingest: $HOST/sqli.csv:2: invalid country in country"
 	run --separate-stderr cdp-ingest -s nd -i id "$HOST/sqli.ndjson"
 	assert_equal "$status" 0
 	assert_equal "${stderr_lines[-1]}" "cdp-ingest: nd: 6 read, 6 inserted, 0 updated, 0 unchanged, 0 rejected, 48 invalid values"
@@ -75,10 +75,10 @@ schema() {
 	run --separate-stderr cdp-ingest -s fmt -i id '%n%s%x.csv'
 	assert_equal "$status" 3
 	output=$stderr expect <<-'EOF'
-	cdp-ingest: %n%s%x.csv:2: invalid email "%n%s%x%p" in email
-	cdp-ingest: %n%s%x.csv:3: invalid email "%99999999d%n" in email
-	cdp-ingest: %n%s%x.csv:4: invalid email "%s%s%s%s%s%s%s%s%s%s%n" in email
-	cdp-ingest: %n%s%x.csv:5: invalid email "%1$s%2$n" in email
+	cdp-ingest: %n%s%x.csv:2: invalid email in email
+	cdp-ingest: %n%s%x.csv:3: invalid email in email
+	cdp-ingest: %n%s%x.csv:4: invalid email in email
+	cdp-ingest: %n%s%x.csv:5: invalid email in email
 	cdp-ingest: %n%s%x.csv:6: expected 5 fields, got 1
 	cdp-ingest: fmt: 5 read, 4 inserted, 0 updated, 0 unchanged, 1 rejected, 4 invalid values
 	EOF
@@ -166,7 +166,7 @@ schema() {
 	printf '{"id":"k","%s":1,"email":"a@x.fr"}\n' "$mb" >bigkey.ndjson
 	run --separate-stderr cdp-ingest -s big -i id big.csv
 	assert_equal "$status" 0
-	assert_equal "${stderr_lines[0]}" "cdp-ingest: big.csv:2: invalid email \"$(printf 'x%.0s' $(seq 1 60))...\" in email"
+	assert_equal "${stderr_lines[0]}" "cdp-ingest: big.csv:2: invalid email in email"
 	run q "SELECT record_id, email, length(city), substr(city, 1, 2),
 	    length(json_extract(raw, '$.notes')), length(raw) FROM record
 	    ORDER BY 1"
@@ -235,9 +235,9 @@ schema() {
 	run --separate-stderr cdp-ingest -s n -i id "$HOST/numbers.ndjson"
 	assert_equal "$status" 0
 	output=$stderr expect <<-EOF
-	cdp-ingest: $HOST/numbers.ndjson:1: invalid amount "1e999" in amount
-	cdp-ingest: $HOST/numbers.ndjson:1: invalid timestamp "1e999" in ts
-	cdp-ingest: $HOST/numbers.ndjson:6: invalid amount "$(printf '1'; printf '0%.0s' $(seq 1 59))..." in amount
+	cdp-ingest: $HOST/numbers.ndjson:1: invalid amount in amount
+	cdp-ingest: $HOST/numbers.ndjson:1: invalid timestamp in ts
+	cdp-ingest: $HOST/numbers.ndjson:6: invalid amount in amount
 	cdp-ingest: n: 6 read, 6 inserted, 0 updated, 0 unchanged, 0 rejected, 3 invalid values
 	EOF
 	# Numbers are kept as written in the record; amounts are doubles.
@@ -313,15 +313,15 @@ schema() {
 	run --separate-stderr cdp-ingest -s n -i id "$HOST/nul.ndjson"
 	assert_equal "$status" 3
 	output=$stderr expect <<-EOF
-	cdp-ingest: $HOST/nul.ndjson:1: control character in record id "a\\x00b" in id
-	cdp-ingest: $HOST/nul.ndjson:2: control character in record id "t\\x09ab" in id
-	cdp-ingest: $HOST/nul.ndjson:3: invalid identifier "k\\x00z" in customer_id
-	cdp-ingest: $HOST/nul.ndjson:4: invalid email "a\\x00@x.fr" in email
+	cdp-ingest: $HOST/nul.ndjson:1: control character in record id in id
+	cdp-ingest: $HOST/nul.ndjson:2: control character in record id in id
+	cdp-ingest: $HOST/nul.ndjson:3: invalid identifier in customer_id
+	cdp-ingest: $HOST/nul.ndjson:4: invalid email in email
 	cdp-ingest: n: 4 read, 2 inserted, 0 updated, 0 unchanged, 2 rejected, 2 invalid values
 	EOF
 	run --separate-stderr cdp-ingest -s c -i id "$HOST/control.csv"
 	assert_equal "$status" 3
-	assert_equal "${stderr_lines[0]}" "cdp-ingest: $HOST/control.csv:2: control character in record id \"x\\x01y\" in id"
+	assert_equal "${stderr_lines[0]}" "cdp-ingest: $HOST/control.csv:2: control character in record id in id"
 	run q "SELECT record_id, quote(customer_id), first_name, city, raw FROM record
 	    ORDER BY 1"
 	expect <<-'EOF'
@@ -334,8 +334,9 @@ schema() {
 @test "hostile: right-to-left overrides and invisible characters in names" {
 	run --separate-stderr cdp-ingest -s r -i id "$HOST/rtl.ndjson"
 	assert_equal "$status" 0
-	# The override is shown escaped: it cannot reorder the line.
-	assert_equal "${stderr_lines[0]}" 'cdp-ingest: '"$HOST"'/rtl.ndjson:1: invalid email "\u202eem@x.fr" in email'
+	# The value is not shown (personal data): the override cannot
+	# reorder the line.
+	assert_equal "${stderr_lines[0]}" 'cdp-ingest: '"$HOST"'/rtl.ndjson:1: invalid email in email'
 	assert_equal "$(printf '%s' "$stderr" | grep -c "$(printf '\xe2\x80\xae')")" 0
 	run cdp-ingest -q -s c -i id "$HOST/rtl.csv"
 	assert_equal "$status" 0

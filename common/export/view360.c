@@ -94,13 +94,13 @@ v360_resolve(sqlite3 *db, const char *a, struct sbuf *why)
 		n = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
+	/* Not the value: the message may reach a log (cdp-privacy(1)). */
 	sb_reset(why);
 	if (n == 0)
-		sb_addf(why, "no profile with %s %s", kind,
-		    quote_value(v.buf, v.len));
+		sb_addf(why, "no profile with this %s", kind);
 	else if (n > 1)
-		sb_addf(why, "%s %s is in %lld profiles: give a "
-		    "profile id", kind, quote_value(v.buf, v.len), n);
+		sb_addf(why, "this %s is in %lld profiles: give a "
+		    "profile id", kind, n);
 	sb_release(&v);
 	return n == 1 ? pid : -1;
 }

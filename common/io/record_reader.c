@@ -355,12 +355,16 @@ entry_name(struct rin *r, size_t i)
 	return e->field ? e->field : map_canon_name(e->canon);
 }
 
+/*
+ * Not the value: it is personal data, and the message reaches logs
+ * (cdp-run's, the reject table) that must name no one.  The line says
+ * where it is.
+ */
 static void
-invalid(struct rin *r, size_t i, const char *what, const char *v, size_t n)
+invalid(struct rin *r, size_t i, const char *what)
 {
 	sb_reset(&r->why);
-	sb_addf(&r->why, "invalid %s %s in %s", what, quote_value(v, n),
-	    entry_name(r, i));
+	sb_addf(&r->why, "invalid %s in %s", what, entry_name(r, i));
 	diag(r, 0, r->rec.line, r->why.buf, NULL, 0);
 }
 
@@ -562,7 +566,7 @@ normalise_one(struct rin *r, size_t i, const char *v, size_t n)
 	if (res == NORM_OK)
 		rec->have[c] = 1;
 	else if (res == NORM_INVALID)
-		invalid(r, i, what, v, n);
+		invalid(r, i, what);
 }
 
 /* A consent value: 1 granted, 0 denied, -1 no statement. */
@@ -586,7 +590,7 @@ consent_value(struct rin *r, size_t i)
 		return -1;
 	b = norm_bool(v, n);
 	if (b != 0 && b != 1) {
-		invalid(r, i, "consent", v, n);
+		invalid(r, i, "consent");
 		return -1;
 	}
 	return b;
@@ -677,8 +681,8 @@ set_id(struct rin *r, const char *id, size_t n)
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f) {
 			sb_reset(&r->why);
-			sb_addf(&r->why, "control character in record id %s "
-			    "in %s", quote_value(id, n), r->map.id_field);
+			sb_addf(&r->why, "control character in record id "
+			    "in %s", r->map.id_field);
 			diag(r, 1, rec->line, r->why.buf, rec->raw,
 			    rec->rawlen);
 			return -1;

@@ -131,7 +131,7 @@ mark_needed(struct apply *ap)
 	struct mg_link *l;
 	uint8_t *pmark;
 	long long maxp;
-	size_t evoff, evlen, i;
+	size_t i;
 	uint32_t x;
 
 	for (i = 0; i < m->nlk; i++) {
@@ -144,10 +144,10 @@ mark_needed(struct apply *ap)
 		}
 		l->state = MG_BAD;
 		ap->st->bad++;
+		/* Not the pair: it names an erased person, perhaps. */
 		sb_reset(&ap->msg);
-		if (mg_spool_get(m, l, &ap->json, &evoff, &evlen) == 0)
-			sb_addf(&ap->msg, "pair %s: ", ap->json.buf);
-		sb_addf(&ap->msg, "no record with rowid %u",
+		sb_addf(&ap->msg, "no record %u (gone since the pairs were "
+		    "made): its pair is skipped",
 		    l->a < ap->n && ap->rrun[l->a] ? l->b : l->a);
 		note(ap);
 	}
@@ -196,8 +196,8 @@ detail_row(struct apply *ap, sqlite3_stmt *st, char **srcname, size_t nsrc)
 		if (kh != ap->m->khash[x]) {
 			sb_reset(&ap->ps->why);
 			sb_addf(&ap->ps->why, "the pairs do not match this "
-			    "database: rowid %u is %s:%s here", x, src,
-			    s ? s : "");
+			    "database: record %u is another record of %s "
+			    "here", x, src);
 			return -1;
 		}
 	}
@@ -619,14 +619,15 @@ cmp_rgroup_ref(const void *x, const void *y)
 	return (a->ref > b->ref) - (a->ref < b->ref);
 }
 
-static int
-add_key(struct apply *ap, struct sbuf *out, uint32_t x)
+/*
+ * A record by its number (the record table's rowid), never by its
+ * source's id: the message goes to stderr, cdp-run's log and merge_log,
+ * which name no one (cdp-privacy(1)).
+ */
+static void
+add_key(struct sbuf *out, uint32_t x)
 {
-	int rc = prof_key(ap->db, x, out);
-
-	if (rc == 0)
-		sb_addf(out, "rowid %u", x);
-	return rc == -1 ? sqlfail(ap) : 0;
+	sb_addf(out, "record %u", x);
 }
 
 /*
@@ -677,22 +678,18 @@ refusals(struct apply *ap)
 		mg_why_text(&f->why, ap->o->max_contacts, &why);
 		if (f->why.reason == UF_NEVER) {
 			sb_adds(&why, " between ");
-			if (add_key(ap, &why, f->why.u) == -1)
-				goto out;
+			add_key(&why, f->why.u);
 			sb_adds(&why, " and ");
-			if (add_key(ap, &why, f->why.v) == -1)
-				goto out;
+			add_key(&why, f->why.v);
 		}
 		if (g[i].count > 1)
 			sb_addf(&why, " (and %zu more link%s)", g[i].count - 1,
 			    g[i].count == 2 ? "" : "s");
 		sb_reset(&ap->msg);
 		sb_adds(&ap->msg, "link ");
-		if (add_key(ap, &ap->msg, l->a) == -1)
-			goto out;
+		add_key(&ap->msg, l->a);
 		sb_adds(&ap->msg, " -- ");
-		if (add_key(ap, &ap->msg, l->b) == -1)
-			goto out;
+		add_key(&ap->msg, l->b);
 		sb_addf(&ap->msg, " refused: %s", why.buf);
 		if ((seen = prof_logged(ap->ps, "refuse", pa, pb, l->a)) == -1)
 			goto out;

@@ -115,8 +115,8 @@ resolve(struct merge *g, const struct pair *p, int s, long long *rowid)
 	g->m.khash[*rowid] = kh;
 	return 1;
 unknown:
-	sb_addf(&g->why, "unknown record %s:%s", p->source[s],
-	    p->record_id[s]);
+	/* Not its id: an old pair file may name an erased person. */
+	sb_addf(&g->why, "unknown record of source %s", p->source[s]);
 	return 0;
 }
 

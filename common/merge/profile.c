@@ -511,24 +511,6 @@ prof_lookup(sqlite3 *db, const char *key, long long *rowid, struct sbuf *why)
 }
 
 int
-prof_key(sqlite3 *db, long long rowid, struct sbuf *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT s.name, r.record_id FROM record r "
-	    "JOIN source s ON s.id = r.source_id WHERE r.id = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, rowid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		sb_addf(out, "%s:%s", col(st, 0), col(st, 1));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-int
 prof_of(sqlite3 *db, long long record, long long *profile)
 {
 	sqlite3_stmt *st;

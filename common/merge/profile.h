@@ -96,7 +96,7 @@ int	prof_recluster(struct prof_store *, long long p, long long rec,
  * split: take record rec out of its profile p into a new profile of its
  * own, never-linked to every other record of p, its links dropped; the
  * others stay together in p: where rec held them together, a bridge
- * link (rule "bridge:SOURCE:RECORD_ID", the weaker probability of the
+ * link (rule "bridge:N", N rec's record number, the weaker probability of the
  * two links through rec) joins each part to the rest.  Logged as
  * "split" with the dropped links, the never-links added and the
  * bridges as evidence ({"links":[...],"never":[...],"bridges":[...]}),
@@ -160,8 +160,6 @@ void	prof_graph_sort(struct prof_graph *);
 /* A record named "SOURCE:RECORD_ID": 1 and *rowid, 0 unknown, -1. */
 int	prof_lookup(sqlite3 *, const char *key, long long *rowid,
 	    struct sbuf *why);
-/* Append "SOURCE:RECORD_ID" of rowid to out; 1, 0 unknown, -1. */
-int	prof_key(sqlite3 *, long long rowid, struct sbuf *out);
 /* The profile of a record: 1 and *profile, 0 when it has none, -1. */
 int	prof_of(sqlite3 *, long long record, long long *profile);
 

@@ -490,8 +490,8 @@ prof_split(struct prof_store *ps, long long p, long long rec,
 		la = link_to(&g, best[rb], ir);
 		lb = link_to(&g, best[ra], ir);
 		sb_reset(&rule);
-		sb_addf(&rule, "bridge:%s:%s", g.rec[ir].source,
-		    g.rec[ir].record_id);
+		/* Named by its number: the link outlives rec's erasure. */
+		sb_addf(&rule, "bridge:%lld", g.rec[ir].rowid);
 		if (prof_link(ps, g.rec[best[rb]].rowid < g.rec[best[ra]].rowid ?
 		    g.rec[best[rb]].rowid : g.rec[best[ra]].rowid,
 		    g.rec[best[rb]].rowid < g.rec[best[ra]].rowid ?

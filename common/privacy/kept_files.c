@@ -2,6 +2,7 @@
  * kept_files.c - erasure in the files cdp-run keeps; see kept_files.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,23 +108,32 @@ is_csv(FILE *f)
 	return c != '{' && c != '[';
 }
 
-/* Rewrite one file without its records that hold a token. */
-static int
-scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
+int
+kept_scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
     long *removed, int *deleted, struct sbuf *why)
 {
 	FILE *in;
 	char *line = NULL;
 	struct ofile of;
 	struct sbuf rec;
+	struct stat st;
 	size_t cap = 0;
 	long kept = 0;
-	int open = 0, rc = -1, csv;
+	int writing = 0, rc = -1, csv, fd;
 
 	*removed = 0;
 	*deleted = 0;
-	if ((in = fopen(path, "r")) == NULL) {
+	/* Never through a link, never a FIFO or a device. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
 		sb_addf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (in = fdopen(fd, "r")) == NULL) {
+		sb_addf(why, "%s: %s", path, S_ISREG(st.st_mode) ?
+		    strerror(errno) : "not a regular file");
+		close(fd);
 		return -1;
 	}
 	sb_init(&rec);
@@ -145,7 +155,7 @@ scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
 	/* Written whole beside it, synced and renamed (io/output_file.h). */
 	if (of_open(&of, path, why) == -1)
 		goto out;
-	open = 1;
+	writing = 1;
 	while (next_record(in, csv, &line, &cap, &rec)) {
 		if (ptok_match(t, rec.buf, rec.len) || (own != NULL &&
 		    ptok_match(own, rec.buf, rec.len)))
@@ -167,10 +177,10 @@ scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
 		rc = 0;
 		goto out;
 	}
-	open = 0;
+	writing = 0;
 	rc = of_commit(&of, why);	/* a short write shows here */
 out:
-	if (open)
+	if (writing)
 		of_abort(&of);
 	free(line);
 	sb_release(&rec);
@@ -211,7 +221,7 @@ kept_scrub(struct ptok *t, kept_own *own, const char *dir, int dry,
 		}
 		if (e->fts_info != FTS_F)
 			continue;
-		if (scrub_file(t, own != NULL ? own(arg, e->fts_path) : NULL,
+		if (kept_scrub_file(t, own != NULL ? own(arg, e->fts_path) : NULL,
 		    e->fts_path, dry, &removed, &deleted, why) == -1) {
 			fts_close(fts);
 			return -1;

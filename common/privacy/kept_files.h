@@ -43,6 +43,16 @@ typedef void kept_report(void *arg, const char *path, long removed,
 typedef struct ptok *kept_own(void *arg, const char *path);
 
 /*
+ * One regular file (never through a symbolic link, never a device or a
+ * FIFO: an error) without its records that hold a token of t or own
+ * (may be NULL): *removed records taken out (or that would be, with
+ * dry), *deleted when none was left and the file removed.  0, or -1
+ * with why.
+ */
+int	kept_scrub_file(struct ptok *t, struct ptok *own, const char *path,
+	    int dry, long *removed, int *deleted, struct sbuf *why);
+
+/*
  * Take every record holding a token (of t, or of own's for the file)
  * out of the regular files under dir (a folder that does not exist
  * holds nothing).  dry: only report.  own may be NULL.  The number of
