@@ -62,9 +62,9 @@ ingest3() {
 	expect <<-'EOF'
 	{"record":"run","run":3,"tool":"cdp-match","source":null,"started":"2024-06-01T02:20:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"running"}
 	{"record":"run","run":2,"tool":"cdp-merge","source":null,"started":"2024-06-01T02:10:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"interrupted"}
-	{"record":"anomaly","kind":"failed","source":null,"run":2,"evidence":"cdp-merge interrupted at 2024-06-01T02:10:00Z"}
 	{"record":"run","run":1,"tool":"cdp-score","source":null,"started":"2024-06-01T02:00:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"failed"}
 	{"record":"anomaly","kind":"failed","source":null,"run":1,"evidence":"cdp-score failed at 2024-06-01T02:00:00Z: database is locked"}
+	{"record":"anomaly","kind":"failed","source":null,"run":2,"evidence":"cdp-merge interrupted at 2024-06-01T02:10:00Z"}
 	EOF
 }
 
@@ -106,7 +106,7 @@ ingest3() {
 	history crm 50 10 9 8 7 6 5
 	run cdp-status
 	assert_equal "$status" 4
-	assert_equal "${lines[-1]}" "stale  crm          no data for 5.0 days; usually every 1.0 days (median of the last 5 intervals)"
+	assert_equal "${lines[-1]}" "stale  crm          no data for 5.0 days; usually every 24.0 hours (median of the last 5 intervals); 5 deliveries missed"
 	run cdp-status -o stale_factor=6
 	assert_equal "$status" 0
 }
