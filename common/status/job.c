@@ -32,13 +32,16 @@ static const struct {
 static int
 long_arg(const char *longargs, const char *name)
 {
-	size_t n = strcspn(name, "=");
+	size_t n = strcspn(name, "="), k;
 	const char *p;
 
-	for (p = longargs; (p = strstr(p, name)) != NULL; p++)
-		if ((p == longargs || p[-1] == ' ') && p[n] == ' ' &&
-		    strncmp(p, name, n) == 0)
+	for (p = longargs; *p != '\0'; p += k + 1) {
+		k = strcspn(p, " ");
+		if (k == n && strncmp(p, name, n) == 0)
 			return 1;
+		if (p[k] == '\0')
+			break;
+	}
 	return 0;
 }
 
