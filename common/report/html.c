@@ -45,10 +45,11 @@ static const struct {
 	{ "src_table", "Sources: volumes and rejects",
 	    "Sources : volumes et rejets" },
 	{ "last_runs", "Last runs", "Dernières exécutions" },
-	{ "anomalies", "Runs that failed or rejected input",
-	    "Exécutions en échec ou avec rejets" },
-	{ "no_anomaly", "No run failed or rejected input.",
-	    "Aucune exécution en échec ni avec rejets." },
+	{ "anomalies", "Anomalies (what cdp-status finds)",
+	    "Anomalies (ce que cdp-status relève)" },
+	{ "no_anomaly", "No anomaly.", "Aucune anomalie." },
+	{ "kind", "Kind", "Type" },
+	{ "evidence", "Evidence", "Constat" },
 	{ "growth", "New profiles per day", "Nouveaux profils par jour" },
 	{ "field", "Field", "Champ" },
 	{ "type", "Type", "Type" },
@@ -72,7 +73,7 @@ static const struct {
 	    "fréquence)" },
 	{ "rfm_seg", "Profiles per RFM segment", "Profils par segment RFM" },
 	{ "clv_dist", "Customer lifetime value", "Valeur vie client" },
-	{ "hist", "Distribution of", "Distribution de" },
+	{ "hist", "Distribution", "Distribution" },
 	{ "no_scores", "No scores yet: run cdp-score.",
 	    "Pas encore de scores : lancez cdp-score." },
 	{ "recency", "Recency", "Récence" },
@@ -92,7 +93,7 @@ static const struct {
 	    "Recouvrement : profils dans les deux segments" },
 	{ "no_segments", "No segments yet: define one with cdp-segment.",
 	    "Pas encore de segment : définissez-en un avec cdp-segment." },
-	{ "who", "Who", "Identité" },
+	{ "who", "Who", "Coordonnées" },
 	{ "consents", "Consents", "Consentements" },
 	{ "purpose", "Purpose", "Finalité" },
 	{ "granted", "Granted", "Accordé" },
@@ -122,7 +123,58 @@ static const struct {
 	{ "table_of", "The numbers of the chart", "Les chiffres du graphique" },
 	{ "empty", "No data yet.", "Pas encore de données." },
 	{ "total", "Total", "Total" },
+	/* The built-in scores (cdp-score(1)), by "sc_" and their name. */
+	{ "sc_recency_days", "Days since the last purchase",
+	    "Jours depuis le dernier achat" },
+	{ "sc_frequency", "Days with a purchase", "Jours avec un achat" },
+	{ "sc_orders", "Orders", "Commandes" },
+	{ "sc_monetary", "Total spent", "Total dépensé" },
+	{ "sc_aov", "Average order value", "Panier moyen" },
+	{ "sc_first_purchase", "First purchase", "Premier achat" },
+	{ "sc_last_purchase", "Last purchase", "Dernier achat" },
+	{ "sc_tenure_days", "Days since the first contact",
+	    "Jours depuis le premier contact" },
+	{ "sc_purchases_30d", "Purchases in the last 30 days",
+	    "Achats des 30 derniers jours" },
+	{ "sc_purchases_90d", "Purchases in the last 90 days",
+	    "Achats des 90 derniers jours" },
+	{ "sc_purchases_365d", "Purchases in the last 365 days",
+	    "Achats des 365 derniers jours" },
+	{ "sc_engagement", "Events in the last 90 days",
+	    "Événements des 90 derniers jours" },
+	{ "sc_preferred_source", "Preferred channel", "Canal préféré" },
+	{ "sc_rfm_r", "Recency score (1 to 5)", "Note de récence (1 à 5)" },
+	{ "sc_rfm_f", "Frequency score (1 to 5)",
+	    "Note de fréquence (1 à 5)" },
+	{ "sc_rfm_m", "Spending score (1 to 5)", "Note de dépense (1 à 5)" },
+	{ "sc_rfm", "RFM code", "Code RFM" },
+	{ "sc_rfm_segment", "RFM segment", "Segment RFM" },
+	{ "sc_clv_x", "Repeat purchases (lifetime value model)",
+	    "Achats répétés (modèle de valeur vie)" },
+	{ "sc_clv_tx", "Weeks from first to last purchase (lifetime value "
+	    "model)", "Semaines du premier au dernier achat (modèle de valeur "
+	    "vie)" },
+	{ "sc_clv_t", "Weeks since the first purchase (lifetime value model)",
+	    "Semaines depuis le premier achat (modèle de valeur vie)" },
+	{ "sc_p_alive", "Probability of being still active",
+	    "Probabilité d'être encore actif" },
+	{ "sc_expected_purchases", "Expected purchases", "Achats attendus" },
+	{ "sc_expected_spend", "Expected spend per purchase",
+	    "Dépense attendue par achat" },
+	{ "sc_clv", "Customer lifetime value", "Valeur vie client" },
 };
+
+const char *
+rh_score(const struct rh *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strncmp(labels[i].key, "sc_", 3) == 0 &&
+		    strcmp(labels[i].key + 3, name) == 0)
+			return h->lang == RH_FR ? labels[i].fr : labels[i].en;
+	return name;
+}
 
 int
 rh_lang_from_env(void)

@@ -17,6 +17,7 @@
 #include "catalog/value_shape.h"
 #include "report/html.h"
 #include "report/report.h"
+#include "status/anomaly.h"
 #include "store/database.h"
 
 #define MAX_BARS	30	/* days, buckets or values in one chart */
@@ -180,6 +181,45 @@ kpi(struct page *p, const char **l, char (*v)[32], size_t i,
 	snprintf(v[i], sizeof(v[i]), "%lld", n);
 }
 
+/* cdp-status's anomalies, from the same checks (status/anomaly.h). */
+static void
+anomalies(struct page *p)
+{
+	struct rh *h = &p->h;
+	const char *heads[] = { rh_t(h, "kind"), rh_t(h, "source"),
+	    rh_t(h, "run"), rh_t(h, "evidence") };
+	struct status s;
+	struct sbuf why;
+	char num[64];
+	size_t i;
+
+	rh_h2(h, rh_t(h, "anomalies"));
+	sb_init(&why);
+	status_init(&s, p->db, time(NULL));
+	if (status_check(&s, &why) == -1 || s.nan == 0) {
+		rh_raw(h, "<p>");
+		rh_esc(h, rh_t(h, "no_anomaly"));
+		rh_raw(h, "</p>\n");
+	} else {
+		rh_table_begin(h, rh_t(h, "anomalies"), heads, 4);
+		for (i = 0; i < s.nan; i++) {
+			rh_tr(h);
+			rh_td(h, s.an[i].kind);
+			rh_td(h, s.an[i].source);
+			if (s.an[i].run > 0) {
+				snprintf(num, sizeof(num), "%lld", s.an[i].run);
+				rh_td_num(h, num);
+			} else
+				rh_td(h, NULL);
+			rh_td(h, s.an[i].evidence);
+			rh_tr_end(h);
+		}
+		rh_table_end(h);
+	}
+	status_release(&s);
+	sb_release(&why);
+}
+
 static void
 overview(struct page *p)
 {
@@ -226,19 +266,7 @@ overview(struct page *p)
 	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
 	    "' UTC', outcome, rows_in, rows_ok, rows_rejected FROM run "
 	    "ORDER BY id DESC LIMIT 15", 0);
-	rh_h2(h, rh_t(h, "anomalies"));
-	if (count_of(p, "SELECT count(*) FROM run WHERE outcome NOT IN "
-	    "('ok', 'running') OR rows_rejected > 0") == 0) {
-		rh_raw(h, "<p>");
-		rh_esc(h, rh_t(h, "no_anomaly"));
-		rh_raw(h, "</p>\n");
-	} else
-		table(p, rh_t(h, "anomalies"), runs, 7,
-		    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', "
-		    "' ') || ' UTC', outcome, rows_in, rows_ok, rows_rejected "
-		    "FROM run WHERE outcome NOT IN ('ok', "
-		    "'running') OR rows_rejected > 0 ORDER BY id DESC "
-		    "LIMIT 15", 0);
+	anomalies(p);
 }
 
 /* The top values of a catalog row, masked as cdp-catalog masks them. */
@@ -504,7 +532,8 @@ scores(struct page *p)
 	while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 
-		snprintf(title, sizeof(title), "%s %s", rh_t(h, "hist"), name);
+		snprintf(title, sizeof(title), "%s: %s", rh_t(h, "hist"),
+		    rh_score(h, name));
 		histogram(p, name, title);
 	}
 	sqlite3_finalize(st);
