@@ -356,3 +356,37 @@ open_page() {
 	run grep -c '<h2>Coordonnées</h2>' "rep/customer-$pid.html"
 	assert_output 1
 }
+
+@test "cdp-report: what a marketer reads: links, the RFM grid, no lifetime value, the data map's prefixes, French segment names" {
+	cdp-report -q -o rep >/dev/null
+	run grep -o '<th scope="row">same [^<]*</th>' rep/identity.html
+	expect <<-'EOF'
+	<th scope="row">same cookie (anonymous id)</th>
+	<th scope="row">same e-mail</th>
+	<th scope="row">same loyalty card</th>
+	<th scope="row">same phone</th>
+	EOF
+	run grep -c '<th scope="row">probabilistic (names, dates, addresses)</th>' rep/identity.html
+	assert_output 1
+	# Every non-empty cell of the grid says which figure is the average.
+	cells=$(grep -o '<td class="n">[0-9]*<br>' rep/scores.html | wc -l)
+	avgs=$(grep -o '<td class="n">[0-9]*<br>avg [0-9]*\.[0-9][0-9]</td>' rep/scores.html | wc -l)
+	[ "$cells" -gt 0 ]
+	assert_equal "$avgs" "$cells"
+	if [ "$(q "SELECT count(*) FROM score WHERE name = 'clv'")" = 0 ]; then
+		run grep -c '<p>No lifetime value yet: cdp-score computes it once' rep/scores.html
+		assert_output 1
+	fi
+	run grep -c "<p>Fields without a prefix are cdp&#39;s own fields" rep/datamap.html
+	assert_output 1
+	# The overlap table's caption is not a second visible heading.
+	run grep -c '<caption class="sr">Overlap: profiles in both segments</caption>' rep/segments.html
+	assert_output 1
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	n=$(q "SELECT count(DISTINCT value) FROM score WHERE name = 'rfm_segment' AND value IN ('Lost', 'Loyal', 'Hibernating', 'New')")
+	m=$(grep -o '<th scope="row">\(Perdus\|Fidèles\|En hibernation\|Nouveaux\)</th>' fr/scores.html | wc -l)
+	[ "$n" -gt 0 ]
+	assert_equal "$m" "$n"
+	run grep -c '<th scope="row">\(Lost\|Loyal\|Hibernating\)</th>' fr/scores.html
+	assert_output 0
+}

@@ -67,10 +67,25 @@ static const struct {
 	{ "splits", "Splits", "Séparations" },
 	{ "new_profiles", "New profiles", "Nouveaux profils" },
 	{ "links", "Links", "Liens" },
-	{ "rfm_grid", "RFM grid: profiles and average value per cell "
-	    "(recency × frequency)",
-	    "Grille RFM : profils et valeur moyenne par case (récence × "
-	    "fréquence)" },
+	{ "rfm_grid", "RFM grid: profiles, and their average spend, per cell "
+	    "(recency R by frequency F, 5 the best)",
+	    "Grille RFM : profils, et leur dépense moyenne, par case "
+	    "(récence R par fréquence F, 5 la meilleure)" },
+	{ "avg", "avg", "moy." },
+	{ "datamap_note", "Fields without a prefix are cdp's own fields, "
+	    "normalised (e-mails lower-cased, phones in international form, "
+	    "dates in ISO 8601); attr. fields are the source's fields as it "
+	    "sent them.",
+	    "Les champs sans préfixe sont ceux de cdp, normalisés (e-mails en "
+	    "minuscules, téléphones au format international, dates ISO "
+	    "8601) ; les champs attr. sont ceux de la source, tels qu'elle "
+	    "les a envoyés." },
+	{ "no_clv", "No lifetime value yet: cdp-score computes it once its "
+	    "model fits the purchase history (enough customers who bought "
+	    "more than once).",
+	    "Pas encore de valeur vie client : cdp-score la calcule quand son "
+	    "modèle s'ajuste à l'historique d'achats (assez de clients ayant "
+	    "acheté plus d'une fois)." },
 	{ "rfm_seg", "Profiles per RFM segment", "Profils par segment RFM" },
 	{ "clv_dist", "Customer lifetime value", "Valeur vie client" },
 	{ "hist", "Distribution", "Distribution" },

@@ -317,6 +317,9 @@ datamap(struct page *p)
 	int rows = 0;
 
 	rh_begin(h, "datamap.html", rh_t(h, "datamap"));
+	rh_raw(h, "<p>");
+	rh_esc(h, rh_t(h, "datamap_note"));
+	rh_raw(h, "</p>\n");
 	st = prep(p, "SELECT s.name, c.field, c.type, coalesce(cs.records, 0),"
 	    " c.present, c.distinct_est, c.top_values FROM catalog c "
 	    "JOIN source s ON s.id = c.source_id LEFT JOIN catalog_source cs "
@@ -390,10 +393,21 @@ identity(struct page *p)
 	    "FROM profile GROUP BY k ORDER BY min(nrecords)", NULL);
 	chart(p, rh_t(h, "links_kind"), rh_t(h, "type"), rh_t(h, "links"),
 	    h->lang == RH_FR ?
-	    "SELECT CASE WHEN rule = 'fs' THEN 'probabiliste' ELSE "
+	    "SELECT CASE rule WHEN 'fs' THEN 'probabiliste (noms, dates, adresses)' "
+	    "WHEN 'ident:email' THEN 'même e-mail' "
+	    "WHEN 'ident:phone' THEN 'même téléphone' "
+	    "WHEN 'ident:anonymous_id' THEN 'même cookie (identifiant anonyme)' "
+	    "WHEN 'ident:customer_id' THEN 'même identifiant client' "
+	    "WHEN 'ident:loyalty_id' THEN 'même carte de fidélité' ELSE "
 	    "replace(rule, 'ident:', 'même ') END, count(*) FROM link "
 	    "GROUP BY rule ORDER BY 2 DESC, 1" :
-	    "SELECT CASE WHEN rule = 'fs' THEN 'probabilistic' ELSE "
+	    "SELECT CASE rule WHEN 'fs' THEN 'probabilistic (names, dates, "
+	    "addresses)' "
+	    "WHEN 'ident:email' THEN 'same e-mail' "
+	    "WHEN 'ident:phone' THEN 'same phone' "
+	    "WHEN 'ident:anonymous_id' THEN 'same cookie (anonymous id)' "
+	    "WHEN 'ident:customer_id' THEN 'same customer id' "
+	    "WHEN 'ident:loyalty_id' THEN 'same loyalty card' ELSE "
 	    "replace(rule, 'ident:', 'same ') END, count(*) FROM link "
 	    "GROUP BY rule ORDER BY 2 DESC, 1", NULL);
 	rh_h2(h, rh_t(h, "merge_time"));
@@ -512,6 +526,8 @@ scores(struct page *p)
 			rh_esc(h, rh_num(h, (double)cnt[r][f], num));
 			if (cnt[r][f] > 0) {
 				rh_raw(h, "<br>");
+				rh_esc(h, rh_t(h, "avg"));
+				rh_raw(h, " ");
 				rh_esc(h, money(h, sum[r][f] /
 				    (double)cnt[r][f], num));
 			}
@@ -520,11 +536,31 @@ scores(struct page *p)
 		rh_raw(h, "</tr>\n");
 	}
 	rh_raw(h, "</tbody>\n</table>\n");
+	/* The segments' names are cdp-score's, in English: a French page
+	 * names them in French. */
 	chart(p, rh_t(h, "rfm_seg"), rh_t(h, "segment"), rh_t(h, "profiles"),
+	    h->lang == RH_FR ?
+	    "SELECT CASE value WHEN 'Champions' THEN 'Champions' "
+	    "WHEN 'Loyal' THEN 'Fidèles' "
+	    "WHEN 'Potential loyalist' THEN 'Fidèles potentiels' "
+	    "WHEN 'New' THEN 'Nouveaux' WHEN 'Promising' THEN 'Prometteurs' "
+	    "WHEN 'Need attention' THEN 'À surveiller' "
+	    "WHEN 'About to sleep' THEN 'Bientôt endormis' "
+	    "WHEN 'Can''t lose' THEN 'À ne pas perdre' "
+	    "WHEN 'At risk' THEN 'À risque' "
+	    "WHEN 'Hibernating' THEN 'En hibernation' "
+	    "WHEN 'Lost' THEN 'Perdus' ELSE value END, count(*) FROM score "
+	    "WHERE name = 'rfm_segment' GROUP BY value ORDER BY 2 DESC, 1" :
 	    "SELECT value, count(*) FROM score WHERE name = 'rfm_segment' "
 	    "GROUP BY value ORDER BY 2 DESC, 1", NULL);
 	rh_h2(h, rh_t(h, "clv_dist"));
-	histogram(p, "clv", rh_t(h, "clv_dist"));
+	if (count_of(p, "SELECT count(*) FROM (SELECT 1 FROM score WHERE "
+	    "name = 'clv' LIMIT 1)") == 0) {
+		rh_raw(h, "<p>");
+		rh_esc(h, rh_t(h, "no_clv"));
+		rh_raw(h, "</p>\n");
+	} else
+		histogram(p, "clv", rh_t(h, "clv_dist"));
 	rh_h2(h, rh_t(h, "scores"));
 	st = prep(p, "SELECT name FROM score_def WHERE type = 'number' "
 	    "AND name NOT IN ('clv', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm') "
@@ -532,8 +568,8 @@ scores(struct page *p)
 	while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 
-		snprintf(title, sizeof(title), "%s: %s", rh_t(h, "hist"),
-		    rh_score(h, name));
+		snprintf(title, sizeof(title), h->lang == RH_FR ? "%s : %s" :
+		    "%s: %s", rh_t(h, "hist"), rh_score(h, name));
 		histogram(p, name, title);
 	}
 	sqlite3_finalize(st);
@@ -611,7 +647,8 @@ segments(struct page *p)
 	sqlite3_finalize(ch);
 	/* Overlap: PK lookups of the smaller into the larger. */
 	rh_h2(h, rh_t(h, "overlap"));
-	rh_raw(h, "<table>\n<caption>");
+	/* The caption repeats the heading above: read, not shown. */
+	rh_raw(h, "<table>\n<caption class=\"sr\">");
 	rh_esc(h, rh_t(h, "overlap"));
 	rh_raw(h, "</caption>\n<thead><tr><td></td>");
 	for (j = 0; j < n; j++) {
