@@ -83,7 +83,7 @@ parse_date(const char *opt, const char *arg, struct sbuf *ts, time_t *t)
 
 static const char *const run_cols[] = {
 	"record", "run", "tool", "source", "started", "seconds", "in", "ok",
-	"rejected", "outcome",
+	"rejected", "outcome", "job",
 };
 
 static void
@@ -98,9 +98,8 @@ print_runs(struct status *s, int fmt)
 	    "LEFT JOIN source s ON s.id = r.source_id WHERE r.id = ?",
 	    &s->b)) == NULL)
 		die(EXIT_FAIL, "run log: %s", s->b.buf);
-	tab_init(&t, stdout, fmt, run_cols, 10);
-	tab_table_cols(&t, "run tool source started seconds in ok rejected "
-	    "outcome");
+	tab_init(&t, stdout, fmt, run_cols, 11);
+	tab_table_cols(&t, "run started seconds in ok rejected outcome job");
 	for (i = 0; i < s->nruns; i++) {
 		sqlite3_bind_int64(st, 1, s->runs[i].id);
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -117,6 +116,7 @@ print_runs(struct status *s, int fmt)
 			tab_int(&t, sqlite3_column_int64(st, 5));
 			tab_int(&t, sqlite3_column_int64(st, 6));
 			tab_str(&t, s->runs[i].outcome);
+			tab_str(&t, s->runs[i].job);
 			tab_row(&t);
 		}
 		sqlite3_reset(st);

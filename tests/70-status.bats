@@ -38,12 +38,12 @@ ingest3() {
 	cdp-ingest -q -s crm -i ID_CLIENT -c FR "$FIX/crm_fr.csv" 2>/dev/null
 	run cdp-status
 	assert_equal "$status" 0
-	assert_equal "${lines[0]}" "run  tool        source  started               seconds  in  ok  rejected  outcome"
-	[[ "${lines[1]}" =~ ^\ \ 1\ \ cdp-ingest\ \ crm\ \ \ \ \ [0-9T:-]+Z\ +[0-9.]+\ \ \ 3\ \ \ 3\ \ \ \ \ \ \ \ \ 0\ \ ok$ ]]
+	assert_equal "${lines[0]}" "run  started               seconds  in  ok  rejected  outcome  job"
+	[[ "${lines[1]}" =~ ^\ \ 1\ \ [0-9T:-]+Z\ +[0-9.]+\ \ \ 3\ \ \ 3\ \ \ \ \ \ \ \ \ 0\ \ ok\ \ \ \ \ \ \ cdp-ingest\ -s\ crm$ ]]
 	assert_equal "${lines[2]}" "no anomalies"
 	run cdp-status -f ndjson
 	assert_equal "$status" 0
-	[[ "$output" =~ ^\{\"record\":\"run\",\"run\":1,\"tool\":\"cdp-ingest\",\"source\":\"crm\",.*\"in\":3,\"ok\":3,\"rejected\":0,\"outcome\":\"ok\"\}$ ]]
+	[[ "$output" =~ ^\{\"record\":\"run\",\"run\":1,\"tool\":\"cdp-ingest\",\"source\":\"crm\",.*\"in\":3,\"ok\":3,\"rejected\":0,\"outcome\":\"ok\",\"job\":\"cdp-ingest\ -s\ crm\"\}$ ]]
 }
 
 @test "cdp-status: a failed run and an interrupted one" {
@@ -60,9 +60,9 @@ ingest3() {
 	run cdp-status -f ndjson
 	assert_equal "$status" 4
 	expect <<-'EOF'
-	{"record":"run","run":3,"tool":"cdp-match","source":null,"started":"2024-06-01T02:20:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"running"}
-	{"record":"run","run":2,"tool":"cdp-merge","source":null,"started":"2024-06-01T02:10:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"interrupted"}
-	{"record":"run","run":1,"tool":"cdp-score","source":null,"started":"2024-06-01T02:00:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"failed"}
+	{"record":"run","run":3,"tool":"cdp-match","source":null,"started":"2024-06-01T02:20:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"running","job":"cdp-match"}
+	{"record":"run","run":2,"tool":"cdp-merge","source":null,"started":"2024-06-01T02:10:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"interrupted","job":"cdp-merge"}
+	{"record":"run","run":1,"tool":"cdp-score","source":null,"started":"2024-06-01T02:00:00Z","seconds":null,"in":0,"ok":0,"rejected":0,"outcome":"failed","job":"cdp-score"}
 	{"record":"anomaly","kind":"failed","source":null,"run":1,"evidence":"cdp-score failed at 2024-06-01T02:00:00Z: database is locked"}
 	{"record":"anomaly","kind":"failed","source":null,"run":2,"evidence":"cdp-merge interrupted at 2024-06-01T02:10:00Z"}
 	EOF
@@ -192,13 +192,13 @@ run_row() {
 	run cdp-status --as-of 2024-06-02T03:00:00Z
 	assert_equal "$status" 4
 	expect <<-'EOF'
-	run  tool         source  started               seconds  in  ok  rejected  outcome
-	  2  cdp-export           2024-06-01T02:05:00Z      1.0   0   0         0  ok
-	  1  cdp-export           2024-06-01T02:00:00Z      1.0   0   0         0  failed
-	  3  cdp-ingest   crm     2024-06-01T02:10:00Z      1.0   0   0         0  failed
-	  4  cdp-ingest   web     2024-06-01T02:15:00Z      1.0   0   0         0  ok
-	  7  cdp-segment          2024-06-02T02:30:00Z      1.0   0   0         0  ok
-	  6  cdp-segment          2024-06-02T02:20:00Z      1.0   0   0         0  failed
+	run  started               seconds  in  ok  rejected  outcome  job
+	  2  2024-06-01T02:05:00Z      1.0   0   0         0  ok       cdp-export changes vip --dest crm
+	  1  2024-06-01T02:00:00Z      1.0   0   0         0  failed   cdp-export changes vip --dest mailer
+	  3  2024-06-01T02:10:00Z      1.0   0   0         0  failed   cdp-ingest -s crm
+	  4  2024-06-01T02:15:00Z      1.0   0   0         0  ok       cdp-ingest -s web
+	  7  2024-06-02T02:30:00Z      1.0   0   0         0  ok       cdp-segment eval
+	  6  2024-06-02T02:20:00Z      1.0   0   0         0  failed   cdp-segment eval vip
 
 	3 anomalies:
 	kind    source  run  evidence
@@ -325,8 +325,8 @@ nightly() {
 	run cdp-status --as-of 2024-06-06T10:10:00Z
 	assert_equal "$status" 0
 	expect <<-'EOF'
-	run  tool        source  started               seconds  in   ok   rejected  outcome
-	  6  cdp-ingest  web     2024-06-06T10:00:00Z           900  900         0  live
+	run  started               seconds  in   ok   rejected  outcome  job
+	  6  2024-06-06T10:00:00Z           900  900         0  live     cdp-ingest -s web
 
 	1 live ingest:
 	run  source  stored  per_minute  minutes
@@ -338,7 +338,7 @@ nightly() {
 	q "UPDATE run SET pid = 99999999 WHERE id = 6"
 	run cdp-status -f ndjson --as-of 2024-06-06T10:10:00Z
 	assert_equal "$status" 4
-	assert_equal "${lines[0]}" '{"record":"run","run":6,"tool":"cdp-ingest","source":"web","started":"2024-06-06T10:00:00Z","seconds":null,"in":900,"ok":900,"rejected":0,"outcome":"interrupted"}'
+	assert_equal "${lines[0]}" '{"record":"run","run":6,"tool":"cdp-ingest","source":"web","started":"2024-06-06T10:00:00Z","seconds":null,"in":900,"ok":900,"rejected":0,"outcome":"interrupted","job":"cdp-ingest -s web"}'
 	assert_equal "${lines[2]}" '{"record":"anomaly","kind":"stale","source":"web","run":null,"evidence":"no data for 32.2 hours; usually every 24.0 hours (median of the last 4 intervals); 1 delivery missed"}'
 }
 
@@ -355,11 +355,11 @@ nightly() {
 	exec 8>&-
 	wait
 	assert_equal "$status" 0
-	[[ "${lines[0]}" =~ \"in\":2,\"ok\":2,\"rejected\":0,\"outcome\":\"live\"\}$ ]]
+	[[ "${lines[0]}" =~ \"in\":2,\"ok\":2,\"rejected\":0,\"outcome\":\"live\",\"job\":\"cdp-ingest\ -s\ web\"\}$ ]]
 	[[ "${lines[1]}" =~ ^\{\"record\":\"live\",\"run\":1,\"source\":\"web\",\"stored\":2, ]]
 	# Ended: ok, its samples gone.
 	run cdp-status -f ndjson
-	[[ "${lines[0]}" =~ \"outcome\":\"ok\"\}$ ]]
+	[[ "${lines[0]}" =~ \"outcome\":\"ok\",\"job\":\"cdp-ingest\ -s\ web\"\}$ ]]
 	assert_equal "$(q "SELECT count(*) FROM run_progress")" 0
 }
 
