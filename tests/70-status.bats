@@ -255,9 +255,12 @@ run_row() {
 	assert_equal "$status" 2
 	run cdp-export -F email view someone@example.com --nosuch
 	assert_equal "$status" 2
+	run cdp-export -q profile +33612345678 extra
+	assert_equal "$status" 2
 	assert_equal "$(q "SELECT args, message FROM run WHERE outcome = 'usage' ORDER BY id")" \
 	    '["cdp-privacy","erase","(subject)","(subject)"]|usage error
-["cdp-export","-F","email","view","(subject)","--nosuch"]|usage error'
+["cdp-export","-F","email","view","(subject)","--nosuch"]|usage error
+["cdp-export","-q","profile","(subject)","extra"]|usage error'
 	run cdp-export -d "$BATS_TEST_TMPDIR/none.db" changes vip
 	assert_equal "$status" 2
 	[ ! -e "$BATS_TEST_TMPDIR/none.db" ]

@@ -178,6 +178,10 @@ usage_word(int i, int *operands)
 	/* cdp-privacy VERB SUBJECT: the verb is kept, nothing after it. */
 	if ((*operands)++ > 0 && strcmp(progname, "cdp-privacy") == 0)
 		return "(subject)";
+	/* cdp-export profile SUBJECT: a person, by a phone or an id. */
+	if (i > 1 && strcmp(usage_argv[i - 1], "profile") == 0 &&
+	    strcmp(progname, "cdp-export") == 0)
+		return "(subject)";
 	return a;
 }
 

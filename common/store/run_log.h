@@ -56,8 +56,8 @@ int	run_progress(struct run *, long long rows, struct sbuf *why);
  * (kept, not copied).  The hook (core/util.h: usage_hook) writes a run
  * of outcome "usage" with the message into the store named by -d or
  * $CDP_DB, when it exists (a usage error never creates one).  Words
- * that may name a person (with an '@', or a subject of cdp-privacy) are
- * logged as "(subject)".
+ * that may name a person (with an '@', a subject of cdp-privacy or of
+ * cdp-export profile) are logged as "(subject)".
  */
 void	run_log_usage(int argc, char **argv);
 
