@@ -107,7 +107,10 @@ ingest3() {
 	run cdp-status
 	assert_equal "$status" 4
 	assert_equal "${lines[-1]}" "stale  crm          no data for 5.0 days; usually every 24.0 hours (median of the last 5 intervals); 5 deliveries missed"
+	# Looser: six intervals, and no judging by its regularity.
 	run cdp-status -o stale_factor=6
+	assert_equal "$status" 4
+	run cdp-status -o stale_factor=6 -o late_margin=0
 	assert_equal "$status" 0
 }
 
@@ -282,6 +285,23 @@ nightly() {
 	nightly crm 1 2 3 4 5 6
 	run cdp-status --as-of 2024-06-07T01:00:00Z
 	assert_equal "$status" 0
+	run cdp-status --as-of 2024-06-07T02:00:59Z
+	assert_equal "$status" 0
+	# Its deliveries are regular: the status run after tonight's batch
+	# says it missed tonight's.
+	run cdp-status --as-of 2024-06-07T02:35:00Z
+	assert_equal "$status" 4
+	assert_equal "${lines[-1]}" "stale  crm          no data for 24.6 hours; usually every 24.0 hours (median of the last 5 intervals, each within 0 seconds of it); 1 delivery missed"
+	# A source that came at 01:50 once: within 10 minutes, late past 30.
+	q "UPDATE run SET started_at = '2024-06-04T01:50:00Z' WHERE started_at = '2024-06-04T02:00:00Z'"
+	run cdp-status --as-of 2024-06-07T02:29:00Z
+	assert_equal "$status" 0
+	run cdp-status --as-of 2024-06-07T02:31:00Z
+	assert_equal "$status" 4
+	assert_equal "${lines[-1]}" "stale  crm          no data for 24.5 hours; usually every 24.0 hours (median of the last 5 intervals, each within 10 minutes of it); 1 delivery missed"
+	run cdp-status -o late_margin=0 --as-of 2024-06-07T02:31:00Z
+	assert_equal "$status" 0
+	q "UPDATE run SET started_at = '2024-06-04T02:00:00Z' WHERE started_at = '2024-06-04T01:50:00Z'"
 	run cdp-status --as-of 2024-06-07T07:00:00Z
 	assert_equal "$status" 4
 	assert_equal "${lines[-1]}" "stale  crm          no data for 29.0 hours; usually every 24.0 hours (median of the last 5 intervals); 1 delivery missed"
@@ -295,11 +315,17 @@ nightly() {
 	run cdp-status --as-of 2024-06-07T07:00:00Z
 	assert_equal "$status" 4
 	assert_equal "${lines[-1]}" "stale  crm          no data for 29.0 hours; expected every 12.0 hours (declared); 2 deliveries missed"
+	# Declared nightly, delivered nightly: late the same night.
+	run cdp-status expect crm 1d
+	run cdp-status --as-of 2024-06-07T02:35:00Z
+	assert_equal "$status" 4
+	assert_equal "${lines[-1]}" "stale  crm          no data for 24.6 hours; expected every 24.0 hours (declared; its last 5 intervals, each within 0 seconds of it); 1 delivery missed"
 	run cdp-status expect crm none
 	assert_equal "$(q "SELECT count(*) FROM source WHERE cadence IS NULL")" 1
 	assert_equal "$(q "SELECT args FROM run WHERE tool = 'cdp-status' ORDER BY id")" \
 	    '["cdp-status","expect","crm","1w"]
 ["cdp-status","expect","crm","12h"]
+["cdp-status","expect","crm","1d"]
 ["cdp-status","expect","crm","none"]'
 	# A declared cadence judges a source with little history.
 	rm -f "$CDP_DB"*

@@ -27,6 +27,7 @@ static const struct {
 	{ "segment_jump", 0.5, 0, 1e9 },	/* relative size change */
 	{ "segment_min", 10, 0, 1e12 },	/* and at least this many profiles */
 	{ "live_minutes", 5, 1, 1440 },	/* a live ingest's rate over this */
+	{ "late_margin", 3, 0, 1e6 },	/* late past this x its largest deviation */
 };
 
 /* A job and where it stands (status_check's scan of the run log). */
@@ -626,9 +627,9 @@ static void
 stale(struct status *s)
 {
 	sqlite3_stmt *src, *st;
-	double gaps[1000], m, silent;
+	double gaps[1000], m, silent, grace, dev = 0;
 	time_t prev, t, last;
-	size_t n;
+	size_t n, i;
 	const char *name;
 	int declared;
 
@@ -668,7 +669,22 @@ stale(struct status *s)
 		m = declared ? (double)sqlite3_column_int64(src, 2) :
 		    median(gaps, n);
 		silent = difftime(s->now, last);
-		if (m > 0 && silent > s->th[ST_STALE] * m) {
+		/*
+		 * A regular source is late as soon as it is past its usual
+		 * time by more than late_margin times the largest deviation
+		 * of its intervals (a minute at least): a nightly batch's
+		 * source that missed tonight is flagged tonight, by the
+		 * cdp-status run after the batch.
+		 */
+		grace = HUGE_VAL;
+		if (n >= (size_t)s->th[ST_HISTORY] && s->th[ST_LATE] > 0) {
+			dev = 0;
+			for (i = 0; i < n; i++)
+				dev = fmax(dev, fabs(gaps[i] - m));
+			grace = fmax(s->th[ST_LATE] * dev, 60);
+		}
+		if (m > 0 && (silent > s->th[ST_STALE] * m ||
+		    silent > m + grace)) {
 			sb_reset(&s->b);
 			sb_adds(&s->b, "no data for ");
 			duration(&s->b, silent);
@@ -676,10 +692,23 @@ stale(struct status *s)
 			    "; usually every ");
 			duration(&s->b, m);
 			if (declared)
-				sb_adds(&s->b, " (declared)");
+				sb_adds(&s->b, " (declared");
 			else
 				sb_addf(&s->b, " (median of the last %zu "
-				    "intervals)", n);
+				    "intervals", n);
+			/* Judged by its regularity: say how regular. */
+			if (silent <= s->th[ST_STALE] * m) {
+				if (declared)
+					sb_addf(&s->b, "; its last %zu intervals",
+					    n);
+				sb_adds(&s->b, ", each within ");
+				if (dev < 120)
+					sb_addf(&s->b, "%.0f seconds", dev);
+				else
+					duration(&s->b, dev);
+				sb_adds(&s->b, " of it");
+			}
+			sb_adds(&s->b, ")");
 			sb_addf(&s->b, "; %.0f deliver%s missed",
 			    floor(silent / m), floor(silent / m) < 2 ?
 			    "y" : "ies");

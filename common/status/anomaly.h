@@ -16,7 +16,9 @@
  * - identity: records waiting after a failed cdp-match | cdp-merge;
  * - stale: a source past its next expected delivery, from its declared
  *   cadence (source.cadence, cdp-status expect) or the median interval
- *   of its history; a source fed by a live ingest is never stale;
+ *   of its history, by stale_factor times it, or for a regular source by
+ *   late_margin times the largest deviation of its intervals; a source
+ *   fed by a live ingest is never stale;
  * - drift: new, missing or retyped fields (integer and number are one
  *   type: a widening within numbers is no drift);
  * - segment_jump: a segment whose size jumped at its last evaluation.
@@ -32,7 +34,7 @@
 
 /* Thresholds, settable by name (status_threshold). */
 enum { ST_REJECT, ST_LOW, ST_HIGH, ST_WINDOW, ST_HISTORY, ST_STALE,
-    ST_SEGJUMP, ST_SEGMIN, ST_LIVE, ST_N };
+    ST_SEGJUMP, ST_SEGMIN, ST_LIVE, ST_LATE, ST_N };
 
 struct st_anomaly {
 	char	*kind;		/* "failed", "stale", ... */
