@@ -327,7 +327,14 @@ open_page() {
 	run cdp-status -f ndjson
 	assert_equal "$status" 4
 	cdp-report -o rep >/dev/null 2>&1
-	run grep -c "<td>cdp-export changes vipp usage at [0-9T:Z-]*: changes needs --dest</td>" rep/index.html
+	run grep -c "<tr><td>Failed run</td><td></td><td class=\"n\">$id</td><td>cdp-export changes vipp usage at [0-9T:Z-]*: changes needs --dest</td>" rep/index.html
+	assert_output 1
+	run grep -c "<td>usage error</td>" rep/index.html
+	assert_output 1
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	run grep -c "<tr><td>Exécution en échec</td>" fr/index.html
+	assert_output 1
+	run grep -c "<td>erreur d&#39;usage</td>" fr/index.html
 	assert_output 1
 	n=$(cdp-status -f ndjson | grep -c '"record":"anomaly"')
 	run sh -c "sed -n '/<h2>Anomalies/,/<\/table>/p' rep/index.html | grep -c '^<tr><td>'"

@@ -177,18 +177,36 @@ static const struct {
 	{ "sc_expected_spend", "Expected spend per purchase",
 	    "Dépense attendue par achat" },
 	{ "sc_clv", "Customer lifetime value", "Valeur vie client" },
+	/* The kinds of anomaly (status/anomaly.h), by "an_". */
+	{ "an_failed", "Failed run", "Exécution en échec" },
+	{ "an_identity", "Identity resolution behind",
+	    "Résolution d'identité en retard" },
+	{ "an_reject_rate", "Many rejects", "Beaucoup de rejets" },
+	{ "an_volume_low", "Low volume", "Volume bas" },
+	{ "an_volume_high", "High volume", "Volume haut" },
+	{ "an_stale", "Missed delivery", "Livraison manquée" },
+	{ "an_drift", "Fields changed", "Champs modifiés" },
+	{ "an_segment_jump", "Segment size jump", "Saut de taille de segment" },
 };
+
+const char *
+rh_label(const struct rh *h, const char *prefix, const char *name)
+{
+	size_t i, n = strlen(prefix);
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strncmp(labels[i].key, prefix, n) == 0 &&
+		    strcmp(labels[i].key + n, name) == 0)
+			return h->lang == RH_FR ? labels[i].fr : labels[i].en;
+	return name;
+}
 
 const char *
 rh_score(const struct rh *h, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-		if (strncmp(labels[i].key, "sc_", 3) == 0 &&
-		    strcmp(labels[i].key + 3, name) == 0)
-			return h->lang == RH_FR ? labels[i].fr : labels[i].en;
-	return name;
+	return rh_label(h, "sc_", name);
 }
 
 int

@@ -204,7 +204,7 @@ anomalies(struct page *p)
 		rh_table_begin(h, rh_t(h, "anomalies"), heads, 4);
 		for (i = 0; i < s.nan; i++) {
 			rh_tr(h);
-			rh_td(h, s.an[i].kind);
+			rh_td(h, rh_label(h, "an_", s.an[i].kind));
 			rh_td(h, s.an[i].source);
 			if (s.an[i].run > 0) {
 				snprintf(num, sizeof(num), "%lld", s.an[i].run);
@@ -262,10 +262,16 @@ overview(struct page *p)
 	    "ON r.id = c.created_run GROUP BY d ORDER BY d DESC LIMIT 30) "
 	    "ORDER BY d", NULL);
 	rh_h2(h, rh_t(h, "last_runs"));
-	table(p, rh_t(h, "last_runs"), runs, 7,
+	table(p, rh_t(h, "last_runs"), runs, 7, h->lang == RH_FR ?
 	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
-	    "' UTC', outcome, rows_in, rows_ok, rows_rejected FROM run "
-	    "ORDER BY id DESC LIMIT 15", 0);
+	    "' UTC', CASE outcome WHEN 'rejects' THEN 'ok, avec rejets' "
+	    "WHEN 'failed' THEN 'échec' WHEN 'usage' THEN 'erreur d''usage' "
+	    "WHEN 'running' THEN 'en cours' ELSE outcome END, rows_in, "
+	    "rows_ok, rows_rejected FROM run ORDER BY id DESC LIMIT 15" :
+	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
+	    "' UTC', CASE outcome WHEN 'rejects' THEN 'ok, with rejects' "
+	    "WHEN 'usage' THEN 'usage error' ELSE outcome END, rows_in, "
+	    "rows_ok, rows_rejected FROM run ORDER BY id DESC LIMIT 15", 0);
 	anomalies(p);
 }
 
