@@ -567,6 +567,7 @@ int
 main(int argc, char *argv[])
 {
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "reset") == 0)
 		return cmd_reset(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "suggest") == 0)

@@ -647,6 +647,7 @@ main(int argc, char *argv[])
 	int excel = 0;
 
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	signal(SIGPIPE, on_sigpipe);
 	memset(&e, 0, sizeof(e));
 	sb_init(&e.why);

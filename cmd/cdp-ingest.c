@@ -545,6 +545,7 @@ main(int argc, char *argv[])
 	double t0;
 
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	memset(&g, 0, sizeof(g));
 	map_init(&g.map);
 	sb_init(&g.why);

@@ -500,6 +500,7 @@ main(int argc, char *argv[])
 	double t0 = mono_now(), t1, tval = 0;
 
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	memset(&g, 0, sizeof(g));
 	memset(&run, 0, sizeof(run));
 	sb_init(&g.why);

@@ -500,6 +500,7 @@ main(int argc, char *argv[])
 	char **argv0 = argv;
 
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	memset(&g, 0, sizeof(g));
 	kt_init(&g.kt);
 	sb_init(&g.why);

@@ -866,6 +866,7 @@ main(int argc, char *argv[])
 	long long n = 0;
 
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	while ((ch = getopt_long(argc, argv, "+c:d:hqr:V",
 	    longopts, NULL)) != -1) {
 		switch (ch) {

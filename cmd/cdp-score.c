@@ -650,6 +650,7 @@ main(int argc, char *argv[])
 	long day;
 
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	memset(&s, 0, sizeof(s));
 	S = &s;
 	sb_init(&s.why);

@@ -691,6 +691,7 @@ main(int argc, char *argv[])
 	long day;
 
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	sb_init(&why);
 	/* '+': options end at the verb, so an expression may start with -
 	 * ("-x"); changes takes --run after its operand */

@@ -2,97 +2,42 @@
  * cdp-status - what ran last, and whether anything looks wrong: the
  * exit status a cron job mails a person on.
  *
- * Everything comes from the run log that every writing tool keeps
- * (common/store/run_log.c), the catalog (drift) and the segment tables.  An
- * anomaly is always printed with its evidence (the figures it was
- * judged on), so the reader can decide whether to act.  Each check is a
- * comparison with the source's own history, not with fixed numbers: a
- * source that sends 100 records on a good night and one that sends a
- * million are judged alike.
+ * The checks are status/anomaly.c's, shared with cdp-report: this file
+ * prints the last run of each job, the live ingests with their rate and
+ * the anomalies with their evidence, and writes the two things a person
+ * tells cdp-status: that a failure is dealt with (clear), and when a
+ * source is expected to deliver (expect).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "catalog/catalog.h"
 #include "core/cli.h"
 #include "io/table.h"
 #include "normalise/normalise.h"
-#include "store/bulk_load.h"
+#include "status/anomaly.h"
 #include "store/database.h"
+#include "store/run_log.h"
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(cli_usage_out(),
 	    "usage: %s [-c CONF] [-d DB] [-f table|ndjson] "
-	    "[-o NAME=VALUE]... [--since DATE]\n", progname);
+	    "[-o NAME=VALUE]... [--as-of DATE]\n"
+	    "           [--since DATE]\n"
+	    "       %s [-d DB] clear RUN ...\n"
+	    "       %s [-d DB] expect SOURCE PERIOD|none\n", progname,
+	    progname, progname);
 	cli_usage_exit();
 }
 
-/* Thresholds, settable with -c CONF and -o NAME=VALUE. */
-static struct {
-	const char *name;
-	double	 v;
-	double	 min, max;
-} th[] = {
-	{ "reject_rate", 0.05, 0, 1 },	/* rejected / read above this */
-	{ "volume_low", 0.5, 0, 1 },	/* rows below this x the median */
-	{ "volume_high", 2, 1, 1e9 },	/* rows above this x the median */
-	{ "window", 7, 1, 1000 },	/* runs in the trailing median */
-	{ "min_history", 3, 1, 1000 },	/* runs needed before judging */
-	{ "stale_factor", 2, 1, 1e6 },	/* silence above this x the interval */
-	{ "segment_jump", 0.5, 0, 1e9 },	/* relative size change */
-	{ "segment_min", 10, 0, 1e12 },	/* and at least this many profiles */
-};
-enum { T_REJECT, T_LOW, T_HIGH, T_WINDOW, T_HISTORY, T_STALE, T_SEGJUMP,
-    T_SEGMIN, T_N };
-
-static int
-set_threshold(const char *spec, struct sbuf *why)
-{
-	const char *eq = strchr(spec, '=');
-	char *end;
-	double v;
-	size_t n, i;
-
-	if (eq == NULL) {
-		sb_addf(why, "threshold %s: expected NAME=VALUE",
-		    quote_value(spec, strlen(spec)));
-		return -1;
-	}
-	n = (size_t)(eq - spec);
-	while (n > 0 && (spec[n - 1] == ' ' || spec[n - 1] == '\t'))
-		n--;
-	for (i = 0; i < T_N; i++)
-		if (strlen(th[i].name) == n && !strncmp(spec, th[i].name, n))
-			break;
-	if (i == T_N) {
-		sb_addf(why, "unknown threshold %s", quote_value(spec, n));
-		return -1;
-	}
-	errno = 0;
-	v = strtod(eq + 1, &end);
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (errno != 0 || end == eq + 1 || *end != '\0' || !isfinite(v) ||
-	    v < th[i].min || v > th[i].max) {
-		sb_addf(why, "threshold %s: %s is not a number in %g..%g",
-		    th[i].name, quote_value(eq + 1, strlen(eq + 1)), th[i].min,
-		    th[i].max);
-		return -1;
-	}
-	th[i].v = v;
-	return 0;
-}
-
 static void
-load_conf(const char *path)
+load_conf(struct status *s, const char *path)
 {
 	struct sbuf why;
 	FILE *fp;
@@ -113,7 +58,7 @@ load_conf(const char *path)
 			;
 		if (*p == '\0' || *p == '#')
 			continue;
-		if (set_threshold(p, &why) == -1)
+		if (status_threshold(s, p, &why) == -1)
 			die(EXIT_USAGE, "%s:%ld: %s", path, lineno, why.buf);
 	}
 	free(line);
@@ -121,455 +66,264 @@ load_conf(const char *path)
 	sb_release(&why);
 }
 
-static time_t
-parse_iso(const char *s)
+/* A date or an ISO 8601 time, normalised into ts; its time in *t. */
+static void
+parse_date(const char *opt, const char *arg, struct sbuf *ts, time_t *t)
 {
 	struct tm tm;
 
 	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
-		return (time_t)-1;
-	return timegm(&tm);
-}
-
-static double
-median(double *v, size_t n)
-{
-	size_t i, j;
-	double t;
-
-	for (i = 1; i < n; i++)	/* n is at most the window: insertion sort */
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void
-duration(struct sbuf *b, double s)
-{
-	if (s >= 86400)
-		sb_addf(b, "%.1f days", s / 86400);
-	else if (s >= 2 * 3600)
-		sb_addf(b, "%.1f hours", s / 3600);
-	else
-		sb_addf(b, "%.0f minutes", s / 60);
-}
-
-struct st {
-	sqlite3	*db;
-	struct tab an;		/* anomalies */
-	long	 nan;
-	const char *since;	/* normalised --since, or NULL */
-	time_t	 now;
-	struct sbuf b;
-};
-
-static void
-anomaly(struct st *s, const char *kind, const char *source, long long run,
-    const char *evidence)
-{
-	tab_str(&s->an, "anomaly");
-	tab_str(&s->an, kind);
-	tab_str(&s->an, source);
-	if (run > 0)
-		tab_int(&s->an, run);
-	else
-		tab_null(&s->an);
-	tab_str(&s->an, evidence);
-	tab_row(&s->an);
-	s->nan++;
-}
-
-static int
-has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int r = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE "
-	    "type = 'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	r = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Whether a run marked running has lost its process. */
-static int
-interrupted(sqlite3_stmt *st, int col_outcome, int col_pid)
-{
-	const char *o = (const char *)sqlite3_column_text(st, col_outcome);
-	long long pid = sqlite3_column_int64(st, col_pid);
-
-	if (o == NULL || strcmp(o, "running") != 0)
-		return 0;
-	return pid <= 0 || (kill((pid_t)pid, 0) == -1 && errno == ESRCH);
-}
-
-/* Volume against the trailing median of the source's completed runs. */
-static void
-check_volume(struct st *s, long long run, long long sid, const char *src,
-    long long rows)
-{
-	sqlite3_stmt *st;
-	double v[1000], m;
-	size_t n = 0;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT rows_in FROM run WHERE "
-	    "tool = 'cdp-ingest' AND source_id = ?1 AND id < ?2 AND outcome "
-	    "IN ('ok', 'rejects') ORDER BY id DESC LIMIT ?3", -1, &st,
-	    NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(st, 1, sid);
-	sqlite3_bind_int64(st, 2, run);
-	sqlite3_bind_int64(st, 3, (long long)th[T_WINDOW].v);
-	while (sqlite3_step(st) == SQLITE_ROW && n < 1000)
-		v[n++] = (double)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (n < (size_t)th[T_HISTORY].v)
-		return;
-	m = median(v, n);
-	sb_reset(&s->b);
-	if ((double)rows < th[T_LOW].v * m) {
-		sb_addf(&s->b, "%lld records read, below %g x the median of "
-		    "%g of the %zu runs before", rows, th[T_LOW].v, m, n);
-		anomaly(s, "volume_low", src, run, s->b.buf);
-	} else if ((double)rows > th[T_HIGH].v * m) {
-		sb_addf(&s->b, "%lld records read, above %g x the median of "
-		    "%g of the %zu runs before", rows, th[T_HIGH].v, m, n);
-		anomaly(s, "volume_high", src, run, s->b.buf);
-	}
+	if (norm_ts(arg, strlen(arg), NULL, ts) != NORM_OK ||
+	    strptime(ts->buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		die(EXIT_USAGE, "%s: invalid date %s", opt,
+		    quote_value(arg, strlen(arg)));
+	if (t != NULL)
+		*t = timegm(&tm);
 }
 
 static const char *const run_cols[] = {
 	"record", "run", "tool", "source", "started", "seconds", "in", "ok",
-	"rejected", "outcome",
+	"rejected", "outcome", "job",
 };
 
-/* The runs, and the checks that look at one run at a time. */
 static void
-runs(struct st *s, int fmt)
+print_runs(struct status *s, int fmt)
 {
 	struct tab t;
 	sqlite3_stmt *st;
-	const char *outcome, *src;
-	long long id, rin, rej;
+	size_t i;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT r.id, r.tool, s.name, "
-	    "r.started_at, r.seconds, r.rows_in, r.rows_ok, r.rows_rejected, "
-	    "r.outcome, r.pid, r.source_id, r.message FROM run r "
-	    "LEFT JOIN source s ON s.id = r.source_id WHERE CASE WHEN ?1 IS NULL "
-	    "THEN r.id IN (SELECT max(id) FROM run GROUP BY tool, source_id) "
-	    "ELSE r.started_at >= ?1 END ORDER BY r.tool, s.name, r.id", -1,
-	    &st, NULL) != SQLITE_OK)
-		die(EXIT_FAIL, "run log: %s", sqlite3_errmsg(s->db));
-	if (s->since != NULL)
-		sqlite3_bind_text(st, 1, s->since, -1, SQLITE_STATIC);
-	tab_init(&t, stdout, fmt, run_cols, 10);
-	tab_table_cols(&t, "run tool source started seconds in ok rejected "
-	    "outcome");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		src = (const char *)sqlite3_column_text(st, 2);
-		rin = sqlite3_column_int64(st, 5);
-		rej = sqlite3_column_int64(st, 7);
-		outcome = interrupted(st, 8, 9) ? "interrupted" :
-		    (const char *)sqlite3_column_text(st, 8);
-		tab_str(&t, "run");
-		tab_int(&t, id);
-		tab_str(&t, (const char *)sqlite3_column_text(st, 1));
-		tab_str(&t, src);
-		tab_str(&t, (const char *)sqlite3_column_text(st, 3));
-		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-			tab_null(&t);
-		else
-			tab_real(&t, sqlite3_column_double(st, 4), 1);
-		tab_int(&t, rin);
-		tab_int(&t, sqlite3_column_int64(st, 6));
-		tab_int(&t, rej);
-		tab_str(&t, outcome);
-		tab_row(&t);
-
-		sb_reset(&s->b);
-		if (!strcmp(outcome, "failed") || !strcmp(outcome,
-		    "interrupted")) {
-			sb_addf(&s->b, "%s %s at %s", (const char *)
-			    sqlite3_column_text(st, 1), outcome,
-			    (const char *)sqlite3_column_text(st, 3));
-			if (sqlite3_column_text(st, 11) != NULL)
-				sb_addf(&s->b, ": %s", (const char *)
-				    sqlite3_column_text(st, 11));
-			anomaly(s, "failed", src, id, s->b.buf);
-			continue;
+	if ((st = db_prepare(s->db, "SELECT r.tool, s.name, r.started_at, "
+	    "r.seconds, r.rows_in, r.rows_ok, r.rows_rejected FROM run r "
+	    "LEFT JOIN source s ON s.id = r.source_id WHERE r.id = ?",
+	    &s->b)) == NULL)
+		die(EXIT_FAIL, "run log: %s", s->b.buf);
+	tab_init(&t, stdout, fmt, run_cols, 11);
+	tab_table_cols(&t, "run started seconds in ok rejected outcome job");
+	for (i = 0; i < s->nruns; i++) {
+		sqlite3_bind_int64(st, 1, s->runs[i].id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			tab_str(&t, "run");
+			tab_int(&t, s->runs[i].id);
+			tab_str(&t, (const char *)sqlite3_column_text(st, 0));
+			tab_str(&t, (const char *)sqlite3_column_text(st, 1));
+			tab_str(&t, (const char *)sqlite3_column_text(st, 2));
+			if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+				tab_null(&t);
+			else
+				tab_real(&t, sqlite3_column_double(st, 3), 1);
+			tab_int(&t, sqlite3_column_int64(st, 4));
+			tab_int(&t, sqlite3_column_int64(st, 5));
+			tab_int(&t, sqlite3_column_int64(st, 6));
+			tab_str(&t, s->runs[i].outcome);
+			tab_str(&t, s->runs[i].job);
+			tab_row(&t);
 		}
-		if (strcmp((const char *)sqlite3_column_text(st, 1),
-		    "cdp-ingest") != 0 || !strcmp(outcome, "running"))
-			continue;
-		if (rin > 0 && (double)rej > th[T_REJECT].v * (double)rin) {
-			sb_addf(&s->b, "%lld of %lld records rejected (%.1f%%, "
-			    "above %.1f%%)", rej, rin, 100.0 * (double)rej /
-			    (double)rin, 100 * th[T_REJECT].v);
-			anomaly(s, "reject_rate", src, id, s->b.buf);
-		}
-		check_volume(s, id, sqlite3_column_int64(st, 10), src, rin);
+		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
 	tab_flush(&t);
 	tab_release(&t);
 }
 
-/*
- * Identity resolution left behind: a cdp-match or cdp-merge run failed
- * (or was killed) since the last cdp-merge that applied a complete pair
- * stream (the state key cdp-merge.applied, common/merge/clustering.h), and
- * records wait for the next cdp-match | cdp-merge.
- */
-static void
-identity(struct st *s)
-{
-	sqlite3_stmt *st;
-	long long id = 0, pending = -1;
-	const char *tool = NULL, *outcome = NULL;
-
-	if (!has_table(s->db, "member") || !has_table(s->db, "state"))
-		return;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, tool, started_at, outcome, "
-	    "pid FROM run WHERE tool IN ('cdp-match', 'cdp-merge') "
-	    "AND outcome NOT IN ('ok', 'rejects') AND id > coalesce((SELECT "
-	    "value FROM state WHERE key = 'cdp-merge.applied'), 0) "
-	    "ORDER BY id DESC", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sb_reset(&s->b);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		outcome = interrupted(st, 3, 4) ? "interrupted" :
-		    (const char *)sqlite3_column_text(st, 3);
-		if (strcmp(outcome, "running") == 0)
-			continue;
-		id = sqlite3_column_int64(st, 0);
-		tool = (const char *)sqlite3_column_text(st, 1);
-		sb_addf(&s->b, "%s %s at %s", tool, outcome,
-		    (const char *)sqlite3_column_text(st, 2));
-		break;
-	}
-	sqlite3_finalize(st);
-	if (id == 0)
-		return;
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM record r LEFT "
-	    "JOIN member m ON m.record = r.id WHERE m.record IS NULL OR "
-	    "r.run > m.run", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		pending = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	/* Nothing left behind: the failure alone is reported, by runs. */
-	if (pending == 0)
-		return;
-	sb_addf(&s->b, ", after the last complete cdp-match | cdp-merge: "
-	    "%lld record%s wait for identity resolution", pending,
-	    pending == 1 ? "" : "s");
-	anomaly(s, "identity", NULL, id, s->b.buf);
-}
-
-/*
- * A first load killed in bulk (store/bulk_load.h): its records are
- * stored without their identifiers, invisible to identity resolution,
- * until the next writing tool's db_open completes the load.  While the
- * load still runs that is its normal state, not an anomaly.
- */
-static void
-bulk(struct st *s)
-{
-	sqlite3_stmt *st;
-	long long n, id = 0;
-	const char *src = NULL;
-
-	if (bulk_unfinished(s->db, &n, &s->b) != 1)
-		return;
-	sb_reset(&s->b);
-	if (sqlite3_prepare_v2(s->db, "SELECT r.id, s.name, r.started_at, "
-	    "r.outcome, r.pid FROM run r LEFT JOIN source s ON s.id = "
-	    "r.source_id WHERE r.tool = 'cdp-ingest' ORDER BY r.id DESC "
-	    "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 3),
-		    "running") == 0 && !interrupted(st, 3, 4)) {
-			sqlite3_finalize(st);
-			return;
-		}
-		id = sqlite3_column_int64(st, 0);
-		src = (const char *)sqlite3_column_text(st, 1);
-		sb_addf(&s->b, "cdp-ingest interrupted in a bulk load at %s: ",
-		    (const char *)sqlite3_column_text(st, 2));
-	}
-	sb_addf(&s->b, "%lld record%s stored without their identifiers; "
-	    "the next writing tool completes the load", n, n == 1 ? "" : "s");
-	anomaly(s, "bulk_load", src, id, s->b.buf);
-	sqlite3_finalize(st);
-}
-
-/* Sources silent for longer than their usual interval. */
-static void
-stale(struct st *s)
-{
-	sqlite3_stmt *src, *st;
-	double gaps[1000], m, silent;
-	time_t prev, t, last;
-	size_t n;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM source ORDER BY "
-	    "name", -1, &src, NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_prepare_v2(s->db, "SELECT started_at FROM run WHERE "
-	    "tool = 'cdp-ingest' AND source_id = ?1 AND rows_in > 0 AND "
-	    "outcome IN ('ok', 'rejects') ORDER BY id DESC LIMIT ?2", -1, &st,
-	    NULL) != SQLITE_OK) {
-		sqlite3_finalize(src);
-		return;
-	}
-	while (sqlite3_step(src) == SQLITE_ROW) {
-		sqlite3_bind_int64(st, 1, sqlite3_column_int64(src, 0));
-		sqlite3_bind_int64(st, 2, (long long)th[T_WINDOW].v + 1);
-		n = 0;
-		last = prev = (time_t)-1;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			t = parse_iso((const char *)sqlite3_column_text(st, 0));
-			if (t == (time_t)-1)
-				continue;
-			if (last == (time_t)-1)
-				last = t;
-			else if (n < 1000)
-				gaps[n++] = difftime(prev, t);
-			prev = t;
-		}
-		sqlite3_reset(st);
-		if (n < (size_t)th[T_HISTORY].v)
-			continue;
-		m = median(gaps, n);
-		silent = difftime(s->now, last);
-		if (m > 0 && silent > th[T_STALE].v * m) {
-			sb_reset(&s->b);
-			sb_adds(&s->b, "no data for ");
-			duration(&s->b, silent);
-			sb_adds(&s->b, "; usually every ");
-			duration(&s->b, m);
-			sb_addf(&s->b, " (median of the last %zu intervals)", n);
-			anomaly(s, "stale", (const char *)
-			    sqlite3_column_text(src, 1), 0, s->b.buf);
-		}
-	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(src);
-}
+static const char *const live_cols[] = {
+	"record", "run", "source", "stored", "per_minute", "minutes",
+};
 
 static void
-drift(struct st *s)
+print_live(struct status *s, int fmt)
 {
-	static const char *const what[] = { "new", "missing", "type" };
-	struct cat_drift *d;
-	struct sbuf why;
-	size_t n, i, j;
+	struct tab t;
+	size_t i;
 
-	if (!has_table(s->db, "catalog_run"))
+	if (s->nlive == 0)
 		return;
-	sb_init(&why);
-	if (cat_drift_find(s->db, NULL, &d, &n, &why) == -1) {
-		warnx_("%s", why.buf);
-		sb_release(&why);
-		return;
+	if (fmt == TAB_TABLE)
+		printf("\n%zu live ingest%s:\n", s->nlive, s->nlive == 1 ? "" :
+		    "s");
+	tab_init(&t, stdout, fmt, live_cols, 6);
+	tab_table_cols(&t, "run source stored per_minute minutes");
+	for (i = 0; i < s->nlive; i++) {
+		tab_str(&t, "live");
+		tab_int(&t, s->live[i].run);
+		tab_str(&t, s->live[i].source);
+		tab_int(&t, s->live[i].rows);
+		tab_real(&t, s->live[i].per_minute, 1);
+		tab_real(&t, s->live[i].minutes, 1);
+		tab_row(&t);
 	}
-	/* One anomaly per source, listing its changes. */
-	for (i = 0; i < n; i = j) {
-		sb_reset(&s->b);
-		for (j = i; j < n && !strcmp(d[j].source, d[i].source); j++) {
-			sb_addf(&s->b, "%s%s %s", j > i ? "; " : "",
-			    what[d[j].change], d[j].field);
-			if (d[j].change == CAT_DRIFT_TYPE)
-				sb_addf(&s->b, " %s -> %s", d[j].was, d[j].now);
-		}
-		sb_addf(&s->b, " (run %lld against run %lld)", d[i].run,
-		    d[i].prev);
-		anomaly(s, "drift", d[i].source, d[i].run, s->b.buf);
-	}
-	cat_drift_free(d, n);
-	sb_release(&why);
-}
-
-/* Segments whose size jumped at their last evaluation. */
-static void
-segments(struct st *s)
-{
-	sqlite3_stmt *st;
-	long long size, in, out, before, older, run;
-	double rel;
-
-	if (!has_table(s->db, "segment") || !has_table(s->db,
-	    "segment_change"))
-		return;
-	if (sqlite3_prepare_v2(s->db, "SELECT g.name, g.size, g.last_eval_run, "
-	    "(SELECT count(*) FROM segment_change c WHERE c.segment = g.id AND "
-	    "  c.run = g.last_eval_run AND c.change = 'enter'), "
-	    "(SELECT count(*) FROM segment_change c WHERE c.segment = g.id AND "
-	    "  c.run = g.last_eval_run AND c.change = 'exit'), "
-	    "(SELECT count(*) FROM segment_change c WHERE c.segment = g.id AND "
-	    "  c.run < g.last_eval_run) "
-	    "FROM segment g WHERE g.last_eval_run IS NOT NULL ORDER BY g.name",
-	    -1, &st, NULL) != SQLITE_OK)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		size = sqlite3_column_int64(st, 1);
-		run = sqlite3_column_int64(st, 2);
-		in = sqlite3_column_int64(st, 3);
-		out = sqlite3_column_int64(st, 4);
-		older = sqlite3_column_int64(st, 5);
-		before = size - in + out;
-		if (before == 0 && older == 0)
-			continue;	/* its first evaluation */
-		if ((double)llabs(size - before) < th[T_SEGMIN].v)
-			continue;
-		rel = before > 0 ? fabs((double)(size - before)) /
-		    (double)before : HUGE_VAL;
-		if (rel <= th[T_SEGJUMP].v)
-			continue;
-		sb_reset(&s->b);
-		sb_addf(&s->b, "segment %s: %lld profiles after %lld (%lld "
-		    "entered, %lld left)", (const char *)
-		    sqlite3_column_text(st, 0), size, before, in, out);
-		anomaly(s, "segment_jump", NULL, run, s->b.buf);
-	}
-	sqlite3_finalize(st);
+	tab_flush(&t);
+	tab_release(&t);
 }
 
 static const char *const an_cols[] = {
 	"record", "kind", "source", "run", "evidence",
 };
 
+static void
+print_anomalies(struct status *s, int fmt)
+{
+	struct tab t;
+	size_t i;
+
+	if (fmt == TAB_TABLE) {
+		if (s->nan == 0)
+			printf("\nno anomalies\n");
+		else
+			printf("\n%zu anomal%s:\n", s->nan, s->nan == 1 ? "y" :
+			    "ies");
+	}
+	tab_init(&t, stdout, fmt, an_cols, 5);
+	tab_table_cols(&t, "kind source run evidence");
+	for (i = 0; i < s->nan; i++) {
+		tab_str(&t, "anomaly");
+		tab_str(&t, s->an[i].kind);
+		tab_str(&t, s->an[i].source);
+		if (s->an[i].run > 0)
+			tab_int(&t, s->an[i].run);
+		else
+			tab_null(&t);
+		tab_str(&t, s->an[i].evidence);
+		tab_row(&t);
+	}
+	if (s->nan > 0)
+		tab_flush(&t);
+	tab_release(&t);
+}
+
+/* clear RUN ...: each a failure, dealt with; logged as a run. */
+static int
+clear(const char *dbopt, int argc, char **argv)
+{
+	struct sbuf why, job, msg;
+	struct run run;
+	sqlite3 *db;
+	const char *errstr;
+	char **logargs;
+	long long id;
+	int i;
+
+	if (argc < 2)
+		usage();
+	sb_init(&why);
+	sb_init(&job);
+	sb_init(&msg);
+	for (i = 1; i < argc; i++)
+		if (parse_ll(argv[i], 1, LLONG_MAX, &id, &errstr) == -1)
+			die(EXIT_USAGE, "clear: run %s: %s", quote_value(argv[i],
+			    strlen(argv[i])), errstr);
+	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	sb_adds(&msg, "cleared ");
+	for (i = 1; i < argc; i++) {
+		(void)parse_ll(argv[i], 1, LLONG_MAX, &id, &errstr);
+		if (!status_failed(db, id, &job))
+			die(EXIT_FAIL, "clear: run %lld is not a failure", id);
+		sb_addf(&msg, "%s%s", i > 1 ? "; " : "", job.buf);
+	}
+	/* Logged as ["cdp-status", "clear", RUN...]: what the checks read. */
+	logargs = xrealloc(NULL, ((size_t)argc + 1) * sizeof(*logargs));
+	logargs[0] = "cdp-status";
+	for (i = 0; i < argc; i++)
+		logargs[i + 1] = argv[i];
+	if (run_begin(&run, db, "cdp-status", argc + 1, logargs, 0,
+	    &why) == -1 || run_end(&run, "ok", msg.buf, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	if (!quiet)
+		fprintf(stderr, "%s: %s\n", progname, msg.buf);
+	free(logargs);
+	db_close(db);
+	sb_release(&why);
+	sb_release(&job);
+	sb_release(&msg);
+	return EXIT_OK;
+}
+
+/* expect SOURCE PERIOD|none: the source's declared cadence. */
+static int
+expect(const char *dbopt, int argc, char **argv)
+{
+	struct sbuf why;
+	struct run run;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long secs = 0, sid = 0;
+	char *logargs[4];
+
+	if (argc != 3)
+		usage();
+	if (strcmp(argv[2], "none") != 0 && status_period(argv[2], &secs) ==
+	    -1)
+		die(EXIT_USAGE, "expect: invalid period %s: a number and m, h, "
+		    "d or w (30m, 12h, 1d, 1w), or none",
+		    quote_value(argv[2], strlen(argv[2])));
+	sb_init(&why);
+	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	if ((st = db_prepare(db, "SELECT id FROM source WHERE name = ?",
+	    &why)) == NULL)
+		die(EXIT_FAIL, "%s", why.buf);
+	sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sid == 0)
+		die(EXIT_FAIL, "expect: no source %s",
+		    quote_value(argv[1], strlen(argv[1])));
+	logargs[0] = "cdp-status";
+	logargs[1] = argv[0];
+	logargs[2] = argv[1];
+	logargs[3] = argv[2];
+	if (run_begin(&run, db, "cdp-status", 4, logargs, sid, &why) == -1 ||
+	    (st = db_prepare(db, "UPDATE source SET cadence = ?1 WHERE id = "
+	    "?2", &why)) == NULL)
+		die(EXIT_FAIL, "%s", why.buf);
+	if (secs > 0)
+		sqlite3_bind_int64(st, 1, secs);
+	sqlite3_bind_int64(st, 2, sid);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sb_adds(&why, sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "expect: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	if (run_end(&run, "ok", NULL, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	db_close(db);
+	sb_release(&why);
+	return EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "as-of", required_argument, NULL, 'A' },
 		{ "since", required_argument, NULL, 'S' },
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct st s;
-	struct sbuf why, ts;
+	struct status s;
+	struct sbuf why, ts, asof;
 	const char *dbopt = NULL;
-	int ch, fmt = TAB_TABLE;
+	sqlite3 *db;
+	time_t now = time(NULL);
+	int ch, fmt = TAB_TABLE, rc;
 
 	set_progname(argv[0]);
-	memset(&s, 0, sizeof(s));
 	sb_init(&why);
 	sb_init(&ts);
-	sb_init(&s.b);
-	while ((ch = getopt_long(argc, argv, "c:d:f:ho:V", longopts,
+	sb_init(&asof);
+	status_init(&s, NULL, now);
+	while ((ch = getopt_long(argc, argv, "+c:d:f:ho:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'A':
+			parse_date("--as-of", optarg, &asof, &s.now);
+			break;
 		case 'c':
-			load_conf(optarg);
+			load_conf(&s, optarg);
 			break;
 		case 'd':
 			dbopt = optarg;
@@ -583,14 +337,11 @@ main(int argc, char *argv[])
 			cli_help = 1;
 			usage();
 		case 'o':
-			if (set_threshold(optarg, &why) == -1)
+			if (status_threshold(&s, optarg, &why) == -1)
 				die(EXIT_USAGE, "%s", why.buf);
 			break;
 		case 'S':
-			if (norm_ts(optarg, strlen(optarg), NULL, &ts) !=
-			    NORM_OK)
-				die(EXIT_USAGE, "invalid date %s",
-				    quote_value(optarg, strlen(optarg)));
+			parse_date("--since", optarg, &ts, NULL);
 			s.since = ts.buf;
 			break;
 		case 'V':
@@ -601,34 +352,31 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc)
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && strcmp(argv[0], "clear") == 0)
+		rc = clear(dbopt, argc, argv);
+	else if (argc > 0 && strcmp(argv[0], "expect") == 0)
+		rc = expect(dbopt, argc, argv);
+	else if (argc != 0)
 		usage();
-	if (db_open(db_path(dbopt), DB_RDONLY, &s.db, &why) == -1)
-		die(EXIT_FAIL, "%s", why.buf);
-	s.now = time(NULL);
-	tab_init(&s.an, stdout, fmt, an_cols, 5);
-	tab_table_cols(&s.an, "kind source run evidence");
-	/* The run table first; anomalies are kept and printed after it. */
-	runs(&s, fmt);
-	identity(&s);
-	bulk(&s);
-	stale(&s);
-	drift(&s);
-	segments(&s);
-	if (fmt == TAB_TABLE) {
-		if (s.nan == 0)
-			printf("\nno anomalies\n");
-		else
-			printf("\n%ld anomal%s:\n", s.nan, s.nan == 1 ? "y" :
-			    "ies");
+	else {
+		if (db_open(db_path(dbopt), DB_RDONLY, &db, &why) == -1)
+			die(EXIT_FAIL, "%s", why.buf);
+		s.db = db;
+		if (status_check(&s, &why) == -1)
+			die(EXIT_FAIL, "run log: %s", why.buf);
+		/* The runs first, then the live ingests, then the anomalies. */
+		print_runs(&s, fmt);
+		print_live(&s, fmt);
+		print_anomalies(&s, fmt);
+		rc = s.nan > 0 ? EXIT_ANOMALY : EXIT_OK;
+		db_close(db);
 	}
-	if (s.nan > 0)
-		tab_flush(&s.an);
-	tab_release(&s.an);
-	db_close(s.db);
+	status_release(&s);
 	sb_release(&why);
 	sb_release(&ts);
-	sb_release(&s.b);
+	sb_release(&asof);
 	check_stdout();
-	return s.nan > 0 ? EXIT_ANOMALY : EXIT_OK;
+	return rc;
 }

@@ -244,6 +244,7 @@ main(int argc, char *argv[])
 	long day;
 
 	set_progname(argv[0]);
+	run_log_usage(argc, argv);
 	argv0 = argv[0];
 	sb_init(&why);
 	while ((ch = getopt_long(argc, argv, "1d:ho:p:qT:Vv", longopts,

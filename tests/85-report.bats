@@ -292,3 +292,108 @@ open_page() {
 		    { echo "$p: $s bytes, then $b" >&2; return 1; }
 	done
 }
+
+@test "cdp-report: WCAG AA contrast of every colour pair of the style, and the check can fail" {
+	cdp-report -o rep >/dev/null 2>&1
+	run python3 "$FIX/contrast.py" rep/scores.html
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	body color                               #1b1b1b on #fff 17.22:1 >= 4.5
+	header color                             #fff on #12324f 13.17:1 >= 4.5
+	nav a color                              #fff on #12324f 13.17:1 >= 4.5
+	a color                                  #0b4f8a on #fff  8.40:1 >= 4.5
+	a color in th                            #0b4f8a on #eef2f6  7.47:1 >= 4.5
+	.kpis dt color                           #444 on #fff  9.74:1 >= 4.5
+	svg text fill                            #1b1b1b on #fff 17.22:1 >= 4.5
+	summary color                            #0b4f8a on #fff  8.40:1 >= 4.5
+	footer color                             #444 on #fff  9.74:1 >= 4.5
+	body color in th                         #1b1b1b on #eef2f6 15.31:1 >= 4.5
+	nav a[aria-current=page] border-bottom (marker) #ffd166 on #12324f  9.13:1 >= 3
+	chart bar fill                           #1f5f99 on #fff  6.66:1 >= 3
+	EOF
+	sed 's/#1b1b1b/#999/; s/fill="#1f5f99"/fill="#bbb"/' rep/scores.html >bad.html
+	run python3 "$FIX/contrast.py" bad.html
+	assert_equal "$status" 1
+	assert_equal "${lines[0]}" "body color                               #999 on #fff  2.85:1 <  4.5"
+	assert_equal "${lines[-1]}" "chart bar fill                           #bbb on #fff  1.92:1 <  3"
+}
+
+@test "cdp-report: the overview shows cdp-status's anomalies, from the same checks" {
+	cp "$CDP_DB" own.db
+	export CDP_DB="$PWD/own.db"
+	run cdp-export changes vipp
+	assert_equal "$status" 2
+	id=$(q "SELECT max(id) FROM run")
+	run cdp-status -f ndjson
+	assert_equal "$status" 4
+	cdp-report -o rep >/dev/null 2>&1
+	run grep -c "<tr><td>Failed run</td><td></td><td class=\"n\">$id</td><td>cdp-export changes vipp usage at [0-9T:Z-]*: changes needs --dest</td>" rep/index.html
+	assert_output 1
+	run grep -c "<td>usage error</td>" rep/index.html
+	assert_output 1
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	run grep -c "<tr><td>Exécution en échec</td>" fr/index.html
+	assert_output 1
+	run grep -c "<td>erreur d&#39;usage</td>" fr/index.html
+	assert_output 1
+	n=$(cdp-status -f ndjson | grep -c '"record":"anomaly"')
+	run sh -c "sed -n '/<h2>Anomalies/,/<\/table>/p' rep/index.html | grep -c '^<tr><td>'"
+	assert_output "$n"
+	cdp-status clear "$id" 2>/dev/null
+	cdp-report -o rep >/dev/null 2>&1
+	run grep -c "vipp" rep/index.html
+	assert_output 0
+}
+
+@test "cdp-report -p: scores under readable labels, one Who heading" {
+	cdp-score -q
+	pid=$(q "SELECT profile FROM score WHERE name = 'clv_t' ORDER BY profile LIMIT 1")
+	cdp-report -o rep -p "$pid" >/dev/null
+	run grep -c '<td>clv_t</td>\|<td>rfm_r</td>\|<td>recency_days</td>' "rep/customer-$pid.html"
+	assert_output 0
+	run grep -c '<td>Weeks since the first purchase (lifetime value model)</td>' "rep/customer-$pid.html"
+	assert_output 1
+	run grep -c '>Who<' "rep/customer-$pid.html"
+	assert_output 2
+	run grep -c '<caption class="sr">Who</caption>' "rep/customer-$pid.html"
+	assert_output 1
+	LC_ALL=fr_FR.UTF-8 cdp-report -o rep -p "$pid" >/dev/null
+	run grep -c '<td>Semaines depuis le premier achat (modèle de valeur vie)</td>' "rep/customer-$pid.html"
+	assert_output 1
+	run grep -c '<h2>Coordonnées</h2>' "rep/customer-$pid.html"
+	assert_output 1
+}
+
+@test "cdp-report: what a marketer reads: links, the RFM grid, no lifetime value, the data map's prefixes, French segment names" {
+	cdp-report -q -o rep >/dev/null
+	run grep -o '<th scope="row">same [^<]*</th>' rep/identity.html
+	expect <<-'EOF'
+	<th scope="row">same cookie (anonymous id)</th>
+	<th scope="row">same e-mail</th>
+	<th scope="row">same loyalty card</th>
+	<th scope="row">same phone</th>
+	EOF
+	run grep -c '<th scope="row">probabilistic (names, dates, addresses)</th>' rep/identity.html
+	assert_output 1
+	# Every non-empty cell of the grid says which figure is the average.
+	cells=$(grep -o '<td class="n">[0-9]*<br>' rep/scores.html | wc -l)
+	avgs=$(grep -o '<td class="n">[0-9]*<br>avg [0-9]*\.[0-9][0-9]</td>' rep/scores.html | wc -l)
+	[ "$cells" -gt 0 ]
+	assert_equal "$avgs" "$cells"
+	if [ "$(q "SELECT count(*) FROM score WHERE name = 'clv'")" = 0 ]; then
+		run grep -c '<p>No lifetime value yet: cdp-score computes it once' rep/scores.html
+		assert_output 1
+	fi
+	run grep -c "<p>Fields without a prefix are cdp&#39;s own fields" rep/datamap.html
+	assert_output 1
+	# The overlap table's caption is not a second visible heading.
+	run grep -c '<caption class="sr">Overlap: profiles in both segments</caption>' rep/segments.html
+	assert_output 1
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	n=$(q "SELECT count(DISTINCT value) FROM score WHERE name = 'rfm_segment' AND value IN ('Lost', 'Loyal', 'Hibernating', 'New')")
+	m=$(grep -o '<th scope="row">\(Perdus\|Fidèles\|En hibernation\|Nouveaux\)</th>' fr/scores.html | wc -l)
+	[ "$n" -gt 0 ]
+	assert_equal "$m" "$n"
+	run grep -c '<th scope="row">\(Lost\|Loyal\|Hibernating\)</th>' fr/scores.html
+	assert_output 0
+}

@@ -23,6 +23,12 @@ cli_usage_exit(void)
 		check_stdout();
 		exit(EXIT_OK);
 	}
+	if (usage_hook != NULL) {
+		void (*hook)(const char *) = usage_hook;
+
+		usage_hook = NULL;
+		hook("usage error");
+	}
 	exit(EXIT_USAGE);
 }
 

@@ -17,6 +17,7 @@
 const char *progname = "cdp";
 int verbose;
 int quiet;
+void (*usage_hook)(const char *);
 
 static void
 oom(void)
@@ -253,6 +254,8 @@ warnx_(const char *fmt, ...)
 void
 die(int status, const char *fmt, ...)
 {
+	void (*hook)(const char *) = usage_hook;
+	char msg[512];
 	va_list ap;
 
 	fprintf(stderr, "%s: ", progname);
@@ -260,6 +263,13 @@ die(int status, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (status == EXIT_USAGE && hook != NULL) {
+		usage_hook = NULL;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		hook(msg);
+	}
 	exit(status);
 }
 

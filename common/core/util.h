@@ -77,6 +77,14 @@ void	 die(int status, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 
 /*
+ * Called with the message just before a usage error exits (die with
+ * EXIT_USAGE, or usage() when the usage was not asked for), so that the
+ * run log can record it (store/run_log.h: run_log_usage).  NULL by
+ * default; reset to NULL before it is called.
+ */
+extern void (*usage_hook)(const char *message);
+
+/*
  * Checked integer parsing in the manner of strtonum(3): 0 on success,
  * -1 with *errstr set ("invalid", "too small", "too large").
  */

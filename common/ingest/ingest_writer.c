@@ -703,6 +703,10 @@ write_batch(struct ingest *g, struct batch *b)
 	if (!g->failed)
 		catalog(g, b);
 	g->nids = 0;
+	/* A long or live run shows its progress to cdp-status. */
+	if (!g->failed)
+		(void)run_progress(&g->run, g->run.inserted + g->run.updated +
+		    g->run.unchanged, &g->tmp);
 	if (!g->failed && db_commit(g->db, &g->why) == -1) {
 		warnx_("commit: %s", g->why.buf);
 		sb_reset(&g->fail);

@@ -94,7 +94,8 @@ who_section(struct rh *h, sqlite3 *db, long long id)
 		return;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		rh_raw(h, "<table>\n<caption>");
+		/* The caption repeats the heading above: read, not shown. */
+		rh_raw(h, "<table>\n<caption class=\"sr\">");
 		rh_esc(h, rh_t(h, "who"));
 		rh_raw(h, "</caption>\n<tbody>\n");
 		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
@@ -114,10 +115,14 @@ who_section(struct rh *h, sqlite3 *db, long long id)
 	sqlite3_finalize(st);
 }
 
-/* Rows of sql for profile id, every column as text; amounts to the cent. */
+/*
+ * Rows of sql for profile id, every column as text; amounts (money_col)
+ * to the cent, score names (label_col) as readable labels.
+ */
 static void
 rows(struct rh *h, sqlite3 *db, long long id, const char *caption,
-    const char *const *heads, size_t nh, int money_col, const char *sql)
+    const char *const *heads, size_t nh, int money_col, int label_col,
+    const char *sql)
 {
 	sqlite3_stmt *st;
 	char num[64], *c;
@@ -140,7 +145,10 @@ rows(struct rh *h, sqlite3 *db, long long id, const char *caption,
 				    (c = strchr(num, '.')) != NULL)
 					*c = ',';
 				rh_td_num(h, num);
-			} else if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
+			} else if (i == label_col)
+				rh_td(h, rh_score(h, (const char *)
+				    sqlite3_column_text(st, i)));
+			else if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
 				rh_td_num(h, rh_num(h,
 				    sqlite3_column_double(st, i), num));
 			else
@@ -196,7 +204,7 @@ report_customer(sqlite3 *db, const char *dir, const char *who, int lang,
 		const char *heads[] = { rh_t(&h, "purpose"),
 		    rh_t(&h, "granted"), rh_t(&h, "since") };
 
-		rows(&h, db, id, rh_t(&h, "consents"), heads, 3, -1,
+		rows(&h, db, id, rh_t(&h, "consents"), heads, 3, -1, -1,
 		    lang == RH_FR ?
 		    "SELECT purpose, CASE WHEN granted THEN 'oui' ELSE 'non' "
 		    "END, ts FROM profile_consent WHERE profile = ? "
@@ -211,7 +219,7 @@ report_customer(sqlite3 *db, const char *dir, const char *who, int lang,
 		    "", rh_t(&h, "source") };
 
 		heads[2] = lang == RH_FR ? "Devise" : "Currency";
-		rows(&h, db, id, rh_t(&h, "purchases"), heads, 4, 1,
+		rows(&h, db, id, rh_t(&h, "purchases"), heads, 4, 1, -1,
 		    "SELECT replace(substr(r.ts, 1, 16), 'T', ' '), r.amount, "
 		    "r.currency, s.name FROM member m "
 		    "JOIN record r ON r.id = m.record JOIN source s "
@@ -223,7 +231,7 @@ report_customer(sqlite3 *db, const char *dir, const char *who, int lang,
 		const char *heads[] = { rh_t(&h, "date"), rh_t(&h, "event"),
 		    rh_t(&h, "source") };
 
-		rows(&h, db, id, rh_t(&h, "timeline"), heads, 3, -1,
+		rows(&h, db, id, rh_t(&h, "timeline"), heads, 3, -1, -1,
 		    "SELECT replace(substr(r.ts, 1, 16), 'T', ' '), "
 		    "r.event_type, s.name FROM member m "
 		    "JOIN record r ON r.id = m.record JOIN source s "
@@ -236,7 +244,7 @@ report_customer(sqlite3 *db, const char *dir, const char *who, int lang,
 		    rh_t(&h, "value") };
 
 		/* By score name: the key of score is (name, profile). */
-		rows(&h, db, id, rh_t(&h, "scores"), heads, 2, -1,
+		rows(&h, db, id, rh_t(&h, "scores"), heads, 2, -1, 0,
 		    "SELECT d.name, s.value FROM score_def d JOIN score s "
 		    "ON s.name = d.name AND s.profile = ?1 ORDER BY d.name");
 	}
@@ -245,7 +253,7 @@ report_customer(sqlite3 *db, const char *dir, const char *who, int lang,
 		const char *heads[] = { rh_t(&h, "segment"),
 		    rh_t(&h, "definition") };
 
-		rows(&h, db, id, rh_t(&h, "member_of"), heads, 2, -1,
+		rows(&h, db, id, rh_t(&h, "member_of"), heads, 2, -1, -1,
 		    "SELECT g.name, g.definition FROM segment g JOIN "
 		    "segment_member m ON m.segment = g.id AND m.profile = ?1 "
 		    "ORDER BY g.name");

@@ -45,10 +45,11 @@ static const struct {
 	{ "src_table", "Sources: volumes and rejects",
 	    "Sources : volumes et rejets" },
 	{ "last_runs", "Last runs", "Dernières exécutions" },
-	{ "anomalies", "Runs that failed or rejected input",
-	    "Exécutions en échec ou avec rejets" },
-	{ "no_anomaly", "No run failed or rejected input.",
-	    "Aucune exécution en échec ni avec rejets." },
+	{ "anomalies", "Anomalies (what cdp-status finds)",
+	    "Anomalies (ce que cdp-status relève)" },
+	{ "no_anomaly", "No anomaly.", "Aucune anomalie." },
+	{ "kind", "Kind", "Type" },
+	{ "evidence", "Evidence", "Constat" },
 	{ "growth", "New profiles per day", "Nouveaux profils par jour" },
 	{ "field", "Field", "Champ" },
 	{ "type", "Type", "Type" },
@@ -66,13 +67,28 @@ static const struct {
 	{ "splits", "Splits", "Séparations" },
 	{ "new_profiles", "New profiles", "Nouveaux profils" },
 	{ "links", "Links", "Liens" },
-	{ "rfm_grid", "RFM grid: profiles and average value per cell "
-	    "(recency × frequency)",
-	    "Grille RFM : profils et valeur moyenne par case (récence × "
-	    "fréquence)" },
+	{ "rfm_grid", "RFM grid: profiles, and their average spend, per cell "
+	    "(recency R by frequency F, 5 the best)",
+	    "Grille RFM : profils, et leur dépense moyenne, par case "
+	    "(récence R par fréquence F, 5 la meilleure)" },
+	{ "avg", "avg", "moy." },
+	{ "datamap_note", "Fields without a prefix are cdp's own fields, "
+	    "normalised (e-mails lower-cased, phones in international form, "
+	    "dates in ISO 8601); attr. fields are the source's fields as it "
+	    "sent them.",
+	    "Les champs sans préfixe sont ceux de cdp, normalisés (e-mails en "
+	    "minuscules, téléphones au format international, dates ISO "
+	    "8601) ; les champs attr. sont ceux de la source, tels qu'elle "
+	    "les a envoyés." },
+	{ "no_clv", "No lifetime value yet: cdp-score computes it once its "
+	    "model fits the purchase history (enough customers who bought "
+	    "more than once).",
+	    "Pas encore de valeur vie client : cdp-score la calcule quand son "
+	    "modèle s'ajuste à l'historique d'achats (assez de clients ayant "
+	    "acheté plus d'une fois)." },
 	{ "rfm_seg", "Profiles per RFM segment", "Profils par segment RFM" },
 	{ "clv_dist", "Customer lifetime value", "Valeur vie client" },
-	{ "hist", "Distribution of", "Distribution de" },
+	{ "hist", "Distribution", "Distribution" },
 	{ "no_scores", "No scores yet: run cdp-score.",
 	    "Pas encore de scores : lancez cdp-score." },
 	{ "recency", "Recency", "Récence" },
@@ -92,7 +108,7 @@ static const struct {
 	    "Recouvrement : profils dans les deux segments" },
 	{ "no_segments", "No segments yet: define one with cdp-segment.",
 	    "Pas encore de segment : définissez-en un avec cdp-segment." },
-	{ "who", "Who", "Identité" },
+	{ "who", "Who", "Coordonnées" },
 	{ "consents", "Consents", "Consentements" },
 	{ "purpose", "Purpose", "Finalité" },
 	{ "granted", "Granted", "Accordé" },
@@ -122,7 +138,76 @@ static const struct {
 	{ "table_of", "The numbers of the chart", "Les chiffres du graphique" },
 	{ "empty", "No data yet.", "Pas encore de données." },
 	{ "total", "Total", "Total" },
+	/* The built-in scores (cdp-score(1)), by "sc_" and their name. */
+	{ "sc_recency_days", "Days since the last purchase",
+	    "Jours depuis le dernier achat" },
+	{ "sc_frequency", "Days with a purchase", "Jours avec un achat" },
+	{ "sc_orders", "Orders", "Commandes" },
+	{ "sc_monetary", "Total spent", "Total dépensé" },
+	{ "sc_aov", "Average order value", "Panier moyen" },
+	{ "sc_first_purchase", "First purchase", "Premier achat" },
+	{ "sc_last_purchase", "Last purchase", "Dernier achat" },
+	{ "sc_tenure_days", "Days since the first contact",
+	    "Jours depuis le premier contact" },
+	{ "sc_purchases_30d", "Purchases in the last 30 days",
+	    "Achats des 30 derniers jours" },
+	{ "sc_purchases_90d", "Purchases in the last 90 days",
+	    "Achats des 90 derniers jours" },
+	{ "sc_purchases_365d", "Purchases in the last 365 days",
+	    "Achats des 365 derniers jours" },
+	{ "sc_engagement", "Events in the last 90 days",
+	    "Événements des 90 derniers jours" },
+	{ "sc_preferred_source", "Preferred channel", "Canal préféré" },
+	{ "sc_rfm_r", "Recency score (1 to 5)", "Note de récence (1 à 5)" },
+	{ "sc_rfm_f", "Frequency score (1 to 5)",
+	    "Note de fréquence (1 à 5)" },
+	{ "sc_rfm_m", "Spending score (1 to 5)", "Note de dépense (1 à 5)" },
+	{ "sc_rfm", "RFM code", "Code RFM" },
+	{ "sc_rfm_segment", "RFM segment", "Segment RFM" },
+	{ "sc_clv_x", "Repeat purchases (lifetime value model)",
+	    "Achats répétés (modèle de valeur vie)" },
+	{ "sc_clv_tx", "Weeks from first to last purchase (lifetime value "
+	    "model)", "Semaines du premier au dernier achat (modèle de valeur "
+	    "vie)" },
+	{ "sc_clv_t", "Weeks since the first purchase (lifetime value model)",
+	    "Semaines depuis le premier achat (modèle de valeur vie)" },
+	{ "sc_p_alive", "Probability of being still active",
+	    "Probabilité d'être encore actif" },
+	{ "sc_expected_purchases", "Expected purchases", "Achats attendus" },
+	{ "sc_expected_spend", "Expected spend per purchase",
+	    "Dépense attendue par achat" },
+	{ "sc_clv", "Customer lifetime value", "Valeur vie client" },
+	/* The kinds of anomaly (status/anomaly.h), by "an_". */
+	{ "an_failed", "Failed run", "Exécution en échec" },
+	{ "an_identity", "Identity resolution behind",
+	    "Résolution d'identité en retard" },
+	{ "an_reject_rate", "Many rejects", "Beaucoup de rejets" },
+	{ "an_volume_low", "Low volume", "Volume bas" },
+	{ "an_volume_high", "High volume", "Volume haut" },
+	{ "an_stale", "Missed delivery", "Livraison manquée" },
+	{ "an_drift", "Fields changed", "Champs modifiés" },
+	{ "an_segment_jump", "Segment size jump", "Saut de taille de segment" },
 };
+
+const char *
+rh_label(const struct rh *h, const char *prefix, const char *name)
+{
+	size_t i, n = strlen(prefix);
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strncmp(labels[i].key, prefix, n) == 0 &&
+		    strcmp(labels[i].key + n, name) == 0)
+			return h->lang == RH_FR ? labels[i].fr : labels[i].en;
+	return name;
+}
+
+const char *
+rh_score(const struct rh *h, const char *name)
+{
+	return rh_label(h, "sc_", name);
+}
 
 int
 rh_lang_from_env(void)

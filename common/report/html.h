@@ -36,6 +36,14 @@ int	rh_lang_from_env(void);
 void	rh_open(struct rh *, FILE *, int lang);
 /* A label in the page's language; the key itself when unknown. */
 const char *rh_t(const struct rh *, const char *key);
+/*
+ * The label of key prefix+name in the page's language, else name: "sc_"
+ * scores, "an_" anomaly kinds.
+ */
+const char *rh_label(const struct rh *, const char *prefix,
+	    const char *name);
+/* A score's readable label in the page's language, else its name. */
+const char *rh_score(const struct rh *, const char *name);
 
 /* The page's head, its navigation (page is this file's name) and <h1>. */
 void	rh_begin(struct rh *, const char *page, const char *title);

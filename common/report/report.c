@@ -17,6 +17,7 @@
 #include "catalog/value_shape.h"
 #include "report/html.h"
 #include "report/report.h"
+#include "status/anomaly.h"
 #include "store/database.h"
 
 #define MAX_BARS	30	/* days, buckets or values in one chart */
@@ -180,6 +181,45 @@ kpi(struct page *p, const char **l, char (*v)[32], size_t i,
 	snprintf(v[i], sizeof(v[i]), "%lld", n);
 }
 
+/* cdp-status's anomalies, from the same checks (status/anomaly.h). */
+static void
+anomalies(struct page *p)
+{
+	struct rh *h = &p->h;
+	const char *heads[] = { rh_t(h, "kind"), rh_t(h, "source"),
+	    rh_t(h, "run"), rh_t(h, "evidence") };
+	struct status s;
+	struct sbuf why;
+	char num[64];
+	size_t i;
+
+	rh_h2(h, rh_t(h, "anomalies"));
+	sb_init(&why);
+	status_init(&s, p->db, time(NULL));
+	if (status_check(&s, &why) == -1 || s.nan == 0) {
+		rh_raw(h, "<p>");
+		rh_esc(h, rh_t(h, "no_anomaly"));
+		rh_raw(h, "</p>\n");
+	} else {
+		rh_table_begin(h, rh_t(h, "anomalies"), heads, 4);
+		for (i = 0; i < s.nan; i++) {
+			rh_tr(h);
+			rh_td(h, rh_label(h, "an_", s.an[i].kind));
+			rh_td(h, s.an[i].source);
+			if (s.an[i].run > 0) {
+				snprintf(num, sizeof(num), "%lld", s.an[i].run);
+				rh_td_num(h, num);
+			} else
+				rh_td(h, NULL);
+			rh_td(h, s.an[i].evidence);
+			rh_tr_end(h);
+		}
+		rh_table_end(h);
+	}
+	status_release(&s);
+	sb_release(&why);
+}
+
 static void
 overview(struct page *p)
 {
@@ -222,23 +262,17 @@ overview(struct page *p)
 	    "ON r.id = c.created_run GROUP BY d ORDER BY d DESC LIMIT 30) "
 	    "ORDER BY d", NULL);
 	rh_h2(h, rh_t(h, "last_runs"));
-	table(p, rh_t(h, "last_runs"), runs, 7,
+	table(p, rh_t(h, "last_runs"), runs, 7, h->lang == RH_FR ?
 	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
-	    "' UTC', outcome, rows_in, rows_ok, rows_rejected FROM run "
-	    "ORDER BY id DESC LIMIT 15", 0);
-	rh_h2(h, rh_t(h, "anomalies"));
-	if (count_of(p, "SELECT count(*) FROM run WHERE outcome NOT IN "
-	    "('ok', 'running') OR rows_rejected > 0") == 0) {
-		rh_raw(h, "<p>");
-		rh_esc(h, rh_t(h, "no_anomaly"));
-		rh_raw(h, "</p>\n");
-	} else
-		table(p, rh_t(h, "anomalies"), runs, 7,
-		    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', "
-		    "' ') || ' UTC', outcome, rows_in, rows_ok, rows_rejected "
-		    "FROM run WHERE outcome NOT IN ('ok', "
-		    "'running') OR rows_rejected > 0 ORDER BY id DESC "
-		    "LIMIT 15", 0);
+	    "' UTC', CASE outcome WHEN 'rejects' THEN 'ok, avec rejets' "
+	    "WHEN 'failed' THEN 'échec' WHEN 'usage' THEN 'erreur d''usage' "
+	    "WHEN 'running' THEN 'en cours' ELSE outcome END, rows_in, "
+	    "rows_ok, rows_rejected FROM run ORDER BY id DESC LIMIT 15" :
+	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
+	    "' UTC', CASE outcome WHEN 'rejects' THEN 'ok, with rejects' "
+	    "WHEN 'usage' THEN 'usage error' ELSE outcome END, rows_in, "
+	    "rows_ok, rows_rejected FROM run ORDER BY id DESC LIMIT 15", 0);
+	anomalies(p);
 }
 
 /* The top values of a catalog row, masked as cdp-catalog masks them. */
@@ -289,6 +323,9 @@ datamap(struct page *p)
 	int rows = 0;
 
 	rh_begin(h, "datamap.html", rh_t(h, "datamap"));
+	rh_raw(h, "<p>");
+	rh_esc(h, rh_t(h, "datamap_note"));
+	rh_raw(h, "</p>\n");
 	st = prep(p, "SELECT s.name, c.field, c.type, coalesce(cs.records, 0),"
 	    " c.present, c.distinct_est, c.top_values FROM catalog c "
 	    "JOIN source s ON s.id = c.source_id LEFT JOIN catalog_source cs "
@@ -362,10 +399,21 @@ identity(struct page *p)
 	    "FROM profile GROUP BY k ORDER BY min(nrecords)", NULL);
 	chart(p, rh_t(h, "links_kind"), rh_t(h, "type"), rh_t(h, "links"),
 	    h->lang == RH_FR ?
-	    "SELECT CASE WHEN rule = 'fs' THEN 'probabiliste' ELSE "
+	    "SELECT CASE rule WHEN 'fs' THEN 'probabiliste (noms, dates, adresses)' "
+	    "WHEN 'ident:email' THEN 'même e-mail' "
+	    "WHEN 'ident:phone' THEN 'même téléphone' "
+	    "WHEN 'ident:anonymous_id' THEN 'même cookie (identifiant anonyme)' "
+	    "WHEN 'ident:customer_id' THEN 'même identifiant client' "
+	    "WHEN 'ident:loyalty_id' THEN 'même carte de fidélité' ELSE "
 	    "replace(rule, 'ident:', 'même ') END, count(*) FROM link "
 	    "GROUP BY rule ORDER BY 2 DESC, 1" :
-	    "SELECT CASE WHEN rule = 'fs' THEN 'probabilistic' ELSE "
+	    "SELECT CASE rule WHEN 'fs' THEN 'probabilistic (names, dates, "
+	    "addresses)' "
+	    "WHEN 'ident:email' THEN 'same e-mail' "
+	    "WHEN 'ident:phone' THEN 'same phone' "
+	    "WHEN 'ident:anonymous_id' THEN 'same cookie (anonymous id)' "
+	    "WHEN 'ident:customer_id' THEN 'same customer id' "
+	    "WHEN 'ident:loyalty_id' THEN 'same loyalty card' ELSE "
 	    "replace(rule, 'ident:', 'same ') END, count(*) FROM link "
 	    "GROUP BY rule ORDER BY 2 DESC, 1", NULL);
 	rh_h2(h, rh_t(h, "merge_time"));
@@ -484,6 +532,8 @@ scores(struct page *p)
 			rh_esc(h, rh_num(h, (double)cnt[r][f], num));
 			if (cnt[r][f] > 0) {
 				rh_raw(h, "<br>");
+				rh_esc(h, rh_t(h, "avg"));
+				rh_raw(h, " ");
 				rh_esc(h, money(h, sum[r][f] /
 				    (double)cnt[r][f], num));
 			}
@@ -492,11 +542,31 @@ scores(struct page *p)
 		rh_raw(h, "</tr>\n");
 	}
 	rh_raw(h, "</tbody>\n</table>\n");
+	/* The segments' names are cdp-score's, in English: a French page
+	 * names them in French. */
 	chart(p, rh_t(h, "rfm_seg"), rh_t(h, "segment"), rh_t(h, "profiles"),
+	    h->lang == RH_FR ?
+	    "SELECT CASE value WHEN 'Champions' THEN 'Champions' "
+	    "WHEN 'Loyal' THEN 'Fidèles' "
+	    "WHEN 'Potential loyalist' THEN 'Fidèles potentiels' "
+	    "WHEN 'New' THEN 'Nouveaux' WHEN 'Promising' THEN 'Prometteurs' "
+	    "WHEN 'Need attention' THEN 'À surveiller' "
+	    "WHEN 'About to sleep' THEN 'Bientôt endormis' "
+	    "WHEN 'Can''t lose' THEN 'À ne pas perdre' "
+	    "WHEN 'At risk' THEN 'À risque' "
+	    "WHEN 'Hibernating' THEN 'En hibernation' "
+	    "WHEN 'Lost' THEN 'Perdus' ELSE value END, count(*) FROM score "
+	    "WHERE name = 'rfm_segment' GROUP BY value ORDER BY 2 DESC, 1" :
 	    "SELECT value, count(*) FROM score WHERE name = 'rfm_segment' "
 	    "GROUP BY value ORDER BY 2 DESC, 1", NULL);
 	rh_h2(h, rh_t(h, "clv_dist"));
-	histogram(p, "clv", rh_t(h, "clv_dist"));
+	if (count_of(p, "SELECT count(*) FROM (SELECT 1 FROM score WHERE "
+	    "name = 'clv' LIMIT 1)") == 0) {
+		rh_raw(h, "<p>");
+		rh_esc(h, rh_t(h, "no_clv"));
+		rh_raw(h, "</p>\n");
+	} else
+		histogram(p, "clv", rh_t(h, "clv_dist"));
 	rh_h2(h, rh_t(h, "scores"));
 	st = prep(p, "SELECT name FROM score_def WHERE type = 'number' "
 	    "AND name NOT IN ('clv', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm') "
@@ -504,7 +574,8 @@ scores(struct page *p)
 	while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 
-		snprintf(title, sizeof(title), "%s %s", rh_t(h, "hist"), name);
+		snprintf(title, sizeof(title), h->lang == RH_FR ? "%s : %s" :
+		    "%s: %s", rh_t(h, "hist"), rh_score(h, name));
 		histogram(p, name, title);
 	}
 	sqlite3_finalize(st);
@@ -582,7 +653,8 @@ segments(struct page *p)
 	sqlite3_finalize(ch);
 	/* Overlap: PK lookups of the smaller into the larger. */
 	rh_h2(h, rh_t(h, "overlap"));
-	rh_raw(h, "<table>\n<caption>");
+	/* The caption repeats the heading above: read, not shown. */
+	rh_raw(h, "<table>\n<caption class=\"sr\">");
 	rh_esc(h, rh_t(h, "overlap"));
 	rh_raw(h, "</caption>\n<thead><tr><td></td>");
 	for (j = 0; j < n; j++) {

@@ -28,6 +28,7 @@ struct run {
 	long long unchanged;
 	long long warnings;	/* field values that failed validation */
 	long long suppressed;	/* records refused: an erased identifier */
+	double	 sampled;	/* monotonic time of the last run_progress row */
 };
 
 /*
@@ -40,5 +41,24 @@ int	run_begin(struct run *, sqlite3 *, const char *tool, int argc,
 /* Record the end; outcome is "ok", "rejects" or "failed". */
 int	run_end(struct run *, const char *outcome, const char *message,
 	    struct sbuf *why);
+
+/*
+ * Inside the writer's transaction: rows records stored so far.  About
+ * once a minute (and at the first call) this becomes a run_progress row
+ * and the run's counts, so that cdp-status shows a running stream with
+ * its rate instead of "running 0 0"; rows older than a quarter of an hour
+ * are dropped, and run_end drops the rest.  0, or -1 with why.
+ */
+int	run_progress(struct run *, long long rows, struct sbuf *why);
+
+/*
+ * Record a usage error of this run, if it happens: argv as main got it
+ * (kept, not copied).  The hook (core/util.h: usage_hook) writes a run
+ * of outcome "usage" with the message into the store named by -d or
+ * $CDP_DB, when it exists (a usage error never creates one).  Words
+ * that may name a person (with an '@', a subject of cdp-privacy or of
+ * cdp-export profile) are logged as "(subject)".
+ */
+void	run_log_usage(int argc, char **argv);
 
 #endif

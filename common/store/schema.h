@@ -392,6 +392,22 @@ static const char *const migrations[] = {
 	 * was one.
 	 */
 	"ALTER TABLE export_log ADD COLUMN path TEXT;",
+
+	/*
+	 * 7 -> 8: what cdp-status needs to miss nothing.  run_progress
+	 * keeps a running writer's count of stored records about once a
+	 * minute (store/run_log.h: run_progress), so that a live stream
+	 * shows its rate; source.cadence is a source's declared delivery
+	 * interval in seconds (cdp-status expect), NULL when its history
+	 * tells.
+	 */
+	"CREATE TABLE run_progress ("
+	"  run INTEGER NOT NULL,"
+	"  at TEXT NOT NULL,"
+	"  rows INTEGER NOT NULL,"
+	"  PRIMARY KEY (run, at)"
+	") WITHOUT ROWID;"
+	"ALTER TABLE source ADD COLUMN cadence INTEGER;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
