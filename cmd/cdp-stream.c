@@ -184,12 +184,15 @@ lock_store(void)
 		    strerror(errno));
 }
 
-/* One evaluation: resolve what is new, evaluate, write the changes. */
+/*
+ * One evaluation: resolve what is new, evaluate, write the changes.
+ * whole: of every profile (the timer's), else of those touched.
+ */
 static void
-pass(long long last, const char *asofopt, int argc, char **argv)
+pass(long long last, int whole, const char *asofopt, int argc, char **argv)
 {
 	struct run run;
-	long long n, prev = sm.record;
+	long long n, prev = sm.record, nprof;
 	char asof[11], now[32], *msg;
 	double t0 = mono_now();
 
@@ -200,7 +203,8 @@ pass(long long last, const char *asofopt, int argc, char **argv)
 	asof[10] = '\0';
 	if (run_begin(&run, db, "cdp-stream", argc, argv, 0, &why) == -1)
 		die(EXIT_FAIL, "run log: %s", why.buf);
-	if ((n = stream_eval(&sm, run.id, asof, last, &why)) == -1) {
+	if ((n = stream_eval(&sm, run.id, asof, last, whole, &nprof,
+	    &why)) == -1) {
 		msg = sb_detach(&why);
 		run_end(&run, "failed", msg, &why);
 		die(EXIT_FAIL, "%s", msg);
@@ -210,6 +214,10 @@ pass(long long last, const char *asofopt, int argc, char **argv)
 	sb_reset(&why);
 	sb_addf(&why, "as of %s: %lld new records, %lld changes", asof,
 	    run.rows_in, n);
+	if (nprof >= 0)
+		sb_addf(&why, ", %lld profiles evaluated", nprof);
+	else
+		sb_adds(&why, ", every profile evaluated");
 	msg = sb_detach(&why);
 	run_end(&run, "ok", msg, &why);
 	if (verbose)
@@ -240,7 +248,7 @@ main(int argc, char *argv[])
 	long long poll = 100, timer = 300, fileseq, last;
 	struct sigaction sa;
 	double next;
-	int ch, once = 0;
+	int ch, once = 0, due;
 	long day;
 
 	set_progname(argv[0]);
@@ -318,14 +326,17 @@ main(int argc, char *argv[])
 	if (fileseq > sm.sent && stream_ack(&sm, fileseq, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	emit();
-	next = 0;
+	/* the last evaluation of every profile is in the store: the
+	 * timer's first is due a period after the start */
+	next = mono_now() + (double)timer;
 	while (!stop) {
 		if (stream_last_record(&sm, &last, &why) == -1)
 			die(EXIT_FAIL, "%s", why.buf);
-		if (once || last > sm.record ||
-		    (timer > 0 && mono_now() >= next)) {
-			pass(last, asofopt, argc, argv);
-			next = mono_now() + (double)timer;
+		due = timer > 0 && mono_now() >= next;
+		if (once || last > sm.record || due) {
+			pass(last, due, asofopt, argc, argv);
+			if (due)
+				next = mono_now() + (double)timer;
 		}
 		if (once)
 			break;
