@@ -194,10 +194,11 @@ pass(long long last, int whole, const char *asofopt, int argc, char **argv)
 	struct run run;
 	long long n, prev = sm.record, nprof;
 	char asof[11], now[32], *msg;
-	double t0 = mono_now();
+	double t0 = mono_now(), t1;
 
 	if (last > sm.record)
 		resolve();
+	t1 = mono_now();
 	now_iso(now, sizeof(now));
 	memcpy(asof, asofopt != NULL ? asofopt : now, 10);
 	asof[10] = '\0';
@@ -221,8 +222,8 @@ pass(long long last, int whole, const char *asofopt, int argc, char **argv)
 	msg = sb_detach(&why);
 	run_end(&run, "ok", msg, &why);
 	if (verbose)
-		fprintf(stderr, "%s: %s in %.3f s\n", progname, msg,
-		    mono_now() - t0);
+		fprintf(stderr, "%s: %s in %.3f s (resolving %.3f s)\n",
+		    progname, msg, mono_now() - t0, t1 - t0);
 	free(msg);
 	emit();
 }
