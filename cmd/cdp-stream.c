@@ -4,12 +4,13 @@
  * write one NDJSON line per segment change, each once across crashes.
  *
  * The loop polls the highest record id (one index probe) every -p
- * milliseconds.  When it has grown, or the -T timer is due (segments of
- * windows change with time alone), a pass runs cdp-match | cdp-merge as
- * children on the store (the same rules, model and guards as the
- * batch), then evaluates every segment in one transaction that also
- * fills the outbox and moves the record cursor (stream/stream.c), then
- * writes the outbox out and moves the sent cursor.
+ * milliseconds.  When it has grown, or the -T timer is due, a pass runs
+ * cdp-match | cdp-merge as children on the store (the same rules, model
+ * and guards as the batch), then evaluates every segment, for the
+ * profiles the pass touched (or every profile: the timer's, a new day,
+ * changed segments), in one transaction that also fills the outbox and
+ * moves the record cursor (stream/stream.c), then writes the outbox out
+ * and moves the sent cursor.
  */
 #include <sys/file.h>
 #include <sys/wait.h>

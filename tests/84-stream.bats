@@ -403,6 +403,9 @@ segments() {
 		    'most_frequent(event_type, 30d) = "cancel"'
 		cdp-segment -q -d "$db" define recent \
 		    'last(ts, purchase) >= "2024-06-04"'
+		# a score read (none stored: null) for the touched profiles
+		cdp-segment -q -d "$db" define unscored \
+		    'score.frequency is null and count(cancel, 30d) > 0'
 	done
 	cdp-stream -1 --as-of 2024-06-20 -o out
 	for k in 1 2 3 4 5; do
@@ -462,7 +465,7 @@ segments() {
 	# and a batch evaluation after the stream finds nothing to change
 	run --separate-stderr cdp-segment --as-of 2024-06-20 eval
 	assert_equal "$status" 0
-	assert_equal "$(printf '%s\n' "$stderr" | grep -c ' 0 entered, 0 exited$')" 6
+	assert_equal "$(printf '%s\n' "$stderr" | grep -c ' 0 entered, 0 exited$')" 7
 }
 
 @test "cdp-stream: a slow consumer and an ingest during the write" {
