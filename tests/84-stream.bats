@@ -468,6 +468,34 @@ segments() {
 	assert_equal "$(printf '%s\n' "$stderr" | grep -c ' 0 entered, 0 exited$')" 7
 }
 
+@test "cdp-stream: after a consent given by hand, a pass evaluates every profile" {
+	newdb
+	cdp-segment -q define mailable \
+	    'has_consent(email) and count(purchase, 30d) > 0'
+	today=$(date -u +%F)
+	batch a.csv "r1,ann@x.org,,purchase,${today}T00:00:00Z,50" \
+	    "r2,bob@x.org,,purchase,${today}T00:00:00Z,20"
+	ing a.csv
+	run cdp-stream -1 -o out
+	assert_equal "$status" 0
+	[ ! -s out ]
+	# no record tells which profile the consent changed
+	cdp-privacy -q consent ann@x.org email granted
+	run cdp-stream -1 -o out
+	assert_equal "$status" 0
+	run jq -c '[.seq, .profile, .segment, .change, .record]' out
+	assert_output '[1,1,"mailable","enter",null]'
+	run cdp-stream -1 -o out
+	assert_equal "$status" 0
+	run q "SELECT substr(message, 19) FROM run WHERE tool = 'cdp-stream'
+	    ORDER BY id"
+	expect <<-'EOF'
+	2 new records, 0 changes, every profile evaluated
+	0 new records, 1 changes, every profile evaluated
+	0 new records, 0 changes, 0 profiles evaluated
+	EOF
+}
+
 @test "cdp-stream: a slow consumer and an ingest during the write" {
 	newdb
 	cdp-segment -q define buyers 'count(purchase, 30d) > 0'

@@ -293,6 +293,31 @@ last_mlog(struct stream *sm, long long *id, struct sbuf *why)
 	return db_finish(sm->db, st, rc, why);
 }
 
+/*
+ * Whether cdp-score or cdp-privacy ran since the last pass that ended
+ * well, before run: scores, consents, erasures change segments with no
+ * record nor merge to tell which profiles (and an erasure deletes
+ * merge_log rows, whose ids may then be given again).  1, 0 or -1.
+ */
+static int
+others_ran(struct stream *sm, long long run, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	int rc, yes = 0;
+
+	if ((st = db_prepare(sm->db, "SELECT EXISTS (SELECT 1 FROM run "
+	    "WHERE tool IN ('cdp-score', 'cdp-privacy') AND id > (SELECT "
+	    "coalesce(max(id), 0) FROM run WHERE tool = 'cdp-stream' AND "
+	    "id < ?1 AND outcome = 'ok'))", why)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		yes = sqlite3_column_int(st, 0);
+		rc = SQLITE_DONE;
+	}
+	return db_finish(sm->db, st, rc, why) == -1 ? -1 : yes;
+}
+
 long long
 stream_eval(struct stream *sm, long long run, const char *asof,
     long long upto, int whole, long long *nprof, struct sbuf *why)
@@ -317,6 +342,8 @@ stream_eval(struct stream *sm, long long run, const char *asof,
 	defs = seg_defs(asof, s, count);
 	if (sm->whole == NULL || strcmp(sm->whole, defs) != 0)
 		whole = 1;
+	if (!whole && (whole = others_ran(sm, run, why)) == -1)
+		goto out;
 	if (!whole && (expr_env_only(&env, why) == -1 ||
 	    (nt = touched(sm, upto, mlog, why)) == -1))
 		goto out;

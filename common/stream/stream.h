@@ -62,10 +62,10 @@ int	stream_last_record(struct stream *, long long *id, struct sbuf *why);
  * after the cursor up to upto, and both ends of the merge_log rows
  * since the last evaluation: a merge, a split), unless whole is set or
  * the segments or the as-of date differ from the last evaluation of
- * every profile: then of every profile.  *nprof (when not NULL) is
- * the number of touched profiles evaluated, or -1 for every profile.  What changes with no record nor merge (time alone
- * within a day, a score, a consent given by hand) waits for the next
- * evaluation of every profile.
+ * every profile, or cdp-score or cdp-privacy ran since the last pass:
+ * then of every profile.  *nprof (when not NULL) is the number of
+ * touched profiles evaluated, or -1 for every profile.  A record
+ * changed in place waits for the next evaluation of every profile.
  */
 long long stream_eval(struct stream *, long long run, const char *asof,
 	    long long upto, int whole, long long *nprof, struct sbuf *why);
