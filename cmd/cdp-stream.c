@@ -4,12 +4,13 @@
  * write one NDJSON line per segment change, each once across crashes.
  *
  * The loop polls the highest record id (one index probe) every -p
- * milliseconds.  When it has grown, or the -T timer is due (segments of
- * windows change with time alone), a pass runs cdp-match | cdp-merge as
- * children on the store (the same rules, model and guards as the
- * batch), then evaluates every segment in one transaction that also
- * fills the outbox and moves the record cursor (stream/stream.c), then
- * writes the outbox out and moves the sent cursor.
+ * milliseconds.  When it has grown, or the -T timer is due, a pass runs
+ * cdp-match | cdp-merge as children on the store (the same rules, model
+ * and guards as the batch), then evaluates every segment, for the
+ * profiles the pass touched (or every profile: the timer's, a new day,
+ * changed segments), in one transaction that also fills the outbox and
+ * moves the record cursor (stream/stream.c), then writes the outbox out
+ * and moves the sent cursor.
  */
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -184,23 +185,28 @@ lock_store(void)
 		    strerror(errno));
 }
 
-/* One evaluation: resolve what is new, evaluate, write the changes. */
+/*
+ * One evaluation: resolve what is new, evaluate, write the changes.
+ * whole: of every profile (the timer's), else of those touched.
+ */
 static void
-pass(long long last, const char *asofopt, int argc, char **argv)
+pass(long long last, int whole, const char *asofopt, int argc, char **argv)
 {
 	struct run run;
-	long long n, prev = sm.record;
+	long long n, prev = sm.record, nprof;
 	char asof[11], now[32], *msg;
-	double t0 = mono_now();
+	double t0 = mono_now(), t1;
 
 	if (last > sm.record)
 		resolve();
+	t1 = mono_now();
 	now_iso(now, sizeof(now));
 	memcpy(asof, asofopt != NULL ? asofopt : now, 10);
 	asof[10] = '\0';
 	if (run_begin(&run, db, "cdp-stream", argc, argv, 0, &why) == -1)
 		die(EXIT_FAIL, "run log: %s", why.buf);
-	if ((n = stream_eval(&sm, run.id, asof, last, &why)) == -1) {
+	if ((n = stream_eval(&sm, run.id, asof, last, whole, &nprof,
+	    &why)) == -1) {
 		msg = sb_detach(&why);
 		run_end(&run, "failed", msg, &why);
 		die(EXIT_FAIL, "%s", msg);
@@ -210,11 +216,15 @@ pass(long long last, const char *asofopt, int argc, char **argv)
 	sb_reset(&why);
 	sb_addf(&why, "as of %s: %lld new records, %lld changes", asof,
 	    run.rows_in, n);
+	if (nprof >= 0)
+		sb_addf(&why, ", %lld profiles evaluated", nprof);
+	else
+		sb_adds(&why, ", every profile evaluated");
 	msg = sb_detach(&why);
 	run_end(&run, "ok", msg, &why);
 	if (verbose)
-		fprintf(stderr, "%s: %s in %.3f s\n", progname, msg,
-		    mono_now() - t0);
+		fprintf(stderr, "%s: %s in %.3f s (resolving %.3f s)\n",
+		    progname, msg, mono_now() - t0, t1 - t0);
 	free(msg);
 	emit();
 }
@@ -240,7 +250,7 @@ main(int argc, char *argv[])
 	long long poll = 100, timer = 300, fileseq, last;
 	struct sigaction sa;
 	double next;
-	int ch, once = 0;
+	int ch, once = 0, due;
 	long day;
 
 	set_progname(argv[0]);
@@ -319,14 +329,17 @@ main(int argc, char *argv[])
 	if (fileseq > sm.sent && stream_ack(&sm, fileseq, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	emit();
-	next = 0;
+	/* the last evaluation of every profile is in the store: the
+	 * timer's first is due a period after the start */
+	next = mono_now() + (double)timer;
 	while (!stop) {
 		if (stream_last_record(&sm, &last, &why) == -1)
 			die(EXIT_FAIL, "%s", why.buf);
-		if (once || last > sm.record ||
-		    (timer > 0 && mono_now() >= next)) {
-			pass(last, asofopt, argc, argv);
-			next = mono_now() + (double)timer;
+		due = timer > 0 && mono_now() >= next;
+		if (once || last > sm.record || due) {
+			pass(last, due, asofopt, argc, argv);
+			if (due)
+				next = mono_now() + (double)timer;
 		}
 		if (once)
 			break;

@@ -71,8 +71,11 @@ changes() {
 	    ORDER BY key"
 	expect <<-'EOF'
 	cdp-stream.batch|2
+	cdp-stream.mlog|3
 	cdp-stream.record|3
 	cdp-stream.sent|2
+	cdp-stream.whole|2024-06-10
+	1	count(purchase, 30d) > 0 and count(cancel, 30d) = 0
 	EOF
 	run q "SELECT seq, profile, segment, change, record FROM stream_change
 	    ORDER BY seq"
@@ -86,6 +89,14 @@ changes() {
 	ok|2|1
 	ok|1|1
 	ok|0|0
+	EOF
+	# the first pass evaluates every profile; the next ones, at the
+	# same date, only the profile of r3, then none
+	run q "SELECT message FROM run WHERE tool = 'cdp-stream' ORDER BY id"
+	expect <<-'EOF'
+	as of 2024-06-10: 2 new records, 1 changes, every profile evaluated
+	as of 2024-06-10: 1 new records, 1 changes, 1 profiles evaluated
+	as of 2024-06-10: 0 new records, 0 changes, 0 profiles evaluated
 	EOF
 }
 
@@ -131,6 +142,12 @@ changes() {
 	{"seq":2,"profile":2,"segment":"buyers","change":"enter","source":"shop","record":"r2","as_of":"2024-06-10"}
 	{"seq":3,"profile":1,"segment":"loyal","change":"enter","source":"shop","record":"r6","as_of":"2024-06-10"}
 	{"seq":4,"profile":2,"segment":"buyers","change":"exit","source":"shop","record":"r6","as_of":"2024-06-10"}
+	EOF
+	# the second pass evaluates the two profiles of the merge only
+	run q "SELECT message FROM run WHERE tool = 'cdp-stream' ORDER BY id"
+	expect <<-'EOF'
+	as of 2024-06-10: 2 new records, 2 changes, every profile evaluated
+	as of 2024-06-10: 1 new records, 2 changes, 2 profiles evaluated
 	EOF
 	# the merge is logged as the batch logs it
 	run q "SELECT action, profile, other FROM merge_log
@@ -374,6 +391,109 @@ segments() {
 	run --separate-stderr cdp-segment --as-of 2024-06-20 eval
 	assert_equal "$status" 0
 	assert_equal "$(printf '%s\n' "$stderr" | grep -c ' 0 entered, 0 exited$')" 3
+}
+
+@test "cdp-stream: per-profile passes agree with a batch evaluation" {
+	segments "$CDP_DB"
+	segments batch.db
+	for db in "$CDP_DB" batch.db; do
+		cdp-segment -q -d "$db" define spenders \
+		    'avg(amount, purchase, 30d) >= 10'
+		cdp-segment -q -d "$db" define cancellers \
+		    'most_frequent(event_type, 30d) = "cancel"'
+		cdp-segment -q -d "$db" define recent \
+		    'last(ts, purchase) >= "2024-06-04"'
+		# a score read (none stored: null) for the touched profiles
+		cdp-segment -q -d "$db" define unscored \
+		    'score.frequency is null and count(cancel, 30d) > 0'
+	done
+	cdp-stream -1 --as-of 2024-06-20 -o out
+	for k in 1 2 3 4 5; do
+		rows=()
+		for i in $(seq 8); do
+			rows+=("e$k-$i,c$(( (k * 3 + i) % 11 ))@x.org,$(
+			    [ "$i" = 8 ] && echo "+3360102030$k"),$(
+			    [ $(( (k + i) % 3 )) = 0 ] && echo cancel ||
+			    echo purchase),2024-06-0${k}T1$i:00:00Z,$((i * k))")
+		done
+		# a record with a phone of the pass before and an email
+		# of this one: two profiles merge
+		[ "$k" -gt 1 ] && rows+=("m$k,c$k@x.org,+3360102030$((k - 1)),cancel,2024-06-0${k}T20:00:00Z,")
+		# one who only visits, in no segment; one who buys
+		# without cancelling, good from the second purchase on
+		rows+=("v$k,v$k@x.org,,visit,2024-06-0${k}T21:00:00Z,"
+		    "g$k,good@x.org,,purchase,2024-06-0${k}T22:00:00Z,5")
+		batch "b$k.csv" "${rows[@]}"
+		ing "b$k.csv"
+		ing -d batch.db "b$k.csv"
+		run cdp-stream -1 --as-of 2024-06-20 -o out
+		assert_equal "$status" 0
+	done
+	# every pass after the first evaluated the touched profiles only
+	run q "SELECT count(*) FROM run WHERE tool = 'cdp-stream'
+	    AND message LIKE '% profiles evaluated'"
+	assert_output 5
+	[ "$(q "SELECT count(*) FROM merge_log WHERE action = 'merge'")" -gt 0 ]
+	cdp-match -q -d batch.db | cdp-merge -q -d batch.db
+	cdp-segment -q -d batch.db --as-of 2024-06-20 eval
+	# the ids of merged profiles follow the order of the merges: a
+	# profile is named by its first record
+	key='(SELECT min(r.record_id) FROM member x JOIN record r
+	    ON r.id = x.record WHERE x.profile = m.profile)'
+	members="SELECT s.name, $key FROM segment_member m
+	    JOIN segment s ON s.id = m.segment ORDER BY 1, 2"
+	profiles="SELECT r.record_id, $key FROM member m
+	    JOIN record r ON r.id = m.record ORDER BY 1"
+	q "$members" >stream.members
+	sqlite3 batch.db "$members" >batch.members
+	diff -u batch.members stream.members
+	# the segments have members, not every profile
+	run sqlite3 batch.db "SELECT s.name FROM segment s WHERE s.size = 0
+	    OR s.size = (SELECT count(*) FROM profile) ORDER BY 1"
+	assert_output ""
+	diff -u <(sqlite3 batch.db "$profiles") <(q "$profiles")
+	diff -u <(sqlite3 batch.db "SELECT name, size FROM segment ORDER BY 1") \
+	    <(q "SELECT name, size FROM segment ORDER BY 1")
+	# the outbox replayed gives the stored members
+	jq -rs 'reduce .[] as $c ({}; .["\($c.segment)|\($c.profile)"] =
+	    ($c.change == "enter")) | to_entries | map(select(.value)) |
+	    .[].key' out | sort >replayed
+	q "SELECT s.name, m.profile FROM segment_member m
+	    JOIN segment s ON s.id = m.segment" | sort >stored
+	[ -s stored ]
+	diff -u stored replayed
+	# and a batch evaluation after the stream finds nothing to change
+	run --separate-stderr cdp-segment --as-of 2024-06-20 eval
+	assert_equal "$status" 0
+	assert_equal "$(printf '%s\n' "$stderr" | grep -c ' 0 entered, 0 exited$')" 7
+}
+
+@test "cdp-stream: after a consent given by hand, a pass evaluates every profile" {
+	newdb
+	cdp-segment -q define mailable \
+	    'has_consent(email) and count(purchase, 30d) > 0'
+	today=$(date -u +%F)
+	batch a.csv "r1,ann@x.org,,purchase,${today}T00:00:00Z,50" \
+	    "r2,bob@x.org,,purchase,${today}T00:00:00Z,20"
+	ing a.csv
+	run cdp-stream -1 -o out
+	assert_equal "$status" 0
+	[ ! -s out ]
+	# no record tells which profile the consent changed
+	cdp-privacy -q consent ann@x.org email granted
+	run cdp-stream -1 -o out
+	assert_equal "$status" 0
+	run jq -c '[.seq, .profile, .segment, .change, .record]' out
+	assert_output '[1,1,"mailable","enter",null]'
+	run cdp-stream -1 -o out
+	assert_equal "$status" 0
+	run q "SELECT substr(message, 19) FROM run WHERE tool = 'cdp-stream'
+	    ORDER BY id"
+	expect <<-'EOF'
+	2 new records, 0 changes, every profile evaluated
+	0 new records, 1 changes, every profile evaluated
+	0 new records, 0 changes, 0 profiles evaluated
+	EOF
 }
 
 @test "cdp-stream: a slow consumer and an ingest during the write" {

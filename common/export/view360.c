@@ -14,6 +14,45 @@
 #define RAWJSON(col) \
 	"CASE WHEN json_valid(" col ") THEN json(" col ") ELSE " col " END"
 
+/*
+ * The identifiers of the profile's records (kind, value, source): each
+ * kind is a column of record (cdp-ingest stores it in both), and the
+ * ident row is probed by its key.  ident has no index on record: a
+ * join from the records to it read the whole table, seconds on a store
+ * of millions of records for one customer.
+ */
+#define IDENT_OF(k) \
+	"SELECT '" k "' AS kind, r." k " AS value, r.source_id AS sid " \
+	"FROM member m CROSS JOIN record r ON r.id = m.record " \
+	"WHERE m.profile = p.id AND r." k " IS NOT NULL AND EXISTS (" \
+	"SELECT 1 FROM ident i WHERE i.kind = '" k "' AND " \
+	"i.value = r." k " AND i.record = r.id)"
+#define IDENTS \
+	"(" IDENT_OF("email") " UNION ALL " IDENT_OF("phone") \
+	" UNION ALL " IDENT_OF("customer_id") " UNION ALL " \
+	IDENT_OF("loyalty_id") " UNION ALL " IDENT_OF("anonymous_id") ")"
+
+/*
+ * The profile's consents as the profile_consent view of cdp-schema(5)
+ * gives them (the latest statement per purpose, through a record, an
+ * identifier or the profile id), each way led by this profile's rows:
+ * through the view the filter on the profile came after its UNION and
+ * window, and every consent and identifier was read.
+ */
+#define CONSENTS \
+	"SELECT purpose, granted, ts FROM (SELECT purpose, granted, ts, " \
+	"row_number() OVER (PARTITION BY purpose ORDER BY ts DESC, " \
+	"id DESC) AS rn FROM (" \
+	"SELECT c.id AS id, c.purpose AS purpose, c.granted AS granted, " \
+	"c.ts AS ts FROM member m CROSS JOIN consent c ON " \
+	"c.record = m.record WHERE m.profile = p.id " \
+	"UNION SELECT c.id, c.purpose, c.granted, c.ts FROM (SELECT " \
+	"DISTINCT kind, value FROM " IDENTS ") x CROSS JOIN consent c ON " \
+	"c.kind = x.kind AND c.value = x.value " \
+	"UNION SELECT c.id, c.purpose, c.granted, c.ts FROM consent c " \
+	"WHERE c.kind = 'profile' AND CAST(c.value AS INTEGER) = p.id)) " \
+	"WHERE rn = 1"
+
 const char v360_sql[] =
     "SELECT json_object("
     "'profile_id', p.id, "
@@ -27,27 +66,30 @@ const char v360_sql[] =
     "'identities', json((SELECT json_group_array(json_object('kind', "
     "d.kind, 'value', d.value, 'sources', json((SELECT "
     "json_group_array(name) FROM (SELECT DISTINCT s.name AS name FROM "
-    "ident i JOIN member m ON m.record = i.record JOIN record r ON "
-    "r.id = i.record JOIN source s ON s.id = r.source_id WHERE "
-    "i.kind = d.kind AND i.value = d.value AND m.profile = p.id "
-    "ORDER BY 1))))) FROM (SELECT DISTINCT i.kind AS kind, i.value AS "
-    "value FROM member m JOIN ident i ON i.record = m.record WHERE "
-    "m.profile = p.id ORDER BY 1, 2) d)), "
+    IDENTS " x JOIN source s ON s.id = x.sid WHERE "
+    "x.kind = d.kind AND x.value = d.value "
+    "ORDER BY 1))))) FROM (SELECT DISTINCT kind, value FROM "
+    IDENTS " ORDER BY 1, 2) d)), "
     "'records', json((SELECT json_group_array(json_object('source', src, "
     "'record_id', rid, 'ts', ts, 'event_type', et, 'raw', json(raw))) "
     "FROM (SELECT s.name AS src, r.record_id AS rid, r.ts AS ts, "
     "r.event_type AS et, " RAWJSON("r.raw") " AS raw FROM member m "
     "JOIN record r ON r.id = m.record JOIN source s ON s.id = r.source_id "
     "WHERE m.profile = p.id ORDER BY s.name, r.record_id))), "
-    "'scores', json((SELECT json_group_object(name, value) FROM (SELECT name, "
-    "value FROM score WHERE profile = p.id ORDER BY name))), "
+    /* score is keyed by name first: its names are found by one seek
+     * each (the recursion), then the profile's value of each by one */
+    "'scores', json((SELECT json_group_object(name, value) FROM (WITH "
+    "RECURSIVE d(name) AS (SELECT min(name) FROM score UNION ALL SELECT "
+    "(SELECT min(name) FROM score WHERE name > d.name) FROM d WHERE "
+    "d.name IS NOT NULL) SELECT d.name AS name, s.value AS value FROM d "
+    "CROSS JOIN score s ON s.name = d.name AND s.profile = p.id "
+    "ORDER BY d.name))), "
     "'segments', json((SELECT json_group_array(name) FROM (SELECT s.name AS "
     "name FROM segment_member x JOIN segment s ON s.id = x.segment WHERE "
     "x.profile = p.id ORDER BY s.name))), "
     "'consents', json((SELECT json_group_array(json_object('purpose', purpose, "
     "'granted', json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END), "
-    "'ts', ts)) FROM (SELECT purpose, granted, ts FROM profile_consent "
-    "WHERE profile = p.id ORDER BY purpose))), "
+    "'ts', ts)) FROM (" CONSENTS " ORDER BY purpose))), "
     "'events', json((SELECT json_group_array(json_object('ts', ts, "
     "'event_type', et, 'amount', amount, 'currency', currency, 'source', "
     "src, 'record_id', rid)) FROM (SELECT r.ts AS ts, r.event_type AS et, "
@@ -55,7 +97,7 @@ const char v360_sql[] =
     "r.record_id AS rid FROM member m JOIN record r ON r.id = m.record "
     "JOIN source s ON s.id = r.source_id WHERE m.profile = p.id AND "
     "r.event_type IS NOT NULL ORDER BY r.ts DESC, r.id DESC LIMIT 20)))"
-    ") FROM profile p WHERE p.id = :pid";
+") FROM profile p WHERE p.id = :pid";
 
 /* The profile an id, an email or a phone (international) names. */
 long long

@@ -100,6 +100,9 @@ struct expr_env {
 	struct expr_pv *pv;	/* scores being read, see expr_pivot_start */
 	int	 sql_group;	/* group the event aggregates in SQL, not in
 				   C (expr_acc): for the tests */
+	int	 only;		/* set before compiling: every aggregate,
+				   score read and statement is restricted
+				   to the profiles of temp.cdp_only */
 };
 
 /*
@@ -122,6 +125,16 @@ void	expr_env_release(struct expr_env *);
 int	expr_pivot_start(struct expr_env *, const struct expr_prog *const *p,
 	    size_t n);
 void	expr_pivot_cancel(struct expr_env *);
+
+/*
+ * Restrict the environment to some profiles (cdp-stream's touched
+ * ones): a new, empty temp.cdp_only(profile INTEGER PRIMARY KEY), which
+ * the caller fills before expr_materialize, and env->only set; call it
+ * before anything is compiled.  The statements then give the rows they
+ * give without it for those profiles only, at a cost that follows
+ * their events, not the store's.  0, or -1 with the message in why.
+ */
+int	expr_env_only(struct expr_env *, struct sbuf *why);
 
 /*
  * Learn the scores of earlier runs (score_def) and the segments

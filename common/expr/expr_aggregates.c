@@ -311,9 +311,9 @@ expr_compile_name(struct expr_comp *c, const struct expr_node *n, struct expr_pr
 		    "printf('%-24s%012d', coalesce(substr(r.ts, 1, 24), ''), "
 		    "r.id) || json_array(json_extract(r.raw, ");
 		expr_add_text(&q, path.buf, path.len);
-		expr_add(&q, "))), 37), '$[0]') FROM record r CROSS JOIN "
-		    "member m ON m.record = r.id WHERE (r.ts IS NULL OR "
-		    "r.ts < ");
+		expr_add(&q, "))), 37), '$[0]')");
+		expr_add_events_from(c->env, &q);
+		expr_add(&q, " WHERE (r.ts IS NULL OR r.ts < ");
 		expr_add_text(&q, c->env->next, 10);
 		expr_add(&q, ") AND json_extract(r.raw, ");
 		expr_add_text(&q, path.buf, path.len);
@@ -498,9 +498,9 @@ expr_compile_agg(struct expr_comp *c, const struct expr_node *call, int fn,
 		    "row_number() OVER (PARTITION BY profile ORDER BY n DESC, "
 		    "v) AS k FROM (SELECT m.profile AS profile, ");
 		expr_copy(&q, &v);
-		expr_add(&q, " AS v, count(*) AS n FROM record r CROSS JOIN "
-		    "member m ON m.record = r.id WHERE r.event_type IS NOT NULL "
-		    "AND r.ts < ");
+		expr_add(&q, " AS v, count(*) AS n");
+		expr_add_events_from(c->env, &q);
+		expr_add(&q, " WHERE r.event_type IS NOT NULL AND r.ts < ");
 		expr_add_text(&q, c->env->next, 10);
 		expr_add(&q, " AND ");
 		if (agg_cond(c, &a, &q))
@@ -605,7 +605,8 @@ expr_compile_consent(struct expr_comp *c, const struct expr_node *call,
 		expr_add(&q, " AND c.ts < ");
 		expr_add_text(&q, c->env->next, 10);
 	}
-	expr_add(&q, ") GROUP BY profile");
+	expr_add(&q, c->env->only ? ") WHERE profile IN (SELECT profile "
+	    "FROM temp.cdp_only) GROUP BY profile" : ") GROUP BY profile");
 	no = register_agg(c->env, AG_TABLE, NULL, &q, NULL);
 	expr_add(f, "(coalesce(");
 	table_ref(f, no);

@@ -133,6 +133,13 @@ void	expr_events(const struct expr_env *, const size_t *uses, size_t n,
 	    struct expr_prog *q);
 
 /*
+ * Append " FROM record r CROSS JOIN member m ON m.record = r.id", the
+ * events of every profile, or under env->only those of the profiles
+ * of temp.cdp_only, led by that table.
+ */
+void	expr_add_events_from(const struct expr_env *, struct expr_prog *q);
+
+/*
  * Fill temp.cdp_agg from one pass over expr_events, each profile's
  * values accumulated in arrays indexed by profile id (expr_accumulate.c): no
  * sort.  0; 1 when it cannot (an aggregate it does not do, profile

@@ -53,6 +53,7 @@ struct expr_pv {
 	size_t	 ntab;
 	_Atomic int stop;	/* the caller gave up on it */
 	int	 done;		/* the scores read */
+	int	 only;		/* the profiles of temp.cdp_only only */
 	int	 rc;		/* of the read: 0 or -1 with why */
 	struct sbuf why;
 };
@@ -112,6 +113,7 @@ pv_new(const struct expr_env *env, const struct expr_prog *const *p,
 			pv->name[pv->nk++] = xstrdup(env->sj[i]);
 		}
 	pv->sc.nk = pv->nk;
+	pv->only = env->only;
 	sb_init(&pv->sc.text);
 	sb_init(&pv->why);
 	return pv;
@@ -177,9 +179,11 @@ pv_read(struct expr_pv *pv, sqlite3 *db)
 	st = xcalloc(pv->nk, sizeof(*st));
 	head = xcalloc(pv->nk, sizeof(*head));
 	for (k = 0; k < pv->nk; k++) {
-		if ((st[k] = db_prepare(db, "SELECT profile, value FROM "
-		    "score WHERE name = ?1 ORDER BY profile", &pv->why)) ==
-		    NULL)
+		if ((st[k] = db_prepare(db, pv->only ? "SELECT s.profile, "
+		    "s.value FROM temp.cdp_only o CROSS JOIN score s ON "
+		    "s.name = ?1 AND s.profile = o.profile ORDER BY o.profile" :
+		    "SELECT profile, value FROM score WHERE name = ?1 "
+		    "ORDER BY profile", &pv->why)) == NULL)
 			goto out;
 		sqlite3_bind_text(st[k], 1, pv->name[k], -1, SQLITE_STATIC);
 		if ((src = sqlite3_step(st[k])) == SQLITE_ROW) {
@@ -289,7 +293,9 @@ expr_pivot_start(struct expr_env *env, const struct expr_prog *const *p,
 
 	expr_pivot_cancel(env);
 	path = sqlite3_db_filename(env->db, "main");
-	if (path == NULL || *path == '\0')
+	/* another connection does not see temp.cdp_only: the few
+	 * profiles are read on this one */
+	if (path == NULL || *path == '\0' || env->only)
 		return 0;
 	for (i = 0; i < env->nagg; i++)
 		if (env->agg[i].kind == AG_TABLE)

@@ -370,6 +370,29 @@ col_used(const struct expr_env *env, size_t i, const size_t *uses, size_t n)
 }
 
 void
+expr_add_events_from(const struct expr_env *env, struct expr_prog *q)
+{
+	if (env->only)
+		expr_add(q, " FROM temp.cdp_only cdp_o CROSS JOIN member m "
+		    "ON m.profile = cdp_o.profile CROSS JOIN record r "
+		    "ON r.id = m.record");
+	else
+		expr_add(q, " FROM record r CROSS JOIN member m "
+		    "ON m.record = r.id");
+}
+
+int
+expr_env_only(struct expr_env *env, struct sbuf *why)
+{
+	if (db_exec(env->db, "DROP TABLE IF EXISTS temp.cdp_only;"
+	    "CREATE TEMP TABLE cdp_only(profile INTEGER PRIMARY KEY)",
+	    why) == -1)
+		return -1;
+	env->only = 1;
+	return 0;
+}
+
+void
 expr_events(const struct expr_env *env, const size_t *uses, size_t n,
     struct expr_prog *q)
 {
@@ -386,8 +409,8 @@ expr_events(const struct expr_env *env, const size_t *uses, size_t n,
 		snprintf(col, sizeof(col), " AS x%d", env->agg[i].no);
 		expr_add(q, col);
 	}
-	expr_add(q, " FROM record r CROSS JOIN member m ON m.record = r.id "
-	    "WHERE r.event_type IS NOT NULL AND r.ts < ");
+	expr_add_events_from(env, q);
+	expr_add(q, " WHERE r.event_type IS NOT NULL AND r.ts < ");
 	expr_add_text(q, env->next, 10);
 	/* when every aggregate has a window, the events before the widest
 	 * are not read at all */
@@ -497,7 +520,7 @@ expr_materialize(struct expr_env *env, struct sbuf *why)
 
 	/* every column in one scan of the events: accumulated in C, or
 	 * when that cannot be, grouped in SQL */
-	if (env->ncol > 0 && (env->sql_group ||
+	if (env->ncol > 0 && (env->sql_group || env->only ||
 	    (rc = expr_acc(env, why)) == 1)) {
 		scan(env, NULL, 0, &q);
 		rc = run_insert(env, &q, why);
@@ -614,7 +637,8 @@ statement(const struct expr_env *env, const struct expr_prog *const *p,
 		if (i % EXPR_MASK_BITS == EXPR_MASK_BITS - 1 || i == n - 1)
 			expr_add(q, ")");
 	}
-	expr_add(q, " FROM profile p");
+	expr_add(q, env->only ? " FROM temp.cdp_only cdp_o CROSS JOIN "
+	    "profile p ON p.id = cdp_o.profile" : " FROM profile p");
 	for (i = 0; i < env->nsj; i++)
 		if (expr_reads_join(p, n, i)) {
 			expr_add(q, " LEFT JOIN temp.cdp_sc cdp_sc ON "

@@ -155,6 +155,7 @@ seg_writes_prepare(struct seg_writes *w, sqlite3 *db, struct expr_env *env,
 	w->env = env;
 	w->run = run;
 	w->asof = asof;
+	w->only = env->only;
 	if ((w->ins_m = db_prepare(db, "INSERT INTO segment_member(segment, "
 	    "profile, since_run) SELECT ?1, value, ?2 FROM cdp_ids(?3)",
 	    why)) == NULL ||
@@ -167,9 +168,10 @@ seg_writes_prepare(struct seg_writes *w, sqlite3 *db, struct expr_env *env,
 	    (w->exit_c = db_prepare(db, "INSERT INTO segment_change(segment, "
 	    "run, profile, change) SELECT ?1, ?2, value, 'exit' FROM "
 	    "cdp_ids(?3)", why)) == NULL ||
-	    (w->upd = db_prepare(db, "UPDATE segment SET last_eval_run = ?, "
-	    "last_eval_at = ?, as_of = ?, size = ?, compiled = ?, params = ? "
-	    "WHERE id = ?", why)) == NULL) {
+	    (w->upd = db_prepare(db, w->only ? "UPDATE segment SET size = "
+	    "size + ?1 WHERE id = ?2" : "UPDATE segment SET "
+	    "last_eval_run = ?, last_eval_at = ?, as_of = ?, size = ?, "
+	    "compiled = ?, params = ? WHERE id = ?", why)) == NULL) {
 		seg_writes_finalize(w);
 		return -1;
 	}
@@ -227,8 +229,11 @@ seg_apply(struct seg_writes *w, struct seg *s, const struct seg_ids *now_in,
 
 	sb_init(&sql);
 	sb_init(&par);
-	if ((st = db_prepare(w->db, "SELECT profile FROM segment_member "
-	    "WHERE segment = ? ORDER BY profile", why)) == NULL)
+	if ((st = db_prepare(w->db, w->only ? "SELECT m.profile FROM "
+	    "temp.cdp_only o CROSS JOIN segment_member m ON m.segment = ?1 "
+	    "AND m.profile = o.profile ORDER BY o.profile" : "SELECT profile "
+	    "FROM segment_member WHERE segment = ?1 ORDER BY profile",
+	    why)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, s->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -259,6 +264,21 @@ seg_apply(struct seg_writes *w, struct seg *s, const struct seg_ids *now_in,
 	    s->id, &out, why) == -1))
 		goto out;
 
+	if (w->only) {
+		sqlite3_bind_int64(w->upd, 1, (long long)in.n -
+		    (long long)out.n);
+		sqlite3_bind_int64(w->upd, 2, s->id);
+		if (sqlite3_step(w->upd) != SQLITE_DONE)
+			db_err(w->db, "segment", why);
+		else {
+			s->size += (long long)in.n - (long long)out.n;
+			s->entered = in.n;
+			s->exited = out.n;
+			ret = 0;
+		}
+		sqlite3_reset(w->upd);
+		goto out;
+	}
 	expr_explain(w->env, &s->prog, EXPR_FILTER, &sql, &par);
 	now_iso(now, sizeof(now));
 	sqlite3_bind_int64(w->upd, 1, w->run);

@@ -58,9 +58,17 @@ struct seg_writes {
 	struct expr_env *env;	/* to store what a segment compiles to */
 	long long run;		/* the evaluation's run id */
 	const char *asof;	/* its as-of date, "YYYY-MM-DD" */
+	int	 only;		/* of the profiles of temp.cdp_only only */
 	sqlite3_stmt *ins_m, *del_m, *enter_c, *exit_c, *upd;
 };
 
+/*
+ * Under env->only (expr_env_only), the evaluation is of the profiles
+ * of temp.cdp_only alone: seg_apply compares the new members with the
+ * stored ones among those profiles, leaves the others as they are, and
+ * moves the segment's size by the difference, its last evaluation and
+ * compiled form staying those of the last whole evaluation.
+ */
 int	seg_writes_prepare(struct seg_writes *, sqlite3 *, struct expr_env *,
 	    long long run, const char *asof, struct sbuf *why);
 void	seg_writes_finalize(struct seg_writes *);

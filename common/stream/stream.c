@@ -92,6 +92,22 @@ get_cursor(sqlite3 *db, const char *key, long long *v, struct sbuf *why)
 	return db_finish(db, st, rc, why);
 }
 
+static int
+get_whole(struct stream *sm, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(sm->db, "SELECT value FROM state WHERE key = "
+	    "'cdp-stream.whole'", why)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sm->whole = xstrdup((const char *)sqlite3_column_text(st, 0));
+		rc = SQLITE_DONE;
+	}
+	return db_finish(sm->db, st, rc, why);
+}
+
 /* Reset a statement kept for the next call, whose last step gave rc. */
 static int
 done(struct stream *sm, sqlite3_stmt *st, int rc, const char *what,
@@ -112,7 +128,9 @@ stream_open(struct stream *sm, sqlite3 *db, struct sbuf *why)
 	if (db_exec(db, outbox_sql, why) == -1 ||
 	    db_exec(db, batch_start_sql, why) == -1 ||
 	    get_cursor(db, "cdp-stream.record", &sm->record, why) == -1 ||
-	    get_cursor(db, "cdp-stream.sent", &sm->sent, why) == -1)
+	    get_cursor(db, "cdp-stream.sent", &sm->sent, why) == -1 ||
+	    get_cursor(db, "cdp-stream.mlog", &sm->mlog, why) == -1 ||
+	    get_whole(sm, why) == -1)
 		return -1;
 	if ((sm->last = db_prepare(db, "SELECT max(id) FROM record",
 	    why)) == NULL ||
@@ -137,6 +155,8 @@ stream_close(struct stream *sm)
 	sqlite3_finalize(sm->next);
 	sqlite3_finalize(sm->ack);
 	sm->last = sm->next = sm->ack = NULL;
+	free(sm->whole);
+	sm->whole = NULL;
 }
 
 int
@@ -156,6 +176,14 @@ put_cursor(struct stream *sm, const char *key, long long v, struct sbuf *why)
 {
 	sqlite3_bind_text(sm->ack, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(sm->ack, 2, v);
+	return done(sm, sm->ack, sqlite3_step(sm->ack), "state", why);
+}
+
+static int
+put_text(struct stream *sm, const char *key, const char *v, struct sbuf *why)
+{
+	sqlite3_bind_text(sm->ack, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sm->ack, 2, v, -1, SQLITE_STATIC);
 	return done(sm, sm->ack, sqlite3_step(sm->ack), "state", why);
 }
 
@@ -202,9 +230,97 @@ outbox(struct stream *sm, long long run, const char *asof, struct sbuf *why)
 	return sqlite3_changes(sm->db);
 }
 
+/* The as-of date, the segments' ids and their definitions. */
+static char *
+seg_defs(const char *asof, const struct seg *s, size_t count)
+{
+	struct sbuf b;
+	size_t i;
+
+	sb_init(&b);
+	sb_adds(&b, asof);
+	sb_addc(&b, '\n');
+	for (i = 0; i < count; i++) {
+		sb_addf(&b, "%lld\t", s[i].id);
+		sb_adds(&b, s[i].def);
+		sb_addc(&b, '\n');
+	}
+	return sb_detach(&b);
+}
+
+/*
+ * The profiles touched since the last evaluation into temp.cdp_only:
+ * those of the records after the cursor, up to upto, and both ends of
+ * each merge_log row after sm->mlog up to mlog (a profile merged away
+ * is one, and leaves its segments).
+ */
+static long long
+touched(struct stream *sm, long long upto, long long mlog, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(sm->db, "INSERT OR IGNORE INTO "
+	    "temp.cdp_only(profile) "
+	    "SELECT profile FROM member WHERE record > ?1 AND record <= ?2 "
+	    "UNION ALL SELECT profile FROM merge_log WHERE id > ?3 "
+	    " AND id <= ?4 AND profile IS NOT NULL "
+	    "UNION ALL SELECT other FROM merge_log WHERE id > ?3 "
+	    " AND id <= ?4 AND other IS NOT NULL", why)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, sm->record);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_int64(st, 3, sm->mlog);
+	sqlite3_bind_int64(st, 4, mlog);
+	if (db_step_final(sm->db, st, why) == -1)
+		return -1;
+	return sqlite3_changes(sm->db);
+}
+
+static int
+last_mlog(struct stream *sm, long long *id, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*id = 0;
+	if ((st = db_prepare(sm->db, "SELECT coalesce(max(id), 0) FROM "
+	    "merge_log", why)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	return db_finish(sm->db, st, rc, why);
+}
+
+/*
+ * Whether cdp-score or cdp-privacy ran since the last pass that ended
+ * well, before run: scores, consents, erasures change segments with no
+ * record nor merge to tell which profiles (and an erasure deletes
+ * merge_log rows, whose ids may then be given again).  1, 0 or -1.
+ */
+static int
+others_ran(struct stream *sm, long long run, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	int rc, yes = 0;
+
+	if ((st = db_prepare(sm->db, "SELECT EXISTS (SELECT 1 FROM run "
+	    "WHERE tool IN ('cdp-score', 'cdp-privacy') AND id > (SELECT "
+	    "coalesce(max(id), 0) FROM run WHERE tool = 'cdp-stream' AND "
+	    "id < ?1 AND outcome = 'ok'))", why)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		yes = sqlite3_column_int(st, 0);
+		rc = SQLITE_DONE;
+	}
+	return db_finish(sm->db, st, rc, why) == -1 ? -1 : yes;
+}
+
 long long
 stream_eval(struct stream *sm, long long run, const char *asof,
-    long long upto, struct sbuf *why)
+    long long upto, int whole, long long *nprof, struct sbuf *why)
 {
 	const struct expr_prog **progs;
 	struct expr_env env;
@@ -213,13 +329,23 @@ stream_eval(struct stream *sm, long long run, const char *asof,
 	struct seg **order = NULL;
 	struct seg *s = NULL;
 	size_t count = 0, i;
-	long long n = -1;
+	long long n = -1, mlog, nt = -1;
+	char *defs = NULL;
 	int began = 0, prepared = 0;
 
 	if (expr_env_init(&env, sm->db, asof, why) == -1)
 		return -1;
 	if (expr_env_load(&env, why) == -1 ||
-	    seg_load(sm->db, &env, NULL, 0, &s, &count, why) == -1)
+	    seg_load(sm->db, &env, NULL, 0, &s, &count, why) == -1 ||
+	    last_mlog(sm, &mlog, why) == -1)
+		goto out;
+	defs = seg_defs(asof, s, count);
+	if (sm->whole == NULL || strcmp(sm->whole, defs) != 0)
+		whole = 1;
+	if (!whole && (whole = others_ran(sm, run, why)) == -1)
+		goto out;
+	if (!whole && (expr_env_only(&env, why) == -1 ||
+	    (nt = touched(sm, upto, mlog, why)) == -1))
 		goto out;
 	for (i = 0; i < count; i++) {
 		env.self = s[i].name;
@@ -236,7 +362,8 @@ stream_eval(struct stream *sm, long long run, const char *asof,
 	progs = xcalloc(count + 1, sizeof(*progs));
 	for (i = 0; i < count; i++)
 		progs[i] = &s[i].prog;
-	(void)expr_pivot_start(&env, progs, count);
+	if (whole)
+		(void)expr_pivot_start(&env, progs, count);
 	free(progs);
 	if (expr_materialize(&env, why) == -1 || db_begin(sm->db, why) == -1)
 		goto out;
@@ -258,13 +385,24 @@ stream_eval(struct stream *sm, long long run, const char *asof,
 			goto out;
 	if ((n = outbox(sm, run, asof, why)) == -1 ||
 	    put_cursor(sm, "cdp-stream.record", upto, why) == -1 ||
+	    put_cursor(sm, "cdp-stream.mlog", mlog, why) == -1 ||
+	    (whole && put_text(sm, "cdp-stream.whole", defs, why) == -1) ||
 	    db_commit(sm->db, why) == -1) {
 		n = -1;
 		goto out;
 	}
 	began = 0;
 	sm->record = upto;
+	sm->mlog = mlog;
+	if (whole) {
+		free(sm->whole);
+		sm->whole = defs;
+		defs = NULL;
+	}
+	if (nprof != NULL)
+		*nprof = nt;
 out:
+	free(defs);
 	if (prepared)
 		seg_writes_finalize(&w);
 	if (began)

@@ -13,7 +13,10 @@
  *
  * The cursor is rows of the state table ("cdp-stream.record",
  * "cdp-stream.sent", and "cdp-stream.batch" for the evaluations of
- * cdp-segment, whose changes are copied too); the outbox, stream_change, is created here when
+ * cdp-segment, whose changes are copied too; "cdp-stream.mlog", the
+ * last merge_log row evaluated, and "cdp-stream.whole", what the last
+ * evaluation of every profile was of, for the evaluations of the
+ * touched profiles only); the outbox, stream_change, is created here when
  * missing, so that the store's schema version does not move.
  *
  * Functions return 0 (or a count), or -1 with the message in why.
@@ -30,6 +33,10 @@ struct stream {
 	sqlite3	*db;
 	long long record;	/* the last record id evaluated */
 	long long sent;		/* the last change written out (seq) */
+	long long mlog;		/* the last merge_log row evaluated */
+	char	*whole;		/* the as-of date and the segments (ids,
+				   definitions) of the last evaluation of
+				   every profile; NULL before the first */
 	sqlite3_stmt *last;	/* the last record id now */
 	sqlite3_stmt *next;	/* changes after sent, in seq order */
 	sqlite3_stmt *ack;	/* writes the cursor */
@@ -50,9 +57,18 @@ int	stream_last_record(struct stream *, long long *id, struct sbuf *why);
  * caused it when there is one (a record after the cursor, or one of the
  * profile it was merged into), and set the record cursor to upto.  The
  * number of changes, or -1 (nothing written).
+ *
+ * The evaluation is of the touched profiles only (those of the records
+ * after the cursor up to upto, and both ends of the merge_log rows
+ * since the last evaluation: a merge, a split), unless whole is set or
+ * the segments or the as-of date differ from the last evaluation of
+ * every profile, or cdp-score or cdp-privacy ran since the last pass:
+ * then of every profile.  *nprof (when not NULL) is the number of
+ * touched profiles evaluated, or -1 for every profile.  A record
+ * changed in place waits for the next evaluation of every profile.
  */
 long long stream_eval(struct stream *, long long run, const char *asof,
-	    long long upto, struct sbuf *why);
+	    long long upto, int whole, long long *nprof, struct sbuf *why);
 
 /*
  * Each change after the sent cursor, in sequence order, as one NDJSON
