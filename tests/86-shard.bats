@@ -185,6 +185,18 @@ EOF
 	diff -u want got
 }
 
+@test "shard: sbatch with one partition writes only the global job" {
+	run "$SHARD" -j 1 -w "$BATS_TEST_TMPDIR/w1" sbatch
+	[ "$status" -eq 0 ]
+	expect <<EOF
+sbatch $BATS_TEST_TMPDIR/w1/global.sbatch
+EOF
+	run ls "$BATS_TEST_TMPDIR/w1"
+	expect <<'EOF'
+global.sbatch
+EOF
+}
+
 @test "shard: usage errors exit 2" {
 	run cdp-match -p 4/4
 	[ "$status" -eq 2 ]
