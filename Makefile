@@ -9,6 +9,7 @@
 #   make bench      benchmarks against sqlite3 .import and jq
 #   make bench-suggest  cdp-catalog suggest against the maps of tests/suggest
 #   make bench-stream  cdp-stream's latency from append to change line
+#   make bench-scale [SIZES="20000 100000"]  the nightly run, step by step
 #   make install    PREFIX=/usr/local DESTDIR= binaries and man pages
 
 PREFIX	?= /usr/local
@@ -108,6 +109,10 @@ bench-suggest: all
 bench-stream: all
 	@scripts/bench-stream
 
+SIZES	?= 20000
+bench-scale: all
+	@scripts/bench-scale $(SIZES)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
@@ -124,4 +129,4 @@ clean:
 	rm -rf obj san fuzz-build $(TOOLS) cdp cdp-run
 
 .PHONY: all check fuzz demo bench bench-match bench-score bench-suggest \
-	bench-stream install clean units lint-man
+	bench-stream bench-scale install clean units lint-man

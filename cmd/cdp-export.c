@@ -439,19 +439,24 @@ ex_changes(struct export *e)
 	    CHANGES_PLAIN_CTE);
 	/*
 	 * A profile gone since (erased, merged) keeps its id in the row:
-	 * the destination knows it by that.
+	 * the destination knows it by that.  p carries the change, so the
+	 * rows are read from p alone: joined back to c, SQLite scanned c
+	 * once per row of p (17,208 changes took 21 s of CPU).
 	 */
-	sb_adds(&sql, ", p AS (SELECT c.profile AS id, q.created_run, "
+	sb_adds(&sql, ", p AS (SELECT c.profile AS id, c.change AS change, "
+	    "q.created_run, "
 	    "q.updated_run, q.nrecords, q.first_seen, q.last_seen, q.email, "
 	    "q.phone, q.customer_id, q.loyalty_id, q.anonymous_id, "
 	    "q.first_name, q.last_name, q.full_name, q.birth_date, q.gender, "
 	    "q.street, q.postal_code, q.city, q.country FROM c LEFT JOIN "
-	    "profile q ON q.id = c.profile) SELECT c.profile, c.change");
+	    "profile q ON q.id = c.profile) SELECT p.id, p.change");
 	xf_sql(&e->xf, &sql);
-	sb_adds(&sql, " FROM c JOIN p ON p.id = c.profile");
+	sb_adds(&sql, " FROM p");
 	if (e->purpose != NULL)
-		sb_adds(&sql, " WHERE c.change = 'exit' OR " CHANGES_CONSENT);
-	sb_adds(&sql, " ORDER BY c.profile");
+		sb_adds(&sql, " WHERE p.change = 'exit' OR p.id IN (SELECT "
+		    "profile FROM profile_consent WHERE purpose = :purpose "
+		    "AND granted)");
+	sb_adds(&sql, " ORDER BY p.id");
 	st = db_prepare(e->db, sql.buf, &e->why);
 	sb_release(&sql);
 	if (st == NULL)

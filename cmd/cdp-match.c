@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/cli.h"
+#include "core/hash.h"
 #include "io/record_reader.h"
 #include "match/attr_ident.h"
 #include "match/blocking.h"
@@ -60,6 +61,7 @@ struct match {
 	struct mkey_inc inc;
 	uint64_t fp;		/* the configuration's key fingerprint */
 	double	 threshold;
+	uint32_t part, nparts;	/* -p: this partition of the pairs, of */
 	long long wm_rowid;	/* the records read: largest rowid */
 	long long wm_run;	/* and largest record.run */
 
@@ -89,7 +91,8 @@ usage(void)
 	    "[-C CONFIG] [-f csv|ndjson] [-s SOURCE]\n"
 	    "           [-i ID_FIELD] [-m CANON=FIELD | -m CANON:=VALUE]... "
 	    "[-M MAPFILE]\n"
-	    "           [-c COUNTRY] [-T DATE_FORMAT] [FILE ...]\n", progname);
+	    "           [-c COUNTRY] [-T DATE_FORMAT] [-p PART/PARTS] "
+	    "[FILE ...]\n", progname);
 	cli_usage_exit();
 }
 
@@ -130,13 +133,50 @@ on_skip(void *arg, size_t rule, uint32_t rec, size_t size)
 	    !g->dbmode, size, g->cfg.block_cap);
 }
 
+/*
+ * -p: the partition a 64-bit key falls in.  A model pair belongs to the
+ * block that found it (its rule and key: blocking finds each pair in
+ * one rule only), an identifier pair to the value's first holder (the
+ * star's centre), so each pair of the run is in exactly one partition
+ * and the partitions' pairs together are the run's.
+ */
+static int
+in_part(const struct match *g, uint64_t key)
+{
+	if (g->nparts <= 1)
+		return 1;
+	key = hash_fnv(HASH_FNV0, &key, sizeof(key));
+	return (uint32_t)((key ^ (key >> 32)) % g->nparts) == g->part;
+}
+
+/* "PART/PARTS", 0 <= PART < PARTS; -1 when it is not. */
+static int
+parse_part(const char *s, uint32_t *part, uint32_t *nparts)
+{
+	const char *slash = strchr(s, '/'), *errstr;
+	char buf[32];
+	long long p, n;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (parse_ll(slash + 1, 1, 65536, &n, &errstr) == -1 ||
+	    parse_ll(buf, 0, n - 1, &p, &errstr) == -1)
+		return -1;
+	*part = (uint32_t)p;
+	*nparts = (uint32_t)n;
+	return 0;
+}
+
 /* A candidate pair from the blocking rules: kept unless settled already. */
 static void
 candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
 {
 	struct match *g = arg;
 
-	(void)rule;
+	if (!in_part(g, g->bk.key[rule][a] ^ (uint64_t)rule << 56))
+		return;
 	if (mdet_find(&g->det, a) == mdet_find(&g->det, b)) {
 		g->same++;
 		return;
@@ -508,7 +548,7 @@ main(int argc, char *argv[])
 	map_init(&map);
 	maps = xcalloc((size_t)argc + 1, sizeof(*maps));
 	mapfiles = xcalloc((size_t)argc + 1, sizeof(*mapfiles));
-	while ((ch = getopt_long(argc, argv, "aC:c:d:f:hi:M:m:Pqs:T:t:Vv",
+	while ((ch = getopt_long(argc, argv, "aC:c:d:f:hi:M:m:Pp:qs:T:t:Vv",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -543,6 +583,12 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			printm = 1;
+			break;
+		case 'p':
+			if (parse_part(optarg, &g.part, &g.nparts) == -1)
+				die(EXIT_USAGE, "-p %s: a partition PART/PARTS, "
+				    "0 <= PART < PARTS <= 65536",
+				    quote_value(optarg, strlen(optarg)));
 			break;
 		case 'q':
 			quiet = 1;
@@ -752,8 +798,9 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 	for (i = 0; i < g.det.npair; i++)
-		mout_add(&g.out, g.det.pair[i].a, g.det.pair[i].b,
-		    (int32_t)g.det.pair[i].ident, 1);
+		if (in_part(&g, (uint64_t)g.ms.rowid[g.det.pair[i].a]))
+			mout_add(&g.out, g.det.pair[i].a, g.det.pair[i].b,
+			    (int32_t)g.det.pair[i].ident, 1);
 	mout_write(&g.out, &g.cfg, &g.ms, g.trained ? &g.sc : NULL, dbmode);
 
 	if (dbmode && trained_now && mtr_model_store(db, &g.sc.fm, run.id,

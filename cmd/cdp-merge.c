@@ -30,6 +30,7 @@
 #include "merge/union_find.h"
 #include "store/database.h"
 #include "store/run_log.h"
+#include "store/statements.h"
 
 #define MAX_CONFIG	(1024 * 1024)
 
@@ -191,6 +192,14 @@ open_db(const char *dbopt, int flags)
 	if (db_open(db_path(dbopt), flags, &db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	sb_release(&why);
+	/*
+	 * The golden records read each touched profile's records, in
+	 * profile order: all over the record table once it outgrows the
+	 * page cache.  Mapped, a page is read from the file once, not
+	 * copied in by a system call at each visit (a quarter of a first
+	 * night's merge at 100,000 people).
+	 */
+	(void)db_exec(db, DB_MMAP_SQL, NULL);
 	return db;
 }
 
