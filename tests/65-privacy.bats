@@ -442,17 +442,30 @@ dated_profiles() {
 	enter,1
 	enter,2
 	EOF
-	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run -0 cdp-privacy erase jean.dupont@example.fr
+	run -0 grep -A 3 '^exits pending' <<<"$output"
+	expect <<-'EOF'
+	exits pending (the values each destination was given, kept until the next changes export to it):
+	  segment vip  to all
+	  segment vip  to brevo
+	identifiers kept, shared with other profiles (not suppressed):
+	EOF
+	# Art. 17(2): each destination is told, under what it was given.
 	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
 	expect <<-'EOF'
 	change,profile_id,email
-	exit,1,
+	exit,1,jean.dupont@example.fr
 	EOF
 	run -0 cdp-export -q -F profile_id changes vip --dest all
 	expect <<-'EOF'
 	change,profile_id
 	exit,1
 	EOF
+	# Both told: nothing of the person is left in the store.
+	run -0 q "SELECT count(*) FROM export_key WHERE profile = 1"
+	assert_output 0
+	run grep -c -a -i -e 'jean.dupont' -e 'dupont' "$CDP_DB"
+	assert_output 0
 	run q "SELECT segment, profile, change FROM segment_change
 	    WHERE profile = 1"
 	assert_output "1|1|exit"
