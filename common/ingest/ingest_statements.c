@@ -122,7 +122,9 @@ ingest_prepare(struct ingest *g)
 	    "WHERE record = ? AND id NOT IN (SELECT value FROM json_each(?))",
 	    &g->why);
 	g->ins_reject = db_prepare(g->db, "INSERT INTO reject(run, source_id, "
-	    "file, line, reason, raw) VALUES (?, ?, ?, ?, ?, ?)", &g->why);
+	    "file, line, reason, raw, key) VALUES (?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (source_id, key) DO UPDATE SET run = excluded.run, "
+	    "file = excluded.file, reason = excluded.reason", &g->why);
 	if (!g->upd_rec || !g->sel_rec || !g->sel_row || !g->ins_hist ||
 	    !g->ins_ident || !g->del_ident || !g->ins_consent ||
 	    !g->sel_consent || !g->del_consent || !g->ins_reject)

@@ -13,10 +13,12 @@
  * empty store is a bulk load (store/bulk_load.h).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/hash.h"
 #include "ingest/ingest.h"
 #include "store/database.h"
 
@@ -573,15 +575,47 @@ cmp_pend(const void *a, const void *b)
 	return c;
 }
 
+/*
+ * A reject's key (cdp-schema(5)): the SHA-256 of its line number and
+ * raw bytes, so a line read again, by a rerun or in a file sent again,
+ * is the same reject, stored once.  A reject without bytes is about
+ * its file (empty, unreadable): its reason and the file's name.
+ */
+static void
+reject_key(const struct batch *b, const struct prej *r, char *hex)
+{
+	struct hash h;
+	uint8_t d[HASH_LEN];
+	char num[32];
+	int n;
+
+	hash_init(&h);
+	n = snprintf(num, sizeof(num), "%ld\n", r->line);
+	hash_add(&h, num, (size_t)n);
+	if (r->hasraw)
+		hash_add(&h, b->arena.buf + r->raw, r->rawlen);
+	else {
+		hash_add(&h, b->arena.buf + r->reason,
+		    strlen(b->arena.buf + r->reason) + 1);
+		hash_add(&h, b->arena.buf + r->file,
+		    strlen(b->arena.buf + r->file));
+	}
+	hash_final(&h, d);
+	hash_hex(d, HASH_LEN, hex);
+}
+
 static int
 store_rejects(struct ingest *g)
 {
 	const struct batch *b = g->wb;
 	struct prej *r;
+	char key[2 * HASH_LEN + 1];
 	size_t i;
 
 	for (i = 0; i < b->nrej; i++) {
 		r = &b->rej[i];
+		reject_key(b, r, key);
+		sqlite3_bind_text(g->ins_reject, 7, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(g->ins_reject, 1, g->run.id);
 		sqlite3_bind_int64(g->ins_reject, 2, g->source_id);
 		sqlite3_bind_text(g->ins_reject, 3, b->arena.buf + r->file, -1,

@@ -415,7 +415,15 @@ static const char *const migrations[] = {
 	"INSERT OR IGNORE INTO export_key (segment, dest, profile)"
 	"  SELECT substr(l.what, 9), l.dest, i.profile"
 	"  FROM export_item i JOIN export_log l ON l.id = i.export"
-	"  WHERE l.what LIKE 'changes %' AND l.complete AND l.dest IS NOT NULL;",
+	"  WHERE l.what LIKE 'changes %' AND l.complete AND l.dest IS NOT NULL;"
+	/*
+	 * A rejected line is stored once however often it is read (a
+	 * rerun after an interruption, a file sent again): key is the
+	 * SHA-256 of its line number and raw bytes, unique per source.
+	 * Rows of earlier versions have none.
+	 */
+	"ALTER TABLE reject ADD COLUMN key TEXT;"
+	"CREATE UNIQUE INDEX reject_key ON reject(source_id, key);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
