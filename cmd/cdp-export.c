@@ -361,19 +361,15 @@ segment_id(struct export *e)
 	"AND (run > :cursor OR profile IN (SELECT profile FROM export_item " \
 	"WHERE export = :again))) WHERE rn = 1), "
 /*
- * With -c, consent is a change too: a member the destination holds
- * (consent granted as of the last export to it, "was": the statements
- * of runs before :since, that export's run) leaves it when the consent
- * is withdrawn since ("is_now"), and one it was denied enters when
- * consent is given back.  Without a previous export there is nothing
- * to compare (:since 0).
+ * With -c, consent is a change too: a member the destination holds (it
+ * was given the entry and not the exit: export_key) leaves it when it
+ * has not the consent now ("is_now"), and a member it does not hold
+ * enters when it has.  Before a first export there is nothing to
+ * compare (:since 0).
  */
-#define CHANGES_CONSENT_CTE "was AS (SELECT profile FROM (SELECT " \
-	"cp.profile, cp.granted, row_number() OVER (PARTITION BY " \
-	"cp.profile ORDER BY cp.ts DESC, cp.id DESC) AS rn FROM " \
-	"consent_profile cp JOIN consent k ON k.id = cp.id WHERE " \
-	"cp.purpose = :purpose AND coalesce(k.run, 0) < :since) WHERE " \
-	"rn = 1 AND granted), is_now AS (SELECT profile FROM " \
+#define CHANGES_CONSENT_CTE "was AS (SELECT profile FROM export_key " \
+	"WHERE segment = :name AND dest = :dest AND (exited IS NULL OR " \
+	"exited = :again)), is_now AS (SELECT profile FROM " \
 	"profile_consent WHERE purpose = :purpose AND granted), " \
 	"c AS (SELECT * FROM c0 " \
 	"UNION ALL SELECT sm.profile, CASE WHEN sm.profile IN (SELECT " \
