@@ -449,20 +449,18 @@ ex_changes(struct export *e)
 	    CHANGES_PLAIN_CTE);
 	/*
 	 * A profile gone since (erased, merged) keeps its id in the row:
-	 * the destination knows it by that.
+	 * the destination knows it by that.  (Not through a CTE of c
+	 * joined to c again: SQLite scans it once per row, quadratic.)
 	 */
-	sb_adds(&sql, ", p AS (SELECT c.profile AS id, q.created_run, "
-	    "q.updated_run, q.nrecords, q.first_seen, q.last_seen, q.email, "
-	    "q.phone, q.customer_id, q.loyalty_id, q.anonymous_id, "
-	    "q.first_name, q.last_name, q.full_name, q.birth_date, q.gender, "
-	    "q.street, q.postal_code, q.city, q.country FROM c LEFT JOIN "
-	    "profile q ON q.id = c.profile) SELECT c.profile, c.change");
+	e->xf.id = "c.profile";
+	sb_adds(&sql, " SELECT c.profile, c.change");
 	/* An exit has the values of the entry; an entry keeps its own. */
 	xf_sql_keyed(&e->xf, &sql, "(CASE WHEN c.change = 'exit' THEN "
 	    "k.keys END)");
 	sb_adds(&sql, ", CASE WHEN c.change = 'enter' THEN ");
 	xf_sql_object(&e->xf, &sql);
-	sb_adds(&sql, " END FROM c JOIN p ON p.id = c.profile LEFT JOIN "
+	sb_adds(&sql, " END FROM c LEFT JOIN profile p ON p.id = c.profile "
+	    "LEFT JOIN "
 	    "export_key k ON k.segment = :name AND k.dest = :dest AND "
 	    "k.profile = c.profile WHERE (c.change = 'exit' AND k.profile "
 	    "IS NOT NULL AND (k.exited IS NULL OR k.exited = :again)) OR "
