@@ -216,6 +216,10 @@ bind_named(struct export *e, sqlite3_stmt *st, long long seg)
 		sqlite3_bind_int64(st, k, seg);
 	if ((k = sqlite3_bind_parameter_index(st, ":again")) > 0)
 		sqlite3_bind_int64(st, k, e->again);
+	if ((k = sqlite3_bind_parameter_index(st, ":name")) > 0)
+		sqlite3_bind_text(st, k, e->arg, -1, SQLITE_STATIC);
+	if ((k = sqlite3_bind_parameter_index(st, ":dest")) > 0)
+		sqlite3_bind_text(st, k, e->dest, -1, SQLITE_STATIC);
 	xf_bind(&e->xf, st);
 }
 
@@ -305,10 +309,6 @@ query_ll(struct export *e, const char *sql, long long seg, long long *v)
 	if ((st = db_prepare(e->db, sql, &e->why)) == NULL)
 		return -1;
 	bind_named(e, st, seg);
-	if ((k = sqlite3_bind_parameter_index(st, ":name")) > 0)
-		sqlite3_bind_text(st, k, e->arg, -1, SQLITE_STATIC);
-	if ((k = sqlite3_bind_parameter_index(st, ":dest")) > 0)
-		sqlite3_bind_text(st, k, e->dest, -1, SQLITE_STATIC);
 	if ((k = sqlite3_bind_parameter_index(st, ":cursor")) > 0)
 		sqlite3_bind_int64(st, k, e->cursor_run);
 	if ((k = sqlite3_bind_parameter_index(st, ":since")) > 0)
@@ -350,9 +350,10 @@ segment_id(struct export *e)
 /*
  * The changes since the cursor, one row per profile: its latest change
  * (a profile that entered and left since the last export comes out as
- * an exit).  Exits are written whatever the consent: the destination
- * must drop the profile.  A profile gone since (merged, erased) exits
- * with its id, the one the destination was given, and empty fields.
+ * an exit).  Exits are written whatever the consent, but only for a
+ * profile the destination was given (export_key): the destination must
+ * drop the profile, under the values it was given, whatever became of
+ * the profile since (merged, erased, its fields changed).
  */
 #define CHANGES_CTE "WITH c0 AS (SELECT profile, change FROM (SELECT " \
 	"profile, change, row_number() OVER (PARTITION BY profile " \
@@ -360,19 +361,15 @@ segment_id(struct export *e)
 	"AND (run > :cursor OR profile IN (SELECT profile FROM export_item " \
 	"WHERE export = :again))) WHERE rn = 1), "
 /*
- * With -c, consent is a change too: a member the destination holds
- * (consent granted as of the last export to it, "was": the statements
- * of runs before :since, that export's run) leaves it when the consent
- * is withdrawn since ("is_now"), and one it was denied enters when
- * consent is given back.  Without a previous export there is nothing
- * to compare (:since 0).
+ * With -c, consent is a change too: a member the destination holds (it
+ * was given the entry and not the exit: export_key) leaves it when it
+ * has not the consent now ("is_now"), and a member it does not hold
+ * enters when it has.  Before a first export there is nothing to
+ * compare (:since 0).
  */
-#define CHANGES_CONSENT_CTE "was AS (SELECT profile FROM (SELECT " \
-	"cp.profile, cp.granted, row_number() OVER (PARTITION BY " \
-	"cp.profile ORDER BY cp.ts DESC, cp.id DESC) AS rn FROM " \
-	"consent_profile cp JOIN consent k ON k.id = cp.id WHERE " \
-	"cp.purpose = :purpose AND coalesce(k.run, 0) < :since) WHERE " \
-	"rn = 1 AND granted), is_now AS (SELECT profile FROM " \
+#define CHANGES_CONSENT_CTE "was AS (SELECT profile FROM export_key " \
+	"WHERE segment = :name AND dest = :dest AND (exited IS NULL OR " \
+	"exited = :again)), is_now AS (SELECT profile FROM " \
 	"profile_consent WHERE purpose = :purpose AND granted), " \
 	"c AS (SELECT * FROM c0 " \
 	"UNION ALL SELECT sm.profile, CASE WHEN sm.profile IN (SELECT " \
@@ -384,6 +381,19 @@ segment_id(struct export *e)
 #define CHANGES_PLAIN_CTE "c AS (SELECT * FROM c0) "
 #define CHANGES_CONSENT "c.profile IN (SELECT profile FROM " \
 	"profile_consent WHERE purpose = :purpose AND granted)"
+
+/* A change row, and what it gives the destination (export_keys.h). */
+static void
+change_row(struct export *e, sqlite3_stmt *st)
+{
+	int j = e->off + (int)e->xf.n;
+
+	field_row(e, st);
+	xkeys_add(&e->keys, sqlite3_column_int64(st, 0),
+	    strcmp((const char *)sqlite3_column_text(st, 1), "exit") == 0,
+	    (const char *)sqlite3_column_text(st, j),
+	    (size_t)sqlite3_column_bytes(st, j));
+}
 
 /* changes NAME --dest DEST: who entered or left since the last export. */
 static int
@@ -439,24 +449,25 @@ ex_changes(struct export *e)
 	    CHANGES_PLAIN_CTE);
 	/*
 	 * A profile gone since (erased, merged) keeps its id in the row:
-	 * the destination knows it by that.  p carries the change, so the
-	 * rows are read from p alone: joined back to c, SQLite scanned c
-	 * once per row of p (17,208 changes took 21 s of CPU).
+	 * the destination knows it by that.  (Not through a CTE of c
+	 * joined to c again: SQLite scans it once per row, quadratic.)
 	 */
-	sb_adds(&sql, ", p AS (SELECT c.profile AS id, c.change AS change, "
-	    "q.created_run, "
-	    "q.updated_run, q.nrecords, q.first_seen, q.last_seen, q.email, "
-	    "q.phone, q.customer_id, q.loyalty_id, q.anonymous_id, "
-	    "q.first_name, q.last_name, q.full_name, q.birth_date, q.gender, "
-	    "q.street, q.postal_code, q.city, q.country FROM c LEFT JOIN "
-	    "profile q ON q.id = c.profile) SELECT p.id, p.change");
-	xf_sql(&e->xf, &sql);
-	sb_adds(&sql, " FROM p");
+	e->xf.id = "c.profile";
+	sb_adds(&sql, " SELECT c.profile, c.change");
+	/* An exit has the values of the entry; an entry keeps its own. */
+	xf_sql_keyed(&e->xf, &sql, "(CASE WHEN c.change = 'exit' THEN "
+	    "k.keys END)");
+	sb_adds(&sql, ", CASE WHEN c.change = 'enter' THEN ");
+	xf_sql_object(&e->xf, &sql);
+	sb_adds(&sql, " END FROM c LEFT JOIN profile p ON p.id = c.profile "
+	    "LEFT JOIN "
+	    "export_key k ON k.segment = :name AND k.dest = :dest AND "
+	    "k.profile = c.profile WHERE (c.change = 'exit' AND k.profile "
+	    "IS NOT NULL AND (k.exited IS NULL OR k.exited = :again)) OR "
+	    "(c.change = 'enter'");
 	if (e->purpose != NULL)
-		sb_adds(&sql, " WHERE p.change = 'exit' OR p.id IN (SELECT "
-		    "profile FROM profile_consent WHERE purpose = :purpose "
-		    "AND granted)");
-	sb_adds(&sql, " ORDER BY p.id");
+		sb_adds(&sql, " AND " CHANGES_CONSENT);
+	sb_adds(&sql, ") ORDER BY c.profile");
 	st = db_prepare(e->db, sql.buf, &e->why);
 	sb_release(&sql);
 	if (st == NULL)
@@ -476,7 +487,7 @@ ex_changes(struct export *e)
 		names[i + 1] = e->xf.names[i];
 	e->lazy = 1;		/* nothing new: no output at all */
 	ex_header(e, names);
-	rc = ex_rows(e, st, field_row);
+	rc = ex_rows(e, st, change_row);
 	sqlite3_finalize(st);
 	free(names);
 	e->cols = NULL;
@@ -656,6 +667,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, on_sigpipe);
 	memset(&e, 0, sizeof(e));
 	sb_init(&e.why);
+	xkeys_init(&e.keys);
 	e.format = FMT_CSV;
 	static const struct option longopts[] = {
 		{ "bom", no_argument, NULL, 'B' },
@@ -805,8 +817,7 @@ main(int argc, char *argv[])
 		csvw_decimal(&e.csv, ',');
 	} else
 		csvw_init(&e.csv, e.out, delim ? delim : ',');
-	if (bom || excel)
-		csvw_bom(&e.csv);
+	e.bom = bom || excel;
 	csvw_crlf(&e.csv, crlf || excel);
 	if (raw)
 		csvw_raw(&e.csv);
@@ -860,6 +871,12 @@ main(int argc, char *argv[])
 		warnx_("%s: %s", v->name, e.why.buf);
 		rc = -1;
 	}
+	/* What the destination was given: the keys of its exits. */
+	if (rc == 0 && e.cursor && xkeys_save(&e.keys, e.wdb, e.arg, e.dest,
+	    e.log.id, tofile, &e.why) == -1) {
+		warnx_("%s: %s", v->name, e.why.buf);
+		rc = -1;
+	}
 	/*
 	 * The file is complete, on disk and in place before the cursor
 	 * commits: a crash in between delivers it again, with anything
@@ -902,6 +919,7 @@ main(int argc, char *argv[])
 	sb_release(&e.why);
 	sb_release(&e.scratch);
 	xf_release(&e.xf);
+	xkeys_release(&e.keys);
 	db_close(e.wdb);
 	if (sigpipe) {		/* as if the write had killed us */
 		signal(SIGPIPE, SIG_DFL);

@@ -350,6 +350,46 @@ file_changed(void *arg, const char *path, long removed, int deleted)
 		    removed == 1 ? "" : "s", dry ? "to remove" : "removed");
 }
 
+/*
+ * Art. 17(2): the values each destination was given on a changes
+ * export's entry (export_key) stay until the exit that carries them is
+ * delivered, the one notice the destination gets.  With list, print
+ * them (nothing when there are none); else, after the deletes, make
+ * sure every such destination gets its exit (a segment the person had
+ * already left has no exit row left to export) and forget the keys of
+ * exits already written.
+ */
+static void
+pending_exits(int list, long long runid)
+{
+	sqlite3_stmt *st;
+	int n;
+
+	if (list) {
+		st = prep("SELECT DISTINCT segment, dest FROM export_key "
+		    "WHERE profile IN (SELECT id FROM s_prof) AND exited IS "
+		    "NULL ORDER BY dest, segment");
+		for (n = 0; sqlite3_step(st) == SQLITE_ROW; n++)
+			printf("%s  segment %s  to %s\n", n > 0 ? "" :
+			    "exits pending (the values each destination was "
+			    "given, kept until the next changes export to "
+			    "it):\n",
+			    sqlite3_column_text(st, 0),
+			    sqlite3_column_text(st, 1));
+		sqlite3_finalize(st);
+		return;
+	}
+	st = prep("INSERT OR IGNORE INTO segment_change(segment, run, "
+	    "profile, change) SELECT s.id, ?, k.profile, 'exit' FROM "
+	    "export_key k JOIN segment s ON s.name = k.segment WHERE "
+	    "k.profile IN (SELECT id FROM s_prof) AND k.exited IS NULL");
+	sqlite3_bind_int64(st, 1, runid);
+	done(st);
+	st = prep("DELETE FROM export_key WHERE profile IN (SELECT id FROM "
+	    "s_prof) AND exited IS NOT NULL");
+	done(st);
+}
+
 /* The files cdp-run keeps, without the person; 0 or -1. */
 static int
 scrub_kept_files(struct ptok *t, int dry)
@@ -588,6 +628,7 @@ erase(const struct subject *sj, int dry, long long runid)
 		    sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
 		    sqlite3_column_text(st, 2), sqlite3_column_text(st, 3));
 	sqlite3_finalize(st);
+	pending_exits(1, 0);
 	st = prep("SELECT kind, n FROM s_shared ORDER BY kind, value");
 	printf("identifiers kept, shared with other profiles (not "
 	    "suppressed):\n");
@@ -641,6 +682,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	    "profile, change) SELECT segment, ?, profile, 'exit' FROM s_exit");
 	sqlite3_bind_int64(st, 1, runid);
 	done(st);
+	pending_exits(0, runid);
 	if (db_commit(db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	printf("  %-16s %lld\n", "suppressed", nsupp);

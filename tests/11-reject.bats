@@ -216,3 +216,38 @@ bats_require_minimum_version 1.5.0
 	cmp foreign.db foreign.orig
 	[ ! -e foreign.db-wal ]
 }
+
+@test "cdp-ingest: a rejected line read again is stored once" {
+	# Read whole twice, then cut short (as an interrupted run leaves
+	# it) and read whole: each bad line is one reject row, whose run is
+	# the last that read it.
+	cdp-ingest -q -s bad -i id "$FIX/bad.ndjson" || true
+	cdp-ingest -q -s bad -i id "$FIX/bad.ndjson" || true
+	head -n 3 "$FIX/bad.ndjson" >part.ndjson
+	cdp-ingest -q -s bad -i id part.ndjson || true
+	run -0 q "SELECT count(*), count(DISTINCT key) FROM reject"
+	assert_output "6|6"
+	cp "$FIX/bad.ndjson" again.ndjson
+	run -3 cdp-ingest -q -s bad -i id again.ndjson
+	run -0 q "SELECT line, file = 'again.ndjson', run FROM reject
+	    ORDER BY line"
+	expect <<-'EOF'
+	2|1|4
+	3|1|4
+	4|1|4
+	6|1|4
+	7|1|4
+	8|1|4
+	EOF
+	# Another source's same line is its own reject; so is a line that
+	# moved (a line of another file).
+	run -3 cdp-ingest -q -s other -i id "$FIX/bad.ndjson"
+	{ echo '{"id":"x1"}'; cat "$FIX/bad.ndjson"; } >shifted.ndjson
+	run -3 cdp-ingest -q -s bad -i id shifted.ndjson
+	run -0 q "SELECT s.name, count(*) FROM reject j JOIN source s
+	    ON s.id = j.source_id GROUP BY s.name ORDER BY s.name"
+	expect <<-'EOF'
+	bad|12
+	other|6
+	EOF
+}

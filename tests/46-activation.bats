@@ -332,12 +332,12 @@ add_many() {
 	run -0 cdp-export -q -F email changes vip --dest mailer
 	assert_output ""
 	# Another destination has its own cursor: the net change since
-	# nothing, one row per profile.
+	# nothing, one row per profile; no exit for profile 2, which it was
+	# never given.
 	run -0 cdp-export -q -F profile_id changes vip --dest crm
 	expect <<-'EOF'
 	change,profile_id
 	enter,1
-	exit,2
 	enter,3
 	EOF
 	run -0 q "SELECT segment, dest, run, export FROM export_cursor
@@ -352,7 +352,7 @@ add_many() {
 	2|changes vip|mailer|0|1
 	3|changes vip|mailer|2|1
 	4|changes vip|mailer|0|1
-	5|changes vip|crm|3|1
+	5|changes vip|crm|2|1
 	EOF
 }
 
@@ -424,12 +424,86 @@ add_many() {
 	run -0 cdp-export -q -F profile_id,email changes vip --dest m
 	expect <<-'EOF'
 	change,profile_id,email
-	exit,5,
+	exit,5,w1@example.fr
 	EOF
+	# The exit delivered on stdout, its keys are gone.
+	run -0 q "SELECT count(*) FROM export_key"
+	assert_output 0
+	# Entered and left between two exports: the destination never had
+	# it, nothing to say.
 	q "INSERT INTO segment_change VALUES (1, 12, 5, 'enter'),
 	   (1, 13, 5, 'exit')"
-	run -0 cdp-export -q -f ndjson -F profile_id,email changes vip --dest m
-	assert_output '{"change":"exit","profile_id":5}'
+	run --separate-stderr cdp-export -f ndjson -F profile_id,email changes vip --dest m
+	assert_equal "$status" 0
+	assert_output ''
+	assert_equal "$stderr" "cdp-export: changes: 0 rows"
+}
+
+@test "cdp-export changes: an exit carries the values the entry gave, hashed alike" {
+	q "INSERT INTO segment_change VALUES (1, 10, 1, 'enter'),
+	   (1, 10, 2, 'enter')"
+	run -0 cdp-export -q -F email:EMAIL,first_name,score.clv changes vip --dest brevo
+	run -0 cdp-export -q -H sha256 -F profile_id,email changes vip --dest ads
+	expect <<-'EOF'
+	change,profile_id,email
+	enter,1,1a650f4a91b04f30b3198434a7115bd444e1dbc51f0dae88b76dc4a2b820b3b9
+	enter,2,572d4b0acc05bff9bc51e88274d72ba5b758adb875dee6c80d3d8a9294b26c77
+	EOF
+	run -0 q "SELECT segment, dest, profile, keys, exited FROM export_key
+	  ORDER BY dest, profile"
+	expect <<-'EOF'
+	vip|ads|1|{"profile_id":1,"email":"jean.dupont@example.fr"}|
+	vip|ads|2|{"profile_id":2,"email":"marie.curie@example.fr"}|
+	vip|brevo|1|{"email":"jean.dupont@example.fr","first_name":"Jean","score.clv":123.5}|
+	vip|brevo|2|{"email":"marie.curie@example.fr","first_name":"Marie","score.clv":40}|
+	EOF
+	# Their fields change, then they leave: the exits say who they were.
+	q "UPDATE profile SET email = 'new@example.fr', first_name = NULL
+	     WHERE id IN (1, 2);
+	   DELETE FROM score;
+	   INSERT INTO segment_change VALUES (1, 11, 1, 'exit'),
+	     (1, 11, 2, 'exit')"
+	run -0 cdp-export -q -F email:EMAIL,first_name,score.clv changes vip --dest brevo
+	expect <<-'EOF'
+	change,EMAIL,first_name,score.clv
+	exit,jean.dupont@example.fr,Jean,123.50
+	exit,marie.curie@example.fr,Marie,40.00
+	EOF
+	run -0 cdp-export -q -H sha256 -F profile_id,email changes vip --dest ads
+	expect <<-'EOF'
+	change,profile_id,email
+	exit,1,1a650f4a91b04f30b3198434a7115bd444e1dbc51f0dae88b76dc4a2b820b3b9
+	exit,2,572d4b0acc05bff9bc51e88274d72ba5b758adb875dee6c80d3d8a9294b26c77
+	EOF
+	run -0 q "SELECT count(*) FROM export_key"
+	assert_output 0
+}
+
+@test "cdp-export changes -o: an exit's keys stay until its file is taken" {
+	q "INSERT INTO segment_change VALUES (1, 10, 1, 'enter')"
+	run -0 cdp-export -q -o x.csv -F email changes vip --dest m
+	q "UPDATE profile SET email = 'new@example.fr' WHERE id = 1;
+	   INSERT INTO segment_change VALUES (1, 11, 1, 'exit')"
+	run -0 cdp-export -q -o y.csv -F email changes vip --dest m
+	run -0 cat y.csv
+	expect <<-'EOF'
+	change,email
+	exit,jean.dupont@example.fr
+	EOF
+	cp y.csv first.csv
+	# Not taken: a retry writes the same exit again, from the same keys.
+	run -0 q "SELECT profile, exited FROM export_key"
+	assert_output "1|2"
+	run -0 cdp-export -q -o y.csv -F email changes vip --dest m
+	cmp first.csv y.csv
+	run -0 q "SELECT profile, exited FROM export_key"
+	assert_output "1|3"
+	# Taken: the next export forgets them.
+	rm y.csv
+	run -0 cdp-export -q -o y.csv -F email changes vip --dest m
+	assert_output ''
+	run -0 q "SELECT count(*) FROM export_key"
+	assert_output 0
 }
 
 @test "cdp-export changes: consent holds back entries, never exits" {
@@ -442,10 +516,19 @@ add_many() {
 	expect <<-'EOF'
 	change,profile_id
 	enter,1
-	exit,4
 	EOF
 	assert_equal "$stderr" "cdp-export: 2 profiles left out: no consent for email
-cdp-export: changes: 2 rows"
+cdp-export: changes: 1 rows"
+	run -0 q "SELECT profile FROM export_key"
+	assert_output 1
+	# 2 was never given to m: its exit is not either; 1's is.
+	q "INSERT INTO segment_change VALUES (1, 12, 1, 'exit'),
+	   (1, 12, 2, 'exit')"
+	run -0 cdp-export -q -c email -F profile_id changes vip --dest m
+	expect <<-'EOF'
+	change,profile_id
+	exit,1
+	EOF
 }
 
 @test "cdp-export changes: usage" {

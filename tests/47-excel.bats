@@ -66,6 +66,27 @@ TXT
 	cmp want q.csv
 }
 
+@test "cdp-export changes --bom/--excel with nothing new: an empty file, no BOM" {
+	q "INSERT INTO segment (id, name, definition, compiled, params,
+	     created_at, created_run) VALUES (1, 'vip', 'x', 'x', '{}', 't', 9);
+	   INSERT INTO segment_change VALUES (1, 10, 1, 'enter')"
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-export -q --excel -o first.csv -F profile_id changes vip --dest m
+	printf '\357\273\277change;profile_id\r\nenter;1\r\n' >want.csv
+	cmp want.csv first.csv || { diff -u want.csv first.csv; return 1; }
+	# Nothing new: zero bytes, the BOM included, with either option.
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-export -q --excel -o none.csv -F profile_id changes vip --dest m
+	run -0 stat -c %s none.csv
+	assert_output 0
+	cdp-export -q --bom -F profile_id changes vip --dest m >none2.csv
+	run -0 stat -c %s none2.csv
+	assert_output 0
+	# A verb that always writes its header keeps the BOM before it.
+	q "DELETE FROM profile"
+	cdp-export -q --bom -F profile_id profiles >hdr.csv
+	printf '\357\273\277profile_id\n' >want.csv
+	cmp want.csv hdr.csv
+}
+
 @test "cdp-export: the Excel options are for CSV only, a bad delimiter is a usage error" {
 	run --separate-stderr cdp-export --excel -f ndjson profiles
 	assert_equal "$status" 2

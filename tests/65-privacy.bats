@@ -288,11 +288,9 @@ household() {
 	assert_equal "$status" 3
 	assert_equal "${stderr_lines[0]}" "cdp-ingest: bad.csv:3: empty record id in ID_CLIENT"
 	assert_equal "${stderr_lines[1]}" "cdp-ingest: crm: 2 read, 0 inserted, 0 updated, 0 unchanged, 1 rejected, 1 suppressed (erased)"
+	# Bob's row is the same reject as before: stored once.
 	run q "SELECT line FROM reject ORDER BY id"
-	expect <<-'EOF'
-	3
-	3
-	EOF
+	assert_output 3
 	run jq -r .line rej.ndjson
 	assert_output 3
 	run grep -c -i -e dupont -e 'jean\.dupont' -e '06 12 34 56 78' rej.ndjson "$CDP_DB"
@@ -448,17 +446,30 @@ dated_profiles() {
 	enter,1
 	enter,2
 	EOF
-	cdp-privacy erase jean.dupont@example.fr >/dev/null
+	run -0 cdp-privacy erase jean.dupont@example.fr
+	run -0 grep -A 3 '^exits pending' <<<"$output"
+	expect <<-'EOF'
+	exits pending (the values each destination was given, kept until the next changes export to it):
+	  segment vip  to all
+	  segment vip  to brevo
+	identifiers kept, shared with other profiles (not suppressed):
+	EOF
+	# Art. 17(2): each destination is told, under what it was given.
 	run -0 cdp-export -q -c email -F profile_id,email changes vip --dest brevo
 	expect <<-'EOF'
 	change,profile_id,email
-	exit,1,
+	exit,1,jean.dupont@example.fr
 	EOF
 	run -0 cdp-export -q -F profile_id changes vip --dest all
 	expect <<-'EOF'
 	change,profile_id
 	exit,1
 	EOF
+	# Both told: nothing of the person is left in the store.
+	run -0 q "SELECT count(*) FROM export_key WHERE profile = 1"
+	assert_output 0
+	run grep -c -a -i -e 'jean.dupont' -e 'dupont' "$CDP_DB"
+	assert_output 0
 	run q "SELECT segment, profile, change FROM segment_change
 	    WHERE profile = 1"
 	assert_output "1|1|exit"
@@ -667,4 +678,92 @@ exports:
 	assert_equal "${stderr_lines[0]}" "cdp-merge: no record 1 (gone since the pairs were made): its pair is skipped"
 	run grep -c -i -e dupont -e C001 -e w1 <<<"$stderr"
 	assert_output 0
+}
+@test "cdp-ingest: a file that repeats a consent does not undo its withdrawal" {
+	export CDP_DB="$BATS_TEST_TMPDIR/night.db"
+	map="-s crm -i ID_CLIENT -m consent_email=OPTIN_EMAIL"
+	printf 'ID_CLIENT;EMAIL;OPTIN_EMAIL;VILLE\nC1;hugo@x.fr;Oui;Paris\nC2;ana@x.fr;Oui;Lyon\n' >n1.csv
+	printf 'ID_CLIENT;EMAIL;OPTIN_EMAIL;VILLE\nC1;hugo@x.fr;Oui;Lille\nC2;ana@x.fr;Non;Lyon\n' >n2.csv
+	cdp-ingest -q $map n1.csv
+	cdp-match -q | cdp-merge -q
+	q "UPDATE consent SET ts = '2026-01-01T00:00:00Z'"
+	cdp-segment -q define all 'true'
+	cdp-segment -q eval
+	run -0 cdp-export -q -c email -F email changes all --dest brevo
+	expect <<-'EOF'
+	change,email
+	enter,hugo@x.fr
+	enter,ana@x.fr
+	EOF
+	cdp-privacy consent hugo@x.fr email denied
+	q "UPDATE consent SET ts = '2026-02-01T00:00:00Z' WHERE kind = 'email'"
+	run -0 cdp-export -q -c email -F email changes all --dest brevo
+	expect <<-'EOF'
+	change,email
+	exit,hugo@x.fr
+	EOF
+	# Night 2: hugo's row changed (his city), not his consent: the
+	# file says nothing new about it; ana's changed: a new statement.
+	cdp-ingest -q $map n2.csv
+	cdp-segment -q eval
+	run -0 cdp-privacy consents hugo@x.fr
+	expect <<-'EOF'
+	purpose,status,ts,source
+	email,denied,2026-02-01T00:00:00Z,manual
+	EOF
+	run -0 cdp-export -q -c email -F email changes all --dest brevo
+	expect <<-'EOF'
+	change,email
+	exit,ana@x.fr
+	EOF
+	run -0 q "SELECT c.purpose, c.granted, c.ts, c.run FROM consent c
+	    JOIN record r ON r.id = c.record WHERE r.record_id = 'C1'"
+	assert_output "email|1|2026-01-01T00:00:00Z|1"
+	run -0 q "SELECT c.granted, c.ts != '2026-01-01T00:00:00Z',
+	    c.run = (SELECT max(id) FROM run WHERE tool = 'cdp-ingest')
+	    FROM consent c JOIN record r ON r.id = c.record
+	    WHERE r.record_id = 'C2'"
+	assert_output "0|1|1"
+	# A value that changes back is a statement again, made now.
+	printf 'ID_CLIENT;EMAIL;OPTIN_EMAIL;VILLE\nC1;hugo@x.fr;Non;Lille\n' >n3.csv
+	printf 'ID_CLIENT;EMAIL;OPTIN_EMAIL;VILLE\nC1;hugo@x.fr;Oui;Lille\n' >n4.csv
+	cdp-ingest -q $map n3.csv
+	cdp-ingest -q $map n4.csv
+	run -0 q "SELECT c.granted, c.ts > '2026-02-01T00:00:00Z'
+	    FROM consent c JOIN record r ON r.id = c.record
+	    WHERE r.record_id = 'C1'"
+	assert_output "1|1"
+}
+
+@test "cdp-ingest: a dated statement is made at its record's ts; a newer one wins over a withdrawal" {
+	export CDP_DB="$BATS_TEST_TMPDIR/dated.db"
+	map="-s crm -i ID_CLIENT -T %d/%m/%Y -m consent_email=OPTIN_EMAIL -m ts=DATE_OPTIN"
+	printf 'ID_CLIENT;EMAIL;OPTIN_EMAIL;DATE_OPTIN;VILLE\nC1;hugo@x.fr;Oui;15/01/2024;Paris\n' >n1.csv
+	cdp-ingest -q $map n1.csv
+	cdp-match -q | cdp-merge -q
+	run -0 q "SELECT granted, ts FROM consent"
+	assert_output "1|2024-01-15T00:00:00Z"
+	# A segment evaluated as of the first night sees the consent.
+	cdp-segment -q define ok 'has_consent(email)'
+	cdp-segment -q --as-of 2024-02-01 eval ok
+	run -0 q "SELECT count(*) FROM segment_member"
+	assert_output 1
+	cdp-privacy consent hugo@x.fr email denied
+	q "UPDATE consent SET ts = '2024-06-01T00:00:00Z' WHERE kind = 'email'"
+	# The same dated statement again, with another city: nothing new.
+	printf 'ID_CLIENT;EMAIL;OPTIN_EMAIL;DATE_OPTIN;VILLE\nC1;hugo@x.fr;Oui;15/01/2024;Lille\n' >n2.csv
+	cdp-ingest -q $map n2.csv
+	run -0 cdp-privacy consents hugo@x.fr
+	expect <<-'EOF'
+	purpose,status,ts,source
+	email,denied,2024-06-01T00:00:00Z,manual
+	EOF
+	# Opted in again on the CRM after the withdrawal: the newer wins.
+	printf 'ID_CLIENT;EMAIL;OPTIN_EMAIL;DATE_OPTIN;VILLE\nC1;hugo@x.fr;Oui;01/09/2024;Lille\n' >n3.csv
+	cdp-ingest -q $map n3.csv
+	run -0 cdp-privacy consents hugo@x.fr
+	expect <<-'EOF'
+	purpose,status,ts,source
+	email,granted,2024-09-01T00:00:00Z,crm
+	EOF
 }

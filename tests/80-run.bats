@@ -103,6 +103,18 @@ catalog_dump() {
 	EOF
 	run sh -c "wc -l <'$T/spool/web/rejects/b.ndjson.ndjson'"
 	assert_output "6"
+	run -0 q "SELECT count(*) FROM reject"
+	assert_output 6
+	# The same file left in incoming (an interrupted run) and read
+	# again: its rejects once, in the file and in the store.
+	cp "$T/spool/web/done/b.ndjson" "$T/spool/web/incoming/b.ndjson"
+	run -3 cdp-run -c "$T/run.conf"
+	run sh -c "wc -l <'$T/spool/web/rejects/b.ndjson.ndjson'"
+	assert_output "6"
+	run -0 q "SELECT count(*) FROM reject"
+	assert_output 6
+	run -0 stat -c %a "$T/spool/web/rejects/b.ndjson.ndjson"
+	assert_output 600
 }
 
 @test "cdp-run: a failed file goes to failed/, the others go on; resumed after a fix" {

@@ -11,6 +11,7 @@
 
 #include "core/util.h"
 #include "export/export_fields.h"
+#include "export/export_keys.h"
 #include "export/export_log.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
@@ -44,6 +45,7 @@ struct export {
 	int	 pcol;		/* the result column holding the profile id */
 	int	 off;		/* the result column of the first field */
 	int	 lazy;		/* CSV header written with the first row */
+	int	 bom;		/* --bom, --excel: a BOM before the header */
 	const char *dest;	/* --dest */
 	const char *since;	/* --since */
 	int	 cursor;	/* changes: save the cursor with the log */
@@ -51,6 +53,7 @@ struct export {
 	struct ofile *outfile;	/* -o FILE, NULL for stdout */
 	long long again;	/* changes: the export delivered again, or 0 */
 	long long consent_run;	/* changes -c: the run of the last export */
+	struct xkeys keys;	/* changes: what each row gave the destination */
 };
 
 /*

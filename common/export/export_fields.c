@@ -144,43 +144,115 @@ xf_release(struct xfields *xf)
  * segments probes segment_member's key once per segment, so its cost
  * grows with the number of segments, not of memberships.
  */
+static void
+field_sql(const struct xfields *xf, size_t i, struct sbuf *sql)
+{
+	const struct xfield *f = &xf->v[i];
+
+	switch (f->kind) {
+	case XF_COL:
+		if (xf->id != NULL && strcmp(f->col, "id") == 0)
+			sb_adds(sql, xf->id);
+		else
+			sb_addf(sql, "p.%s", f->col);
+		break;
+	case XF_SCORE:
+		sb_addf(sql, "(SELECT value FROM score WHERE name = "
+		    ":f%zu AND profile = p.id)", i);
+		break;
+	case XF_ATTR:
+		sb_addf(sql, "(SELECT json_extract(r.raw, :f%zu) "
+		    "FROM member m JOIN record r ON r.id = m.record "
+		    "WHERE m.profile = p.id AND "
+		    "json_extract(r.raw, :f%zu) IS NOT NULL "
+		    "ORDER BY r.ts IS NULL, r.ts DESC, r.id DESC "
+		    "LIMIT 1)", i, i);
+		break;
+	case XF_SEGMENTS:
+		sb_adds(sql, "(SELECT group_concat(name, ';') FROM "
+		    "(SELECT s.name FROM segment s WHERE EXISTS "
+		    "(SELECT 1 FROM segment_member x WHERE "
+		    "x.segment = s.id AND x.profile = p.id) "
+		    "ORDER BY s.name))");
+		break;
+	}
+}
+
 void
 xf_sql(const struct xfields *xf, struct sbuf *sql)
 {
 	size_t i;
 
 	for (i = 0; i < xf->n; i++) {
-		const struct xfield *f = &xf->v[i];
-
 		sb_adds(sql, ", ");
-		switch (f->kind) {
-		case XF_COL:
-			if (xf->id != NULL && strcmp(f->col, "id") == 0)
-				sb_adds(sql, xf->id);
-			else
-				sb_addf(sql, "p.%s", f->col);
-			break;
-		case XF_SCORE:
-			sb_addf(sql, "(SELECT value FROM score WHERE name = "
-			    ":f%zu AND profile = p.id)", i);
-			break;
-		case XF_ATTR:
-			sb_addf(sql, "(SELECT json_extract(r.raw, :f%zu) "
-			    "FROM member m JOIN record r ON r.id = m.record "
-			    "WHERE m.profile = p.id AND "
-			    "json_extract(r.raw, :f%zu) IS NOT NULL "
-			    "ORDER BY r.ts IS NULL, r.ts DESC, r.id DESC "
-			    "LIMIT 1)", i, i);
-			break;
-		case XF_SEGMENTS:
-			sb_adds(sql, "(SELECT group_concat(name, ';') FROM "
-			    "(SELECT s.name FROM segment s WHERE EXISTS "
-			    "(SELECT 1 FROM segment_member x WHERE "
-			    "x.segment = s.id AND x.profile = p.id) "
-			    "ORDER BY s.name))");
-			break;
-		}
+		field_sql(xf, i, sql);
 	}
+}
+
+/*
+ * Field i's name in a keys object: what it is, not what its column is
+ * called (profile_id, email, score.clv, attr.loyalty.tier, segments),
+ * so an exit finds it whatever -F renamed; as a JSON path when path.
+ * '"', '\\' and '\'' become '_': no quoting to get wrong.
+ */
+static void
+field_key(const struct xfields *xf, size_t i, int path, struct sbuf *sql)
+{
+	const struct xfield *f = &xf->v[i];
+	const char *s;
+
+	sb_adds(sql, path ? "'$.\"" : "'");
+	switch (f->kind) {
+	case XF_COL:
+		sb_adds(sql, strcmp(f->col, "id") == 0 ? "profile_id" : f->col);
+		break;
+	case XF_SCORE:
+		sb_adds(sql, "score.");
+		break;
+	case XF_ATTR:
+		sb_adds(sql, "attr");
+		break;
+	case XF_SEGMENTS:
+		sb_adds(sql, "segments");
+		break;
+	}
+	if (f->kind == XF_SCORE || f->kind == XF_ATTR)
+		for (s = f->kind == XF_ATTR ? f->arg + 1 : f->arg; *s; s++)
+			sb_addc(sql, *s == '"' || *s == '\\' || *s == '\'' ?
+			    '_' : *s);
+	sb_adds(sql, path ? "\"'" : "'");
+}
+
+void
+xf_sql_keyed(const struct xfields *xf, struct sbuf *sql, const char *keys)
+{
+	size_t i;
+
+	for (i = 0; i < xf->n; i++) {
+		sb_addf(sql, ", CASE WHEN json_type(%s, ", keys);
+		field_key(xf, i, 1, sql);
+		sb_addf(sql, ") IS NOT NULL THEN json_extract(%s, ", keys);
+		field_key(xf, i, 1, sql);
+		sb_adds(sql, ") ELSE ");
+		field_sql(xf, i, sql);
+		sb_adds(sql, " END");
+	}
+}
+
+void
+xf_sql_object(const struct xfields *xf, struct sbuf *sql)
+{
+	size_t i;
+
+	sb_adds(sql, "json_object(");
+	for (i = 0; i < xf->n; i++) {
+		if (i > 0)
+			sb_adds(sql, ", ");
+		field_key(xf, i, 0, sql);
+		sb_adds(sql, ", ");
+		field_sql(xf, i, sql);
+	}
+	sb_adds(sql, ")");
 }
 
 void

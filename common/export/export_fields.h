@@ -57,6 +57,19 @@ void	xf_release(struct xfields *);
 
 /* Append ", expr" for each field; field i uses the parameter :f<i>. */
 void	xf_sql(const struct xfields *, struct sbuf *sql);
+/*
+ * As xf_sql, each field taken from the JSON object in the SQL
+ * expression keys when it holds the field (export_keys.h: the values a
+ * destination was given), else computed.
+ */
+void	xf_sql_keyed(const struct xfields *, struct sbuf *sql,
+	    const char *keys);
+/*
+ * Append "json_object(...)" of the fields, by what each field is
+ * (profile_id, email, score.clv, attr.PATH, segments), not by its
+ * column name: what xf_sql_keyed reads.
+ */
+void	xf_sql_object(const struct xfields *, struct sbuf *sql);
 /* Bind the :f<i> parameters st uses. */
 void	xf_bind(const struct xfields *, sqlite3_stmt *st);
 

@@ -15,6 +15,9 @@ ex_header(struct export *e, const char *const *cols)
 	e->cols = cols;
 	if (e->format != FMT_CSV || e->lazy)
 		return;
+	/* With the header: an export that writes nothing has no BOM. */
+	if (e->bom)
+		csvw_bom(&e->csv);
 	for (i = 0; cols[i] != NULL; i++)
 		csvw_str(&e->csv, cols[i]);
 	if (csvw_end(&e->csv) == -1)

@@ -89,6 +89,7 @@ struct ingest {
 
 	sqlite3_stmt *ins_rec, *sel_rec, *upd_rec, *ins_hist;
 	sqlite3_stmt *ins_ident, *del_ident, *ins_consent, *del_consent;
+	sqlite3_stmt *sel_consent;	/* a statement a record made already */
 	sqlite3_stmt *ins_idents;	/* IDENT_ROWS rows of ins_ident */
 	sqlite3_stmt *ins_recs;		/* REC_ROWS rows of ins_rec (bulk) */
 	struct pend *grp[REC_ROWS];	/* new records waiting for it */

@@ -115,13 +115,19 @@ ingest_prepare(struct ingest *g)
 	g->ins_consent = db_prepare(g->db, "INSERT INTO consent(record, "
 	    "kind, value, purpose, granted, ts, source_id, run) "
 	    "VALUES (?, NULL, NULL, ?, ?, ?, ?, ?)", &g->why);
+	g->sel_consent = db_prepare(g->db, "SELECT id FROM consent WHERE "
+	    "record = ?1 AND kind IS NULL AND purpose = ?2 AND granted = ?3 "
+	    "AND (?4 IS NULL OR ts = ?4) ORDER BY id DESC LIMIT 1", &g->why);
 	g->del_consent = db_prepare(g->db, "DELETE FROM consent "
-	    "WHERE record = ?", &g->why);
+	    "WHERE record = ? AND id NOT IN (SELECT value FROM json_each(?))",
+	    &g->why);
 	g->ins_reject = db_prepare(g->db, "INSERT INTO reject(run, source_id, "
-	    "file, line, reason, raw) VALUES (?, ?, ?, ?, ?, ?)", &g->why);
+	    "file, line, reason, raw, key) VALUES (?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (source_id, key) DO UPDATE SET run = excluded.run, "
+	    "file = excluded.file, reason = excluded.reason", &g->why);
 	if (!g->upd_rec || !g->sel_rec || !g->sel_row || !g->ins_hist ||
 	    !g->ins_ident || !g->del_ident || !g->ins_consent ||
-	    !g->del_consent || !g->ins_reject)
+	    !g->sel_consent || !g->del_consent || !g->ins_reject)
 		die(EXIT_FAIL, "prepare: %s", g->why.buf);
 }
 
@@ -167,6 +173,7 @@ ingest_finalize(struct ingest *g)
 	sqlite3_finalize(g->ins_idents);
 	sqlite3_finalize(g->del_ident);
 	sqlite3_finalize(g->ins_consent);
+	sqlite3_finalize(g->sel_consent);
 	sqlite3_finalize(g->del_consent);
 	sqlite3_finalize(g->ins_reject);
 }

@@ -13,10 +13,12 @@
  * empty store is a bulk load (store/bulk_load.h).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/hash.h"
 #include "ingest/ingest.h"
 #include "store/database.h"
 
@@ -214,8 +216,10 @@ gather_idents(struct ingest *g, long long rec)
 	}
 }
 
+/* The record's consents but those keep marks (NULL: all). */
 static int
-add_consents(struct ingest *g, const struct pend *p, long long rec)
+add_consents(struct ingest *g, const struct pend *p, long long rec,
+    const unsigned char *keep)
 {
 	const char *c, *ts;
 	uint32_t n, i, tslen;
@@ -224,6 +228,10 @@ add_consents(struct ingest *g, const struct pend *p, long long rec)
 	ts = cslot(g, S_VAL + C_TS, &tslen);
 	for (i = 0; i < p->ncons; i++) {
 		n = (uint32_t)strlen(c);
+		if (keep != NULL && keep[i]) {
+			c += n + 2;
+			continue;
+		}
 		sqlite3_bind_int64(g->ins_consent, 1, rec);
 		sqlite3_bind_text(g->ins_consent, 2, c, (int)n, SQLITE_STATIC);
 		sqlite3_bind_int(g->ins_consent, 3, c[n + 1]);
@@ -240,6 +248,68 @@ add_consents(struct ingest *g, const struct pend *p, long long rec)
 		c += n + 2;
 	}
 	return 0;
+}
+
+/*
+ * The consents of a record stored again.  A statement that says what
+ * the record already said for its purpose (the same value, and the
+ * same ts or none) is not a new one: its row stays, with the time and
+ * run of when it was first made, so a withdrawal made since by another
+ * way (cdp-privacy consent) still wins over a nightly file that merely
+ * repeats the old value.  The other rows of the record go, and its
+ * other statements are new rows.
+ */
+static int
+restate_consents(struct ingest *g, const struct pend *p, long long rec)
+{
+	struct sbuf ids;	/* the rows kept, a JSON array */
+	unsigned char *keep;
+	const char *c, *ts;
+	uint32_t n, i, tslen;
+	int rc = 0;
+
+	keep = xcalloc(p->ncons + 1, 1);
+	sb_init(&ids);
+	sb_adds(&ids, "[0");
+	c = g->scons;
+	ts = cslot(g, S_VAL + C_TS, &tslen);
+	for (i = 0; i < p->ncons && rc == 0; i++) {
+		n = (uint32_t)strlen(c);
+		sqlite3_bind_int64(g->sel_consent, 1, rec);
+		sqlite3_bind_text(g->sel_consent, 2, c, (int)n, SQLITE_STATIC);
+		sqlite3_bind_int(g->sel_consent, 3, c[n + 1]);
+		if (ts != NULL)
+			sqlite3_bind_text(g->sel_consent, 4, ts, (int)tslen,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(g->sel_consent, 4);
+		switch (sqlite3_step(g->sel_consent)) {
+		case SQLITE_ROW:
+			keep[i] = 1;
+			sb_addf(&ids, ",%lld",
+			    sqlite3_column_int64(g->sel_consent, 0));
+			break;
+		case SQLITE_DONE:
+			break;
+		default:
+			ingest_dberr(g, "consent");
+			rc = -1;
+		}
+		sqlite3_reset(g->sel_consent);
+		c += n + 2;
+	}
+	sb_addc(&ids, ']');
+	if (rc == 0) {
+		sqlite3_bind_int64(g->del_consent, 1, rec);
+		sqlite3_bind_text(g->del_consent, 2, ids.buf, (int)ids.len,
+		    SQLITE_STATIC);
+		rc = step_done(g, g->del_consent, "consent");
+	}
+	if (rc == 0)
+		rc = add_consents(g, p, rec, keep);
+	free(keep);
+	sb_release(&ids);
+	return rc;
 }
 
 /* Replace a stored record whose content changed; sel is on its row. */
@@ -282,14 +352,11 @@ update(struct ingest *g, struct pend *p, sqlite3_stmt *sel)
 	sqlite3_bind_int64(g->upd_rec, 1, rec);
 	if (step_done(g, g->upd_rec, "update") == -1)
 		return -1;
-	sqlite3_bind_int64(g->del_consent, 1, rec);
-	if (step_done(g, g->del_consent, "consent") == -1)
-		return -1;
 	for (c = 0; c <= C_ANONYMOUS_ID; c++)
 		if ((v = cslot(g, S_VAL + c, &n)) != NULL &&
 		    insert_ident(g, c, v, n, rec) == -1)
 			return -1;
-	if (add_consents(g, p, rec) == -1)
+	if (restate_consents(g, p, rec) == -1)
 		return -1;
 	g->run.updated++;
 	p->stored = 1;
@@ -328,7 +395,7 @@ inserted(struct ingest *g, struct pend *p, long long rec)
 	if (g->batch_first == 0)
 		g->batch_first = rec;
 	gather_idents(g, rec);
-	if (add_consents(g, p, rec) == -1)
+	if (add_consents(g, p, rec, NULL) == -1)
 		return -1;
 	g->run.inserted++;
 	p->stored = 1;
@@ -508,15 +575,47 @@ cmp_pend(const void *a, const void *b)
 	return c;
 }
 
+/*
+ * A reject's key (cdp-schema(5)): the SHA-256 of its line number and
+ * raw bytes, so a line read again, by a rerun or in a file sent again,
+ * is the same reject, stored once.  A reject without bytes is about
+ * its file (empty, unreadable): its reason and the file's name.
+ */
+static void
+reject_key(const struct batch *b, const struct prej *r, char *hex)
+{
+	struct hash h;
+	uint8_t d[HASH_LEN];
+	char num[32];
+	int n;
+
+	hash_init(&h);
+	n = snprintf(num, sizeof(num), "%ld\n", r->line);
+	hash_add(&h, num, (size_t)n);
+	if (r->hasraw)
+		hash_add(&h, b->arena.buf + r->raw, r->rawlen);
+	else {
+		hash_add(&h, b->arena.buf + r->reason,
+		    strlen(b->arena.buf + r->reason) + 1);
+		hash_add(&h, b->arena.buf + r->file,
+		    strlen(b->arena.buf + r->file));
+	}
+	hash_final(&h, d);
+	hash_hex(d, HASH_LEN, hex);
+}
+
 static int
 store_rejects(struct ingest *g)
 {
 	const struct batch *b = g->wb;
 	struct prej *r;
+	char key[2 * HASH_LEN + 1];
 	size_t i;
 
 	for (i = 0; i < b->nrej; i++) {
 		r = &b->rej[i];
+		reject_key(b, r, key);
+		sqlite3_bind_text(g->ins_reject, 7, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(g->ins_reject, 1, g->run.id);
 		sqlite3_bind_int64(g->ins_reject, 2, g->source_id);
 		sqlite3_bind_text(g->ins_reject, 3, b->arena.buf + r->file, -1,

@@ -408,6 +408,38 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (run, at)"
 	") WITHOUT ROWID;"
 	"ALTER TABLE source ADD COLUMN cadence INTEGER;",
+
+	/*
+	 * 8 -> 9: what a changes export gave each destination (art. 17(2)
+	 * and a mailer's delete): the values of its fields on the entry,
+	 * as a JSON array, per segment, destination and profile, so the
+	 * exit carries them whatever became of the profile since.  exited
+	 * is the export that wrote the exit; the row goes once that
+	 * export is known to be delivered.  The destinations a changes
+	 * export gave a profile before this version are known, not the
+	 * values: their keys stay NULL (the exit then has the current
+	 * fields).
+	 */
+	"CREATE TABLE export_key ("
+	"  segment TEXT NOT NULL,"
+	"  dest TEXT NOT NULL,"
+	"  profile INTEGER NOT NULL,"
+	"  keys TEXT,"
+	"  exited INTEGER,"
+	"  PRIMARY KEY (segment, dest, profile)"
+	") WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO export_key (segment, dest, profile)"
+	"  SELECT substr(l.what, 9), l.dest, i.profile"
+	"  FROM export_item i JOIN export_log l ON l.id = i.export"
+	"  WHERE l.what LIKE 'changes %' AND l.complete AND l.dest IS NOT NULL;"
+	/*
+	 * A rejected line is stored once however often it is read (a
+	 * rerun after an interruption, a file sent again): key is the
+	 * SHA-256 of its line number and raw bytes, unique per source.
+	 * Rows of earlier versions have none.
+	 */
+	"ALTER TABLE reject ADD COLUMN key TEXT;"
+	"CREATE UNIQUE INDEX reject_key ON reject(source_id, key);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
