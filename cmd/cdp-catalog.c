@@ -38,7 +38,7 @@ usage(void)
 	    "[FIELD ...]\n"
 	    "       %s sources [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
 	    "       %s drift [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
-	    "       %s suggest [-f csv|ndjson] [-n RECORDS] FILE\n"
+	    "       %s suggest [-E ENCODING] [-f csv|ndjson] [-n RECORDS] FILE\n"
 	    "       %s reset [-d DB] SOURCE\n",
 	    progname, progname, progname, progname, progname);
 	cli_usage_exit();
@@ -476,10 +476,18 @@ cmd_suggest(int argc, char **argv)
 	struct sbuf out, why;
 	long long n = 1000;
 	const char *errstr;
+	const char *encoding = NULL;
 	int ch, format = RIN_GUESS;
 
-	while ((ch = getopt(argc, argv, "f:hn:")) != -1) {
+	while ((ch = getopt(argc, argv, "E:f:hn:")) != -1) {
 		switch (ch) {
+		case 'E':
+			if (!lr_encoding_known(optarg))
+				die(EXIT_USAGE, "unknown encoding %s (iconv -l "
+				    "lists them)", quote_value(optarg,
+				    strlen(optarg)));
+			encoding = optarg;
+			break;
 		case 'f':
 			if ((format = map_parse_format(optarg, RIN_CSV,
 			    RIN_NDJSON)) == -1)
@@ -501,7 +509,8 @@ cmd_suggest(int argc, char **argv)
 		usage();
 	sb_init(&out);
 	sb_init(&why);
-	if (sg_suggest(argv[optind], format, (long)n, &out, &why) == -1)
+	if (sg_suggest(argv[optind], format, encoding, (long)n, &out,
+	    &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	fwrite(out.buf, 1, out.len, stdout);
 	sb_release(&out);

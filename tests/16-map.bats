@@ -170,3 +170,24 @@ bats_require_minimum_version 1.5.0
 	assert_equal "$status" 2
 	assert_equal "$stderr" 'cdp-ingest: unknown time zone "../../etc/passwd"'
 }
+
+@test "map: @encoding, a Windows-1252 file loaded by its map; -E wins over it" {
+	printf 'id;pr\xe9nom;nom\n1;\xc9lodie;LEF\xc8VRE\n' >crm.csv
+	printf '@encoding WINDOWS-1252\n@id id\nfirst_name=pr\xc3\xa9nom\nlast_name=nom\n' >crm.map
+	run --separate-stderr cdp-ingest -s crm -M crm.map crm.csv
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-ingest: crm: 1 read, 1 inserted, 0 updated, 0 unchanged, 0 rejected"
+	run q "SELECT record_id, first_name, last_name FROM record"
+	assert_output "1|Élodie|LEFÈVRE"
+	run q "SELECT mapping FROM source"
+	assert_line "@encoding WINDOWS-1252"
+	# -E UTF-8 on the command line wins over the map: the header is refused.
+	run --separate-stderr cdp-ingest -s crm2 -E UTF-8 -M crm.map crm.csv
+	assert_equal "$status" 3
+	run q "SELECT count(*) FROM record"
+	assert_output "1"
+	printf '@encoding KLINGON\n' >z.map
+	run --separate-stderr cdp-ingest -s crm -M z.map crm.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-ingest: unknown encoding "KLINGON" (iconv -l lists them)'
+}

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "core/hash.h"
@@ -90,6 +91,15 @@ rin_opts_init(struct rin_opts *o, struct map *map, char *const *mapfiles,
 		    quote_value(map->timezone, strlen(map->timezone)));
 		return -1;
 	}
+	if (map->encoding != NULL && !lr_encoding_known(map->encoding)) {
+		sb_reset(why);
+		sb_addf(why, "unknown encoding %s (iconv -l lists them)",
+		    quote_value(map->encoding, strlen(map->encoding)));
+		return -1;
+	}
+	if (map->encoding != NULL && strcasecmp(map->encoding, "UTF-8") !=
+	    0 && strcasecmp(map->encoding, "UTF8") != 0)
+		o->encoding = map->encoding;
 	o->date_format = datefmt ? datefmt : map->date_format;
 	o->delim = delim ? delim : map->delim;
 	o->format = format;

@@ -100,6 +100,7 @@ map_release(struct map *m)
 	free(m->date_format);
 	free(m->format);
 	free(m->timezone);
+	free(m->encoding);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -145,6 +146,7 @@ map_copy(struct map *dst, const struct map *src)
 	dst->date_format = dup_or_null(src->date_format);
 	dst->format = dup_or_null(src->format);
 	dst->timezone = dup_or_null(src->timezone);
+	dst->encoding = dup_or_null(src->encoding);
 	dst->delim = src->delim;
 }
 
@@ -478,6 +480,8 @@ map_setting(struct map *m, const char *name, const char *v, struct sbuf *why)
 	}
 	if (strcmp(name, "timezone") == 0)
 		return set_once(&m->timezone, v);
+	if (strcmp(name, "encoding") == 0)
+		return set_once(&m->encoding, v);
 	if (strcmp(name, "ignore") == 0) {
 		/* "@ignore name": never taken by its name (map_auto). */
 		r = new_rule(m, RULE_IGNORE);
@@ -717,6 +721,8 @@ map_format(const struct map *m, struct sbuf *out)
 		sb_addf(out, "@format %s\n", m->format);
 	if (m->timezone)
 		sb_addf(out, "@timezone %s\n", m->timezone);
+	if (m->encoding)
+		sb_addf(out, "@encoding %s\n", m->encoding);
 	if (m->delim)
 		sb_addf(out, "@delimiter %s\n", m->delim == '\t' ? "tab" :
 		    (char[]){ (char)m->delim, 0 });

@@ -6,7 +6,8 @@
  * CANON:=VALUE sets a constant (event_type:=purchase).  Mappings come
  * from -m options and map files (cdp-map(5)): one mapping a line, '#'
  * comments, and '@' lines for the settings a source needs every time
- * (@id, @country, @date-format, @delimiter, @format, @timezone), and the
+ * (@id, @country, @date-format, @delimiter, @format, @timezone,
+ * @encoding), and the
 rules applied field by field or record by record (@date-format CANON,
 @value, @skip, @negate, @ignore).  A canonical field
  * with no mapping is taken from a field whose name is a common name for
@@ -72,6 +73,7 @@ struct map {
 	int	 delim;		/* @delimiter: forced CSV delimiter, or 0 */
 	char	*format;	/* @format: "csv" or "ndjson", or NULL */
 	char	*timezone;	/* @timezone: zone of times with no offset */
+	char	*encoding;	/* @encoding: the files' (iconv name), or NULL */
 	struct map_rule *rule;	/* @date-format CANON, @value, @skip, @negate,
 				   @ignore */
 	size_t	 nrule;
