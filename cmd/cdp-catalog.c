@@ -21,6 +21,7 @@
 #include "catalog/map_suggest.h"
 #include "catalog/value_shape.h"
 #include "core/cli.h"
+#include "io/csv_options.h"
 #include "io/json_writer.h"
 #include "io/record_reader.h"
 #include "io/table.h"
@@ -34,10 +35,12 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(cli_usage_out(),
-	    "usage: %s [-d DB] [-f table|csv|ndjson] [-s SOURCE] [--unmask] "
-	    "[FIELD ...]\n"
-	    "       %s sources [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
-	    "       %s drift [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
+	    "usage: %s [-D DELIM] [-d DB] [-f table|csv|ndjson] [-s SOURCE] "
+	    "[--bom] [--crlf] [--excel] [--unmask] [FIELD ...]\n"
+	    "       %s sources [-D DELIM] [-d DB] [-f table|csv|ndjson] "
+	    "[-s SOURCE] [--bom] [--crlf] [--excel]\n"
+	    "       %s drift [-D DELIM] [-d DB] [-f table|csv|ndjson] "
+	    "[-s SOURCE] [--bom] [--crlf] [--excel]\n"
 	    "       %s suggest [-E ENCODING] [-f csv|ndjson] [-n RECORDS] FILE\n"
 	    "       %s reset [-d DB] SOURCE\n",
 	    progname, progname, progname, progname, progname);
@@ -48,6 +51,7 @@ struct opts {
 	const char *db;
 	const char *source;
 	int	 fmt;
+	struct csvo csv;	/* -D, --bom, --crlf, --excel */
 	int	 unmask;
 	char	**fields;
 	int	 nfields;
@@ -55,6 +59,7 @@ struct opts {
 
 static const struct option longopts[] = {
 	{ "unmask", no_argument, NULL, 'u' },
+	CSVO_LONGOPTS,
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -69,12 +74,16 @@ default_format(void)
 static void
 parse(int argc, char **argv, struct opts *o, int sub)
 {
-	int ch;
+	int ch, rc, fmt_set = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->fmt = default_format();
-	while ((ch = getopt_long(argc, argv, "d:f:hs:uV", longopts,
+	while ((ch = getopt_long(argc, argv, "D:d:f:hs:uV", longopts,
 	    NULL)) != -1) {
+		if ((rc = csvo_option(&o->csv, ch, optarg)) == -1)
+			die(EXIT_USAGE, MAP_DELIM_ERR);
+		if (rc == 1)
+			continue;
 		switch (ch) {
 		case 'd':
 			o->db = optarg;
@@ -83,6 +92,7 @@ parse(int argc, char **argv, struct opts *o, int sub)
 			if ((o->fmt = tab_format(optarg, 7)) == -1)
 				die(EXIT_USAGE, "format must be table, csv or "
 				    "ndjson");
+			fmt_set = 1;
 			break;
 		case 's':
 			o->source = optarg;
@@ -103,6 +113,11 @@ parse(int argc, char **argv, struct opts *o, int sub)
 			usage();
 		}
 	}
+	/* The spreadsheet options ask for CSV, even on a terminal. */
+	if (csvo_any(&o->csv) && !fmt_set)
+		o->fmt = TAB_CSV;
+	if (csvo_any(&o->csv) && o->fmt != TAB_CSV)
+		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for CSV");
 	o->fields = argv + optind;
 	o->nfields = argc - optind;
 	if (sub && o->nfields > 0)
@@ -254,6 +269,7 @@ cmd_list(int argc, char **argv)
 		sqlite3_bind_text(st, 1, o.source, -1, SQLITE_STATIC);
 	table = o.fmt == TAB_TABLE;
 	tab_init(&t, stdout, o.fmt, list_cols, NLIST);
+	tab_csv_options(&t, &o.csv);
 	tab_table_cols(&t, "source field type fill distinct validity min max "
 	    "top");
 	sb_init(&b);
@@ -408,6 +424,7 @@ cmd_sources(int argc, char **argv)
 	if (o.source != NULL)
 		sqlite3_bind_text(st, 1, o.source, -1, SQLITE_STATIC);
 	tab_init(&t, stdout, o.fmt, src_cols, 10);
+	tab_csv_options(&t, &o.csv);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		for (i = 0; i < 10; i++)
 			if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
@@ -448,6 +465,7 @@ cmd_drift(int argc, char **argv)
 	if (cat_drift_find(db, o.source, &d, &n, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	tab_init(&t, stdout, o.fmt, drift_cols, 9);
+	tab_csv_options(&t, &o.csv);
 	for (i = 0; i < n; i++) {
 		tab_str(&t, d[i].source);
 		tab_int(&t, d[i].run);
