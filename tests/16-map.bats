@@ -191,3 +191,38 @@ bats_require_minimum_version 1.5.0
 	assert_equal "$status" 2
 	assert_equal "$stderr" 'cdp-ingest: unknown encoding "KLINGON" (iconv -l lists them)'
 }
+
+@test "map: org_name, by its name or mapped, stored as written, in the golden record and the data map" {
+	printf 'id;prenom;nom;email;Soci\xc3\xa9t\xc3\xa9\nC1;Jean;Dupont;jean@acme.fr;  ACME  S.A.R.L. \nC2;Zo\xc3\xa9;Martin;zoe@globex.fr;Globex\n' >crm.csv
+	run --separate-stderr cdp-ingest -s crm -i id crm.csv
+	assert_equal "$status" 0
+	printf '{"id":"w1","email":"jean@acme.fr","account":{"name":"Acme SAS"},"ts":"2026-01-02T10:00:00Z"}\n' >web.ndjson
+	run --separate-stderr cdp-ingest -s web -i id -m org_name=account.name web.ndjson
+	assert_equal "$status" 0
+	run q "SELECT record_id, org_name FROM record ORDER BY 1"
+	expect <<-'EOF'
+	C1|ACME S.A.R.L.
+	C2|Globex
+	w1|Acme SAS
+	EOF
+	cdp-match -q | cdp-merge -q
+	# Most frequent, then most recent: the CRM's spelling, ingested after
+	# the web event's ts.
+	run q "SELECT p.email, p.org_name FROM profile p ORDER BY 1"
+	expect <<-'EOF'
+	jean@acme.fr|ACME S.A.R.L.
+	zoe@globex.fr|Globex
+	EOF
+	run --separate-stderr cdp-export -q -F email,org_name:Company profiles
+	expect <<-'EOF'
+	email,Company
+	jean@acme.fr,ACME S.A.R.L.
+	zoe@globex.fr,Globex
+	EOF
+	run q "SELECT s.name, c.field, c.present, c.valid FROM catalog c JOIN
+	    source s ON s.id = c.source_id WHERE c.field = 'org_name' ORDER BY 1"
+	expect <<-'EOF'
+	crm|org_name|2|2
+	web|org_name|1|1
+	EOF
+}

@@ -73,9 +73,9 @@ setup() {
 	run --separate-stderr cdp-export segment vip
 	assert_equal "$status" 0
 	expect <<-'EOF'
-	profile_id,nrecords,first_seen,last_seen,email,phone,customer_id,loyalty_id,anonymous_id,first_name,last_name,full_name,birth_date,gender,street,postal_code,city,country
-	1,5,2020-01-01T00:00:00Z,2024-08-01T00:00:00Z,jean.dupont@example.fr,+33612345678,,,,Jean,Dupont,,1985-03-15,,3 avenue Foch,69006,Lyon,
-	2,2,2023-02-01T00:00:00Z,2024-06-01T10:00:00Z,marie.curie@example.fr,+33698765432,,,,Marie,Curie,,1967-11-07,,1 place Jussieu,75005,Paris,
+	profile_id,nrecords,first_seen,last_seen,email,phone,customer_id,loyalty_id,anonymous_id,first_name,last_name,full_name,birth_date,gender,org_name,street,postal_code,city,country
+	1,5,2020-01-01T00:00:00Z,2024-08-01T00:00:00Z,jean.dupont@example.fr,+33612345678,,,,Jean,Dupont,,1985-03-15,,,3 avenue Foch,69006,Lyon,
+	2,2,2023-02-01T00:00:00Z,2024-06-01T10:00:00Z,marie.curie@example.fr,+33698765432,,,,Marie,Curie,,1967-11-07,,,1 place Jussieu,75005,Paris,
 	EOF
 	assert_equal "$stderr" "cdp-export: segment: 2 rows"
 	run -0 cdp-export -q -F profile_id,segments segment lyon

@@ -415,6 +415,14 @@ fits(struct col *c, int k, int events, int strong)
 			return 2;
 		c->note = "fewer than 4 values in 5 are currency codes";
 		return 0;
+	case C_ORG_NAME:
+		if (c->nemail > 0 || c->nip > 0 || c->ndate > 0 ||
+		    !mostly(c->nt[SH_STRING], f)) {
+			c->note = "emails, dates or numbers are not the names "
+			    "of organisations";
+			return 0;
+		}
+		return 2;
 	}
 	return 0;
 }
@@ -583,6 +591,9 @@ fit_count(const struct col *c, int k, const char **what)
 	case C_CITY:
 		*what = "place names";
 		return c->nperson;
+	case C_ORG_NAME:
+		*what = "texts";
+		return c->nt[SH_STRING];
 	case C_BIRTH_DATE:
 		*what = "past dates";
 		return c->ndate - c->nfuture;

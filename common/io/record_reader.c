@@ -558,6 +558,11 @@ normalise_one(struct rin *r, size_t i, const char *v, size_t n)
 		res = norm_text(v, n, out);
 		what = "text";
 		break;
+	case C_ORG_NAME:
+		/* Stored as written; norm_org's key is for comparison. */
+		res = norm_org(v, n, out, NULL);
+		what = "organisation name";
+		break;
 	case C_POSTAL_CODE:
 		res = norm_postal(v, n, out);
 		what = "postal code";

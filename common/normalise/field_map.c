@@ -16,7 +16,7 @@ static const char *const canon_names[C_NCANON] = {
 	"email", "phone", "customer_id", "loyalty_id", "anonymous_id",
 	"first_name", "last_name", "full_name", "birth_date", "gender",
 	"street", "postal_code", "city", "country", "event_type", "ts",
-	"amount", "currency",
+	"amount", "currency", "org_name",
 };
 
 /*
@@ -57,6 +57,9 @@ static const struct {
 	{ C_AMOUNT, "amount total montant price prix revenue totalamount "
 	    "montantttc" },
 	{ C_CURRENCY, "currency devise monnaie" },
+	{ C_ORG_NAME, "orgname company companyname organisation organization "
+	    "organisationname organizationname societe raisonsociale "
+	    "entreprise employer employeur" },
 };
 
 void

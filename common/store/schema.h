@@ -392,6 +392,13 @@ static const char *const migrations[] = {
 	 * was one.
 	 */
 	"ALTER TABLE export_log ADD COLUMN path TEXT;",
+
+	/*
+	 * 7 -> 8: the organisation name (org_name), a canonical field of
+	 * the records and a golden field of the profiles.
+	 */
+	"ALTER TABLE record ADD COLUMN org_name TEXT;"
+	"ALTER TABLE profile ADD COLUMN org_name TEXT;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
