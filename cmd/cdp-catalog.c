@@ -25,6 +25,9 @@
 #include "io/json_writer.h"
 #include "io/record_reader.h"
 #include "io/table.h"
+#include "merge/golden_record.h"
+#include "merge/merge_config.h"
+#include "merge/source_delete.h"
 #include "normalise/field_map.h"
 #include "store/database.h"
 #include "store/run_log.h"
@@ -42,8 +45,9 @@ usage(void)
 	    "       %s drift [-D DELIM] [-d DB] [-f table|csv|ndjson] "
 	    "[-s SOURCE] [--bom] [--crlf] [--excel]\n"
 	    "       %s suggest [-E ENCODING] [-f csv|ndjson] [-n RECORDS] FILE\n"
-	    "       %s reset [-d DB] SOURCE\n",
-	    progname, progname, progname, progname, progname);
+	    "       %s reset [-d DB] SOURCE\n"
+	    "       %s delete [-f] [-d DB] SOURCE\n",
+	    progname, progname, progname, progname, progname, progname);
 	cli_usage_exit();
 }
 
@@ -590,10 +594,140 @@ cmd_reset(int argc, char **argv)
 	return 0;
 }
 
+/* The id of source name, or die. */
+static long long
+source_id(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	long long sid = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM source WHERE name = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		die(EXIT_FAIL, "catalog: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sid == 0)
+		die(EXIT_FAIL, "no source %s", quote_value(name, strlen(name)));
+	return sid;
+}
+
+static void
+print_counts(const char *head, const struct sd_counts *c, long nfields)
+{
+	printf("%s:\n", head);
+	printf("  %-20s %lld\n", "record", c->records);
+	printf("  %-20s %lld\n", "ident", c->idents);
+	printf("  %-20s %lld\n", "consent", c->consents);
+	printf("  %-20s %lld\n", "record_history", c->history);
+	printf("  %-20s %lld\n", "link", c->links);
+	printf("  %-20s %lld\n", "reject", c->rejects);
+	printf("  %-20s %ld\n", "catalog field", nfields);
+	printf("  %-20s %lld\n", "profile removed", c->removed);
+	printf("  %-20s %lld\n", "profile re-resolved", c->resolved);
+	printf("  %-20s %lld\n", "segment exit", c->exits);
+}
+
+/*
+ * Delete a source's records with the care of an erasure: a dry run that
+ * counts unless -f.
+ */
+static int
+cmd_delete(int argc, char **argv)
+{
+	const char *dbopt = NULL;
+	struct sd_counts c;
+	struct golden g;
+	struct mergecf cf;
+	struct sbuf why, msg;
+	struct run run;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long sid;
+	long nfields = 0;
+	char *conf;
+	int ch, force = 0;
+
+	while ((ch = getopt(argc, argv, "d:f")) != -1) {
+		switch (ch) {
+		case 'd':
+			dbopt = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	sb_init(&why);
+	if (db_open(db_path(dbopt), force ? 0 : DB_RDONLY, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	sid = source_id(db, argv[optind]);
+	if (!force) {
+		if (sd_plan(db, sid, &c, &why) == -1)
+			die(EXIT_FAIL, "%s", why.buf);
+		if ((st = db_prepare(db, "SELECT count(*) FROM catalog WHERE "
+		    "source_id = ?1", &why)) == NULL)
+			die(EXIT_FAIL, "%s", why.buf);
+		sqlite3_bind_int64(st, 1, sid);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			nfields = (long)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		print_counts("would delete", &c, nfields);
+		fprintf(stderr, "%s: %s: a dry run; -f deletes\n", progname,
+		    argv[optind]);
+		db_close(db);
+		sb_release(&why);
+		check_stdout();
+		return 0;
+	}
+	golden_init(&g);
+	mergecf_init(&cf, &g);
+	if ((conf = mergecf_stored(db)) != NULL &&
+	    mergecf_parse(&cf, conf, "stored configuration", &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	free(conf);
+	if (run_begin(&run, db, "cdp-catalog", argc + 1, argv - 1, sid,
+	    &why) == -1)
+		die(EXIT_FAIL, "run log: %s", why.buf);
+	if (db_begin(db, &why) == -1 || sd_plan(db, sid, &c, &why) == -1 ||
+	    sd_apply(db, sid, run.id, &g, &c, &why) == -1 ||
+	    cat_forget_source(db, sid, &nfields, &why) == -1) {
+		db_rollback(db);
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "%s", why.buf);
+	}
+	if (db_commit(db, &why) == -1) {
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "%s", why.buf);
+	}
+	/* Counts only: the log names no one. */
+	sb_init(&msg);
+	sb_addf(&msg, "source deleted: %lld records, %lld profiles removed, "
+	    "%lld re-resolved, %lld segment exits", c.records, c.removed,
+	    c.resolved, c.exits);
+	run.rows_in = c.records;
+	if (run_end(&run, "ok", msg.buf, &why) == -1)
+		warnx_("run log: %s", why.buf);
+	print_counts("deleted", &c, nfields);
+	sb_release(&msg);
+	golden_release(&g);
+	sb_release(&why);
+	db_close(db);
+	check_stdout();
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	set_progname(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "delete") == 0)
+		return cmd_delete(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "reset") == 0)
 		return cmd_reset(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "suggest") == 0)
