@@ -28,6 +28,8 @@
 #include "merge/golden_record.h"
 #include "merge/merge_config.h"
 #include "merge/source_delete.h"
+#include "privacy/kept_files.h"
+#include "privacy/source_files.h"
 #include "normalise/field_map.h"
 #include "store/database.h"
 #include "store/run_log.h"
@@ -46,7 +48,7 @@ usage(void)
 	    "[-s SOURCE] [--bom] [--crlf] [--excel]\n"
 	    "       %s suggest [-E ENCODING] [-f csv|ndjson] [-n RECORDS] FILE\n"
 	    "       %s reset [-d DB] SOURCE\n"
-	    "       %s delete [-f] [-d DB] SOURCE\n",
+	    "       %s delete [-f] [-d DB] [-r CONF] SOURCE\n",
 	    progname, progname, progname, progname, progname, progname);
 	cli_usage_exit();
 }
@@ -614,7 +616,8 @@ source_id(sqlite3 *db, const char *name)
 }
 
 static void
-print_counts(const char *head, const struct sd_counts *c, long nfields)
+print_counts(const char *head, const struct sd_counts *c, long nfields,
+    long nkept)
 {
 	printf("%s:\n", head);
 	printf("  %-20s %lld\n", "record", c->records);
@@ -627,6 +630,38 @@ print_counts(const char *head, const struct sd_counts *c, long nfields)
 	printf("  %-20s %lld\n", "profile removed", c->removed);
 	printf("  %-20s %lld\n", "profile re-resolved", c->resolved);
 	printf("  %-20s %lld\n", "segment exit", c->exits);
+	if (nkept >= 0)
+		printf("  %-20s %ld\n", "kept file", nkept);
+}
+
+/*
+ * The files cdp-run keeps for the source (-r): counted, or deleted; a
+ * warning for those still waiting to be ingested.  The count, -1
+ * without -r, or -2 with the reason in why.
+ */
+static long
+kept_files(const char *conf, const char *source, int del, struct sbuf *why)
+{
+	struct kept_dirs kd;
+	long n = -2, w;
+
+	if (conf == NULL)
+		return -1;
+	memset(&kd, 0, sizeof(kd));
+	if (kept_dirs_read(&kd, conf, why) == -1)
+		goto out;
+	if ((n = sf_kept(kd.spool, source, del, NULL, NULL, why)) == -1 ||
+	    (w = sf_waiting(kd.spool, source, why)) == -1) {
+		n = -2;
+		goto out;
+	}
+	if (w > 0)
+		warnx_("%s: %ld file%s still in %s/%s/incoming or failed: "
+		    "cdp-run would ingest them again", source, w, w == 1 ?
+		    "" : "s", kd.spool, source);
+out:
+	kept_dirs_release(&kd);
+	return n;
 }
 
 /*
@@ -636,7 +671,7 @@ print_counts(const char *head, const struct sd_counts *c, long nfields)
 static int
 cmd_delete(int argc, char **argv)
 {
-	const char *dbopt = NULL;
+	const char *dbopt = NULL, *conf_run = NULL;
 	struct sd_counts c;
 	struct golden g;
 	struct mergecf cf;
@@ -645,17 +680,20 @@ cmd_delete(int argc, char **argv)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	long long sid;
-	long nfields = 0;
+	long nfields = 0, nkept;
 	char *conf;
 	int ch, force = 0;
 
-	while ((ch = getopt(argc, argv, "d:f")) != -1) {
+	while ((ch = getopt(argc, argv, "d:fr:")) != -1) {
 		switch (ch) {
 		case 'd':
 			dbopt = optarg;
 			break;
 		case 'f':
 			force = 1;
+			break;
+		case 'r':
+			conf_run = optarg;
 			break;
 		default:
 			usage();
@@ -677,7 +715,10 @@ cmd_delete(int argc, char **argv)
 		if (sqlite3_step(st) == SQLITE_ROW)
 			nfields = (long)sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
-		print_counts("would delete", &c, nfields);
+		if ((nkept = kept_files(conf_run, argv[optind], 0,
+		    &why)) == -2)
+			die(EXIT_FAIL, "%s", why.buf);
+		print_counts("would delete", &c, nfields, nkept);
 		fprintf(stderr, "%s: %s: a dry run; -f deletes\n", progname,
 		    argv[optind]);
 		db_close(db);
@@ -711,9 +752,14 @@ cmd_delete(int argc, char **argv)
 	    "%lld re-resolved, %lld segment exits", c.records, c.removed,
 	    c.resolved, c.exits);
 	run.rows_in = c.records;
+	/* The files after the records: a failure leaves no record behind. */
+	if ((nkept = kept_files(conf_run, argv[optind], 1, &why)) == -2) {
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "%s", why.buf);
+	}
 	if (run_end(&run, "ok", msg.buf, &why) == -1)
 		warnx_("run log: %s", why.buf);
-	print_counts("deleted", &c, nfields);
+	print_counts("deleted", &c, nfields, nkept);
 	sb_release(&msg);
 	golden_release(&g);
 	sb_release(&why);

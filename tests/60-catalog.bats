@@ -320,10 +320,40 @@ ingest_fixture() {
 	# The dry run changed nothing.
 	run sqlite3 "$CDP_DB" "SELECT count(*) FROM record"
 	assert_output 6
-	run --separate-stderr cdp-catalog delete -f shop
+	# -r: the files cdp-run keeps for the source are counted, then deleted;
+	# those still waiting are left, with a warning.
+	mkdir -p sp/shop/done sp/shop/rejects sp/shop/incoming sp/crm/done
+	printf 'spool %s/sp\n' "$PWD" >run.conf
+	cp shop.csv sp/shop/done/shop-1.csv
+	echo '{}' >sp/shop/rejects/shop-1.csv.ndjson
+	cp shop.csv sp/shop/incoming/shop-2.csv
+	cp crm.csv sp/crm/done/crm-1.csv
+	ln -s "$PWD/crm.csv" sp/shop/done/link.csv
+	run --separate-stderr cdp-catalog delete -r run.conf shop
+	assert_equal "$status" 0
+	assert_equal "${lines[11]}" "  kept file            2"
+	assert_equal "$stderr" "cdp-catalog: shop: 1 file still in $PWD/sp/shop/incoming or failed: cdp-run would ingest them again
+cdp-catalog: shop: a dry run; -f deletes"
+	[ -e sp/shop/done/shop-1.csv ]
+	run --separate-stderr cdp-catalog delete -f -r run.conf shop
 	assert_equal "$status" 0
 	assert_equal "${lines[0]}" "deleted:"
 	assert_equal "${lines[1]}" "  record               3"
+	assert_equal "${lines[11]}" "  kept file            2"
+	run sh -c "find sp -print | LC_ALL=C sort"
+	expect <<-'EOF'
+	sp
+	sp/crm
+	sp/crm/done
+	sp/crm/done/crm-1.csv
+	sp/shop
+	sp/shop/done
+	sp/shop/done/link.csv
+	sp/shop/incoming
+	sp/shop/incoming/shop-2.csv
+	sp/shop/rejects
+	EOF
+	[ -e crm.csv ]
 	run q "SELECT m.profile, r.record_id FROM member m JOIN record r ON
 	    r.id = m.record ORDER BY 1, 2"
 	expect <<-'EOF'
