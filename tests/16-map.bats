@@ -225,4 +225,10 @@ bats_require_minimum_version 1.5.0
 	crm|org_name|2|2
 	web|org_name|1|1
 	EOF
+	# In the 360 view, and in segments, of profiles and of events.
+	run --separate-stderr cdp-export -q profile zoe@globex.fr
+	assert_equal "$(printf '%s\n' "$output" | jq -r .golden.org_name)" Globex
+	run --separate-stderr cdp-segment -f ndjson preview 'org_name = "Globex"'
+	assert_equal "$status" 0
+	assert_equal "$(printf '%s\n' "$output" | jq -c '[.count, .sample[0].email]')" '[1,"zoe@globex.fr"]'
 }
