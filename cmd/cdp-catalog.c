@@ -21,9 +21,15 @@
 #include "catalog/map_suggest.h"
 #include "catalog/value_shape.h"
 #include "core/cli.h"
+#include "io/csv_options.h"
 #include "io/json_writer.h"
 #include "io/record_reader.h"
 #include "io/table.h"
+#include "merge/golden_record.h"
+#include "merge/merge_config.h"
+#include "merge/source_delete.h"
+#include "privacy/kept_files.h"
+#include "privacy/source_files.h"
 #include "normalise/field_map.h"
 #include "store/database.h"
 #include "store/run_log.h"
@@ -34,13 +40,16 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(cli_usage_out(),
-	    "usage: %s [-d DB] [-f table|csv|ndjson] [-s SOURCE] [--unmask] "
-	    "[FIELD ...]\n"
-	    "       %s sources [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
-	    "       %s drift [-d DB] [-f table|csv|ndjson] [-s SOURCE]\n"
-	    "       %s suggest [-f csv|ndjson] [-n RECORDS] FILE\n"
-	    "       %s reset [-d DB] SOURCE\n",
-	    progname, progname, progname, progname, progname);
+	    "usage: %s [-D DELIM] [-d DB] [-f table|csv|ndjson] [-s SOURCE] "
+	    "[--bom] [--crlf] [--excel] [--unmask] [FIELD ...]\n"
+	    "       %s sources [-D DELIM] [-d DB] [-f table|csv|ndjson] "
+	    "[-s SOURCE] [--bom] [--crlf] [--excel]\n"
+	    "       %s drift [-D DELIM] [-d DB] [-f table|csv|ndjson] "
+	    "[-s SOURCE] [--bom] [--crlf] [--excel]\n"
+	    "       %s suggest [-E ENCODING] [-f csv|ndjson] [-n RECORDS] FILE\n"
+	    "       %s reset [-d DB] SOURCE\n"
+	    "       %s delete [-f] [-d DB] [-r CONF] SOURCE\n",
+	    progname, progname, progname, progname, progname, progname);
 	cli_usage_exit();
 }
 
@@ -48,6 +57,7 @@ struct opts {
 	const char *db;
 	const char *source;
 	int	 fmt;
+	struct csvo csv;	/* -D, --bom, --crlf, --excel */
 	int	 unmask;
 	char	**fields;
 	int	 nfields;
@@ -55,6 +65,7 @@ struct opts {
 
 static const struct option longopts[] = {
 	{ "unmask", no_argument, NULL, 'u' },
+	CSVO_LONGOPTS,
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -69,12 +80,16 @@ default_format(void)
 static void
 parse(int argc, char **argv, struct opts *o, int sub)
 {
-	int ch;
+	int ch, rc, fmt_set = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->fmt = default_format();
-	while ((ch = getopt_long(argc, argv, "d:f:hs:uV", longopts,
+	while ((ch = getopt_long(argc, argv, "D:d:f:hs:uV", longopts,
 	    NULL)) != -1) {
+		if ((rc = csvo_option(&o->csv, ch, optarg)) == -1)
+			die(EXIT_USAGE, MAP_DELIM_ERR);
+		if (rc == 1)
+			continue;
 		switch (ch) {
 		case 'd':
 			o->db = optarg;
@@ -83,6 +98,7 @@ parse(int argc, char **argv, struct opts *o, int sub)
 			if ((o->fmt = tab_format(optarg, 7)) == -1)
 				die(EXIT_USAGE, "format must be table, csv or "
 				    "ndjson");
+			fmt_set = 1;
 			break;
 		case 's':
 			o->source = optarg;
@@ -103,6 +119,11 @@ parse(int argc, char **argv, struct opts *o, int sub)
 			usage();
 		}
 	}
+	/* The spreadsheet options ask for CSV, even on a terminal. */
+	if (csvo_any(&o->csv) && !fmt_set)
+		o->fmt = TAB_CSV;
+	if (csvo_any(&o->csv) && o->fmt != TAB_CSV)
+		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for CSV");
 	o->fields = argv + optind;
 	o->nfields = argc - optind;
 	if (sub && o->nfields > 0)
@@ -254,6 +275,7 @@ cmd_list(int argc, char **argv)
 		sqlite3_bind_text(st, 1, o.source, -1, SQLITE_STATIC);
 	table = o.fmt == TAB_TABLE;
 	tab_init(&t, stdout, o.fmt, list_cols, NLIST);
+	tab_csv_options(&t, &o.csv);
 	tab_table_cols(&t, "source field type fill distinct validity min max "
 	    "top");
 	sb_init(&b);
@@ -408,6 +430,7 @@ cmd_sources(int argc, char **argv)
 	if (o.source != NULL)
 		sqlite3_bind_text(st, 1, o.source, -1, SQLITE_STATIC);
 	tab_init(&t, stdout, o.fmt, src_cols, 10);
+	tab_csv_options(&t, &o.csv);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		for (i = 0; i < 10; i++)
 			if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
@@ -448,6 +471,7 @@ cmd_drift(int argc, char **argv)
 	if (cat_drift_find(db, o.source, &d, &n, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	tab_init(&t, stdout, o.fmt, drift_cols, 9);
+	tab_csv_options(&t, &o.csv);
 	for (i = 0; i < n; i++) {
 		tab_str(&t, d[i].source);
 		tab_int(&t, d[i].run);
@@ -476,10 +500,18 @@ cmd_suggest(int argc, char **argv)
 	struct sbuf out, why;
 	long long n = 1000;
 	const char *errstr;
+	const char *encoding = NULL;
 	int ch, format = RIN_GUESS;
 
-	while ((ch = getopt(argc, argv, "f:hn:")) != -1) {
+	while ((ch = getopt(argc, argv, "E:f:hn:")) != -1) {
 		switch (ch) {
+		case 'E':
+			if (!lr_encoding_known(optarg))
+				die(EXIT_USAGE, "unknown encoding %s (iconv -l "
+				    "lists them)", quote_value(optarg,
+				    strlen(optarg)));
+			encoding = optarg;
+			break;
 		case 'f':
 			if ((format = map_parse_format(optarg, RIN_CSV,
 			    RIN_NDJSON)) == -1)
@@ -501,7 +533,8 @@ cmd_suggest(int argc, char **argv)
 		usage();
 	sb_init(&out);
 	sb_init(&why);
-	if (sg_suggest(argv[optind], format, (long)n, &out, &why) == -1)
+	if (sg_suggest(argv[optind], format, encoding, (long)n, &out,
+	    &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	fwrite(out.buf, 1, out.len, stdout);
 	sb_release(&out);
@@ -563,11 +596,185 @@ cmd_reset(int argc, char **argv)
 	return 0;
 }
 
+/* The id of source name, or die. */
+static long long
+source_id(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	long long sid = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM source WHERE name = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		die(EXIT_FAIL, "catalog: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sid == 0)
+		die(EXIT_FAIL, "no source %s", quote_value(name, strlen(name)));
+	return sid;
+}
+
+static void
+print_counts(const char *head, const struct sd_counts *c, long nfields,
+    long nkept)
+{
+	printf("%s:\n", head);
+	printf("  %-20s %lld\n", "record", c->records);
+	printf("  %-20s %lld\n", "ident", c->idents);
+	printf("  %-20s %lld\n", "consent", c->consents);
+	printf("  %-20s %lld\n", "record_history", c->history);
+	printf("  %-20s %lld\n", "link", c->links);
+	printf("  %-20s %lld\n", "reject", c->rejects);
+	printf("  %-20s %ld\n", "catalog field", nfields);
+	printf("  %-20s %lld\n", "profile removed", c->removed);
+	printf("  %-20s %lld\n", "profile re-resolved", c->resolved);
+	printf("  %-20s %lld\n", "segment exit", c->exits);
+	if (nkept >= 0)
+		printf("  %-20s %ld\n", "kept file", nkept);
+}
+
+/*
+ * The files cdp-run keeps for the source (-r): counted, or deleted; a
+ * warning for those still waiting to be ingested.  The count, -1
+ * without -r, or -2 with the reason in why.
+ */
+static long
+kept_files(const char *conf, const char *source, int del, struct sbuf *why)
+{
+	struct kept_dirs kd;
+	long n = -2, w;
+
+	if (conf == NULL)
+		return -1;
+	memset(&kd, 0, sizeof(kd));
+	if (kept_dirs_read(&kd, conf, why) == -1)
+		goto out;
+	if ((n = sf_kept(kd.spool, source, del, NULL, NULL, why)) == -1 ||
+	    (w = sf_waiting(kd.spool, source, why)) == -1) {
+		n = -2;
+		goto out;
+	}
+	if (w > 0)
+		warnx_("%s: %ld file%s still in %s/%s/incoming or failed: "
+		    "cdp-run would ingest them again", source, w, w == 1 ?
+		    "" : "s", kd.spool, source);
+out:
+	kept_dirs_release(&kd);
+	return n;
+}
+
+/*
+ * Delete a source's records with the care of an erasure: a dry run that
+ * counts unless -f.
+ */
+static int
+cmd_delete(int argc, char **argv)
+{
+	const char *dbopt = NULL, *conf_run = NULL;
+	struct sd_counts c;
+	struct golden g;
+	struct mergecf cf;
+	struct sbuf why, msg;
+	struct run run;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long sid;
+	long nfields = 0, nkept;
+	char *conf;
+	int ch, force = 0;
+
+	while ((ch = getopt(argc, argv, "d:fr:")) != -1) {
+		switch (ch) {
+		case 'd':
+			dbopt = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'r':
+			conf_run = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	sb_init(&why);
+	if (db_open(db_path(dbopt), force ? 0 : DB_RDONLY, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	sid = source_id(db, argv[optind]);
+	if (!force) {
+		if (sd_plan(db, sid, &c, &why) == -1)
+			die(EXIT_FAIL, "%s", why.buf);
+		if ((st = db_prepare(db, "SELECT count(*) FROM catalog WHERE "
+		    "source_id = ?1", &why)) == NULL)
+			die(EXIT_FAIL, "%s", why.buf);
+		sqlite3_bind_int64(st, 1, sid);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			nfields = (long)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if ((nkept = kept_files(conf_run, argv[optind], 0,
+		    &why)) == -2)
+			die(EXIT_FAIL, "%s", why.buf);
+		print_counts("would delete", &c, nfields, nkept);
+		fprintf(stderr, "%s: %s: a dry run; -f deletes\n", progname,
+		    argv[optind]);
+		db_close(db);
+		sb_release(&why);
+		check_stdout();
+		return 0;
+	}
+	golden_init(&g);
+	mergecf_init(&cf, &g);
+	if ((conf = mergecf_stored(db)) != NULL &&
+	    mergecf_parse(&cf, conf, "stored configuration", &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	free(conf);
+	if (run_begin(&run, db, "cdp-catalog", argc + 1, argv - 1, sid,
+	    &why) == -1)
+		die(EXIT_FAIL, "run log: %s", why.buf);
+	if (db_begin(db, &why) == -1 || sd_plan(db, sid, &c, &why) == -1 ||
+	    sd_apply(db, sid, run.id, &g, &c, &why) == -1 ||
+	    cat_forget_source(db, sid, &nfields, &why) == -1) {
+		db_rollback(db);
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "%s", why.buf);
+	}
+	if (db_commit(db, &why) == -1) {
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "%s", why.buf);
+	}
+	/* Counts only: the log names no one. */
+	sb_init(&msg);
+	sb_addf(&msg, "source deleted: %lld records, %lld profiles removed, "
+	    "%lld re-resolved, %lld segment exits", c.records, c.removed,
+	    c.resolved, c.exits);
+	run.rows_in = c.records;
+	/* The files after the records: a failure leaves no record behind. */
+	if ((nkept = kept_files(conf_run, argv[optind], 1, &why)) == -2) {
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "%s", why.buf);
+	}
+	if (run_end(&run, "ok", msg.buf, &why) == -1)
+		warnx_("run log: %s", why.buf);
+	print_counts("deleted", &c, nfields, nkept);
+	sb_release(&msg);
+	golden_release(&g);
+	sb_release(&why);
+	db_close(db);
+	check_stdout();
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "delete") == 0)
+		return cmd_delete(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "reset") == 0)
 		return cmd_reset(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "suggest") == 0)

@@ -38,6 +38,7 @@
 #include "export/export_fields.h"
 #include "export/export_log.h"
 #include "export/view360.h"
+#include "io/csv_options.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
 #include "io/output_file.h"
@@ -659,21 +660,20 @@ main(int argc, char *argv[])
 	int tofile = 0;
 	char *abspath;
 	size_t i;
-	int ch, rc, fmt_set = 0, raw = 0, delim = 0, bom = 0, crlf = 0;
-	int excel = 0;
+	int ch, rc, fmt_set = 0, raw = 0;
+	struct csvo co;
 
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
 	signal(SIGPIPE, on_sigpipe);
 	memset(&e, 0, sizeof(e));
+	memset(&co, 0, sizeof(co));
 	sb_init(&e.why);
 	xkeys_init(&e.keys);
 	e.format = FMT_CSV;
 	static const struct option longopts[] = {
-		{ "bom", no_argument, NULL, 'B' },
-		{ "crlf", no_argument, NULL, 'R' },
+		CSVO_LONGOPTS,
 		{ "dest", required_argument, NULL, 'T' },
-		{ "excel", no_argument, NULL, 'X' },
 		{ "raw", no_argument, NULL, 'W' },
 		{ "since", required_argument, NULL, 'S' },
 		CLI_LONGOPTS,
@@ -682,17 +682,11 @@ main(int argc, char *argv[])
 
 	while ((ch = getopt_long(argc, argv, "c:D:d:F:f:H:ho:qVv", longopts,
 	    NULL)) != -1) {
+		if ((rc = csvo_option(&co, ch, optarg)) == -1)
+			die(EXIT_USAGE, MAP_DELIM_ERR);
+		if (rc == 1)
+			continue;
 		switch (ch) {
-		case 'B':
-			bom = 1;
-			break;
-		case 'D':
-			if ((delim = map_parse_delim(optarg)) == -1)
-				die(EXIT_USAGE, MAP_DELIM_ERR);
-			break;
-		case 'R':
-			crlf = 1;
-			break;
 		case 'T':
 			if (*optarg == '\0')
 				die(EXIT_USAGE, "empty --dest");
@@ -700,9 +694,6 @@ main(int argc, char *argv[])
 			break;
 		case 'W':
 			raw = 1;
-			break;
-		case 'X':
-			excel = 1;
 			break;
 		case 'h':
 			cli_help = 1;
@@ -783,7 +774,7 @@ main(int argc, char *argv[])
 		e.format = FMT_NDJSON;
 	if (v->fn == ex_profile && fmt_set)
 		die(EXIT_USAGE, "profile is always JSON: no -f");
-	if ((delim || bom || crlf || excel) && e.format != FMT_CSV)
+	if (csvo_any(&co) && e.format != FMT_CSV)
 		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for CSV");
 	sb_init(&e.line);
 	sb_init(&e.scratch);
@@ -812,13 +803,9 @@ main(int argc, char *argv[])
 		die(EXIT_FAIL, "%s: %s", e.outname, strerror(errno));
 	e.out = e.log.out;
 	/* Excel in this locale: ';' and a decimal comma where it uses one. */
-	if (excel && csvw_locale_comma()) {
-		csvw_init(&e.csv, e.out, delim ? delim : ';');
-		csvw_decimal(&e.csv, ',');
-	} else
-		csvw_init(&e.csv, e.out, delim ? delim : ',');
-	e.bom = bom || excel;
-	csvw_crlf(&e.csv, crlf || excel);
+	/* The BOM goes with the header: nothing to write, an empty file. */
+	csvo_setup(&co, &e.csv, e.out);
+	e.bom = csvo_bom(&co);
 	if (raw)
 		csvw_raw(&e.csv);
 	csvw_batch(&e.csv, 1 << 16);

@@ -539,6 +539,7 @@ main(int argc, char *argv[])
 	struct ingest g;
 	const char *dbopt = NULL, *outcome, *country = NULL, *datefmt = NULL;
 	const char *encoding = NULL;
+	int encoding_given = 0;
 	static char **maps, **mapfiles;	/* static: roots for leak checkers */
 	size_t nmaps = 0, nmapfiles = 0, i;
 	int ch, delim = 0, format = RIN_GUESS;
@@ -571,6 +572,7 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "unknown encoding %s (iconv -l "
 				    "lists them)", quote_value(optarg,
 				    strlen(optarg)));
+			encoding_given = 1;
 			if (strcasecmp(optarg, "UTF-8") != 0 &&
 			    strcasecmp(optarg, "UTF8") != 0)
 				encoding = optarg;
@@ -632,7 +634,8 @@ main(int argc, char *argv[])
 	if (rin_opts_init(&g.opts, &g.map, mapfiles, nmapfiles, maps, nmaps,
 	    country, datefmt, delim, format, &g.why) == -1)
 		die(EXIT_USAGE, "%s", g.why.buf);
-	g.opts.encoding = encoding;
+	if (encoding_given)	/* -E over the map's @encoding */
+		g.opts.encoding = encoding;
 	free(maps);
 	free(mapfiles);
 	g.batch_max = env_long("CDP_BATCH_ROWS", 200000, 1, 100000000);

@@ -19,6 +19,7 @@
 
 #include "core/cli.h"
 #include "core/util.h"
+#include "io/csv_options.h"
 #include "io/csv_writer.h"
 #include "io/output_file.h"
 #include "merge/clustering.h"
@@ -34,12 +35,14 @@
 
 #define MAX_CONFIG	(1024 * 1024)
 
+static struct csvo csvopt;	/* -o: -D, --bom, --crlf, --excel */
+
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(cli_usage_out(),
 	    "usage: %s [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
-	    "[-o FILE] [FILE ...]\n"
+	    "[-o FILE [-D DELIM] [--bom] [--crlf] [--excel]] [FILE ...]\n"
 	    "       %s [-qv] [-d DB] explain PROFILE_ID | RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] split | unsplit RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] never RECORD RECORD\n",
@@ -150,7 +153,7 @@ file_mode(struct merge *g)
 		die(EXIT_FAIL, "%s", g->why.buf);
 	else
 		out = of.f;
-	csvw_init(&w, out, ',');
+	csvo_writer(&csvopt, &w, out);
 	csvw_str(&w, "cluster_id");
 	csvw_str(&w, "source");
 	csvw_str(&w, "record_id");
@@ -499,6 +502,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		CSVO_LONGOPTS,
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -519,8 +523,12 @@ main(int argc, char *argv[])
 	mergecf_init(&g.conf, &g.golden);
 	g.threshold = 0.5;
 	g.opts.note = note;
-	while ((ch = getopt_long(argc, argv, "C:d:ho:Pqt:Vv",
+	while ((ch = getopt_long(argc, argv, "C:D:d:ho:Pqt:Vv",
 	    longopts, NULL)) != -1) {
+		if ((rc = csvo_option(&csvopt, ch, optarg)) == -1)
+			die(EXIT_USAGE, MAP_DELIM_ERR);
+		if (rc == 1)
+			continue;
 		switch (ch) {
 		case 'P':
 			g.notrailer = 1;
@@ -571,6 +579,8 @@ main(int argc, char *argv[])
 		    (verb[0] == 'e' && confpath != NULL))
 			usage();
 	}
+	if (csvo_any(&csvopt) && (verb != NULL || g.outpath == NULL))
+		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for -o");
 	if (verb == NULL && g.outpath != NULL) {
 		/* File mode: no database at all. */
 		load_config(&g, confpath);

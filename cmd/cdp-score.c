@@ -20,6 +20,7 @@
 #include "core/cli.h"
 #include "core/util.h"
 #include "expr/expr.h"
+#include "io/csv_options.h"
 #include "io/json_writer.h"
 #include "match/comparators.h"
 #include "normalise/field_map.h"
@@ -58,6 +59,7 @@ struct score {
 	int	 params;	/* -P */
 	int	 fixed;		/* -F */
 	int	 ndjson;	/* -f ndjson */
+	struct csvo csv;	/* -D, --bom, --crlf, --excel (with -o) */
 	struct clv_bgnbd bgfix;
 	struct clv_gg ggfix;
 	struct score_writer sw;
@@ -89,9 +91,10 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(cli_usage_out(),
-	    "usage: %s [-FoPqv] [-d DB] [-f csv|ndjson] "
+	    "usage: %s [-FoPqv] [-D DELIM] [-d DB] [-f csv|ndjson] "
 	    "[-S SPECFILE] [--as-of DATE]\n"
-	    "           [--horizon WEEKS] [--discount RATE] [NAME ...]\n",
+	    "           [--bom] [--crlf] [--excel] [--horizon WEEKS] "
+	    "[--discount RATE] [NAME ...]\n",
 	    progname);
 	cli_usage_exit();
 }
@@ -608,7 +611,7 @@ output(struct score *s)
 
 	for (i = 0; i < s->nout; i++)
 		names[i] = s->w[s->out[i]].name;
-	if (score_print(s->db, names, s->nout, s->ndjson, stdout,
+	if (score_print(s->db, names, s->nout, s->ndjson, &s->csv, stdout,
 	    &s->why) == -1)
 		fail("%s", s->why.buf);
 	free(names);
@@ -636,6 +639,7 @@ main(int argc, char *argv[])
 		{ "as-of", required_argument, NULL, 'A' },
 		{ "discount", required_argument, NULL, 'R' },
 		{ "horizon", required_argument, NULL, 'H' },
+		CSVO_LONGOPTS,
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -658,8 +662,12 @@ main(int argc, char *argv[])
 	s.o.horizon = 52;
 	s.o.step = STEP_WEEKS;
 	s.o.discount = 0.01;
-	while ((ch = getopt_long(argc, argv, "d:Ff:hoPqS:Vv", longopts,
+	while ((ch = getopt_long(argc, argv, "D:d:Ff:hoPqS:Vv", longopts,
 	    NULL)) != -1) {
+		if ((rc = csvo_option(&s.csv, ch, optarg)) == -1)
+			die(EXIT_USAGE, MAP_DELIM_ERR);
+		if (rc == 1)
+			continue;
 		switch (ch) {
 		case 'A':
 			asof = optarg;
@@ -710,6 +718,9 @@ main(int argc, char *argv[])
 	nargv = argv + optind;
 	if (s.output && s.params)
 		die(EXIT_USAGE, "-o and -P both write on stdout: choose one");
+	if (csvo_any(&s.csv) && (!s.output || s.ndjson))
+		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for -o in "
+		    "CSV");
 	if (asof != NULL) {
 		if (strlen(asof) != 10 || cmp_date_parse(asof, 10, &day) == -1)
 			die(EXIT_USAGE, "--as-of %s: expected a date "

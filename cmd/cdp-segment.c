@@ -21,6 +21,7 @@
 #include "core/cli.h"
 #include "core/util.h"
 #include "expr/expr.h"
+#include "io/csv_options.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
 #include "match/comparators.h"
@@ -36,6 +37,7 @@ static struct run run;
 static struct expr_env env;
 static struct sbuf why;
 static int ndjson;
+static struct csvo csvopt;	/* -D, --bom, --crlf, --excel */
 static char asof[11];
 
 static void __attribute__((noreturn))
@@ -43,11 +45,12 @@ usage(void)
 {
 	fprintf(cli_usage_out(),
 	    "usage: %s [-qv] [-d DB] define NAME EXPRESSION\n"
-	    "       %s [-qv] [-d DB] [-f csv|ndjson] [--as-of DATE] preview "
-	    "EXPRESSION\n"
-	    "       %s [-qv] [-d DB] [-f csv|ndjson] list\n"
+	    "       %s [-qv] [-d DB] [-f csv|ndjson] [--as-of DATE] "
+	    CSVO_USAGE " preview EXPRESSION\n"
+	    "       %s [-qv] [-d DB] [-f csv|ndjson] " CSVO_USAGE " list\n"
 	    "       %s [-qv] [-d DB] [--as-of DATE] eval [NAME ...]\n"
-	    "       %s [-qv] [-d DB] [-f csv|ndjson] members NAME\n"
+	    "       %s [-qv] [-d DB] [-f csv|ndjson] " CSVO_USAGE
+	    " members NAME\n"
 	    "       %s [-qv] [-d DB] changes NAME [--run N]\n"
 	    "       %s [-qv] [-d DB] drop NAME\n",
 	    progname, progname, progname, progname, progname, progname,
@@ -220,7 +223,7 @@ cmd_list(void)
 
 	st = prep("SELECT name, size, last_eval_run, last_eval_at, as_of, "
 	    "definition FROM segment ORDER BY name");
-	csvw_init(&cw, stdout, ',');
+	csvo_writer(&csvopt, &cw, stdout);
 	sb_init(&line);
 	jw_init(&jw, &line);
 	if (!ndjson) {
@@ -468,7 +471,7 @@ cmd_preview(const char *def)
 	n = now_in[0].n;
 	st = prep("SELECT id, email, first_name, last_name, city FROM profile "
 	    "WHERE id = ?");
-	csvw_init(&cw, stdout, ',');
+	csvo_writer(&csvopt, &cw, stdout);
 	sb_init(&line);
 	jw_init(&jw, &line);
 	if (ndjson) {
@@ -479,6 +482,14 @@ cmd_preview(const char *def)
 		jw_int(&jw, total);
 		jw_key(&jw, "sample", 6);
 		jw_array_open(&jw);
+	} else if (csvo_any(&csvopt)) {
+		/* A file for a spreadsheet: the CSV alone on stdout. */
+		fprintf(stderr, "%s: %zu of %lld profiles (%.1f%%)\n",
+		    progname, n, total, total > 0 ? 100.0 * (double)n /
+		    (double)total : 0.0);
+		for (c = 0; cols[c] != NULL; c++)
+			csvw_str(&cw, cols[c]);
+		csvw_end(&cw);
 	} else {
 		printf("%zu of %lld profiles (%.1f%%)\n\n", n, total,
 		    total > 0 ? 100.0 * (double)n / (double)total : 0.0);
@@ -543,7 +554,7 @@ cmd_members(const char *name)
 	st = prep("SELECT profile, since_run FROM segment_member "
 	    "WHERE segment = ? ORDER BY profile");
 	sqlite3_bind_int64(st, 1, s[0].id);
-	csvw_init(&cw, stdout, ',');
+	csvo_writer(&csvopt, &cw, stdout);
 	sb_init(&line);
 	jw_init(&jw, &line);
 	if (!ndjson) {
@@ -681,6 +692,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "as-of", required_argument, NULL, 'A' },
 		{ "run", required_argument, NULL, 'R' },
+		CSVO_LONGOPTS,
 		CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -695,8 +707,12 @@ main(int argc, char *argv[])
 	sb_init(&why);
 	/* '+': options end at the verb, so an expression may start with -
 	 * ("-x"); changes takes --run after its operand */
-	while ((ch = getopt_long(argc, argv, "+d:f:hqVv", longopts, NULL)) !=
-	    -1) {
+	while ((ch = getopt_long(argc, argv, "+D:d:f:hqVv", longopts,
+	    NULL)) != -1) {
+		if ((ac = csvo_option(&csvopt, ch, optarg)) == -1)
+			die(EXIT_USAGE, MAP_DELIM_ERR);
+		if (ac == 1)
+			continue;
 		switch (ch) {
 		case 'A':
 			asofopt = optarg;
@@ -743,6 +759,10 @@ main(int argc, char *argv[])
 		ac -= optind - 1;
 		av += optind - 1;
 	}
+	if (csvo_any(&csvopt) && (ndjson || (strcmp(verb, "list") != 0 &&
+	    strcmp(verb, "members") != 0 && strcmp(verb, "preview") != 0)))
+		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for CSV "
+		    "(list, members, preview)");
 	if (asofopt != NULL) {
 		if (strcmp(verb, "eval") != 0 && strcmp(verb, "preview") != 0)
 			usage();

@@ -170,3 +170,65 @@ bats_require_minimum_version 1.5.0
 	assert_equal "$status" 2
 	assert_equal "$stderr" 'cdp-ingest: unknown time zone "../../etc/passwd"'
 }
+
+@test "map: @encoding, a Windows-1252 file loaded by its map; -E wins over it" {
+	printf 'id;pr\xe9nom;nom\n1;\xc9lodie;LEF\xc8VRE\n' >crm.csv
+	printf '@encoding WINDOWS-1252\n@id id\nfirst_name=pr\xc3\xa9nom\nlast_name=nom\n' >crm.map
+	run --separate-stderr cdp-ingest -s crm -M crm.map crm.csv
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-ingest: crm: 1 read, 1 inserted, 0 updated, 0 unchanged, 0 rejected"
+	run q "SELECT record_id, first_name, last_name FROM record"
+	assert_output "1|Élodie|LEFÈVRE"
+	run q "SELECT mapping FROM source"
+	assert_line "@encoding WINDOWS-1252"
+	# -E UTF-8 on the command line wins over the map: the header is refused.
+	run --separate-stderr cdp-ingest -s crm2 -E UTF-8 -M crm.map crm.csv
+	assert_equal "$status" 3
+	run q "SELECT count(*) FROM record"
+	assert_output "1"
+	printf '@encoding KLINGON\n' >z.map
+	run --separate-stderr cdp-ingest -s crm -M z.map crm.csv
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'cdp-ingest: unknown encoding "KLINGON" (iconv -l lists them)'
+}
+
+@test "map: org_name, by its name or mapped, stored as written, in the golden record and the data map" {
+	printf 'id;prenom;nom;email;Soci\xc3\xa9t\xc3\xa9\nC1;Jean;Dupont;jean@acme.fr;  ACME  S.A.R.L. \nC2;Zo\xc3\xa9;Martin;zoe@globex.fr;Globex\n' >crm.csv
+	run --separate-stderr cdp-ingest -s crm -i id crm.csv
+	assert_equal "$status" 0
+	printf '{"id":"w1","email":"jean@acme.fr","account":{"name":"Acme SAS"},"ts":"2026-01-02T10:00:00Z"}\n' >web.ndjson
+	run --separate-stderr cdp-ingest -s web -i id -m org_name=account.name web.ndjson
+	assert_equal "$status" 0
+	run q "SELECT record_id, org_name FROM record ORDER BY 1"
+	expect <<-'EOF'
+	C1|ACME S.A.R.L.
+	C2|Globex
+	w1|Acme SAS
+	EOF
+	cdp-match -q | cdp-merge -q
+	# Most frequent, then most recent: the CRM's spelling, ingested after
+	# the web event's ts.
+	run q "SELECT p.email, p.org_name FROM profile p ORDER BY 1"
+	expect <<-'EOF'
+	jean@acme.fr|ACME S.A.R.L.
+	zoe@globex.fr|Globex
+	EOF
+	run --separate-stderr cdp-export -q -F email,org_name:Company profiles
+	expect <<-'EOF'
+	email,Company
+	jean@acme.fr,ACME S.A.R.L.
+	zoe@globex.fr,Globex
+	EOF
+	run q "SELECT s.name, c.field, c.present, c.valid FROM catalog c JOIN
+	    source s ON s.id = c.source_id WHERE c.field = 'org_name' ORDER BY 1"
+	expect <<-'EOF'
+	crm|org_name|2|2
+	web|org_name|1|1
+	EOF
+	# In the 360 view, and in segments, of profiles and of events.
+	run --separate-stderr cdp-export -q profile zoe@globex.fr
+	assert_equal "$(printf '%s\n' "$output" | jq -r .golden.org_name)" Globex
+	run --separate-stderr cdp-segment -f ndjson preview 'org_name = "Globex"'
+	assert_equal "$status" 0
+	assert_equal "$(printf '%s\n' "$output" | jq -c '[.count, .sample[0].email]')" '[1,"zoe@globex.fr"]'
+}

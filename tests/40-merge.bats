@@ -623,7 +623,7 @@ pair() {
 @test "cdp-merge: exit codes and usage" {
 	run cdp-merge -h
 	assert_equal "$status" 0
-	assert_line --index 0 "usage: cdp-merge [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] [-o FILE] [FILE ...]"
+	assert_line --index 0 "usage: cdp-merge [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] [-o FILE [-D DELIM] [--bom] [--crlf] [--excel]] [FILE ...]"
 	run cdp-merge -t 1.5
 	assert_equal "$status" 2
 	assert_output 'cdp-merge: threshold "1.5" is not a number in [0, 1]'

@@ -50,11 +50,11 @@ setup() {
 @test "cdp-export profiles: the golden records as CSV" {
 	run -0 cdp-export -q profiles
 	expect <<-'EOF'
-	profile_id,nrecords,first_seen,last_seen,email,phone,customer_id,loyalty_id,anonymous_id,first_name,last_name,full_name,birth_date,gender,street,postal_code,city,country
-	1,3,2023-01-10T00:00:00Z,2024-07-01T10:00:00Z,jean.dupont@example.fr,+33612345678,,,,Jean,Dupont,,1985-03-15,,3 avenue Foch,69006,Lyon,
-	2,2,2023-02-01T00:00:00Z,2024-06-01T10:00:00Z,marie.curie@example.fr,+33698765432,,,,Marie,Curie,,1967-11-07,,1 place Jussieu,75005,Paris,
-	3,1,2023-03-01T00:00:00Z,2023-03-01T00:00:00Z,paul.martin@example.fr,+33611111111,,,,Paul,Martin,,1990-01-01,,5 rue Neuve,69001,Lyon,
-	4,1,2023-04-01T00:00:00Z,2023-04-01T00:00:00Z,jeanne.dupont@example.fr,+33622222222,,,,Jeanne,Dupont,,1962-07-01,,12 rue de la Paix,75002,Paris,
+	profile_id,nrecords,first_seen,last_seen,email,phone,customer_id,loyalty_id,anonymous_id,first_name,last_name,full_name,birth_date,gender,org_name,street,postal_code,city,country
+	1,3,2023-01-10T00:00:00Z,2024-07-01T10:00:00Z,jean.dupont@example.fr,+33612345678,,,,Jean,Dupont,,1985-03-15,,,3 avenue Foch,69006,Lyon,
+	2,2,2023-02-01T00:00:00Z,2024-06-01T10:00:00Z,marie.curie@example.fr,+33698765432,,,,Marie,Curie,,1967-11-07,,,1 place Jussieu,75005,Paris,
+	3,1,2023-03-01T00:00:00Z,2023-03-01T00:00:00Z,paul.martin@example.fr,+33611111111,,,,Paul,Martin,,1990-01-01,,,5 rue Neuve,69001,Lyon,
+	4,1,2023-04-01T00:00:00Z,2023-04-01T00:00:00Z,jeanne.dupont@example.fr,+33622222222,,,,Jeanne,Dupont,,1962-07-01,,,12 rue de la Paix,75002,Paris,
 	EOF
 }
 
@@ -79,7 +79,7 @@ setup() {
 	assert_equal "${lines[8]}" '5,web,"w""2"'
 	assert_equal "${lines[9]}" '6,web,"w,1"'
 	run -0 cdp-export -q profiles
-	assert_equal "${lines[6]}" '6,1,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,,,,,,"Ann ""Jo""",,,,,,,Paris,'
+	assert_equal "${lines[6]}" '6,1,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,,,,,,"Ann ""Jo""",,,,,,,,Paris,'
 }
 
 @test "cdp-export -o: a private file, written whole" {

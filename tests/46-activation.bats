@@ -73,9 +73,9 @@ setup() {
 	run --separate-stderr cdp-export segment vip
 	assert_equal "$status" 0
 	expect <<-'EOF'
-	profile_id,nrecords,first_seen,last_seen,email,phone,customer_id,loyalty_id,anonymous_id,first_name,last_name,full_name,birth_date,gender,street,postal_code,city,country
-	1,5,2020-01-01T00:00:00Z,2024-08-01T00:00:00Z,jean.dupont@example.fr,+33612345678,,,,Jean,Dupont,,1985-03-15,,3 avenue Foch,69006,Lyon,
-	2,2,2023-02-01T00:00:00Z,2024-06-01T10:00:00Z,marie.curie@example.fr,+33698765432,,,,Marie,Curie,,1967-11-07,,1 place Jussieu,75005,Paris,
+	profile_id,nrecords,first_seen,last_seen,email,phone,customer_id,loyalty_id,anonymous_id,first_name,last_name,full_name,birth_date,gender,org_name,street,postal_code,city,country
+	1,5,2020-01-01T00:00:00Z,2024-08-01T00:00:00Z,jean.dupont@example.fr,+33612345678,,,,Jean,Dupont,,1985-03-15,,,3 avenue Foch,69006,Lyon,
+	2,2,2023-02-01T00:00:00Z,2024-06-01T10:00:00Z,marie.curie@example.fr,+33698765432,,,,Marie,Curie,,1967-11-07,,,1 place Jussieu,75005,Paris,
 	EOF
 	assert_equal "$stderr" "cdp-export: segment: 2 rows"
 	run -0 cdp-export -q -F profile_id,segments segment lyon
@@ -569,7 +569,7 @@ add_events() {
 	run --separate-stderr cdp-export profile w1@example.fr
 	assert_equal "$status" 0
 	expect <<-'EOF'
-	{"profile_id":5,"golden":{"nrecords":3,"first_seen":"2024-01-01T00:00:00Z","last_seen":"2024-03-02T10:00:00Z","email":"w1@example.fr","phone":null,"customer_id":null,"loyalty_id":null,"anonymous_id":null,"first_name":null,"last_name":null,"full_name":null,"birth_date":null,"gender":null,"street":null,"postal_code":null,"city":null,"country":null},"identities":[{"kind":"email","value":"w1@example.fr","sources":["ev","web"]}],"records":[{"source":"ev","record_id":"E1","ts":"2024-03-01T10:00:00Z","event_type":"purchase","raw":{"id":"E1","email":"w1@example.fr","event_type":"purchase","amount":12.5,"currency":"EUR","ts":"2024-03-01T10:00:00Z","sku":"A1"}},{"source":"ev","record_id":"E2","ts":"2024-03-02T10:00:00Z","event_type":"view","raw":{"id":"E2","email":"w1@example.fr","event_type":"view","ts":"2024-03-02T10:00:00Z"}},{"source":"web","record_id":"W1","ts":"2024-01-01T00:00:00Z","event_type":null,"raw":{"id":"W1","email":"w1@example.fr","loyalty":{"tier":"gold"},"ts":"2024-01-01T00:00:00Z"}}],"scores":{"churn":0.25,"clv":99.5},"segments":["lyon","vip"],"consents":[{"purpose":"ads","granted":false,"ts":"2024-02-01T00:00:00Z"},{"purpose":"email","granted":true,"ts":"2024-01-01T00:00:00Z"}],"events":[{"ts":"2024-03-02T10:00:00Z","event_type":"view","amount":null,"currency":null,"source":"ev","record_id":"E2"},{"ts":"2024-03-01T10:00:00Z","event_type":"purchase","amount":12.5,"currency":"EUR","source":"ev","record_id":"E1"}]}
+	{"profile_id":5,"golden":{"nrecords":3,"first_seen":"2024-01-01T00:00:00Z","last_seen":"2024-03-02T10:00:00Z","email":"w1@example.fr","phone":null,"customer_id":null,"loyalty_id":null,"anonymous_id":null,"first_name":null,"last_name":null,"full_name":null,"birth_date":null,"gender":null,"org_name":null,"street":null,"postal_code":null,"city":null,"country":null},"identities":[{"kind":"email","value":"w1@example.fr","sources":["ev","web"]}],"records":[{"source":"ev","record_id":"E1","ts":"2024-03-01T10:00:00Z","event_type":"purchase","raw":{"id":"E1","email":"w1@example.fr","event_type":"purchase","amount":12.5,"currency":"EUR","ts":"2024-03-01T10:00:00Z","sku":"A1"}},{"source":"ev","record_id":"E2","ts":"2024-03-02T10:00:00Z","event_type":"view","raw":{"id":"E2","email":"w1@example.fr","event_type":"view","ts":"2024-03-02T10:00:00Z"}},{"source":"web","record_id":"W1","ts":"2024-01-01T00:00:00Z","event_type":null,"raw":{"id":"W1","email":"w1@example.fr","loyalty":{"tier":"gold"},"ts":"2024-01-01T00:00:00Z"}}],"scores":{"churn":0.25,"clv":99.5},"segments":["lyon","vip"],"consents":[{"purpose":"ads","granted":false,"ts":"2024-02-01T00:00:00Z"},{"purpose":"email","granted":true,"ts":"2024-01-01T00:00:00Z"}],"events":[{"ts":"2024-03-02T10:00:00Z","event_type":"view","amount":null,"currency":null,"source":"ev","record_id":"E2"},{"ts":"2024-03-01T10:00:00Z","event_type":"purchase","amount":12.5,"currency":"EUR","source":"ev","record_id":"E1"}]}
 	EOF
 	assert_equal "$stderr" "cdp-export: profile: 1 rows"
 	run -0 cdp-export -q profile 5

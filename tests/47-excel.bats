@@ -2,7 +2,9 @@
 # Excel-friendly CSV from cdp-export: -D, --bom, --crlf, and --excel for
 # "Excel in this locale" (';', BOM, CRLF and a decimal comma where the
 # locale writes one); numbers without float noise: money to the cent,
-# scores to six places, never an exponent.  Byte for byte.
+# scores to six places, never an exponent.  Byte for byte.  The same
+# options, through io/csv_options, on every other CSV writer: cdp-segment
+# (list, members, preview), cdp-catalog, cdp-score -o, cdp-merge -o.
 
 load test_helper
 bats_require_minimum_version 1.5.0
@@ -108,4 +110,88 @@ TXT
 	printf '%s\n' "$output" | jq -c '.amount' >got
 	printf '19.9\n0.3\n25\n' >want
 	diff -u want got
+}
+
+@test "cdp-segment members, list and preview take the Excel options" {
+	cdp-segment -q define all 'true'
+	cdp-segment -q eval
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-segment --excel members all >m.csv
+	printf '\357\273\277profile;since_run\r\n1;5\r\n2;5\r\n' >want
+	cmp want m.csv || { diff -u want m.csv; return 1; }
+	cdp-segment -D tab --crlf members all >m.tsv
+	printf 'profile\tsince_run\r\n1\t5\r\n2\t5\r\n' >want
+	cmp want m.tsv
+	run --separate-stderr cdp-segment --bom list
+	assert_equal "$status" 0
+	assert_equal "${lines[0]}" $'\357\273\277name,size,evaluated_run,evaluated_at,as_of,definition'
+	assert_equal "${#lines[@]}" 2
+	# preview: the count goes to stderr, so that stdout is the file.
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-segment --excel preview 'true' >p.csv 2>p.err
+	printf '\357\273\277profile_id;email;first_name;last_name;city\r\n1;theo.noel@example.fr;Théo;NOËL;Besançon\r\n2;zoe.loeuvre@example.fr;Zoé;LŒUVRE;Orléans\r\n' >want
+	cmp want p.csv || { diff -u want p.csv; return 1; }
+	printf 'cdp-segment: 2 of 2 profiles (100.0%%)\n' >want
+	diff -u want p.err
+	# For CSV only, and not for the verbs that write none.
+	run --separate-stderr cdp-segment -f ndjson --excel members all
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-segment: -D, --bom, --crlf and --excel are for CSV (list, members, preview)"
+	run --separate-stderr cdp-segment --crlf eval
+	assert_equal "$status" 2
+	run --separate-stderr cdp-segment -D x members all
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-segment: delimiter must be one of , ; | tab"
+}
+
+@test "cdp-catalog: the data map as CSV for Excel, decimal comma in French" {
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-catalog --excel -s crm >c.csv
+	# Columns source to validity (the times after them change per run).
+	cut -d';' -f1-12 c.csv >got
+	printf '\357\273\277source;field;kind;type;types;records;present;fill;distinct;given;valid;validity\n' >want
+	printf 'crm;%s\n' \
+	    'city;canonical;string;"{""string"":2}";2;2;1,0000;2;2;2;1,0000' \
+	    'customer_id;canonical;integer;"{""integer"":2}";2;2;1,0000;2;2;2;1,0000' \
+	    'email;canonical;email;"{""email"":2}";2;2;1,0000;2;2;2;1,0000' \
+	    'first_name;canonical;string;"{""string"":2}";2;2;1,0000;2;2;2;1,0000' >>want
+	head -5 got >got5
+	cmp want got5 || { diff -u want got5; return 1; }
+	# Every row ends with CR LF; without options, plain CSV.
+	run grep -c $'\r$' c.csv
+	assert_output "$(wc -l <c.csv)"
+	cdp-catalog -f csv -s crm city >plain.csv
+	run cut -d, -f1-8 plain.csv
+	expect <<-'EOF'
+	source,field,kind,type,types,records,present,fill
+	crm,city,canonical,string,"{""string"":2}",2,2,1.0000
+	EOF
+	LANG=en_US.UTF-8 LC_ALL= cdp-catalog sources --excel >s.csv
+	run head -c 63 s.csv
+	assert_output $'\357\273\277source,format,records,fields,untracked,runs,files,last_file,'
+	run --separate-stderr cdp-catalog -f table --excel
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-catalog: -D, --bom, --crlf and --excel are for CSV"
+}
+
+@test "cdp-score -o and cdp-merge -o take the Excel options" {
+	printf 'id,email,event_type,amount,ts\nE1,a@example.fr,purchase,19.9,2024-01-02\nE2,b@example.fr,purchase,0.30000000000000004,2024-01-03\nE3,b@example.fr,purchase,5.25,2024-01-04\n' >ev.csv
+	cdp-ingest -q -s shop -i id ev.csv
+	cdp-match -q | cdp-merge -q
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-score -q -o --excel --as-of 2024-02-01 \
+	    orders monetary aov >s.csv
+	printf '\357\273\277profile;orders;monetary;aov\r\n1;0;0;\r\n2;0;0;\r\n3;1;19,9;19,9\r\n4;1;0,3;0,3\r\n5;1;5,25;5,25\r\n' >want
+	cmp want s.csv || { diff -u want s.csv; return 1; }
+	run --separate-stderr cdp-score -q --excel
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-score: -D, --bom, --crlf and --excel are for -o in CSV"
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-merge -q -o clusters.csv --excel "$FIX/merge-pairs.ndjson"
+	printf '\357\273\277cluster_id;source;record_id\r\n1;crm;C1\r\n1;shop;S1\r\n1;shop;S3\r\n4;shop;S2\r\n4;crm;C2\r\n6;crm;C4\r\n' >want
+	cmp want clusters.csv || { diff -u want clusters.csv; return 1; }
+	cdp-merge -q -o c2.csv -D '|' "$FIX/merge-pairs.ndjson"
+	run head -2 c2.csv
+	expect <<-'EOF'
+	cluster_id|source|record_id
+	1|crm|C1
+	EOF
+	run --separate-stderr cdp-merge -q --bom "$FIX/merge-pairs.ndjson"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-merge: -D, --bom, --crlf and --excel are for -o"
 }

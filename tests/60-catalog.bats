@@ -272,3 +272,125 @@ ingest_fixture() {
 	run cdp-catalog -d "$BATS_TEST_TMPDIR/none.db"
 	assert_equal "$status" 1
 }
+
+@test "catalog delete: a dry run counts; -f deletes the source's records, removes the profiles it alone made, re-resolves the others" {
+	printf 'id,email,first_name\nA,e1@x.fr,Ann\nD,d@x.fr,Dan\n' >crm.csv
+	printf 'id,email,customer_id,event_type,amount,ts\nB,e1@x.fr,K1,purchase,10,2026-01-01T00:00:00Z\nE,eve@x.fr,K9,purchase,5,2026-01-02T00:00:00Z\nF,bad,K8,purchase,1,2026-01-03T00:00:00Z\n' >shop.csv
+	printf 'id,customer_id,first_name\nC,K1,Ann\n' >web.csv
+	cdp-ingest -q -s crm -i id crm.csv
+	run --separate-stderr cdp-ingest -q -s shop -i id shop.csv
+	cdp-ingest -q -s web -i id web.csv
+	cdp-match -q | cdp-merge -q
+	cdp-segment -q define all 'true'
+	cdp-segment -q eval
+	# B ties A (email) and C (customer id); E is the shop's alone.
+	run q "SELECT m.profile, r.record_id FROM member m JOIN record r ON
+	    r.id = m.record ORDER BY 1, 2"
+	expect <<-'EOF'
+	1|A
+	1|B
+	1|C
+	2|D
+	3|E
+	4|F
+	EOF
+	q "INSERT INTO reject(run, source_id, file, line, reason, raw)
+	    SELECT 2, id, 'shop.csv', 9, 'x', 'x' FROM source WHERE name = 'shop'"
+	# A consent given by hand to E's profile, and one to A's.
+	q "INSERT INTO consent(kind, value, purpose, granted, ts) VALUES
+	    ('profile', '3', 'email', 1, '2026-01-05T00:00:00Z'),
+	    ('profile', '1', 'email', 1, '2026-01-05T00:00:00Z')"
+	cp "$CDP_DB" before.db
+	run --separate-stderr cdp-catalog delete shop
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-catalog: shop: a dry run; -f deletes"
+	expect <<-'EOF'
+	would delete:
+	  record               3
+	  ident                5
+	  consent              1
+	  record_history       0
+	  link                 2
+	  reject               1
+	  catalog field        11
+	  profile removed      2
+	  profile re-resolved  1
+	  segment exit         2
+	EOF
+	# The dry run changed nothing.
+	run sqlite3 "$CDP_DB" "SELECT count(*) FROM record"
+	assert_output 6
+	# -r: the files cdp-run keeps for the source are counted, then deleted;
+	# those still waiting are left, with a warning.
+	mkdir -p sp/shop/done sp/shop/rejects sp/shop/incoming sp/crm/done
+	printf 'spool %s/sp\n' "$PWD" >run.conf
+	cp shop.csv sp/shop/done/shop-1.csv
+	echo '{}' >sp/shop/rejects/shop-1.csv.ndjson
+	cp shop.csv sp/shop/incoming/shop-2.csv
+	cp crm.csv sp/crm/done/crm-1.csv
+	ln -s "$PWD/crm.csv" sp/shop/done/link.csv
+	run --separate-stderr cdp-catalog delete -r run.conf shop
+	assert_equal "$status" 0
+	assert_equal "${lines[11]}" "  kept file            2"
+	assert_equal "$stderr" "cdp-catalog: shop: 1 file still in $PWD/sp/shop/incoming or failed: cdp-run would ingest them again
+cdp-catalog: shop: a dry run; -f deletes"
+	[ -e sp/shop/done/shop-1.csv ]
+	run --separate-stderr cdp-catalog delete -f -r run.conf shop
+	assert_equal "$status" 0
+	assert_equal "${lines[0]}" "deleted:"
+	assert_equal "${lines[1]}" "  record               3"
+	assert_equal "${lines[11]}" "  kept file            2"
+	run sh -c "find sp -print | LC_ALL=C sort"
+	expect <<-'EOF'
+	sp
+	sp/crm
+	sp/crm/done
+	sp/crm/done/crm-1.csv
+	sp/shop
+	sp/shop/done
+	sp/shop/done/link.csv
+	sp/shop/incoming
+	sp/shop/incoming/shop-2.csv
+	sp/shop/rejects
+	EOF
+	[ -e crm.csv ]
+	run q "SELECT m.profile, r.record_id FROM member m JOIN record r ON
+	    r.id = m.record ORDER BY 1, 2"
+	expect <<-'EOF'
+	1|A
+	2|D
+	5|C
+	EOF
+	run q "SELECT (SELECT count(*) FROM record r JOIN source s ON
+	    s.id = r.source_id WHERE s.name = 'shop'), (SELECT count(*) FROM
+	    ident WHERE value IN ('eve@x.fr', 'K9', 'K8') OR record NOT IN
+	    (SELECT id FROM record)),
+	    (SELECT count(*) FROM reject), (SELECT count(*) FROM catalog c
+	    JOIN source s ON s.id = c.source_id WHERE s.name = 'shop'),
+	    (SELECT count(*) FROM link), (SELECT group_concat(id) FROM profile),
+	    (SELECT group_concat(value) FROM consent)"
+	assert_output "0|0|0|0|0|1,2,5|1"
+	# The golden record of the profile kept has nothing of the shop's.
+	run q "SELECT email, customer_id, nrecords FROM profile WHERE id = 1"
+	assert_output "e1@x.fr||1"
+	# The removed profiles leave their segments as changes; the split is
+	# logged; the run log has counts, no identifier.
+	run q "SELECT profile, change FROM segment_change WHERE run = (SELECT
+	    max(id) FROM run) ORDER BY 1"
+	expect <<-'EOF'
+	3|exit
+	4|exit
+	EOF
+	run q "SELECT size FROM segment"
+	assert_output 2
+	run q "SELECT action, profile, other, reason FROM merge_log WHERE
+	    action = 'split'"
+	assert_output "split|5|1|source deleted"
+	run q "SELECT tool, outcome, message FROM run ORDER BY id DESC LIMIT 1"
+	assert_output "cdp-catalog|ok|source deleted: 3 records, 2 profiles removed, 1 re-resolved, 2 segment exits"
+	run --separate-stderr cdp-catalog delete nope
+	assert_equal "$status" 1
+	assert_equal "$stderr" 'cdp-catalog: no source "nope"'
+	run --separate-stderr cdp-catalog delete -x shop
+	assert_equal "$status" 2
+}

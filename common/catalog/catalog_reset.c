@@ -26,18 +26,28 @@ delete_from(sqlite3 *db, const char *sql, long long source_id, long *n,
 }
 
 int
-cat_drop_source(sqlite3 *db, long long source_id, long *nfields, struct sbuf *why)
+cat_forget_source(sqlite3 *db, long long source_id, long *nfields,
+    struct sbuf *why)
 {
 	*nfields = 0;
 	if (db_exec(db, "PRAGMA secure_delete = ON", why) == -1 ||
-	    db_begin(db, why) == -1)
-		return -1;
-	if (delete_from(db, "DELETE FROM catalog WHERE source_id = ?1",
+	    delete_from(db, "DELETE FROM catalog WHERE source_id = ?1",
 	    source_id, nfields, why) == -1 ||
 	    delete_from(db, "DELETE FROM catalog_source WHERE source_id = ?1",
 	    source_id, NULL, why) == -1 ||
 	    delete_from(db, "DELETE FROM catalog_run WHERE source_id = ?1",
-	    source_id, NULL, why) == -1) {
+	    source_id, NULL, why) == -1)
+		return -1;
+	return 0;
+}
+
+int
+cat_drop_source(sqlite3 *db, long long source_id, long *nfields, struct sbuf *why)
+{
+	*nfields = 0;
+	if (db_begin(db, why) == -1)
+		return -1;
+	if (cat_forget_source(db, source_id, nfields, why) == -1) {
 		db_rollback(db);
 		return -1;
 	}

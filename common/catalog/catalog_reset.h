@@ -21,5 +21,8 @@
  */
 int	cat_drop_source(sqlite3 *db, long long source_id, long *nfields,
 	    struct sbuf *why);
+/* The same in the caller's transaction (cdp-catalog delete). */
+int	cat_forget_source(sqlite3 *db, long long source_id, long *nfields,
+	    struct sbuf *why);
 
 #endif

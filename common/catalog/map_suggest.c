@@ -22,6 +22,9 @@ static const char *const countries[] = {
 };
 #define NCOUNTRIES	(sizeof(countries) / sizeof(countries[0]))
 
+/* The encoding a file that is not UTF-8 is read again in. */
+#define SG_GUESSED_ENCODING	"WINDOWS-1252"
+
 /* National numbers needed before a country is proposed for them. */
 #define PHONE_SUPPORT	3
 
@@ -80,6 +83,8 @@ struct sg {
 	long	 records;
 	int	 events;	/* an amount or a kind of event was found */
 	int	 today[3];	/* year, month, day (UTC) */
+	long	 notutf8;	/* records (and header) rejected as not UTF-8 */
+	long	 notutf8_first;	/* those of a first read, as UTF-8 */
 	struct sbuf tmp;
 };
 
@@ -270,6 +275,13 @@ half(long part, long whole)
 	return whole > 0 && part * 2 >= whole;
 }
 
+/* More than half. */
+static int
+most(long part, long whole)
+{
+	return whole > 0 && part * 2 > whole;
+}
+
 /*
  * How well the values of c fit canonical field k: 2 well, 1 doubtful
  * (the line is proposed commented out), 0 not at all; c->note says why
@@ -327,15 +339,20 @@ fits(struct col *c, int k, int events, int strong)
 		c->note = "values with digits or signs are not names";
 		return half(c->nperson, f) && c->ndate == 0;
 	case C_BIRTH_DATE:
-		if (!mostly(c->ndate, f)) {
-			c->note = "fewer than 4 values in 5 are dates";
+		/*
+		 * Dates by their name when most values are: the others are
+		 * counted, and cdp-ingest warns about each (never @ignore a
+		 * date field for a few bad values).
+		 */
+		if (!most(c->ndate, f)) {
+			c->note = "half of the values or fewer are dates";
 			return 0;
 		}
 		if (c->nfuture > 0) {
 			c->note = "dates in the future are not birth dates";
 			return 0;
 		}
-		if (mostly(c->nold, f))
+		if (mostly(c->nold, c->ndate))
 			return 2;
 		c->note = "dates of the last ten years";
 		return 1;
@@ -379,8 +396,8 @@ fits(struct col *c, int k, int events, int strong)
 		c->note = "too many distinct values for kinds of event";
 		return 1;
 	case C_TS:
-		if (!mostly(c->ndate, f)) {
-			c->note = "fewer than 4 values in 5 are dates";
+		if (!most(c->ndate, f)) {
+			c->note = "half of the values or fewer are dates";
 			return 0;
 		}
 		if (strong || events)
@@ -398,6 +415,14 @@ fits(struct col *c, int k, int events, int strong)
 			return 2;
 		c->note = "fewer than 4 values in 5 are currency codes";
 		return 0;
+	case C_ORG_NAME:
+		if (c->nemail > 0 || c->nip > 0 || c->ndate > 0 ||
+		    !mostly(c->nt[SH_STRING], f)) {
+			c->note = "emails, dates or numbers are not the names "
+			    "of organisations";
+			return 0;
+		}
+		return 2;
 	}
 	return 0;
 }
@@ -566,6 +591,9 @@ fit_count(const struct col *c, int k, const char **what)
 	case C_CITY:
 		*what = "place names";
 		return c->nperson;
+	case C_ORG_NAME:
+		*what = "texts";
+		return c->nt[SH_STRING];
 	case C_BIRTH_DATE:
 		*what = "past dates";
 		return c->ndate - c->nfuture;
@@ -835,8 +863,34 @@ keep_out(struct sg *s, struct col *c, struct sbuf *out)
 	    map_canon_name(k), c->name);
 }
 
+/* What the map's reader must know of the file's encoding. */
 static void
-emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
+encoding_note(struct sg *s, const char *encoding, struct sbuf *out)
+{
+	if (s->notutf8_first > 0)
+		sb_addf(out, "# not UTF-8: %ld %s invalid UTF-8, so the "
+		    "file was read as %s (Excel's in Western Europe);\n"
+		    "# check the accents of the values, another encoding "
+		    "if they look wrong\n@encoding %s\n",
+		    s->notutf8_first, s->notutf8_first == 1 ? "line has" :
+		    "lines have", encoding, encoding);
+	else if (encoding != NULL)
+		sb_addf(out, "# read as %s (-E)\n@encoding %s\n", encoding,
+		    encoding);
+	if (s->notutf8 > 0 && encoding != NULL)
+		sb_addf(out, "# %ld %s not %s either: check the file's "
+		    "encoding\n", s->notutf8, s->notutf8 == 1 ? "line is" :
+		    "lines are", encoding);
+	else if (s->notutf8 > 0)
+		sb_addf(out, "# %ld %s invalid UTF-8: name the file's "
+		    "encoding with -E or @encoding (e.g. %s)\n", s->notutf8,
+		    s->notutf8 == 1 ? "line has" : "lines have",
+		    SG_GUESSED_ENCODING);
+}
+
+static void
+emit(struct sg *s, struct rin *r, const char *path, const char *encoding,
+    struct sbuf *out)
 {
 	struct col *c;
 	size_t i, j;
@@ -848,6 +902,7 @@ emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 	    "# from %ld records; check each line before use (cdp-map(5))\n",
 	    path, s->records);
 	sb_addf(out, "@format %s\n", fmt == RIN_CSV ? "csv" : "ndjson");
+	encoding_note(s, encoding, out);
 	if (fmt == RIN_CSV && d != ',') {
 		sb_adds(out, "# the delimiter detected in the header\n");
 		sb_addf(out, "@delimiter %s\n", d == '\t' ? "tab" :
@@ -904,6 +959,12 @@ emit(struct sg *s, struct rin *r, const char *path, struct sbuf *out)
 			sb_addf(out, "; %s: %ld", what, n);
 		if (c->canon == C_EVENT_TYPE)
 			sb_addf(out, ", %ld distinct", c->distinct);
+		if ((c->canon == C_TS || c->canon == C_BIRTH_DATE) &&
+		    c->ndate < c->filled)
+			sb_addf(out, "; %ld %s (cdp-ingest warns about each "
+			    "and leaves %s empty)", c->filled - c->ndate,
+			    c->filled - c->ndate == 1 ? "value not a date" :
+			    "values not dates", map_canon_name(c->canon));
 		if (c->doubt)
 			sb_addf(out, "; doubtful: %s", c->note);
 		sb_addc(out, '\n');
@@ -951,54 +1012,114 @@ today(int ymd[3])
 	ymd[2] = tm.tm_mday;
 }
 
-int
-sg_suggest(const char *path, int format, long nsample, struct sbuf *out,
-    struct sbuf *why)
+/* Counts what cdp-ingest would reject as not UTF-8 (the header too). */
+static void
+diag(void *arg, int reject, const char *file, long line,
+    const char *reason, const char *raw, size_t rawlen)
+{
+	struct sg *s = arg;
+
+	(void)file;
+	(void)line;
+	(void)raw;
+	(void)rawlen;
+	if (reject && strstr(reason, "invalid UTF-8") != NULL)
+		s->notutf8++;
+}
+
+static void
+sg_release(struct sg *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->c[i].name);
+		free(s->c[i].h);
+		free(s->c[i].purpose);
+		for (j = 0; j < s->c[i].nph; j++)
+			free(s->c[i].ph[j]);
+		free(s->c[i].ph);
+	}
+	free(s->c);
+	sb_release(&s->tmp);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The sample of path read as encoding (NULL: UTF-8) into s, and the
+ * proposed map into out; 0, or -1 with the reason in why.
+ */
+static int
+sample(struct sg *s, const char *path, int format, const char *encoding,
+    long nsample, struct sbuf *out, struct sbuf *why)
 {
 	struct map map;
 	struct rin_opts o;
 	struct rin *r;
 	struct rin_rec *rec;
 	struct nd *nd;
-	struct sg s;
-	size_t i, j;
 	int res;
 
-	memset(&s, 0, sizeof(s));
-	sb_init(&s.tmp);
-	today(s.today);
+	sb_init(&s->tmp);
+	today(s->today);
 	map_init(&map);
 	memset(&o, 0, sizeof(o));
 	o.map = &map;
 	o.format = format;
-	if ((r = rin_open(path, &o, NULL, NULL)) == NULL) {
+	o.encoding = encoding;
+	if ((r = rin_open(path, &o, diag, s)) == NULL) {
 		sb_addf(why, "%s: %s", path, strerror(errno));
+		map_release(&map);
 		return -1;
 	}
 	nd = nd_new(RIN_MAX_DEPTH);
-	while (s.records < nsample && (res = rin_next(r, &rec)) == 1) {
-		s.records++;
-		(void)nd_parse(nd, rec->raw, rec->rawlen, visit, &s, NULL);
+	while (s->records < nsample && (res = rin_next(r, &rec)) == 1) {
+		s->records++;
+		(void)nd_parse(nd, rec->raw, rec->rawlen, visit, s, NULL);
 	}
-	if (s.records == 0)
+	if (s->records == 0) {
 		sb_addf(why, "%s: no record to learn from%s%s", path,
 		    *rin_error(r) ? ": " : "", rin_error(r));
-	else {
-		assign(&s);
-		emit(&s, r, path, out);
+		if (s->notutf8 > 0)
+			sb_addf(why, " (not %s? name the file's encoding with "
+			    "-E, e.g. -E %s)", encoding ? encoding : "UTF-8",
+			    SG_GUESSED_ENCODING);
+	} else {
+		assign(s);
+		emit(s, r, path, encoding, out);
 	}
 	nd_free(nd);
 	rin_close(r);
 	map_release(&map);
-	for (i = 0; i < s.n; i++) {
-		free(s.c[i].name);
-		free(s.c[i].h);
-		free(s.c[i].purpose);
-		for (j = 0; j < s.c[i].nph; j++)
-			free(s.c[i].ph[j]);
-		free(s.c[i].ph);
+	return s->records == 0 ? -1 : 0;
+}
+
+int
+sg_suggest(const char *path, int format, const char *encoding,
+    long nsample, struct sbuf *out, struct sbuf *why)
+{
+	struct sg s;
+	long bad;
+	int res;
+
+	memset(&s, 0, sizeof(s));
+	res = sample(&s, path, format, encoding, nsample, out, why);
+	bad = s.notutf8;
+	/*
+	 * Not UTF-8 and no encoding named: most likely a spreadsheet's
+	 * export in its Western code page (French Excel's default), which
+	 * is read again as such, the map saying so.  Not for a pipe, which
+	 * cannot be read twice.
+	 */
+	if (bad > 0 && encoding == NULL && path != NULL &&
+	    strcmp(path, "-") != 0) {
+		sg_release(&s);
+		sb_reset(out);
+		sb_reset(why);
+		s.notutf8_first = bad;
+		res = sample(&s, path, format, SG_GUESSED_ENCODING, nsample,
+		    out, why);
 	}
-	free(s.c);
-	sb_release(&s.tmp);
-	return s.records == 0 ? -1 : 0;
+	sg_release(&s);
+	return res;
 }

@@ -26,11 +26,14 @@
 
 /*
  * Read at most nsample records of path (format RIN_CSV, RIN_NDJSON or
- * RIN_GUESS, as io/record_reader.h) and append the proposed map file to out.
- * 0, or -1 with the reason in why (the file cannot be read, or holds no
- * record).
+ * RIN_GUESS, as io/record_reader.h; in encoding, an iconv(1) name, or
+ * NULL for UTF-8) and append the proposed map file to out.  A file
+ * that is not UTF-8 and has no encoding named is read again as
+ * WINDOWS-1252 (a regular file only), the map saying so and which -E
+ * cdp-ingest needs.  0, or -1 with the reason in why (the file cannot
+ * be read, or holds no record).
  */
-int	sg_suggest(const char *path, int format, long nsample,
-	    struct sbuf *out, struct sbuf *why);
+int	sg_suggest(const char *path, int format, const char *encoding,
+	    long nsample, struct sbuf *out, struct sbuf *why);
 
 #endif

@@ -47,6 +47,8 @@ static const struct {
 	    "shippingpostcode" },
 	{ C_CITY, 1, "billingcity shippingcity" },
 	{ C_COUNTRY, 1, "billingcountry shippingcountry" },
+	{ C_ORG_NAME, 1, "accountname billingcompany shippingcompany "
+	    "customercompany nomsociete nomentreprise" },
 };
 
 /* Folded name: lower case ASCII letters and digits only. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "core/hash.h"
@@ -90,6 +91,15 @@ rin_opts_init(struct rin_opts *o, struct map *map, char *const *mapfiles,
 		    quote_value(map->timezone, strlen(map->timezone)));
 		return -1;
 	}
+	if (map->encoding != NULL && !lr_encoding_known(map->encoding)) {
+		sb_reset(why);
+		sb_addf(why, "unknown encoding %s (iconv -l lists them)",
+		    quote_value(map->encoding, strlen(map->encoding)));
+		return -1;
+	}
+	if (map->encoding != NULL && strcasecmp(map->encoding, "UTF-8") !=
+	    0 && strcasecmp(map->encoding, "UTF8") != 0)
+		o->encoding = map->encoding;
 	o->date_format = datefmt ? datefmt : map->date_format;
 	o->delim = delim ? delim : map->delim;
 	o->format = format;
@@ -551,6 +561,11 @@ normalise_one(struct rin *r, size_t i, const char *v, size_t n)
 	case C_CITY:
 		res = norm_text(v, n, out);
 		what = "text";
+		break;
+	case C_ORG_NAME:
+		/* Stored as written; norm_org's key is for comparison. */
+		res = norm_org(v, n, out, NULL);
+		what = "organisation name";
 		break;
 	case C_POSTAL_CODE:
 		res = norm_postal(v, n, out);

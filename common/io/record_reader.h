@@ -31,7 +31,8 @@ struct rin_opts {
 	const char *date_format;/* strptime(3) format or NULL */
 	int	 delim;		/* forced CSV delimiter, or 0 */
 	int	 format;	/* RIN_CSV, RIN_NDJSON, or RIN_GUESS */
-	const char *encoding;	/* the input's, converted to UTF-8; NULL: UTF-8 */
+	const char *encoding;	/* the input's, converted to UTF-8; NULL: UTF-8
+				   (rin_opts_init: the map's @encoding) */
 };
 
 /*

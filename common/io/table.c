@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "io/csv_options.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
 #include "io/table.h"
@@ -54,7 +55,18 @@ tab_init(struct tab *t, FILE *f, int fmt, const char *const *cols,
 	t->keep = xmalloc(ncol ? ncol : 1);
 	memset(t->keep, 1, ncol);
 	t->nkeep = ncol;
+	t->delim = ',';
+	t->decimal = '.';
 	sb_init(&t->line);
+}
+
+void
+tab_csv_options(struct tab *t, const struct csvo *o)
+{
+	t->delim = csvo_delim(o);
+	t->decimal = csvo_decimal(o);
+	t->bom = o->bom || o->excel;
+	t->crlf = o->crlf || o->excel;
 }
 
 void
@@ -157,6 +169,40 @@ put(struct tab *t)
 	return 0;
 }
 
+/* The CSV header, after the BOM when asked for. */
+static void
+csv_header(struct tab *t)
+{
+	size_t i;
+
+	if (t->bom)
+		sb_add(&t->line, "\xef\xbb\xbf", 3);
+	for (i = 0; i < t->ncol; i++) {
+		if (i > 0)
+			sb_addc(&t->line, (char)t->delim);
+		csvw_quote(&t->line, t->cols[i], strlen(t->cols[i]), t->delim);
+	}
+	if (t->crlf)
+		sb_addc(&t->line, '\r');
+	sb_addc(&t->line, '\n');
+	t->header = 1;
+}
+
+/* A CSV cell; a number with the decimal mark in force. */
+static void
+csv_cell(struct tab *t, const struct tab_cell *c)
+{
+	size_t start = t->line.len, i;
+
+	if (c->s == NULL)
+		return;
+	csvw_quote(&t->line, c->s, strlen(c->s), t->delim);
+	if (c->kind == 'n' && t->decimal != '.')
+		for (i = start; i < t->line.len; i++)
+			if (t->line.buf[i] == '.')
+				t->line.buf[i] = (char)t->decimal;
+}
+
 static void
 json_string(struct sbuf *out, const char *s)
 {
@@ -194,23 +240,15 @@ tab_row(struct tab *t)
 		return 0;
 	}
 	if (t->fmt == TAB_CSV) {
-		if (!t->header) {
-			for (i = 0; i < t->ncol; i++) {
-				if (i > 0)
-					sb_addc(&t->line, ',');
-				csvw_quote(&t->line, t->cols[i],
-				    strlen(t->cols[i]), ',');
-			}
-			sb_addc(&t->line, '\n');
-			t->header = 1;
-		}
+		if (!t->header)
+			csv_header(t);
 		for (i = 0; i < t->ncol; i++) {
 			if (i > 0)
-				sb_addc(&t->line, ',');
-			if (t->row[i].s != NULL)
-				csvw_quote(&t->line, t->row[i].s,
-				    strlen(t->row[i].s), ',');
+				sb_addc(&t->line, (char)t->delim);
+			csv_cell(t, &t->row[i]);
 		}
+		if (t->crlf)
+			sb_addc(&t->line, '\r');
 	} else {
 		sb_addc(&t->line, '{');
 		for (i = 0; i < t->ncol; i++) {
@@ -280,14 +318,7 @@ tab_flush(struct tab *t)
 
 	if (t->fmt == TAB_CSV && !t->header) {
 		/* No row: the header alone still says what would be there. */
-		for (i = 0; i < t->ncol; i++) {
-			if (i > 0)
-				sb_addc(&t->line, ',');
-			csvw_quote(&t->line, t->cols[i], strlen(t->cols[i]),
-			    ',');
-		}
-		sb_addc(&t->line, '\n');
-		t->header = 1;
+		csv_header(t);
 		return put(t);
 	}
 	if (t->fmt != TAB_TABLE || nc == 0)

@@ -48,7 +48,13 @@ struct tab {
 	char	*keep;		/* table: columns shown (1) or not (0) */
 	size_t	 nkeep;		/* columns shown */
 	struct sbuf line;
+	int	 delim;		/* CSV: the field separator */
+	int	 decimal;	/* CSV: the decimal mark of numbers */
+	int	 bom;		/* CSV: a UTF-8 BOM before the header */
+	int	 crlf;		/* CSV: rows end with CR LF */
 };
+
+struct csvo;
 
 /*
  * Parse a -f value: "table", "csv" or "ndjson" (only those allowed by
@@ -62,6 +68,13 @@ int	tab_term_width(void);
 void	tab_init(struct tab *, FILE *, int fmt, const char *const *cols,
 	    size_t ncol);
 void	tab_release(struct tab *);
+
+/*
+ * CSV for a spreadsheet: the delimiter, decimal mark, BOM and CRLF of
+ * cdp's -D, --bom, --crlf and --excel (io/csv_options.h).  Before the
+ * first row.
+ */
+void	tab_csv_options(struct tab *, const struct csvo *);
 
 /*
  * Show only the columns named in the space-separated list in the table

@@ -27,7 +27,7 @@ struct golden_row {
 static const char *const colname[GC_N] = {
 	"email", "phone", "customer_id", "loyalty_id", "anonymous_id",
 	"first_name", "last_name", "full_name", "birth_date", "gender",
-	"street", "postal_code", "city", "country"
+	"org_name", "street", "postal_code", "city", "country"
 };
 
 static const char *const rulename[] = {

@@ -31,7 +31,7 @@
 enum {
 	G_EMAIL, G_PHONE, G_CUSTOMER_ID, G_LOYALTY_ID, G_ANONYMOUS_ID,
 	G_FIRST_NAME, G_LAST_NAME, G_FULL_NAME, G_BIRTH_DATE, G_GENDER,
-	G_ADDRESS, G_NFIELD
+	G_ORG_NAME, G_ADDRESS, G_NFIELD
 };
 
 /* Profile columns, in this order: the fields, the address as four. */

@@ -16,7 +16,8 @@
 #define GOLDEN_SELECT \
 	"SELECT m.profile, r.id, r.source_id, r.email, r.phone," \
 	" r.customer_id, r.loyalty_id, r.anonymous_id, r.first_name," \
-	" r.last_name, r.full_name, r.birth_date, r.gender, r.street," \
+	" r.last_name, r.full_name, r.birth_date, r.gender, r.org_name," \
+	" r.street," \
 	" r.postal_code, r.city, r.country, r.first_name_key," \
 	" r.last_name_key, r.full_name_key, r.ts, r.run, r.first_run" \
 	" FROM member m JOIN record r ON r.id = m.record "

@@ -16,7 +16,7 @@ static const char *const canon_names[C_NCANON] = {
 	"email", "phone", "customer_id", "loyalty_id", "anonymous_id",
 	"first_name", "last_name", "full_name", "birth_date", "gender",
 	"street", "postal_code", "city", "country", "event_type", "ts",
-	"amount", "currency",
+	"amount", "currency", "org_name",
 };
 
 /*
@@ -57,6 +57,9 @@ static const struct {
 	{ C_AMOUNT, "amount total montant price prix revenue totalamount "
 	    "montantttc" },
 	{ C_CURRENCY, "currency devise monnaie" },
+	{ C_ORG_NAME, "orgname company companyname organisation organization "
+	    "organisationname organizationname societe raisonsociale "
+	    "entreprise employer employeur" },
 };
 
 void
@@ -100,6 +103,7 @@ map_release(struct map *m)
 	free(m->date_format);
 	free(m->format);
 	free(m->timezone);
+	free(m->encoding);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -145,6 +149,7 @@ map_copy(struct map *dst, const struct map *src)
 	dst->date_format = dup_or_null(src->date_format);
 	dst->format = dup_or_null(src->format);
 	dst->timezone = dup_or_null(src->timezone);
+	dst->encoding = dup_or_null(src->encoding);
 	dst->delim = src->delim;
 }
 
@@ -478,6 +483,8 @@ map_setting(struct map *m, const char *name, const char *v, struct sbuf *why)
 	}
 	if (strcmp(name, "timezone") == 0)
 		return set_once(&m->timezone, v);
+	if (strcmp(name, "encoding") == 0)
+		return set_once(&m->encoding, v);
 	if (strcmp(name, "ignore") == 0) {
 		/* "@ignore name": never taken by its name (map_auto). */
 		r = new_rule(m, RULE_IGNORE);
@@ -717,6 +724,8 @@ map_format(const struct map *m, struct sbuf *out)
 		sb_addf(out, "@format %s\n", m->format);
 	if (m->timezone)
 		sb_addf(out, "@timezone %s\n", m->timezone);
+	if (m->encoding)
+		sb_addf(out, "@encoding %s\n", m->encoding);
 	if (m->delim)
 		sb_addf(out, "@delimiter %s\n", m->delim == '\t' ? "tab" :
 		    (char[]){ (char)m->delim, 0 });

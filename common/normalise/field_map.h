@@ -6,7 +6,8 @@
  * CANON:=VALUE sets a constant (event_type:=purchase).  Mappings come
  * from -m options and map files (cdp-map(5)): one mapping a line, '#'
  * comments, and '@' lines for the settings a source needs every time
- * (@id, @country, @date-format, @delimiter, @format, @timezone), and the
+ * (@id, @country, @date-format, @delimiter, @format, @timezone,
+ * @encoding), and the
 rules applied field by field or record by record (@date-format CANON,
 @value, @skip, @negate, @ignore).  A canonical field
  * with no mapping is taken from a field whose name is a common name for
@@ -24,7 +25,7 @@ enum canon {
 	C_EMAIL, C_PHONE, C_CUSTOMER_ID, C_LOYALTY_ID, C_ANONYMOUS_ID,
 	C_FIRST_NAME, C_LAST_NAME, C_FULL_NAME, C_BIRTH_DATE, C_GENDER,
 	C_STREET, C_POSTAL_CODE, C_CITY, C_COUNTRY, C_EVENT_TYPE, C_TS,
-	C_AMOUNT, C_CURRENCY,
+	C_AMOUNT, C_CURRENCY, C_ORG_NAME,
 	C_NCANON,
 	C_CONSENT = C_NCANON	/* consent_<purpose>; purpose in the entry */
 };
@@ -72,6 +73,7 @@ struct map {
 	int	 delim;		/* @delimiter: forced CSV delimiter, or 0 */
 	char	*format;	/* @format: "csv" or "ndjson", or NULL */
 	char	*timezone;	/* @timezone: zone of times with no offset */
+	char	*encoding;	/* @encoding: the files' (iconv name), or NULL */
 	struct map_rule *rule;	/* @date-format CANON, @value, @skip, @negate,
 				   @ignore */
 	size_t	 nrule;

@@ -133,6 +133,16 @@ int	norm_country(const char *s, size_t n, struct sbuf *out);
 /* Postal code: trimmed, upper-cased, inner whitespace collapsed. */
 int	norm_postal(const char *s, size_t n, struct sbuf *out);
 
+/*
+ * Organisation name (org_name, org_names.c): disp as norm_text writes
+ * it ("ACME S.A.R.L."); key (may be NULL), for comparison only, folded
+ * as a name key with the dots of initials dropped and the legal forms
+ * (SARL, SAS, SA, GmbH, AG, BV, SpA, SL, AB, Ltd, PLC, LLC, Inc., Corp,
+ * ...) left out, unless the name is nothing else ("acme").  Invalid
+ * UTF-8 is NORM_INVALID.
+ */
+int	norm_org(const char *s, size_t n, struct sbuf *disp, struct sbuf *key);
+
 /* Identifier (customer_id, loyalty_id, anonymous_id): trimmed. */
 int	norm_id(const char *s, size_t n, struct sbuf *out);
 

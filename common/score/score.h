@@ -172,12 +172,14 @@ int	score_writer_end(struct score_writer *, struct sbuf *why);
 /*
  * Write the stored values of the scores names[0..n) of every profile on
  * f (score_table.c): a row per profile in id order, a column "profile" then
- * one per name; CSV with a header row, or NDJSON objects with null for a
+ * one per name; CSV with a header row (with the spreadsheet options co,
+ * io/csv_options.h, when not NULL), or NDJSON objects with null for a
  * missing value.  0, or -1 with the message in why on a database error
  * (write errors are left to the caller's check of f).
  */
+struct csvo;
 int	score_print(sqlite3 *, const char *const *names, size_t n, int ndjson,
-	    FILE *f, struct sbuf *why);
+	    const struct csvo *co, FILE *f, struct sbuf *why);
 
 /* "YYYY-MM-DD" of a day number into buf (at least 11 bytes). */
 void	score_day_str(long day, char *buf);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/csv_options.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
 #include "score/score.h"
@@ -58,7 +59,7 @@ cell(sqlite3_stmt *c, int live, long long id, const char *name, int ndjson,
 
 int
 score_print(sqlite3 *db, const char *const *names, size_t n, int ndjson,
-    FILE *f, struct sbuf *why)
+    const struct csvo *co, FILE *f, struct sbuf *why)
 {
 	sqlite3_stmt *prof = NULL, **cur;
 	struct csvw cw;
@@ -72,7 +73,10 @@ score_print(sqlite3 *db, const char *const *names, size_t n, int ndjson,
 	live = xcalloc(n + 1, sizeof(*live));
 	sb_init(&line);
 	jw_init(&jw, &line);
-	csvw_init(&cw, f, ',');
+	if (co != NULL)
+		csvo_writer(co, &cw, f);
+	else
+		csvw_init(&cw, f, ',');
 	for (i = 0; i < n; i++) {
 		if ((cur[i] = db_prepare(db, "SELECT profile, value FROM score "
 		    "WHERE name = ? ORDER BY profile", why)) == NULL)

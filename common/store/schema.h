@@ -440,6 +440,13 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE reject ADD COLUMN key TEXT;"
 	"CREATE UNIQUE INDEX reject_key ON reject(source_id, key);",
+
+	/*
+	 * 9 -> 10: the organisation name (org_name), a canonical field of
+	 * the records and a golden field of the profiles.
+	 */
+	"ALTER TABLE record ADD COLUMN org_name TEXT;"
+	"ALTER TABLE profile ADD COLUMN org_name TEXT;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -67,6 +67,42 @@ namekey(const char *s)
 	return res(r, &key);
 }
 
+/* An organisation's key (the display form in out). */
+static const char *
+orgkey(const char *s)
+{
+	int r = norm_org(s, strlen(s), &out, &key);
+
+	if (r != NORM_OK && out.len != 0)
+		return "(dirty disp)";
+	return res(r, &key);
+}
+
+static void
+test_org(void)
+{
+	is_str(orgkey("  ACME   S.A.R.L. "), "acme", "org: S.A.R.L. left out");
+	is_str(out.buf, "ACME S.A.R.L.", "org: display as written, trimmed");
+	is_str(orgkey("Acme SARL"), "acme", "org: SARL");
+	is_str(orgkey("acme"), "acme", "org: no legal form");
+	is_str(orgkey("Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale SA"),
+	    "societe generale", "org: accents folded, SA left out");
+	is_str(orgkey("Siemens AG"), "siemens", "org: AG");
+	is_str(orgkey("M\xc3\xbcller GmbH & Co. KG"), "muller", "org: GmbH & Co. KG");
+	is_str(orgkey("Globex Corp."), "globex", "org: Corp.");
+	is_str(orgkey("Initech, Inc."), "initech", "org: Inc. after a comma");
+	is_str(orgkey("Tesco PLC"), "tesco", "org: PLC");
+	is_str(orgkey("Acme Ltd"), "acme", "org: Ltd");
+	is_str(orgkey("Sas"), "sas", "org: a name that is only a legal form kept");
+	is_str(orgkey("Banco Sabadell"), "banco sabadell",
+	    "org: a word that holds a legal form kept");
+	is_str(orgkey("   "), "(empty)", "org: blank");
+	is_str(orgkey("\xff"), "(invalid)", "org: invalid UTF-8");
+	is_num(norm_org("Acme SAS", 8, &out, NULL), NORM_OK, 0,
+	    "org: no key asked");
+	is_str(out.buf, "Acme SAS", "org: display without a key");
+}
+
 static const char *
 date(const char *s, const char *fmt)
 {
@@ -570,6 +606,7 @@ main(void)
 	test_email();
 	test_phone();
 	test_names();
+	test_org();
 	test_date();
 	test_ts();
 	test_amount();
