@@ -912,6 +912,15 @@ suppressed_at(const struct subject *sj, struct sbuf *when)
 	return found;
 }
 
+/* Whether the database has a suppression salt: someone was erased. */
+static int
+anyone_erased(void)
+{
+	uint8_t salt[PRIV_SALT_LEN];
+
+	return priv_salt(db, salt, 0) == 1;
+}
+
 /* kept_holds of scrub: a record holding an erased identifier. */
 struct supp_check {
 	struct priv_list l;
@@ -1067,6 +1076,18 @@ main(int argc, char *argv[])
 		die(EXIT_FAIL, "%s", why.buf);
 	if (subject != NULL && strcmp(verb, "unsuppress") != 0)
 		parse_subject(subject, &sj);
+	/*
+	 * cdp-run scrubs each file it keeps: where no one was ever erased
+	 * there is nothing to read, and no run to log.
+	 */
+	if (strcmp(verb, "scrub") == 0 && !anyone_erased()) {
+		db_close(db);
+		sb_release(&why);
+		sb_release(&cutoff);
+		sb_release(&msg);
+		sb_release(&sj.value);
+		return EXIT_OK;
+	}
 
 	/* The run log never holds the subject. */
 	logargs = xcalloc((size_t)argc + 6, sizeof(*logargs));

@@ -696,6 +696,9 @@ exports:
 	assert_equal "$status" 0
 	assert_output ""
 	cmp "$FIX/crm_fr.csv" again.csv
+	# Nor logged: cdp-run scrubs every file it keeps.
+	run q "SELECT count(*) FROM run WHERE args LIKE '%scrub%'"
+	assert_output 0
 	cdp-privacy -q erase jean.dupont@example.fr >/dev/null
 	# Her CSV record (its address on two lines), her web event by her
 	# cookie alone, her email in another case; the others stay whole.

@@ -438,15 +438,21 @@ export files (cdp-export -o, in export_log.path):
 	$T/spool/crm/done/02-crm.csv:1
 	$T/out/all.csv:3
 	EOF
-	# The same files delivered again bring nothing of the person back.
-	rm -rf "$T/spool/crm/done" "$T/spool/web/done"
+	# The same files delivered again bring nothing of the person back,
+	# neither into the database nor into the copies kept in done/.
 	cp "$T"/delivered/crm/incoming/* "$T/spool/crm/incoming/"
 	cp "$T"/delivered/web/incoming/* "$T/spool/web/incoming/"
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 0
-	run holders "$T/spool/crm/rejects" "$T/spool/web/rejects" "$T/out" "$T/log" \
+	run holders "$T/spool" "$T/out" "$T/log" \
 	    "$T/mine" "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"
 	assert_output ""
+	run grep -c -i -F -e ana.lopez -e elodie.martin -e zoe@ \
+	    "$T/spool/crm/done/01-crm.csv.1" "$T/spool/crm/done/02-crm.csv.1"
+	expect <<-EOF
+	$T/spool/crm/done/01-crm.csv.1:2
+	$T/spool/crm/done/02-crm.csv.1:1
+	EOF
 	run sqlite3 "$CDP_DB" "SELECT tool, suppressed FROM run
 	    WHERE tool = 'cdp-ingest' AND suppressed > 0 ORDER BY id"
 	expect <<-'EOF'
