@@ -535,6 +535,10 @@ export files (cdp-export -o, in export_log.path):
 	cp -r "$T/spool" "$T/delivered"
 	printf 'match\t-q\nmerge\t-q\n' >>"$T/run.conf"
 	umask 022
+	# One kept by an older cdp-run, as it was delivered.
+	mkdir -p "$T/spool/web/done"
+	printf '{"id":"w0"}\n' >"$T/spool/web/done/0.ndjson"
+	chmod 644 "$T/spool/web/done/0.ndjson"
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 0
 	# Private like the folders they are in, whatever the umask.
@@ -542,9 +546,11 @@ export files (cdp-export -o, in export_log.path):
 	expect <<-EOF
 	600 $T/spool/crm/done/01-crm.csv
 	600 $T/spool/crm/done/02-crm.csv
+	600 $T/spool/web/done/0.ndjson
 	600 $T/spool/web/done/a.ndjson
 	600 $T/spool/web/done/b.ndjson
 	EOF
+	rm "$T/spool/web/done/0.ndjson"
 	cdp-privacy -q -r "$T/run.conf" erase jean.dupont@example.fr >/dev/null
 	printf '%s\n' dupont jean.dupont@example.fr '06 12 34 56 78' ck-77 \
 	    C001 '"w1"' '"w2"' >"$T/tokens"
