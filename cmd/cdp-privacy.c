@@ -52,10 +52,12 @@ usage(void)
 	    "       %s [-q] [-d DB] [-r CONF] retain PERIOD [-f] "
 	    "[--as-of DATE]\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] unsuppress SUBJECT\n"
+	    "       %s [-q] [-c COUNTRY] [-d DB] scrub FILE ...\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consent SUBJECT PURPOSE "
 	    "granted|denied\n"
 	    "       %s [-q] [-c COUNTRY] [-d DB] consents SUBJECT\n",
-	    progname, progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname,
+	    progname);
 	cli_usage_exit();
 }
 
@@ -390,6 +392,33 @@ pending_exits(int list, long long runid)
 	done(st);
 }
 
+/*
+ * kept_mine: a customer page of cdp-report -p (customer-ID.html) is the
+ * person's when ID is one of their profiles, whatever it holds.
+ */
+static int
+own_page(void *arg, const char *path)
+{
+	const char *base = strrchr(path, '/'), *id;
+	sqlite3_stmt *st;
+	size_t n;
+	int mine;
+
+	(void)arg;
+	base = base != NULL ? base + 1 : path;
+	if (strncmp(base, "customer-", 9) != 0)
+		return 0;
+	id = base + 9;
+	n = strspn(id, "0123456789");
+	if (n == 0 || n > 18 || strcmp(id + n, ".html") != 0)
+		return 0;
+	st = prep("SELECT 1 FROM s_prof WHERE id = ?");
+	sqlite3_bind_int64(st, 1, strtoll(id, NULL, 10));
+	mine = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return mine;
+}
+
 /* The files cdp-run keeps, without the person; 0 or -1. */
 static int
 scrub_kept_files(struct ptok *t, int dry)
@@ -414,7 +443,7 @@ scrub_kept_files(struct ptok *t, int dry)
 	dirs[0] = kdirs.spool;
 	dirs[1] = kdirs.log;
 	dirs[2] = kdirs.exports;
-	printf("files %s (cdp-run's spool, log and exports):\n",
+	printf("files %s (cdp-run's spool, log, exports and report):\n",
 	    dry ? "holding the person" : "rewritten");
 	for (i = 0; i < 3; i++) {
 		sb_reset(&why);
@@ -426,6 +455,14 @@ scrub_kept_files(struct ptok *t, int dry)
 		}
 		n += k;
 	}
+	/* A report page is HTML, not records: it goes whole. */
+	sb_reset(&why);
+	if ((k = kept_remove(t, own_page, kdirs.report, dry, file_changed,
+	    &dry, &why)) == -1) {
+		warnx_("%s", why.buf);
+		rc = -1;
+	} else
+		n += k;
 	printf("  %-16s %ld\n", "files", n);
 	kept_dirs_release(&kdirs);
 	return rc;
@@ -891,6 +928,92 @@ unsuppress(const char *arg)
 	return n > 0;
 }
 
+/*
+ * The time an email or phone subject was erased, when its hash is on
+ * the suppression list: access says so rather than "nothing".
+ */
+static int
+suppressed_at(const struct subject *sj, struct sbuf *when)
+{
+	uint8_t salt[PRIV_SALT_LEN];
+	sqlite3_stmt *st;
+	char hex[65];
+	int found;
+
+	if ((strcmp(sj->kind, "email") != 0 && strcmp(sj->kind, "phone") != 0) ||
+	    priv_salt(db, salt, 0) != 1)
+		return 0;
+	priv_hash(salt, sj->kind, sj->value.buf, sj->value.len, hex);
+	st = prep("SELECT erased_at FROM suppression WHERE kind = ? AND "
+	    "hash = ?");
+	sqlite3_bind_text(st, 1, sj->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hex, 64, SQLITE_STATIC);
+	if ((found = sqlite3_step(st) == SQLITE_ROW))
+		sb_adds(when, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Whether the database has a suppression salt: someone was erased. */
+static int
+anyone_erased(void)
+{
+	uint8_t salt[PRIV_SALT_LEN];
+
+	return priv_salt(db, salt, 0) == 1;
+}
+
+/* kept_holds of scrub: a record holding an erased identifier. */
+struct supp_check {
+	struct priv_list l;
+	uint8_t	salt[PRIV_SALT_LEN];
+};
+
+static int
+holds_suppressed(void *arg, const char *rec, size_t len)
+{
+	struct supp_check *c = arg;
+
+	return priv_text_suppressed(&c->l, c->salt, rec, len, country);
+}
+
+/*
+ * scrub: the files, rewritten without their records that hold an
+ * identifier on the suppression list (cdp-run keeps a re-delivered file
+ * this way).  The number of records taken out, or -1 when a file could
+ * not be read or rewritten.
+ */
+static long long
+scrub(int nfiles, char **files)
+{
+	struct supp_check c;
+	long long total = 0;
+	long removed;
+	int i, deleted, rc = 0;
+
+	if (priv_salt(db, c.salt, 0) != 1)
+		return 0;	/* no one was ever erased */
+	if (priv_list_load(db, &c.l) == -1)
+		die(EXIT_FAIL, "suppression list: %s", sqlite3_errmsg(db));
+	for (i = 0; i < nfiles; i++) {
+		sb_reset(&why);
+		if (kept_scrub_file_by(holds_suppressed, &c, files[i], 0,
+		    &removed, &deleted, &why) == -1) {
+			warnx_("%s", why.buf);
+			rc = -1;
+			continue;
+		}
+		total += removed;
+		if (deleted)
+			printf("%s: deleted\n", files[i]);
+		else if (removed > 0)
+			printf("%s: %ld record%s removed\n", files[i], removed,
+			    removed == 1 ? "" : "s");
+	}
+	priv_list_release(&c.l);
+	return rc == -1 ? -1 : total;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -964,7 +1087,7 @@ main(int argc, char *argv[])
 			usage();
 		period = argv[1];
 		dry = !force;
-	} else
+	} else if (strcmp(verb, "scrub") != 0)
 		subject = argv[1];
 	if ((strcmp(verb, "access") == 0 && argc != 2) ||
 	    (strcmp(verb, "erase") == 0 && argc != 2) ||
@@ -976,7 +1099,8 @@ main(int argc, char *argv[])
 		usage();
 	if (strcmp(verb, "access") != 0 && strcmp(verb, "erase") != 0 &&
 	    strcmp(verb, "consent") != 0 && strcmp(verb, "consents") != 0 &&
-	    strcmp(verb, "unsuppress") != 0 && strcmp(verb, "retain") != 0)
+	    strcmp(verb, "unsuppress") != 0 && strcmp(verb, "retain") != 0 &&
+	    strcmp(verb, "scrub") != 0)
 		usage();
 
 	if (strcmp(verb, "consent") == 0 && !valid_purpose(argv[2]))
@@ -995,6 +1119,18 @@ main(int argc, char *argv[])
 		die(EXIT_FAIL, "%s", why.buf);
 	if (subject != NULL && strcmp(verb, "unsuppress") != 0)
 		parse_subject(subject, &sj);
+	/*
+	 * cdp-run scrubs each file it keeps: where no one was ever erased
+	 * there is nothing to read, and no run to log.
+	 */
+	if (strcmp(verb, "scrub") == 0 && !anyone_erased()) {
+		db_close(db);
+		sb_release(&why);
+		sb_release(&cutoff);
+		sb_release(&msg);
+		sb_release(&sj.value);
+		return EXIT_OK;
+	}
 
 	/* The run log never holds the subject. */
 	logargs = xcalloc((size_t)argc + 6, sizeof(*logargs));
@@ -1037,6 +1173,11 @@ main(int argc, char *argv[])
 			rc = EXIT_FAIL;
 		if (!dry && truncate_wal() == -1)
 			rc = EXIT_FAIL;
+	} else if (strcmp(verb, "scrub") == 0) {
+		if ((n = scrub(argc - 1, argv + 1)) == -1) {
+			n = 0;
+			rc = EXIT_FAIL;
+		}
 	} else if (strcmp(verb, "unsuppress") == 0) {
 		if (!unsuppress(subject)) {
 			warnx_("not on the suppression list");
@@ -1044,8 +1185,14 @@ main(int argc, char *argv[])
 		} else
 			sb_adds(&msg, "unsuppressed");
 	} else if ((n = resolve(&sj)), strcmp(verb, "access") == 0) {
-		if (n == 0 && strcmp(sj.kind, "profile") != 0)
+		if (n == 0 && suppressed_at(&sj, &msg))
+			warnx_("nothing held about this subject but a salted "
+			    "hash of this %s on the suppression list (erased "
+			    "%s), kept to refuse its data if sent again",
+			    sj.kind, msg.buf);
+		else if (n == 0 && strcmp(sj.kind, "profile") != 0)
 			warnx_("nothing held about this subject");
+		sb_reset(&msg);
 		sb_reset(&why);
 		if (priv_access(db, sj.kind, text, stdout, &why) == -1)
 			die(EXIT_FAIL, "%s", why.buf);

@@ -679,6 +679,82 @@ exports:
 	run grep -c -i -e dupont -e C001 -e w1 <<<"$stderr"
 	assert_output 0
 }
+
+@test "cdp-privacy access: an erased subject is nothing held but its salted hash, and said so" {
+	run --separate-stderr cdp-privacy access jean.dupont@example.fr
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	cdp-privacy -q erase jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-privacy access jean.dupont@example.fr
+	assert_equal "$status" 0
+	when=$(q "SELECT DISTINCT erased_at FROM suppression")
+	assert_equal "$stderr" "cdp-privacy: nothing held about this subject but a salted hash of this email on the suppression list (erased $when), kept to refuse its data if sent again"
+	run --separate-stderr cdp-privacy -c FR access '06 12 34 56 78'
+	assert_equal "$stderr" "cdp-privacy: nothing held about this subject but a salted hash of this phone on the suppression list (erased $when), kept to refuse its data if sent again"
+	# Never held: nothing, and no hash.
+	run --separate-stderr cdp-privacy access nobody@example.fr
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-privacy: nothing held about this subject"
+	cdp-privacy unsuppress jean.dupont@example.fr >/dev/null
+	run --separate-stderr cdp-privacy access jean.dupont@example.fr
+	assert_equal "$stderr" "cdp-privacy: nothing held about this subject"
+}
+
+@test "cdp-privacy scrub: a file without the records that hold an erased identifier" {
+	# Nothing erased yet: nothing taken out, nothing said.
+	cp "$FIX/crm_fr.csv" again.csv
+	run --separate-stderr cdp-privacy -c FR scrub again.csv
+	assert_equal "$status" 0
+	assert_output ""
+	cmp "$FIX/crm_fr.csv" again.csv
+	# Nor logged: cdp-run scrubs every file it keeps.
+	run q "SELECT count(*) FROM run WHERE args LIKE '%scrub%'"
+	assert_output 0
+	cdp-privacy -q erase jean.dupont@example.fr >/dev/null
+	# Her CSV record (its address on two lines), her web event by her
+	# cookie alone, her email in another case; the others stay whole.
+	printf '%s\n' '{"id":"w7","anon":"ck-9","event":"page_view"}' \
+	    '{"id":"w8","email":"zoe@example.com"}' \
+	    '{"id":"w9","email":"JEAN.DUPONT@EXAMPLE.FR"}' >web.ndjson
+	printf '{"id":"w10","anon":"ck-9"}\n' >only.ndjson
+	run --separate-stderr cdp-privacy -c FR scrub again.csv web.ndjson only.ndjson
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	again.csv: 1 record removed
+	web.ndjson: 2 records removed
+	only.ndjson: deleted
+	EOF
+	tail -n +4 "$FIX/crm_fr.csv" >want.csv
+	run tail -n +2 again.csv
+	expect want.csv
+	run cat web.ndjson
+	assert_output '{"id":"w8","email":"zoe@example.com"}'
+	assert [ ! -e only.ndjson ]
+	run stat -c %a again.csv web.ndjson
+	expect <<-'EOF'
+	600
+	600
+	EOF
+	# A national phone needs its country: without -c it is not read.
+	printf 'id;tel\nx1;06 12 34 56 78\n' >tel.csv
+	run cdp-privacy scrub tel.csv
+	assert_output ""
+	run cdp-privacy -c FR scrub tel.csv
+	assert_output "tel.csv: 1 record removed"
+	# A file that cannot be read is said, the others done; exit 1.
+	cp "$FIX/crm_fr.csv" again.csv
+	run --separate-stderr cdp-privacy -c FR scrub missing.csv again.csv
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-privacy: missing.csv: No such file or directory"
+	assert_output "again.csv: 1 record removed"
+	run cdp-privacy scrub
+	assert_equal "$status" 2
+	# The usage error is logged as such (cdp-status); the scrub before it
+	# with its files.
+	run q "SELECT args FROM run WHERE tool = 'cdp-privacy' AND outcome != 'usage' ORDER BY id DESC LIMIT 1"
+	assert_output '["cdp-privacy","scrub","missing.csv","again.csv"]'
+}
+
 @test "cdp-ingest: a file that repeats a consent does not undo its withdrawal" {
 	export CDP_DB="$BATS_TEST_TMPDIR/night.db"
 	map="-s crm -i ID_CLIENT -m consent_email=OPTIN_EMAIL"

@@ -424,7 +424,7 @@ real_tools() {
 	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/out/ads.csv\$"
 	assert_line --regexp "^  export [0-9]+  [0-9TZ:-]+  profiles  to $T/mine/vip.csv\$"
 	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files rewritten/,$p')" "\
-files rewritten (cdp-run's spool, log and exports):
+files rewritten (cdp-run's spool, log, exports and report):
   $T/spool/crm/done/01-crm.csv: 1 record removed
   $T/spool/crm/done/02-crm.csv: 2 records removed
   $T/spool/crm/rejects/02-crm.csv.ndjson: deleted
@@ -450,15 +450,21 @@ export files (cdp-export -o, in export_log.path):
 	$T/spool/crm/done/02-crm.csv:1
 	$T/out/all.csv:3
 	EOF
-	# The same files delivered again bring nothing of the person back.
-	rm -rf "$T/spool/crm/done" "$T/spool/web/done"
+	# The same files delivered again bring nothing of the person back,
+	# neither into the database nor into the copies kept in done/.
 	cp "$T"/delivered/crm/incoming/* "$T/spool/crm/incoming/"
 	cp "$T"/delivered/web/incoming/* "$T/spool/web/incoming/"
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 0
-	run holders "$T/spool/crm/rejects" "$T/spool/web/rejects" "$T/out" "$T/log" \
+	run holders "$T/spool" "$T/out" "$T/log" \
 	    "$T/mine" "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"
 	assert_output ""
+	run grep -c -i -F -e ana.lopez -e elodie.martin -e zoe@ \
+	    "$T/spool/crm/done/01-crm.csv.1" "$T/spool/crm/done/02-crm.csv.1"
+	expect <<-EOF
+	$T/spool/crm/done/01-crm.csv.1:2
+	$T/spool/crm/done/02-crm.csv.1:1
+	EOF
 	run sqlite3 "$CDP_DB" "SELECT tool, suppressed FROM run
 	    WHERE tool = 'cdp-ingest' AND suppressed > 0 ORDER BY id"
 	expect <<-'EOF'
@@ -471,8 +477,10 @@ export files (cdp-export -o, in export_log.path):
 @test "cdp-run: kept files older than the retention window are deleted" {
 	mkdir -p "$T/spool/crm/done" "$T/spool/crm/rejects" "$T/spool/web/failed" \
 	    "$T/out" "$T/log"
+	mkdir -p "$T/report"
 	for f in spool/crm/done/old.csv spool/crm/rejects/old.csv.ndjson \
-	    spool/web/failed/old.ndjson out/old.csv log/cdp-run-old.log; do
+	    spool/web/failed/old.ndjson out/old.csv log/cdp-run-old.log \
+	    report/customer-7.html; do
 		echo x >"$T/$f"
 		touch -d '11 days ago' "$T/$f"
 	done
@@ -480,7 +488,8 @@ export files (cdp-export -o, in export_log.path):
 	touch -d '9 days ago' "$T/out/recent.csv"
 	# A file delivered with an old time stamp is kept from its ingest.
 	touch -d '40 days ago' "$T/spool/crm/incoming/02-crm.csv"
-	printf 'exports\t%s\nretention\t10\n' "$T/out" >>"$T/run.conf"
+	printf 'exports\t%s\nreport\t%s\nretention\t10\n' "$T/out" "$T/report" \
+	    >>"$T/run.conf"
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 0
 	run files
@@ -495,12 +504,15 @@ export files (cdp-export -o, in export_log.path):
 	assert_line recent.csv
 	refute_line old.csv
 	refute_line cdp-run-old.log
-	run grep -c 'retention: 5 files older than 10 days deleted' "$T"/log/*.log
+	# An old customer page of cdp-report -p too.
+	run ls -A "$T/report"
+	assert_output ""
+	run grep -c 'retention: 6 files older than 10 days deleted' "$T"/log/*.log
 	assert_output 1
 	printf 'retention\tten\n' >>"$T/run.conf"
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "cdp-run: $T/run.conf:7: retention needs a number of days"
+	assert_equal "$stderr" "cdp-run: $T/run.conf:8: retention needs a number of days"
 }
 
 @test "cdp-run: retain erases the inactive profiles each night, kept files included" {
@@ -522,4 +534,125 @@ export files (cdp-export -o, in export_log.path):
 	assert_line --regexp '^[0-9T:Z-]+ retain 3y: ok$'
 	run grep -c "b.ndjson: 1 record removed" "$T"/log/*.log
 	assert_output 1
+}
+
+@test "cdp-run: a file delivered again after an erasure is kept without the person's records; kept files are 0600" {
+	real_tools
+	printf '%s\n' \
+	    '{"id":"w1","user":{"email":"jean.dupont@example.fr","anon":"ck-77"},"event":"login"}' \
+	    '{"id":"w2","user":{"anon":"ck-77"},"event":"page_view"}' \
+	    '{"id":"w3","user":{"email":"luc@example.fr"},"event":"login"}' \
+	    >"$T/spool/web/incoming/b.ndjson"
+	printf 'anonymous_id=user.anon\n' >>"$T/spool/web/web.map"
+	cp -r "$T/spool" "$T/delivered"
+	printf 'match\t-q\nmerge\t-q\n' >>"$T/run.conf"
+	umask 022
+	# One kept by an older cdp-run, as it was delivered.
+	mkdir -p "$T/spool/web/done"
+	printf '{"id":"w0"}\n' >"$T/spool/web/done/0.ndjson"
+	chmod 644 "$T/spool/web/done/0.ndjson"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	# Private like the folders they are in, whatever the umask.
+	run stat -c '%a %n' "$T"/spool/crm/done/* "$T"/spool/web/done/*
+	expect <<-EOF
+	600 $T/spool/crm/done/01-crm.csv
+	600 $T/spool/crm/done/02-crm.csv
+	600 $T/spool/web/done/0.ndjson
+	600 $T/spool/web/done/a.ndjson
+	600 $T/spool/web/done/b.ndjson
+	EOF
+	rm "$T/spool/web/done/0.ndjson"
+	cdp-privacy -q -r "$T/run.conf" erase jean.dupont@example.fr >/dev/null
+	printf '%s\n' dupont jean.dupont@example.fr '06 12 34 56 78' ck-77 \
+	    C001 '"w1"' '"w2"' >"$T/tokens"
+	run holders "$T/spool" "$T/log"
+	assert_output ""
+	# The sources send the same files again: refused at ingest, and
+	# not kept either.
+	cp "$T"/delivered/crm/incoming/* "$T/spool/crm/incoming/"
+	cp "$T"/delivered/web/incoming/* "$T/spool/web/incoming/"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	run holders "$T/spool" "$T/log" "$CDP_DB"
+	assert_output ""
+	run q "SELECT sum(suppressed) FROM run WHERE tool = 'cdp-ingest'"
+	assert_output 3
+	run files
+	expect <<-'EOF'
+	./crm/crm.map
+	./crm/done/01-crm.csv
+	./crm/done/01-crm.csv.1
+	./crm/done/02-crm.csv
+	./crm/done/02-crm.csv.1
+	./web/done/a.ndjson
+	./web/done/a.ndjson.1
+	./web/done/b.ndjson
+	./web/done/b.ndjson.1
+	./web/web.map
+	EOF
+	# Only her records went: the others are kept whole.
+	run diff "$T/spool/crm/done/01-crm.csv" "$T/spool/crm/done/01-crm.csv.1"
+	assert_equal "$status" 0
+	run cat "$T/spool/web/done/b.ndjson.1"
+	assert_output '{"id":"w3","user":{"email":"luc@example.fr"},"event":"login"}'
+	run stat -c %a "$T/spool/crm/done/01-crm.csv.1" "$T/spool/web/done/b.ndjson.1"
+	expect <<-'EOF'
+	600
+	600
+	EOF
+	run grep -h 'record.* removed$' "$T"/log/*.log
+	expect <<-EOF
+	$T/spool/crm/done/01-crm.csv.1: 1 record removed
+	$T/spool/web/done/b.ndjson.1: 2 records removed
+	EOF
+}
+
+@test "cdp-privacy -r: the person's customer page and every report page holding them leave cdp-run's report folder" {
+	real_tools
+	ln -s "${BIN%/}/cdp-report" "$T/bin/cdp-report"
+	printf 'match\t-q\nmerge\t-q\nreport\t%s\n' "$T/report" >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	jean=$(cdp-report -q -o "$T/report" -p jean.dupont@example.fr)
+	elodie=$(cdp-report -q -o "$T/report" -p elodie.martin@gmail.com)
+	# A page a user saved there, quoting her.
+	printf '<p>Mail from <a>Jean.Dupont@Example.FR</a></p>\n' \
+	    >"$T/report/notes.html"
+	printf '%s\n' dupont jean.dupont@example.fr '06 12 34 56 78' \
+	    Jean-François >"$T/tokens"
+	run holders "$T/report"
+	expect <<-EOF
+	$jean
+	$T/report/notes.html
+	EOF
+	run --separate-stderr cdp-privacy -r "$T/run.conf" erase -n jean.dupont@example.fr
+	assert_equal "$status" 0
+	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files holding/,/^  files/p')" "\
+files holding the person (cdp-run's spool, log, exports and report):
+  $T/spool/crm/done/01-crm.csv: 1 record to remove
+  $jean: deleted
+  $T/report/notes.html: deleted
+  files            3"
+	assert [ -e "$jean" ]
+	run --separate-stderr cdp-privacy -r "$T/run.conf" erase jean.dupont@example.fr
+	assert_equal "$status" 0
+	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files rewritten/,/^  files/p')" "\
+files rewritten (cdp-run's spool, log, exports and report):
+  $T/spool/crm/done/01-crm.csv: 1 record removed
+  $jean: deleted
+  $T/report/notes.html: deleted
+  files            3"
+	run holders "$T/report" "$T/spool"
+	assert_output ""
+	# The other pages stay.
+	run ls "$T/report"
+	expect <<-EOF
+	${elodie##*/}
+	datamap.html
+	identity.html
+	index.html
+	scores.html
+	segments.html
+	EOF
 }

@@ -30,6 +30,7 @@ kept_dirs_read(struct kept_dirs *d, const char *conf, struct sbuf *why)
 	d->spool = xstrdup("./spool");
 	d->log = xstrdup("./log");
 	d->exports = xstrdup("./exports");
+	d->report = xstrdup("./report");
 	if ((f = fopen(conf, "r")) == NULL) {
 		sb_addf(why, "%s: %s", conf, strerror(errno));
 		return -1;
@@ -53,6 +54,8 @@ kept_dirs_read(struct kept_dirs *d, const char *conf, struct sbuf *why)
 			set(&d->log, val);
 		else if (strcmp(key, "exports") == 0)
 			set(&d->exports, val);
+		else if (strcmp(key, "report") == 0)
+			set(&d->report, val);
 	}
 	free(line);
 	if (ferror(f)) {
@@ -70,6 +73,7 @@ kept_dirs_release(struct kept_dirs *d)
 	free(d->spool);
 	free(d->log);
 	free(d->exports);
+	free(d->report);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -108,8 +112,32 @@ is_csv(FILE *f)
 	return c != '{' && c != '[';
 }
 
+/* kept_holds of kept_scrub_file: a token of t, or of own. */
+struct both {
+	struct ptok *t, *own;
+};
+
+static int
+holds_token(void *arg, const char *rec, size_t len)
+{
+	struct both *b = arg;
+
+	return ptok_match(b->t, rec, len) || (b->own != NULL &&
+	    ptok_match(b->own, rec, len));
+}
+
 int
 kept_scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
+    long *removed, int *deleted, struct sbuf *why)
+{
+	struct both b = { t, own };
+
+	return kept_scrub_file_by(holds_token, &b, path, dry, removed, deleted,
+	    why);
+}
+
+int
+kept_scrub_file_by(kept_holds *holds, void *arg, const char *path, int dry,
     long *removed, int *deleted, struct sbuf *why)
 {
 	FILE *in;
@@ -140,8 +168,7 @@ kept_scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
 	csv = is_csv(in);
 	/* A first pass finds whether the file holds the person at all. */
 	while (next_record(in, csv, &line, &cap, &rec))
-		if (ptok_match(t, rec.buf, rec.len) || (own != NULL &&
-		    ptok_match(own, rec.buf, rec.len)))
+		if (holds(arg, rec.buf, rec.len))
 			(*removed)++;
 	if (ferror(in)) {
 		sb_addf(why, "%s: read error", path);
@@ -157,8 +184,7 @@ kept_scrub_file(struct ptok *t, struct ptok *own, const char *path, int dry,
 		goto out;
 	writing = 1;
 	while (next_record(in, csv, &line, &cap, &rec)) {
-		if (ptok_match(t, rec.buf, rec.len) || (own != NULL &&
-		    ptok_match(own, rec.buf, rec.len)))
+		if (holds(arg, rec.buf, rec.len))
 			continue;
 		kept++;
 		if (fwrite(rec.buf, 1, rec.len, of.f) != rec.len)
@@ -233,4 +259,52 @@ kept_scrub(struct ptok *t, kept_own *own, const char *dir, int dry,
 	}
 	fts_close(fts);
 	return changed;
+}
+
+long
+kept_remove(struct ptok *t, kept_mine *mine, const char *dir, int dry,
+    kept_report *rep, void *arg, struct sbuf *why)
+{
+	char *paths[2] = { (char *)dir, NULL };
+	struct stat st;
+	FTS *fts;
+	FTSENT *e;
+	long changed = 0, holding;
+	int deleted, rc = 0;
+
+	if (stat(dir, &st) == -1 && errno == ENOENT)
+		return 0;
+	if ((fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, by_name)) == NULL) {
+		sb_addf(why, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = fts_read(fts)) != NULL) {
+		if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR) {
+			sb_addf(why, "%s: %s", e->fts_path,
+			    strerror(e->fts_errno));
+			rc = -1;
+			break;
+		}
+		if (e->fts_info != FTS_F)
+			continue;
+		if (mine == NULL || !mine(arg, e->fts_path)) {
+			/* A dry scrub counts the lines that hold them. */
+			if (kept_scrub_file(t, NULL, e->fts_path, 1, &holding,
+			    &deleted, why) == -1) {
+				rc = -1;
+				break;
+			}
+			if (holding == 0)
+				continue;
+		}
+		if (!dry && unlink(e->fts_path) == -1) {
+			sb_addf(why, "%s: %s", e->fts_path, strerror(errno));
+			rc = -1;
+			break;
+		}
+		changed++;
+		rep(arg, e->fts_path, -1, 1);
+	}
+	fts_close(fts);
+	return rc == -1 ? -1 : changed;
 }

@@ -1,12 +1,13 @@
 /*
- * kept_files.h - the files cdp-run keeps (spool, rejects, exports, logs)
- * and their rewriting when a person is erased.
+ * kept_files.h - the files cdp-run keeps (spool, rejects, exports, logs,
+ * report) and their rewriting when a person is erased.
  *
  * cdp-run(1) keeps what it ingested in SPOOL/SOURCE/done/, rejected
- * records in SPOOL/SOURCE/rejects/, exports in its exports folder and a
- * log per run, each for its retention window.  An erasure must reach
- * them too: every record of those files that holds the person (a token
- * of privacy/person_tokens.h) is taken out, the file rewritten under a
+ * records in SPOOL/SOURCE/rejects/, exports in its exports folder, a
+ * log per run and the pages of cdp-report(1) in its report folder, each
+ * for its retention window.  An erasure must reach them too: every
+ * record of those files that holds the person (a token of
+ * privacy/person_tokens.h) is taken out, the file rewritten under a
  * temporary name (mode 0600) and renamed over the old one; a file left
  * with no record is deleted.  A record is a line of NDJSON (a file whose
  * first byte is '{' or '['), or of any other file a line and the lines
@@ -23,6 +24,7 @@ struct kept_dirs {
 	char	*spool;		/* "spool", default ./spool */
 	char	*log;		/* "log", default ./log */
 	char	*exports;	/* "exports", default ./exports */
+	char	*report;	/* "report", default ./report */
 };
 
 /*
@@ -52,6 +54,17 @@ typedef struct ptok *kept_own(void *arg, const char *path);
 int	kept_scrub_file(struct ptok *t, struct ptok *own, const char *path,
 	    int dry, long *removed, int *deleted, struct sbuf *why);
 
+/* Whether a record (len bytes, not NUL-terminated) is to go. */
+typedef int kept_holds(void *arg, const char *rec, size_t len);
+
+/*
+ * kept_scrub_file, with the records that holds() says are to go:
+ * those that hold an identifier on the suppression list, say, in a
+ * file cdp-run keeps after an ingest that refused them.
+ */
+int	kept_scrub_file_by(kept_holds *holds, void *arg, const char *path,
+	    int dry, long *removed, int *deleted, struct sbuf *why);
+
 /*
  * Take every record holding a token (of t, or of own's for the file)
  * out of the regular files under dir (a folder that does not exist
@@ -60,5 +73,18 @@ int	kept_scrub_file(struct ptok *t, struct ptok *own, const char *path,
  */
 long	kept_scrub(struct ptok *t, kept_own *own, const char *dir, int dry,
 	    kept_report *, void *arg, struct sbuf *why);
+
+/* Whether a file is the person's whatever it holds (their own page). */
+typedef int kept_mine(void *arg, const char *path);
+
+/*
+ * Delete (unless dry) every regular file under dir that holds a token
+ * of t or that mine (may be NULL) says is the person's: the pages of
+ * cdp-report(1), HTML that has no records to take out one by one.
+ * rep is called with removed -1 and deleted 1.  The number of files
+ * deleted (or that would be), or -1 with why.
+ */
+long	kept_remove(struct ptok *t, kept_mine *mine, const char *dir, int dry,
+	    kept_report *rep, void *arg, struct sbuf *why);
 
 #endif

@@ -1,13 +1,17 @@
 /*
  * t-privacy.c - unit tests for common/privacy: the forms of a person's
  * identifiers and their search in text (person_tokens.c), and the check
- * of a rejected line against the suppression list (suppression.c).
+ * of a rejected line against the suppression list (suppression.c), and
+ * the report folder's pages an erasure deletes (kept_files.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/hash.h"
 #include "core/util.h"
+#include "privacy/kept_files.h"
 #include "privacy/person_tokens.h"
 #include "privacy/suppression.h"
 #include "tap.h"
@@ -143,11 +147,83 @@ suppressed(void)
 	sqlite3_close(db);
 }
 
+static int
+page_7(void *arg, const char *path)
+{
+	(void)arg;
+	return strstr(path, "/customer-7.html") != NULL;
+}
+
+static void
+seen(void *arg, const char *path, long removed, int deleted)
+{
+	struct sbuf *b = arg;
+
+	sb_addf(b, "%s %ld %d;", strrchr(path, '/') + 1, removed, deleted);
+}
+
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void
+report_pages(void)
+{
+	char dir[] = "/tmp/t-privacy.XXXXXX", path[256];
+	struct sbuf b, why;
+	struct ptok t;
+	long n;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	put(dir, "customer-7.html", "<p>Jean</p>\n");
+	put(dir, "customer-8.html", "<p>Zoe</p>\n");
+	put(dir, "index.html", "<p>3 profiles</p>\n");
+	put(dir, "notes.html", "<p>\n<a>Jean.Dupont@Example.FR</a>\n</p>\n");
+	ptok_init(&t);
+	ptok_add_ident(&t, "email", "jean.dupont@example.fr");
+	sb_init(&b);
+	sb_init(&why);
+	n = kept_remove(&t, page_7, dir, 1, seen, &b, &why);
+	is_num(n, 2, 0, "dry: two pages would go");
+	is_str(b.buf, "customer-7.html -1 1;notes.html -1 1;",
+	    "the person's own page whatever it holds, and one naming them");
+	snprintf(path, sizeof(path), "%s/notes.html", dir);
+	ok(access(path, F_OK) == 0, "dry: nothing deleted");
+	sb_reset(&b);
+	n = kept_remove(&t, page_7, dir, 0, seen, &b, &why);
+	is_num(n, 2, 0, "two pages deleted");
+	ok(access(path, F_OK) == -1, "the page naming them is gone");
+	snprintf(path, sizeof(path), "%s/customer-8.html", dir);
+	ok(access(path, F_OK) == 0, "another customer's page stays");
+	snprintf(path, sizeof(path), "%s/nowhere", dir);
+	is_num(kept_remove(&t, page_7, path, 0, seen, &b, &why), 0, 0,
+	    "a folder that does not exist holds nothing");
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	if (system(path) != 0)
+		ok(0, "cleanup");
+	ptok_release(&t);
+	sb_release(&b);
+	sb_release(&why);
+}
+
 int
 main(void)
 {
 	tokens();
 	many();
 	suppressed();
+	report_pages();
 	return done_testing();
 }
