@@ -68,6 +68,21 @@ TXT
 	cmp want q.csv
 }
 
+@test "cdp-export --excel: digits Excel would change stay text (postcode 06000, phone +33..., a long card number)" {
+	q "UPDATE profile SET postal_code = '06000', phone = '+33612345678',
+	     city = '0' WHERE id = 1"
+	q "UPDATE profile SET postal_code = '75001', phone = NULL,
+	     loyalty_id = '123456789012' WHERE id = 2"
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-export -q --excel \
+	    -F profile_id,postal_code,phone,loyalty_id,city,score.monetary profiles >got.csv
+	printf '\357\273\277profile_id;postal_code;phone;loyalty_id;city;score.monetary\r\n1;"=""06000""";"=""+33612345678""";;0;5162,10\r\n2;75001;;"=""123456789012""";Orléans;40,00\r\n' >want.csv
+	cmp want.csv got.csv || { diff -u want.csv got.csv; return 1; }
+	# Without --excel, for machines: the values as they are.
+	cdp-export -q -F profile_id,postal_code,phone profiles >plain.csv
+	printf 'profile_id,postal_code,phone\n1,06000,+33612345678\n2,75001,\n' >want
+	cmp want plain.csv
+}
+
 @test "cdp-export changes --bom/--excel with nothing new: an empty file, no BOM" {
 	q "INSERT INTO segment (id, name, definition, compiled, params,
 	     created_at, created_run) VALUES (1, 'vip', 'x', 'x', '{}', 't', 9);

@@ -56,6 +56,8 @@ csvo_setup(const struct csvo *o, struct csvw *w, FILE *f)
 	if (csvo_decimal(o) == ',')
 		csvw_decimal(w, ',');
 	csvw_crlf(w, o->crlf || o->excel);
+	if (o->excel)
+		csvw_keeptext(w);
 }
 
 int

@@ -89,6 +89,26 @@ csvw_raw(struct csvw *w)
 	w->raw = 1;
 }
 
+void
+csvw_keeptext(struct csvw *w)
+{
+	w->keeptext = 1;
+}
+
+/* Whether text cell s[0..n) is digits that Excel would change. */
+static int
+excel_changes(const char *s, size_t n)
+{
+	size_t i = s[0] == '+';
+
+	if (n - i == 0)
+		return 0;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return s[0] == '+' || (s[0] == '0' && n > 1) || n >= 12;
+}
+
 int
 csvw_is_number(const char *s, size_t n)
 {
@@ -198,6 +218,29 @@ field(struct csvw *w, const char *s, size_t n, int guard)
 	char *p;
 	size_t i;
 	int tick = guard && !w->raw && formula(s, n);
+
+	if (guard && w->keeptext && n > 0 && n < 64 && excel_changes(s, n)) {
+		char f[72];
+
+		/* ="06000": only digits and +, nothing to escape but the
+		 * quotes, so the cell is always quoted. */
+		snprintf(f, sizeof(f), "=\"%.*s\"", (int)n, s);
+		if (w->row.cap - w->row.len <= 2 * sizeof(f) + 4)
+			sb_grow(&w->row, 2 * sizeof(f) + 4);
+		p = w->row.buf + w->row.len;
+		if (w->nf++ > 0)
+			*p++ = (char)w->delim;
+		*p++ = '"';
+		for (i = 0; f[i] != '\0'; i++) {
+			if (f[i] == '"')
+				*p++ = '"';
+			*p++ = f[i];
+		}
+		*p++ = '"';
+		*p = '\0';
+		w->row.len = (size_t)(p - w->row.buf);
+		return;
+	}
 
 	/* The worst case: a delimiter, the guard's quote, every byte a
 	 * doubled quote, two quotes (s is in memory: 2 * n cannot wrap). */

@@ -49,6 +49,7 @@ struct csvw {
 	int	 nf;		/* fields in the row so far */
 	size_t	 batch;		/* write when this much is pending; 0: a row */
 	int	 raw;		/* cells as they are: no formula guard */
+	int	 keeptext;	/* digit strings Excel would change kept as text */
 	unsigned char special[256];	/* bytes that make a field quoted */
 	uint64_t pat[4];	/* each of those bytes, repeated eight times */
 	int	 crlf;		/* rows end with CR LF, not LF */
@@ -59,6 +60,13 @@ void	csvw_init(struct csvw *, FILE *, int delim);
 void	csvw_release(struct csvw *);
 /* Write text cells as they are, without the formula guard above. */
 void	csvw_raw(struct csvw *);
+/*
+ * For Excel: a text cell of digits that Excel would read as a number and
+ * change (a leading zero, a leading +, 12 digits or more: a postcode
+ * 06000, a phone +33612345678, a card number) is written as the formula
+ * ="06000", which Excel shows as the text itself.
+ */
+void	csvw_keeptext(struct csvw *);
 /* Whether s[0..n) is a number as a whole, as the guard reads it. */
 int	csvw_is_number(const char *s, size_t n);
 
