@@ -50,13 +50,28 @@ mdet_clear_junk(struct mdet *d, const struct mcfg *c, struct mset *ms)
 {
 	uint8_t *state;		/* per value id: 0 unknown, 1 ok, 2 junk */
 	const char *s;
-	size_t k, r, n;
+	size_t k, j, r, n;
 	uint32_t v;
-	int slot;
+	int slot, seen;
 
 	state = xmalloc(ms->nval);
-	for (k = 0; k < c->nident; k++) {
-		slot = c->ident[k].slot;
+	/*
+	 * The identifiers, then the other fields a junk rule names (the
+	 * titles given as a first name: "Sir", "Mme").
+	 */
+	for (k = 0; k < c->nident + c->njunk; k++) {
+		if (k < c->nident)
+			slot = c->ident[k].slot;
+		else {
+			slot = c->junk[k - c->nident].slot;
+			seen = slot < 0;
+			for (j = 0; j < c->nident && !seen; j++)
+				seen = c->ident[j].slot == slot;
+			for (j = 0; j < k - c->nident && !seen; j++)
+				seen = c->junk[j].slot == slot;
+			if (seen)
+				continue;
+		}
 		memset(state, 0, ms->nval);
 		for (r = 0; r < ms->n; r++) {
 			if ((v = mset_get(ms, r, slot)) == 0)
@@ -389,12 +404,13 @@ mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
 	fa = mset_get(ms, a, MCFG_S_FIRST);
 	fb = mset_get(ms, b, MCFG_S_FIRST);
 	/*
-	 * The same birth date, to the day: a first name miskeyed or
-	 * replaced, not a sibling (twins aside); the model weighs it.
+	 * The same birth date, or one a typo explains (core/date_typo.h):
+	 * a first name miskeyed, replaced by a nickname or a title, not a
+	 * sibling (twins aside); the model weighs it.
 	 */
 	da = mset_get(ms, a, MCFG_S_BIRTH);
 	db = mset_get(ms, b, MCFG_S_BIRTH);
-	if (da != 0 && da == db)
+	if (da != 0 && db != 0 && memo_test(mm, c, ms, 2, da, db))
 		return 0;
 	/* Only a full name ("MARTIN, Pierre"): its words must fit. */
 	if (fa == 0 || fb == 0) {
