@@ -240,6 +240,42 @@ p6 q6
 p9 q9"
 }
 
+@test "cdp-match: nicknames, titles, typo'd birth dates and a full name that is a first name" {
+	# Tom is Thomas and Bill is William (the nickname table: level
+	# exact); "Sir" is a title, no first name; Marian and George Evans
+	# are not vetoed, their birth dates differing by a typo, but George
+	# and the Marian born in 1850 are; Frederick's full name is his
+	# first name, compared once.
+	run --separate-stderr cdp-match -t 0 -i id "$FIX/match-names.csv"
+	assert_equal "$status" 0
+	printf '%s\n' "$output" | jq -r 'select(.trailer | not) |
+	    [.a.record_id, .b.record_id, (.evidence[] |
+	    "\(.field)=\(.level)")] | join(" ")' >got
+	output=$(cat got) expect <<-'EOF'
+	A1 A2 first_name=exact last_name=exact birth_date=exact city=exact
+	B1 B2 first_name=exact last_name=exact birth_date=exact city=exact
+	C1 C2 last_name=exact full_name=else birth_date=exact city=exact
+	E1 E2 first_name=else last_name=exact birth_date=swap_or_typo city=exact
+	E1 F1 first_name=exact last_name=exact birth_date=else city=exact
+	G1 G2 first_name=exact city=exact
+	EOF
+	run jq -r 'select(.a.record_id == "A1") | .evidence[0].b' <<<"$output"
+	assert_output "tom"
+	# A user's alias lines replace the built-in ones, nicknames included.
+	printf 'alias william bill\n' >a.conf
+	run --separate-stderr cdp-match -t 0 -C a.conf -i id "$FIX/match-names.csv"
+	printf '%s\n' "$output" | jq -r 'select(.trailer | not) |
+	    "\(.a.record_id) \(.b.record_id) \(.evidence[0].level)"' >got
+	output=$(cat got) expect <<-'EOF'
+	A1 A2 jw70
+	B1 B2 exact
+	C1 C2 exact
+	E1 E2 else
+	E1 F1 exact
+	G1 G2 exact
+	EOF
+}
+
 @test "cdp-match: -t and the threshold setting keep pairs at or above it" {
 	people 300 >p.csv
 	run --separate-stderr cdp-match -t 0 -i id p.csv
