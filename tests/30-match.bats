@@ -532,7 +532,8 @@ match_keys() {
 	assert_line --regexp '^birth_date +swap_or_typo +[0-9.e-]+ +[0-9.e-]+ +-?[0-9.]+$'
 	assert_line --regexp '^email +else +'
 	assert_line --regexp '^lambda [0-9.e-]+ \(prior weight -[0-9.]+\)$'
-	assert_equal "${#lines[@]}" 38
+	assert_line --regexp '^full_name +words +'
+	assert_equal "${#lines[@]}" 39
 	# m and u are probabilities summing to 1 over each field's levels.
 	assert_equal "$(printf '%s\n' "$output" | awk 'NR > 1 && $1 != "lambda" {
 	    m[$1] += $3; u[$1] += $4 } END { for (f in m)

@@ -41,7 +41,7 @@ const char mcfg_defaults[] =
     "\n"
     "compare first_name name tf\n"
     "compare last_name name tf\n"
-    "compare full_name name\n"
+    "compare full_name fullname\n"
     "compare birth_date date\n"
     "compare street text\n"
     "compare postal_code postcode tf\n"
