@@ -148,6 +148,7 @@ uf_name_of(struct uf_name *nm, const char *first, size_t nfirst,
 	memset(nm, 0, sizeof(*nm));
 	nm->first = name_hash(first, nfirst);
 	nm->last = name_hash(last, nlast);
+	nm->last4 = name_hash(last, nlast < 4 ? nlast : 4);
 	nm->full = name_hash(full, nfull);
 	if (nm->first != 0) {
 		nm->initial = (uint8_t)first[0];
@@ -168,7 +169,7 @@ uf_name_fits(const struct uf_name *p, const struct uf_name *q)
 	}
 	if (p->last != 0 && q->last != 0) {
 		both = 1;
-		if (p->last != q->last)
+		if (p->last != q->last && p->last4 != q->last4)
 			return 0;
 	}
 	/* full_name decides only when the parts said nothing. */
@@ -405,6 +406,7 @@ merge_names(struct uf_set *s, const struct uf_name *b, uint32_t nb)
 		for (i = 0; i < s->nnm; i++)
 			if (s->nm[i].first == b[j].first &&
 			    s->nm[i].last == b[j].last &&
+			    s->nm[i].last4 == b[j].last4 &&
 			    s->nm[i].full == b[j].full &&
 			    s->nm[i].first1 == b[j].first1)
 				break;

@@ -54,6 +54,7 @@ enum { UF_OK, UF_NEVER, UF_SIZE, UF_BIRTH, UF_NAME };
  */
 struct uf_name {
 	uint32_t first, last, full;
+	uint32_t last4;		/* hash of the last name's first 4 bytes */
 	uint8_t	 initial;	/* first byte of the first name */
 	uint8_t	 first1;	/* the first name is that one letter */
 };
@@ -101,7 +102,12 @@ void	uf_set_name(struct uf *, uint32_t x, const struct uf_name *);
 void	uf_name_of(struct uf_name *, const char *first, size_t nfirst,
 	    const char *last, size_t nlast, const char *full, size_t nfull);
 
-/* Whether two names may be one person's (each part both give agrees). */
+/*
+ * Whether two names may be one person's: each part both give agrees,
+ * the first names equal or one the other's initial, the last names
+ * equal or with the same first 4 bytes (a typo further on: a
+ * household's last names are equal anyway, its first names differ).
+ */
 int	uf_name_fits(const struct uf_name *, const struct uf_name *);
 
 /* Declare that u and v must never be in one cluster. */

@@ -237,6 +237,10 @@ names(void)
 	ok(uf_name_fits(&p, &q), "an initial fits");
 	nm(&q, "q", "martin", NULL);
 	ok(!uf_name_fits(&p, &q), "another initial does not");
+	nm(&q, "pierre", "martinn", NULL);
+	ok(uf_name_fits(&p, &q), "a last name's typo past its 4th letter fits");
+	nm(&q, "pierre", "mertin", NULL);
+	ok(!uf_name_fits(&p, &q), "one in its first 4 letters does not");
 	nm(&q, "pierre", NULL, "martin pierre");
 	ok(uf_name_fits(&p, &q), "a missing part is no conflict");
 	nm(&p, NULL, NULL, "martin pierre");
