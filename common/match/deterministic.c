@@ -387,6 +387,21 @@ memo_test(struct mdet_memo *mm, const struct mcfg *c, const struct mset *ms,
 	return r;
 }
 
+/* Two dates equal or one slip apart (see mdet_conflict). */
+static int
+one_slip(const struct mset *ms, uint32_t x, uint32_t y)
+{
+	const char *a, *b;
+	size_t an, bn;
+
+	if (x == y)
+		return 1;
+	a = mset_str(ms, x, &an);
+	b = mset_str(ms, y, &bn);
+	return cmp_date_transposed(a, an, b, bn) ||
+	    cmp_damerau_osa(a, an, b, bn, 1) <= 1;
+}
+
 int
 mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
     const struct mset *ms, uint32_t a, uint32_t b)
@@ -404,13 +419,15 @@ mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
 	fa = mset_get(ms, a, MCFG_S_FIRST);
 	fb = mset_get(ms, b, MCFG_S_FIRST);
 	/*
-	 * The same birth date, or one a typo explains (core/date_typo.h):
-	 * a first name miskeyed, replaced by a nickname or a title, not a
-	 * sibling (twins aside); the model weighs it.
+	 * The same birth date, or one slip from it (a character changed,
+	 * two swapped, day and month exchanged): a first name miskeyed or
+	 * replaced by a nickname or a title, not a sibling (twins aside);
+	 * the model weighs it.  Not the merge's wider typo test (two parts
+	 * off): in a block of one birth year it would let most pairs by.
 	 */
 	da = mset_get(ms, a, MCFG_S_BIRTH);
 	db = mset_get(ms, b, MCFG_S_BIRTH);
-	if (da != 0 && db != 0 && memo_test(mm, c, ms, 2, da, db))
+	if (da != 0 && db != 0 && one_slip(ms, da, db))
 		return 0;
 	/* Only a full name ("MARTIN, Pierre"): its words must fit. */
 	if (fa == 0 || fb == 0) {

@@ -71,7 +71,6 @@ const char mcfg_defaults[] =
     "block birth_date city\n"
     "block birth_date postal_code:prefix2\n"
     "block last_name city\n"
-    "block last_name postal_code:prefix2\n"
     "\n"
     "# Diminutives that are not a prefix of the name they stand for.\n"
     "alias michel mimi\n"
