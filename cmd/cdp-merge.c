@@ -109,11 +109,15 @@ file_mode(struct merge *g)
 	uf_init(&u, t->n);
 	u.max_contacts = g->opts.max_contacts;
 	u.bd_mode = g->opts.bd_mode;
+	if (g->opts.name_guard)
+		uf_name_guard(&u);
 	/* Without the records, each one counts as a contact of its own. */
 	for (x = 0; x < t->n; x++) {
 		uf_set_sig(&u, x, (uint64_t)x + 1);
 		if (x < g->bd.n)
 			uf_set_bdate(&u, x, g->bd.d[x]);
+		if (x < g->nm.n)
+			uf_set_name(&u, x, &g->nm.v[x]);
 	}
 	mg_cluster(&g->m, &u, NULL);
 	for (k = 0; k < g->m.nref; k++) {
@@ -225,6 +229,7 @@ load_config(struct merge *g, const char *confpath)
 	}
 	g->opts.max_contacts = g->conf.max_contacts;
 	g->opts.bd_mode = g->conf.bd_mode;
+	g->opts.name_guard = g->conf.name_guard;
 }
 
 static int
@@ -619,6 +624,7 @@ main(int argc, char *argv[])
 	golden_release(&g.golden);
 	kt_release(&g.kt);
 	free(g.bd.d);
+	free(g.nm.v);
 	free(g.conftext);
 	while (g.nsrc > 0)
 		free(g.srcname[--g.nsrc]);

@@ -211,7 +211,7 @@ ident_conf() {
 	p6 fs true true
 	EOF
 	output=$stderr expect <<-'EOF'
-	cdp-match: 400 records, 400 compared, 291 candidate pairs scored, 100 pairs written (34 by identifiers)
+	cdp-match: 400 records, 400 compared, 296 candidate pairs scored, 100 pairs written (34 by identifiers)
 	EOF
 }
 
@@ -240,18 +240,54 @@ p6 q6
 p9 q9"
 }
 
+@test "cdp-match: nicknames, titles, typo'd birth dates and a full name that is a first name" {
+	# Tom is Thomas and Bill is William (the nickname table: level
+	# exact); "Sir" is a title, no first name; Marian and George Evans
+	# are not vetoed, their birth dates differing by a typo, but George
+	# and the Marian born in 1850 are; Frederick's full name is his
+	# first name, compared once.
+	run --separate-stderr cdp-match -t 0 -i id "$FIX/match-names.csv"
+	assert_equal "$status" 0
+	printf '%s\n' "$output" | jq -r 'select(.trailer | not) |
+	    [.a.record_id, .b.record_id, (.evidence[] |
+	    "\(.field)=\(.level)")] | join(" ")' >got
+	output=$(cat got) expect <<-'EOF'
+	A1 A2 first_name=exact last_name=exact birth_date=exact city=exact
+	B1 B2 first_name=exact last_name=exact birth_date=exact city=exact
+	C1 C2 last_name=exact full_name=else birth_date=exact city=exact
+	E1 E2 first_name=else last_name=exact birth_date=swap_or_typo city=exact
+	E1 F1 first_name=exact last_name=exact birth_date=else city=exact
+	G1 G2 first_name=exact city=exact
+	EOF
+	run jq -r 'select(.a.record_id == "A1") | .evidence[0].b' <<<"$output"
+	assert_output "tom"
+	# A user's alias lines replace the built-in ones, nicknames included.
+	printf 'alias william bill\n' >a.conf
+	run --separate-stderr cdp-match -t 0 -C a.conf -i id "$FIX/match-names.csv"
+	printf '%s\n' "$output" | jq -r 'select(.trailer | not) |
+	    "\(.a.record_id) \(.b.record_id) \(.evidence[0].level)"' >got
+	output=$(cat got) expect <<-'EOF'
+	A1 A2 jw70
+	B1 B2 exact
+	C1 C2 exact
+	E1 E2 else
+	E1 F1 exact
+	G1 G2 exact
+	EOF
+}
+
 @test "cdp-match: -t and the threshold setting keep pairs at or above it" {
 	people 300 >p.csv
 	run --separate-stderr cdp-match -t 0 -i id p.csv
 	printf '%s\n' "$output" | sed '$d' >all.nd
 	# The trailer says which threshold was used, and where it came from.
-	assert_equal "${lines[325]}" '{"trailer":"cdp-match","run":null,"pairs":325,"threshold":0,"threshold_from":"option","watermark":null,"watermark_run":null,"status":"ok"}'
+	assert_equal "${lines[330]}" '{"trailer":"cdp-match","run":null,"pairs":330,"threshold":0,"threshold_from":"option","watermark":null,"watermark_run":null,"status":"ok"}'
 	run --separate-stderr cdp-match -t 0.5 -i id p.csv
 	printf '%s\n' "$output" | sed '$d' >half.nd
 	assert_equal "${lines[100]}" '{"trailer":"cdp-match","run":null,"pairs":100,"threshold":0.5,"threshold_from":"option","watermark":null,"watermark_run":null,"status":"ok"}'
-	assert_equal "$(wc -l <all.nd) $(wc -l <half.nd)" "325 100"
+	assert_equal "$(wc -l <all.nd) $(wc -l <half.nd)" "330 100"
 	assert_equal "$(jq -r 'select(.prob < 0.5) | .rule' all.nd | sort | uniq -c |
-	    awk '{ $1 = $1 } 1')" "225 fs"
+	    awk '{ $1 = $1 } 1')" "230 fs"
 	assert_equal "$(jq -r 'select(.prob < 0.5)' half.nd)" ""
 	# Identifier pairs have probability 1: kept at any threshold.
 	assert_equal "$(jq -r 'select(.rule != "fs") | .prob' all.nd | sort -u)" 1
@@ -259,7 +295,7 @@ p9 q9"
 	printf 'threshold 0\n' >t.conf
 	run --separate-stderr cdp-match -v -C t.conf -i id p.csv
 	printf '%s\n' "$output" | sed '$d' | cmp - all.nd
-	assert_equal "${lines[325]}" '{"trailer":"cdp-match","run":null,"pairs":325,"threshold":0,"threshold_from":"config","watermark":null,"watermark_run":null,"status":"ok"}'
+	assert_equal "${lines[330]}" '{"trailer":"cdp-match","run":null,"pairs":330,"threshold":0,"threshold_from":"config","watermark":null,"watermark_run":null,"status":"ok"}'
 	assert_equal "${stderr_lines[0]}" "cdp-match: threshold 0, from t.conf"
 	run --separate-stderr cdp-match -v -C t.conf -t 0.5 -i id p.csv
 	printf '%s\n' "$output" | sed '$d' | cmp - half.nd
@@ -402,8 +438,8 @@ match_keys() {
 	run --separate-stderr cdp-match -v
 	assert_equal "$status" 0
 	printf '%s\n' "$output" >part.nd
-	[[ $stderr == *"cdp-match: 172 unresolved records (keys stored for 172), 553 records they can meet"* ]]
-	[[ $stderr == *"cdp-match: 725 records, 172 compared, "* ]]
+	[[ $stderr == *"cdp-match: 172 unresolved records (keys stored for 172), 698 records they can meet"* ]]
+	[[ $stderr == *"cdp-match: 870 records, 172 compared, "* ]]
 	[ "$(grep -c '"fs"' part.nd)" -gt 20 ]
 	[ "$(grep -c '"ident:email"' part.nd)" -gt 20 ]
 	CDP_DB=full.db run --separate-stderr cdp-match -v
@@ -434,17 +470,17 @@ match_keys() {
 	grow >new.csv
 	cdp-ingest -q -s shop -i id new.csv
 	run --separate-stderr cdp-match -v
-	[[ $stderr == *" 114 unresolved records (keys stored for 114), 320 "* ]]
+	[[ $stderr == *" 114 unresolved records (keys stored for 114), 386 "* ]]
 	match_keys >inc.txt
 	# Rerun (as after a crash before cdp-merge): nothing stored twice.
 	run --separate-stderr cdp-match -v
-	[[ $stderr == *" 114 unresolved records (keys stored for 0), 320 "* ]]
+	[[ $stderr == *" 114 unresolved records (keys stored for 0), 386 "* ]]
 	match_keys | cmp - inc.txt
 	run q "SELECT count(*) FROM matchrec"
 	assert_output "$(q "SELECT count(*) FROM record")"
 	run q "SELECT count(*) FROM matchkey WHERE record IN (SELECT id FROM
 	    record WHERE record_id LIKE 'n%')"
-	assert_output 1482
+	assert_output 1824
 	# A full run rewrites the keys from every record: the same rows.
 	cdp-match -q -a >/dev/null
 	match_keys | cmp - inc.txt
@@ -455,7 +491,7 @@ match_keys() {
 	   UPDATE member SET run = run + 5 WHERE record = (SELECT id FROM
 	   record WHERE record_id = 'p5')"
 	run --separate-stderr cdp-match -v
-	[[ $stderr == *" 114 unresolved records (keys stored for 1), 320 "* ]]
+	[[ $stderr == *" 114 unresolved records (keys stored for 1), 386 "* ]]
 	run q "SELECT k.run = r.run FROM matchrec k JOIN record r ON
 	    r.id = k.record WHERE r.record_id = 'p5'"
 	assert_output 1
@@ -499,7 +535,8 @@ match_keys() {
 	assert_line --regexp '^birth_date +swap_or_typo +[0-9.e-]+ +[0-9.e-]+ +-?[0-9.]+$'
 	assert_line --regexp '^email +else +'
 	assert_line --regexp '^lambda [0-9.e-]+ \(prior weight -[0-9.]+\)$'
-	assert_equal "${#lines[@]}" 38
+	assert_line --regexp '^full_name +words +'
+	assert_equal "${#lines[@]}" 39
 	# m and u are probabilities summing to 1 over each field's levels.
 	assert_equal "$(printf '%s\n' "$output" | awk 'NR > 1 && $1 != "lambda" {
 	    m[$1] += $3; u[$1] += $4 } END { for (f in m)

@@ -291,6 +291,65 @@ pair() {
 	assert_output "refuse|link record 7 -- record 8 refused: conflicting birth dates"
 }
 
+@test "cdp-merge: a record without a name never bridges two clusters of different names" {
+	# N1 (no name) is linked by the model to Pierre and to Sophie
+	# Martin: the weaker link is refused.  N2 joins J. Roy and Jean
+	# Roy: an initial fits the name.  Named pairs are not checked.
+	cdp-ingest -q -s x -i id "$FIX/merge-nameless.csv"
+	{ pair x:H1 x:W1 0.99; pair x:N1 x:H1 0.95; pair x:N1 x:H2 0.9
+	  pair x:N2 x:R1 0.9; pair x:N2 x:R2 0.8; } >p.ndjson
+	run --separate-stderr cdp-merge -P p.ndjson
+	assert_equal "$status" 0
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link x:H2 -- x:N1 refused: a record without a name would join two clusters whose names differ (profiles 2 and 1)"
+	run members
+	expect <<-'EOF'
+	1|x:H1
+	1|x:W1
+	2|x:H2
+	1|x:N1
+	3|x:R1
+	3|x:R2
+	3|x:N2
+	EOF
+	run q "SELECT count(*) FROM merge_log WHERE action = 'refuse'"
+	assert_output 1
+	# names off: the bridge holds.
+	rm -f "$CDP_DB"*
+	cdp-ingest -q -s x -i id "$FIX/merge-nameless.csv"
+	printf 'names off\n' >off.conf
+	run cdp-merge -P -q -C off.conf p.ndjson
+	assert_equal "$status" 0
+	run q "SELECT count(DISTINCT profile) FROM member"
+	assert_output 2
+	printf 'names maybe\n' >bad.conf
+	run --separate-stderr cdp-merge -P -q -C bad.conf p.ndjson
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-merge: bad.conf:1: names must be on or off"
+}
+
+@test "cdp-merge: -o: names from the evidence guard nameless bridges" {
+	ev() {	# A B PROB FIRST_A LAST_A FIRST_B LAST_B
+		printf '{"a":{"source":"x","record_id":"%s"},"b":{"source":"x","record_id":"%s"},"prob":%s,"rule":"fs","evidence":[' "$1" "$2" "$3"
+		[ -z "$4" ] || printf '{"field":"first_name","a":"%s","b":"%s","level":"exact","weight":3},{"field":"last_name","a":"%s","b":"%s","level":"exact","weight":3}' "$4" "$6" "$5" "$7"
+		printf ']}\n'
+	}
+	{ ev H1 W1 0.99 pierre martin pierre martin
+	  ev H2 W2 0.98 sophie martin sophie martin
+	  ev N1 H1 0.95; ev N1 H2 0.9; } >p.ndjson
+	run --separate-stderr cdp-merge -P -o - p.ndjson
+	assert_equal "$status" 0
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link x:N1 -- x:H2 refused: a record without a name would join two clusters whose names differ"
+	expect <<-'EOF'
+	cluster_id,source,record_id
+	1,x,H1
+	1,x,W1
+	1,x,N1
+	3,x,H2
+	3,x,W2
+	EOF
+}
+
 @test "cdp-merge: the configuration given once is kept for later runs" {
 	ingest
 	printf 'max-contacts 2 # small\n' >merge.conf

@@ -470,6 +470,77 @@ cmp_date_transposed(const char *a, size_t alen, const char *b, size_t blen)
 	return ay == by && am == bd && ad == bm && am != ad;
 }
 
+#define TOK_MAX	32
+
+/* The words of s (see cmp_tokens_in); their number. */
+static int
+words(const char *s, size_t n, const char **w, size_t *wl)
+{
+	size_t i = 0, st;
+	int k = 0;
+	unsigned char c;
+
+	while (i < n && k < TOK_MAX) {
+		while (i < n && (c = (unsigned char)s[i]) < 0x80 &&
+		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9')))
+			i++;
+		st = i;
+		while (i < n && ((c = (unsigned char)s[i]) >= 0x80 ||
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9')))
+			i++;
+		if (i > st) {
+			w[k] = s + st;
+			wl[k++] = i - st;
+		}
+	}
+	return k;
+}
+
+int
+cmp_tokens_in(const char *a, size_t alen, const char *b, size_t blen, int min)
+{
+	const char *wa[TOK_MAX], *wb[TOK_MAX], **ws, **wo;
+	size_t la[TOK_MAX], lb[TOK_MAX], *ls, *lo;
+	char used[TOK_MAX];
+	int na, nb, ns, no, i, j;
+
+	na = words(a, alen, wa, la);
+	nb = words(b, blen, wb, lb);
+	if (na <= nb) {
+		ws = wa, ls = la, ns = na, wo = wb, lo = lb, no = nb;
+	} else {
+		ws = wb, ls = lb, ns = nb, wo = wa, lo = la, no = na;
+	}
+	if (ns < min || ns == 0)
+		return 0;
+	memset(used, 0, sizeof(used));
+	/* Whole words first, so that an initial takes only what is left. */
+	for (i = 0; i < ns; i++) {
+		if (ls[i] == 1)
+			continue;
+		for (j = 0; j < no; j++)
+			if (!used[j] && lo[j] == ls[i] &&
+			    memcmp(wo[j], ws[i], ls[i]) == 0)
+				break;
+		if (j == no)
+			return 0;
+		used[j] = 1;
+	}
+	for (i = 0; i < ns; i++) {
+		if (ls[i] != 1)
+			continue;
+		for (j = 0; j < no; j++)
+			if (!used[j] && wo[j][0] == ws[i][0])
+				break;
+		if (j == no)
+			return 0;
+		used[j] = 1;
+	}
+	return 1;
+}
+
 double
 cmp_num_rel_diff(double x, double y)
 {

@@ -98,6 +98,17 @@ int	cmp_date_diff_days(const char *a, size_t alen, const char *b,
  * swapped (1985-03-12 and 1985-12-03): same year, a's month is b's day
  * and a's day is b's month, and the two dates differ.  1 or 0.
  */
+/*
+ * Whether every word of the value with fewer words (at least min of
+ * them) is a word of the other, each used once, a one-letter word
+ * standing for any word it begins: names in another order, with a title
+ * or middle name more, or initials ("martin pierre", "pierre martin";
+ * "j smith", "sir john smith").  Words are runs of letters, digits and
+ * non-ASCII bytes; at most 32 are read of each value.
+ */
+int	cmp_tokens_in(const char *a, size_t alen, const char *b, size_t blen,
+	    int min);
+
 int	cmp_date_transposed(const char *a, size_t alen, const char *b,
 	    size_t blen);
 
@@ -140,6 +151,8 @@ enum cmp_kind {
 	CMP_DATE_DAYS,		/* ISO dates at most arg days apart */
 	CMP_NUM_REL,		/* numbers with relative difference <= arg */
 	CMP_NUM_ABS,		/* numbers at most arg apart */
+	CMP_TOKENS,		/* the words of the value with fewer (at least
+				   arg) are all words of the other */
 	CMP_NKIND
 };
 

@@ -142,6 +142,8 @@ cond_holds(const struct cmp_cond *c, const char *a, size_t alen,
 		return digits_suffix_eq(pa, na, pb, nb, (size_t)c->arg);
 	case CMP_DATE_TRANSPOSED:
 		return cmp_date_transposed(pa, na, pb, nb);
+	case CMP_TOKENS:
+		return cmp_tokens_in(pa, na, pb, nb, (int)c->arg);
 	case CMP_DATE_DAYS:
 		if (cmp_date_parse(pa, na, &da) == -1 ||
 		    cmp_date_parse(pb, nb, &db) == -1)
@@ -239,6 +241,9 @@ cmp_field_check(const struct cmp_field *f, const char **errstr)
 			case CMP_DIGITS_SUFFIX:
 				ok = is_count(c->arg, 1, 1000);
 				break;
+			case CMP_TOKENS:
+				ok = is_count(c->arg, 1, 32);
+				break;
 			case CMP_NUM_REL:
 			case CMP_NUM_ABS:
 				ok = c->arg >= 0 && isfinite(c->arg);
@@ -267,6 +272,10 @@ static const struct cmp_field defaults[] = {
 	{ .name = "name", .nlevels = 5, .level = {
 	    EXACT, JW("jw92", 0.92), JW("jw88", 0.88), JW("jw70", 0.70),
 	    ELSE } },
+	/* Full names: word order, titles and initials (cmp_tokens_in). */
+	{ .name = "fullname", .nlevels = 6, .level = {
+	    EXACT, L1("words", C(CMP_TOKENS, CMP_PART_ALL, 2)),
+	    JW("jw92", 0.92), JW("jw88", 0.88), JW("jw70", 0.70), ELSE } },
 	{ .name = "date", .nlevels = 4, .level = {
 	    EXACT,
 	    L2("swap_or_typo", C(CMP_DATE_TRANSPOSED, CMP_PART_ALL, 0),
@@ -322,6 +331,7 @@ static const char *const kind_names[CMP_NKIND] = {
 	[CMP_DATE_DAYS] = "date_days",
 	[CMP_NUM_REL] = "num_rel",
 	[CMP_NUM_ABS] = "num_abs",
+	[CMP_TOKENS] = "tokens",
 };
 
 static const char *const part_names[CMP_NPART] = {

@@ -50,13 +50,28 @@ mdet_clear_junk(struct mdet *d, const struct mcfg *c, struct mset *ms)
 {
 	uint8_t *state;		/* per value id: 0 unknown, 1 ok, 2 junk */
 	const char *s;
-	size_t k, r, n;
+	size_t k, j, r, n;
 	uint32_t v;
-	int slot;
+	int slot, seen;
 
 	state = xmalloc(ms->nval);
-	for (k = 0; k < c->nident; k++) {
-		slot = c->ident[k].slot;
+	/*
+	 * The identifiers, then the other fields a junk rule names (the
+	 * titles given as a first name: "Sir", "Mme").
+	 */
+	for (k = 0; k < c->nident + c->njunk; k++) {
+		if (k < c->nident)
+			slot = c->ident[k].slot;
+		else {
+			slot = c->junk[k - c->nident].slot;
+			seen = slot < 0;
+			for (j = 0; j < c->nident && !seen; j++)
+				seen = c->ident[j].slot == slot;
+			for (j = 0; j < k - c->nident && !seen; j++)
+				seen = c->junk[j].slot == slot;
+			if (seen)
+				continue;
+		}
 		memset(state, 0, ms->nval);
 		for (r = 0; r < ms->n; r++) {
 			if ((v = mset_get(ms, r, slot)) == 0)
@@ -372,6 +387,21 @@ memo_test(struct mdet_memo *mm, const struct mcfg *c, const struct mset *ms,
 	return r;
 }
 
+/* Two dates equal or one slip apart (see mdet_conflict). */
+static int
+one_slip(const struct mset *ms, uint32_t x, uint32_t y)
+{
+	const char *a, *b;
+	size_t an, bn;
+
+	if (x == y)
+		return 1;
+	a = mset_str(ms, x, &an);
+	b = mset_str(ms, y, &bn);
+	return cmp_date_transposed(a, an, b, bn) ||
+	    cmp_damerau_osa(a, an, b, bn, 1) <= 1;
+}
+
 int
 mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
     const struct mset *ms, uint32_t a, uint32_t b)
@@ -389,12 +419,15 @@ mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
 	fa = mset_get(ms, a, MCFG_S_FIRST);
 	fb = mset_get(ms, b, MCFG_S_FIRST);
 	/*
-	 * The same birth date, to the day: a first name miskeyed or
-	 * replaced, not a sibling (twins aside); the model weighs it.
+	 * The same birth date, or one slip from it (a character changed,
+	 * two swapped, day and month exchanged): a first name miskeyed or
+	 * replaced by a nickname or a title, not a sibling (twins aside);
+	 * the model weighs it.  Not the merge's wider typo test (two parts
+	 * off): in a block of one birth year it would let most pairs by.
 	 */
 	da = mset_get(ms, a, MCFG_S_BIRTH);
 	db = mset_get(ms, b, MCFG_S_BIRTH);
-	if (da != 0 && da == db)
+	if (da != 0 && db != 0 && one_slip(ms, da, db))
 		return 0;
 	/* Only a full name ("MARTIN, Pierre"): its words must fit. */
 	if (fa == 0 || fb == 0) {

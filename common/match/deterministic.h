@@ -63,7 +63,8 @@ struct mdet {
 };
 
 /*
- * Clear junk identifier values from the records of ms.  Counted in
+ * Clear junk identifier values from the records of ms, and the values
+ * of other fields a junk rule names (junk first_name sir ...).  Counted in
  * d->st; call before mdet_links and before blocking.
  */
 void	mdet_clear_junk(struct mdet *, const struct mcfg *, struct mset *);

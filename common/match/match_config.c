@@ -751,6 +751,9 @@ mcfg_load_with(struct mcfg *c, const char *path, const char *found,
 	slot_get(&p, "full_name");
 	if (parse_text(&p, mcfg_defaults) == -1)
 		goto bad;
+	p.file = "(built-in nicknames)";
+	if (parse_text(&p, mcfg_nicknames) == -1)
+		goto bad;
 	p.file = "(found in the data)";
 	if (found != NULL && parse_text(&p, found) == -1)
 		goto bad;

@@ -122,6 +122,11 @@ struct mcfg {
 
 /* Built-in configuration text (for the man page and -v). */
 extern const char mcfg_defaults[];
+/*
+ * The nicknames, "alias NAME NICKNAME" lines parsed after mcfg_defaults
+ * (nicknames.c, generated from share/nicknames/names.csv).
+ */
+extern const char mcfg_nicknames[];
 
 /*
  * Load the defaults, then the file at path when not NULL.  0, or -1

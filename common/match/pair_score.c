@@ -212,6 +212,15 @@ msc_vector(struct msc *s, uint32_t a, uint32_t b, int8_t *lev,
 	    vb[s->first] && vb[s->last])
 		lev[s->full] = -1;
 	/*
+	 * A full name that is only its record's first or last name says
+	 * nothing the name parts did not: weighed twice, "frederick" and
+	 * "frederick" would count as two rare full names agreeing.
+	 */
+	if (s->full >= 0 && lev[s->full] >= 0 && (va[s->full] ==
+	    va[s->first] || va[s->full] == va[s->last] || vb[s->full] ==
+	    vb[s->first] || vb[s->full] == vb[s->last]))
+		lev[s->full] = -1;
+	/*
 	 * Dependent fields: a postal code agreeing on two different streets
 	 * is two neighbours, not one person (needs); a city agreeing with
 	 * the postal code says nothing more (implied).

@@ -191,7 +191,7 @@ mg_cluster(struct mg *m, struct uf *u, uint32_t *tree)
 			l->state = MG_IN;
 			continue;
 		}
-		if (uf_check(u, ra, rb, &why) != UF_OK) {
+		if (uf_check_link(u, ra, rb, l->a, l->b, &why) != UF_OK) {
 			l->state = MG_REFUSED;
 			if (m->nref == m->capref) {
 				m->capref = m->capref ? 2 * m->capref : 64;
@@ -225,6 +225,10 @@ mg_why_text(const struct uf_why *w, uint32_t max_contacts, struct sbuf *out)
 	case UF_BIRTH:
 		/* Not the dates: logs name no personal value. */
 		sb_adds(out, "conflicting birth dates");
+		break;
+	case UF_NAME:
+		sb_adds(out, "a record without a name would join two "
+		    "clusters whose names differ");
 		break;
 	}
 }

@@ -73,6 +73,7 @@ struct mg {
 struct mg_opts {
 	uint32_t max_contacts;	/* 0: no limit */
 	int	 bd_mode;	/* UF_BD_* */
+	int	 name_guard;	/* a nameless record never bridges names */
 	/*
 	 * The pair stream's watermark (cdp-pairs(5)), when bounded: a
 	 * record past it (rowid above watermark, or record.run above

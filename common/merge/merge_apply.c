@@ -205,6 +205,17 @@ detail_row(struct apply *ap, sqlite3_stmt *st, char **srcname, size_t nsrc)
 	if (s != NULL)
 		uf_set_bdate(&ap->u, x, uf_date(s,
 		    (size_t)sqlite3_column_bytes(st, 3)));
+	if (ap->u.name != NULL) {
+		struct uf_name nm;
+
+		uf_name_of(&nm, (const char *)sqlite3_column_text(st, 6),
+		    (size_t)sqlite3_column_bytes(st, 6),
+		    (const char *)sqlite3_column_text(st, 7),
+		    (size_t)sqlite3_column_bytes(st, 7),
+		    (const char *)sqlite3_column_text(st, 8),
+		    (size_t)sqlite3_column_bytes(st, 8));
+		uf_set_name(&ap->u, x, &nm);
+	}
 	/* email, phone and the three name keys: one contact. */
 	for (c = 4; c < 9; c++) {
 		s = (const char *)sqlite3_column_text(st, c);
@@ -755,6 +766,8 @@ mg_apply(struct mg *m, struct prof_store *ps, const struct mg_opts *o,
 	uf_init(&ap.u, ap.n);
 	ap.u.max_contacts = o->max_contacts;
 	ap.u.bd_mode = o->bd_mode;
+	if (o->name_guard)
+		uf_name_guard(&ap.u);
 	if (load_details(&ap) == -1 || start_clusters(&ap) == -1)
 		goto out;
 	st->t_load = mono_now() - t;

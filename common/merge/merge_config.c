@@ -15,6 +15,7 @@ mergecf_init(struct mergecf *c, struct golden *g)
 {
 	c->max_contacts = 50;
 	c->bd_mode = UF_BD_TYPO;
+	c->name_guard = 1;
 	c->golden = g;
 }
 
@@ -43,6 +44,15 @@ setting(struct mergecf *c, char **w, size_t nw, struct sbuf *why)
 			c->bd_mode = UF_BD_OFF;
 		else {
 			sb_adds(why, "birth-dates must be typo, strict or off");
+			return -1;
+		}
+	} else if (strcmp(w[0], "names") == 0 && nw == 2) {
+		if (strcmp(w[1], "on") == 0)
+			c->name_guard = 1;
+		else if (strcmp(w[1], "off") == 0)
+			c->name_guard = 0;
+		else {
+			sb_adds(why, "names must be on or off");
 			return -1;
 		}
 	} else if (strcmp(w[0], "survive") == 0 && nw >= 3) {

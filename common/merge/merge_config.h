@@ -28,6 +28,8 @@
 struct mergecf {
 	uint32_t max_contacts;	/* 0: no limit; default 50 */
 	int	 bd_mode;	/* UF_BD_*; default UF_BD_TYPO */
+	int	 name_guard;	/* names on: a nameless record never bridges
+				   two clusters of different names */
 	struct golden *golden;	/* the caller's, golden_init'ed */
 };
 

@@ -163,6 +163,26 @@ set_bdate(struct bdates *b, uint32_t x, int32_t d)
 		b->d[x] = d;
 }
 
+/* The first name the evidence gives for record x. */
+static void
+set_name(struct names *m, uint32_t x, const struct uf_name *nm)
+{
+	uint32_t n;
+
+	if (nm->first == 0 && nm->last == 0 && nm->full == 0)
+		return;
+	if (x >= m->n) {
+		n = m->n ? 2 * m->n : 4096;
+		while (n <= x)
+			n *= 2;
+		m->v = xrealloc(m->v, n * sizeof(*m->v));
+		memset(m->v + m->n, 0, (n - m->n) * sizeof(*m->v));
+		m->n = n;
+	}
+	if (m->v[x].first == 0 && m->v[x].last == 0 && m->v[x].full == 0)
+		m->v[x] = *nm;
+}
+
 static void
 add_pair(struct merge *g, const struct pair *p, long line, const char *text,
     size_t len)
@@ -180,6 +200,8 @@ add_pair(struct merge *g, const struct pair *p, long line, const char *text,
 		    p->record_id[1], p->record_id_len[1]);
 		set_bdate(&g->bd, a, p->bdate[0]);
 		set_bdate(&g->bd, b, p->bdate[1]);
+		set_name(&g->nm, a, &p->name[0]);
+		set_name(&g->nm, b, &p->name[1]);
 	} else
 		a = b = 0;
 	/* Without -t the trailer's threshold is applied once it is read. */

@@ -42,6 +42,12 @@ struct bdates {
 	uint32_t n;
 };
 
+/* File mode: names named in the evidence, by record. */
+struct names {
+	struct uf_name *v;
+	uint32_t n;
+};
+
 struct merge {
 	double	 threshold;	/* -t, else the default for -P inputs */
 	int	 have_t;	/* -t given */
@@ -71,6 +77,7 @@ struct merge {
 	/* File mode. */
 	struct keytab kt;
 	struct bdates bd;
+	struct names nm;
 	struct sbuf why, json;
 };
 

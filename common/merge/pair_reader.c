@@ -160,24 +160,52 @@ number(struct pair_reader *r, int f, double *out, struct sbuf *why)
 	return 0;
 }
 
-/* Birth dates named by an evidence item {"field":"birth_date",...}. */
+/* Evidence fields pair_parse reads: birth dates and the names. */
+enum { EV_OTHER, EV_BIRTH, EV_FIRST, EV_LAST, EV_FULL, EV_N };
+
+static int
+evidence_kind(const char *s, size_t n)
+{
+	static const char *const names[EV_N] = { "", "birth_date",
+	    "first_name", "last_name", "full_name" };
+	int k;
+
+	for (k = 1; k < EV_N; k++)
+		if (strlen(names[k]) == n && memcmp(s, names[k], n) == 0)
+			return k;
+	return EV_OTHER;
+}
+
+/*
+ * Birth dates and names of a and b named by the evidence items
+ * {"field":"birth_date","a":...,"b":...} (first_name, last_name,
+ * full_name).
+ */
 static void
 evidence_dates(struct pair_reader *r, struct pair *p)
 {
 	size_t i, j, item = 0, itemlen = 0, alen = 0, blen = 0;
 	const char *a = NULL, *b = NULL, *path;
-	int isbd = 0;
+	const char *nm[2][EV_N] = { { NULL } };
+	size_t nmlen[2][EV_N] = { { 0 } };
+	int kind = EV_OTHER, side;
 
 	for (i = 0; i <= r->nev; i++) {
 		path = i < r->nev ? r->arena.buf + r->ev[i].path : NULL;
 		/* A new item (".N") or the end: settle the previous one. */
 		if (i == r->nev || memchr(path + 1, '.', r->ev[i].plen - 1) ==
 		    NULL) {
-			if (isbd && a != NULL && p->bdate[0] == 0)
+			if (kind == EV_BIRTH && a != NULL && p->bdate[0] == 0)
 				p->bdate[0] = uf_date(a, alen);
-			if (isbd && b != NULL && p->bdate[1] == 0)
+			if (kind == EV_BIRTH && b != NULL && p->bdate[1] == 0)
 				p->bdate[1] = uf_date(b, blen);
-			isbd = 0;
+			if (kind > EV_BIRTH) {
+				nm[0][kind] = a;
+				nmlen[0][kind] = a != NULL ? alen : 0;
+				nm[1][kind] = b;
+				nmlen[1][kind] = b != NULL ? blen : 0;
+			}
+			kind = EV_OTHER;
 			a = b = NULL;
 			if (i < r->nev) {
 				item = r->ev[i].path;
@@ -193,8 +221,8 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 		j = r->ev[i].plen - itemlen - 1;
 		path += itemlen + 1;
 		if (j == 5 && memcmp(path, "field", 5) == 0)
-			isbd = r->ev[i].vlen == 10 && memcmp(r->arena.buf +
-			    r->ev[i].val, "birth_date", 10) == 0;
+			kind = evidence_kind(r->arena.buf + r->ev[i].val,
+			    r->ev[i].vlen);
 		else if (j == 1 && path[0] == 'a') {
 			a = r->arena.buf + r->ev[i].val;
 			alen = r->ev[i].vlen;
@@ -203,6 +231,11 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 			blen = r->ev[i].vlen;
 		}
 	}
+	for (side = 0; side < 2; side++)
+		uf_name_of(&p->name[side], nm[side][EV_FIRST],
+		    nmlen[side][EV_FIRST], nm[side][EV_LAST],
+		    nmlen[side][EV_LAST], nm[side][EV_FULL],
+		    nmlen[side][EV_FULL]);
 }
 
 /* A trailer's count or id: absent or null is none unless required. */

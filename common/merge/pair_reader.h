@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "core/util.h"
+#include "merge/union_find.h"
 
 /* A trailer's content. */
 struct pair_trailer {
@@ -59,6 +60,7 @@ struct pair {
 	double	 weight;	/* 0 when absent */
 	int	 has_weight;
 	const char *rule;	/* NUL-terminated */
+	struct uf_name name[2];	/* names of a and b named in the evidence */
 	int32_t	 bdate[2];	/* birth dates of a and b named in the
 				   evidence (YYYYMMDD), 0 when none */
 	struct pair_trailer tr;	/* when pair_parse returns PAIR_TRAILER */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/date_typo.h"
+#include "core/hash.h"
 #include "core/util.h"
 #include "merge/union_find.h"
 
@@ -20,6 +21,8 @@ struct uf_set {
 	uint32_t nbd, capbd;
 	uint32_t *nev;		/* indices into uf->never with an end here */
 	uint32_t nnev, capnev;
+	struct uf_name *nm;	/* distinct names; UF_MAXNAMES + 1: more */
+	uint32_t nnm, capnm;
 };
 
 /* A root's aggregate, allocated or derived from its own values. */
@@ -30,6 +33,8 @@ struct view {
 	uint32_t nbd;
 	const uint32_t *nev;
 	uint32_t nnev;
+	const struct uf_name *nm;
+	uint32_t nnm;
 };
 
 void
@@ -58,6 +63,7 @@ set_free(struct uf_set *s)
 	free(s->sig);
 	free(s->bd);
 	free(s->nev);
+	free(s->nm);
 	free(s);
 }
 
@@ -73,6 +79,7 @@ uf_release(struct uf *u)
 	free(u->size);
 	free(u->sig);
 	free(u->bdate);
+	free(u->name);
 	free(u->never);
 	memset(u, 0, sizeof(*u));
 }
@@ -100,6 +107,77 @@ uf_set_bdate(struct uf *u, uint32_t x, int32_t d)
 	u->bdate[x] = d;
 }
 
+static int
+uf_nameless(const struct uf_name *n)
+{
+	return n->first == 0 && n->last == 0 && n->full == 0;
+}
+
+void
+uf_name_guard(struct uf *u)
+{
+	if (u->name == NULL)
+		u->name = xcalloc(u->n ? u->n : 1, sizeof(*u->name));
+}
+
+void
+uf_set_name(struct uf *u, uint32_t x, const struct uf_name *n)
+{
+	if (u->name != NULL)
+		u->name[x] = *n;
+}
+
+/* A name key's hash, never 0; 0 for none. */
+static uint32_t
+name_hash(const char *s, size_t n)
+{
+	uint64_t h;
+	uint32_t v;
+
+	if (s == NULL || n == 0)
+		return 0;
+	h = hash_fnv(HASH_FNV0, s, n);
+	v = (uint32_t)(h ^ (h >> 32));
+	return v ? v : 1;
+}
+
+void
+uf_name_of(struct uf_name *nm, const char *first, size_t nfirst,
+    const char *last, size_t nlast, const char *full, size_t nfull)
+{
+	memset(nm, 0, sizeof(*nm));
+	nm->first = name_hash(first, nfirst);
+	nm->last = name_hash(last, nlast);
+	nm->last4 = name_hash(last, nlast < 4 ? nlast : 4);
+	nm->full = name_hash(full, nfull);
+	if (nm->first != 0) {
+		nm->initial = (uint8_t)first[0];
+		nm->first1 = nfirst == 1;
+	}
+}
+
+int
+uf_name_fits(const struct uf_name *p, const struct uf_name *q)
+{
+	int both = 0;
+
+	if (p->first != 0 && q->first != 0) {
+		both = 1;
+		if (p->first != q->first && !((p->first1 || q->first1) &&
+		    p->initial == q->initial))
+			return 0;
+	}
+	if (p->last != 0 && q->last != 0) {
+		both = 1;
+		if (p->last != q->last && p->last4 != q->last4)
+			return 0;
+	}
+	/* full_name decides only when the parts said nothing. */
+	if (!both && p->full != 0 && q->full != 0 && p->full != q->full)
+		return 0;
+	return 1;
+}
+
 static void
 view_of(struct uf *u, uint32_t r, struct view *v)
 {
@@ -112,6 +190,8 @@ view_of(struct uf *u, uint32_t r, struct view *v)
 		v->nbd = s->nbd;
 		v->nev = s->nev;
 		v->nnev = s->nnev;
+		v->nm = s->nm;
+		v->nnm = s->nnm;
 		return;
 	}
 	v->sig = &u->sig[r];
@@ -120,6 +200,8 @@ view_of(struct uf *u, uint32_t r, struct view *v)
 	v->nbd = u->bdate[r] != 0;
 	v->nev = NULL;
 	v->nnev = 0;
+	v->nm = u->name != NULL ? &u->name[r] : NULL;
+	v->nnm = u->name != NULL && uf_nameless(&u->name[r]) == 0;
 }
 
 /* The root's aggregate, allocated from its own values when needed. */
@@ -140,6 +222,11 @@ materialise(struct uf *u, uint32_t r)
 		s->bd = xmalloc(sizeof(*s->bd));
 		s->bd[0] = u->bdate[r];
 		s->nbd = s->capbd = 1;
+	}
+	if (u->name != NULL && !uf_nameless(&u->name[r])) {
+		s->nm = xmalloc(sizeof(*s->nm));
+		s->nm[0] = u->name[r];
+		s->nnm = s->capnm = 1;
 	}
 	u->set[r] = s;
 	return s;
@@ -262,6 +349,81 @@ uf_check(struct uf *u, uint32_t rx, uint32_t ry, struct uf_why *why)
 	return UF_OK;
 }
 
+/* Whether no name of x fits a name of y (both known, neither too many). */
+static int
+names_conflict(const struct view *x, const struct view *y)
+{
+	uint32_t i, j;
+
+	if (x->nnm == 0 || y->nnm == 0 || x->nnm > UF_MAXNAMES ||
+	    y->nnm > UF_MAXNAMES)
+		return 0;
+	for (i = 0; i < x->nnm; i++)
+		for (j = 0; j < y->nnm; j++)
+			if (uf_name_fits(&x->nm[i], &y->nm[j]))
+				return 0;
+	return 1;
+}
+
+int
+uf_check_link(struct uf *u, uint32_t rx, uint32_t ry, uint32_t a, uint32_t b,
+    struct uf_why *why)
+{
+	struct uf_why dummy;
+	struct view x, y;
+	int r;
+
+	if (why == NULL)
+		why = &dummy;
+	if ((r = uf_check(u, rx, ry, why)) != UF_OK || u->name == NULL)
+		return r;
+	if (!uf_nameless(&u->name[a]) && !uf_nameless(&u->name[b]))
+		return UF_OK;
+	view_of(u, rx, &x);
+	view_of(u, ry, &y);
+	if (names_conflict(&x, &y)) {
+		why->reason = UF_NAME;
+		why->u = a;
+		why->v = b;
+		return UF_NAME;
+	}
+	return UF_OK;
+}
+
+/* Add the names of b to *a, distinct, past UF_MAXNAMES only counted. */
+static void
+merge_names(struct uf_set *s, const struct uf_name *b, uint32_t nb)
+{
+	uint32_t i, j;
+
+	if (s->nnm > UF_MAXNAMES)
+		return;
+	if (nb > UF_MAXNAMES) {
+		s->nnm = UF_MAXNAMES + 1;
+		return;
+	}
+	for (j = 0; j < nb; j++) {
+		for (i = 0; i < s->nnm; i++)
+			if (s->nm[i].first == b[j].first &&
+			    s->nm[i].last == b[j].last &&
+			    s->nm[i].last4 == b[j].last4 &&
+			    s->nm[i].full == b[j].full &&
+			    s->nm[i].first1 == b[j].first1)
+				break;
+		if (i < s->nnm)
+			continue;
+		if (s->nnm == UF_MAXNAMES) {
+			s->nnm = UF_MAXNAMES + 1;
+			return;
+		}
+		if (s->nnm == s->capnm) {
+			s->capnm = s->capnm ? 2 * s->capnm : 4;
+			s->nm = xrealloc(s->nm, s->capnm * sizeof(*s->nm));
+		}
+		s->nm[s->nnm++] = b[j];
+	}
+}
+
 /* Merge sorted distinct b into sorted distinct *a, keeping at most cap. */
 static void
 merge_sig(uint64_t **a, uint32_t *na, uint32_t *capa, const uint64_t *b,
@@ -333,7 +495,7 @@ uf_join(struct uf *u, uint32_t rx, uint32_t ry)
 	}
 	/* ry goes under rx.  Nothing to aggregate when no guard is on. */
 	if (u->max_contacts > 0 || u->bd_mode != UF_BD_OFF ||
-	    u->set[rx] != NULL || u->set[ry] != NULL) {
+	    u->name != NULL || u->set[rx] != NULL || u->set[ry] != NULL) {
 		view_of(u, ry, &y);
 		s = materialise(u, rx);
 		if (u->max_contacts > 0)
@@ -343,6 +505,8 @@ uf_join(struct uf *u, uint32_t rx, uint32_t ry)
 			merge_bd(&s->bd, &s->nbd, &s->capbd, y.bd, y.nbd);
 		for (i = 0; i < y.nnev; i++)
 			add_nev(s, y.nev[i]);
+		if (u->name != NULL)
+			merge_names(s, y.nm, y.nnm);
 		set_free(u->set[ry]);
 		u->set[ry] = NULL;
 	}

@@ -339,6 +339,24 @@ test_dates(void)
 	is_num(cmp_date_transposed(S("1985-03-31"), S("1985-31-03")), 0, 0,
 	    "an impossible swap is not transposed");
 
+	ok(cmp_tokens_in(S("martin, pierre"), S("pierre martin"), 2),
+	    "words: another order and punctuation");
+	ok(cmp_tokens_in(S("j smith"), S("sir john smith"), 2),
+	    "words: an initial and a title more");
+	ok(cmp_tokens_in(S("thomas chudleigh"),
+	    S("thomas clifford, 1st baron clifford of chudleigh"), 2),
+	    "words: a title and a middle name more");
+	ok(!cmp_tokens_in(S("martin pierre"), S("martin sophie"), 2),
+	    "words: another first name");
+	ok(!cmp_tokens_in(S("frederick"), S("frederick smith"), 2),
+	    "words: fewer than min");
+	ok(!cmp_tokens_in(S("john john"), S("john smith"), 2),
+	    "words: each word of the other used once");
+	ok(!cmp_tokens_in(S("j j"), S("john smith"), 2),
+	    "words: an initial takes one word");
+	ok(cmp_tokens_in(S("dupont \xc3\xa9lise"), S("\xc3\xa9lise dupont"), 2),
+	    "words: UTF-8 letters are letters");
+
 	is_num(cmp_num_rel_diff(100, 110), 10.0 / 110, 1e-15,
 	    "rel diff 100/110");
 	is_num(cmp_num_rel_diff(0, 0), 0, 0, "rel diff 0/0 = 0");

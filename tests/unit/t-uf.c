@@ -215,6 +215,63 @@ weakest(void)
 	mg_release(&m);
 }
 
+static void
+nm(struct uf_name *n, const char *first, const char *last, const char *full)
+{
+	uf_name_of(n, first, first ? strlen(first) : 0, last,
+	    last ? strlen(last) : 0, full, full ? strlen(full) : 0);
+}
+
+static void
+names(void)
+{
+	struct uf_name p, q, none;
+	struct uf_why why;
+	struct uf u;
+	uint32_t r;
+
+	nm(&p, "pierre", "martin", NULL);
+	nm(&q, "sophie", "martin", NULL);
+	ok(!uf_name_fits(&p, &q), "two first names do not fit");
+	nm(&q, "p", "martin", NULL);
+	ok(uf_name_fits(&p, &q), "an initial fits");
+	nm(&q, "q", "martin", NULL);
+	ok(!uf_name_fits(&p, &q), "another initial does not");
+	nm(&q, "pierre", "martinn", NULL);
+	ok(uf_name_fits(&p, &q), "a last name's typo past its 4th letter fits");
+	nm(&q, "pierre", "mertin", NULL);
+	ok(!uf_name_fits(&p, &q), "one in its first 4 letters does not");
+	nm(&q, "pierre", NULL, "martin pierre");
+	ok(uf_name_fits(&p, &q), "a missing part is no conflict");
+	nm(&p, NULL, NULL, "martin pierre");
+	nm(&q, NULL, NULL, "martin sophie");
+	ok(!uf_name_fits(&p, &q), "full names alone decide");
+	nm(&none, NULL, NULL, NULL);
+	ok(none.first == 0 && none.last == 0 && none.full == 0, "no name");
+
+	/* 0 Pierre, 1 Sophie, 2 no name, 3 Pierre again. */
+	uf_init(&u, 4);
+	uf_name_guard(&u);
+	nm(&p, "pierre", "martin", NULL);
+	nm(&q, "sophie", "martin", NULL);
+	uf_set_name(&u, 0, &p);
+	uf_set_name(&u, 1, &q);
+	uf_set_name(&u, 3, &p);
+	ok(uf_check_link(&u, 2, 0, 2, 0, NULL) == UF_OK,
+	    "a nameless record joins a named one");
+	r = uf_join(&u, 2, 0);
+	ok(uf_check_link(&u, r, 1, 2, 1, &why) == UF_NAME && why.u == 2 &&
+	    why.v == 1, "but does not bridge to another name");
+	ok(uf_check_link(&u, r, 1, 0, 1, NULL) == UF_OK,
+	    "a link of two named records is the model's to weigh");
+	ok(uf_check_link(&u, r, 3, 2, 3, NULL) == UF_OK,
+	    "the same name again fits");
+	r = uf_join(&u, r, 3);
+	ok(uf_check_link(&u, r, 1, 2, 1, NULL) == UF_NAME,
+	    "after another join too");
+	uf_release(&u);
+}
+
 int
 main(void)
 {
@@ -224,5 +281,6 @@ main(void)
 	size_guard();
 	never_guard();
 	weakest();
+	names();
 	return done_testing();
 }
