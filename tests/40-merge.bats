@@ -301,7 +301,7 @@ pair() {
 	run --separate-stderr cdp-merge -P p.ndjson
 	assert_equal "$status" 0
 	assert_equal "${#stderr_lines[@]}" 2
-	assert_equal "${stderr_lines[0]}" "cdp-merge: link x:H2 -- x:N1 refused: a record without a name would join two clusters whose names differ (profiles 2 and 1)"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link record 3 -- record 4 refused: a record without a name would join two clusters whose names differ (profiles 2 and 1)"
 	run members
 	expect <<-'EOF'
 	1|x:H1
@@ -339,7 +339,7 @@ pair() {
 	  ev N1 H1 0.95; ev N1 H2 0.9; } >p.ndjson
 	run --separate-stderr cdp-merge -P -o - p.ndjson
 	assert_equal "$status" 0
-	assert_equal "${stderr_lines[0]}" "cdp-merge: link x:N1 -- x:H2 refused: a record without a name would join two clusters whose names differ"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: pair 4: link refused: a record without a name would join two clusters whose names differ"
 	expect <<-'EOF'
 	cluster_id,source,record_id
 	1,x,H1
