@@ -181,6 +181,8 @@ static const struct {
 	{ "an_failed", "Failed run", "Exécution en échec" },
 	{ "an_identity", "Identity resolution behind",
 	    "Résolution d'identité en retard" },
+	{ "an_bulk_load", "Bulk load interrupted",
+	    "Chargement en masse interrompu" },
 	{ "an_reject_rate", "Many rejects", "Beaucoup de rejets" },
 	{ "an_volume_low", "Low volume", "Volume bas" },
 	{ "an_volume_high", "High volume", "Volume haut" },
