@@ -39,6 +39,8 @@ static const struct {
 	{ "started", "Started", "Début" },
 	{ "outcome", "Outcome", "Résultat" },
 	{ "rows_in", "Read", "Lus" },
+	{ "rows_read", "Rows stored over runs",
+	    "Lignes enregistrées (cumul)" },
 	{ "rows_ok", "Kept", "Gardés" },
 	{ "vol_day", "Records ingested per day",
 	    "Enregistrements collectés par jour" },
