@@ -343,6 +343,18 @@ nightly() {
 	assert_equal "$status" 2
 }
 
+@test "cdp-status: a failed ingest's evidence says why" {
+	printf 'ID;EMAIL\n1;a@example.com\n' >crm.csv
+	run cdp-ingest -q -s crm -i ID_CLIENT crm.csv nosuch.csv
+	assert_equal "$status" 1
+	run cdp-status
+	assert_equal "$status" 4
+	[[ "${lines[-1]}" =~ ^failed\ \ crm\ +1\ \ cdp-ingest\ -s\ crm\ failed\ at\ [0-9T:Z-]+:\ (.*)$ ]]
+	assert_equal "${BASH_REMATCH[1]}" 'crm.csv: no id field "ID_CLIENT" in the header; nosuch.csv: No such file or directory'
+	run q "SELECT count(*) FROM run WHERE message LIKE '%@%'"
+	assert_output 0
+}
+
 # files SOURCE NIGHT...: three ingests of SOURCE, at 20:48, 20:49 and 20:51
 # of those days of December 2026, as cdp-run ingests three files a night.
 files() {
