@@ -714,7 +714,8 @@ main(int argc, char *argv[])
 		update_source(&g);
 	outcome = g.failed || g.badinput ? "failed" : g.run.rejected ?
 	    "rejects" : "ok";
-	g.run.rows_ok -= g.lost;
+	/* Suppressed (erased) records were valid but are not kept. */
+	g.run.rows_ok -= g.lost + g.run.suppressed;
 	g.run.suppressed += g.supp_rej;
 	/* The records are committed: a run log not written is a warning. */
 	if (run_end(&g.run, outcome, g.fail.len ? g.fail.buf : NULL,
