@@ -355,6 +355,21 @@ nightly() {
 	assert_output 0
 }
 
+@test "cdp-status: two exports that cannot write their files are two failures" {
+	cdp-ingest -q -s crm -i ID_CLIENT -c FR "$FIX/crm_fr.csv" 2>/dev/null
+	cdp-segment -q define vip 'email is not null'
+	cdp-segment -q eval
+	run cdp-export -o nodir/a.csv --dest a changes vip
+	assert_equal "$status" 1
+	run cdp-export -o nodir/b.csv --dest b changes vip
+	assert_equal "$status" 1
+	run cdp-status
+	assert_equal "$status" 4
+	[[ "${lines[-2]}" =~ ^failed\ +[0-9]+\ \ cdp-export\ changes\ vip\ --dest\ a\ failed\ at\ [0-9T:Z-]+:\ nodir/a\.csv\.tmp[0-9]+:\ No\ such\ file\ or\ directory$ ]]
+	[[ "${lines[-1]}" =~ ^failed\ +[0-9]+\ \ cdp-export\ changes\ vip\ --dest\ b\ failed\ at ]]
+	assert_equal "$(q "SELECT count(*) FROM run WHERE tool = 'cdp-export' AND outcome = 'failed'")" 2
+}
+
 # files SOURCE NIGHT...: three ingests of SOURCE, at 20:48, 20:49 and 20:51
 # of those days of December 2026, as cdp-run ingests three files a night.
 files() {
