@@ -788,11 +788,22 @@ main(int argc, char *argv[])
 	    db_open(path, DB_RDONLY, &e.db, &e.why) == -1 ||
 	    db_exec(e.db, "PRAGMA cache_size = -16384", &e.why) == -1)
 		die(EXIT_FAIL, "%s", e.why.buf);
+	/* A person named on the command line never reaches the logs. */
+	if (v->fn == ex_profile)
+		argv[1] = "(subject)";
+	if (run_begin(&run, e.wdb, "cdp-export", argc + optind,
+	    argv - optind, 0, &e.why) == -1)
+		die(EXIT_FAIL, "%s", e.why.buf);
 	e.out = stdout;
 	e.outname = "stdout";
 	if (outpath != NULL && strcmp(outpath, "-") != 0) {
-		if (of_open(&of, outpath, &e.why) == -1)
-			die(EXIT_FAIL, "%s", e.why.buf);
+		if (of_open(&of, outpath, &e.why) == -1) {
+			/* Logged, so that cdp-status shows the failure. */
+			char *msg = xstrdup(e.why.buf);
+
+			(void)run_end(&run, "failed", msg, &e.why);
+			die(EXIT_FAIL, "%s", msg);
+		}
 		tofile = 1;
 		e.out = of.f;
 		e.outname = outpath;
@@ -812,14 +823,8 @@ main(int argc, char *argv[])
 	jw_init(&e.jw, &e.line);
 	sb_init(&what);
 	sb_adds(&what, v->name);
-	/* A person named on the command line never reaches the logs. */
-	if (v->fn == ex_profile)
-		argv[1] = "(subject)";
 	if (e.arg != NULL)
 		sb_addf(&what, " %s", argv[1]);
-	if (run_begin(&run, e.wdb, "cdp-export", argc + optind,
-	    argv - optind, 0, &e.why) == -1)
-		die(EXIT_FAIL, "%s", e.why.buf);
 	/*
 	 * One write transaction holds the log; the rows are read on the
 	 * other connection in a read transaction begun once the write lock

@@ -380,6 +380,22 @@ on_diag(void *arg, int rej, const char *file, long line, const char *reason,
 	maybe_flush(g);
 }
 
+/*
+ * The cause of a failed file, for the run log, so that cdp-status says why
+ * (the messages name files and fields, never a record's values).
+ */
+static void
+fail_cause(struct ingest *g, const char *file, const char *why)
+{
+	if (g->fail.len >= 1024)
+		return;
+	if (g->fail.len > 0)
+		sb_adds(&g->fail, "; ");
+	if (file != NULL)
+		sb_addf(&g->fail, "%s: ", file);
+	sb_adds(&g->fail, why);
+}
+
 static void
 ingest_file(struct ingest *g, const char *path)
 {
@@ -393,6 +409,7 @@ ingest_file(struct ingest *g, const char *path)
 	g->fname = path == NULL || strcmp(path, "-") == 0 ? "stdin" : path;
 	if ((r = rin_open(path, &g->opts, on_diag, g)) == NULL) {
 		warnx_("%s: %s", g->fname, strerror(errno));
+		fail_cause(g, g->fname, strerror(errno));
 		g->badinput = 1;
 		return;
 	}
@@ -409,6 +426,7 @@ ingest_file(struct ingest *g, const char *path)
 	}
 	if (!g->failed && res == -1) {
 		warnx_("%s", rin_error(r));
+		fail_cause(g, NULL, rin_error(r));
 		g->badinput = 1;
 	}
 	g->skipped += rin_skipped(r);
@@ -699,7 +717,8 @@ main(int argc, char *argv[])
 		update_source(&g);
 	outcome = g.failed || g.badinput ? "failed" : g.run.rejected ?
 	    "rejects" : "ok";
-	g.run.rows_ok -= g.lost;
+	/* Suppressed (erased) records were valid but are not kept. */
+	g.run.rows_ok -= g.lost + g.run.suppressed;
 	g.run.suppressed += g.supp_rej;
 	/* The records are committed: a run log not written is a warning. */
 	if (run_end(&g.run, outcome, g.fail.len ? g.fail.buf : NULL,

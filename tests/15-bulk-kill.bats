@@ -226,6 +226,14 @@ converges() {
 	run cdp-status
 	assert_equal "$status" 4
 	assert_line --regexp "^bulk_load +web +1 +cdp-ingest interrupted in a bulk load at [0-9T:Z-]+: $n records stored without their identifiers; the next writing tool completes the load\$"
+	# cdp-report, which only reads, names it in words, in French too.
+	cdp-report -q -o rep >/dev/null
+	run grep -c "^<tr><td>Bulk load interrupted</td><td>web</td><td class=\"n\">1</td><td>cdp-ingest interrupted in a bulk load at [0-9T:Z-]*: $n records stored" rep/index.html
+	assert_output 1
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	run grep -c "^<tr><td>Chargement en masse interrompu</td><td>web</td>" fr/index.html
+	assert_output 1
+	assert_equal "$(q 'SELECT count(*) FROM record')" "$n"
 	# The same records loaded through the index: the reference.
 	q 'SELECT raw FROM record ORDER BY id' >part.ndjson
 	CDP_DB=ref.db CDP_BULK=0 cdp-ingest -q -s web -i id -c FR \

@@ -267,6 +267,9 @@ household() {
 	EOF
 	assert_equal "$status" 0
 	assert_equal "$stderr" "cdp-ingest: web: 3 read, 1 inserted, 0 updated, 0 unchanged, 0 rejected, 2 suppressed (erased)"
+	# Not counted as stored in the run log (cdp-status's ok column).
+	run q "SELECT rows_in, rows_ok, rows_rejected, suppressed FROM run ORDER BY id DESC LIMIT 1"
+	assert_output '3|1|0|2'
 	run q "SELECT record_id FROM record WHERE source_id =
 	    (SELECT id FROM source WHERE name = 'web')"
 	assert_output w3

@@ -343,6 +343,69 @@ nightly() {
 	assert_equal "$status" 2
 }
 
+@test "cdp-status: a failed ingest's evidence says why" {
+	printf 'ID;EMAIL\n1;a@example.com\n' >crm.csv
+	run cdp-ingest -q -s crm -i ID_CLIENT crm.csv nosuch.csv
+	assert_equal "$status" 1
+	run cdp-status
+	assert_equal "$status" 4
+	[[ "${lines[-1]}" =~ ^failed\ \ crm\ +1\ \ cdp-ingest\ -s\ crm\ failed\ at\ [0-9T:Z-]+:\ (.*)$ ]]
+	assert_equal "${BASH_REMATCH[1]}" 'crm.csv: no id field "ID_CLIENT" in the header; nosuch.csv: No such file or directory'
+	run q "SELECT count(*) FROM run WHERE message LIKE '%@%'"
+	assert_output 0
+}
+
+@test "cdp-status: two exports that cannot write their files are two failures" {
+	cdp-ingest -q -s crm -i ID_CLIENT -c FR "$FIX/crm_fr.csv" 2>/dev/null
+	cdp-segment -q define vip 'email is not null'
+	cdp-segment -q eval
+	run cdp-export -o nodir/a.csv --dest a changes vip
+	assert_equal "$status" 1
+	run cdp-export -o nodir/b.csv --dest b changes vip
+	assert_equal "$status" 1
+	run cdp-status
+	assert_equal "$status" 4
+	[[ "${lines[-2]}" =~ ^failed\ +[0-9]+\ \ cdp-export\ changes\ vip\ --dest\ a\ failed\ at\ [0-9T:Z-]+:\ nodir/a\.csv\.tmp[0-9]+:\ No\ such\ file\ or\ directory$ ]]
+	[[ "${lines[-1]}" =~ ^failed\ +[0-9]+\ \ cdp-export\ changes\ vip\ --dest\ b\ failed\ at ]]
+	assert_equal "$(q "SELECT count(*) FROM run WHERE tool = 'cdp-export' AND outcome = 'failed'")" 2
+}
+
+# files SOURCE NIGHT...: three ingests of SOURCE, at 20:48, 20:49 and 20:51
+# of those days of December 2026, as cdp-run ingests three files a night.
+files() {
+	local src=$1 d m
+	shift
+	[ -f "$CDP_DB" ] || newdb
+	q "INSERT OR IGNORE INTO source(name, created_at) VALUES ('$src', 'x')"
+	for d in "$@"; do
+		for m in 48 49 51; do
+			run_row cdp-ingest "[\"cdp-ingest\",\"-s\",\"$src\"]" ok "2026-12-0${d}T20:${m}:00Z" "$src"
+			q "UPDATE run SET rows_in = 50, rows_ok = 50 WHERE id = (SELECT max(id) FROM run)"
+		done
+	done
+}
+
+@test "cdp-status: several files a night are one delivery" {
+	files crm 4 5 6 7
+	# Right after night 4: not stale, its usual interval is a day.
+	run cdp-status --as-of 2026-12-07T20:53:00Z
+	assert_equal "$status" 0
+	run cdp-status --as-of 2026-12-08T20:00:00Z
+	assert_equal "$status" 0
+	run cdp-status --as-of 2026-12-08T21:00:00Z
+	assert_equal "$status" 4
+	assert_equal "${lines[-1]}" "stale  crm          no data for 24.1 hours; usually every 24.0 hours (median of the last 3 intervals, each within 0 seconds of it); 1 delivery missed"
+	# Each run its own delivery: the intervals between files.
+	run cdp-status -o delivery_gap=0 --as-of 2026-12-07T20:55:00Z
+	assert_equal "$status" 4
+	assert_equal "${lines[-1]}" "stale  crm          no data for 4 minutes; usually every 2 minutes (median of the last 7 intervals); 2 deliveries missed"
+	# Two nights are too little history.
+	rm -f "$CDP_DB"*
+	files crm 6 7
+	run cdp-status --as-of 2026-12-09T20:53:00Z
+	assert_equal "$status" 0
+}
+
 @test "cdp-status: a live ingest shows its rate, and its source is not stale" {
 	nightly web 1 2 3 4 5
 	q "INSERT INTO run(tool, args, source_id, pid, started_at, rows_in,

@@ -318,6 +318,33 @@ open_page() {
 	assert_equal "${lines[-1]}" "chart bar fill                           #bbb on #fff  1.92:1 <  3"
 }
 
+@test "cdp-report: records held, not rows stored over runs; the runs' sources" {
+	cp "$CDP_DB" own.db
+	export CDP_DB="$PWD/own.db"
+	held=$(q "SELECT count(*) FROM record WHERE source_id = (SELECT id FROM source WHERE name = 'crm')")
+	read1=$(q "SELECT records FROM catalog_source WHERE source_id = (SELECT id FROM source WHERE name = 'crm')")
+	# A record changed: as many records held, one more row stored.
+	cdp-ingest -q -s crm -i ID_CLIENT -c FR "$FIX/crm_fr.csv" 2>/dev/null
+	n=$(q "SELECT count(*) FROM record WHERE source_id = (SELECT id FROM source WHERE name = 'crm')")
+	[ "$n" -gt "$held" ]
+	read2=$(q "SELECT records FROM catalog_source WHERE source_id = (SELECT id FROM source WHERE name = 'crm')")
+	sed 's/Dupont/Dupond/' "$FIX/crm_fr.csv" >changed.csv
+	cdp-ingest -q -s crm -i ID_CLIENT -c FR changed.csv 2>/dev/null
+	assert_equal "$(q "SELECT count(*) FROM record WHERE source_id = (SELECT id FROM source WHERE name = 'crm')")" "$n"
+	read3=$(q "SELECT records FROM catalog_source WHERE source_id = (SELECT id FROM source WHERE name = 'crm')")
+	assert_equal "$read3" "$((read2 + 1))"
+	cdp-report -q -o rep >/dev/null
+	run grep -o '<dt>Records</dt><dd>[^<]*</dd>' rep/index.html
+	assert_output "<dt>Records</dt><dd>$(q "SELECT count(*) FROM record")</dd>"
+	run grep -c "^<tr><td>crm</td><td>[a-z]*</td><td class=\"n\">$n</td><td class=\"n\">$read3</td>" rep/index.html
+	assert_output 1
+	run grep -c '<th scope="col">Rows stored over runs</th>' rep/index.html
+	assert_output 1
+	id=$(q "SELECT max(id) FROM run")
+	run grep -c "^<tr><td class=\"n\">$id</td><td>cdp-ingest</td><td>crm</td>" rep/index.html
+	assert_output 1
+}
+
 @test "cdp-report: the overview shows cdp-status's anomalies, from the same checks" {
 	cp "$CDP_DB" own.db
 	export CDP_DB="$PWD/own.db"

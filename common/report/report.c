@@ -227,29 +227,34 @@ overview(struct page *p)
 	const char *l[4], *vv[4];
 	char v[4][32];
 	const char *src[] = { rh_t(h, "source"), rh_t(h, "format"),
-	    rh_t(h, "records"), rh_t(h, "rejects"), rh_t(h, "last_run") };
+	    rh_t(h, "records"), rh_t(h, "rows_read"), rh_t(h, "rejects"),
+	    rh_t(h, "last_run") };
 	const char *runs[] = { rh_t(h, "run"), rh_t(h, "tool"),
-	    rh_t(h, "started"), rh_t(h, "outcome"), rh_t(h, "rows_in"),
+	    rh_t(h, "source"), rh_t(h, "started"), rh_t(h, "outcome"), rh_t(h, "rows_in"),
 	    rh_t(h, "rows_ok"), rh_t(h, "rejects") };
 	size_t i;
 
 	rh_begin(h, "index.html", rh_t(h, "overview"));
 	kpi(p, l, v, 0, "profiles", count_of(p,
 	    "SELECT count(*) FROM profile"));
+	/* Records held: the catalog counts every version stored. */
 	kpi(p, l, v, 1, "records", count_of(p,
-	    "SELECT coalesce(sum(records), 0) FROM catalog_source"));
+	    "SELECT count(*) FROM record"));
 	kpi(p, l, v, 2, "sources", count_of(p, "SELECT count(*) FROM source"));
 	kpi(p, l, v, 3, "rejects", count_of(p, "SELECT count(*) FROM reject"));
 	for (i = 0; i < 4; i++)
 		vv[i] = v[i];
 	rh_kpis(h, l, vv, 4);
 	rh_h2(h, rh_t(h, "sources"));
-	table(p, rh_t(h, "src_table"), src, 5,
-	    "SELECT s.name, s.format, coalesce(cs.records, 0), "
+	table(p, rh_t(h, "src_table"), src, 6,
+	    "SELECT s.name, s.format, coalesce(rc.n, 0), "
+	    "coalesce(cs.records, 0), "
 	    "(SELECT count(*) FROM reject j WHERE j.source_id = s.id), "
 	    "(SELECT replace(substr(max(started_at), 1, 16), 'T', ' ') || "
 	    "' UTC' FROM run r WHERE r.source_id = s.id) "
 	    "FROM source s LEFT JOIN catalog_source cs ON cs.source_id = s.id "
+	    "LEFT JOIN (SELECT source_id, count(*) AS n FROM record "
+	    "GROUP BY source_id) rc ON rc.source_id = s.id "
 	    "ORDER BY s.name", 0);
 	chart(p, rh_t(h, "vol_day"), rh_t(h, "day"), rh_t(h, "records"),
 	    "SELECT d, n FROM (SELECT substr(started_at, 1, 10) AS d, "
@@ -262,13 +267,15 @@ overview(struct page *p)
 	    "ON r.id = c.created_run GROUP BY d ORDER BY d DESC LIMIT 30) "
 	    "ORDER BY d", NULL);
 	rh_h2(h, rh_t(h, "last_runs"));
-	table(p, rh_t(h, "last_runs"), runs, 7, h->lang == RH_FR ?
-	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
+	table(p, rh_t(h, "last_runs"), runs, 8, h->lang == RH_FR ?
+	    "SELECT id, tool, (SELECT name FROM source WHERE id = source_id), "
+	    "replace(substr(started_at, 1, 16), 'T', ' ') || "
 	    "' UTC', CASE outcome WHEN 'rejects' THEN 'ok, avec rejets' "
 	    "WHEN 'failed' THEN 'échec' WHEN 'usage' THEN 'erreur d''usage' "
 	    "WHEN 'running' THEN 'en cours' ELSE outcome END, rows_in, "
 	    "rows_ok, rows_rejected FROM run ORDER BY id DESC LIMIT 15" :
-	    "SELECT id, tool, replace(substr(started_at, 1, 16), 'T', ' ') || "
+	    "SELECT id, tool, (SELECT name FROM source WHERE id = source_id), "
+	    "replace(substr(started_at, 1, 16), 'T', ' ') || "
 	    "' UTC', CASE outcome WHEN 'rejects' THEN 'ok, with rejects' "
 	    "WHEN 'usage' THEN 'usage error' ELSE outcome END, rows_in, "
 	    "rows_ok, rows_rejected FROM run ORDER BY id DESC LIMIT 15", 0);

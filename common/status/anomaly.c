@@ -28,6 +28,7 @@ static const struct {
 	{ "segment_min", 10, 0, 1e12 },	/* and at least this many profiles */
 	{ "live_minutes", 5, 1, 1440 },	/* a live ingest's rate over this */
 	{ "late_margin", 3, 0, 1e6 },	/* late past this x its largest deviation */
+	{ "delivery_gap", 60, 0, 10080 },	/* minutes: closer runs are one delivery */
 };
 
 void
@@ -311,8 +312,8 @@ stale(struct status *s)
 {
 	sqlite3_stmt *src, *st;
 	double gaps[1000], m, silent, grace, dev = 0;
-	time_t prev, t, last;
-	size_t n, i;
+	time_t start[1001], prev, t, last;
+	size_t n, nd = 0, i;
 	const char *name;
 	int declared;
 
@@ -321,7 +322,7 @@ stale(struct status *s)
 		return;
 	if (sqlite3_prepare_v2(s->db, "SELECT started_at FROM run WHERE "
 	    "tool = 'cdp-ingest' AND source_id = ?1 AND rows_in > 0 AND "
-	    "outcome IN ('ok', 'rejects') ORDER BY id DESC LIMIT ?2", -1, &st,
+	    "outcome IN ('ok', 'rejects') ORDER BY id DESC", -1, &st,
 	    NULL) != SQLITE_OK) {
 		sqlite3_finalize(src);
 		return;
@@ -332,19 +333,31 @@ stale(struct status *s)
 		if (is_live(s, name))
 			continue;
 		sqlite3_bind_int64(st, 1, sqlite3_column_int64(src, 0));
-		sqlite3_bind_int64(st, 2, (long long)s->th[ST_WINDOW] + 1);
 		n = 0;
 		last = prev = (time_t)-1;
+		/*
+		 * Runs closer than delivery_gap to the one after them are one
+		 * delivery (a source sending several files a night): the
+		 * intervals are between the deliveries' first runs, the
+		 * silence is since the last run.
+		 */
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			t = st_parse_iso((const char *)sqlite3_column_text(st, 0));
 			if (t == (time_t)-1)
 				continue;
-			if (last == (time_t)-1)
+			if (last == (time_t)-1) {
 				last = t;
-			else if (n < 1000)
-				gaps[n++] = difftime(prev, t);
+				nd = 1;
+			} else if (difftime(prev, t) >= s->th[ST_GAP] * 60) {
+				if (nd > (size_t)s->th[ST_WINDOW] || nd > 1000)
+					break;
+				nd++;
+			}
+			start[nd - 1] = t;
 			prev = t;
 		}
+		for (i = 0; i + 1 < nd; i++)
+			gaps[n++] = difftime(start[i], start[i + 1]);
 		sqlite3_reset(st);
 		if (last == (time_t)-1 || (!declared &&
 		    n < (size_t)s->th[ST_HISTORY]))

@@ -36,7 +36,7 @@
 
 /* Thresholds, settable by name (status_threshold). */
 enum { ST_REJECT, ST_LOW, ST_HIGH, ST_WINDOW, ST_HISTORY, ST_STALE,
-    ST_SEGJUMP, ST_SEGMIN, ST_LIVE, ST_LATE, ST_N };
+    ST_SEGJUMP, ST_SEGMIN, ST_LIVE, ST_LATE, ST_GAP, ST_N };
 
 struct st_anomaly {
 	char	*kind;		/* "failed", "stale", ... */
