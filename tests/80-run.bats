@@ -337,6 +337,29 @@ catalog_dump() {
 	[ "${lines[0]}" != "${lines[1]}" ]
 }
 
+@test "cdp-run: exports and the report in the caller's locale, the batch itself in C" {
+	# A fake cdp-export and cdp-report that say the locale they got.
+	printf '#!/bin/sh\n[ "$1" = -o ] && exec >"$2"\necho "LC_ALL=${LC_ALL-unset} LC_NUMERIC=${LC_NUMERIC-unset}"\n' >"$T/bin/cdp-export"
+	printf '#!/bin/sh\nmkdir -p "$3"\necho "LC_ALL=${LC_ALL-unset} LANG=${LANG-unset}" >"$3/locale"\n' >"$T/bin/cdp-report"
+	chmod +x "$T/bin/cdp-export" "$T/bin/cdp-report"
+	printf 'exports\t%s\nexport\tp.csv --excel profiles\nreport\t%s\n' \
+	    "$T/out" "$T/rep" >>"$T/run.conf"
+	# As cron runs it: no locale but the crontab's LC_NUMERIC line.
+	run -0 env -i PATH="$PATH" LC_NUMERIC=fr_FR.UTF-8 cdp-run -c "$T/run.conf"
+	run cat "$T/out/p.csv" "$T/rep/locale"
+	expect <<-'EOF'
+	LC_ALL=unset LC_NUMERIC=fr_FR.UTF-8
+	LC_ALL=unset LANG=unset
+	EOF
+	# A caller's LC_ALL is given back as it was.
+	run -0 env -i PATH="$PATH" LC_ALL=fr_FR.UTF-8 cdp-run -c "$T/run.conf"
+	run cat "$T/out/p.csv" "$T/rep/locale"
+	expect <<-'EOF'
+	LC_ALL=fr_FR.UTF-8 LC_NUMERIC=unset
+	LC_ALL=fr_FR.UTF-8 LANG=unset
+	EOF
+}
+
 @test "cdp-ingest under cdp-run (CDP_NOFOLLOW): what was opened is checked, not the name" {
 	printf 'ID_CLIENT;PRENOM;EMAIL\nS1;Root;root@example.fr\n' >"$T/secret.csv"
 	ln -s "$T/secret.csv" link.csv
