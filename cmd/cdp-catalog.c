@@ -286,10 +286,13 @@ cmd_list(int argc, char **argv)
 		rows++;
 		type = (const char *)sqlite3_column_text(st, 3);
 		ty = type ? shape_lookup(type) : SH_NULL;
-		personal = !o.unmask && cat_personal(field, ty);
 		records = sqlite3_column_int64(st, 4);
 		present = sqlite3_column_int64(st, 5);
 		distinct = sqlite3_column_int64(st, 6);
+		personal = !o.unmask && cat_personal(field, ty) &&
+		    !cat_flag_field(db, (const char *)sqlite3_column_text(st,
+		    0), field, ty, (const char *)sqlite3_column_text(st, 13),
+		    distinct);
 		tab_str(&t, (const char *)sqlite3_column_text(st, 0));
 		tab_str(&t, field);
 		tab_str(&t, (const char *)sqlite3_column_text(st, 2));

@@ -66,6 +66,42 @@ ingest_fixture() {
 	EOF
 }
 
+@test "cdp-catalog: yes/no and consent columns in clear, in the data map too; free text and ids stay masked" {
+	# OPTIN_EMAIL, sms and flag hold only yes/no words; PREF is mapped to
+	# a consent ("?" is rejected but counted); note and code hold a
+	# yes/no word among others: masked as before.
+	printf 'id;email;OPTIN_EMAIL;sms;flag;note;code;PREF\nC1;a@x.fr;Oui;yes;1;Oui merci;O;Oui\nC2;b@x.fr;Non;no;0;Non;N;?\nC3;c@x.fr;Oui;yes;1;peut-etre;O;Non\nC4;d@x.fr;Oui; ;0;Oui;X;Oui\n' >crm.csv
+	run --separate-stderr cdp-ingest -q -s crm -i id \
+	    -m consent_email=OPTIN_EMAIL -m consent_post=PREF crm.csv
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-ingest: crm.csv:3: invalid consent in PREF"
+	run -0 cdp-catalog -f table
+	expect <<-'EOF'
+	source  field             type     fill    distinct  validity  min           max           top
+	crm     email             email    100.0%         4    100.0%  a***@x***.fr  d***@x***.fr  a***@x***.fr (1), b***@x***.fr (1), c***@x***.fr (1)
+	crm     attr.OPTIN_EMAIL  string   100.0%         2            Non           Oui           Oui (3), Non (1)
+	crm     attr.PREF         string   100.0%         3            ?             Oui           Oui (2), ? (1), Non (1)
+	crm     attr.code         string   100.0%         3            N***          X***          O*** (2), N*** (1), X*** (1)
+	crm     attr.email        email    100.0%         4            a***@x***.fr  d***@x***.fr  a***@x***.fr (1), b***@x***.fr (1), c***@x***.fr (1)
+	crm     attr.flag         integer  100.0%         2                       0             1  0 (2), 1 (2)
+	crm     attr.id           string   100.0%         4            C***          C***          C*** (1), C*** (1), C*** (1)
+	crm     attr.note         string   100.0%         4            N***          p***          N*** (1), O*** (1), O*** (1)
+	crm     attr.sms          string    75.0%         2            no            yes           yes (2), no (1)
+	EOF
+	run -0 cdp-report -q -o rep
+	run -0 grep -o '<td>attr\.[^<]*</td><td>[^<]*</td><td class="n">[^<]*</td><td class="n">[^<]*</td><td>[^<]*</td>' rep/datamap.html
+	expect <<-'EOF'
+	<td>attr.OPTIN_EMAIL</td><td>string</td><td class="n">100</td><td class="n">2</td><td>Oui (3), Non (1)</td>
+	<td>attr.PREF</td><td>string</td><td class="n">100</td><td class="n">3</td><td>Oui (2), ? (1), Non (1)</td>
+	<td>attr.code</td><td>string</td><td class="n">100</td><td class="n">3</td><td>O*** (2), N*** (1), X*** (1)</td>
+	<td>attr.email</td><td>email</td><td class="n">100</td><td class="n">4</td><td>a***@x***.fr (1), b***@x***.fr (1), c***@x***.fr (1)</td>
+	<td>attr.flag</td><td>integer</td><td class="n">100</td><td class="n">2</td><td>0 (2), 1 (2)</td>
+	<td>attr.id</td><td>string</td><td class="n">100</td><td class="n">4</td><td>C*** (1), C*** (1), C*** (1)</td>
+	<td>attr.note</td><td>string</td><td class="n">100</td><td class="n">4</td><td>N*** (1), O*** (1), O*** (1)</td>
+	<td>attr.sms</td><td>string</td><td class="n">75</td><td class="n">2</td><td>yes (2), no (1)</td>
+	EOF
+}
+
 @test "cdp-catalog: CSV and NDJSON carry every column; --unmask" {
 	ingest_fixture
 	run cdp-catalog -f csv --unmask email

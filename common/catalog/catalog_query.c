@@ -8,6 +8,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/value_shape.h"
+#include "normalise/normalise.h"
 #include "store/database.h"
 
 /*
@@ -77,6 +78,91 @@ cat_personal(const char *field, int type)
 	if (c >= 0)
 		return !harmless_canon(c);
 	return !harmless;
+}
+
+/*
+ * Yes/no words, consents or flags ("Oui"/"Non", "1"/"0", "opt-in"), say
+ * nothing of one person; but only a field whose every value is one is
+ * known harmless: the top values must hold all of its distinct values,
+ * a handful at most.
+ */
+#define FLAG_MAX	4
+
+static int
+flag_values(sqlite3 *db, const char *top, long long distinct)
+{
+	sqlite3_stmt *st;
+	const char *s;
+	long long n = 0;
+	int ok = 1, b;
+
+	if (top == NULL || distinct < 1 || distinct > FLAG_MAX ||
+	    sqlite3_prepare_v2(db, "SELECT json_extract(value, '$[0]') "
+	    "FROM json_each(?)", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, top, -1, SQLITE_STATIC);
+	while (ok && sqlite3_step(st) == SQLITE_ROW) {
+		s = (const char *)sqlite3_column_text(st, 0);
+		/* norm_bool says NORM_EMPTY (1) for a blank: not a word. */
+		ok = s != NULL && strspn(s, " \t") != strlen(s) &&
+		    ++n <= FLAG_MAX && ((b = norm_bool(s, strlen(s))) == 0 ||
+		    b == 1);
+	}
+	sqlite3_finalize(st);
+	return ok && n >= distinct;
+}
+
+/* Whether the stored map of source maps the raw path to a consent. */
+static int
+consent_mapped(sqlite3 *db, const char *source, const char *path)
+{
+	sqlite3_stmt *st;
+	struct sbuf why;
+	struct map m;
+	const char *t;
+	char *text, *line, *next;
+	size_t i;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT mapping FROM source WHERE name = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    (t = (const char *)sqlite3_column_text(st, 0)) == NULL) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	text = xstrdup(t);
+	sqlite3_finalize(st);
+	map_init(&m);
+	sb_init(&why);
+	/* The mapping lines; settings ('@') say nothing of consents. */
+	for (line = text; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (strncmp(line, "consent_", 8) == 0)
+			(void)map_add(&m, line, &why);
+	}
+	for (i = 0; i < m.n && !yes; i++)
+		yes = m.e[i].canon == C_CONSENT &&
+		    map_uses_field(&m.e[i], path, strlen(path));
+	sb_release(&why);
+	map_release(&m);
+	free(text);
+	return yes;
+}
+
+int
+cat_flag_field(sqlite3 *db, const char *source, const char *field,
+    int type, const char *top, long long distinct)
+{
+	if (type == SH_EMAIL || type == SH_PHONE)
+		return 0;
+	if (flag_values(db, top, distinct))
+		return 1;
+	return strncmp(field, "attr.", 5) == 0 &&
+	    consent_mapped(db, source, field + 5);
 }
 
 static int

@@ -284,13 +284,14 @@ overview(struct page *p)
 
 /* The top values of a catalog row, masked as cdp-catalog masks them. */
 static void
-top_values(struct page *p, const char *field, const char *type,
-    const char *json, long long distinct, struct sbuf *out)
+top_values(struct page *p, const char *src, const char *field,
+    const char *type, const char *json, long long distinct, struct sbuf *out)
 {
 	sqlite3_stmt *st;
 	struct sbuf m;
 	int ty = type != NULL ? shape_lookup(type) : SH_NULL, n = 0;
-	int personal = cat_personal(field, ty);
+	int personal = cat_personal(field, ty) &&
+	    !cat_flag_field(p->db, src, field, ty, json, distinct);
 
 	sb_reset(out);
 	if (json == NULL || (st = prep(p, "SELECT json_extract(value, '$[0]'),"
@@ -361,7 +362,7 @@ datamap(struct page *p)
 		    (double)recs : 0, num));
 		rh_td_num(h, rh_num(h, (double)sqlite3_column_int64(st, 5),
 		    num));
-		top_values(p, field, type, (const char *)
+		top_values(p, src, field, type, (const char *)
 		    sqlite3_column_text(st, 6), sqlite3_column_int64(st, 5),
 		    &top);
 		rh_td(h, top.buf);
