@@ -292,7 +292,7 @@ cmd_list(int argc, char **argv)
 		personal = !o.unmask && cat_personal(field, ty) &&
 		    !cat_flag_field(db, (const char *)sqlite3_column_text(st,
 		    0), field, ty, (const char *)sqlite3_column_text(st, 13),
-		    distinct);
+		    present);
 		tab_str(&t, (const char *)sqlite3_column_text(st, 0));
 		tab_str(&t, field);
 		tab_str(&t, (const char *)sqlite3_column_text(st, 2));

@@ -158,13 +158,14 @@ int	cat_personal(const char *field, int type);
 /*
  * Whether a field of source (a canonical name or attr.<path>) holds
  * yes/no values, shown in clear whatever its name: its top values (JSON
- * [[value, count], ...] as in the catalog) hold all of its distinct
- * values, at most 4, and each is a yes/no word of norm_bool (yes/no,
- * oui/non, 1/0, true/false, opt-in/opt-out, ...); or the source's map
- * maps the raw path to a consent (consent_email=OPTIN_EMAIL).  Never
- * when the dominant type is an email or a phone.
+ * [[value, count], ...] as in the catalog) hold all of its values (their
+ * counts add up to present, the values counted), at most 4 distinct, and
+ * each is a yes/no word of norm_bool (yes/no, oui/non, 1/0, true/false,
+ * opt-in/opt-out, ...); or the source's map maps the raw path to a
+ * consent (consent_email=OPTIN_EMAIL).  Never when the dominant type is
+ * an email or a phone.
  */
 int	cat_flag_field(sqlite3 *, const char *source, const char *field,
-	    int type, const char *top, long long distinct);
+	    int type, const char *top, long long present);
 
 #endif

@@ -83,22 +83,23 @@ cat_personal(const char *field, int type)
 /*
  * Yes/no words, consents or flags ("Oui"/"Non", "1"/"0", "opt-in"), say
  * nothing of one person; but only a field whose every value is one is
- * known harmless: the top values must hold all of its distinct values,
- * a handful at most.
+ * known harmless: the top values must hold all of its values, a handful
+ * at most.  They do when their counts add up to the values present:
+ * Misra-Gries only ever loses counts (see sketch.h).
  */
 #define FLAG_MAX	4
 
 static int
-flag_values(sqlite3 *db, const char *top, long long distinct)
+flag_values(sqlite3 *db, const char *top, long long present)
 {
 	sqlite3_stmt *st;
 	const char *s;
-	long long n = 0;
+	long long n = 0, sum = 0;
 	int ok = 1, b;
 
-	if (top == NULL || distinct < 1 || distinct > FLAG_MAX ||
-	    sqlite3_prepare_v2(db, "SELECT json_extract(value, '$[0]') "
-	    "FROM json_each(?)", -1, &st, NULL) != SQLITE_OK)
+	if (top == NULL || present < 1 ||
+	    sqlite3_prepare_v2(db, "SELECT json_extract(value, '$[0]'), "
+	    "json_extract(value, '$[1]') FROM json_each(?)", -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, top, -1, SQLITE_STATIC);
 	while (ok && sqlite3_step(st) == SQLITE_ROW) {
@@ -107,9 +108,10 @@ flag_values(sqlite3 *db, const char *top, long long distinct)
 		ok = s != NULL && strspn(s, " \t") != strlen(s) &&
 		    ++n <= FLAG_MAX && ((b = norm_bool(s, strlen(s))) == 0 ||
 		    b == 1);
+		sum += sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
-	return ok && n >= distinct;
+	return ok && n > 0 && sum == present;
 }
 
 /* Whether the stored map of source maps the raw path to a consent. */
@@ -155,11 +157,11 @@ consent_mapped(sqlite3 *db, const char *source, const char *path)
 
 int
 cat_flag_field(sqlite3 *db, const char *source, const char *field,
-    int type, const char *top, long long distinct)
+    int type, const char *top, long long present)
 {
 	if (type == SH_EMAIL || type == SH_PHONE)
 		return 0;
-	if (flag_values(db, top, distinct))
+	if (flag_values(db, top, present))
 		return 1;
 	return strncmp(field, "attr.", 5) == 0 &&
 	    consent_mapped(db, source, field + 5);

@@ -285,13 +285,14 @@ overview(struct page *p)
 /* The top values of a catalog row, masked as cdp-catalog masks them. */
 static void
 top_values(struct page *p, const char *src, const char *field,
-    const char *type, const char *json, long long distinct, struct sbuf *out)
+    const char *type, const char *json, long long distinct, long long present,
+    struct sbuf *out)
 {
 	sqlite3_stmt *st;
 	struct sbuf m;
 	int ty = type != NULL ? shape_lookup(type) : SH_NULL, n = 0;
 	int personal = cat_personal(field, ty) &&
-	    !cat_flag_field(p->db, src, field, ty, json, distinct);
+	    !cat_flag_field(p->db, src, field, ty, json, present);
 
 	sb_reset(out);
 	if (json == NULL || (st = prep(p, "SELECT json_extract(value, '$[0]'),"
@@ -364,7 +365,7 @@ datamap(struct page *p)
 		    num));
 		top_values(p, src, field, type, (const char *)
 		    sqlite3_column_text(st, 6), sqlite3_column_int64(st, 5),
-		    &top);
+		    present, &top);
 		rh_td(h, top.buf);
 		rh_tr_end(h);
 	}
