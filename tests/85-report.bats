@@ -424,3 +424,34 @@ open_page() {
 	run grep -c '<th scope="row">\(Lost\|Loyal\|Hibernating\)</th>' fr/scores.html
 	assert_output 0
 }
+
+@test "cdp-report: French pages say the runs' outcomes and the catalog's types in French" {
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	LANG=en_GB.UTF-8 LC_ALL= cdp-report -q -o en >/dev/null
+	# The data map's type column, one line per type with its count.
+	types() {
+		grep -o '<tr><td>[^<]*</td><td>[^<]*</td>' "$1" |
+		    sed 's/.*<td>\(.*\)<\/td>$/\1/' | sort | uniq -c |
+		    awk '{ print $2, $1 }'
+	}
+	run types fr/datamap.html
+	q "SELECT CASE type WHEN 'string' THEN 'texte' WHEN 'integer' THEN 'entier' WHEN 'number' THEN 'nombre' WHEN 'boolean' THEN 'booléen' WHEN 'email' THEN 'e-mail' WHEN 'phone' THEN 'téléphone' WHEN 'object' THEN 'objet' WHEN 'array' THEN 'liste' ELSE type END || ' ' || count(*) FROM catalog GROUP BY type" | sort >want
+	[ -s want ]
+	diff -u want - <<<"$output"
+	run types en/datamap.html
+	q "SELECT type || ' ' || count(*) FROM catalog GROUP BY type" | sort >want
+	diff -u want - <<<"$output"
+	run grep -c '<td>texte</td>' fr/datamap.html
+	[ "$output" -gt 0 ]
+	run grep -c '<td>\(string\|integer\|number\|object\)</td>' fr/datamap.html
+	assert_output 0
+	# The last 15 runs' outcomes: "réussi", never "ok", in French.
+	n=$(q "SELECT count(*) FROM (SELECT outcome FROM run ORDER BY id DESC LIMIT 15) WHERE outcome = 'ok'")
+	[ "$n" -gt 0 ]
+	run grep -c '<td>réussi</td>' fr/index.html
+	assert_output "$n"
+	run grep -c '<td>ok</td>' fr/index.html
+	assert_output 0
+	run grep -c '<td>ok</td>' en/index.html
+	assert_output "$n"
+}

@@ -179,6 +179,17 @@ static const struct {
 	{ "sc_expected_spend", "Expected spend per purchase",
 	    "Dépense attendue par achat" },
 	{ "sc_clv", "Customer lifetime value", "Valeur vie client" },
+	/* The catalog's observed types (catalog/value_shape.h), by "ty_". */
+	{ "ty_string", "string", "texte" },
+	{ "ty_integer", "integer", "entier" },
+	{ "ty_number", "number", "nombre" },
+	{ "ty_boolean", "boolean", "booléen" },
+	{ "ty_date", "date", "date" },
+	{ "ty_email", "email", "e-mail" },
+	{ "ty_phone", "phone", "téléphone" },
+	{ "ty_object", "object", "objet" },
+	{ "ty_array", "array", "liste" },
+	{ "ty_null", "null", "vide" },
 	/* The kinds of anomaly (status/anomaly.h), by "an_". */
 	{ "an_failed", "Failed run", "Exécution en échec" },
 	{ "an_identity", "Identity resolution behind",

@@ -38,7 +38,7 @@ void	rh_open(struct rh *, FILE *, int lang);
 const char *rh_t(const struct rh *, const char *key);
 /*
  * The label of key prefix+name in the page's language, else name: "sc_"
- * scores, "an_" anomaly kinds.
+ * scores, "an_" anomaly kinds, "ty_" the catalog's observed types.
  */
 const char *rh_label(const struct rh *, const char *prefix,
 	    const char *name);

@@ -270,7 +270,8 @@ overview(struct page *p)
 	table(p, rh_t(h, "last_runs"), runs, 8, h->lang == RH_FR ?
 	    "SELECT id, tool, (SELECT name FROM source WHERE id = source_id), "
 	    "replace(substr(started_at, 1, 16), 'T', ' ') || "
-	    "' UTC', CASE outcome WHEN 'rejects' THEN 'ok, avec rejets' "
+	    "' UTC', CASE outcome WHEN 'ok' THEN 'réussi' "
+	    "WHEN 'rejects' THEN 'réussi, avec rejets' "
 	    "WHEN 'failed' THEN 'échec' WHEN 'usage' THEN 'erreur d''usage' "
 	    "WHEN 'running' THEN 'en cours' ELSE outcome END, rows_in, "
 	    "rows_ok, rows_rejected FROM run ORDER BY id DESC LIMIT 15" :
@@ -356,7 +357,7 @@ datamap(struct page *p)
 		rows++;
 		rh_tr(h);
 		rh_td(h, field);
-		rh_td(h, type);
+		rh_td(h, type != NULL ? rh_label(h, "ty_", type) : "");
 		rh_td_num(h, rh_num(h, recs > 0 ? 100.0 * (double)present /
 		    (double)recs : 0, num));
 		rh_td_num(h, rh_num(h, (double)sqlite3_column_int64(st, 5),
