@@ -455,3 +455,19 @@ open_page() {
 	run grep -c '<td>ok</td>' en/index.html
 	assert_output "$n"
 }
+
+@test "cdp-report -p: last seen is the latest event of the profile's records, else its last ingest" {
+	pid=$(q "SELECT m.profile FROM member m JOIN record r ON r.id = m.record WHERE r.ts IS NOT NULL ORDER BY m.profile LIMIT 1")
+	ts=$(q "SELECT max(r.ts) FROM member m JOIN record r ON r.id = m.record WHERE m.profile = $pid")
+	[ "$ts" != "$(q "SELECT last_seen FROM profile WHERE id = $pid")" ]
+	cdp-report -q -o rep -p "$pid" >/dev/null
+	run grep -o '<th scope="row">Last seen</th><td>[^<]*</td>' "rep/customer-$pid.html"
+	assert_output "<th scope=\"row\">Last seen</th><td>$ts</td>"
+	# A profile none of whose records has a time: when it was ingested.
+	pid=$(q "SELECT id FROM profile p WHERE NOT EXISTS (SELECT 1 FROM member m JOIN record r ON r.id = m.record WHERE m.profile = p.id AND r.ts IS NOT NULL) ORDER BY id LIMIT 1")
+	[ -n "$pid" ]
+	ts=$(q "SELECT last_seen FROM profile WHERE id = $pid")
+	cdp-report -q -o rep -p "$pid" >/dev/null
+	run grep -o '<th scope="row">Last seen</th><td>[^<]*</td>' "rep/customer-$pid.html"
+	assert_output "<th scope=\"row\">Last seen</th><td>$ts</td>"
+}

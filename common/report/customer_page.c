@@ -76,6 +76,10 @@ empty(struct rh *h)
 	rh_raw(h, "</p>\n");
 }
 
+/*
+ * Who the customer is; last seen is the latest event of its records, the
+ * time it was last ingested when none has a time.
+ */
 static void
 who_section(struct rh *h, sqlite3 *db, long long id)
 {
@@ -89,7 +93,9 @@ who_section(struct rh *h, sqlite3 *db, long long id)
 	rh_h2(h, rh_t(h, "who"));
 	if (sqlite3_prepare_v2(db, "SELECT id, first_name, last_name, email, "
 	    "phone, birth_date, street, postal_code, city, country, "
-	    "customer_id, loyalty_id, first_seen, last_seen FROM profile "
+	    "customer_id, loyalty_id, first_seen, coalesce((SELECT "
+	    "max(r.ts) FROM member m JOIN record r ON r.id = m.record "
+	    "WHERE m.profile = profile.id), last_seen) FROM profile "
 	    "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(st, 1, id);
