@@ -456,18 +456,52 @@ open_page() {
 	assert_output "$n"
 }
 
+# readable ISO [fr]: ISO 8601 UTC time as the pages show it.
+readable() {
+	local en=(Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec)
+	local fr=(janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.)
+	local m=$((10#${1:5:2} - 1)) mon
+	if [ "${2:-}" = fr ]; then mon=${fr[$m]}; else mon=${en[$m]}; fi
+	printf '<time datetime="%s">%d %s %s %s UTC</time>\n' "$1" \
+	    "$((10#${1:8:2}))" "$mon" "${1:0:4}" "${1:11:5}"
+}
+
 @test "cdp-report -p: last seen is the latest event of the profile's records, else its last ingest" {
 	pid=$(q "SELECT m.profile FROM member m JOIN record r ON r.id = m.record WHERE r.ts IS NOT NULL ORDER BY m.profile LIMIT 1")
 	ts=$(q "SELECT max(r.ts) FROM member m JOIN record r ON r.id = m.record WHERE m.profile = $pid")
 	[ "$ts" != "$(q "SELECT last_seen FROM profile WHERE id = $pid")" ]
 	cdp-report -q -o rep -p "$pid" >/dev/null
-	run grep -o '<th scope="row">Last seen</th><td>[^<]*</td>' "rep/customer-$pid.html"
-	assert_output "<th scope=\"row\">Last seen</th><td>$ts</td>"
+	run grep -o '<th scope="row">Last seen</th><td>.*</td>' "rep/customer-$pid.html"
+	assert_output "<th scope=\"row\">Last seen</th><td>$(readable "$ts")</td>"
 	# A profile none of whose records has a time: when it was ingested.
 	pid=$(q "SELECT id FROM profile p WHERE NOT EXISTS (SELECT 1 FROM member m JOIN record r ON r.id = m.record WHERE m.profile = p.id AND r.ts IS NOT NULL) ORDER BY id LIMIT 1")
 	[ -n "$pid" ]
 	ts=$(q "SELECT last_seen FROM profile WHERE id = $pid")
 	cdp-report -q -o rep -p "$pid" >/dev/null
-	run grep -o '<th scope="row">Last seen</th><td>[^<]*</td>' "rep/customer-$pid.html"
-	assert_output "<th scope=\"row\">Last seen</th><td>$ts</td>"
+	run grep -o '<th scope="row">Last seen</th><td>.*</td>' "rep/customer-$pid.html"
+	assert_output "<th scope=\"row\">Last seen</th><td>$(readable "$ts")</td>"
+}
+
+@test "cdp-report: times read as dates in the page's language, the ISO value in <time datetime>" {
+	pid=$(q "SELECT id FROM profile ORDER BY id LIMIT 1")
+	first=$(q "SELECT first_seen FROM profile WHERE id = $pid")
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr -p "$pid" >/dev/null
+	run grep -o '<th scope="row">Vu la première fois</th><td>.*</td>' "fr/customer-$pid.html"
+	assert_output "<th scope=\"row\">Vu la première fois</th><td>$(readable "$first" fr)</td>"
+	cdp-report -q -o en -p "$pid" >/dev/null
+	run grep -o '<th scope="row">First seen</th><td>.*</td>' "en/customer-$pid.html"
+	assert_output "<th scope=\"row\">First seen</th><td>$(readable "$first")</td>"
+	# The footer of every page: its time of writing.
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	for p in $PAGES; do
+		run grep -o '<footer><p>Généré le <time datetime="[^"]*">' "fr/$p.html"
+		[ "${#lines[@]}" -eq 1 ]
+		iso=$(echo "$output" | sed 's/.*datetime="\([^"]*\)".*/\1/')
+		run grep -c "<footer><p>Généré le $(readable "$iso" fr), cdp " "fr/$p.html"
+		assert_output 1
+	done
+	run grep -c 'T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z[^"]' fr/index.html
+	assert_output 0
+	readable 2026-02-07T09:05:00Z fr >got
+	echo '<time datetime="2026-02-07T09:05:00Z">7 févr. 2026 09:05 UTC</time>' | diff -u - got
 }

@@ -113,7 +113,13 @@ who_section(struct rh *h, sqlite3 *db, long long id)
 			rh_raw(h, "<tr><th scope=\"row\">");
 			rh_esc(h, rh_t(h, cols[i]));
 			rh_raw(h, "</th>");
-			rh_td(h, v);
+			if (strcmp(cols[i], "first_seen") == 0 ||
+			    strcmp(cols[i], "last_seen") == 0) {
+				rh_raw(h, "<td>");
+				rh_time(h, v);
+				rh_raw(h, "</td>");
+			} else
+				rh_td(h, v);
 			rh_tr_end(h);
 		}
 		rh_raw(h, "</tbody>\n</table>\n");
