@@ -204,13 +204,18 @@ open_page() {
 	cdp-report -q -o rep >/dev/null
 	profiles=$(q "SELECT count(*) FROM profile")
 	records=$(q "SELECT count(*) FROM record")
+	[ "$records" -ge 1000 ]
 	run grep -o '<dt>[^<]*</dt><dd>[^<]*</dd>' rep/index.html
 	expect <<-EOF
-	<dt>Profiles</dt><dd>$profiles</dd>
-	<dt>Records</dt><dd>$records</dd>
+	<dt>Profiles</dt><dd>$(group "$profiles" ,)</dd>
+	<dt>Records</dt><dd>$(group "$records" ,)</dd>
 	<dt>Sources</dt><dd>5</dd>
 	<dt>Rejects</dt><dd>$(q "SELECT count(*) FROM reject")</dd>
 	EOF
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	run grep -o '<dt>Enregistrements</dt><dd>[^<]*</dd>' fr/index.html
+	assert_output "<dt>Enregistrements</dt><dd>$(group "$records" $'\u202f')</dd>"
+	assert_output --partial $'\xe2\x80\xaf'
 	# The data map masks personal values as cdp-catalog does.
 	run grep -c '@' rep/datamap.html
 	[ "$output" -gt 0 ]
@@ -335,7 +340,7 @@ open_page() {
 	assert_equal "$read3" "$((read2 + 1))"
 	cdp-report -q -o rep >/dev/null
 	run grep -o '<dt>Records</dt><dd>[^<]*</dd>' rep/index.html
-	assert_output "<dt>Records</dt><dd>$(q "SELECT count(*) FROM record")</dd>"
+	assert_output "<dt>Records</dt><dd>$(group "$(q "SELECT count(*) FROM record")" ,)</dd>"
 	run grep -c "^<tr><td>crm</td><td>[a-z]*</td><td class=\"n\">$n</td><td class=\"n\">$read3</td>" rep/index.html
 	assert_output 1
 	run grep -c '<th scope="col">Rows stored over runs</th>' rep/index.html
@@ -454,6 +459,11 @@ open_page() {
 	assert_output 0
 	run grep -c '<td>ok</td>' en/index.html
 	assert_output "$n"
+}
+
+# group N SEP: N with SEP between its thousands, as the pages' figures.
+group() {
+	echo "$1" | sed ":a;s/\B[0-9]\{3\}\>/$2&/;ta"
 }
 
 # readable ISO [fr]: ISO 8601 UTC time as the pages show it.

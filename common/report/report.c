@@ -177,8 +177,22 @@ static void
 kpi(struct page *p, const char **l, char (*v)[32], size_t i,
     const char *label, long long n)
 {
+	/* Thousands apart: a comma, in French a narrow no-break space. */
+	const char *sep = p->h.lang == RH_FR ? "\xe2\x80\xaf" : ",";
+	char d[32], *o = v[i];
+	int k, len;
+
 	l[i] = rh_t(&p->h, label);
-	snprintf(v[i], sizeof(v[i]), "%lld", n);
+	len = snprintf(d, sizeof(d), "%lld", n < 0 ? 0 : n);
+	for (k = 0; k < len; k++) {
+		/* Up to 10^15, separators and all fit in v[i]. */
+		if (k > 0 && (len - k) % 3 == 0 && len <= 15) {
+			memcpy(o, sep, strlen(sep));
+			o += strlen(sep);
+		}
+		*o++ = d[k];
+	}
+	*o = '\0';
 }
 
 /* cdp-status's anomalies, from the same checks (status/anomaly.h). */
