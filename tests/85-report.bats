@@ -515,3 +515,14 @@ readable() {
 	readable 2026-02-07T09:05:00Z fr >got
 	echo '<time datetime="2026-02-07T09:05:00Z">7 févr. 2026 09:05 UTC</time>' | diff -u - got
 }
+
+@test "cdp-report -p: a customer's RFM segment in French on a French page" {
+	pid=$(q "SELECT profile FROM score WHERE name = 'rfm_segment' AND value = 'Loyal' ORDER BY profile LIMIT 1")
+	[ -n "$pid" ]
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr -p "$pid" >/dev/null
+	run grep -o '<td>Segment RFM</td><td>[^<]*</td>' "fr/customer-$pid.html"
+	assert_output "<td>Segment RFM</td><td>Fidèles</td>"
+	cdp-report -q -o en -p "$pid" >/dev/null
+	run grep -o '<td>RFM segment</td><td>[^<]*</td>' "en/customer-$pid.html"
+	assert_output "<td>RFM segment</td><td>Loyal</td>"
+}

@@ -256,7 +256,22 @@ report_customer(sqlite3 *db, const char *dir, const char *who, int lang,
 		    rh_t(&h, "value") };
 
 		/* By score name: the key of score is (name, profile). */
+		/* The RFM segment in French as on the scores page. */
 		rows(&h, db, id, rh_t(&h, "scores"), heads, 2, -1, 0,
+		    lang == RH_FR ?
+		    "SELECT d.name, CASE WHEN d.name <> 'rfm_segment' "
+		    "THEN s.value WHEN s.value = 'Loyal' THEN 'Fidèles' "
+		    "WHEN s.value = 'Potential loyalist' THEN "
+		    "'Fidèles potentiels' WHEN s.value = 'New' THEN 'Nouveaux' "
+		    "WHEN s.value = 'Promising' THEN 'Prometteurs' "
+		    "WHEN s.value = 'Need attention' THEN 'À surveiller' "
+		    "WHEN s.value = 'About to sleep' THEN 'Bientôt endormis' "
+		    "WHEN s.value = 'Can''t lose' THEN 'À ne pas perdre' "
+		    "WHEN s.value = 'At risk' THEN 'À risque' "
+		    "WHEN s.value = 'Hibernating' THEN 'En hibernation' "
+		    "WHEN s.value = 'Lost' THEN 'Perdus' ELSE s.value END "
+		    "FROM score_def d JOIN score s ON s.name = d.name AND "
+		    "s.profile = ?1 ORDER BY d.name" :
 		    "SELECT d.name, s.value FROM score_def d JOIN score s "
 		    "ON s.name = d.name AND s.profile = ?1 ORDER BY d.name");
 	}
