@@ -493,7 +493,7 @@ readable() {
 }
 
 @test "cdp-report: times read as dates in the page's language, the ISO value in <time datetime>" {
-	pid=$(q "SELECT id FROM profile ORDER BY id LIMIT 1")
+	pid=$(q "SELECT profile FROM profile_consent ORDER BY profile LIMIT 1")
 	first=$(q "SELECT first_seen FROM profile WHERE id = $pid")
 	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr -p "$pid" >/dev/null
 	run grep -o '<th scope="row">Vu la première fois</th><td>.*</td>' "fr/customer-$pid.html"
@@ -501,6 +501,13 @@ readable() {
 	cdp-report -q -o en -p "$pid" >/dev/null
 	run grep -o '<th scope="row">First seen</th><td>.*</td>' "en/customer-$pid.html"
 	assert_output "<th scope=\"row\">First seen</th><td>$(readable "$first")</td>"
+	# Consents' times too: no ISO time outside a datetime attribute.
+	since=$(q "SELECT min(ts) FROM profile_consent WHERE profile = $pid")
+	[ -n "$since" ]
+	run grep -c "<td>$(readable "$since" fr)</td>" "fr/customer-$pid.html"
+	[ "$output" -ge 1 ]
+	run grep -c 'T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z[^"]' "fr/customer-$pid.html"
+	assert_output 0
 	# The footer of every page: its time of writing.
 	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
 	for p in $PAGES; do
