@@ -204,13 +204,18 @@ open_page() {
 	cdp-report -q -o rep >/dev/null
 	profiles=$(q "SELECT count(*) FROM profile")
 	records=$(q "SELECT count(*) FROM record")
+	[ "$records" -ge 1000 ]
 	run grep -o '<dt>[^<]*</dt><dd>[^<]*</dd>' rep/index.html
 	expect <<-EOF
-	<dt>Profiles</dt><dd>$profiles</dd>
-	<dt>Records</dt><dd>$records</dd>
+	<dt>Profiles</dt><dd>$(group "$profiles" ,)</dd>
+	<dt>Records</dt><dd>$(group "$records" ,)</dd>
 	<dt>Sources</dt><dd>5</dd>
 	<dt>Rejects</dt><dd>$(q "SELECT count(*) FROM reject")</dd>
 	EOF
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	run grep -o '<dt>Enregistrements</dt><dd>[^<]*</dd>' fr/index.html
+	assert_output "<dt>Enregistrements</dt><dd>$(group "$records" $'\u202f')</dd>"
+	assert_output --partial $'\xe2\x80\xaf'
 	# The data map masks personal values as cdp-catalog does.
 	run grep -c '@' rep/datamap.html
 	[ "$output" -gt 0 ]
@@ -335,7 +340,7 @@ open_page() {
 	assert_equal "$read3" "$((read2 + 1))"
 	cdp-report -q -o rep >/dev/null
 	run grep -o '<dt>Records</dt><dd>[^<]*</dd>' rep/index.html
-	assert_output "<dt>Records</dt><dd>$(q "SELECT count(*) FROM record")</dd>"
+	assert_output "<dt>Records</dt><dd>$(group "$(q "SELECT count(*) FROM record")" ,)</dd>"
 	run grep -c "^<tr><td>crm</td><td>[a-z]*</td><td class=\"n\">$n</td><td class=\"n\">$read3</td>" rep/index.html
 	assert_output 1
 	run grep -c '<th scope="col">Rows stored over runs</th>' rep/index.html
@@ -423,4 +428,108 @@ open_page() {
 	assert_equal "$m" "$n"
 	run grep -c '<th scope="row">\(Lost\|Loyal\|Hibernating\)</th>' fr/scores.html
 	assert_output 0
+}
+
+@test "cdp-report: French pages say the runs' outcomes and the catalog's types in French" {
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	LANG=en_GB.UTF-8 LC_ALL= cdp-report -q -o en >/dev/null
+	# The data map's type column, one line per type with its count.
+	types() {
+		grep -o '<tr><td>[^<]*</td><td>[^<]*</td>' "$1" |
+		    sed 's/.*<td>\(.*\)<\/td>$/\1/' | sort | uniq -c |
+		    awk '{ print $2, $1 }'
+	}
+	run types fr/datamap.html
+	q "SELECT CASE type WHEN 'string' THEN 'texte' WHEN 'integer' THEN 'entier' WHEN 'number' THEN 'nombre' WHEN 'boolean' THEN 'booléen' WHEN 'email' THEN 'e-mail' WHEN 'phone' THEN 'téléphone' WHEN 'object' THEN 'objet' WHEN 'array' THEN 'liste' ELSE type END || ' ' || count(*) FROM catalog GROUP BY type" | sort >want
+	[ -s want ]
+	diff -u want - <<<"$output"
+	run types en/datamap.html
+	q "SELECT type || ' ' || count(*) FROM catalog GROUP BY type" | sort >want
+	diff -u want - <<<"$output"
+	run grep -c '<td>texte</td>' fr/datamap.html
+	[ "$output" -gt 0 ]
+	run grep -c '<td>\(string\|integer\|number\|object\)</td>' fr/datamap.html
+	assert_output 0
+	# The last 15 runs' outcomes: "réussi", never "ok", in French.
+	n=$(q "SELECT count(*) FROM (SELECT outcome FROM run ORDER BY id DESC LIMIT 15) WHERE outcome = 'ok'")
+	[ "$n" -gt 0 ]
+	run grep -c '<td>réussi</td>' fr/index.html
+	assert_output "$n"
+	run grep -c '<td>ok</td>' fr/index.html
+	assert_output 0
+	run grep -c '<td>ok</td>' en/index.html
+	assert_output "$n"
+}
+
+# group N SEP: N with SEP between its thousands, as the pages' figures.
+group() {
+	echo "$1" | sed ":a;s/\B[0-9]\{3\}\>/$2&/;ta"
+}
+
+# readable ISO [fr]: ISO 8601 UTC time as the pages show it.
+readable() {
+	local en=(Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec)
+	local fr=(janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.)
+	local m=$((10#${1:5:2} - 1)) mon
+	if [ "${2:-}" = fr ]; then mon=${fr[$m]}; else mon=${en[$m]}; fi
+	printf '<time datetime="%s">%d %s %s %s UTC</time>\n' "$1" \
+	    "$((10#${1:8:2}))" "$mon" "${1:0:4}" "${1:11:5}"
+}
+
+@test "cdp-report -p: last seen is the latest event of the profile's records, else its last ingest" {
+	pid=$(q "SELECT m.profile FROM member m JOIN record r ON r.id = m.record WHERE r.ts IS NOT NULL ORDER BY m.profile LIMIT 1")
+	ts=$(q "SELECT max(r.ts) FROM member m JOIN record r ON r.id = m.record WHERE m.profile = $pid")
+	[ "$ts" != "$(q "SELECT last_seen FROM profile WHERE id = $pid")" ]
+	cdp-report -q -o rep -p "$pid" >/dev/null
+	run grep -o '<th scope="row">Last seen</th><td>.*</td>' "rep/customer-$pid.html"
+	assert_output "<th scope=\"row\">Last seen</th><td>$(readable "$ts")</td>"
+	# A profile none of whose records has a time: when it was ingested.
+	pid=$(q "SELECT id FROM profile p WHERE NOT EXISTS (SELECT 1 FROM member m JOIN record r ON r.id = m.record WHERE m.profile = p.id AND r.ts IS NOT NULL) ORDER BY id LIMIT 1")
+	[ -n "$pid" ]
+	ts=$(q "SELECT last_seen FROM profile WHERE id = $pid")
+	cdp-report -q -o rep -p "$pid" >/dev/null
+	run grep -o '<th scope="row">Last seen</th><td>.*</td>' "rep/customer-$pid.html"
+	assert_output "<th scope=\"row\">Last seen</th><td>$(readable "$ts")</td>"
+}
+
+@test "cdp-report: times read as dates in the page's language, the ISO value in <time datetime>" {
+	pid=$(q "SELECT profile FROM profile_consent ORDER BY profile LIMIT 1")
+	first=$(q "SELECT first_seen FROM profile WHERE id = $pid")
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr -p "$pid" >/dev/null
+	run grep -o '<th scope="row">Vu la première fois</th><td>.*</td>' "fr/customer-$pid.html"
+	assert_output "<th scope=\"row\">Vu la première fois</th><td>$(readable "$first" fr)</td>"
+	cdp-report -q -o en -p "$pid" >/dev/null
+	run grep -o '<th scope="row">First seen</th><td>.*</td>' "en/customer-$pid.html"
+	assert_output "<th scope=\"row\">First seen</th><td>$(readable "$first")</td>"
+	# Consents' times too: no ISO time outside a datetime attribute.
+	since=$(q "SELECT min(ts) FROM profile_consent WHERE profile = $pid")
+	[ -n "$since" ]
+	run grep -c "<td>$(readable "$since" fr)</td>" "fr/customer-$pid.html"
+	[ "$output" -ge 1 ]
+	run grep -c 'T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z[^"]' "fr/customer-$pid.html"
+	assert_output 0
+	# The footer of every page: its time of writing.
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr >/dev/null
+	for p in $PAGES; do
+		run grep -o '<footer><p>Généré le <time datetime="[^"]*">' "fr/$p.html"
+		[ "${#lines[@]}" -eq 1 ]
+		iso=$(echo "$output" | sed 's/.*datetime="\([^"]*\)".*/\1/')
+		run grep -c "<footer><p>Généré le $(readable "$iso" fr), cdp " "fr/$p.html"
+		assert_output 1
+	done
+	run grep -c 'T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z[^"]' fr/index.html
+	assert_output 0
+	readable 2026-02-07T09:05:00Z fr >got
+	echo '<time datetime="2026-02-07T09:05:00Z">7 févr. 2026 09:05 UTC</time>' | diff -u - got
+}
+
+@test "cdp-report -p: a customer's RFM segment in French on a French page" {
+	pid=$(q "SELECT profile FROM score WHERE name = 'rfm_segment' AND value = 'Loyal' ORDER BY profile LIMIT 1")
+	[ -n "$pid" ]
+	LANG=fr_FR.UTF-8 LC_ALL= cdp-report -q -o fr -p "$pid" >/dev/null
+	run grep -o '<td>Segment RFM</td><td>[^<]*</td>' "fr/customer-$pid.html"
+	assert_output "<td>Segment RFM</td><td>Fidèles</td>"
+	cdp-report -q -o en -p "$pid" >/dev/null
+	run grep -o '<td>RFM segment</td><td>[^<]*</td>' "en/customer-$pid.html"
+	assert_output "<td>RFM segment</td><td>Loyal</td>"
 }

@@ -76,6 +76,10 @@ empty(struct rh *h)
 	rh_raw(h, "</p>\n");
 }
 
+/*
+ * Who the customer is; last seen is the latest event of its records, the
+ * time it was last ingested when none has a time.
+ */
 static void
 who_section(struct rh *h, sqlite3 *db, long long id)
 {
@@ -89,7 +93,9 @@ who_section(struct rh *h, sqlite3 *db, long long id)
 	rh_h2(h, rh_t(h, "who"));
 	if (sqlite3_prepare_v2(db, "SELECT id, first_name, last_name, email, "
 	    "phone, birth_date, street, postal_code, city, country, "
-	    "customer_id, loyalty_id, first_seen, last_seen FROM profile "
+	    "customer_id, loyalty_id, first_seen, coalesce((SELECT "
+	    "max(r.ts) FROM member m JOIN record r ON r.id = m.record "
+	    "WHERE m.profile = profile.id), last_seen) FROM profile "
 	    "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(st, 1, id);
@@ -107,7 +113,13 @@ who_section(struct rh *h, sqlite3 *db, long long id)
 			rh_raw(h, "<tr><th scope=\"row\">");
 			rh_esc(h, rh_t(h, cols[i]));
 			rh_raw(h, "</th>");
-			rh_td(h, v);
+			if (strcmp(cols[i], "first_seen") == 0 ||
+			    strcmp(cols[i], "last_seen") == 0) {
+				rh_raw(h, "<td>");
+				rh_time(h, v);
+				rh_raw(h, "</td>");
+			} else
+				rh_td(h, v);
 			rh_tr_end(h);
 		}
 		rh_raw(h, "</tbody>\n</table>\n");
@@ -115,9 +127,18 @@ who_section(struct rh *h, sqlite3 *db, long long id)
 	sqlite3_finalize(st);
 }
 
+/* Whether s is an ISO 8601 UTC time to the second: 2026-12-07T20:48:55Z. */
+static int
+iso_time(const char *s)
+{
+	return s != NULL && strlen(s) == 20 && s[4] == '-' && s[10] == 'T' &&
+	    s[19] == 'Z';
+}
+
 /*
  * Rows of sql for profile id, every column as text; amounts (money_col)
- * to the cent, score names (label_col) as readable labels.
+ * to the cent, score names (label_col) as readable labels, times as
+ * rh_time() reads them.
  */
 static void
 rows(struct rh *h, sqlite3 *db, long long id, const char *caption,
@@ -151,7 +172,13 @@ rows(struct rh *h, sqlite3 *db, long long id, const char *caption,
 			else if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
 				rh_td_num(h, rh_num(h,
 				    sqlite3_column_double(st, i), num));
-			else
+			else if (iso_time((const char *)
+			    sqlite3_column_text(st, i))) {
+				rh_raw(h, "<td>");
+				rh_time(h, (const char *)sqlite3_column_text(st,
+				    i));
+				rh_raw(h, "</td>");
+			} else
 				rh_td(h, (const char *)sqlite3_column_text(st,
 				    i));
 		}
@@ -244,7 +271,22 @@ report_customer(sqlite3 *db, const char *dir, const char *who, int lang,
 		    rh_t(&h, "value") };
 
 		/* By score name: the key of score is (name, profile). */
+		/* The RFM segment in French as on the scores page. */
 		rows(&h, db, id, rh_t(&h, "scores"), heads, 2, -1, 0,
+		    lang == RH_FR ?
+		    "SELECT d.name, CASE WHEN d.name <> 'rfm_segment' "
+		    "THEN s.value WHEN s.value = 'Loyal' THEN 'Fidèles' "
+		    "WHEN s.value = 'Potential loyalist' THEN "
+		    "'Fidèles potentiels' WHEN s.value = 'New' THEN 'Nouveaux' "
+		    "WHEN s.value = 'Promising' THEN 'Prometteurs' "
+		    "WHEN s.value = 'Need attention' THEN 'À surveiller' "
+		    "WHEN s.value = 'About to sleep' THEN 'Bientôt endormis' "
+		    "WHEN s.value = 'Can''t lose' THEN 'À ne pas perdre' "
+		    "WHEN s.value = 'At risk' THEN 'À risque' "
+		    "WHEN s.value = 'Hibernating' THEN 'En hibernation' "
+		    "WHEN s.value = 'Lost' THEN 'Perdus' ELSE s.value END "
+		    "FROM score_def d JOIN score s ON s.name = d.name AND "
+		    "s.profile = ?1 ORDER BY d.name" :
 		    "SELECT d.name, s.value FROM score_def d JOIN score s "
 		    "ON s.name = d.name AND s.profile = ?1 ORDER BY d.name");
 	}

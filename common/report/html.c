@@ -179,6 +179,17 @@ static const struct {
 	{ "sc_expected_spend", "Expected spend per purchase",
 	    "Dépense attendue par achat" },
 	{ "sc_clv", "Customer lifetime value", "Valeur vie client" },
+	/* The catalog's observed types (catalog/value_shape.h), by "ty_". */
+	{ "ty_string", "string", "texte" },
+	{ "ty_integer", "integer", "entier" },
+	{ "ty_number", "number", "nombre" },
+	{ "ty_boolean", "boolean", "booléen" },
+	{ "ty_date", "date", "date" },
+	{ "ty_email", "email", "e-mail" },
+	{ "ty_phone", "phone", "téléphone" },
+	{ "ty_object", "object", "objet" },
+	{ "ty_array", "array", "liste" },
+	{ "ty_null", "null", "vide" },
 	/* The kinds of anomaly (status/anomaly.h), by "an_". */
 	{ "an_failed", "Failed run", "Exécution en échec" },
 	{ "an_identity", "Identity resolution behind",
@@ -373,6 +384,29 @@ rh_begin(struct rh *h, const char *page, const char *title)
 }
 
 void
+rh_time(struct rh *h, const char *iso)
+{
+	static const char *en[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *fr[] = { "janv.", "févr.", "mars", "avr.", "mai",
+	    "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc." };
+	int y, mo, d, hh, mi, n = 0;
+
+	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &hh, &mi,
+	    &n) != 5 || n != 16 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    hh > 23 || mi > 59) {
+		rh_esc(h, iso);
+		return;
+	}
+	rh_raw(h, "<time datetime=\"");
+	rh_esc(h, iso);
+	rh_raw(h, "\">");
+	rh_printf(h, "%d %s %04d %02d:%02d UTC", d,
+	    h->lang == RH_FR ? fr[mo - 1] : en[mo - 1], y, hh, mi);
+	rh_raw(h, "</time>");
+}
+
+void
 rh_end(struct rh *h)
 {
 	char now[32];
@@ -380,7 +414,9 @@ rh_end(struct rh *h)
 	now_iso(now, sizeof(now));
 	rh_raw(h, "</main>\n<footer><p>");
 	rh_esc(h, rh_t(h, "generated"));
-	rh_printf(h, " %s, cdp %s", now, CDP_VERSION);
+	rh_raw(h, " ");
+	rh_time(h, now);
+	rh_printf(h, ", cdp %s", CDP_VERSION);
 	rh_raw(h, "</p></footer>\n</body>\n</html>\n");
 }
 

@@ -38,12 +38,19 @@ void	rh_open(struct rh *, FILE *, int lang);
 const char *rh_t(const struct rh *, const char *key);
 /*
  * The label of key prefix+name in the page's language, else name: "sc_"
- * scores, "an_" anomaly kinds.
+ * scores, "an_" anomaly kinds, "ty_" the catalog's observed types.
  */
 const char *rh_label(const struct rh *, const char *prefix,
 	    const char *name);
 /* A score's readable label in the page's language, else its name. */
 const char *rh_score(const struct rh *, const char *name);
+
+/*
+ * An ISO 8601 UTC time (2026-12-07T20:48:55Z) as <time datetime=ISO>
+ * read in the page's language (7 Dec 2026 20:48 UTC, 7 déc. 2026 20:48
+ * UTC); anything else as it is.
+ */
+void	rh_time(struct rh *, const char *iso);
 
 /* The page's head, its navigation (page is this file's name) and <h1>. */
 void	rh_begin(struct rh *, const char *page, const char *title);

@@ -177,8 +177,22 @@ static void
 kpi(struct page *p, const char **l, char (*v)[32], size_t i,
     const char *label, long long n)
 {
+	/* Thousands apart: a comma, in French a narrow no-break space. */
+	const char *sep = p->h.lang == RH_FR ? "\xe2\x80\xaf" : ",";
+	char d[32], *o = v[i];
+	int k, len;
+
 	l[i] = rh_t(&p->h, label);
-	snprintf(v[i], sizeof(v[i]), "%lld", n);
+	len = snprintf(d, sizeof(d), "%lld", n < 0 ? 0 : n);
+	for (k = 0; k < len; k++) {
+		/* Up to 10^15, separators and all fit in v[i]. */
+		if (k > 0 && (len - k) % 3 == 0 && len <= 15) {
+			memcpy(o, sep, strlen(sep));
+			o += strlen(sep);
+		}
+		*o++ = d[k];
+	}
+	*o = '\0';
 }
 
 /* cdp-status's anomalies, from the same checks (status/anomaly.h). */
@@ -270,7 +284,8 @@ overview(struct page *p)
 	table(p, rh_t(h, "last_runs"), runs, 8, h->lang == RH_FR ?
 	    "SELECT id, tool, (SELECT name FROM source WHERE id = source_id), "
 	    "replace(substr(started_at, 1, 16), 'T', ' ') || "
-	    "' UTC', CASE outcome WHEN 'rejects' THEN 'ok, avec rejets' "
+	    "' UTC', CASE outcome WHEN 'ok' THEN 'réussi' "
+	    "WHEN 'rejects' THEN 'réussi, avec rejets' "
 	    "WHEN 'failed' THEN 'échec' WHEN 'usage' THEN 'erreur d''usage' "
 	    "WHEN 'running' THEN 'en cours' ELSE outcome END, rows_in, "
 	    "rows_ok, rows_rejected FROM run ORDER BY id DESC LIMIT 15" :
@@ -358,7 +373,7 @@ datamap(struct page *p)
 		rows++;
 		rh_tr(h);
 		rh_td(h, field);
-		rh_td(h, type);
+		rh_td(h, type != NULL ? rh_label(h, "ty_", type) : "");
 		rh_td_num(h, rh_num(h, recs > 0 ? 100.0 * (double)present /
 		    (double)recs : 0, num));
 		rh_td_num(h, rh_num(h, (double)sqlite3_column_int64(st, 5),
