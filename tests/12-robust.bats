@@ -247,3 +247,14 @@ gen() {
 	assert_equal "$status" 1
 	assert_equal "$stderr" "cdp-merge: run log: database or disk is full"
 }
+
+@test "a tool that does not create the database says where it comes from" {
+	rm -f "$CDP_DB"
+	run --separate-stderr cdp-segment define x 'true'
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-segment: $CDP_DB: no such database (cdp-ingest creates it with the first records)"
+	run --separate-stderr cdp-score
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-score: $CDP_DB: no such database (cdp-ingest creates it with the first records)"
+	[ ! -e "$CDP_DB" ]
+}

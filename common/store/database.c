@@ -207,8 +207,13 @@ db_open(const char *path, int flags, sqlite3 **out, struct sbuf *why)
 	rc = sqlite3_open_v2(path, &db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		sb_reset(why);
-		sb_addf(why, "%s: %s", path,
-		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		if (!(flags & DB_CREATE) && access(path, F_OK) == -1 &&
+		    errno == ENOENT)
+			sb_addf(why, "%s: no such database (cdp-ingest "
+			    "creates it with the first records)", path);
+		else
+			sb_addf(why, "%s: %s", path,
+			    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return -1;
 	}
