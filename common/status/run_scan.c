@@ -349,7 +349,8 @@ st_scan_runs(struct status *s, struct sbuf *why)
 		}
 		sqlite3_finalize(st);
 	}
-	qsort(s->runs, s->nruns, sizeof(*s->runs), cmp_run);
+	if (s->nruns > 0)
+		qsort(s->runs, s->nruns, sizeof(*s->runs), cmp_run);
 	/* Failures, in the order their jobs first ran. */
 	for (i = 0; i < njobs; i++)
 		if (jobs[i].fail > 0) {

@@ -236,6 +236,7 @@ seg_defs(const char *asof, const struct seg *s, size_t count)
 {
 	struct sbuf b;
 	size_t i;
+	char *p;
 
 	sb_init(&b);
 	sb_adds(&b, asof);
@@ -245,7 +246,9 @@ seg_defs(const char *asof, const struct seg *s, size_t count)
 		sb_adds(&b, s[i].def);
 		sb_addc(&b, '\n');
 	}
-	return sb_detach(&b);
+	p = sb_detach(&b);
+	sb_release(&b);		/* the empty buffer sb_detach leaves */
+	return p;
 }
 
 /*
