@@ -191,6 +191,86 @@ resolve(const struct subject *sj)
 	"('email', 'phone', 'customer_id', 'loyalty_id', 'anonymous_id')"
 
 /*
+ * A record identity resolution never tied to the person (a phone-only
+ * ticket of the service desk) is theirs all the same when every
+ * identifier it holds, and every identifier and name of the records of
+ * its profile, is one of the person's, and no one else holds any of
+ * them.  Such records (and their profiles) join s_rec and s_prof.  A
+ * record with an identifier, a name or a birth date the person has not
+ * (a household member's record holding the landline) stays and makes
+ * the identifier shared, and a record holding a shared identifier (a
+ * ticket with the landline alone) stays too.  The number of records
+ * added.
+ */
+static long long
+unlinked_records(const struct subject *sj)
+{
+	sqlite3_stmt *st;
+	long long n = 0;
+
+	exec_or_die("CREATE TEMP TABLE s_own (kind TEXT, value TEXT, "
+	    "PRIMARY KEY (kind, value));"
+	    "CREATE TEMP TABLE s_unit (unit INTEGER, record INTEGER, "
+	    "PRIMARY KEY (unit, record));"
+	    "INSERT OR IGNORE INTO s_own SELECT kind, value FROM ident "
+	    "WHERE record IN (SELECT id FROM s_rec) AND kind IN "
+	    ERASE_KINDS ";");
+	if (strcmp(sj->kind, "email") == 0 || strcmp(sj->kind, "phone") == 0) {
+		st = prep("INSERT OR IGNORE INTO s_own VALUES (?, ?)");
+		sqlite3_bind_text(st, 1, sj->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sj->value.buf, -1, SQLITE_STATIC);
+		done(st);
+	}
+	/* A unit is a profile, or a record of none (its id negated). */
+	exec_or_die("INSERT OR IGNORE INTO s_unit SELECT coalesce(m.profile, "
+	    "-o.record), o.record FROM ident o LEFT JOIN member m ON "
+	    "m.record = o.record WHERE (o.kind, o.value) IN (SELECT kind, "
+	    "value FROM s_own) AND o.record NOT IN (SELECT id FROM s_rec);"
+	    "INSERT OR IGNORE INTO s_unit SELECT u.unit, m.record FROM s_unit "
+	    "u JOIN member m ON m.profile = u.unit;"
+	    "DELETE FROM s_unit WHERE unit IN (SELECT u.unit FROM s_unit u "
+	    "JOIN ident i ON i.record = u.record WHERE i.kind IN " ERASE_KINDS
+	    " AND (i.kind, i.value) NOT IN (SELECT kind, value FROM s_own) "
+	    "UNION SELECT u.unit FROM s_unit u JOIN record r ON "
+	    "r.id = u.record WHERE u.record IN (SELECT id FROM s_rec) OR "
+	    "(r.first_name_key IS NOT NULL AND r.first_name_key NOT IN "
+	    "(SELECT first_name_key FROM record WHERE id IN (SELECT id FROM "
+	    "s_rec) AND first_name_key IS NOT NULL)) OR "
+	    "(r.last_name_key IS NOT NULL AND r.last_name_key NOT IN "
+	    "(SELECT last_name_key FROM record WHERE id IN (SELECT id FROM "
+	    "s_rec) AND last_name_key IS NOT NULL)) OR "
+	    "(r.full_name_key IS NOT NULL AND r.full_name_key NOT IN "
+	    "(SELECT full_name_key FROM record WHERE id IN (SELECT id FROM "
+	    "s_rec) AND full_name_key IS NOT NULL)) OR "
+	    "(r.birth_date IS NOT NULL AND r.birth_date NOT IN "
+	    "(SELECT birth_date FROM record WHERE id IN (SELECT id FROM "
+	    "s_rec) AND birth_date IS NOT NULL)));");
+	/*
+	 * Nor one that holds an identifier someone else holds too (the
+	 * landline of a ticket with no name): until none is left.
+	 */
+	st = prep("DELETE FROM s_unit WHERE unit IN (SELECT u.unit FROM "
+	    "s_unit u JOIN ident i ON i.record = u.record JOIN ident o ON "
+	    "o.kind = i.kind AND o.value = i.value WHERE i.kind IN "
+	    ERASE_KINDS " AND o.record NOT IN (SELECT id FROM s_rec) AND "
+	    "o.record NOT IN (SELECT record FROM s_unit))");
+	do {
+		if (sqlite3_step(st) != SQLITE_DONE)
+			die(EXIT_FAIL, "%s", sqlite3_errmsg(db));
+		sqlite3_reset(st);
+	} while (sqlite3_changes(db) > 0);
+	sqlite3_finalize(st);
+	st = prep("SELECT count(DISTINCT record) FROM s_unit");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	exec_or_die("INSERT OR IGNORE INTO s_rec SELECT record FROM s_unit;"
+	    "INSERT OR IGNORE INTO s_prof SELECT unit FROM s_unit "
+	    "WHERE unit > 0;");
+	return n;
+}
+
+/*
  * The person's identifiers (temp table s_ident) are those of their
  * records that no other record holds: only they are suppressed and
  * searched for in logs, rejects and files.  One that other profiles
@@ -630,9 +710,11 @@ erase(const struct subject *sj, int dry, long long runid)
 	struct ptok t;
 	char hex[65], now[32];
 	size_t i;
-	long long nsupp = 0;
+	long long nsupp = 0, unlinked = 0;
 	int rc = 0;
 
+	if (sj != NULL)
+		unlinked = unlinked_records(sj);
 	person_idents(sj);
 	ptok_init(&t);
 	person_tokens(&t);
@@ -650,6 +732,9 @@ erase(const struct subject *sj, int dry, long long runid)
 			    sqlite3_column_int64(st, 0));
 		sqlite3_finalize(st);
 	}
+	if (unlinked > 0)
+		printf("records not linked to the person, holding only their "
+		    "identifiers (counted above): %lld\n", unlinked);
 	/* Art. 17(2): who received the data and must be told. */
 	st = prep("SELECT DISTINCT e.id, e.ts, CASE WHEN priv_holds(e.what) "
 	    "THEN substr(e.what, 1, instr(e.what || ' ', ' ')) || '(erased)' "

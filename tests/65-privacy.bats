@@ -255,6 +255,93 @@ household() {
 	EOF
 }
 
+@test "cdp-privacy erase: a record never linked to the person but holding only their identifiers goes too; a shared one stays" {
+	printf 'id,first_name,last_name,email,phone\n%s\n%s\n%s\n' \
+	    'P1,Paul,Durand,paul.durand@example.fr,06 11 22 33 44' \
+	    'P2,Paul,Durand,paul.durand@example.fr,01 45 67 89 10' \
+	    'M1,Marie,Durand,marie.durand@example.fr,01 45 67 89 10' \
+	    >house.csv
+	cdp-ingest -q -s house -i id -c FR house.csv
+	# The service desk's tickets: T1 Paul's mobile alone, T2 the
+	# household landline alone, T3 Paul's mobile and his name.
+	printf 'id,first_name,phone,text\n%s\n%s\n%s\n' \
+	    'T1,,06 11 22 33 44,rappeler' 'T2,,01 45 67 89 10,colis' \
+	    'T3,Paul,06 11 22 33 44,retour' >desk.csv
+	cdp-ingest -q -s desk -i id -c FR desk.csv
+	q "INSERT INTO profile(id, created_run, updated_run, nrecords)
+	       SELECT id, 1, 1, 1 FROM record WHERE record_id IN
+	       ('P1', 'M1', 'T3');
+	   INSERT INTO member SELECT id, id, 1 FROM record
+	       WHERE record_id IN ('P1', 'M1', 'T3');
+	   INSERT INTO member SELECT id, (SELECT id FROM record
+	       WHERE record_id = 'P1'), 1 FROM record WHERE record_id = 'P2';"
+	run --separate-stderr cdp-privacy erase paul.durand@example.fr
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	erased:
+	  record           4
+	  profile          2
+	  ident            6
+	  record_history   0
+	  consent          0
+	  link             0
+	  merge_log        0
+	  score            0
+	  segment_member   0
+	  reject           0
+	  log              0
+	records not linked to the person, holding only their identifiers (counted above): 2
+	exports that included the person (notify their recipients):
+	identifiers kept, shared with other profiles (not suppressed):
+	  phone            held by 2 other profiles
+	  suppressed       2
+	EOF
+	# Marie and the landline's ticket stay; the mobile is suppressed.
+	run q "SELECT record_id FROM record ORDER BY 1"
+	expect <<-'EOF'
+	C001
+	C002
+	C003
+	M1
+	T2
+	w1
+	EOF
+	run q "SELECT kind FROM suppression ORDER BY 1"
+	expect <<-'EOF'
+	email
+	phone
+	EOF
+	run q "SELECT count(*) FROM ident WHERE value = '+33611223344'"
+	assert_output 0
+	# The ticket comes back: refused.
+	run --separate-stderr cdp-ingest -s desk -i id -c FR desk.csv
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-ingest: desk: 3 read, 0 inserted, 0 updated, 1 unchanged, 0 rejected, 2 suppressed (erased)"
+}
+
+@test "cdp-privacy erase: a ticket with the person's mobile under another name makes the mobile shared; the person's tickets stay" {
+	printf 'id,first_name,last_name,email,phone\n%s\n' \
+	    'P1,Paul,Durand,paul.durand@example.fr,06 11 22 33 44' >house.csv
+	cdp-ingest -q -s house -i id -c FR house.csv
+	printf 'id,first_name,phone\n%s\n%s\n' 'T1,,06 11 22 33 44' \
+	    'T4,Luc,0611223344' >desk.csv
+	cdp-ingest -q -s desk -i id -c FR desk.csv
+	q "INSERT INTO profile(id, created_run, updated_run, nrecords)
+	       SELECT id, 1, 1, 1 FROM record WHERE record_id = 'P1';
+	   INSERT INTO member SELECT id, id, 1 FROM record
+	       WHERE record_id = 'P1';"
+	run --separate-stderr cdp-privacy erase paul.durand@example.fr
+	assert_equal "$status" 0
+	assert_line '  record           1'
+	refute_line --partial 'records not linked'
+	assert_line '  phone            held by 2 other profiles'
+	run q "SELECT record_id FROM record WHERE record_id LIKE 'T%' ORDER BY 1"
+	expect <<-'EOF'
+	T1
+	T4
+	EOF
+}
+
 @test "cdp-privacy erase: the person's cookie is suppressed: their web events stay out" {
 	printf '{"id":"w2","anon":"ck-9","event_type":"page"}\n' |
 	    cdp-ingest -q -s web -i id -m anonymous_id=anon
