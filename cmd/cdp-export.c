@@ -455,9 +455,12 @@ ex_changes(struct export *e)
 	 */
 	e->xf.id = "c.profile";
 	sb_adds(&sql, " SELECT c.profile, c.change");
-	/* An exit has the values of the entry; an entry keeps its own. */
+	/*
+	 * An exit has the identifying values of the entry and nothing
+	 * else; an entry keeps its own.
+	 */
 	xf_sql_keyed(&e->xf, &sql, "(CASE WHEN c.change = 'exit' THEN "
-	    "k.keys END)");
+	    "k.keys END)", "c.change = 'exit'");
 	sb_adds(&sql, ", CASE WHEN c.change = 'enter' THEN ");
 	xf_sql_object(&e->xf, &sql);
 	sb_adds(&sql, " END FROM c LEFT JOIN profile p ON p.id = c.profile "

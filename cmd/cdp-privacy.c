@@ -423,6 +423,7 @@ own_ids(void *arg, const char *path)
 static void
 file_changed(void *arg, const char *path, long removed, int deleted)
 {
+	struct sbuf err;
 	int dry = *(int *)arg;
 
 	if (deleted || (dry && removed < 0))
@@ -430,6 +431,12 @@ file_changed(void *arg, const char *path, long removed, int deleted)
 	else
 		printf("  %s: %ld record%s %s\n", path, removed,
 		    removed == 1 ? "" : "s", dry ? "to remove" : "removed");
+	/* An export rewritten: its logged digest follows. */
+	sb_init(&err);
+	if (!dry && (priv_export_touched(db, path, &err) == -1 ||
+	    (!deleted && priv_export_redigest(db, path, &err) == -1)))
+		warnx_("%s", err.buf);
+	sb_release(&err);
 }
 
 /*
@@ -467,9 +474,66 @@ pending_exits(int list, long long runid)
 	    "k.profile IN (SELECT id FROM s_prof) AND k.exited IS NULL");
 	sqlite3_bind_int64(st, 1, runid);
 	done(st);
+	/*
+	 * An exit written into a file erasure may now rewrite stays until
+	 * requeue_exits has seen the files.
+	 */
 	st = prep("DELETE FROM export_key WHERE profile IN (SELECT id FROM "
-	    "s_prof) AND exited IS NOT NULL");
+	    "s_prof) AND exited IS NOT NULL AND exited NOT IN (SELECT id "
+	    "FROM export_log WHERE path IS NOT NULL)");
 	done(st);
+}
+
+/*
+ * After the files: an erasure that took the person out of a file a
+ * changes export delivered (an exit the destination may not have
+ * collected yet, an entry) queues their exit to that destination
+ * again, as run, under the values it was given, or by profile id alone
+ * when those are gone.  The pairs are listed.  0 or -1.
+ */
+static int
+requeue_exits(long long runid)
+{
+	static const char *const touched =
+	    "CREATE TEMP TABLE IF NOT EXISTS s_touched (path TEXT PRIMARY KEY);"
+	    "CREATE TEMP TABLE s_requeue AS SELECT DISTINCT "
+	    "  substr(l.what, 9) AS segment, l.dest AS dest, x.profile AS "
+	    "  profile FROM s_xexp x JOIN export_log l ON l.id = x.export "
+	    "  WHERE l.what LIKE 'changes %' AND l.dest IS NOT NULL AND "
+	    "  l.path IN (SELECT path FROM s_touched);"
+	    "UPDATE export_key SET exited = NULL WHERE exited IS NOT NULL AND "
+	    "  (segment, dest, profile) IN (SELECT * FROM s_requeue);"
+	    "INSERT OR IGNORE INTO export_key (segment, dest, profile, keys, "
+	    "  exited) SELECT segment, dest, profile, NULL, NULL FROM "
+	    "  s_requeue;"
+	    "DELETE FROM export_key WHERE profile IN (SELECT id FROM s_prof) "
+	    "  AND exited IS NOT NULL;";
+	sqlite3_stmt *st;
+	int n;
+
+	if (db_begin(db, &why) == -1 || db_exec(db, touched, &why) == -1) {
+		warnx_("%s", why.buf);
+		db_rollback(db);
+		return -1;
+	}
+	st = prep("INSERT OR IGNORE INTO segment_change(segment, run, "
+	    "profile, change) SELECT s.id, ?, r.profile, 'exit' FROM "
+	    "s_requeue r JOIN segment s ON s.name = r.segment");
+	sqlite3_bind_int64(st, 1, runid);
+	done(st);
+	if (db_commit(db, &why) == -1) {
+		warnx_("%s", why.buf);
+		return -1;
+	}
+	st = prep("SELECT DISTINCT segment, dest FROM s_requeue ORDER BY "
+	    "dest, segment");
+	for (n = 0; sqlite3_step(st) == SQLITE_ROW; n++)
+		printf("%s  segment %s  to %s\n", n > 0 ? "" : "exits queued "
+		    "again (a file rewritten above had delivered the person "
+		    "to them):\n", sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return 0;
 }
 
 /*
@@ -559,6 +623,13 @@ export_file(void *arg, const char *path, enum xfile_state s, long n,
 {
 	struct xf_list *l = arg;
 	const char *rs = n == 1 ? "" : "s", *hold = n == 1 ? "s" : "";
+	struct sbuf err;
+
+	sb_init(&err);
+	if ((s == XF_REWRITTEN || s == XF_DELETED) &&
+	    priv_export_touched(db, path, &err) == -1)
+		warnx_("%s", err.buf);
+	sb_release(&err);
 
 	if (!l->shown)
 		printf("export files (cdp-export -o, in export_log.path):\n");
@@ -721,8 +792,8 @@ erase(const struct subject *sj, int dry, long long runid)
 	if (runconf != NULL)
 		source_tokens();
 	/* Before export_item loses them: the exports that carried them. */
-	exec_or_die("CREATE TEMP TABLE s_xexp AS SELECT DISTINCT export "
-	    "FROM export_item WHERE profile IN (SELECT id FROM s_prof)");
+	exec_or_die("CREATE TEMP TABLE s_xexp AS SELECT DISTINCT export, "
+	    "profile FROM export_item WHERE profile IN (SELECT id FROM s_prof)");
 
 	printf("%s:\n", dry ? "would erase" : "erased");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -810,6 +881,8 @@ erase(const struct subject *sj, int dry, long long runid)
 	printf("  %-16s %lld\n", "suppressed", nsupp);
 	rc = scrub_kept_files(&t, 0);
 	if (scrub_export_files(&t, 0) == -1)
+		rc = -1;
+	if (requeue_exits(runid) == -1)
 		rc = -1;
 	/*
 	 * A file named after the person (-o jean@example.fr.json): its

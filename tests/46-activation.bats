@@ -439,7 +439,7 @@ add_many() {
 	assert_equal "$stderr" "cdp-export: changes: 0 rows"
 }
 
-@test "cdp-export changes: an exit carries the values the entry gave, hashed alike" {
+@test "cdp-export changes: an exit carries the identifying values the entry gave, hashed alike, and nothing else" {
 	q "INSERT INTO segment_change VALUES (1, 10, 1, 'enter'),
 	   (1, 10, 2, 'enter')"
 	run -0 cdp-export -q -F email:EMAIL,first_name,score.clv changes vip --dest brevo
@@ -454,8 +454,8 @@ add_many() {
 	expect <<-'EOF'
 	vip|ads|1|{"profile_id":1,"email":"jean.dupont@example.fr"}|
 	vip|ads|2|{"profile_id":2,"email":"marie.curie@example.fr"}|
-	vip|brevo|1|{"email":"jean.dupont@example.fr","first_name":"Jean","score.clv":123.5}|
-	vip|brevo|2|{"email":"marie.curie@example.fr","first_name":"Marie","score.clv":40}|
+	vip|brevo|1|{"email":"jean.dupont@example.fr"}|
+	vip|brevo|2|{"email":"marie.curie@example.fr"}|
 	EOF
 	# Their fields change, then they leave: the exits say who they were.
 	q "UPDATE profile SET email = 'new@example.fr', first_name = NULL
@@ -466,8 +466,8 @@ add_many() {
 	run -0 cdp-export -q -F email:EMAIL,first_name,score.clv changes vip --dest brevo
 	expect <<-'EOF'
 	change,EMAIL,first_name,score.clv
-	exit,jean.dupont@example.fr,Jean,123.50
-	exit,marie.curie@example.fr,Marie,40.00
+	exit,jean.dupont@example.fr,,
+	exit,marie.curie@example.fr,,
 	EOF
 	run -0 cdp-export -q -H sha256 -F profile_id,email changes vip --dest ads
 	expect <<-'EOF'
@@ -477,6 +477,18 @@ add_many() {
 	EOF
 	run -0 q "SELECT count(*) FROM export_key"
 	assert_output 0
+}
+
+@test "cdp-export changes: without an identifying field an exit carries every field the entry gave" {
+	q "INSERT INTO segment_change VALUES (1, 10, 1, 'enter')"
+	run -0 cdp-export -q -F first_name,score.clv changes vip --dest cards
+	q "UPDATE profile SET first_name = 'X' WHERE id = 1;
+	   INSERT INTO segment_change VALUES (1, 11, 1, 'exit')"
+	run -0 cdp-export -q -F first_name,score.clv changes vip --dest cards
+	expect <<-'EOF'
+	change,first_name,score.clv
+	exit,Jean,123.50
+	EOF
 }
 
 @test "cdp-export changes -o: an exit's keys stay until its file is taken" {

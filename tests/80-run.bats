@@ -679,3 +679,81 @@ files rewritten (cdp-run's spool, log, exports and report):
 	segments.html
 	EOF
 }
+
+@test "cdp-privacy -r: a file that had delivered the person's exit is rewritten and their exit queued again; its logged digest follows the rewrite" {
+	real_tools
+	cat >>"$T/run.conf" <<-EOF
+	match	-q
+	merge	-q
+	exports	$T/out
+	export	brevo-{stamp}.csv -q -c email -F email,first_name changes all --dest brevo
+	EOF
+	# The first night, before the segment is defined, fails its export.
+	run -1 cdp-run -c "$T/run.conf"
+	cdp-segment -q define all 'true'
+	for e in jean.dupont@example.fr elodie.martin@gmail.com luc@example.fr; do
+		cdp-privacy -q consent "$e" email granted
+	done
+	run -0 cdp-run -c "$T/run.conf"
+	cdp-privacy -q consent jean.dupont@example.fr email denied
+	run -0 cdp-run -c "$T/run.conf"
+	# The second file tells brevo that Jean left, by his email alone.
+	set -- $(cd "$T/out" && ls -tr)
+	assert_equal $# 2
+	entries=$T/out/$1 exits=$T/out/$2
+	run cat "$exits"
+	expect <<-'EOF'
+	change,email,first_name
+	exit,jean.dupont@example.fr,
+	EOF
+	# Erased before brevo collected it: the files lose him, and his
+	# exit is queued again.
+	run --separate-stderr cdp-privacy -r "$T/run.conf" erase jean.dupont@example.fr
+	assert_equal "$status" 0
+	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files rewritten/,$p')" "\
+files rewritten (cdp-run's spool, log, exports and report):
+  $T/spool/crm/done/01-crm.csv: 1 record removed
+$(printf '  %s: 1 record removed\n' "$entries" "$exits" | LC_ALL=C sort)
+  files            3
+exits queued again (a file rewritten above had delivered the person to them):
+  segment all  to brevo"
+	run q "SELECT segment, dest, keys, exited FROM export_key
+	    WHERE keys LIKE '%jean%'"
+	assert_output 'all|brevo|{"email":"jean.dupont@example.fr"}|'
+	# The rewritten files are still the exports' (their digests
+	# follow): a later erasure without -r rewrites them too.
+	run --separate-stderr cdp-privacy erase elodie.martin@gmail.com
+	assert_equal "$status" 0
+	assert_equal "$(printf '%s\n' "$output" | sed -n '/^export files/,$p')" "\
+export files (cdp-export -o, in export_log.path):
+  $entries: 1 record removed
+  files            1
+exits queued again (a file rewritten above had delivered the person to them):
+  segment all  to brevo"
+	run q "SELECT count(*) FROM export_log WHERE path IS NOT NULL AND
+	    sha256 IS NOT NULL"
+	assert_output 2
+	for f in "$entries" "$exits"; do
+		run q "SELECT sha256 FROM export_log WHERE path = '$f'"
+		assert_output "$(sha256sum <"$f" | cut -c1-64)"
+	done
+	# The next night brevo gets both exits, by their emails alone.
+	run -0 cdp-run -c "$T/run.conf"
+	run ls "$T/out"
+	assert_equal ${#lines[@]} 3
+	run cat $(ls -d "$T"/out/* | grep -v -x -F -e "$entries" -e "$exits")
+	expect <<-'EOF'
+	change,email,first_name
+	exit,jean.dupont@example.fr,
+	exit,elodie.martin@gmail.com,
+	EOF
+	# Their keys stay only while that file may be delivered again.
+	run q "SELECT count(*) FROM export_key WHERE (keys LIKE '%jean%'
+	    OR keys LIKE '%elodie%') AND exited = (SELECT max(id) FROM
+	    export_log)"
+	assert_output 2
+	run -0 cdp-run -c "$T/run.conf"
+	run q "SELECT count(*) FROM export_key WHERE keys LIKE '%jean%'
+	    OR keys LIKE '%elodie%'"
+	assert_output 0
+}

@@ -223,12 +223,48 @@ field_key(const struct xfields *xf, size_t i, int path, struct sbuf *sql)
 	sb_adds(sql, path ? "\"'" : "'");
 }
 
+/* Whether field f tells a destination who a profile is (xf_keeps). */
+static int
+identifies(const struct xfield *f)
+{
+	static const char *const cols[] = { "id", "email", "phone",
+	    "customer_id", "loyalty_id", "anonymous_id" };
+	size_t i;
+
+	for (i = 0; f->kind == XF_COL && i < sizeof(cols) / sizeof(cols[0]);
+	    i++)
+		if (strcmp(f->col, cols[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether field i is one an exit carries (export_fields.h). */
+static int
+xf_keeps(const struct xfields *xf, size_t i)
+{
+	size_t j;
+
+	if (identifies(&xf->v[i]))
+		return 1;
+	for (j = 0; j < xf->n; j++)
+		if (identifies(&xf->v[j]))
+			return 0;
+	return 1;
+}
+
 void
-xf_sql_keyed(const struct xfields *xf, struct sbuf *sql, const char *keys)
+xf_sql_keyed(const struct xfields *xf, struct sbuf *sql, const char *keys,
+    const char *exit)
 {
 	size_t i;
 
 	for (i = 0; i < xf->n; i++) {
+		if (!xf_keeps(xf, i)) {
+			sb_addf(sql, ", CASE WHEN %s THEN NULL ELSE ", exit);
+			field_sql(xf, i, sql);
+			sb_adds(sql, " END");
+			continue;
+		}
 		sb_addf(sql, ", CASE WHEN json_type(%s, ", keys);
 		field_key(xf, i, 1, sql);
 		sb_addf(sql, ") IS NOT NULL THEN json_extract(%s, ", keys);
@@ -242,11 +278,13 @@ xf_sql_keyed(const struct xfields *xf, struct sbuf *sql, const char *keys)
 void
 xf_sql_object(const struct xfields *xf, struct sbuf *sql)
 {
-	size_t i;
+	size_t i, n;
 
 	sb_adds(sql, "json_object(");
-	for (i = 0; i < xf->n; i++) {
-		if (i > 0)
+	for (i = 0, n = 0; i < xf->n; i++) {
+		if (!xf_keeps(xf, i))
+			continue;
+		if (n++ > 0)
 			sb_adds(sql, ", ");
 		field_key(xf, i, 0, sql);
 		sb_adds(sql, ", ");

@@ -60,14 +60,19 @@ void	xf_sql(const struct xfields *, struct sbuf *sql);
 /*
  * As xf_sql, each field taken from the JSON object in the SQL
  * expression keys when it holds the field (export_keys.h: the values a
- * destination was given), else computed.
+ * destination was given), else computed.  Where the SQL expression
+ * exit is true (an exit row) a field that does not identify the
+ * profile is NULL: an exit carries only what the destination needs to
+ * drop the person, the fields that identify them (profile_id, email,
+ * phone, customer_id, loyalty_id, anonymous_id, hashed as the entry
+ * was), or every field when none does.
  */
 void	xf_sql_keyed(const struct xfields *, struct sbuf *sql,
-	    const char *keys);
+	    const char *keys, const char *exit);
 /*
- * Append "json_object(...)" of the fields, by what each field is
- * (profile_id, email, score.clv, attr.PATH, segments), not by its
- * column name: what xf_sql_keyed reads.
+ * Append "json_object(...)" of the fields an exit carries (above), by
+ * what each field is (profile_id, email, score.clv, attr.PATH,
+ * segments), not by its column name: what xf_sql_keyed reads.
  */
 void	xf_sql_object(const struct xfields *, struct sbuf *sql);
 /* Bind the :f<i> parameters st uses. */

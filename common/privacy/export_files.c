@@ -187,3 +187,76 @@ out:
 	sb_release(&err);
 	return n;
 }
+
+int
+priv_export_redigest(sqlite3 *db, const char *path, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	char real[PATH_MAX], hex[2 * HASH_LEN + 1];
+
+	if (realpath(path, real) == NULL || file_digest(real, hex) == -1) {
+		sb_addf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "UPDATE export_log SET sha256 = ?1 WHERE "
+	    "id = (SELECT max(id) FROM export_log WHERE complete AND path IN "
+	    "(?2, ?3))", -1, &st, NULL) != SQLITE_OK) {
+		sb_addf(why, "export_log: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, real, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sb_addf(why, "export_log: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+priv_export_touched(sqlite3 *db, const char *path, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	char real[PATH_MAX], dir[PATH_MAX], *slash, *abs = NULL;
+	const char *base = path;
+
+	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS s_touched "
+	    "(path TEXT PRIMARY KEY)", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO s_touched VALUES (?)",
+	    -1, &st, NULL) != SQLITE_OK) {
+		sb_addf(why, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		base = path + (slash - dir) + 1;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (realpath(slash != NULL ? dir : ".", real) != NULL) {
+		abs = xmalloc(strlen(real) + strlen(base) + 2);
+		sprintf(abs, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
+	}
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_reset(st);
+	if (abs != NULL) {
+		sqlite3_bind_text(st, 1, abs, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	free(abs);
+	return 0;
+fail:
+	sb_addf(why, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	free(abs);
+	return -1;
+}

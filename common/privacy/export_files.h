@@ -58,4 +58,22 @@ long	priv_export_files(sqlite3 *, struct ptok *t, const char *included,
 	    const char *skipdir, int dry, xfile_report *, void *arg,
 	    long *left, struct sbuf *why);
 
+/*
+ * A file erasure rewrote elsewhere (cdp-run's exports folder, through
+ * privacy/kept_files.h): the last complete export to it (by path as
+ * given or as resolved) takes its new SHA-256, so that a later erasure
+ * and cdp-export changes still know it for the export.  0 (also when no
+ * export names it), or -1 with why.
+ */
+int	priv_export_redigest(sqlite3 *, const char *path, struct sbuf *why);
+
+/*
+ * Note that erasure rewrote or deleted the file at path: the temporary
+ * table s_touched (path TEXT PRIMARY KEY, created when missing) gets
+ * the path as given and as resolved (its folder's real path and its
+ * name, for a file deleted), the forms export_log.path may have.  0 or
+ * -1 with why.
+ */
+int	priv_export_touched(sqlite3 *, const char *path, struct sbuf *why);
+
 #endif
