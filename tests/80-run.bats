@@ -757,3 +757,43 @@ exits queued again (a file rewritten above had delivered the person to them):
 	    OR keys LIKE '%elodie%'"
 	assert_output 0
 }
+
+@test "cdp-run: the files of changes exports (exit notices) are kept for the exits window only" {
+	mkdir -p "$T/out"
+	for f in brevo-20260101T000000Z.csv brevo-20260101T000000Z-1.csv \
+	    ads.ndjson all-old.csv brevo-recent.csv brevo.txt; do
+		echo x >"$T/out/$f"
+		touch -d '8 days ago' "$T/out/$f"
+	done
+	touch -d '6 days ago' "$T/out/brevo-recent.csv"
+	cat >>"$T/run.conf" <<-EOF
+	exports	$T/out
+	export	brevo-{stamp}.csv -q -c email -F email changes vip --dest brevo
+	export	ads.ndjson -q -H sha256 -F email changes vip --dest ads
+	export	all-{stamp}.csv -q -F email profiles
+	export	brevo-{stamp}.txt -q -F email profiles
+	EOF
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	# Only the changes exports' files past 7 days (the default) go.
+	run ls "$T/out"
+	expect <<-'EOF'
+	all-old.csv
+	brevo-recent.csv
+	brevo.txt
+	EOF
+	run grep -c 'retention: 3 changes export files older than 7 days deleted' "$T"/log/*.log
+	assert_output 1
+	printf 'exits\t5\n' >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 0
+	run ls "$T/out"
+	expect <<-'EOF'
+	all-old.csv
+	brevo.txt
+	EOF
+	printf 'exits\tsoon\n' >>"$T/run.conf"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-run: $T/run.conf:11: exits needs a number of days"
+}
