@@ -705,6 +705,20 @@ scrub_export_files(struct ptok *t, int dry)
 	return rc;
 }
 
+/*
+ * The merge log's entries about the person: of their profiles or
+ * records, naming one of their identifiers, or whose evidence (the
+ * link's JSON) compares one of their records, a refusal logged under
+ * another profile included.
+ */
+#define MERGE_LOG_PERSON \
+	"profile IN (SELECT id FROM s_prof) OR other IN (SELECT id FROM " \
+	"s_prof) OR record IN (SELECT id FROM s_rec) OR priv_holds(reason) " \
+	"OR priv_holds(evidence) OR CASE WHEN json_valid(evidence) THEN " \
+	"json_extract(evidence, '$.a.rowid') IN (SELECT id FROM s_rec) OR " \
+	"json_extract(evidence, '$.b.rowid') IN (SELECT id FROM s_rec) " \
+	"ELSE 0 END"
+
 static int
 erase(const struct subject *sj, int dry, long long runid)
 {
@@ -721,10 +735,8 @@ erase(const struct subject *sj, int dry, long long runid)
 		    "(kind, value) IN (SELECT kind, value FROM s_ident)" },
 		{ "link", "SELECT count(*) FROM link WHERE a IN (SELECT id "
 		    "FROM s_rec) OR b IN (SELECT id FROM s_rec)" },
-		{ "merge_log", "SELECT count(*) FROM merge_log WHERE profile IN "
-		    "(SELECT id FROM s_prof) OR other IN (SELECT id FROM "
-		    "s_prof) OR record IN (SELECT id FROM s_rec) OR "
-		    "priv_holds(reason) OR priv_holds(evidence)" },
+		{ "merge_log", "SELECT count(*) FROM merge_log WHERE "
+		    MERGE_LOG_PERSON },
 		{ "score", "SELECT count(*) FROM score WHERE profile IN "
 		    "(SELECT id FROM s_prof)" },
 		{ "segment_member", "SELECT count(*) FROM segment_member WHERE "
@@ -749,10 +761,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
-	    "DELETE FROM merge_log WHERE profile IN (SELECT id FROM s_prof) OR "
-	    "  other IN (SELECT id FROM s_prof) OR "
-	    "  record IN (SELECT id FROM s_rec) OR priv_holds(reason) OR "
-	    "  priv_holds(evidence);"
+	    "DELETE FROM merge_log WHERE " MERGE_LOG_PERSON ";"
 	    "DELETE FROM member WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM score WHERE profile IN (SELECT id FROM s_prof);"
 	    "UPDATE segment SET size = max(0, size - (SELECT count(*) FROM "

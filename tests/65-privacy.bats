@@ -342,6 +342,25 @@ household() {
 	EOF
 }
 
+@test "cdp-privacy erase: a refusal logged under another profile whose evidence compares the person's record goes; the others' stay" {
+	# Élodie's cluster refused a link to one of Jean's records (profile
+	# 9, merged away since), and another to a record of hers.
+	q "INSERT INTO merge_log(run, action, profile, other, record, reason,
+	       evidence, ts) VALUES
+	   (3, 'refuse', 2, 9, 2, 'conflicting birth dates',
+	    '{\"a\":{\"rowid\":2},\"b\":{\"rowid\":1},\"evidence\":[{\"field\":\"birth_date\",\"a\":\"1992-02-29\",\"b\":\"1985-03-15\"}]}',
+	    '2024-01-01T00:00:00Z'),
+	   (3, 'refuse', 2, 8, 2, 'conflicting birth dates',
+	    '{\"a\":{\"rowid\":2},\"b\":{\"rowid\":3},\"evidence\":[{\"field\":\"birth_date\",\"a\":\"1992-02-29\",\"b\":\"1990-02-28\"}]}',
+	    '2024-01-01T00:00:00Z')"
+	run -0 cdp-privacy erase jean.dupont@example.fr
+	assert_line '  merge_log        2'
+	run q "SELECT other FROM merge_log WHERE action = 'refuse'"
+	assert_output 8
+	run grep -c -a 1985-03-15 "$CDP_DB"
+	assert_output 0
+}
+
 @test "cdp-privacy erase: the person's cookie is suppressed: their web events stay out" {
 	printf '{"id":"w2","anon":"ck-9","event_type":"page"}\n' |
 	    cdp-ingest -q -s web -i id -m anonymous_id=anon

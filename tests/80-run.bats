@@ -389,11 +389,13 @@ real_tools() {
 
 @test "cdp-run, then cdp-privacy -r: nothing of the erased person anywhere, nothing back on re-delivery" {
 	real_tools
-	# Jean (C001 of the fixture) comes back as C006.
-	printf 'ID_CLIENT;PRENOM;NOM;EMAIL;TELEPHONE;DATE_NAISSANCE\n%s\n%s\n%s\n' \
+	# Jean (C001 of the fixture) comes back as C006, and as C007 with
+	# his names and birth date alone.
+	printf 'ID_CLIENT;PRENOM;NOM;EMAIL;TELEPHONE;DATE_NAISSANCE\n%s\n%s\n%s\n%s\n' \
 	    ';Jean;DUPONT;jean.dupont@example.fr;06 12 34 56 78;' \
 	    'C005;Ana;Lopez;ana.lopez@example.fr;07 11 22 33 44;' \
 	    'C006;Jean;DUPONT;jean.dupont@example.fr;06 12 34 56 78;15/03/1985' \
+	    'C007;Jean-François;Dupont;;;15/03/1985' \
 	    >"$T/spool/crm/incoming/02-crm.csv"
 	printf '%s\n' \
 	    '{"id":"web-jd-01","user":{"email":"JEAN.DUPONT@example.fr","anon":"ck-77"},"event":"login","ts":"2024-03-01T10:00:00Z"}' \
@@ -422,7 +424,7 @@ real_tools() {
 	    '06 12 34 56 78' +33612345678 \
 	    "$(printf %s jean.dupont@example.fr | sha256sum | cut -c1-64)" \
 	    "$(printf %s +33612345678 | sha256sum | cut -c1-64)" ck-77 \
-	    1985-03-15 15/03/1985 C001 C006 web-jd-01 web-jd-02 >"$T/tokens"
+	    1985-03-15 15/03/1985 C001 C006 C007 web-jd-01 web-jd-02 >"$T/tokens"
 	# The log never named them: warnings and merge messages carry no
 	# value of a record.
 	run holders "$T/log"
@@ -440,6 +442,12 @@ real_tools() {
 	$T/spool/crm/rejects/02-crm.csv.ndjson
 	$T/spool/web/done/b.ndjson
 	EOF
+	# Identity's evidence holds the compared values (C007 is Jean by
+	# his names and birth date alone).
+	evidence="SELECT count(*) FROM link WHERE evidence LIKE '%dupont%'
+	    AND evidence LIKE '%1985-03-15%'"
+	run q "$evidence"
+	assert_output 1
 	run --separate-stderr cdp-privacy -r "$T/run.conf" erase jean.dupont@example.fr
 	assert_equal "$status" 0
 	# The recipients are named by the files they got.
@@ -449,7 +457,7 @@ real_tools() {
 	assert_equal "$(printf '%s\n' "$output" | sed -n '/^files rewritten/,$p')" "\
 files rewritten (cdp-run's spool, log, exports and report):
   $T/spool/crm/done/01-crm.csv: 1 record removed
-  $T/spool/crm/done/02-crm.csv: 2 records removed
+  $T/spool/crm/done/02-crm.csv: 3 records removed
   $T/spool/crm/rejects/02-crm.csv.ndjson: deleted
   $T/spool/web/done/b.ndjson: deleted
   $T/out/ads.csv: 3 records removed
@@ -458,6 +466,8 @@ files rewritten (cdp-run's spool, log, exports and report):
 export files (cdp-export -o, in export_log.path):
   $T/mine/vip.csv: 3 records removed
   files            1"
+	run q "$evidence"
+	assert_output 0
 	run holders "$T/spool" "$T/log" "$T/out" "$T/mine" "$CDP_DB" \
 	    "$CDP_DB-wal" "$CDP_DB-shm"
 	assert_output ""
@@ -492,7 +502,7 @@ export files (cdp-export -o, in export_log.path):
 	    WHERE tool = 'cdp-ingest' AND suppressed > 0 ORDER BY id"
 	expect <<-'EOF'
 	cdp-ingest|1
-	cdp-ingest|2
+	cdp-ingest|3
 	cdp-ingest|3
 	EOF
 }
@@ -796,4 +806,31 @@ exits queued again (a file rewritten above had delivered the person to them):
 	run --separate-stderr cdp-run -c "$T/run.conf"
 	assert_equal "$status" 2
 	assert_equal "$stderr" "cdp-run: $T/run.conf:11: exits needs a number of days"
+}
+
+@test "cdp-privacy -r: the person's values leave the merge log's and the links' evidence; the others' stay" {
+	real_tools
+	printf 'match\t-q\nmerge\t-q\n' >>"$T/run.conf"
+	run -0 cdp-run -c "$T/run.conf"
+	# The next night Jean and Élodie come back by names and birth date.
+	printf 'ID_CLIENT;PRENOM;NOM;DATE_NAISSANCE\n%s\n%s\n' \
+	    'C007;Jean-François;Dupont;15/03/1985' \
+	    'C008;Élodie;Martin;29/02/1992' >"$T/spool/crm/incoming/03-crm.csv"
+	run -0 cdp-run -c "$T/run.conf"
+	run q "SELECT (SELECT count(*) FROM link WHERE evidence LIKE
+	    '%dupont%1985-03-15%'), (SELECT count(*) FROM merge_log WHERE
+	    action = 'add' AND evidence LIKE '%dupont%1985-03-15%'),
+	    (SELECT count(*) FROM link WHERE evidence LIKE '%martin%'),
+	    (SELECT count(*) FROM merge_log WHERE action = 'add' AND
+	    evidence LIKE '%martin%')"
+	assert_output '1|1|1|1'
+	run -0 cdp-privacy -q -r "$T/run.conf" erase jean.dupont@example.fr
+	printf '%s\n' dupont 'jean francois' Jean-François 1985-03-15 \
+	    15/03/1985 C001 C007 >"$T/tokens"
+	run holders "$T/spool" "$T/log" "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"
+	assert_output ""
+	run q "SELECT (SELECT count(*) FROM link WHERE evidence LIKE
+	    '%martin%'), (SELECT count(*) FROM merge_log WHERE action = 'add'
+	    AND evidence LIKE '%martin%')"
+	assert_output '1|1'
 }
