@@ -26,6 +26,7 @@
 #include "catalog/catalog.h"
 #include "core/util.h"
 #include "io/json_writer.h"
+#include "merge/source_delete.h"
 #include "normalise/field_map.h"
 #include "normalise/normalise.h"
 #include "privacy/access.h"
@@ -755,35 +756,17 @@ erase(const struct subject *sj, int dry, long long runid)
 	    "  (kind = 'profile' AND CAST(value AS INTEGER) IN "
 	    "  (SELECT id FROM s_prof)) OR "
 	    "  (kind, value) IN (SELECT kind, value FROM s_ident);"
-	    "DELETE FROM ident WHERE record IN (SELECT id FROM s_rec);"
-	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
-	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
-	    "  b IN (SELECT id FROM s_rec);"
-	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
-	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM merge_log WHERE " MERGE_LOG_PERSON ";"
-	    "DELETE FROM member WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM score WHERE profile IN (SELECT id FROM s_prof);"
-	    "UPDATE segment SET size = max(0, size - (SELECT count(*) FROM "
-	    "  s_exit WHERE s_exit.segment = segment.id)) WHERE id IN "
-	    "  (SELECT segment FROM s_exit);"
-	    "DELETE FROM segment_member WHERE profile IN "
-	    "  (SELECT id FROM s_prof);"
 	    "DELETE FROM segment_change WHERE profile IN "
 	    "  (SELECT id FROM s_prof);"
 	    "DELETE FROM export_item WHERE profile IN (SELECT id FROM s_prof);"
-	    "DELETE FROM matchkey WHERE record IN (SELECT id FROM s_rec);"
-	    "DELETE FROM matchrec WHERE record IN (SELECT id FROM s_rec);"
-	    /* matchtf counts derive from the person: rebuilt without them
-	     * by the next cdp-match, which a missing fingerprint forces. */
-	    "DELETE FROM state WHERE key = 'matchkey';"
 	    "DELETE FROM reject WHERE priv_holds(raw) OR priv_holds(reason);"
 	    /* Logs keep what happened, not whom it was about. */
 	    "UPDATE run SET args = '[\"(erased)\"]' WHERE priv_holds(args);"
 	    "UPDATE run SET message = '(erased)' WHERE priv_holds(message);"
 	    "UPDATE export_log SET what = substr(what, 1, instr(what || ' ', "
 	    "  ' ')) || '(erased)' WHERE priv_holds(what);"
-	    "DELETE FROM record WHERE id IN (SELECT id FROM s_rec);"
 	    "DELETE FROM profile WHERE id IN (SELECT id FROM s_prof);";
 	uint8_t salt[PRIV_SALT_LEN];
 	sqlite3_stmt *st, *ins;
@@ -871,8 +854,14 @@ erase(const struct subject *sj, int dry, long long runid)
 	sqlite3_finalize(st);
 	sqlite3_finalize(ins);
 	/* The catalog's top values and min/max may hold the person too. */
+	/*
+	 * The rows of the records (merge/source_delete.h, as cdp-catalog
+	 * delete does), the segment exits of s_exit and the records go
+	 * last: the logs are searched while the records are there.
+	 */
 	if (cat_forget_records(db, "SELECT id FROM s_rec", &why) == -1 ||
-	    db_exec(db, deletes, &why) == -1) {
+	    db_exec(db, deletes, &why) == -1 ||
+	    sd_forget_records(db, &why) == -1) {
 		db_rollback(db);
 		die(EXIT_FAIL, "%s", why.buf);
 	}

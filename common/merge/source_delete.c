@@ -170,6 +170,31 @@ out:
 }
 
 int
+sd_forget_records(sqlite3 *db, struct sbuf *why)
+{
+	static const char *const deletes =
+	    "DELETE FROM ident WHERE record IN (SELECT id FROM s_rec);"
+	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
+	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
+	    "  b IN (SELECT id FROM s_rec);"
+	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
+	    "  b IN (SELECT id FROM s_rec);"
+	    "DELETE FROM member WHERE record IN (SELECT id FROM s_rec);"
+	    "DELETE FROM matchkey WHERE record IN (SELECT id FROM s_rec);"
+	    "DELETE FROM matchrec WHERE record IN (SELECT id FROM s_rec);"
+	    /* matchtf counted them: rebuilt by the next cdp-match. */
+	    "DELETE FROM state WHERE key = 'matchkey';"
+	    "UPDATE segment SET size = max(0, size - (SELECT count(*) FROM "
+	    "  s_exit WHERE s_exit.segment = segment.id)) WHERE id IN "
+	    "  (SELECT segment FROM s_exit);"
+	    "DELETE FROM segment_member WHERE (segment, profile) IN "
+	    "  (SELECT segment, profile FROM s_exit);"
+	    "DELETE FROM record WHERE id IN (SELECT id FROM s_rec);";
+
+	return db_exec(db, deletes, why);
+}
+
+int
 sd_apply(sqlite3 *db, long long sid, long long run, struct golden *g,
     struct sd_counts *c, struct sbuf *why)
 {
@@ -182,28 +207,12 @@ sd_apply(sqlite3 *db, long long sid, long long run, struct golden *g,
 	    "DELETE FROM consent WHERE record IN (SELECT id FROM s_rec) OR "
 	    "  (kind = 'profile' AND CAST(value AS INTEGER) IN "
 	    "  (SELECT id FROM s_empty));"
-	    "DELETE FROM ident WHERE record IN (SELECT id FROM s_rec);"
-	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
-	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
-	    "  b IN (SELECT id FROM s_rec);"
-	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
-	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM merge_log WHERE record IN (SELECT id FROM s_rec);"
-	    "DELETE FROM member WHERE record IN (SELECT id FROM s_rec);"
-	    "DELETE FROM matchkey WHERE record IN (SELECT id FROM s_rec);"
-	    "DELETE FROM matchrec WHERE record IN (SELECT id FROM s_rec);"
-	    /* matchtf counted them: rebuilt by the next cdp-match. */
-	    "DELETE FROM state WHERE key = 'matchkey';"
-	    "DELETE FROM score WHERE profile IN (SELECT id FROM s_empty);"
-	    "UPDATE segment SET size = max(0, size - (SELECT count(*) FROM "
-	    "  s_exit WHERE s_exit.segment = segment.id)) WHERE id IN "
-	    "  (SELECT segment FROM s_exit);"
-	    "DELETE FROM segment_member WHERE profile IN "
-	    "  (SELECT id FROM s_empty);"
-	    "DELETE FROM record WHERE id IN (SELECT id FROM s_rec);";
+	    "DELETE FROM score WHERE profile IN (SELECT id FROM s_empty);";
 
 	if (db_exec(db, "PRAGMA secure_delete = ON", why) == -1 ||
 	    db_exec(db, deletes, why) == -1 ||
+	    sd_forget_records(db, why) == -1 ||
 	    exec_id(db, "DELETE FROM reject WHERE source_id = ?1", sid,
 	    why) == -1)
 		return -1;

@@ -41,6 +41,17 @@ int	sd_plan(sqlite3 *, long long source_id, struct sd_counts *,
 	    struct sbuf *why);
 
 /*
+ * The rows that hang off the records of temp table s_rec, and the
+ * records, deleted in the caller's transaction: identifiers, earlier
+ * versions, links and never-links, memberships, cdp-match's keys (its
+ * term counts are rebuilt by the next cdp-match); the segment
+ * memberships of temp table s_exit (segment, profile), the segments'
+ * sizes counted down.  The part cdp-catalog delete (sd_apply) and
+ * cdp-privacy erase share.  0, or -1 with why.
+ */
+int	sd_forget_records(sqlite3 *, struct sbuf *why);
+
+/*
  * Carry out the plan, in the caller's transaction, as run: the rows
  * deleted with secure_delete on, an exit change for each segment a
  * removed profile was in, the other profiles re-clustered and their

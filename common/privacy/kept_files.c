@@ -221,16 +221,23 @@ by_name(const FTSENT **a, const FTSENT **b)
 	return strcmp((*a)->fts_name, (*b)->fts_name);
 }
 
-long
-kept_scrub(struct ptok *t, kept_own *own, const char *dir, int dry,
-    kept_report *rep, void *arg, struct sbuf *why)
+/* What kept_scrub and kept_remove do to one file; 1 changed, 0, -1. */
+typedef int kept_visit(void *ctx, const char *path, struct sbuf *why);
+
+/*
+ * Each regular file under dir (a folder that does not exist holds
+ * nothing), in name order, to visit: the number of files it changed,
+ * or -1 with why.
+ */
+static long
+walk(const char *dir, kept_visit *visit, void *ctx, struct sbuf *why)
 {
 	char *paths[2] = { (char *)dir, NULL };
 	struct stat st;
 	FTS *fts;
 	FTSENT *e;
-	long changed = 0, removed;
-	int deleted;
+	long changed = 0;
+	int k;
 
 	if (stat(dir, &st) == -1 && errno == ENOENT)
 		return 0;
@@ -242,69 +249,84 @@ kept_scrub(struct ptok *t, kept_own *own, const char *dir, int dry,
 		if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR) {
 			sb_addf(why, "%s: %s", e->fts_path,
 			    strerror(e->fts_errno));
-			fts_close(fts);
-			return -1;
+			changed = -1;
+			break;
 		}
 		if (e->fts_info != FTS_F)
 			continue;
-		if (kept_scrub_file(t, own != NULL ? own(arg, e->fts_path) : NULL,
-		    e->fts_path, dry, &removed, &deleted, why) == -1) {
-			fts_close(fts);
-			return -1;
+		if ((k = visit(ctx, e->fts_path, why)) == -1) {
+			changed = -1;
+			break;
 		}
-		if (removed > 0) {
-			changed++;
-			rep(arg, e->fts_path, removed, deleted);
-		}
+		changed += k;
 	}
 	fts_close(fts);
 	return changed;
+}
+
+/* The arguments of kept_scrub and kept_remove, for their visits. */
+struct kept_ctx {
+	struct ptok *t;
+	kept_own *own;
+	kept_mine *mine;
+	int	 dry;
+	kept_report *rep;
+	void	*arg;
+};
+
+static int
+scrub_one(void *ctx, const char *path, struct sbuf *why)
+{
+	struct kept_ctx *c = ctx;
+	long removed;
+	int deleted;
+
+	if (kept_scrub_file(c->t, c->own != NULL ? c->own(c->arg, path) : NULL,
+	    path, c->dry, &removed, &deleted, why) == -1)
+		return -1;
+	if (removed == 0)
+		return 0;
+	c->rep(c->arg, path, removed, deleted);
+	return 1;
+}
+
+long
+kept_scrub(struct ptok *t, kept_own *own, const char *dir, int dry,
+    kept_report *rep, void *arg, struct sbuf *why)
+{
+	struct kept_ctx c = { t, own, NULL, dry, rep, arg };
+
+	return walk(dir, scrub_one, &c, why);
+}
+
+static int
+remove_one(void *ctx, const char *path, struct sbuf *why)
+{
+	struct kept_ctx *c = ctx;
+	long holding;
+	int deleted;
+
+	if (c->mine == NULL || !c->mine(c->arg, path)) {
+		/* A dry scrub counts the lines that hold them. */
+		if (kept_scrub_file(c->t, NULL, path, 1, &holding, &deleted,
+		    why) == -1)
+			return -1;
+		if (holding == 0)
+			return 0;
+	}
+	if (!c->dry && unlink(path) == -1) {
+		sb_addf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	c->rep(c->arg, path, -1, 1);
+	return 1;
 }
 
 long
 kept_remove(struct ptok *t, kept_mine *mine, const char *dir, int dry,
     kept_report *rep, void *arg, struct sbuf *why)
 {
-	char *paths[2] = { (char *)dir, NULL };
-	struct stat st;
-	FTS *fts;
-	FTSENT *e;
-	long changed = 0, holding;
-	int deleted, rc = 0;
+	struct kept_ctx c = { t, NULL, mine, dry, rep, arg };
 
-	if (stat(dir, &st) == -1 && errno == ENOENT)
-		return 0;
-	if ((fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, by_name)) == NULL) {
-		sb_addf(why, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	while ((e = fts_read(fts)) != NULL) {
-		if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR) {
-			sb_addf(why, "%s: %s", e->fts_path,
-			    strerror(e->fts_errno));
-			rc = -1;
-			break;
-		}
-		if (e->fts_info != FTS_F)
-			continue;
-		if (mine == NULL || !mine(arg, e->fts_path)) {
-			/* A dry scrub counts the lines that hold them. */
-			if (kept_scrub_file(t, NULL, e->fts_path, 1, &holding,
-			    &deleted, why) == -1) {
-				rc = -1;
-				break;
-			}
-			if (holding == 0)
-				continue;
-		}
-		if (!dry && unlink(e->fts_path) == -1) {
-			sb_addf(why, "%s: %s", e->fts_path, strerror(errno));
-			rc = -1;
-			break;
-		}
-		changed++;
-		rep(arg, e->fts_path, -1, 1);
-	}
-	fts_close(fts);
-	return rc == -1 ? -1 : changed;
+	return walk(dir, remove_one, &c, why);
 }
