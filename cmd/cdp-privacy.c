@@ -853,8 +853,8 @@ erase(const struct subject *sj, int dry, long long runid)
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(ins);
-	/* The catalog's top values and min/max may hold the person too. */
 	/*
+	 * The catalog's top values and min/max may hold the person too.
 	 * The rows of the records (merge/source_delete.h, as cdp-catalog
 	 * delete does), the segment exits of s_exit and the records go
 	 * last: the logs are searched while the records are there.
