@@ -1341,6 +1341,8 @@ main(int argc, char *argv[])
 		} else
 			sb_adds(&msg, "unsuppressed");
 	} else if ((n = resolve(&sj)), strcmp(verb, "access") == 0) {
+		/* What erase would take as theirs, access shows. */
+		n += unlinked_records(&sj);
 		if (n == 0 && suppressed_at(&sj, &msg))
 			warnx_("nothing held about this subject but a salted "
 			    "hash of this %s on the suppression list (erased "

@@ -275,6 +275,15 @@ household() {
 	       WHERE record_id IN ('P1', 'M1', 'T3');
 	   INSERT INTO member SELECT id, (SELECT id FROM record
 	       WHERE record_id = 'P1'), 1 FROM record WHERE record_id = 'P2';"
+	# Access shows what erase takes as his.
+	cdp-privacy access paul.durand@example.fr >access.json
+	run sh -c "grep -o '\"record_id\":\"[A-Z0-9]*\"' access.json | sort -u"
+	expect <<-'EOF'
+	"record_id":"P1"
+	"record_id":"P2"
+	"record_id":"T1"
+	"record_id":"T3"
+	EOF
 	run --separate-stderr cdp-privacy erase paul.durand@example.fr
 	assert_equal "$status" 0
 	expect <<-'EOF'
