@@ -63,6 +63,12 @@ struct pair {
 	struct uf_name name[2];	/* names of a and b named in the evidence */
 	int32_t	 bdate[2];	/* birth dates of a and b named in the
 				   evidence (YYYYMMDD), 0 when none */
+	double	 names;		/* the names-only guard (cdp-merge(1)): the
+				   weight of the agreeing names of an "fs"
+				   pair whose only agreeing evidence is
+				   names while a location field (street,
+				   postal_code, city) disagrees; -1: the
+				   guard does not apply */
 	struct pair_trailer tr;	/* when pair_parse returns PAIR_TRAILER */
 };
 
