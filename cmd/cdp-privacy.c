@@ -596,6 +596,8 @@ erase(const struct subject *sj, int dry, long long runid)
 	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
+	    "DELETE FROM held_link WHERE a IN (SELECT id FROM s_rec) OR "
+	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM merge_log WHERE profile IN (SELECT id FROM s_prof) OR "

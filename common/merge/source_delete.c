@@ -186,6 +186,8 @@ sd_apply(sqlite3 *db, long long sid, long long run, struct golden *g,
 	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
+	    "DELETE FROM held_link WHERE a IN (SELECT id FROM s_rec) OR "
+	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM merge_log WHERE record IN (SELECT id FROM s_rec);"
