@@ -962,8 +962,8 @@ names_pair() {	# names_pair A B NAMES_WEIGHT [MORE_EVIDENCE]
 	x:K1 x:K2
 	x:L1 x:L2
 	EOF
-	run q "SELECT a, b, names FROM held_link"
-	assert_output "3|4|2.0"
+	run q "SELECT a, b, prob FROM held_link"
+	assert_output "3|4|0.6"
 	# Without a disagreeing place, or turned off, names may link.
 	rm -f "$CDP_DB"*
 	cdp-ingest -q -s x -i id x.csv

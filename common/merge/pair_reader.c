@@ -293,6 +293,33 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 		    nmlen[side][EV_FULL]);
 }
 
+double
+pair_names(struct pair_reader *r, const char *rule, const char *ev,
+    size_t evlen)
+{
+	struct pair p;
+	struct sbuf why;
+
+	if (strcmp(rule, "fs") != 0 || ev == NULL || evlen == 0)
+		return -1;
+	sb_init(&why);
+	sb_reset(&r->tmp);
+	sb_adds(&r->tmp, "{\"evidence\":");
+	sb_add(&r->tmp, ev, evlen);
+	sb_addc(&r->tmp, '}');
+	r->nev = 0;
+	r->has_ev = r->bad_ev = 0;
+	sb_reset(&r->arena);
+	memset(&p, 0, sizeof(p));
+	p.rule = rule;
+	p.names = -1;
+	if (nd_parse(r->nd, r->tmp.buf, r->tmp.len, visit, r, &why) == 0 &&
+	    r->has_ev)
+		evidence_dates(r, &p);
+	sb_release(&why);
+	return p.names;
+}
+
 /* A trailer's count or id: absent or null is none unless required. */
 static int
 count(struct pair_reader *r, int f, long long min, int need, long long none,

@@ -90,6 +90,13 @@ int	pair_parse(struct pair_reader *, const char *line, size_t len,
 	    struct pair *p, struct sbuf *why);
 
 /*
+ * The names-only weight (struct pair's names) of a stored pair of rule
+ * with its evidence array ev[0..evlen), or -1.
+ */
+double	pair_names(struct pair_reader *, const char *rule, const char *ev,
+	    size_t evlen);
+
+/*
  * Append the last parsed pair to out as one compact JSON object
  * {"a":{"source","record_id"},"b":{...},"rule","prob","weight",
  * "evidence"} (numbers as written in the input, no rowids), with a and

@@ -12,11 +12,12 @@
 #include <string.h>
 
 #include "io/json_writer.h"
+#include "merge/pair_reader.h"
 #include "merge/stored_pairs.h"
 #include "store/database.h"
 #include "store/statements.h"
 
-#define COLS	"a, b, rule, weight, prob, evidence, names"
+#define COLS	"a, b, rule, weight, prob, evidence"
 
 int
 sp_held_edges(sqlite3 *db, uint32_t (**edges)[2], size_t *n,
@@ -55,7 +56,8 @@ sp_held_edges(sqlite3 *db, uint32_t (**edges)[2], size_t *n,
 /* One row of COLS into m. */
 static int
 add_row(struct mg *m, sqlite3_stmt *st, int origin, struct sbuf *json,
-    struct sbuf *tmp, struct jw *jw, struct sbuf *why)
+    struct sbuf *tmp, struct jw *jw, struct pair_reader *pr,
+    struct sbuf *why)
 {
 	struct mg_link *l;
 	const char *rule = (const char *)sqlite3_column_text(st, 2);
@@ -72,8 +74,8 @@ add_row(struct mg *m, sqlite3_stmt *st, int origin, struct sbuf *json,
 	l->has_weight = sqlite3_column_type(st, 3) != SQLITE_NULL;
 	l->weight = l->has_weight ? sqlite3_column_double(st, 3) : 0;
 	l->prob = sqlite3_column_double(st, 4);
-	l->names = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 :
-	    (float)sqlite3_column_double(st, 6);
+	/* The names-only guard judges it again, from its evidence. */
+	l->names = (float)pair_names(pr, rule, ev, ev ? evlen : 0);
 	l->origin = (uint8_t)origin;
 	sb_reset(json);
 	sb_addf(json, "{\"a\":{\"rowid\":%u},\"b\":{\"rowid\":%u},\"rule\":",
@@ -159,6 +161,7 @@ sp_load(struct mg *m, sqlite3 *db, const uint8_t *need, uint8_t bit,
 	sqlite3_stmt *st = NULL;
 	struct sbuf sql, json, tmp;
 	struct jw jw;
+	struct pair_reader *pr = pair_reader_new();
 	size_t from = m->nlk;
 	long long a, b;
 	uint32_t x;
@@ -194,7 +197,8 @@ sp_load(struct mg *m, sqlite3 *db, const uint8_t *need, uint8_t bit,
 				    !(need[a] & bit) || !(need[b] & bit))
 					continue;
 				if (add_row(m, st, t == 0 ? MG_FROM_LINK :
-				    MG_FROM_HELD, &json, &tmp, &jw, why) == -1)
+				    MG_FROM_HELD, &json, &tmp, &jw, pr,
+				    why) == -1)
 					goto out;
 			}
 			if (rc != SQLITE_DONE)
@@ -215,6 +219,7 @@ sp_load(struct mg *m, sqlite3 *db, const uint8_t *need, uint8_t bit,
 	res = 0;
 out:
 	sqlite3_finalize(st);
+	pair_reader_free(pr);
 	jw_release(&jw);
 	sb_release(&sql);
 	sb_release(&json);
@@ -265,8 +270,6 @@ put(struct writer *w, int t, const struct mg_link *l)
 	sqlite3_bind_double(st, 5, l->prob);
 	db_bind_text(st, 6, evlen ? w->json.buf + evoff : NULL, evlen);
 	sqlite3_bind_int64(st, 7, w->ps->run);
-	if (l->names >= 0)
-		sqlite3_bind_double(st, 8, l->names);
 	return step(w, st);
 }
 
@@ -321,16 +324,15 @@ sp_write(struct mg *m, struct prof_store *ps, int rebuild)
 	for (t = 0; t < 2; t++) {
 		sb_reset(&sql);
 		sb_addf(&sql, "INSERT INTO %s(a, b, rule, weight, prob, "
-		    "evidence, run, names) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-		    "?8) ON CONFLICT(a, b) DO UPDATE SET rule = excluded.rule, "
+		    "evidence, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		    "ON CONFLICT(a, b) DO UPDATE SET rule = excluded.rule, "
 		    "weight = excluded.weight, prob = excluded.prob, "
-		    "evidence = excluded.evidence, run = excluded.run, "
-		    "names = excluded.names WHERE %s.rule IS NOT excluded.rule "
+		    "evidence = excluded.evidence, run = excluded.run "
+		    "WHERE %s.rule IS NOT excluded.rule "
 		    "OR %s.weight IS NOT excluded.weight OR "
 		    "%s.prob IS NOT excluded.prob OR "
-		    "%s.evidence IS NOT excluded.evidence OR "
-		    "%s.names IS NOT excluded.names", table[t], table[t],
-		    table[t], table[t], table[t], table[t]);
+		    "%s.evidence IS NOT excluded.evidence", table[t], table[t],
+		    table[t], table[t], table[t]);
 		if ((w.put[t] = db_prepare(ps->db, sql.buf, &ps->why)) == NULL)
 			goto out;
 		sb_reset(&sql);

@@ -454,9 +454,6 @@ static const char *const migrations[] = {
 	 * links (a guard refused them, or a re-clustering left them out),
 	 * so that cdp-merge can cluster a component again from all its
 	 * pairs; link and held_link together are every stored pair.
-	 * names is the weight of the names of a pair whose only agreeing
-	 * evidence is names while a location field disagrees (the
-	 * names-only guard, cdp-merge(1)); NULL for any other pair.
 	 */
 	"CREATE TABLE held_link ("
 	"  a INTEGER NOT NULL,"
@@ -466,11 +463,9 @@ static const char *const migrations[] = {
 	"  prob REAL,"
 	"  evidence TEXT,"
 	"  run INTEGER NOT NULL,"
-	"  names REAL,"
 	"  PRIMARY KEY (a, b)"
 	") WITHOUT ROWID;"
-	"CREATE INDEX held_link_b ON held_link(b);"
-	"ALTER TABLE link ADD COLUMN names REAL;",
+	"CREATE INDEX held_link_b ON held_link(b);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
