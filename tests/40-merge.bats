@@ -982,3 +982,27 @@ names_pair() {	# names_pair A B NAMES_WEIGHT [MORE_EVIDENCE]
 	assert_equal "$status" 2
 	assert_equal "$stderr" "cdp-merge: bad.conf:1: names-only must be on or off"
 }
+
+@test "cdp-merge: a profile gone when clustered again leaves a destination under its id" {
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	order_pairs 1 >p1.ndjson
+	cdp-merge -P -q p1.ndjson
+	cdp-segment -q define named 'first_name is not null'
+	cdp-segment -q eval
+	run -0 cdp-export -q -F profile_id changes named --dest d
+	expect <<-'EOF'
+	change,profile_id
+	enter,1
+	enter,2
+	enter,3
+	EOF
+	{ pair x:C x:D 0.7; pair x:A x:B 0.9; } >p2.ndjson
+	cdp-merge -P -q p2.ndjson
+	cdp-segment -q eval
+	run -0 cdp-export -q -F profile_id changes named --dest d
+	expect <<-'EOF'
+	change,profile_id
+	exit,2
+	EOF
+}
