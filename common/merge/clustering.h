@@ -92,8 +92,8 @@ struct mg {
 	 * refused unless the name is rare: npop * 2^-names < 1, that is
 	 * the model's weight for the names, log2(m/u) with u their term
 	 * frequency, says fewer than one of npop records would hold the
-	 * name by chance.  npop is the number of records; 0 turns the
-	 * guard off.
+	 * name by chance.  npop is the number of records with a name;
+	 * 0 turns the guard off.
 	 */
 	double	 npop;
 };

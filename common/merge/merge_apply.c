@@ -53,7 +53,6 @@ struct apply {
 	uint64_t *rank;		/* hash of a needed record's key */
 	uint8_t	*kept;		/* by profile id: some cluster keeps it */
 	long long maxp;		/* largest profile id */
-	uint32_t nrec;		/* records in the store */
 	uint32_t nneed;		/* records with F_NEED */
 	uint8_t	*fl;		/* F_* */
 	uint32_t *tree;		/* first tree link of each record */
@@ -125,7 +124,6 @@ load_state(struct apply *ap)
 		id = sqlite3_column_int64(st, 0);
 		if (id > 0 && id < ap->n)
 			ap->rrun[id] = sqlite3_column_int64(st, 1);
-		ap->nrec++;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -612,6 +610,7 @@ assign(struct apply *ap, struct absorbed **abs, size_t *nabs)
 				if (prof_log(ap->ps, "split", p, old, x,
 				    ap->msg.buf, NULL, 0) == -1)
 					return -1;
+				ap->st->created++;
 			} else {
 				ap->st->created++;
 				/* Its links are in the link table. */
@@ -865,6 +864,32 @@ out:
 	return rc;
 }
 
+/*
+ * The names-only guard's population: the records with a name, among
+ * which the names' term frequencies were counted; counted only when a
+ * pair needs it.
+ */
+static int
+named(struct apply *ap, double *npop)
+{
+	long long v;
+	size_t i;
+
+	*npop = 0;
+	for (i = 0; i < ap->m->nlk; i++)
+		if (ap->m->lk[i].names >= 0 && ap->m->lk[i].state != MG_BAD &&
+		    ap->m->lk[i].state != MG_GONE)
+			break;
+	if (i == ap->m->nlk)
+		return 0;
+	if ((v = scalar(ap, "SELECT count(*) FROM record WHERE "
+	    "first_name_key IS NOT NULL OR last_name_key IS NOT NULL OR "
+	    "full_name_key IS NOT NULL")) < 0)
+		return -1;
+	*npop = v > 0 ? (double)v : 1;
+	return 0;
+}
+
 /* The run that last applied a pair stream, for cdp-status. */
 static int
 applied(struct apply *ap)
@@ -916,7 +941,8 @@ mg_apply(struct mg *m, struct prof_store *ps, const struct mg_opts *o,
 	st->t_load = mono_now() - t;
 	t = mono_now();
 	m->rank = ap.rank;
-	m->npop = o->names_only ? ap.nrec : 0;
+	if (o->names_only && named(&ap, &m->npop) == -1)
+		goto out;
 	mg_cluster(m, &ap.u, ap.tree);
 	m->rank = NULL;
 	st->t_cluster = mono_now() - t;
