@@ -1006,3 +1006,18 @@ names_pair() {	# names_pair A B NAMES_WEIGHT [MORE_EVIDENCE]
 	exit,2
 	EOF
 }
+
+@test "cdp-merge: held pairs are the person's data: access lists them, erase removes them" {
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	{ order_pairs 1; order_pairs 2; order_pairs 3; } >p.ndjson
+	cdp-merge -P -q p.ndjson
+	run q "SELECT a, b FROM held_link"
+	assert_output "2|3"
+	run -0 cdp-privacy access x:C
+	run -0 jq -c '.links[] | select(.held) | [.a, .b, .rule, .prob]' <<<"$output"
+	assert_output '[2,3,"fs",0.8]'
+	run -0 cdp-privacy -q erase x:C
+	run q "SELECT count(*) FROM held_link"
+	assert_output 0
+}
