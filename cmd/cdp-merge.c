@@ -41,7 +41,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(cli_usage_out(),
-	    "usage: %s [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
+	    "usage: %s [-aPqv] [-C CONFIG] [-d DB] [-t THRESHOLD] "
 	    "[-o FILE [-D DELIM] [--bom] [--crlf] [--excel]] [FILE ...]\n"
 	    "       %s [-qv] [-d DB] explain PROFILE_ID | RECORD\n"
 	    "       %s [-qv] [-C CONFIG] [-d DB] split | unsplit RECORD\n"
@@ -119,6 +119,7 @@ file_mode(struct merge *g)
 		if (x < g->nm.n)
 			uf_set_name(&u, x, &g->nm.v[x]);
 	}
+	g->m.npop = g->opts.names_only ? t->n : 0;
 	mg_cluster(&g->m, &u, NULL);
 	for (k = 0; k < g->m.nref; k++) {
 		l = &g->m.lk[g->m.ref[k].link];
@@ -230,6 +231,7 @@ load_config(struct merge *g, const char *confpath)
 	g->opts.max_contacts = g->conf.max_contacts;
 	g->opts.bd_mode = g->conf.bd_mode;
 	g->opts.name_guard = g->conf.name_guard;
+	g->opts.names_only = g->conf.names_only;
 }
 
 static int
@@ -528,13 +530,16 @@ main(int argc, char *argv[])
 	mergecf_init(&g.conf, &g.golden);
 	g.threshold = 0.5;
 	g.opts.note = note;
-	while ((ch = getopt_long(argc, argv, "C:D:d:ho:Pqt:Vv",
+	while ((ch = getopt_long(argc, argv, "aC:D:d:ho:Pqt:Vv",
 	    longopts, NULL)) != -1) {
 		if ((rc = csvo_option(&csvopt, ch, optarg)) == -1)
 			die(EXIT_USAGE, MAP_DELIM_ERR);
 		if (rc == 1)
 			continue;
 		switch (ch) {
+		case 'a':
+			g.opts.rebuild = 1;
+			break;
 		case 'P':
 			g.notrailer = 1;
 			break;
@@ -584,6 +589,8 @@ main(int argc, char *argv[])
 		    (verb[0] == 'e' && confpath != NULL))
 			usage();
 	}
+	if (g.opts.rebuild && (verb != NULL || g.outpath != NULL))
+		usage();
 	if (csvo_any(&csvopt) && (verb != NULL || g.outpath == NULL))
 		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for -o");
 	if (verb == NULL && g.outpath != NULL) {

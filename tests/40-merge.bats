@@ -682,7 +682,7 @@ pair() {
 @test "cdp-merge: exit codes and usage" {
 	run cdp-merge -h
 	assert_equal "$status" 0
-	assert_line --index 0 "usage: cdp-merge [-Pqv] [-C CONFIG] [-d DB] [-t THRESHOLD] [-o FILE [-D DELIM] [--bom] [--crlf] [--excel]] [FILE ...]"
+	assert_line --index 0 "usage: cdp-merge [-aPqv] [-C CONFIG] [-d DB] [-t THRESHOLD] [-o FILE [-D DELIM] [--bom] [--crlf] [--excel]] [FILE ...]"
 	run cdp-merge -t 1.5
 	assert_equal "$status" 2
 	assert_output 'cdp-merge: threshold "1.5" is not a number in [0, 1]'
@@ -726,5 +726,298 @@ pair() {
 	assert_equal "$status" 1
 	assert_output "cdp-merge: record 1 is in no profile yet: run cdp-merge first"
 	run q "SELECT count(*) FROM run WHERE tool = 'cdp-merge'"
+	assert_output 0
+}
+
+# partition: each profile as its sorted records, the profiles sorted.
+partition() {
+	q "SELECT group_concat(k, ' ') FROM (SELECT m.profile AS p,
+	    s.name || ':' || r.record_id AS k FROM member m JOIN record r
+	    ON r.id = m.record JOIN source s ON s.id = r.source_id ORDER BY 1, 2)
+	    GROUP BY p" | sort
+}
+
+# Three people's records where the order decides under a guard: B has
+# no birth date, A's and C's conflict; A-B (0.9) is stronger than
+# B-C (0.8), C-D (0.7) and D-E (0.95) carry on.
+order_records() {
+	printf 'id,first_name,last_name,birth_date\nA,Jean,Roy,1980-01-01\nB,Jean,Roy,\nC,Jean,Roy,1990-06-15\nD,Jean,Roy,\nE,Jean,Roy,\n'
+}
+order_pairs() {	# order_pairs ROUND: the pairs of each round
+	case $1 in
+	1) pair x:B x:C 0.8; pair x:D x:E 0.95 ;;
+	2) pair x:C x:D 0.7 ;;
+	3) pair x:A x:B 0.9 ;;
+	esac
+}
+
+@test "cdp-merge: the partition depends on the pairs, not on the order they came in" {
+	# One run over every pair.
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	{ order_pairs 1; order_pairs 2; order_pairs 3; } >all.ndjson
+	cdp-merge -P -q all.ndjson
+	partition >once
+	run cat once
+	expect <<-'EOF'
+	x:A x:B
+	x:C x:D x:E
+	EOF
+	# Three runs, one a round: B-C first merged, then undone by the
+	# stronger A-B that came last.
+	rm -f "$CDP_DB"*
+	cdp-ingest -q -s x -i id x.csv
+	for r in 1 2 3; do
+		order_pairs $r >p$r.ndjson
+		cdp-merge -P -q p$r.ndjson
+	done
+	partition >seq
+	diff -u once seq
+	# The records in another order (other rowids), the rounds reversed.
+	rm -f "$CDP_DB"*
+	{ head -1 x.csv; tail -n +2 x.csv | sort -r; } >rev.csv
+	cdp-ingest -q -s x -i id rev.csv
+	for r in 3 2 1; do
+		cdp-merge -P -q p$r.ndjson
+	done
+	partition >rev
+	diff -u once rev
+	# The refused pair is kept, and taken again when it can join.
+	run q "SELECT count(*) FROM link"
+	assert_output 3
+	run q "SELECT a, b, prob FROM held_link"
+	assert_output "3|4|0.8"
+}
+
+@test "cdp-merge: clustering again keeps the ids of unchanged profiles and says where records went" {
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	for r in 1 2; do
+		order_pairs $r >p$r.ndjson
+		cdp-merge -P -q p$r.ndjson
+	done
+	run members
+	expect <<-'EOF'
+	1|x:A
+	2|x:B
+	2|x:C
+	2|x:D
+	2|x:E
+	EOF
+	order_pairs 3 >p3.ndjson
+	run --separate-stderr cdp-merge -P p3.ndjson
+	assert_equal "$status" 0
+	assert_equal "$stderr" "cdp-merge: 1 pairs read, 1 kept, 0 below the threshold, 0 rejected; 0 profiles created, 0 merged, 0 records added, 0 refused"
+	# Profile 2 goes with most of its records (C, D, E); B moves to A's.
+	run members
+	expect <<-'EOF'
+	1|x:A
+	1|x:B
+	2|x:C
+	2|x:D
+	2|x:E
+	EOF
+	run q "SELECT run, action, profile, other, record, reason FROM merge_log
+	    WHERE run = 4"
+	assert_output "4|move|1|2|2|moved when its pairs were clustered again"
+	run q "SELECT id, nrecords FROM profile ORDER BY id"
+	expect <<-'EOF'
+	1|2
+	2|3
+	EOF
+	# The link B-C left for held_link; A-B is a link.
+	run q "SELECT 'link', a, b FROM link UNION ALL
+	    SELECT 'held', a, b FROM held_link ORDER BY 1, 2"
+	expect <<-'EOF'
+	held|2|3
+	link|1|2
+	link|3|4
+	link|4|5
+	EOF
+	# Nothing new: nothing changes.
+	q "SELECT * FROM member; SELECT * FROM profile; SELECT * FROM link;
+	    SELECT * FROM held_link; SELECT * FROM merge_log" >before
+	cdp-merge -P -q p3.ndjson
+	q "SELECT * FROM member; SELECT * FROM profile; SELECT * FROM link;
+	    SELECT * FROM held_link; SELECT * FROM merge_log" >after
+	diff -u before after
+}
+
+@test "cdp-merge: a profile that disappears when clustered again is logged as merged, and its id is not reused" {
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	# B-C and D-E: profiles 2 and 3; then C-D and A-B at once.
+	order_pairs 1 >p1.ndjson
+	cdp-merge -P -q p1.ndjson
+	{ pair x:C x:D 0.7; pair x:A x:B 0.9; } >p2.ndjson
+	cdp-merge -P -q p2.ndjson
+	# Profile 2 (B, C) goes to A's cluster (a tie: its oldest record
+	# B is there), which keeps the oldest id, 1; C goes to 3.
+	run members
+	expect <<-'EOF'
+	1|x:A
+	1|x:B
+	3|x:C
+	3|x:D
+	3|x:E
+	EOF
+	run q "SELECT action, profile, other, record, reason FROM merge_log
+	    WHERE run = 3 ORDER BY id"
+	expect <<-'EOF'
+	merge|1|2||profile 2 (1 record) merged into profile 1 through 1 link
+	merge|3|2||profile 2 (1 record) merged into profile 3 through 1 link
+	EOF
+	run q "SELECT id, nrecords FROM profile ORDER BY id"
+	expect <<-'EOF'
+	1|2
+	3|3
+	EOF
+	# A new record's new profile does not take the id 2.
+	printf 'id,first_name
+F,Zoe
+' >f.csv
+	cdp-ingest -q -s x -i id f.csv
+	cdp-merge -P -q </dev/null
+	run q "SELECT m.profile FROM member m JOIN record r ON r.id = m.record
+	    WHERE r.record_id = 'F'"
+	assert_output 4
+}
+
+@test "cdp-merge: a never-link and a split survive clustering again" {
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	{ order_pairs 1; order_pairs 2; } >p.ndjson
+	cdp-merge -P -q p.ndjson
+	cdp-merge -q never x:C x:E
+	cdp-merge -q split x:D
+	run partition
+	expect <<-'EOF'
+	x:A
+	x:B x:C
+	x:D
+	x:E
+	EOF
+	# A new pair touching the profile: everything is clustered again,
+	# under the never-link and the split's never-links.
+	pair x:A x:E 0.6 >p3.ndjson
+	cdp-merge -P -q p3.ndjson
+	run partition
+	expect <<-'EOF'
+	x:A x:E
+	x:B x:C
+	x:D
+	EOF
+}
+
+@test "cdp-merge -a: the pairs of cdp-match -a replace every stored pair" {
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	{ order_pairs 1; order_pairs 2; } >p.ndjson
+	cdp-merge -P -q p.ndjson
+	# A new model: only A-B and D-E are pairs now.
+	{ pair x:A x:B 0.9; pair x:D x:E 0.95; } >new.ndjson
+	run --separate-stderr cdp-merge -a -P new.ndjson
+	assert_equal "$status" 0
+	run members
+	expect <<-'EOF'
+	1|x:A
+	1|x:B
+	3|x:C
+	2|x:D
+	2|x:E
+	EOF
+	run q "SELECT 'link', a, b FROM link UNION ALL
+	    SELECT 'held', a, b FROM held_link ORDER BY 1, 2"
+	expect <<-'EOF'
+	link|1|2
+	link|4|5
+	EOF
+	run cdp-merge -a -o x.csv p.ndjson
+	assert_equal "$status" 2
+}
+
+# Two pairs of Loïc Vasseur and of Jean Martin, whose names agree and
+# nothing else does, their cities differing.  The weight the model
+# gives the names (log2 m/u, u their term frequency) says how rare they
+# are: 13.5 expects fewer than one chance holder among 6 records, 2.0
+# many.
+names_pair() {	# names_pair A B NAMES_WEIGHT [MORE_EVIDENCE]
+	printf '{"a":{"source":"x","record_id":"%s"},"b":{"source":"x","record_id":"%s"},"prob":0.6,"weight":9.5,"rule":"fs","evidence":[{"field":"first_name","a":"f","b":"f","level":"exact","weight":%s},{"field":"last_name","a":"l","b":"l","level":"exact","weight":%s},{"field":"city","a":"lyon","b":"lille","level":"else","weight":-0.23}%s]}\n' \
+	    "$1" "$2" "$3" "$3" "${4:-}"
+}
+
+@test "cdp-merge: names alone across two places link only a rare name" {
+	printf 'id,first_name,last_name,city\nL1,Loïc,Vasseur,Lyon\nL2,Loïc,Vasseur,Lille\nJ1,Jean,Martin,Lyon\nJ2,Jean,Martin,Lille\nK1,Jean,Martin,Lyon\nK2,Jean,Martin,Lille\n' >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	{ names_pair L1 L2 6.75; names_pair J1 J2 1
+	  names_pair K1 K2 1 ',{"field":"email","a":"e","b":"e","level":"exact","weight":8}'
+	} >p.ndjson
+	run --separate-stderr cdp-merge -P p.ndjson
+	assert_equal "$status" 0
+	assert_equal "${stderr_lines[0]}" "cdp-merge: link record 3 -- record 4 refused: only a name agrees, the place differs, and the name is not rare (profiles 2 and 3)"
+	run partition
+	expect <<-'EOF'
+	x:J1
+	x:J2
+	x:K1 x:K2
+	x:L1 x:L2
+	EOF
+	run q "SELECT a, b, prob FROM held_link"
+	assert_output "3|4|0.6"
+	# Without a disagreeing place, or turned off, names may link.
+	rm -f "$CDP_DB"*
+	cdp-ingest -q -s x -i id x.csv
+	printf 'names-only off\n' >off.conf
+	run cdp-merge -P -q -C off.conf p.ndjson
+	assert_equal "$status" 0
+	run q "SELECT count(DISTINCT profile) FROM member"
+	assert_output 3
+	# The same in file mode, among 6 records.
+	run --separate-stderr cdp-merge -P -o clusters.csv p.ndjson
+	assert_equal "$status" 0
+	assert_equal "${stderr_lines[0]}" "cdp-merge: pair 2: link refused: only a name agrees, the place differs, and the name is not rare"
+	assert_equal "${stderr_lines[1]}" "cdp-merge: 3 pairs read, 3 kept, 0 below the threshold, 0 rejected; 6 records in 4 clusters, 1 links refused"
+	printf 'names-only maybe\n' >bad.conf
+	run --separate-stderr cdp-merge -P -q -C bad.conf p.ndjson
+	assert_equal "$status" 2
+	assert_equal "$stderr" "cdp-merge: bad.conf:1: names-only must be on or off"
+}
+
+@test "cdp-merge: a profile gone when clustered again leaves a destination under its id" {
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	order_pairs 1 >p1.ndjson
+	cdp-merge -P -q p1.ndjson
+	cdp-segment -q define named 'first_name is not null'
+	cdp-segment -q eval
+	run -0 cdp-export -q -F profile_id changes named --dest d
+	expect <<-'EOF'
+	change,profile_id
+	enter,1
+	enter,2
+	enter,3
+	EOF
+	{ pair x:C x:D 0.7; pair x:A x:B 0.9; } >p2.ndjson
+	cdp-merge -P -q p2.ndjson
+	cdp-segment -q eval
+	run -0 cdp-export -q -F profile_id changes named --dest d
+	expect <<-'EOF'
+	change,profile_id
+	exit,2
+	EOF
+}
+
+@test "cdp-merge: held pairs are the person's data: access lists them, erase removes them" {
+	order_records >x.csv
+	cdp-ingest -q -s x -i id x.csv
+	{ order_pairs 1; order_pairs 2; order_pairs 3; } >p.ndjson
+	cdp-merge -P -q p.ndjson
+	run q "SELECT a, b FROM held_link"
+	assert_output "2|3"
+	run -0 cdp-privacy access x:C
+	run -0 jq -c '.links[] | select(.held) | [.a, .b, .rule, .prob]' <<<"$output"
+	assert_output '[2,3,"fs",0.8]'
+	run -0 cdp-privacy -q erase x:C
+	run q "SELECT count(*) FROM held_link"
 	assert_output 0
 }

@@ -7,6 +7,7 @@
  * order, long after reading them.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,9 +152,11 @@ mg_keyhash(const char *source, size_t slen, const char *rid, size_t rlen)
 }
 
 static int
-cmp_strength(const void *x, const void *y)
+cmp_strength(const void *x, const void *y, void *arg)
 {
 	const struct mg_link *a = x, *b = y;
+	const uint64_t *rank = arg;
+	uint64_t ka1, ka2, kb1, kb2;
 
 	if (a->prob != b->prob)
 		return a->prob > b->prob ? -1 : 1;
@@ -161,6 +164,20 @@ cmp_strength(const void *x, const void *y)
 		return a->has_weight ? -1 : 1;
 	if (a->weight != b->weight)
 		return a->weight > b->weight ? -1 : 1;
+	if (rank != NULL) {
+		/* The records' keys, smaller end first: arrival order
+		 * (the rowids) must not decide. */
+		ka1 = rank[a->a] < rank[a->b] ? rank[a->a] : rank[a->b];
+		ka2 = rank[a->a] < rank[a->b] ? rank[a->b] : rank[a->a];
+		kb1 = rank[b->a] < rank[b->b] ? rank[b->a] : rank[b->b];
+		kb2 = rank[b->a] < rank[b->b] ? rank[b->b] : rank[b->a];
+		if (ka1 != kb1)
+			return ka1 < kb1 ? -1 : 1;
+		if (ka2 != kb2)
+			return ka2 < kb2 ? -1 : 1;
+		if (a->origin != b->origin)
+			return a->origin < b->origin ? -1 : 1;
+	}
 	if (a->a != b->a)
 		return a->a < b->a ? -1 : 1;
 	if (a->b != b->b)
@@ -177,13 +194,14 @@ mg_cluster(struct mg *m, struct uf *u, uint32_t *tree)
 	size_t i;
 
 	if (m->nlk > 1)
-		qsort(m->lk, m->nlk, sizeof(*m->lk), cmp_strength);
+		qsort_r(m->lk, m->nlk, sizeof(*m->lk), cmp_strength,
+		    (void *)m->rank);
 	if (tree != NULL)
 		memset(tree, 0xff, u->n * sizeof(*tree));
 	m->nref = 0;
 	for (i = 0; i < m->nlk; i++) {
 		l = &m->lk[i];
-		if (l->state == MG_BAD)
+		if (l->state == MG_BAD || l->state == MG_GONE)
 			continue;
 		ra = uf_find(u, l->a);
 		rb = uf_find(u, l->b);
@@ -191,7 +209,12 @@ mg_cluster(struct mg *m, struct uf *u, uint32_t *tree)
 			l->state = MG_IN;
 			continue;
 		}
-		if (uf_check_link(u, ra, rb, l->a, l->b, &why) != UF_OK) {
+		memset(&why, 0, sizeof(why));
+		if (l->names >= 0 && m->npop > 0 &&
+		    m->npop * exp2(-(double)l->names) >= 1)
+			why.reason = UF_COMMON;
+		if (why.reason == UF_COMMON ||
+		    uf_check_link(u, ra, rb, l->a, l->b, &why) != UF_OK) {
 			l->state = MG_REFUSED;
 			if (m->nref == m->capref) {
 				m->capref = m->capref ? 2 * m->capref : 64;
@@ -229,6 +252,10 @@ mg_why_text(const struct uf_why *w, uint32_t max_contacts, struct sbuf *out)
 	case UF_NAME:
 		sb_adds(out, "a record without a name would join two "
 		    "clusters whose names differ");
+		break;
+	case UF_COMMON:
+		sb_adds(out, "only a name agrees, the place differs, and "
+		    "the name is not rare");
 		break;
 	}
 }

@@ -35,7 +35,15 @@ enum {
 	MG_TREE,	/* accepted: it joined two clusters */
 	MG_IN,		/* accepted: its records were together already */
 	MG_REFUSED,	/* refused by a guard */
-	MG_BAD		/* names a record that does not exist */
+	MG_BAD,		/* names a record that does not exist */
+	MG_GONE		/* stored, replaced by a pair of the input */
+};
+
+/* Where a pair came from. */
+enum {
+	MG_FROM_INPUT,	/* the pair stream of this run */
+	MG_FROM_LINK,	/* the link table */
+	MG_FROM_HELD	/* the held_link table */
 };
 
 struct mg_link {
@@ -45,9 +53,14 @@ struct mg_link {
 	uint64_t spool;		/* offset of its JSON in the spool (file
 				   mode: input order) */
 	uint32_t len;		/* length of its JSON */
+	float	 names;		/* the names of a names-only pair
+				   (pair_reader.h), -1: not one */
 	uint16_t rule;		/* index into mg.rule */
 	uint8_t	 has_weight;
 	uint8_t	 state;		/* MG_* */
+	uint8_t	 origin;	/* MG_FROM_* */
+	uint8_t	 stored;	/* bits 1 << MG_FROM_* of the stored
+				   pairs on the same records it replaces */
 };
 
 struct mg_refusal {
@@ -67,6 +80,22 @@ struct mg {
 	uint32_t *khash;	/* database: hash of the (source, record id)
 				   the input gave for each rowid, 0: none */
 	uint32_t nkhash;
+	/*
+	 * The order of equally strong pairs: by these hashes of the
+	 * records' keys (source, record id), by record number (a and b)
+	 * when NULL.  Record numbers follow arrival order; keys do not.
+	 */
+	const uint64_t *rank;
+	/*
+	 * The names-only guard: a pair whose only agreeing evidence is
+	 * names while a location disagrees (mg_link.names >= 0) is
+	 * refused unless the name is rare: npop * 2^-names < 1, that is
+	 * the model's weight for the names, log2(m/u) with u their term
+	 * frequency, says fewer than one of npop records would hold the
+	 * name by chance.  npop is the number of records with a name;
+	 * 0 turns the guard off.
+	 */
+	double	 npop;
 };
 
 /* Settings and callbacks of mg_apply. */
@@ -74,6 +103,13 @@ struct mg_opts {
 	uint32_t max_contacts;	/* 0: no limit */
 	int	 bd_mode;	/* UF_BD_* */
 	int	 name_guard;	/* a nameless record never bridges names */
+	int	 names_only;	/* the names-only guard (mg.npop) */
+	/*
+	 * The input holds every pair (cdp-match -a): the stored pairs
+	 * are dropped but split's bridges, and every record is clustered
+	 * again from the input's pairs.
+	 */
+	int	 rebuild;
 	/*
 	 * The pair stream's watermark (cdp-pairs(5)), when bounded: a
 	 * record past it (rowid above watermark, or record.run above
@@ -130,8 +166,9 @@ uint32_t mg_keyhash(const char *source, size_t slen, const char *rid,
 	    size_t rlen);
 
 /*
- * Sort the pairs strongest first (prob, weight, then a, b) and cluster
- * them into u.  tree, when not NULL, gets for each record the first
+ * Sort the pairs strongest first (prob, weight, then the records' keys
+ * when m->rank is set, else a, b) and cluster them into u, the
+ * names-only guard first (UF_COMMON), then the guards of union_find.h.  tree, when not NULL, gets for each record the first
  * MG_TREE pair that touched it (UINT32_MAX: none).
  */
 void	mg_cluster(struct mg *, struct uf *, uint32_t *tree);

@@ -8,6 +8,19 @@
  * profiles.  A nightly run of a few thousand new records thus reads two
  * narrow tables and a few thousand rows; a first run over a million
  * records reads the record table once.
+ *
+ * The component the new pairs touch is clustered again from scratch:
+ * the profiles of their records, closed under the held pairs (a held
+ * pair between two profiles makes both part of it), every record of
+ * them a singleton again, and all the stored pairs among them
+ * (stored_pairs.h) with the new ones, in one order that depends on the
+ * pairs and the records' keys, never on the order they arrived in.
+ * The partition of a component is thus a function of its records and
+ * pairs.  Profile ids then follow the records: each old profile goes
+ * to the new cluster holding most of its records (on a tie, the one
+ * holding its oldest record); a cluster that receives several keeps
+ * the oldest (smallest) id and the others are merged into it; a
+ * cluster that receives none gets a new id.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +28,7 @@
 
 #include "core/hash.h"
 #include "merge/clustering.h"
+#include "merge/stored_pairs.h"
 #include "store/database.h"
 
 #define F_NEED		0x01	/* a pair touches it or its profile */
@@ -36,6 +50,10 @@ struct apply {
 	int64_t	*prof;		/* member.profile, 0: none */
 	int64_t	*mrun;		/* member.run */
 	int64_t	*tgt;		/* per cluster root: its profile */
+	uint64_t *rank;		/* hash of a needed record's key */
+	uint8_t	*kept;		/* by profile id: some cluster keeps it */
+	long long maxp;		/* largest profile id */
+	uint32_t nneed;		/* records with F_NEED */
 	uint8_t	*fl;		/* F_* */
 	uint32_t *tree;		/* first tree link of each record */
 	struct uf u;
@@ -98,6 +116,7 @@ load_state(struct apply *ap)
 	ap->tgt = xcalloc(ap->n, sizeof(*ap->tgt));
 	ap->fl = xcalloc(ap->n, sizeof(*ap->fl));
 	ap->tree = xcalloc(ap->n, sizeof(*ap->tree));
+	ap->rank = xcalloc(ap->n, sizeof(*ap->rank));
 	if ((st = db_prepare(ap->db, "SELECT id, run FROM record",
 	    &ap->ps->why)) == NULL)
 		return -1;
@@ -123,16 +142,33 @@ load_state(struct apply *ap)
 	return rc == SQLITE_DONE ? 0 : sqlfail(ap);
 }
 
-/* Drop pairs naming a missing record; mark what the pairs need. */
+/* Mark the records of the profiles marked in pmark. */
+static void
+mark_profiles(struct apply *ap, const uint8_t *pmark)
+{
+	uint32_t x;
+
+	for (x = 1; x < ap->n; x++)
+		if (ap->prof[x] > 0 && ap->prof[x] <= ap->maxp &&
+		    pmark[ap->prof[x]])
+			ap->fl[x] |= F_NEED;
+}
+
+/*
+ * Drop pairs naming a missing record; mark what the pairs need: their
+ * records, their profiles, and what held pairs join to those, until
+ * nothing more is joined.  With rebuild, every record.
+ */
 static int
 mark_needed(struct apply *ap)
 {
 	struct mg *m = ap->m;
 	struct mg_link *l;
+	uint32_t (*held)[2] = NULL;
 	uint8_t *pmark;
-	long long maxp;
-	size_t i;
+	size_t i, nheld = 0;
 	uint32_t x;
+	int more;
 
 	for (i = 0; i < m->nlk; i++) {
 		l = &m->lk[i];
@@ -150,27 +186,51 @@ mark_needed(struct apply *ap)
 		    "made): its pair is skipped",
 		    l->a < ap->n && ap->rrun[l->a] ? l->b : l->a);
 		note(ap);
+		/* Out of every table's range from here on. */
+		l->a = l->b = 0;
 	}
-	if ((maxp = scalar(ap, "SELECT coalesce(max(id), 0) FROM profile")) <
-	    0)
+	if ((ap->maxp = scalar(ap, "SELECT coalesce(max(id), 0) FROM "
+	    "profile")) < 0)
 		return -1;
-	pmark = xcalloc((size_t)maxp + 1, 1);
 	for (x = 1; x < ap->n; x++) {
-		if ((ap->fl[x] & F_NEED) && ap->prof[x] > 0 &&
-		    ap->prof[x] <= maxp)
-			pmark[ap->prof[x]] = 1;
 		if (ap->rrun[x] && ap->o->bounded && (x > ap->o->watermark ||
 		    ap->rrun[x] > ap->o->watermark_run))
 			ap->fl[x] |= F_LATE;
 		else if (ap->rrun[x] && (ap->prof[x] == 0 ||
 		    ap->rrun[x] > ap->mrun[x]))
 			ap->fl[x] |= F_UNRES;
-	}
-	for (x = 1; x < ap->n; x++)
-		if (ap->prof[x] > 0 && ap->prof[x] <= maxp &&
-		    pmark[ap->prof[x]])
+		if (ap->o->rebuild && ap->rrun[x] && !((ap->fl[x] & F_LATE) &&
+		    ap->prof[x] == 0))
 			ap->fl[x] |= F_NEED;
+	}
+	pmark = xcalloc((size_t)ap->maxp + 1, 1);
+	if (!ap->o->rebuild && sp_held_edges(ap->db, &held, &nheld,
+	    &ap->ps->why) == -1) {
+		free(pmark);
+		return -1;
+	}
+	do {
+		for (x = 1; x < ap->n; x++)
+			if ((ap->fl[x] & F_NEED) && ap->prof[x] > 0 &&
+			    ap->prof[x] <= ap->maxp)
+				pmark[ap->prof[x]] = 1;
+		mark_profiles(ap, pmark);
+		more = 0;
+		for (i = 0; i < nheld; i++) {
+			if (held[i][0] >= ap->n || held[i][1] >= ap->n ||
+			    !ap->rrun[held[i][0]] || !ap->rrun[held[i][1]] ||
+			    !(ap->fl[held[i][0]] & F_NEED) ==
+			    !(ap->fl[held[i][1]] & F_NEED))
+				continue;
+			ap->fl[held[i][0]] |= F_NEED;
+			ap->fl[held[i][1]] |= F_NEED;
+			more = 1;
+		}
+	} while (more);
+	free(held);
 	free(pmark);
+	for (x = 1; x < ap->n; x++)
+		ap->nneed += (ap->fl[x] & F_NEED) != 0;
 	return 0;
 }
 
@@ -187,10 +247,16 @@ detail_row(struct apply *ap, sqlite3_stmt *st, char **srcname, size_t nsrc)
 
 	if (x >= ap->n || !(ap->fl[x] & F_NEED))
 		return 0;
+	src = sid >= 0 && (size_t)sid < nsrc && srcname[sid] ?
+	    srcname[sid] : "";
+	s = (const char *)sqlite3_column_text(st, 2);
+	/* The order of equal pairs: by key, not by arrival. */
+	h = hash_fnv(HASH_FNV0, src, strlen(src));
+	h = hash_fnv(h, "", 1);
+	ap->rank[x] = hash_fnv(h, s ? s : "",
+	    (size_t)sqlite3_column_bytes(st, 2));
+	h = HASH_FNV0;
 	if (ap->m->khash != NULL && x < ap->m->nkhash && ap->m->khash[x]) {
-		src = sid >= 0 && (size_t)sid < nsrc && srcname[sid] ?
-		    srcname[sid] : "";
-		s = (const char *)sqlite3_column_text(st, 2);
 		kh = mg_keyhash(src, strlen(src), s ? s : "",
 		    (size_t)sqlite3_column_bytes(st, 2));
 		if (kh != ap->m->khash[x]) {
@@ -262,8 +328,7 @@ load_details(struct apply *ap)
 		sqlfail(ap);
 		goto out;
 	}
-	for (x = 1; x < ap->n; x++)
-		need += (ap->fl[x] & F_NEED) != 0;
+	need = ap->nneed;
 	/* Many records: one pass over the table beats a probe each. */
 	scan = need > ap->n / 8;
 	st = db_prepare(ap->db, scan ? "SELECT id, source_id, record_id, "
@@ -299,13 +364,16 @@ out:
 	return res;
 }
 
-/* The clusters before this run: each profile of a needed record. */
+/*
+ * The clusters before this run are not kept: every needed record is
+ * a singleton again, under the never-links among them, and the stored
+ * pairs among them join the input's.
+ */
 static int
 start_clusters(struct apply *ap)
 {
 	sqlite3_stmt *st;
-	uint32_t *first, x;
-	long long maxp, a, b;
+	long long a, b;
 	int rc;
 
 	if ((st = db_prepare(ap->db, "SELECT a, b FROM never_link",
@@ -321,22 +389,8 @@ start_clusters(struct apply *ap)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return sqlfail(ap);
-	if ((maxp = scalar(ap, "SELECT coalesce(max(id), 0) FROM profile")) <
-	    0)
-		return -1;
-	first = xcalloc((size_t)maxp + 1, sizeof(*first));
-	for (x = 1; x < ap->n; x++) {
-		if (!(ap->fl[x] & F_NEED) || ap->prof[x] <= 0 ||
-		    ap->prof[x] > maxp)
-			continue;
-		if (first[ap->prof[x]] == 0)
-			first[ap->prof[x]] = x;
-		else
-			uf_join(&ap->u, uf_find(&ap->u, first[ap->prof[x]]),
-			    uf_find(&ap->u, x));
-	}
-	free(first);
-	return 0;
+	return sp_load(ap->m, ap->db, ap->fl, F_NEED, ap->n,
+	    ap->nneed > ap->n / 8, ap->o->rebuild, &ap->ps->why);
 }
 
 static void
@@ -412,27 +466,132 @@ log_add(struct apply *ap, uint32_t x, long long p)
 	    ap->key.len);
 }
 
+/* A record of an old profile in a new cluster. */
+struct part {
+	long long p;		/* the old profile */
+	uint32_t root;		/* the cluster */
+	uint32_t x;		/* the record */
+};
+
+static int
+cmp_part(const void *x, const void *y)
+{
+	const struct part *a = x, *b = y;
+
+	if (a->p != b->p)
+		return (a->p > b->p) - (a->p < b->p);
+	if (a->root != b->root)
+		return a->root < b->root ? -1 : 1;
+	return a->x < b->x ? -1 : a->x > b->x;
+}
+
+/* Most records first, then the oldest id, then the cluster. */
+static int
+cmp_orphan(const void *x, const void *y)
+{
+	const struct part *a = x, *b = y;
+
+	if (a->x != b->x)
+		return a->x > b->x ? -1 : 1;
+	if (a->p != b->p)
+		return (a->p > b->p) - (a->p < b->p);
+	return a->root < b->root ? -1 : a->root > b->root;
+}
+
+/*
+ * Which cluster keeps which old id: each old profile goes to the
+ * cluster holding most of its records (on a tie, its oldest record's),
+ * and a cluster given several keeps the smallest.
+ */
+static void
+keep_ids(struct apply *ap)
+{
+	struct part *pt;
+	size_t n = 0, i, j, k, cnt, bestcnt;
+	uint32_t x, r, best, bestx;
+
+	pt = xmalloc((ap->nneed + 1) * sizeof(*pt));
+	for (x = 1; x < ap->n; x++)
+		if ((ap->fl[x] & F_NEED) && ap->prof[x] > 0 &&
+		    ap->prof[x] <= ap->maxp) {
+			pt[n].p = ap->prof[x];
+			pt[n].root = uf_find(&ap->u, x);
+			pt[n++].x = x;
+		}
+	qsort(pt, n, sizeof(*pt), cmp_part);
+	for (i = 0; i < n; i = j) {
+		best = 0;
+		bestcnt = 0;
+		bestx = UINT32_MAX;
+		for (j = i; j < n && pt[j].p == pt[i].p; j = k) {
+			for (k = j; k < n && pt[k].p == pt[i].p &&
+			    pt[k].root == pt[j].root; k++)
+				;
+			cnt = k - j;
+			if (cnt > bestcnt || (cnt == bestcnt &&
+			    pt[j].x < bestx)) {
+				best = pt[j].root;
+				bestcnt = cnt;
+				bestx = pt[j].x;
+			}
+		}
+		r = best;
+		if (ap->tgt[r] == 0 || pt[i].p < ap->tgt[r])
+			ap->tgt[r] = pt[i].p;
+	}
+	for (x = 1; x < ap->n; x++)
+		if ((ap->fl[x] & F_NEED) && uf_find(&ap->u, x) == x &&
+		    ap->tgt[x] > 0)
+			ap->kept[ap->tgt[x]] = 1;
+	/*
+	 * A cluster given no id takes one no cluster kept, of the old
+	 * profiles of its records: the one most of them had (then the
+	 * smallest), so that an id leaves with the records it named
+	 * rather than disappear while they get a new one.
+	 */
+	for (i = j = 0; i < n; i = k) {
+		for (k = i; k < n && pt[k].p == pt[i].p &&
+		    pt[k].root == pt[i].root; k++)
+			;
+		if (ap->tgt[pt[i].root] != 0 || ap->kept[pt[i].p])
+			continue;
+		pt[j] = pt[i];
+		pt[j++].x = (uint32_t)(k - i);	/* now the count */
+	}
+	qsort(pt, j, sizeof(*pt), cmp_orphan);
+	for (i = 0; i < j; i++)
+		if (ap->tgt[pt[i].root] == 0 && !ap->kept[pt[i].p]) {
+			ap->tgt[pt[i].root] = pt[i].p;
+			ap->kept[pt[i].p] = 1;
+		}
+	free(pt);
+}
+
 static int
 assign(struct apply *ap, struct absorbed **abs, size_t *nabs)
 {
 	uint32_t x, r;
-	long long p;
+	long long p, old;
 	size_t cap = 0;
 
 	*abs = NULL;
 	*nabs = 0;
-	/* The oldest (smallest) profile id of a cluster survives. */
+	ap->kept = xcalloc((size_t)ap->maxp + 1, 1);
+	keep_ids(ap);
+	/* Unresolved records without a pair are clusters of their own. */
 	for (x = 1; x < ap->n; x++) {
-		if (!(ap->fl[x] & (F_NEED | F_UNRES)) || ap->prof[x] == 0)
-			continue;
-		r = uf_find(&ap->u, x);
-		if (ap->tgt[r] == 0 || ap->prof[x] < ap->tgt[r])
-			ap->tgt[r] = ap->prof[x];
+		if ((ap->fl[x] & F_UNRES) && !(ap->fl[x] & F_NEED) &&
+		    ap->prof[x] > 0) {
+			r = uf_find(&ap->u, x);
+			if (ap->tgt[r] == 0)
+				ap->tgt[r] = ap->prof[x];
+		}
 	}
 	for (x = 1; x < ap->n; x++) {
 		if (!(ap->fl[x] & (F_NEED | F_UNRES)))
 			continue;
 		r = uf_find(&ap->u, x);
+		old = ap->prof[x];
 		if (ap->tgt[r] == 0) {
 			/* Records run in rowid order: new ids follow the
 			 * oldest record of each new cluster. */
@@ -440,17 +599,31 @@ assign(struct apply *ap, struct absorbed **abs, size_t *nabs)
 				return -1;
 			ap->tgt[r] = p;
 			ap->fl[r] |= F_NEWROOT;
-			ap->st->created++;
-			/* Its links are in the link table, run and all. */
 			sb_reset(&ap->msg);
-			sb_addf(&ap->msg, "new profile of %u record%s",
-			    ap->u.size[r], ap->u.size[r] == 1 ? "" : "s");
-			if (prof_log(ap->ps, "create", p, 0, x, ap->msg.buf,
-			    NULL, 0) == -1)
-				return -1;
+			if (old > 0) {
+				/* Records of a profile kept by another
+				 * cluster: they leave it. */
+				sb_addf(&ap->msg, "%u record%s of profile %lld "
+				    "split off when its pairs were clustered "
+				    "again", ap->u.size[r], ap->u.size[r] ==
+				    1 ? "" : "s", old);
+				if (prof_log(ap->ps, "split", p, old, x,
+				    ap->msg.buf, NULL, 0) == -1)
+					return -1;
+				ap->st->created++;
+			} else {
+				ap->st->created++;
+				/* Its links are in the link table. */
+				sb_addf(&ap->msg, "new profile of %u record%s",
+				    ap->u.size[r], ap->u.size[r] == 1 ? "" :
+				    "s");
+				if (prof_log(ap->ps, "create", p, 0, x,
+				    ap->msg.buf, NULL, 0) == -1)
+					return -1;
+			}
 		}
 		p = ap->tgt[r];
-		if (ap->prof[x] == 0) {
+		if (old == 0) {
 			if (prof_member(ap->ps, x, p, 1) == -1)
 				return -1;
 			if (!(ap->fl[r] & F_NEWROOT)) {
@@ -459,17 +632,27 @@ assign(struct apply *ap, struct absorbed **abs, size_t *nabs)
 				ap->st->added++;
 			}
 			touch(ap, p);
-		} else if (ap->prof[x] != p) {
+		} else if (old != p) {
 			if (prof_member(ap->ps, x, p, 0) == -1)
 				return -1;
+			touch(ap, p);
+			touch(ap, old);
+			if (old <= ap->maxp && ap->kept[old]) {
+				/* Its profile lives on elsewhere. */
+				if (!(ap->fl[r] & F_NEWROOT) &&
+				    prof_log(ap->ps, "move", p, old, x,
+				    "moved when its pairs were clustered "
+				    "again", NULL, 0) == -1)
+					return -1;
+				continue;
+			}
 			if (*nabs == cap) {
 				cap = cap ? 2 * cap : 64;
 				*abs = xrealloc(*abs, cap * sizeof(**abs));
 			}
-			(*abs)[*nabs].old = ap->prof[x];
+			(*abs)[*nabs].old = old;
 			(*abs)[*nabs].into = p;
 			(*abs)[(*nabs)++].root = r;
-			touch(ap, p);
 		} else if (ap->rrun[x] > ap->mrun[x] &&
 		    !(ap->fl[x] & F_LATE)) {
 			if (prof_member(ap->ps, x, p, 0) == -1)
@@ -506,8 +689,10 @@ merges(struct apply *ap, struct absorbed *abs, size_t nabs)
 	if (nabs == 0)
 		return 0;
 	t = xmalloc(ap->m->nlk * sizeof(*t) + 1);
+	/* The links that joined them: not those that were links before. */
 	for (i = 0; i < ap->m->nlk; i++)
-		if (ap->m->lk[i].state == MG_TREE) {
+		if (ap->m->lk[i].state == MG_TREE &&
+		    ap->m->lk[i].origin != MG_FROM_LINK) {
 			t[nt].root = uf_find(&ap->u, ap->m->lk[i].a);
 			t[nt++].link = (uint32_t)i;
 		}
@@ -550,54 +735,6 @@ merges(struct apply *ap, struct absorbed *abs, size_t nabs)
 	rc = 0;
 out:
 	free(t);
-	return rc;
-}
-
-static int
-cmp_pairidx(const void *x, const void *y, void *arg)
-{
-	const size_t *a = x, *b = y;
-	const struct mg_link *lk = arg;
-
-	if (lk[*a].a != lk[*b].a)
-		return lk[*a].a < lk[*b].a ? -1 : 1;
-	if (lk[*a].b != lk[*b].b)
-		return lk[*a].b < lk[*b].b ? -1 : 1;
-	return (*a > *b) - (*a < *b);
-}
-
-/* Store the accepted links in key order, the strongest of duplicates. */
-static int
-links(struct apply *ap)
-{
-	struct mg *m = ap->m;
-	struct mg_link *l;
-	size_t *idx, n = 0, i, evoff, evlen;
-	int rc = -1;
-
-	idx = xmalloc((m->nlk + 1) * sizeof(*idx));
-	for (i = 0; i < m->nlk; i++)
-		if (m->lk[i].state == MG_TREE || m->lk[i].state == MG_IN)
-			idx[n++] = i;
-	qsort_r(idx, n, sizeof(*idx), cmp_pairidx, m->lk);
-	for (i = 0; i < n; i++) {
-		l = &m->lk[idx[i]];
-		if (i > 0 && l->a == m->lk[idx[i - 1]].a &&
-		    l->b == m->lk[idx[i - 1]].b)
-			continue;
-		if (mg_spool_get(m, l, &ap->json, &evoff, &evlen) == -1) {
-			sb_reset(&ap->ps->why);
-			sb_addf(&ap->ps->why, "spool: %s", strerror(errno));
-			goto out;
-		}
-		if (prof_link(ap->ps, l->a, l->b, m->rule[l->rule],
-		    l->has_weight ? &l->weight : NULL, l->prob,
-		    evlen ? ap->json.buf + evoff : NULL, evlen) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(idx);
 	return rc;
 }
 
@@ -661,6 +798,11 @@ refusals(struct apply *ap)
 		return 0;
 	sb_init(&why);
 	g = xmalloc(m->nref * sizeof(*g));
+	/* A stored pair refused again was reported when it came. */
+	for (i = j = 0; i < m->nref; i++)
+		if (m->lk[m->ref[i].link].origin == MG_FROM_INPUT)
+			m->ref[j++] = m->ref[i];
+	m->nref = j;
 	for (i = 0; i < m->nref; i++) {
 		l = &m->lk[m->ref[i].link];
 		pa = ap->tgt[uf_find(&ap->u, l->a)];
@@ -722,6 +864,32 @@ out:
 	return rc;
 }
 
+/*
+ * The names-only guard's population: the records with a name, among
+ * which the names' term frequencies were counted; counted only when a
+ * pair needs it.
+ */
+static int
+named(struct apply *ap, double *npop)
+{
+	long long v;
+	size_t i;
+
+	*npop = 0;
+	for (i = 0; i < ap->m->nlk; i++)
+		if (ap->m->lk[i].names >= 0 && ap->m->lk[i].state != MG_BAD &&
+		    ap->m->lk[i].state != MG_GONE)
+			break;
+	if (i == ap->m->nlk)
+		return 0;
+	if ((v = scalar(ap, "SELECT count(*) FROM record WHERE "
+	    "first_name_key IS NOT NULL OR last_name_key IS NOT NULL OR "
+	    "full_name_key IS NOT NULL")) < 0)
+		return -1;
+	*npop = v > 0 ? (double)v : 1;
+	return 0;
+}
+
 /* The run that last applied a pair stream, for cdp-status. */
 static int
 applied(struct apply *ap)
@@ -772,13 +940,17 @@ mg_apply(struct mg *m, struct prof_store *ps, const struct mg_opts *o,
 		goto out;
 	st->t_load = mono_now() - t;
 	t = mono_now();
+	m->rank = ap.rank;
+	if (o->names_only && named(&ap, &m->npop) == -1)
+		goto out;
 	mg_cluster(m, &ap.u, ap.tree);
+	m->rank = NULL;
 	st->t_cluster = mono_now() - t;
 	t = mono_now();
 	if (assign(&ap, &abs, &nabs) == -1 || merges(&ap, abs, nabs) == -1)
 		goto out;
 	st->t_links = mono_now();
-	if (links(&ap) == -1)
+	if (sp_write(m, ps, o->rebuild) == -1)
 		goto out;
 	st->t_links = mono_now() - st->t_links;
 	if (refusals(&ap) == -1)
@@ -807,6 +979,8 @@ out:
 	free(ap.tgt);
 	free(ap.fl);
 	free(ap.tree);
+	free(ap.rank);
+	free(ap.kept);
 	free(ap.touched);
 	sb_release(&ap.msg);
 	sb_release(&ap.json);

@@ -16,6 +16,7 @@ mergecf_init(struct mergecf *c, struct golden *g)
 	c->max_contacts = 50;
 	c->bd_mode = UF_BD_TYPO;
 	c->name_guard = 1;
+	c->names_only = 1;
 	c->golden = g;
 }
 
@@ -53,6 +54,15 @@ setting(struct mergecf *c, char **w, size_t nw, struct sbuf *why)
 			c->name_guard = 0;
 		else {
 			sb_adds(why, "names must be on or off");
+			return -1;
+		}
+	} else if (strcmp(w[0], "names-only") == 0 && nw == 2) {
+		if (strcmp(w[1], "on") == 0)
+			c->names_only = 1;
+		else if (strcmp(w[1], "off") == 0)
+			c->names_only = 0;
+		else {
+			sb_adds(why, "names-only must be on or off");
 			return -1;
 		}
 	} else if (strcmp(w[0], "survive") == 0 && nw >= 3) {

@@ -6,6 +6,8 @@
  *
  *	max-contacts N
  *	birth-dates typo|strict|off
+ *	names on|off
+ *	names-only on|off
  *	survive FIELD RULE...
  *	source-priority SOURCE...
  *
@@ -30,6 +32,8 @@ struct mergecf {
 	int	 bd_mode;	/* UF_BD_*; default UF_BD_TYPO */
 	int	 name_guard;	/* names on: a nameless record never bridges
 				   two clusters of different names */
+	int	 names_only;	/* names-only on: a link on names alone
+				   across places needs a rare name */
 	struct golden *golden;	/* the caller's, golden_init'ed */
 };
 

@@ -160,20 +160,52 @@ number(struct pair_reader *r, int f, double *out, struct sbuf *why)
 	return 0;
 }
 
-/* Evidence fields pair_parse reads: birth dates and the names. */
-enum { EV_OTHER, EV_BIRTH, EV_FIRST, EV_LAST, EV_FULL, EV_N };
+/*
+ * Evidence fields pair_parse reads: birth dates and the names; the
+ * location fields and those that corroborate nothing (gender,
+ * country) for the names-only guard.
+ */
+enum { EV_OTHER, EV_BIRTH, EV_FIRST, EV_LAST, EV_FULL, EV_PLACE, EV_WEAK,
+    EV_N };
 
 static int
 evidence_kind(const char *s, size_t n)
 {
-	static const char *const names[EV_N] = { "", "birth_date",
-	    "first_name", "last_name", "full_name" };
-	int k;
+	static const struct {
+		const char *name;
+		int	 kind;
+	} f[] = { { "birth_date", EV_BIRTH }, { "first_name", EV_FIRST },
+	    { "last_name", EV_LAST }, { "full_name", EV_FULL },
+	    { "street", EV_PLACE }, { "postal_code", EV_PLACE },
+	    { "city", EV_PLACE }, { "gender", EV_WEAK },
+	    { "country", EV_WEAK } };
+	size_t k;
 
-	for (k = 1; k < EV_N; k++)
-		if (strlen(names[k]) == n && memcmp(s, names[k], n) == 0)
-			return k;
+	for (k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+		if (strlen(f[k].name) == n && memcmp(s, f[k].name, n) == 0)
+			return f[k].kind;
 	return EV_OTHER;
+}
+
+/*
+ * The names-only guard's view of one evidence item of kind with its
+ * weight: names agreeing add to *names; anything else agreeing but a
+ * weak field (an identifier, email, phone, address part, date) makes
+ * the pair corroborated; a location field disagreeing is a conflict.
+ */
+static void
+names_only_item(int kind, double w, double *names, int *corroborated,
+    int *conflict)
+{
+	if (kind == EV_FIRST || kind == EV_LAST || kind == EV_FULL) {
+		if (w > 0)
+			*names += w;
+	} else if (kind == EV_WEAK)
+		return;
+	else if (w > 0)
+		*corroborated = 1;
+	else if (w < 0 && kind == EV_PLACE)
+		*conflict = 1;
 }
 
 /*
@@ -188,7 +220,8 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 	const char *a = NULL, *b = NULL, *path;
 	const char *nm[2][EV_N] = { { NULL } };
 	size_t nmlen[2][EV_N] = { { 0 } };
-	int kind = EV_OTHER, side;
+	int kind = EV_OTHER, side, corroborated = 0, conflict = 0, hasw = 0;
+	double w = 0, names = 0;
 
 	for (i = 0; i <= r->nev; i++) {
 		path = i < r->nev ? r->arena.buf + r->ev[i].path : NULL;
@@ -199,7 +232,11 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 				p->bdate[0] = uf_date(a, alen);
 			if (kind == EV_BIRTH && b != NULL && p->bdate[1] == 0)
 				p->bdate[1] = uf_date(b, blen);
-			if (kind > EV_BIRTH) {
+			if (hasw)
+				names_only_item(kind, w, &names,
+				    &corroborated, &conflict);
+			hasw = 0;
+			if (kind > EV_BIRTH && kind <= EV_FULL) {
 				nm[0][kind] = a;
 				nmlen[0][kind] = a != NULL ? alen : 0;
 				nm[1][kind] = b;
@@ -213,13 +250,27 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 			}
 			continue;
 		}
-		if (r->ev[i].type != ND_STRING ||
-		    r->ev[i].plen < itemlen + 2 ||
+		if (r->ev[i].plen < itemlen + 2 ||
 		    memcmp(path, r->arena.buf + item, itemlen) != 0 ||
 		    path[itemlen] != '.')
 			continue;
 		j = r->ev[i].plen - itemlen - 1;
 		path += itemlen + 1;
+		if (j == 6 && memcmp(path, "weight", 6) == 0 &&
+		    r->ev[i].type == ND_NUMBER) {
+			char num[64];
+
+			if (r->ev[i].vlen < sizeof(num)) {
+				memcpy(num, r->arena.buf + r->ev[i].val,
+				    r->ev[i].vlen);
+				num[r->ev[i].vlen] = '\0';
+				w = strtod(num, NULL);
+				hasw = 1;
+			}
+			continue;
+		}
+		if (r->ev[i].type != ND_STRING)
+			continue;
 		if (j == 5 && memcmp(path, "field", 5) == 0)
 			kind = evidence_kind(r->arena.buf + r->ev[i].val,
 			    r->ev[i].vlen);
@@ -231,11 +282,42 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 			blen = r->ev[i].vlen;
 		}
 	}
+	p->names = -1;
+	if (names > 0 && conflict && !corroborated &&
+	    strcmp(p->rule, "fs") == 0)
+		p->names = names;
 	for (side = 0; side < 2; side++)
 		uf_name_of(&p->name[side], nm[side][EV_FIRST],
 		    nmlen[side][EV_FIRST], nm[side][EV_LAST],
 		    nmlen[side][EV_LAST], nm[side][EV_FULL],
 		    nmlen[side][EV_FULL]);
+}
+
+double
+pair_names(struct pair_reader *r, const char *rule, const char *ev,
+    size_t evlen)
+{
+	struct pair p;
+	struct sbuf why;
+
+	if (strcmp(rule, "fs") != 0 || ev == NULL || evlen == 0)
+		return -1;
+	sb_init(&why);
+	sb_reset(&r->tmp);
+	sb_adds(&r->tmp, "{\"evidence\":");
+	sb_add(&r->tmp, ev, evlen);
+	sb_addc(&r->tmp, '}');
+	r->nev = 0;
+	r->has_ev = r->bad_ev = 0;
+	sb_reset(&r->arena);
+	memset(&p, 0, sizeof(p));
+	p.rule = rule;
+	p.names = -1;
+	if (nd_parse(r->nd, r->tmp.buf, r->tmp.len, visit, r, &why) == 0 &&
+	    r->has_ev)
+		evidence_dates(r, &p);
+	sb_release(&why);
+	return p.names;
 }
 
 /* A trailer's count or id: absent or null is none unless required. */

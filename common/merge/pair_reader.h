@@ -63,6 +63,12 @@ struct pair {
 	struct uf_name name[2];	/* names of a and b named in the evidence */
 	int32_t	 bdate[2];	/* birth dates of a and b named in the
 				   evidence (YYYYMMDD), 0 when none */
+	double	 names;		/* the names-only guard (cdp-merge(1)): the
+				   weight of the agreeing names of an "fs"
+				   pair whose only agreeing evidence is
+				   names while a location field (street,
+				   postal_code, city) disagrees; -1: the
+				   guard does not apply */
 	struct pair_trailer tr;	/* when pair_parse returns PAIR_TRAILER */
 };
 
@@ -82,6 +88,13 @@ void	pair_reader_free(struct pair_reader *);
  */
 int	pair_parse(struct pair_reader *, const char *line, size_t len,
 	    struct pair *p, struct sbuf *why);
+
+/*
+ * The names-only weight (struct pair's names) of a stored pair of rule
+ * with its evidence array ev[0..evlen), or -1.
+ */
+double	pair_names(struct pair_reader *, const char *rule, const char *ev,
+	    size_t evlen);
 
 /*
  * Append the last parsed pair to out as one compact JSON object

@@ -177,6 +177,8 @@ sd_forget_records(sqlite3 *db, struct sbuf *why)
 	    "DELETE FROM record_history WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
+	    "DELETE FROM held_link WHERE a IN (SELECT id FROM s_rec) OR "
+	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM never_link WHERE a IN (SELECT id FROM s_rec) OR "
 	    "  b IN (SELECT id FROM s_rec);"
 	    "DELETE FROM member WHERE record IN (SELECT id FROM s_rec);"

@@ -42,7 +42,8 @@ enum {
 };
 
 /* Why uf_check refused a join. */
-enum { UF_OK, UF_NEVER, UF_SIZE, UF_BIRTH, UF_NAME };
+enum { UF_OK, UF_NEVER, UF_SIZE, UF_BIRTH, UF_NAME,
+    UF_COMMON };	/* UF_COMMON: the names-only guard (clustering.h) */
 
 /* Names kept per cluster; past it, a cluster's names are not checked. */
 #define UF_MAXNAMES	16

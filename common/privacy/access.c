@@ -145,11 +145,17 @@ priv_access(sqlite3 *db, const char *kind, int text, FILE *f,
 	    "EXISTS (SELECT 1 FROM ident i WHERE i.kind = c.kind AND "
 	    "i.value = c.value AND i.record IN (SELECT id FROM s_rec)) "
 	    "ORDER BY c.ts, c.id");
-	json_array(&a, "links", "SELECT json_object('a', l.a, 'b', l.b, 'rule', "
+	/* The pairs cdp-merge holds (held_link) are links marked held. */
+	json_array(&a, "links", "SELECT CASE WHEN l.held THEN json_object('a', "
+	    "l.a, 'b', l.b, 'rule', l.rule, 'prob', l.prob, 'weight', l.weight, "
+	    "'run', l.run, 'evidence', " RAWJSON("l.evidence") ", 'held', "
+	    "json('true')) ELSE json_object('a', l.a, 'b', l.b, 'rule', "
 	    "l.rule, 'prob', l.prob, 'weight', l.weight, 'run', l.run, "
-	    "'evidence', " RAWJSON("l.evidence") ") FROM link l WHERE "
-	    "l.a IN (SELECT id FROM s_rec) OR l.b IN (SELECT id FROM s_rec) "
-	    "ORDER BY l.a, l.b");
+	    "'evidence', " RAWJSON("l.evidence") ") END FROM (SELECT a, b, "
+	    "rule, prob, weight, run, evidence, 0 AS held FROM link UNION ALL "
+	    "SELECT a, b, rule, prob, weight, run, evidence, 1 FROM held_link) "
+	    "l WHERE l.a IN (SELECT id FROM s_rec) OR l.b IN (SELECT id FROM "
+	    "s_rec) ORDER BY l.a, l.b");
 	json_array(&a, "merge_history", "SELECT json_object('run', run, 'ts', ts, "
 	    "'action', action, 'profile', profile, 'other', other, 'record', "
 	    "record, 'reason', reason) FROM merge_log WHERE profile IN "

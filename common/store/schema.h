@@ -447,6 +447,25 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE record ADD COLUMN org_name TEXT;"
 	"ALTER TABLE profile ADD COLUMN org_name TEXT;",
+
+	/*
+	 * 10 -> 11: identity that does not depend on arrival order.
+	 * held_link keeps the pairs above the threshold that are not
+	 * links (a guard refused them, or a re-clustering left them out),
+	 * so that cdp-merge can cluster a component again from all its
+	 * pairs; link and held_link together are every stored pair.
+	 */
+	"CREATE TABLE held_link ("
+	"  a INTEGER NOT NULL,"
+	"  b INTEGER NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  weight REAL,"
+	"  prob REAL,"
+	"  evidence TEXT,"
+	"  run INTEGER NOT NULL,"
+	"  PRIMARY KEY (a, b)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX held_link_b ON held_link(b);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

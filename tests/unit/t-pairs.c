@@ -4,7 +4,8 @@
  * reason a line is rejected, the evidence rebuilt with a and b swapped, located
  * in the raw line whatever strings and blanks it holds, birth dates taken from
  * the evidence; the trailer as cdp-match writes it (common/match/pair_writer.c)
- * read back, and each reason a trailer is refused; RFC 4180 quoting.
+ * read back, and each reason a trailer is refused; RFC 4180 quoting; the
+ * names-only guard's reading of the evidence.
  */
 #include <stdio.h>
 #include <string.h>
@@ -291,6 +292,46 @@ csv(void)
 	    !csvw_is_number("--1", 3), "numbers as a whole");
 }
 
+/* The names-only guard's reading of the evidence. */
+static void
+names_only(void)
+{
+	static const char head[] = "{\"a\":{\"source\":\"x\","
+	    "\"record_id\":\"1\"},\"b\":{\"source\":\"x\","
+	    "\"record_id\":\"2\"},\"prob\":0.6,\"rule\":\"%s\","
+	    "\"evidence\":[{\"field\":\"first_name\",\"a\":\"f\","
+	    "\"b\":\"f\",\"level\":\"exact\",\"weight\":3.5},"
+	    "{\"weight\":2.25,\"field\":\"last_name\"},"
+	    "{\"field\":\"gender\",\"weight\":0.5}%s]}";
+	static const struct {
+		const char *rule, *more;
+		double	 names;
+		const char *what;
+	} t[] = {
+		{ "fs", ",{\"field\":\"city\",\"weight\":-0.2}", 5.75,
+		    "names and gender agree, the city not: names-only" },
+		{ "fs", ",{\"field\":\"postal_code\",\"weight\":-1},"
+		    "{\"field\":\"email\",\"weight\":0.1}", -1,
+		    "an e-mail agrees too: not names-only" },
+		{ "fs", ",{\"field\":\"birth_date\",\"weight\":-2}", -1,
+		    "no place disagrees: not names-only" },
+		{ "fs", ",{\"field\":\"street\",\"weight\":-1},"
+		    "{\"field\":\"city\",\"weight\":1}", -1,
+		    "a place part agrees: not names-only" },
+		{ "ident:phone", ",{\"field\":\"city\",\"weight\":-1}",
+		    -1, "an identifier's pair: not names-only" },
+	};
+	struct pair p;
+	char buf[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(buf, sizeof(buf), head, t[i].rule, t[i].more);
+		ok(parse(buf, &p) == 0 && p.names == t[i].names,
+		    t[i].what);
+	}
+}
+
 int
 main(void)
 {
@@ -301,6 +342,7 @@ main(void)
 	rejects();
 	json_out();
 	csv();
+	names_only();
 	pair_reader_free(pr);
 	sb_release(&why);
 	return done_testing();
