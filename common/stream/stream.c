@@ -308,7 +308,7 @@ touched_scores(struct stream *sm, long long run, const char *asof,
 	struct score_data sd;
 	struct score_val v;
 	sqlite3_stmt *def = NULL, *put = NULL, *del = NULL, *st;
-	int kept[NLIVE], any = 0, rc;
+	int kept[NLIVE], any = 0, rc, began = 0;
 	size_t i, k;
 	long day;
 	long long n = -1;
@@ -333,6 +333,10 @@ touched_scores(struct stream *sm, long long run, const char *asof,
 	}
 	o.asof = day;
 	o.only = 1;
+	/* one transaction: read and written together, synced once */
+	if (db_begin(sm->db, why) == -1)
+		return -1;
+	began = 1;
 	if (score_compute(sm->db, &o, &sd, why) == -1)
 		goto out;
 	if ((put = db_prepare(sm->db, "INSERT INTO score(name, profile, "
@@ -371,9 +375,15 @@ touched_scores(struct stream *sm, long long run, const char *asof,
 			}
 			n += sqlite3_changes(sm->db);
 		}
+	if (db_commit(sm->db, why) == -1)
+		n = -1;
+	else
+		began = 0;
 out:
 	sqlite3_finalize(put);
 	sqlite3_finalize(del);
+	if (began)
+		db_rollback(sm->db);
 	score_data_release(&sd);
 	return n;
 }
