@@ -62,13 +62,13 @@ on_signal(int sig)
 /*
  * The new records get their profiles in this process: cdp-match's
  * incremental run and cdp-merge's, by the same library code, logged as
- * theirs (stream/stream_identity.h).  A full pass (the timer's) may
- * load every record to train a model the store could not train before.
+ * theirs (stream/stream_identity.h).  A whole pass (the timer's) looks
+ * for unresolved records over the whole record table.
  */
 static void
-resolve(int full, struct sid_stats *st)
+resolve(int whole, const char *day, struct sid_stats *st)
 {
-	if (sid_resolve(&sid, full, st, &why) == -1)
+	if (sid_resolve(&sid, whole, day, st, &why) == -1)
 		die(EXIT_FAIL, "identity: %s", why.buf);
 	if (verbose)
 		warnx_("identity: %lld records loaded%s, %lld unresolved, "
@@ -146,13 +146,13 @@ pass(long long last, int whole, const char *asofopt, int argc, char **argv)
 	char asof[11], now[32], *msg;
 	double t0 = mono_now(), t1;
 
-	memset(&st, 0, sizeof(st));
-	if (last > sm.record)
-		resolve(whole, &st);
-	t1 = mono_now();
 	now_iso(now, sizeof(now));
 	memcpy(asof, asofopt != NULL ? asofopt : now, 10);
 	asof[10] = '\0';
+	memset(&st, 0, sizeof(st));
+	if (last > sm.record)
+		resolve(whole, asof, &st);
+	t1 = mono_now();
 	if (run_begin(&run, db, "cdp-stream", argc, argv, 0, &why) == -1)
 		die(EXIT_FAIL, "run log: %s", why.buf);
 	if ((n = stream_eval(&sm, run.id, asof, last, whole, &nprof,

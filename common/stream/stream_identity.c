@@ -44,6 +44,7 @@ struct pass {
 	uint64_t *cand;
 	size_t	 ncand, capcand;
 	int	 partial, trained, tf_failed, sc_init, bk_init;
+	const char *day;	/* the pass's as-of date */
 	long long wm_rowid, wm_run;
 };
 
@@ -111,14 +112,15 @@ can_be_partial(struct pass *p, uint64_t fp, struct sbuf *why)
 }
 
 static int
-load(struct pass *p, int retrain, struct sbuf *why)
+load(struct pass *p, int whole, const char *day, struct sbuf *why)
 {
 	sqlite3 *db = p->id->db;
 	uint64_t fp = mkey_fingerprint(&p->id->cfg);
 
 	if (mkdb_open(&p->mk, db, why) == -1)
 		return -1;
-	if (retrain)
+	/* a store too small to train is tried again once a day */
+	if (strcmp(day, p->id->tried) != 0)
 		p->id->untrainable = 0;
 	p->partial = can_be_partial(p, fp, why);
 	if (!p->partial)
@@ -131,8 +133,8 @@ load(struct pass *p, int retrain, struct sbuf *why)
 	/* Nothing is left unresolved below the last pass's watermark,
 	 * unless a full pass is asked for. */
 	if (mload_watermark(db, &p->wm_rowid, &p->wm_run, why) == -1 ||
-	    mkey_load_since(&p->mk, &p->ms, &p->id->cfg, retrain ? 0 :
-	    p->id->wm_rowid, retrain ? 0 : p->id->wm_run, &p->inc,
+	    mkey_load_since(&p->mk, &p->ms, &p->id->cfg, whole ? 0 :
+	    p->id->wm_rowid, whole ? 0 : p->id->wm_run, &p->inc,
 	    why) == -1) {
 		db_rollback(db);
 		return -1;
@@ -226,6 +228,7 @@ model(struct pass *p, int *trained_now, struct sbuf *why)
 	if (mtr_train(&p->sc, &p->bk, &st) == -1) {
 		mtr_stats_release(&st);
 		p->id->untrainable = 1;
+		snprintf(p->id->tried, sizeof(p->id->tried), "%s", p->day);
 		return -1;
 	}
 	mtr_stats_release(&st);
@@ -257,7 +260,8 @@ candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
  * logged as cdp-match's.
  */
 static int
-match_half(struct pass *p, int retrain, FILE *fp, struct sid_stats *s,
+match_half(struct pass *p, int whole, const char *day, FILE *fp,
+    struct sid_stats *s,
     struct sbuf *why)
 {
 	const struct mcfg *cfg = &p->id->cfg;
@@ -274,7 +278,7 @@ match_half(struct pass *p, int retrain, FILE *fp, struct sid_stats *s,
 	    p->id->argv, 0, why) == -1)
 		return -1;
 	mset_init(&p->ms, cfg->nslot);
-	if (load(p, retrain, why) == -1) {
+	if (load(p, whole, day, why) == -1) {
 		struct sbuf tmp;
 
 		sb_init(&tmp);
@@ -384,7 +388,7 @@ note(void *arg, const char *msg)
 
 /* The merge half: the pairs of path applied, logged as cdp-merge's. */
 static int
-merge_half(struct sid *id, const char *path, int retrain,
+merge_half(struct sid *id, const char *path, int whole,
     struct sid_stats *s, struct sbuf *why)
 {
 	struct merge g;
@@ -425,8 +429,8 @@ merge_half(struct sid *id, const char *path, int retrain,
 		goto out;
 	}
 	mergein_read(&g, 1, argv);
-	g.opts.since = retrain ? 0 : id->wm_rowid;
-	g.opts.since_run = retrain ? 0 : id->wm_run;
+	g.opts.since = whole ? 0 : id->wm_rowid;
+	g.opts.since_run = whole ? 0 : id->wm_run;
 	if (g.badinput)
 		failed = 1;
 	else if (db_begin(id->db, &g.why) == -1)
@@ -487,7 +491,7 @@ out:
 }
 
 int
-sid_resolve(struct sid *id, int retrain, struct sid_stats *s,
+sid_resolve(struct sid *id, int whole, const char *day, struct sid_stats *s,
     struct sbuf *why)
 {
 	struct pass p;
@@ -499,6 +503,7 @@ sid_resolve(struct sid *id, int retrain, struct sid_stats *s,
 	memset(s, 0, sizeof(*s));
 	memset(&p, 0, sizeof(p));
 	p.id = id;
+	p.day = day;
 	if ((fd = memfd_create("cdp-stream-pairs", MFD_CLOEXEC)) == -1 ||
 	    (fp = fdopen(fd, "w")) == NULL) {
 		sb_addf(why, "pairs: %s", strerror(errno));
@@ -506,10 +511,10 @@ sid_resolve(struct sid *id, int retrain, struct sid_stats *s,
 			close(fd);
 		return -1;
 	}
-	if (match_half(&p, retrain, fp, s, why) == 0) {
+	if (match_half(&p, whole, day, fp, s, why) == 0) {
 		s->t_match = mono_now() - t0;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		ret = merge_half(id, path, retrain, s, why);
+		ret = merge_half(id, path, whole, s, why);
 		s->t_merge = mono_now() - t0 - s->t_match;
 		if (ret == 0) {
 			id->wm_rowid = p.wm_rowid;

@@ -20,10 +20,11 @@
  * not fit the configuration, or there is no stored model (it trains one
  * when the records allow, and stores it); after a full pass that found
  * too little data to train, the next ones are incremental with
- * identifier links only, until sid_resolve is asked for a full pass (the
- * timer's) which tries again.  After a pass, the records to compare are
- * looked for above its watermark only (mkey_load_since), not by a scan
- * of the record table; a full pass scans.
+ * identifier links only, until the first pass of another day, which
+ * tries again.  After a pass, the records to compare are looked for
+ * above its watermark only (mkey_load_since, and mg_opts.since for the
+ * merge), not by a scan of the record table; a whole pass (the timer's)
+ * scans.
  *
  * Functions return 0, or -1 with the reason in why.
  */
@@ -40,6 +41,7 @@ struct sid {
 	struct mcfg cfg;	/* cdp-match's default configuration */
 	char	*mergeconf;	/* the stored merge configuration, or NULL */
 	int	 untrainable;	/* the last full pass could not train */
+	char	 tried[11];	/* on that day (YYYY-MM-DD) */
 	long long wm_rowid;	/* the last pass's watermark: nothing */
 	long long wm_run;	/* unresolved at or below (0: not known) */
 	int	 argc;		/* the command line, for the run log */
@@ -64,9 +66,10 @@ void	sid_close(struct sid *);
 /*
  * Resolve the unresolved records: pairs found as cdp-match's
  * incremental run finds them, applied as cdp-merge applies them.
- * retrain: a full load when training failed before.
+ * whole: look for them over the whole record table, not above the last
+ * pass's watermark; day: the pass's as-of date (YYYY-MM-DD).
  */
-int	sid_resolve(struct sid *, int retrain, struct sid_stats *,
-	    struct sbuf *why);
+int	sid_resolve(struct sid *, int whole, const char *day,
+	    struct sid_stats *, struct sbuf *why);
 
 #endif
