@@ -2,7 +2,10 @@
 # cdp-stream: events entering and leaving a segment, a record merging
 # two profiles, exits with time alone (--as-of, and the -T timer),
 # kill -9 at seeded moments with no change lost or repeated, a torn
-# output file, and the memberships equal to a batch evaluation's.
+# output file, and the memberships equal to a batch evaluation's;
+# identity resolved in process giving cdp-match | cdp-merge's partition,
+# and the event-driven scores of the touched profiles moving a segment
+# within the pass.
 
 load test_helper
 bats_require_minimum_version 1.5.0
