@@ -1,19 +1,20 @@
 /*
  * cdp-stream - follow the store as records are committed, resolve them
- * into profiles with cdp-match | cdp-merge, evaluate the segments, and
- * write one NDJSON line per segment change, each once across crashes.
+ * into profiles as cdp-match | cdp-merge would, in process, evaluate the
+ * segments, and write one NDJSON line per segment change, each once
+ * across crashes.
  *
  * The loop polls the highest record id (one index probe) every -p
- * milliseconds.  When it has grown, or the -T timer is due, a pass runs
- * cdp-match | cdp-merge as children on the store (the same rules, model
- * and guards as the batch), then evaluates every segment, for the
+ * milliseconds.  When it has grown, or the -T timer is due, a pass
+ * resolves the new records in process (stream/stream_identity.h: the
+ * same rules, model and guards as the batch, through the same library
+ * code), then evaluates every segment, for the
  * profiles the pass touched (or every profile: the timer's, a new day,
  * changed segments), in one transaction that also fills the outbox and
  * moves the record cursor (stream/stream.c), then writes the outbox out
  * and moves the sent cursor.
  */
 #include <sys/file.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,14 +33,15 @@
 #include "store/id_array.h"
 #include "store/run_log.h"
 #include "stream/stream.h"
+#include "stream/stream_identity.h"
 #include "stream/stream_output.h"
 
 static sqlite3 *db;
 static struct stream sm;
+static struct sid sid;
 static struct stream_out out;
 static struct sbuf why;
 static const char *dbfile;
-static const char *argv0;
 static volatile sig_atomic_t stop;
 
 static void __attribute__((noreturn))
@@ -57,78 +59,24 @@ on_signal(int sig)
 	stop = 1;
 }
 
-/* The tool next to this one when run by a path, else from PATH. */
-static void
-exec_tool(const char *name, char **av)
-{
-	const char *slash = strrchr(argv0, '/');
-	char path[4096];
-
-	if (slash != NULL && snprintf(path, sizeof(path), "%.*s/%s",
-	    (int)(slash - argv0), argv0, name) < (int)sizeof(path) &&
-	    access(path, X_OK) == 0)
-		execv(path, av);
-	else
-		execvp(name, av);
-	fprintf(stderr, "%s: %s: %s\n", progname, name, strerror(errno));
-	_exit(127);
-}
-
-static pid_t
-spawn(const char *name, int in, int outfd, int closefd)
-{
-	char *av[] = { (char *)name, "-q", "-d", (char *)dbfile, NULL };
-	pid_t pid;
-
-	if (verbose)
-		av[1] = "-v";
-	if ((pid = fork()) == -1)
-		die(EXIT_FAIL, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (dup2(in, 0) == -1 || dup2(outfd, 1) == -1)
-			_exit(127);
-		close(closefd);
-		exec_tool(name, av);
-	}
-	return pid;
-}
-
-static int
-reap(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /*
- * cdp-match | cdp-merge on the store: the new records get their
- * profiles, merges are logged, as in the batch.  Their standard output
- * is not ours, which carries the changes only.
+ * The new records get their profiles in this process: cdp-match's
+ * incremental run and cdp-merge's, by the same library code, logged as
+ * theirs (stream/stream_identity.h).  A whole pass (the timer's) looks
+ * for unresolved records over the whole record table.
  */
 static void
-resolve(void)
+resolve(int whole, const char *day, struct sid_stats *st)
 {
-	int p[2], null, rm, rg;
-	pid_t m, g;
-
-	if (pipe2(p, O_CLOEXEC) == -1 ||
-	    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		die(EXIT_FAIL, "pipe: %s", strerror(errno));
-	m = spawn("cdp-match", null, p[1], p[0]);
-	g = spawn("cdp-merge", p[0], null, p[1]);
-	close(p[0]);
-	close(p[1]);
-	close(null);
-	rm = reap(m);
-	rg = reap(g);
-	if (rm != EXIT_OK && rm != EXIT_REJECTS)
-		die(EXIT_FAIL, "cdp-match failed (exit %d)", rm);
-	if (rg != EXIT_OK && rg != EXIT_REJECTS)
-		die(EXIT_FAIL, "cdp-merge failed (exit %d)", rg);
+	if (sid_resolve(&sid, whole, day, st, &why) == -1)
+		die(EXIT_FAIL, "identity: %s", why.buf);
+	if (verbose)
+		warnx_("identity: %lld records loaded%s, %lld unresolved, "
+		    "%lld pairs; %lld profiles created, %lld merged, %lld "
+		    "records added; match %.3f s, merge %.3f s", st->records,
+		    st->full ? " (every record)" : "", st->compared,
+		    st->pairs, st->created, st->merged, st->added,
+		    st->t_match, st->t_merge);
 }
 
 /*
@@ -193,16 +141,18 @@ static void
 pass(long long last, int whole, const char *asofopt, int argc, char **argv)
 {
 	struct run run;
+	struct sid_stats st;
 	long long n, prev = sm.record, nprof;
 	char asof[11], now[32], *msg;
 	double t0 = mono_now(), t1;
 
-	if (last > sm.record)
-		resolve();
-	t1 = mono_now();
 	now_iso(now, sizeof(now));
 	memcpy(asof, asofopt != NULL ? asofopt : now, 10);
 	asof[10] = '\0';
+	memset(&st, 0, sizeof(st));
+	if (last > sm.record)
+		resolve(whole, asof, &st);
+	t1 = mono_now();
 	if (run_begin(&run, db, "cdp-stream", argc, argv, 0, &why) == -1)
 		die(EXIT_FAIL, "run log: %s", why.buf);
 	if ((n = stream_eval(&sm, run.id, asof, last, whole, &nprof,
@@ -255,7 +205,6 @@ main(int argc, char *argv[])
 
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
-	argv0 = argv[0];
 	sb_init(&why);
 	while ((ch = getopt_long(argc, argv, "1d:ho:p:qT:Vv", longopts,
 	    NULL)) != -1) {
@@ -325,6 +274,8 @@ main(int argc, char *argv[])
 		die(EXIT_FAIL, "%s", why.buf);
 	if (stream_open(&sm, db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
+	if (sid_open(&sid, db, argc, argv, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
 	/* the file holds lines the store did not hear were written */
 	if (fileseq > sm.sent && stream_ack(&sm, fileseq, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
@@ -345,6 +296,7 @@ main(int argc, char *argv[])
 			break;
 		nap((long)poll);
 	}
+	sid_close(&sid);
 	stream_close(&sm);
 	stream_out_close(&out);
 	db_close(db);

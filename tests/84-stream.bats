@@ -2,7 +2,10 @@
 # cdp-stream: events entering and leaving a segment, a record merging
 # two profiles, exits with time alone (--as-of, and the -T timer),
 # kill -9 at seeded moments with no change lost or repeated, a torn
-# output file, and the memberships equal to a batch evaluation's.
+# output file, and the memberships equal to a batch evaluation's;
+# identity resolved in process giving cdp-match | cdp-merge's partition,
+# and the event-driven scores of the touched profiles moving a segment
+# within the pass.
 
 load test_helper
 bats_require_minimum_version 1.5.0
@@ -577,4 +580,164 @@ segments() {
 	run --separate-stderr cdp-stream extra
 	assert_equal "$status" 2
 	assert_equal "$stderr" "usage: cdp-stream [-1qv] [-d DB] [-o FILE] [-p MILLISECONDS] [-T SECONDS] [--as-of DATE]"
+}
+
+# partition [DB]: each profile's records, one line a profile.
+partition() {
+	sqlite3 -batch "${1:-$CDP_DB}" "SELECT m.profile || ': ' ||
+	    group_concat(r.record_id, ' ') FROM (SELECT * FROM member
+	    ORDER BY record) m JOIN record r ON r.id = m.record
+	    GROUP BY m.profile ORDER BY m.profile"
+}
+
+@test "cdp-stream: identity in process, the partition of match | merge" {
+	# three deliveries: joins by email, a record that merges two
+	# profiles, a phone shared by two people (the guard's)
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50' \
+	    'r2,bob@x.org,+33601020304,purchase,2024-06-02T10:00:00Z,20' \
+	    'r3,carl@x.org,,visit,2024-06-02T11:00:00Z,'
+	batch b.csv 'r4,ann@x.org,,visit,2024-06-03T10:00:00Z,' \
+	    'r5,ann@x.org,+33601020304,visit,2024-06-05T10:00:00Z,' \
+	    'r6,dan@x.org,,purchase,2024-06-05T11:00:00Z,10'
+	batch c.csv 'r7,eve@x.org,+33611111111,visit,2024-06-06T10:00:00Z,' \
+	    'r8,fay@x.org,+33611111111,visit,2024-06-06T11:00:00Z,' \
+	    'r9,dan@x.org,,visit,2024-06-07T10:00:00Z,'
+	newdb
+	newdb batch.db
+	cdp-segment -q define buyers 'count(purchase, 30d) > 0'
+	# cdp-stream alone in a folder, no cdp-match nor cdp-merge on PATH:
+	# it starts no child; one process over the three deliveries
+	mkdir alone
+	cp "$(command -v cdp-stream)" alone/
+	PATH=/usr/bin:/bin alone/cdp-stream -v -p 20 -T 0 --as-of 2024-06-10 \
+	    -o out 2>err &
+	pid=$!
+	for f in a b c; do
+		ing "$f.csv"
+		top=$(q "SELECT max(id) FROM record")
+		for i in $(seq 200); do
+			[ "$(q "SELECT value FROM state
+			    WHERE key = 'cdp-stream.record'")" = "$top" ] && break
+			sleep 0.05
+		done
+		ing -d batch.db "$f.csv"
+		cdp-match -q -d batch.db | cdp-merge -q -d batch.db
+	done
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	assert_equal "$st" 0
+	# every record loaded once (no model to use: it tries to train),
+	# then only the new ones and those they can meet
+	run sed -n 's/^cdp-stream: identity: \([^;]*\);.*/\1/p' err
+	expect <<-'EOF'
+	3 records loaded (every record), 3 unresolved, 0 pairs
+	5 records loaded, 3 unresolved, 3 pairs
+	4 records loaded, 3 unresolved, 1 pairs
+	EOF
+	partition >stream.txt
+	partition batch.db >batch.txt
+	diff -u batch.txt stream.txt
+	run cat stream.txt
+	expect <<-'EOF'
+	1: r1 r2 r4 r5
+	3: r3
+	4: r6 r9
+	5: r7
+	6: r8
+	EOF
+	# logged as the batch logs them: a merge, the new profiles
+	run q "SELECT action, profile, other FROM merge_log
+	    WHERE action = 'merge' ORDER BY id"
+	expect <<-'EOF'
+	merge|1|2
+	EOF
+	run q "SELECT tool, outcome FROM run WHERE tool IN ('cdp-match',
+	    'cdp-merge') ORDER BY id"
+	expect <<-'EOF'
+	cdp-match|ok
+	cdp-merge|ok
+	cdp-match|ok
+	cdp-merge|ok
+	cdp-match|ok
+	cdp-merge|ok
+	EOF
+	# both profiles' memberships corrected, one change line each
+	run changes out
+	expect <<-'EOF'
+	{"seq":1,"profile":1,"segment":"buyers","change":"enter","source":"shop","record":"r1","as_of":"2024-06-10"}
+	{"seq":2,"profile":2,"segment":"buyers","change":"enter","source":"shop","record":"r2","as_of":"2024-06-10"}
+	{"seq":3,"profile":2,"segment":"buyers","change":"exit","source":"shop","record":"r5","as_of":"2024-06-10"}
+	{"seq":4,"profile":4,"segment":"buyers","change":"enter","source":"shop","record":"r6","as_of":"2024-06-10"}
+	EOF
+	run q "SELECT s.name, m.profile FROM segment_member m
+	    JOIN segment s ON s.id = m.segment ORDER BY 1, 2"
+	expect <<-'EOF'
+	buyers|1
+	buyers|4
+	EOF
+}
+
+@test "cdp-stream: a segment on a score moves within the pass, as after cdp-score" {
+	newdb
+	batch a.csv 'r1,ann@x.org,,purchase,2024-06-01T10:00:00Z,50' \
+	    'r2,bob@x.org,,purchase,2024-06-02T10:00:00Z,20'
+	ing a.csv
+	cdp-match -q | cdp-merge -q
+	cdp-score -q --as-of 2024-06-10 2>/dev/null
+	cdp-segment -q define repeat 'score.orders >= 2'
+	cdp-segment -q define big 'score.monetary > 100'
+	cdp-segment -q define rfm 'score.rfm_r >= 3'
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	run q "SELECT name, value FROM score WHERE profile = 1 AND name IN
+	    ('orders', 'monetary', 'recency_days', 'rfm_r') ORDER BY name"
+	expect <<-'EOF'
+	monetary|50.0
+	orders|1
+	recency_days|9
+	rfm_r|1
+	EOF
+	batch b.csv 'r3,ann@x.org,,purchase,2024-06-05T10:00:00Z,70'
+	ing b.csv
+	run cdp-stream -1 --as-of 2024-06-10 -o out
+	assert_equal "$status" 0
+	# ann's purchase: her event-driven scores now, her segments with
+	# them; her RFM quintile waits for the night's cdp-score
+	run changes out
+	expect <<-'EOF'
+	{"seq":1,"profile":2,"segment":"rfm","change":"enter","source":"shop","record":"r2","as_of":"2024-06-10"}
+	{"seq":2,"profile":1,"segment":"big","change":"enter","source":"shop","record":"r3","as_of":"2024-06-10"}
+	{"seq":3,"profile":1,"segment":"repeat","change":"enter","source":"shop","record":"r3","as_of":"2024-06-10"}
+	EOF
+	run q "SELECT name, value FROM score WHERE profile = 1 AND name IN
+	    ('orders', 'monetary', 'recency_days', 'rfm_r') ORDER BY name"
+	expect <<-'EOF'
+	monetary|120.0
+	orders|2
+	recency_days|5
+	rfm_r|1
+	EOF
+	run q "SELECT message FROM run WHERE tool = 'cdp-stream' ORDER BY id"
+	expect <<-'EOF'
+	as of 2024-06-10: 2 new records, 1 changes, every profile evaluated
+	as of 2024-06-10: 1 new records, 2 changes, 1 profiles evaluated
+	EOF
+	# the night's cdp-score computes the same values, the batch
+	# evaluation finds the same members (but for the RFM quintiles,
+	# which the night ranks again)
+	q "SELECT name, profile, value FROM score WHERE name NOT LIKE 'rfm%'
+	    AND name NOT LIKE 'clv%' AND name NOT IN ('p_alive',
+	    'expected_purchases', 'expected_spend') ORDER BY 1, 2" >stream.txt
+	q "SELECT s.name, m.profile FROM segment_member m JOIN segment s
+	    ON s.id = m.segment WHERE s.name <> 'rfm' ORDER BY 1, 2" >>stream.txt
+	cdp-score -q --as-of 2024-06-10 2>/dev/null
+	cdp-segment -q --as-of 2024-06-10 eval
+	q "SELECT name, profile, value FROM score WHERE name NOT LIKE 'rfm%'
+	    AND name NOT LIKE 'clv%' AND name NOT IN ('p_alive',
+	    'expected_purchases', 'expected_spend') ORDER BY 1, 2" >batch.txt
+	q "SELECT s.name, m.profile FROM segment_member m JOIN segment s
+	    ON s.id = m.segment WHERE s.name <> 'rfm' ORDER BY 1, 2" >>batch.txt
+	diff -u batch.txt stream.txt
+	[ "$(wc -l <batch.txt)" -ge 20 ]
 }

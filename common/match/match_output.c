@@ -62,6 +62,13 @@ void
 mout_write(struct mout *m, const struct mcfg *cfg, const struct mset *ms,
     struct msc *sc, int dbmode)
 {
+	mout_fwrite(m, cfg, ms, sc, dbmode, stdout);
+}
+
+void
+mout_fwrite(struct mout *m, const struct mcfg *cfg, const struct mset *ms,
+    struct msc *sc, int dbmode, FILE *fp)
+{
 	struct mpair_ev ev[MCFG_MAXSLOT];
 	struct mpair_key ka, kb;
 	struct sbuf line;
@@ -113,7 +120,7 @@ mout_write(struct mout *m, const struct mcfg *cfg, const struct mset *ms,
 			strcpy(rule, "fs");
 		mpair_format(&jw, &line, &ka, &kb, o->prob,
 		    nev > 0 || o->rule < 0 ? &w : NULL, rule, ev, nev);
-		if (fwrite(line.buf, 1, line.len, stdout) != line.len)
+		if (fwrite(line.buf, 1, line.len, fp) != line.len)
 			break;
 		m->written++;
 		if (o->rule >= 0)
@@ -130,13 +137,19 @@ mout_write(struct mout *m, const struct mcfg *cfg, const struct mset *ms,
 void
 mout_trailer(const struct mpair_trailer *t)
 {
+	mout_ftrailer(t, stdout);
+}
+
+void
+mout_ftrailer(const struct mpair_trailer *t, FILE *fp)
+{
 	struct sbuf line;
 	struct jw jw;
 
 	sb_init(&line);
 	jw_init(&jw, &line);
 	mpair_trailer_format(&jw, &line, t);
-	fwrite(line.buf, 1, line.len, stdout);
+	fwrite(line.buf, 1, line.len, fp);
 	jw_release(&jw);
 	sb_release(&line);
 }

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "match/fellegi_sunter.h"
 #include "match/match_config.h"
@@ -51,9 +52,13 @@ void	mout_add(struct mout *, uint32_t a, uint32_t b, int32_t rule,
  */
 void	mout_write(struct mout *, const struct mcfg *, const struct mset *,
 	    struct msc *sc, int dbmode);
+/* The same into fp (cdp-stream's pairs, applied in process). */
+void	mout_fwrite(struct mout *, const struct mcfg *, const struct mset *,
+	    struct msc *sc, int dbmode, FILE *fp);
 
 /* Write the stream's last line, its trailer (pair_writer.h), on stdout. */
 void	mout_trailer(const struct mpair_trailer *);
+void	mout_ftrailer(const struct mpair_trailer *, FILE *fp);
 
 /*
  * The model as a table on stdout: fmt RIN_CSV or RIN_NDJSON

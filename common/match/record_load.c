@@ -253,7 +253,7 @@ batch_flush(struct batch *b, struct mset *ms, size_t upto, struct sbuf *tmp)
 
 static long
 load_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
-    int which, struct sbuf *why)
+    int which, const long long *since, struct sbuf *why)
 {
 	sqlite3_stmt *st;
 	struct sbuf sql, tmp, val;
@@ -269,6 +269,23 @@ load_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
 	 * The records wanted are listed first, from a scan of the index
 	 * record_run (id and run only), not of the records.
 	 */
+	if (since != NULL) {
+		/* The numbers are ours, not the user's text. */
+		sb_init(&sql);
+		sb_addf(&sql, "CREATE TEMP TABLE IF NOT EXISTS mload_ids("
+		    "id INTEGER PRIMARY KEY); DELETE FROM temp.mload_ids; "
+		    "INSERT INTO temp.mload_ids SELECT r.id FROM record r "
+		    "LEFT JOIN member m ON m.record = r.id "
+		    "LEFT JOIN matchrec k ON k.record = r.id "
+		    "WHERE (r.id > %lld OR r.run > %lld) AND "
+		    "(m.record IS NULL OR r.run > m.run OR "
+		    "k.record IS NULL OR k.run <> r.run)", since[0], since[1]);
+		rc = db_exec(db, sql.buf, why);
+		sb_release(&sql);
+		if (rc == -1)
+			return -1;
+		which = MLOAD_LISTED;
+	}
 	if (which == MLOAD_UNRESOLVED || which == MLOAD_TO_KEY) {
 		if (db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS mload_ids("
 		    "id INTEGER PRIMARY KEY); DELETE FROM temp.mload_ids", why) ==
@@ -384,14 +401,23 @@ long
 mload_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
     struct sbuf *why)
 {
-	return load_db(ms, c, db, all, MLOAD_ALL, why);
+	return load_db(ms, c, db, all, MLOAD_ALL, NULL, why);
 }
 
 long
 mload_db_some(struct mset *ms, const struct mcfg *c, sqlite3 *db, int which,
     struct sbuf *why)
 {
-	return load_db(ms, c, db, 0, which, why);
+	return load_db(ms, c, db, 0, which, NULL, why);
+}
+
+long
+mload_db_since(struct mset *ms, const struct mcfg *c, sqlite3 *db,
+    long long rowid, long long run, struct sbuf *why)
+{
+	long long since[2] = { rowid, run };
+
+	return load_db(ms, c, db, 0, MLOAD_TO_KEY, since, why);
 }
 
 void

@@ -66,6 +66,15 @@ long	mload_db_some(struct mset *, const struct mcfg *, sqlite3 *,
 	    int which, struct sbuf *why);
 
 /*
+ * MLOAD_TO_KEY's records among those above a bound only: rowid above
+ * rowid or record.run above run (through the primary key and the
+ * index record_run, not a scan): cdp-stream's passes, which left
+ * nothing unresolved below.
+ */
+long	mload_db_since(struct mset *, const struct mcfg *, sqlite3 *,
+	    long long rowid, long long run, struct sbuf *why);
+
+/*
  * Fold street and city values to match keys as names are (case,
  * accents and punctuation ignored: "PARIS" and "Paris", "Église" and
  * "Eglise" compare equal).  Called once after loading.

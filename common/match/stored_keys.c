@@ -590,6 +590,13 @@ int
 mkey_load_incremental(struct mkdb *k, struct mset *ms, const struct mcfg *c,
     struct mkey_inc *inc, struct sbuf *why)
 {
+	return mkey_load_since(k, ms, c, 0, 0, inc, why);
+}
+
+int
+mkey_load_since(struct mkdb *k, struct mset *ms, const struct mcfg *c,
+    long long rowid, long long run, struct mkey_inc *inc, struct sbuf *why)
+{
 	struct gather g;
 	struct writer w;
 	struct krows keys = { 0 }, tf = { 0 };
@@ -607,7 +614,8 @@ mkey_load_incremental(struct mkdb *k, struct mset *ms, const struct mcfg *c,
 	memset(&sb, 0, sizeof(sb));
 	memset(&w, 0, sizeof(w));
 	/* Also the resolved records whose keys are missing or stale. */
-	if (mload_db_some(&us, c, k->db, MLOAD_TO_KEY, why) == -1)
+	if ((rowid > 0 || run > 0 ? mload_db_since(&us, c, k->db, rowid,
+	    run, why) : mload_db_some(&us, c, k->db, MLOAD_TO_KEY, why)) == -1)
 		goto out;
 	for (r = 0; r < us.n; r++)
 		inc->unresolved += (us.flag[r] & MSET_NEW) != 0;

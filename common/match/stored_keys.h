@@ -127,6 +127,14 @@ struct mkey_inc {
  */
 int	mkey_load_incremental(struct mkdb *, struct mset *,
 	    const struct mcfg *, struct mkey_inc *, struct sbuf *why);
+/*
+ * The same when nothing is unresolved at or below rowid and run (the
+ * watermark of cdp-stream's last pass): the records to compare are
+ * found above them (mload_db_since), not by a scan.  0, 0: none known.
+ */
+int	mkey_load_since(struct mkdb *, struct mset *, const struct mcfg *,
+	    long long rowid, long long run, struct mkey_inc *,
+	    struct sbuf *why);
 void	mkey_inc_release(struct mkey_inc *);
 
 /*

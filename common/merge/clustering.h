@@ -120,6 +120,14 @@ struct mg_opts {
 	int	 bounded;
 	long long watermark;
 	long long watermark_run;
+	/*
+	 * cdp-stream's passes: nothing is unresolved at or below record
+	 * since and run since_run, so only the records above them, the
+	 * pairs' and their profiles' are read, not every record (0, 0:
+	 * every record).
+	 */
+	long long since;
+	long long since_run;
 	/* A message for the user: a refused or bad link. */
 	void	(*note)(void *arg, const char *msg);
 	void	*arg;

@@ -94,7 +94,63 @@ note(struct apply *ap)
 		ap->o->note(ap->o->arg, ap->msg.buf);
 }
 
-/* The runs of all records and all memberships. */
+/*
+ * Bounded (mg_opts.since): the records that can matter, into
+ * temp.mg_ids: the pairs' ends, the records above the bound, and every
+ * record of their profiles.  The others are resolved and in no profile
+ * the pairs touch: the run leaves them as they are either way.
+ */
+static int
+bounded_ids(struct apply *ap)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = SQLITE_DONE;
+
+	if (db_exec(ap->db, "CREATE TEMP TABLE IF NOT EXISTS mg_ids("
+	    "id INTEGER PRIMARY KEY); DELETE FROM temp.mg_ids",
+	    &ap->ps->why) == -1)
+		return -1;
+	if ((st = db_prepare(ap->db, "INSERT OR IGNORE INTO temp.mg_ids "
+	    "VALUES (?)", &ap->ps->why)) == NULL)
+		return -1;
+	for (i = 0; i < ap->m->nlk && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(st, 1, ap->m->lk[i].a);
+		if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, ap->m->lk[i].b);
+			rc = sqlite3_step(st);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlfail(ap);
+	if ((st = db_prepare(ap->db, "INSERT OR IGNORE INTO temp.mg_ids "
+	    "SELECT id FROM record WHERE id > ?1 OR run > ?2",
+	    &ap->ps->why)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ap->o->since);
+	sqlite3_bind_int64(st, 2, ap->o->since_run);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlfail(ap);
+	/*
+	 * Closed under the held pairs too, as a full run closes the
+	 * component it clusters again (need_closure).
+	 */
+	return db_exec(ap->db, "INSERT OR IGNORE INTO temp.mg_ids "
+	    "WITH RECURSIVE c(id) AS (SELECT id FROM temp.mg_ids "
+	    "UNION SELECT o.record FROM c CROSS JOIN member m "
+	    "ON m.record = c.id CROSS JOIN member o ON o.profile = m.profile "
+	    "UNION SELECT h.b FROM c CROSS JOIN held_link h ON h.a = c.id "
+	    "UNION SELECT h.a FROM c CROSS JOIN held_link h ON h.b = c.id) "
+	    "SELECT id FROM c", &ap->ps->why);
+}
+
+/* The runs of all records and all memberships (or of those bounded_ids
+ * lists). */
 static int
 load_state(struct apply *ap)
 {
@@ -117,8 +173,16 @@ load_state(struct apply *ap)
 	ap->fl = xcalloc(ap->n, sizeof(*ap->fl));
 	ap->tree = xcalloc(ap->n, sizeof(*ap->tree));
 	ap->rank = xcalloc(ap->n, sizeof(*ap->rank));
-	if ((st = db_prepare(ap->db, "SELECT id, run FROM record",
-	    &ap->ps->why)) == NULL)
+	if (ap->o->since > 0 || ap->o->since_run > 0) {
+		if (bounded_ids(ap) == -1)
+			return -1;
+		st = db_prepare(ap->db, "SELECT r.id, r.run FROM "
+		    "temp.mg_ids i CROSS JOIN record r ON r.id = i.id",
+		    &ap->ps->why);
+	} else
+		st = db_prepare(ap->db, "SELECT id, run FROM record",
+		    &ap->ps->why);
+	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
@@ -128,8 +192,10 @@ load_state(struct apply *ap)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return sqlfail(ap);
-	if ((st = db_prepare(ap->db, "SELECT record, profile, run FROM member",
-	    &ap->ps->why)) == NULL)
+	if ((st = db_prepare(ap->db, ap->o->since > 0 || ap->o->since_run > 0 ?
+	    "SELECT m.record, m.profile, m.run FROM temp.mg_ids i "
+	    "CROSS JOIN member m ON m.record = i.id" :
+	    "SELECT record, profile, run FROM member", &ap->ps->why)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);

@@ -187,8 +187,9 @@ load_profiles(sqlite3 *db, struct score_data *sd, struct pmap *pm,
 	size_t cap = 0, i;
 	int rc;
 
-	if ((st = db_prepare(db, "SELECT id FROM profile ORDER BY id",
-	    why)) == NULL)
+	if ((st = db_prepare(db, sd->opts.only ? "SELECT id FROM profile "
+	    "WHERE id IN (SELECT profile FROM temp.cdp_only) ORDER BY id" :
+	    "SELECT id FROM profile ORDER BY id", why)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sd->n == cap) {
@@ -258,14 +259,16 @@ load_sources(sqlite3 *db, struct score_data *sd, long long **ids,
 /* Slots per profile: its member records, an upper bound of its events. */
 static int
 count_slots(sqlite3 *db, const struct pmap *pm, size_t *off, size_t n,
-    struct sbuf *why)
+    int only, struct sbuf *why)
 {
 	sqlite3_stmt *st;
 	size_t i, sum = 0;
 	long k;
 	int rc;
 
-	if ((st = db_prepare(db, "SELECT profile, count(*) FROM member "
+	if ((st = db_prepare(db, only ? "SELECT m.profile, count(*) FROM "
+	    "temp.cdp_only o CROSS JOIN member m ON m.profile = o.profile "
+	    "GROUP BY m.profile" : "SELECT profile, count(*) FROM member "
 	    "GROUP BY profile", why)) == NULL)
 		return -1;
 	memset(off, 0, (n + 1) * sizeof(*off));
@@ -308,7 +311,12 @@ read_events(sqlite3 *db, struct score_data *sd, const struct pmap *pm,
 
 	/* record first: both tables are keyed by record id, so the join
 	 * walks them in step instead of probing record at random */
-	if ((st = db_prepare(db, "SELECT m.profile, r.ts, "
+	if ((st = db_prepare(db, sd->opts.only ? "SELECT m.profile, r.ts, "
+	    "r.event_type = 'purchase', r.amount, r.source_id "
+	    "FROM temp.cdp_only o CROSS JOIN member m ON m.profile = o.profile "
+	    "CROSS JOIN record r ON r.id = m.record "
+	    "WHERE r.event_type IS NOT NULL AND r.ts < ?" :
+	    "SELECT m.profile, r.ts, "
 	    "r.event_type = 'purchase', r.amount, r.source_id "
 	    "FROM record r CROSS JOIN member m ON m.record = r.id "
 	    "WHERE r.event_type IS NOT NULL AND r.ts < ?", why)) == NULL)
@@ -484,7 +492,7 @@ score_compute(sqlite3 *db, const struct score_opts *o, struct score_data *sd,
 		goto out;
 	off = xcalloc(sd->n + 1, sizeof(*off));
 	fill = xcalloc(sd->n + 1, sizeof(*fill));
-	if (count_slots(db, &pm, off, sd->n, why) == -1)
+	if (count_slots(db, &pm, off, sd->n, o->only, why) == -1)
 		goto out;
 	ev = xmalloc((off[sd->n] ? off[sd->n] : 1) * sizeof(*ev));
 	if (read_events(db, sd, &pm, off, fill, ev, srcid, why) == -1)
@@ -501,12 +509,15 @@ score_compute(sqlite3 *db, const struct score_opts *o, struct score_data *sd,
 		if (sd->p[i].orders > 0)
 			idx[nc++] = i;
 	sd->customers = nc;
-	quintiles(sd, idx, nc, 0);
-	quintiles(sd, idx, nc, 1);
-	quintiles(sd, idx, nc, 2);
+	/* A quintile ranks among every profile: not of some only. */
+	if (!o->only) {
+		quintiles(sd, idx, nc, 0);
+		quintiles(sd, idx, nc, 1);
+		quintiles(sd, idx, nc, 2);
+	}
 	sd->t_read = mono_now() - t0;
 	t0 = mono_now();
-	rc = o->clv ? score_clv(sd, why) : 0;
+	rc = o->clv && !o->only ? score_clv(sd, why) : 0;
 	sd->t_clv = mono_now() - t0;
 out:
 	free(pm.direct);

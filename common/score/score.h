@@ -68,6 +68,12 @@ struct score_opts {
 	int	 clv;		/* fit the CLV models and predict */
 	const struct clv_bgnbd *bg_fixed;	/* use these, do not fit */
 	const struct clv_gg *gg_fixed;
+	/*
+	 * Only the profiles of the table temp.cdp_only(profile) (cdp-stream's
+	 * touched profiles): the indicators of each from its events, not the
+	 * RFM quintiles nor CLV, which rank or fit every profile.
+	 */
+	int	 only;
 };
 
 /* What one profile has; the counters are 0 for a profile without events. */

@@ -13,6 +13,8 @@
 
 #include "expr/expr.h"
 #include "io/json_writer.h"
+#include "match/comparators.h"
+#include "score/score.h"
 #include "segment/segment.h"
 #include "store/database.h"
 #include "stream/stream.h"
@@ -279,6 +281,113 @@ touched(struct stream *sm, long long upto, long long mlog, struct sbuf *why)
 	return sqlite3_changes(sm->db);
 }
 
+/*
+ * The built-in scores made from a profile's own events alone, kept up to
+ * date for the touched profiles before their segments are evaluated.
+ * The RFM quintiles rank a profile among all, CLV fits a model on all:
+ * those, and the scores of a spec file, change with cdp-score only.
+ */
+static const int live_scores[] = {
+	SC_RECENCY_DAYS, SC_FREQUENCY, SC_ORDERS, SC_MONETARY, SC_AOV,
+	SC_FIRST_PURCHASE, SC_LAST_PURCHASE, SC_TENURE_DAYS,
+	SC_PURCHASES_30D, SC_PURCHASES_90D, SC_PURCHASES_365D,
+	SC_ENGAGEMENT, SC_PREFERRED_SOURCE
+};
+#define NLIVE	(sizeof(live_scores) / sizeof(live_scores[0]))
+
+/*
+ * The live scores cdp-score keeps (a score_def row: the store has
+ * them), recomputed for the profiles of temp.cdp_only at asof and
+ * written when changed, with run.  The number of values changed, or -1.
+ */
+static long long
+touched_scores(struct stream *sm, long long run, const char *asof,
+    struct sbuf *why)
+{
+	struct score_opts o;
+	struct score_data sd;
+	struct score_val v;
+	sqlite3_stmt *def = NULL, *put = NULL, *del = NULL, *st;
+	int kept[NLIVE], any = 0, rc, began = 0;
+	size_t i, k;
+	long day;
+	long long n = -1;
+
+	memset(&sd, 0, sizeof(sd));
+	if ((def = db_prepare(sm->db, "SELECT 1 FROM score_def WHERE "
+	    "name = ? AND kind = 'builtin'", why)) == NULL)
+		return -1;
+	for (k = 0; k < NLIVE; k++) {
+		sqlite3_bind_text(def, 1, score_builtins[live_scores[k]].name,
+		    -1, SQLITE_STATIC);
+		any |= kept[k] = sqlite3_step(def) == SQLITE_ROW;
+		sqlite3_reset(def);
+	}
+	sqlite3_finalize(def);
+	if (!any)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	if (cmp_date_parse(asof, 10, &day) == -1) {
+		sb_addf(why, "as of %s: not a date", asof);
+		return -1;
+	}
+	o.asof = day;
+	o.only = 1;
+	/* one transaction: read and written together, synced once */
+	if (db_begin(sm->db, why) == -1)
+		return -1;
+	began = 1;
+	if (score_compute(sm->db, &o, &sd, why) == -1)
+		goto out;
+	if ((put = db_prepare(sm->db, "INSERT INTO score(name, profile, "
+	    "value, run) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name, profile) "
+	    "DO UPDATE SET value = excluded.value, run = excluded.run "
+	    "WHERE value IS NOT excluded.value", why)) == NULL ||
+	    (del = db_prepare(sm->db, "DELETE FROM score WHERE name = ?1 "
+	    "AND profile = ?2", why)) == NULL)
+		goto out;
+	n = 0;
+	for (i = 0; i < sd.n; i++)
+		for (k = 0; k < NLIVE; k++) {
+			if (!kept[k])
+				continue;
+			score_get(&sd, i, live_scores[k], &v);
+			st = v.kind == SV_NULL ? del : put;
+			sqlite3_bind_text(st, 1,
+			    score_builtins[live_scores[k]].name, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, sd.id[i]);
+			if (v.kind == SV_INT)
+				sqlite3_bind_int64(st, 3, v.i);
+			else if (v.kind == SV_REAL)
+				sqlite3_bind_double(st, 3, v.d);
+			else if (v.kind == SV_TEXT)
+				sqlite3_bind_text(st, 3, v.s, -1,
+				    SQLITE_TRANSIENT);
+			if (st == put)
+				sqlite3_bind_int64(st, 4, run);
+			rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			if (rc != SQLITE_DONE) {
+				n = db_err(sm->db, "score", why);
+				goto out;
+			}
+			n += sqlite3_changes(sm->db);
+		}
+	if (db_commit(sm->db, why) == -1)
+		n = -1;
+	else
+		began = 0;
+out:
+	sqlite3_finalize(put);
+	sqlite3_finalize(del);
+	if (began)
+		db_rollback(sm->db);
+	score_data_release(&sd);
+	return n;
+}
+
 static int
 last_mlog(struct stream *sm, long long *id, struct sbuf *why)
 {
@@ -347,9 +456,17 @@ stream_eval(struct stream *sm, long long run, const char *asof,
 		whole = 1;
 	if (!whole && (whole = others_ran(sm, run, why)) == -1)
 		goto out;
-	if (!whole && (expr_env_only(&env, why) == -1 ||
-	    (nt = touched(sm, upto, mlog, why)) == -1))
+	/* the touched profiles: their scores first, then (unless every
+	 * profile is) their segments */
+	if (whole ? db_exec(sm->db, "DROP TABLE IF EXISTS temp.cdp_only;"
+	    "CREATE TEMP TABLE cdp_only(profile INTEGER PRIMARY KEY)",
+	    why) == -1 : expr_env_only(&env, why) == -1)
 		goto out;
+	if ((nt = touched(sm, upto, mlog, why)) == -1 ||
+	    touched_scores(sm, run, asof, why) == -1)
+		goto out;
+	if (whole)
+		nt = -1;
 	for (i = 0; i < count; i++) {
 		env.self = s[i].name;
 		if (expr_compile(&env, s[i].def, strlen(s[i].def), 1, 1,
