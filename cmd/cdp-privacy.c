@@ -604,6 +604,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	    "  priv_holds(evidence);"
 	    "DELETE FROM member WHERE record IN (SELECT id FROM s_rec);"
 	    "DELETE FROM score WHERE profile IN (SELECT id FROM s_prof);"
+	    "DELETE FROM score_state WHERE profile IN (SELECT id FROM s_prof);"
 	    "UPDATE segment SET size = max(0, size - (SELECT count(*) FROM "
 	    "  s_exit WHERE s_exit.segment = segment.id)) WHERE id IN "
 	    "  (SELECT segment FROM s_exit);"

@@ -25,6 +25,7 @@
 #include "match/comparators.h"
 #include "normalise/field_map.h"
 #include "score/score.h"
+#include "score/score_state.h"
 #include "store/database.h"
 #include "store/run_log.h"
 
@@ -617,6 +618,32 @@ output(struct score *s)
 	free(names);
 }
 
+/*
+ * The indicators: when the last run kept its state at the same as-of
+ * date, only the events of the profiles touched since are read
+ * (score/score_state.h), else every event; the values are the same.
+ */
+static void
+compute(struct score *s)
+{
+	long long since, *touched = NULL;
+	size_t nt = 0;
+	int rc;
+
+	if (score_state_since(s->db, &s->o, &since, &s->why) == -1)
+		fail("%s", s->why.buf);
+	if (since > 0) {
+		if (score_touched(s->db, since, &touched, &nt, &s->why) == -1)
+			fail("%s", s->why.buf);
+		rc = score_compute_touched(s->db, &s->o, touched, nt, &s->sd,
+		    &s->why);
+		free(touched);
+	} else
+		rc = score_compute(s->db, &s->o, &s->sd, &s->why);
+	if (rc == -1)
+		fail("%s", s->why.buf);
+}
+
 static double
 parse_num(const char *opt, const char *s, double min, double max)
 {
@@ -758,14 +785,14 @@ main(int argc, char *argv[])
 
 	if (run_begin(&s.run, s.db, "cdp-score", argc, argv, 0, &s.why) == -1)
 		fail("run log: %s", s.why.buf);
-	if ((builtin || s.params) &&
-	    score_compute(s.db, &s.o, &s.sd, &s.why) == -1)
-		fail("%s", s.why.buf);
+	if (builtin || s.params)
+		compute(&s);
 	t1 = mono_now();
 	if (verbose)
-		fprintf(stderr, "%s: read %zu events of %zu profiles and "
-		    "computed the indicators in %.2f s, CLV in %.2f s\n",
-		    progname, s.sd.events, s.sd.n, s.sd.t_read, s.sd.t_clv);
+		fprintf(stderr, "%s: read %zu events of %zu profiles of %zu "
+		    "and computed the indicators in %.2f s, CLV in %.2f s\n",
+		    progname, s.sd.events, s.sd.recomputed, s.sd.n,
+		    s.sd.t_read, s.sd.t_clv);
 	if (s.o.clv && !s.sd.bg_ok)
 		warnx_("BG/NBD: no fit on %zu customers: CLV scores left out",
 		    s.sd.customers);
@@ -790,6 +817,9 @@ main(int argc, char *argv[])
 		else
 			store_spec(&s, &s.w[k]);
 	}
+	if ((builtin || s.params) && score_state_save(s.db, &s.sd, s.run.id,
+	    &s.why) == -1)
+		fail("%s", s.why.buf);
 	if (s.o.clv && !s.fixed && s.sd.bg_ok)
 		store_model(&s, 0);
 	if (s.o.clv && !s.fixed && s.sd.gg_ok)

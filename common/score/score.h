@@ -92,9 +92,15 @@ struct score_data {
 	long long *id;		/* profile ids, ascending */
 	struct score_prof *p;	/* n entries, parallel to id */
 	char	**srcname;	/* source names, sorted */
+	long long *srcid;	/* their ids */
 	size_t	 nsrc;
 	size_t	 events;	/* events read */
 	size_t	 customers;	/* profiles with a purchase */
+	size_t	 recomputed;	/* profiles whose events were read */
+	unsigned char *fresh;	/* score_compute_touched: 1 for a profile
+				   whose events were read; NULL: all */
+	long long *gone;	/* and the profiles of score_state that */
+	size_t	 ngone;		/* are no longer, ascending */
 	/* CLV */
 	int	 bg_ok, gg_ok;	/* a model was fitted (or given) */
 	int	 bg_conv, gg_conv;	/* the fit met clv's strict tolerance */
