@@ -64,6 +64,9 @@ struct score {
 	struct clv_bgnbd bgfix;
 	struct clv_gg ggfix;
 	struct score_writer sw;
+	long long *changed;	/* after score_compute_touched: the profiles
+				   whose own values may have changed */
+	size_t	 nchanged;
 	long long stored;	/* values computed */
 	struct sbuf why, tmp;
 };
@@ -425,17 +428,25 @@ store_model(struct score *s, int gg)
 	sqlite3_finalize(st);
 }
 
+static void score_def(struct score *, const struct want *);
+
 /* Forget the previous values of a score and record what it is now. */
 static void
 score_begin(struct score *s, const struct want *w)
+{
+	if (score_writer_begin(&s->sw, w->name, &s->why) == -1)
+		fail("%s", s->why.buf);
+	score_def(s, w);
+}
+
+static void
+score_def(struct score *s, const struct want *w)
 {
 	/* by enum expr_type; a condition's values are numbers */
 	static const char *const tname[] = { "number", "text", "date",
 	    "number", "any", "number" };
 	sqlite3_stmt *st;
 
-	if (score_writer_begin(&s->sw, w->name, &s->why) == -1)
-		fail("%s", s->why.buf);
 	st = db_prepare(s->db, "INSERT OR REPLACE INTO score_def(name, kind, "
 	    "type, definition, run) VALUES (?, ?, ?, ?, ?)", &s->why);
 	if (st == NULL)
@@ -468,16 +479,41 @@ score_end(struct score *s)
 		fail("%s", s->why.buf);
 }
 
+/*
+ * A built-in: after score_compute_touched, a profile's own values are
+ * written for the profiles recomputed or gone only (the others' are
+ * those stored), the values from a ranking or a fit for every profile.
+ */
 static void
 store_builtin(struct score *s, const struct want *w)
 {
 	struct score_val v;
 	size_t i;
+	int some = s->sd.fresh != NULL && score_builtin_own(w->builtin);
 
-	score_begin(s, w);
+	if (some && score_state_stored(s->db, w->name, &some, &s->why) == -1)
+		fail("%s", s->why.buf);
+	if (!some) {
+		score_begin(s, w);
+		for (i = 0; i < s->sd.n; i++) {
+			score_get(&s->sd, i, w->builtin, &v);
+			store_value(s, s->sd.id[i], &v);
+		}
+		score_end(s);
+		return;
+	}
+	if (score_writer_begin_some(&s->sw, w->name, s->changed, s->nchanged,
+	    &s->why) == -1)
+		fail("%s", s->why.buf);
+	score_def(s, w);
 	for (i = 0; i < s->sd.n; i++) {
 		score_get(&s->sd, i, w->builtin, &v);
-		store_value(s, s->sd.id[i], &v);
+		if (s->sd.fresh[i])
+			store_value(s, s->sd.id[i], &v);
+		else if (v.kind != SV_NULL) {
+			s->stored++;
+			s->sw.unchanged++;
+		}
 	}
 	score_end(s);
 }
@@ -638,6 +674,8 @@ compute(struct score *s)
 		rc = score_compute_touched(s->db, &s->o, touched, nt, &s->sd,
 		    &s->why);
 		free(touched);
+		if (rc == 0)
+			s->nchanged = score_state_changed(&s->sd, &s->changed);
 	} else
 		rc = score_compute(s->db, &s->o, &s->sd, &s->why);
 	if (rc == -1)
@@ -880,6 +918,7 @@ main(int argc, char *argv[])
 	    EXIT_FAIL : EXIT_OK;
 	free(s.w);
 	free(s.out);
+	free(s.changed);
 	free(msg);
 	score_data_release(&s.sd);
 	expr_env_release(&s.env);

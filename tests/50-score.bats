@@ -535,3 +535,22 @@ scores_now() {
 	assert_equal "$(q "SELECT count(*) FROM score_state WHERE profile
 	    NOT IN (SELECT id FROM profile)")" 0
 }
+
+@test "cdp-score: after a run of one score, the next run at the same date stores every score of every profile" {
+	two_nights
+	cdp-score -q --as-of 2024-07-01 frequency
+	assert_equal "$(q "SELECT count(DISTINCT name) FROM score")" 1
+	run cdp-score -v --as-of 2024-07-01
+	assert_equal "$status" 0
+	read -r k n <<<"$(recomputed)"
+	assert_equal "$k" 0
+	scores_now next.txt
+	q "DELETE FROM state WHERE key LIKE 'score_state.%'"
+	run cdp-score -q --as-of 2024-07-01
+	assert_equal "$status" 0
+	run q "SELECT message FROM run WHERE tool = 'cdp-score'
+	    ORDER BY id DESC LIMIT 1"
+	assert_output --regexp ': 0 written, [0-9]+ unchanged, 0 removed$'
+	scores_now whole.txt
+	diff -u next.txt whole.txt
+}

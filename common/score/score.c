@@ -628,6 +628,13 @@ out:
 	return rc;
 }
 
+int
+score_builtin_own(int id)
+{
+	return (id >= SC_RECENCY_DAYS && id <= SC_PREFERRED_SOURCE) ||
+	    (id >= SC_CLV_X && id <= SC_CLV_T);
+}
+
 void
 score_get(const struct score_data *sd, size_t i, int id, struct score_val *v)
 {

@@ -2,8 +2,9 @@
  * score_state.c - the indicators of every profile kept between runs of
  * cdp-score; see score_state.h.
  *
- * The state is one row per profile in score_state and two keys in
- * state: the run that kept it (score_state.run) and its as-of day
+ * The state is one row per profile in score_state and three keys in
+ * state: the run that kept it (score_state.by), the run after which a
+ * profile counts as touched (score_state.run) and the as-of day
  * (score_state.as_of).  The run kept is the run before the oldest
  * writer still running when cdp-score started, so that records a
  * concurrent cdp-ingest commits later count as touched next time.
@@ -18,6 +19,7 @@
 
 #define KEY_RUN		"score_state.run"
 #define KEY_ASOF	"score_state.as_of"
+#define KEY_BY		"score_state.by"
 
 /*
  * The tools that leave a trace of what they change on the profiles they
@@ -247,6 +249,7 @@ score_state_save(sqlite3 *db, const struct score_data *sd, long long run,
 		sqlite3_reset(del);
 	}
 	if (put_key(db, KEY_RUN, keep, why) == -1 ||
+	    put_key(db, KEY_BY, run, why) == -1 ||
 	    put_key(db, KEY_ASOF, sd->opts.asof, why) == -1)
 		goto out;
 	rc = 0;
@@ -254,4 +257,42 @@ out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(del);
 	return rc;
+}
+
+size_t
+score_state_changed(const struct score_data *sd, long long **ids)
+{
+	size_t i = 0, g = 0, n = 0;
+
+	*ids = xmalloc((sd->n + sd->ngone + 1) * sizeof(**ids));
+	for (;;) {
+		while (i < sd->n && !sd->fresh[i])
+			i++;
+		if (i == sd->n && g == sd->ngone)
+			break;
+		if (g == sd->ngone || (i < sd->n && sd->id[i] < sd->gone[g]))
+			(*ids)[n++] = sd->id[i++];
+		else
+			(*ids)[n++] = sd->gone[g++];
+	}
+	return n;
+}
+
+int
+score_state_stored(sqlite3 *db, const char *name, int *yes, struct sbuf *why)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*yes = 0;
+	if ((st = db_prepare(db, "SELECT (SELECT run FROM score_def WHERE "
+	    "name = ?1) >= (SELECT value FROM state WHERE key = '" KEY_BY "')",
+	    why)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*yes = sqlite3_column_int(st, 0) == 1;
+		rc = SQLITE_DONE;
+	}
+	return db_finish(db, st, rc, why);
 }

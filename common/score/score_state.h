@@ -65,6 +65,21 @@ int	score_state_save(sqlite3 *, const struct score_data *, long long run,
 	    struct sbuf *why);
 
 /*
+ * After score_compute_touched: the profiles whose own values may have
+ * changed, those recomputed (sd->fresh) and those gone (sd->gone),
+ * ascending, into *ids (the caller frees it); their number.
+ */
+size_t	score_state_changed(const struct score_data *, long long **ids);
+
+/*
+ * Whether the run that kept the state (or a later one) stored the score
+ * name for every profile: only then are the stored values of a profile
+ * that was not recomputed its values.  *yes 1 or 0.
+ */
+int	score_state_stored(sqlite3 *, const char *name, int *yes,
+	    struct sbuf *why);
+
+/*
  * For score_compute_touched: the stored state of the profiles of sd
  * (sd->id, sd->p allocated) into sd->p, sd->fresh[i] set for a profile
  * without one, the state's profiles that are gone into sd->gone.
