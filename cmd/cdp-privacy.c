@@ -758,6 +758,7 @@ erase(const struct subject *sj, int dry, long long runid)
 	    "  (kind, value) IN (SELECT kind, value FROM s_ident);"
 	    "DELETE FROM merge_log WHERE " MERGE_LOG_PERSON ";"
 	    "DELETE FROM score WHERE profile IN (SELECT id FROM s_prof);"
+	    "DELETE FROM score_state WHERE profile IN (SELECT id FROM s_prof);"
 	    "DELETE FROM segment_change WHERE profile IN "
 	    "  (SELECT id FROM s_prof);"
 	    "DELETE FROM export_item WHERE profile IN (SELECT id FROM s_prof);"

@@ -25,6 +25,7 @@
 #include "match/comparators.h"
 #include "normalise/field_map.h"
 #include "score/score.h"
+#include "score/score_state.h"
 #include "store/database.h"
 #include "store/run_log.h"
 
@@ -63,6 +64,9 @@ struct score {
 	struct clv_bgnbd bgfix;
 	struct clv_gg ggfix;
 	struct score_writer sw;
+	long long *changed;	/* after score_compute_touched: the profiles
+				   whose own values may have changed */
+	size_t	 nchanged;
 	long long stored;	/* values computed */
 	struct sbuf why, tmp;
 };
@@ -424,17 +428,25 @@ store_model(struct score *s, int gg)
 	sqlite3_finalize(st);
 }
 
+static void score_def(struct score *, const struct want *);
+
 /* Forget the previous values of a score and record what it is now. */
 static void
 score_begin(struct score *s, const struct want *w)
+{
+	if (score_writer_begin(&s->sw, w->name, &s->why) == -1)
+		fail("%s", s->why.buf);
+	score_def(s, w);
+}
+
+static void
+score_def(struct score *s, const struct want *w)
 {
 	/* by enum expr_type; a condition's values are numbers */
 	static const char *const tname[] = { "number", "text", "date",
 	    "number", "any", "number" };
 	sqlite3_stmt *st;
 
-	if (score_writer_begin(&s->sw, w->name, &s->why) == -1)
-		fail("%s", s->why.buf);
 	st = db_prepare(s->db, "INSERT OR REPLACE INTO score_def(name, kind, "
 	    "type, definition, run) VALUES (?, ?, ?, ?, ?)", &s->why);
 	if (st == NULL)
@@ -467,16 +479,41 @@ score_end(struct score *s)
 		fail("%s", s->why.buf);
 }
 
+/*
+ * A built-in: after score_compute_touched, a profile's own values are
+ * written for the profiles recomputed or gone only (the others' are
+ * those stored), the values from a ranking or a fit for every profile.
+ */
 static void
 store_builtin(struct score *s, const struct want *w)
 {
 	struct score_val v;
 	size_t i;
+	int some = s->sd.fresh != NULL && score_builtin_own(w->builtin);
 
-	score_begin(s, w);
+	if (some && score_state_stored(s->db, w->name, &some, &s->why) == -1)
+		fail("%s", s->why.buf);
+	if (!some) {
+		score_begin(s, w);
+		for (i = 0; i < s->sd.n; i++) {
+			score_get(&s->sd, i, w->builtin, &v);
+			store_value(s, s->sd.id[i], &v);
+		}
+		score_end(s);
+		return;
+	}
+	if (score_writer_begin_some(&s->sw, w->name, s->changed, s->nchanged,
+	    &s->why) == -1)
+		fail("%s", s->why.buf);
+	score_def(s, w);
 	for (i = 0; i < s->sd.n; i++) {
 		score_get(&s->sd, i, w->builtin, &v);
-		store_value(s, s->sd.id[i], &v);
+		if (s->sd.fresh[i])
+			store_value(s, s->sd.id[i], &v);
+		else if (v.kind != SV_NULL) {
+			s->stored++;
+			s->sw.unchanged++;
+		}
 	}
 	score_end(s);
 }
@@ -615,6 +652,34 @@ output(struct score *s)
 	    &s->why) == -1)
 		fail("%s", s->why.buf);
 	free(names);
+}
+
+/*
+ * The indicators: when the last run kept its state at the same as-of
+ * date, only the events of the profiles touched since are read
+ * (score/score_state.h), else every event; the values are the same.
+ */
+static void
+compute(struct score *s)
+{
+	long long since, *touched = NULL;
+	size_t nt = 0;
+	int rc;
+
+	if (score_state_since(s->db, &s->o, &since, &s->why) == -1)
+		fail("%s", s->why.buf);
+	if (since > 0) {
+		if (score_touched(s->db, since, &touched, &nt, &s->why) == -1)
+			fail("%s", s->why.buf);
+		rc = score_compute_touched(s->db, &s->o, touched, nt, &s->sd,
+		    &s->why);
+		free(touched);
+		if (rc == 0)
+			s->nchanged = score_state_changed(&s->sd, &s->changed);
+	} else
+		rc = score_compute(s->db, &s->o, &s->sd, &s->why);
+	if (rc == -1)
+		fail("%s", s->why.buf);
 }
 
 static double
@@ -758,14 +823,14 @@ main(int argc, char *argv[])
 
 	if (run_begin(&s.run, s.db, "cdp-score", argc, argv, 0, &s.why) == -1)
 		fail("run log: %s", s.why.buf);
-	if ((builtin || s.params) &&
-	    score_compute(s.db, &s.o, &s.sd, &s.why) == -1)
-		fail("%s", s.why.buf);
+	if (builtin || s.params)
+		compute(&s);
 	t1 = mono_now();
 	if (verbose)
-		fprintf(stderr, "%s: read %zu events of %zu profiles and "
-		    "computed the indicators in %.2f s, CLV in %.2f s\n",
-		    progname, s.sd.events, s.sd.n, s.sd.t_read, s.sd.t_clv);
+		fprintf(stderr, "%s: read %zu events of %zu profiles of %zu "
+		    "and computed the indicators in %.2f s, CLV in %.2f s\n",
+		    progname, s.sd.events, s.sd.recomputed, s.sd.n,
+		    s.sd.t_read, s.sd.t_clv);
 	if (s.o.clv && !s.sd.bg_ok)
 		warnx_("BG/NBD: no fit on %zu customers: CLV scores left out",
 		    s.sd.customers);
@@ -790,6 +855,9 @@ main(int argc, char *argv[])
 		else
 			store_spec(&s, &s.w[k]);
 	}
+	if ((builtin || s.params) && score_state_save(s.db, &s.sd, s.run.id,
+	    &s.why) == -1)
+		fail("%s", s.why.buf);
 	if (s.o.clv && !s.fixed && s.sd.bg_ok)
 		store_model(&s, 0);
 	if (s.o.clv && !s.fixed && s.sd.gg_ok)
@@ -850,6 +918,7 @@ main(int argc, char *argv[])
 	    EXIT_FAIL : EXIT_OK;
 	free(s.w);
 	free(s.out);
+	free(s.changed);
 	free(msg);
 	score_data_release(&s.sd);
 	expr_env_release(&s.env);

@@ -444,3 +444,113 @@ within() {
 	run -0 q "SELECT count(*) FROM score WHERE name = 'huge'"
 	assert_output 0
 }
+
+# The pipeline's first night on cdp-gen data (300 people), with the last
+# orders and web events and one order sent again with another amount
+# held back for a next night in n2/.
+two_nights() {
+	"$CDP_TOP/scripts/cdp-gen" -n 300 -o gen >/dev/null
+	mkdir n2
+	head -n -20 gen/shop_orders.ndjson >shop.ndjson
+	tail -n 20 gen/shop_orders.ndjson >n2/shop.ndjson
+	head -n 1 gen/shop_orders.ndjson | python3 -c 'import json, sys
+o = json.loads(sys.stdin.readline()); o["total"] = o["total"] + 100
+print(json.dumps(o))' >>n2/shop.ndjson
+	head -n -200 gen/web_events.ndjson >web.ndjson
+	tail -n 200 gen/web_events.ndjson >n2/web.ndjson
+	cdp-ingest -q -s crm -M "$CDP_TOP/share/spool/crm/crm.map" gen/crm.csv
+	cdp-ingest -q -s store -M "$CDP_TOP/share/spool/store/store.map" \
+	    gen/store_tickets.csv
+	cdp-ingest -q -s shop -M "$CDP_TOP/share/spool/shop/shop.map" \
+	    shop.ndjson
+	cdp-ingest -q -s web -M "$CDP_TOP/share/spool/web/web.map" web.ndjson
+	cdp-match -q | cdp-merge -q
+}
+
+next_night() {
+	cdp-ingest -q -s shop -M "$CDP_TOP/share/spool/shop/shop.map" \
+	    n2/shop.ndjson
+	cdp-ingest -q -s web -M "$CDP_TOP/share/spool/web/web.map" \
+	    n2/web.ndjson
+	cdp-match -q | cdp-merge -q
+}
+
+# recomputed: "K N" of cdp-score -v's "read E events of K profiles of N".
+recomputed() {
+	sed -n 's/.*events of \([0-9]*\) profiles of \([0-9]*\) .*/\1 \2/p' \
+	    <<<"$output"
+}
+
+scores_now() {
+	q "SELECT name, profile, quote(value) FROM score ORDER BY 1, 2" >"$1"
+	q "SELECT * FROM score_state ORDER BY profile" >>"$1"
+}
+
+@test "cdp-score: a next night at the same as-of date reads the touched profiles only and stores what a whole run stores" {
+	two_nights
+	run cdp-score -v --as-of 2024-07-01
+	assert_equal "$status" 0
+	read -r k n <<<"$(recomputed)"
+	[ "$k" -gt 250 ] && [ "$k" -eq "$n" ]
+	next_night
+	touched=$(q "SELECT count(*) FROM profile WHERE updated_run >
+	    (SELECT value FROM state WHERE key = 'score_state.run')")
+	run cdp-score -v --as-of 2024-07-01
+	assert_equal "$status" 0
+	read -r k n <<<"$(recomputed)"
+	# the profiles merge changed, and the one whose order came again
+	[ "$k" -gt 0 ] && [ "$k" -lt $((n / 4)) ] && [ "$k" -ge "$touched" ]
+	scores_now next.txt
+	# a whole run, the state forgotten, finds nothing to change
+	q "DELETE FROM state WHERE key LIKE 'score_state.%'"
+	run cdp-score -v --as-of 2024-07-01
+	assert_equal "$status" 0
+	read -r k n2 <<<"$(recomputed)"
+	assert_equal "$k $n2" "$n $n"
+	run q "SELECT message FROM run WHERE tool = 'cdp-score'
+	    ORDER BY id DESC LIMIT 1"
+	assert_output --regexp ': [0-9]+ written, [0-9]+ unchanged, 0 removed$'
+	[ "$(sed 's/.*: \([0-9]*\) written.*/\1/' <<<"$output")" -eq 0 ]
+	scores_now whole.txt
+	diff -u next.txt whole.txt
+	# another as-of date reads everything
+	run cdp-score -v --as-of 2024-07-02
+	assert_equal "$status" 0
+	assert_equal "$(recomputed)" "$n $n"
+}
+
+@test "cdp-score: the state is not used after a tool that leaves no trace on the profiles" {
+	two_nights
+	cdp-score -q --as-of 2024-07-01
+	run cdp-score -v --as-of 2024-07-01
+	assert_equal "$status" 0
+	read -r k n <<<"$(recomputed)"
+	assert_equal "$k" 0
+	cdp-privacy -q erase "$(q "SELECT email FROM record
+	    WHERE email IS NOT NULL ORDER BY id LIMIT 1")"
+	run cdp-score -v --as-of 2024-07-01
+	assert_equal "$status" 0
+	read -r k n <<<"$(recomputed)"
+	assert_equal "$k" "$n"
+	assert_equal "$(q "SELECT count(*) FROM score_state WHERE profile
+	    NOT IN (SELECT id FROM profile)")" 0
+}
+
+@test "cdp-score: after a run of one score, the next run at the same date stores every score of every profile" {
+	two_nights
+	cdp-score -q --as-of 2024-07-01 frequency
+	assert_equal "$(q "SELECT count(DISTINCT name) FROM score")" 1
+	run cdp-score -v --as-of 2024-07-01
+	assert_equal "$status" 0
+	read -r k n <<<"$(recomputed)"
+	assert_equal "$k" 0
+	scores_now next.txt
+	q "DELETE FROM state WHERE key LIKE 'score_state.%'"
+	run cdp-score -q --as-of 2024-07-01
+	assert_equal "$status" 0
+	run q "SELECT message FROM run WHERE tool = 'cdp-score'
+	    ORDER BY id DESC LIMIT 1"
+	assert_output --regexp ': 0 written, [0-9]+ unchanged, 0 removed$'
+	scores_now whole.txt
+	diff -u next.txt whole.txt
+}

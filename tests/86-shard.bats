@@ -218,3 +218,81 @@ EOF
 cdp-shard: nowhere.db: no such store
 EOF
 }
+
+# An sshd on 127.0.0.1 at a free high port, its host key and the client's
+# key made here, cdp's tools first on the PATH of its sessions; GNU
+# parallel reaches it as the host "shardtest" through PARALLEL_SSH.
+start_sshd() {
+	local sshd=/usr/sbin/sshd port
+	[ -x "$sshd" ] || skip "no sshd (openssh-server: scripts/install-deps)"
+	command -v rsync >/dev/null || skip "no rsync (scripts/install-deps)"
+	[ "$(id -u)" -eq 0 ] || [ -d /run/sshd ] ||
+	    skip "sshd needs /run/sshd, which only root can make"
+	mkdir -p -m 755 /run/sshd 2>/dev/null || skip "cannot make /run/sshd"
+	S=$BATS_TEST_TMPDIR/ssh
+	mkdir -m 700 "$S"
+	ssh-keygen -q -t ed25519 -N '' -f "$S/host" || return 1
+	ssh-keygen -q -t ed25519 -N '' -f "$S/user" || return 1
+	cp "$S/user.pub" "$S/authorized_keys"
+	port=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$S/sshd_config" <<-EOF
+	Port $port
+	ListenAddress 127.0.0.1
+	HostKey $S/host
+	AuthorizedKeysFile $S/authorized_keys
+	PidFile $S/sshd.pid
+	StrictModes no
+	UsePAM no
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	PermitRootLogin prohibit-password
+	SetEnv PATH=$BIN:$CDP_TOP:/usr/bin:/bin
+	EOF
+	cat >"$S/ssh_config" <<-EOF
+	Host shardtest
+	  HostName 127.0.0.1
+	  Port $port
+	  User $(id -un)
+	  IdentityFile $S/user
+	  IdentitiesOnly yes
+	  StrictHostKeyChecking no
+	  UserKnownHostsFile /dev/null
+	  BatchMode yes
+	  LogLevel ERROR
+	EOF
+	"$sshd" -f "$S/sshd_config" -E "$S/sshd.log" ||
+	    skip "sshd does not start: $(cat "$S/sshd.log")"
+	export PARALLEL_SSH="ssh -F $S/ssh_config"
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ssh -F "$S/ssh_config" shardtest true 2>/dev/null && return 0
+		sleep 0.5
+	done
+	skip "sshd on port $port does not answer: $(cat "$S/sshd.log")"
+}
+
+teardown() {
+	if [ -f "${S:-/nonexistent}/sshd.pid" ]; then
+		kill "$(cat "$S/sshd.pid")" 2>/dev/null || true
+	fi
+}
+
+@test "shard: -S, the partitions on an ssh host (an sshd on 127.0.0.1), equal the single-store run" {
+	start_sshd
+	sqlite3 "$CDP_DB" ".backup one.db"
+	single one.db
+	run "$SHARD" -q -j 3 -P 2 -S shardtest -w work run
+	[ "$status" -eq 0 ]
+	expect score.err
+	profiles one.db >want
+	profiles "$CDP_DB" >got
+	[ "$(wc -l <want)" -gt 300 ]
+	diff -u want got
+	segments one.db >want
+	segments "$CDP_DB" >got
+	diff -u want got
+	# The host ran them: its log shows the sessions' keys accepted.
+	grep -q 'Accepted publickey' "$S/sshd.log"
+	[ -z "$(ls work)" ]
+}

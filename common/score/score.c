@@ -14,6 +14,7 @@
 
 #include "match/comparators.h"
 #include "score/score.h"
+#include "score/score_state.h"
 #include "store/database.h"
 
 const struct score_builtin score_builtins[SC_N] = {
@@ -143,8 +144,11 @@ score_data_release(struct score_data *sd)
 	for (i = 0; i < sd->nsrc; i++)
 		free(sd->srcname[i]);
 	free(sd->srcname);
+	free(sd->srcid);
 	free(sd->id);
 	free(sd->p);
+	free(sd->fresh);
+	free(sd->gone);
 	memset(sd, 0, sizeof(*sd));
 }
 
@@ -296,6 +300,31 @@ src_index(const long long *srcid, size_t nsrc, long long id)
 	return -1;
 }
 
+/*
+ * One event from the columns c.. of st (ts, is a purchase, amount,
+ * source id); 0 when it has no valid day.  *lastsrc and *si cache the
+ * source index of the last source id.
+ */
+static int
+ev_read(sqlite3_stmt *st, int c, struct ev *e, const struct score_data *sd,
+    const long long *srcid, long long *lastsrc, long *si)
+{
+	const char *ts = (const char *)sqlite3_column_text(st, c);
+	long day;
+
+	if (ts == NULL || strlen(ts) < 10 || cmp_date_parse(ts, 10, &day) == -1)
+		return 0;
+	e->day = (int32_t)day;
+	e->purchase = (uint8_t)sqlite3_column_int(st, c + 1);
+	e->amount = sqlite3_column_double(st, c + 2);
+	if (sqlite3_column_int64(st, c + 3) != *lastsrc) {
+		*lastsrc = sqlite3_column_int64(st, c + 3);
+		*si = src_index(srcid, sd->nsrc, *lastsrc);
+	}
+	e->src = *si < 0 ? UINT16_MAX : (uint16_t)*si;
+	return 1;
+}
+
 /* Read the events before the day after the as-of date into their slots. */
 static int
 read_events(sqlite3 *db, struct score_data *sd, const struct pmap *pm,
@@ -305,8 +334,7 @@ read_events(sqlite3 *db, struct score_data *sd, const struct pmap *pm,
 	sqlite3_stmt *st;
 	char next[16];
 	long long lastsrc = -1;
-	long k, day, si = -1;
-	const char *ts;
+	long k, si = -1;
 	int rc;
 
 	/* record first: both tables are keyed by record id, so the join
@@ -328,21 +356,12 @@ read_events(sqlite3 *db, struct score_data *sd, const struct pmap *pm,
 
 		if ((k = pmap_find(pm, sqlite3_column_int64(st, 0))) < 0)
 			continue;
-		ts = (const char *)sqlite3_column_text(st, 1);
-		if (ts == NULL || strlen(ts) < 10 ||
-		    cmp_date_parse(ts, 10, &day) == -1)
-			continue;
 		if (off[k] + fill[k] >= off[k + 1])
 			continue;	/* cannot happen: member counted it */
-		e = &ev[off[k] + fill[k]++];
-		e->day = (int32_t)day;
-		e->purchase = (uint8_t)sqlite3_column_int(st, 2);
-		e->amount = sqlite3_column_double(st, 3);
-		if (sqlite3_column_int64(st, 4) != lastsrc) {
-			lastsrc = sqlite3_column_int64(st, 4);
-			si = src_index(srcid, sd->nsrc, lastsrc);
-		}
-		e->src = si < 0 ? UINT16_MAX : (uint16_t)si;
+		e = &ev[off[k] + fill[k]];
+		if (!ev_read(st, 1, e, sd, srcid, &lastsrc, &si))
+			continue;
+		fill[k]++;
 		sd->events++;
 	}
 	sqlite3_finalize(st);
@@ -472,13 +491,39 @@ quintiles(struct score_data *sd, size_t *idx, size_t nc, int key)
 	}
 }
 
+/* The rest, once every profile's own indicators are known. */
+static int
+finish(struct score_data *sd, double t0, struct sbuf *why)
+{
+	size_t *idx, i, nc;
+	int rc;
+
+	idx = xmalloc((sd->n ? sd->n : 1) * sizeof(*idx));
+	for (i = nc = 0; i < sd->n; i++)
+		if (sd->p[i].orders > 0)
+			idx[nc++] = i;
+	sd->customers = nc;
+	/* A quintile ranks among every profile: not of some only. */
+	if (!sd->opts.only) {
+		quintiles(sd, idx, nc, 0);
+		quintiles(sd, idx, nc, 1);
+		quintiles(sd, idx, nc, 2);
+	}
+	free(idx);
+	sd->t_read = mono_now() - t0;
+	t0 = mono_now();
+	rc = sd->opts.clv && !sd->opts.only ? score_clv(sd, why) : 0;
+	sd->t_clv = mono_now() - t0;
+	return rc;
+}
+
 int
 score_compute(sqlite3 *db, const struct score_opts *o, struct score_data *sd,
     struct sbuf *why)
 {
 	struct pmap pm;
 	long long *srcid = NULL;
-	size_t *off = NULL, *fill = NULL, *idx = NULL, i, nc;
+	size_t *off = NULL, *fill = NULL, i;
 	struct ev *ev = NULL;
 	uint32_t *cnt = NULL;
 	double t0 = mono_now();
@@ -490,12 +535,14 @@ score_compute(sqlite3 *db, const struct score_opts *o, struct score_data *sd,
 	if (load_profiles(db, sd, &pm, why) == -1 ||
 	    load_sources(db, sd, &srcid, why) == -1)
 		goto out;
+	sd->srcid = srcid;	/* kept for score_state_save */
+	srcid = NULL;
 	off = xcalloc(sd->n + 1, sizeof(*off));
 	fill = xcalloc(sd->n + 1, sizeof(*fill));
 	if (count_slots(db, &pm, off, sd->n, o->only, why) == -1)
 		goto out;
 	ev = xmalloc((off[sd->n] ? off[sd->n] : 1) * sizeof(*ev));
-	if (read_events(db, sd, &pm, off, fill, ev, srcid, why) == -1)
+	if (read_events(db, sd, &pm, off, fill, ev, sd->srcid, why) == -1)
 		goto out;
 	cnt = xcalloc(sd->nsrc + 1, sizeof(*cnt));
 	for (i = 0; i < sd->n; i++)
@@ -503,22 +550,8 @@ score_compute(sqlite3 *db, const struct score_opts *o, struct score_data *sd,
 		    sd->nsrc);
 	free(ev);
 	ev = NULL;
-
-	idx = xmalloc((sd->n ? sd->n : 1) * sizeof(*idx));
-	for (i = nc = 0; i < sd->n; i++)
-		if (sd->p[i].orders > 0)
-			idx[nc++] = i;
-	sd->customers = nc;
-	/* A quintile ranks among every profile: not of some only. */
-	if (!o->only) {
-		quintiles(sd, idx, nc, 0);
-		quintiles(sd, idx, nc, 1);
-		quintiles(sd, idx, nc, 2);
-	}
-	sd->t_read = mono_now() - t0;
-	t0 = mono_now();
-	rc = o->clv && !o->only ? score_clv(sd, why) : 0;
-	sd->t_clv = mono_now() - t0;
+	sd->recomputed = sd->n;
+	rc = finish(sd, t0, why);
 out:
 	free(pm.direct);
 	free(srcid);
@@ -526,8 +559,91 @@ out:
 	free(fill);
 	free(ev);
 	free(cnt);
-	free(idx);
 	return rc;
+}
+
+/*
+ * score_compute_touched (score_state.h): the state of every profile,
+ * then the events of those without one or touched, one profile at a
+ * time through member's profile index.
+ */
+int
+score_compute_touched(sqlite3 *db, const struct score_opts *o,
+    const long long *touched, size_t nt, struct score_data *sd,
+    struct sbuf *why)
+{
+	struct pmap pm;
+	sqlite3_stmt *st = NULL;
+	long long *srcid = NULL, lastsrc = -1;
+	struct ev *ev = NULL;
+	uint32_t *cnt = NULL;
+	size_t cap = 0, ne, i;
+	char next[16];
+	double t0 = mono_now();
+	long k, si = -1;
+	int rc = -1, step;
+
+	memset(sd, 0, sizeof(*sd));
+	memset(&pm, 0, sizeof(pm));
+	sd->opts = *o;
+	if (load_profiles(db, sd, &pm, why) == -1 ||
+	    load_sources(db, sd, &srcid, why) == -1)
+		goto out;
+	sd->srcid = srcid;	/* kept for score_state_save */
+	srcid = NULL;
+	sd->fresh = xcalloc(sd->n + 1, 1);
+	if (score_state_read(db, sd, why) == -1)
+		goto out;
+	for (i = 0; i < nt; i++)
+		if ((k = pmap_find(&pm, touched[i])) >= 0)
+			sd->fresh[k] = 1;
+	if ((st = db_prepare(db, "SELECT r.ts, r.event_type = 'purchase', "
+	    "r.amount, r.source_id FROM member m JOIN record r "
+	    "ON r.id = m.record WHERE m.profile = ?1 "
+	    "AND r.event_type IS NOT NULL AND r.ts < ?2", why)) == NULL)
+		goto out;
+	score_day_str(o->asof + 1, next);
+	sqlite3_bind_text(st, 2, next, -1, SQLITE_TRANSIENT);
+	cnt = xcalloc(sd->nsrc + 1, sizeof(*cnt));
+	for (i = 0; i < sd->n; i++) {
+		if (!sd->fresh[i])
+			continue;
+		sqlite3_bind_int64(st, 1, sd->id[i]);
+		ne = 0;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			if (ne == cap) {
+				cap = cap ? 2 * cap : 256;
+				ev = xrealloc(ev, cap * sizeof(*ev));
+			}
+			if (ev_read(st, 0, &ev[ne], sd, sd->srcid, &lastsrc,
+			    &si))
+				ne++;
+		}
+		if (step != SQLITE_DONE) {
+			db_err(db, "events", why);
+			goto out;
+		}
+		sqlite3_reset(st);
+		memset(&sd->p[i], 0, sizeof(sd->p[i]));
+		profile_compute(&sd->p[i], ev, ne, o->asof, cnt, sd->nsrc);
+		sd->events += ne;
+		sd->recomputed++;
+	}
+	rc = finish(sd, t0, why);
+out:
+	sqlite3_finalize(st);
+	free(pm.direct);
+	free(srcid);
+	free(ev);
+	free(cnt);
+	return rc;
+}
+
+int
+score_builtin_own(int id)
+{
+	return (id >= SC_RECENCY_DAYS && id <= SC_PREFERRED_SOURCE) ||
+	    (id >= SC_CLV_X && id <= SC_CLV_T);
 }
 
 void

@@ -98,9 +98,15 @@ struct score_data {
 	long long *id;		/* profile ids, ascending */
 	struct score_prof *p;	/* n entries, parallel to id */
 	char	**srcname;	/* source names, sorted */
+	long long *srcid;	/* their ids */
 	size_t	 nsrc;
 	size_t	 events;	/* events read */
 	size_t	 customers;	/* profiles with a purchase */
+	size_t	 recomputed;	/* profiles whose events were read */
+	unsigned char *fresh;	/* score_compute_touched: 1 for a profile
+				   whose events were read; NULL: all */
+	long long *gone;	/* and the profiles of score_state that */
+	size_t	 ngone;		/* are no longer, ascending */
 	/* CLV */
 	int	 bg_ok, gg_ok;	/* a model was fitted (or given) */
 	int	 bg_conv, gg_conv;	/* the fit met clv's strict tolerance */
@@ -136,6 +142,12 @@ struct score_val {
 	char	 buf[16];	/* holds dates */
 };
 
+/*
+ * Whether built-in id is the profile's own: from its events and the
+ * as-of date alone, not from a ranking or a fit over every profile.
+ */
+int	score_builtin_own(int id);
+
 /* The value of built-in id for the i-th profile. */
 void	score_get(const struct score_data *, size_t i, int id,
 	    struct score_val *);
@@ -156,7 +168,7 @@ struct score_old {
 struct score_writer {
 	sqlite3	*db;
 	long long run;		/* the run stored with a written value */
-	sqlite3_stmt *sel, *ins, *upd, *del;
+	sqlite3_stmt *sel, *sel1, *ins, *upd, *del;
 	char	*name;		/* the score being written */
 	struct score_old *old;	/* its stored values, by profile */
 	size_t	 nold, capold, pos;
@@ -171,6 +183,13 @@ int	score_writer_init(struct score_writer *, sqlite3 *, long long run,
 void	score_writer_release(struct score_writer *);
 int	score_writer_begin(struct score_writer *, const char *name,
 	    struct sbuf *why);
+/*
+ * begin for the profiles ids[0..n) (ascending) only: put is then called
+ * for some of them, end removes the values of the others, and the
+ * values of every other profile stay as they are.
+ */
+int	score_writer_begin_some(struct score_writer *, const char *name,
+	    const long long *ids, size_t n, struct sbuf *why);
 int	score_writer_put(struct score_writer *, long long profile,
 	    const struct score_val *, struct sbuf *why);
 int	score_writer_end(struct score_writer *, struct sbuf *why);

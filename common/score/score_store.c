@@ -26,14 +26,16 @@ score_writer_init(struct score_writer *w, sqlite3 *db, long long run,
 	sb_init(&w->text);
 	w->sel = db_prepare(db, "SELECT profile, value FROM score "
 	    "WHERE name = ? ORDER BY profile", why);
+	w->sel1 = db_prepare(db, "SELECT profile, value FROM score "
+	    "WHERE name = ?1 AND profile = ?2", why);
 	w->ins = db_prepare(db, "INSERT INTO score(name, profile, value, run) "
 	    "VALUES (?, ?, ?, ?)", why);
 	w->upd = db_prepare(db, "UPDATE score SET value = ?3, run = ?4 "
 	    "WHERE name = ?1 AND profile = ?2", why);
 	w->del = db_prepare(db, "DELETE FROM score WHERE name = ? AND "
 	    "profile = ?", why);
-	if (w->sel == NULL || w->ins == NULL || w->upd == NULL ||
-	    w->del == NULL) {
+	if (w->sel == NULL || w->sel1 == NULL || w->ins == NULL ||
+	    w->upd == NULL || w->del == NULL) {
 		score_writer_release(w);
 		return -1;
 	}
@@ -44,6 +46,7 @@ void
 score_writer_release(struct score_writer *w)
 {
 	sqlite3_finalize(w->sel);
+	sqlite3_finalize(w->sel1);
 	sqlite3_finalize(w->ins);
 	sqlite3_finalize(w->upd);
 	sqlite3_finalize(w->del);
@@ -53,12 +56,43 @@ score_writer_release(struct score_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* The old value in column 1 of st, for profile. */
+static void
+old_add(struct score_writer *w, sqlite3_stmt *st, long long profile)
+{
+	struct score_old *o;
+
+	if (w->nold == w->capold) {
+		w->capold = w->capold ? 2 * w->capold : 4096;
+		w->old = xrealloc(w->old, w->capold * sizeof(*w->old));
+	}
+	o = &w->old[w->nold++];
+	o->profile = profile;
+	switch (sqlite3_column_type(st, 1)) {
+	case SQLITE_INTEGER:
+		o->kind = SV_INT;
+		o->i = sqlite3_column_int64(st, 1);
+		break;
+	case SQLITE_FLOAT:
+		o->kind = SV_REAL;
+		o->d = sqlite3_column_double(st, 1);
+		break;
+	case SQLITE_NULL:
+		o->kind = SV_NULL;
+		break;
+	default:	/* text, and blobs compared as text */
+		o->kind = SV_TEXT;
+		o->i = (long long)w->text.len;
+		sb_add(&w->text, sqlite3_column_text(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1));
+		sb_addc(&w->text, '\0');
+	}
+}
+
 int
 score_writer_begin(struct score_writer *w, const char *name,
     struct sbuf *why)
 {
-	struct score_old *o;
-	size_t cap = w->capold;
 	int rc;
 
 	free(w->name);
@@ -66,36 +100,33 @@ score_writer_begin(struct score_writer *w, const char *name,
 	w->nold = w->pos = 0;
 	sb_reset(&w->text);
 	sqlite3_bind_text(w->sel, 1, name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(w->sel)) == SQLITE_ROW) {
-		if (w->nold == cap) {
-			cap = cap ? 2 * cap : 4096;
-			w->old = xrealloc(w->old, cap * sizeof(*w->old));
-		}
-		o = &w->old[w->nold++];
-		o->profile = sqlite3_column_int64(w->sel, 0);
-		switch (sqlite3_column_type(w->sel, 1)) {
-		case SQLITE_INTEGER:
-			o->kind = SV_INT;
-			o->i = sqlite3_column_int64(w->sel, 1);
-			break;
-		case SQLITE_FLOAT:
-			o->kind = SV_REAL;
-			o->d = sqlite3_column_double(w->sel, 1);
-			break;
-		case SQLITE_NULL:
-			o->kind = SV_NULL;
-			break;
-		default:	/* text, and blobs compared as text */
-			o->kind = SV_TEXT;
-			o->i = (long long)w->text.len;
-			sb_add(&w->text, sqlite3_column_text(w->sel, 1),
-			    (size_t)sqlite3_column_bytes(w->sel, 1));
-			sb_addc(&w->text, '\0');
-		}
-	}
-	w->capold = cap;
+	while ((rc = sqlite3_step(w->sel)) == SQLITE_ROW)
+		old_add(w, w->sel, sqlite3_column_int64(w->sel, 0));
 	sqlite3_reset(w->sel);
 	return rc == SQLITE_DONE ? 0 : db_err(w->db, "score", why);
+}
+
+int
+score_writer_begin_some(struct score_writer *w, const char *name,
+    const long long *ids, size_t n, struct sbuf *why)
+{
+	size_t i;
+	int rc;
+
+	free(w->name);
+	w->name = xstrdup(name);
+	w->nold = w->pos = 0;
+	sb_reset(&w->text);
+	sqlite3_bind_text(w->sel1, 1, name, -1, SQLITE_STATIC);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(w->sel1, 2, ids[i]);
+		if ((rc = sqlite3_step(w->sel1)) == SQLITE_ROW)
+			old_add(w, w->sel1, ids[i]);
+		sqlite3_reset(w->sel1);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_err(w->db, "score", why);
+	}
+	return 0;
 }
 
 static int

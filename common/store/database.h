@@ -22,7 +22,7 @@
 #define DB_RDONLY	0x02	/* open read-only (no migration) */
 
 /* The schema version this build writes. */
-#define DB_VERSION	11
+#define DB_VERSION	12
 
 /*
  * The database path: opt when not NULL, else $CDP_DB when set and not

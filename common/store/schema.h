@@ -466,6 +466,22 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (a, b)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX held_link_b ON held_link(b);",
+
+	/*
+	 * 11 -> 12: what cdp-score read of each profile's events at its
+	 * last run (score/score_state.h), so that a run at the same as-of
+	 * date reads the events of the profiles touched since, not all:
+	 * days are days since 1970-01-01, NULL for none; source_id the
+	 * preferred source.  Numbers only, no identifier.
+	 */
+	"CREATE TABLE score_state ("
+	"  profile INTEGER PRIMARY KEY,"
+	"  first_day INTEGER, last_day INTEGER, first_event INTEGER,"
+	"  occasions INTEGER NOT NULL, orders INTEGER NOT NULL,"
+	"  w30 INTEGER NOT NULL, w90 INTEGER NOT NULL, w365 INTEGER NOT NULL,"
+	"  engagement INTEGER NOT NULL, source_id INTEGER,"
+	"  monetary REAL NOT NULL, zbar REAL NOT NULL"
+	");",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
