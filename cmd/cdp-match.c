@@ -35,6 +35,7 @@
 #include "match/match_config.h"
 #include "match/match_output.h"
 #include "match/pair_score.h"
+#include "match/parallel.h"
 #include "match/record_load.h"
 #include "match/record_set.h"
 #include "match/stored_keys.h"
@@ -87,12 +88,12 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(cli_usage_out(),
-	    "usage: %s [-aPqv] [-d DB] [-t THRESHOLD] "
-	    "[-C CONFIG] [-f csv|ndjson] [-s SOURCE]\n"
-	    "           [-i ID_FIELD] [-m CANON=FIELD | -m CANON:=VALUE]... "
-	    "[-M MAPFILE]\n"
-	    "           [-c COUNTRY] [-T DATE_FORMAT] [-p PART/PARTS] "
-	    "[FILE ...]\n", progname);
+	    "usage: %s [-aPqv] [-d DB] [-j THREADS] [-t THRESHOLD] "
+	    "[-C CONFIG] [-f csv|ndjson]\n"
+	    "           [-s SOURCE] [-i ID_FIELD] "
+	    "[-m CANON=FIELD | -m CANON:=VALUE]...\n"
+	    "           [-M MAPFILE] [-c COUNTRY] [-T DATE_FORMAT] "
+	    "[-p PART/PARTS] [FILE ...]\n", progname);
 	cli_usage_exit();
 }
 
@@ -199,22 +200,9 @@ candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
 static void
 score(struct match *g)
 {
-	double w, p;
-	size_t i;
-	uint32_t a, b;
-
 	progress_init(&g->prog, "pairs scored");
-	for (i = 0; i < g->ncand; i++) {
-		if ((i & 0xffff) == 0)
-			progress_step(&g->prog, i);
-		a = (uint32_t)(g->cand[i] >> 32);
-		b = (uint32_t)g->cand[i];
-		msc_vector(&g->sc, a, b, g->lev, g->va, g->vb);
-		w = msc_weight(&g->sc, g->lev, g->va, NULL);
-		p = fs_prob(w, g->sc.fm.lambda);
-		if (p >= g->threshold)
-			mout_add(&g->out, a, b, -1, p);
-	}
+	mout_score(&g->out, &g->sc, g->cand, g->ncand, g->threshold,
+	    &g->prog);
 	progress_done(&g->prog);
 	g->scored += g->ncand;
 }
@@ -538,6 +526,8 @@ main(int argc, char *argv[])
 	int ch, all = 0, printm = 0, fmt = RIN_GUESS, have_t = 0, dbmode;
 	int trained_now = 0, failed = 0;
 	double t0 = mono_now(), t1, tval = 0;
+	long long nthreads = par_ncpu();
+	const char *errstr;
 
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
@@ -548,7 +538,7 @@ main(int argc, char *argv[])
 	map_init(&map);
 	maps = xcalloc((size_t)argc + 1, sizeof(*maps));
 	mapfiles = xcalloc((size_t)argc + 1, sizeof(*mapfiles));
-	while ((ch = getopt_long(argc, argv, "aC:c:d:f:hi:M:m:Pp:qs:T:t:Vv",
+	while ((ch = getopt_long(argc, argv, "aC:c:d:f:hi:j:M:m:Pp:qs:T:t:Vv",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -574,6 +564,12 @@ main(int argc, char *argv[])
 		case 'i':
 			free(map.id_field);
 			map.id_field = xstrdup(optarg);
+			break;
+		case 'j':
+			if (parse_ll(optarg, 1, 256, &nthreads, &errstr) == -1)
+				die(EXIT_USAGE, "-j %s: a number of threads "
+				    "from 1 to 256", quote_value(optarg,
+				    strlen(optarg)));
 			break;
 		case 'M':
 			mapfiles[nmapfiles++] = optarg;
@@ -712,6 +708,7 @@ main(int argc, char *argv[])
 	mdet_aliases(&g.cfg, &g.ms);
 	mdet_clear_junk(&g.det, &g.cfg, &g.ms);
 	msc_init(&g.sc, &g.cfg, &g.ms);
+	g.sc.threads = (int)nthreads;
 	neligible = flag_eligible(&g);
 	if (g.partial)
 		msc_fetch_tf(&g.sc, g.inc.den, tf_fetch, &g);

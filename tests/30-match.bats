@@ -240,6 +240,31 @@ p6 q6
 p9 q9"
 }
 
+@test "cdp-match: -j: the same bytes on any number of threads" {
+	people 3000 >p.csv
+	printf 'random-pairs 200000\n' >j.conf
+	cdp-match -q -j 1 -C j.conf -i id p.csv >j1.nd
+	for j in 2 3 8; do
+		cdp-match -q -j $j -C j.conf -i id p.csv >j$j.nd
+		cmp j1.nd j$j.nd
+	done
+	# Enough pairs for several chunks of each parallel part.
+	assert_equal "$(jq -r 'select(.rule == "fs") | .a.record_id' j1.nd |
+	    wc -l)" 666
+	assert_equal "$(tail -n 1 j1.nd | jq -r .pairs)" 1000
+	# The database mode too, with the stored keys it writes.
+	cdp-ingest -q -s crm -i id p.csv
+	cp "$CDP_DB" two.db
+	cdp-match -q -a -j 1 -C j.conf >d1.nd
+	CDP_DB=two.db cdp-match -q -a -j 2 -C j.conf >d2.nd
+	cmp d1.nd d2.nd
+	assert_equal "$(q "SELECT count(*) FROM matchkey")" \
+	    "$(CDP_DB=two.db q "SELECT count(*) FROM matchkey")"
+	run cdp-match -j 0 p.csv
+	assert_equal "$status" 2
+	assert_equal "$output" 'cdp-match: -j "0": a number of threads from 1 to 256'
+}
+
 @test "cdp-match: nicknames, titles, typo'd birth dates and a full name that is a first name" {
 	# Tom is Thomas and Bill is William (the nickname table: level
 	# exact); "Sir" is a title, no first name; Marian and George Evans
