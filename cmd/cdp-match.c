@@ -207,6 +207,16 @@ score(struct match *g)
 	g->scored += g->ncand;
 }
 
+/* CPU seconds used by the process so far. */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void
 report_training(const struct match *g, const struct mtr_stats *st)
 {
@@ -229,7 +239,7 @@ model(struct match *g, sqlite3 *db, int all, int *trained_now)
 {
 	struct mtr_stats st;
 	struct fs_model fm;
-	double t0 = mono_now();
+	double t0 = mono_now(), c0 = cpu_now();
 	size_t k;
 
 	*trained_now = 0;
@@ -260,21 +270,12 @@ model(struct match *g, sqlite3 *db, int all, int *trained_now)
 	}
 	if (verbose) {
 		report_training(g, &st);
-		warnx_("model: trained in %.2f s", mono_now() - t0);
+		warnx_("model: trained in %.2f s, %.2f s CPU", mono_now() - t0,
+		    cpu_now() - c0);
 	}
 	mtr_stats_release(&st);
 	*trained_now = 1;
 	return 0;
-}
-
-/* CPU seconds used by the process so far. */
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Everything main holds, released (safe on parts never set up). */
@@ -377,7 +378,7 @@ load_db(struct match *g, sqlite3 *db, int all)
 static int
 store_keys(struct match *g, sqlite3 *db)
 {
-	double t0 = mono_now();
+	double t0 = mono_now(), c0 = cpu_now();
 
 	if (db_begin(db, &g->why) == -1)
 		return -1;
@@ -388,8 +389,8 @@ store_keys(struct match *g, sqlite3 *db)
 	if (db_commit(db, &g->why) == -1)
 		return -1;
 	if (verbose)
-		warnx_("keys stored for %zu records in %.2f s", g->ms.n,
-		    mono_now() - t0);
+		warnx_("keys stored for %zu records in %.2f s, %.2f s CPU",
+		    g->ms.n, mono_now() - t0, cpu_now() - c0);
 	return 0;
 }
 
@@ -525,7 +526,7 @@ main(int argc, char *argv[])
 	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0, neligible;
 	int ch, all = 0, printm = 0, fmt = RIN_GUESS, have_t = 0, dbmode;
 	int trained_now = 0, failed = 0;
-	double t0 = mono_now(), t1, tval = 0;
+	double t0 = mono_now(), t1, c1, tval = 0;
 	long long nthreads = par_ncpu();
 	const char *errstr;
 
@@ -698,11 +699,13 @@ main(int argc, char *argv[])
 	free(maps);
 	free(mapfiles);
 	if (verbose)
-		warnx_("%zu records read in %.2f s, %u distinct values",
-		    g.ms.n, mono_now() - t0, g.ms.nval - 1);
+		warnx_("%zu records read in %.2f s, %.2f s CPU, %u distinct "
+		    "values", g.ms.n, mono_now() - t0, cpu_now(),
+		    g.ms.nval - 1);
 
 	/* Identifiers: junk cleared first, so nothing else sees it. */
 	t1 = mono_now();
+	c1 = cpu_now();
 	mload_fold(&g.ms, &g.cfg);
 	mdet_init(&g.det, g.ms.n);
 	mdet_aliases(&g.cfg, &g.ms);
@@ -718,11 +721,13 @@ main(int argc, char *argv[])
 	if (verbose)
 		warnx_("identifiers: %zu junk values cleared from %zu "
 		    "records, %zu shared values, %zu linking values, %zu "
-		    "links, in %.2f s", g.det.st.junk_values,
+		    "links, in %.2f s, %.2f s CPU", g.det.st.junk_values,
 		    g.det.st.junk_records, g.det.st.shared_values,
-		    g.det.st.linking_values, g.det.npair, mono_now() - t1);
+		    g.det.st.linking_values, g.det.npair, mono_now() - t1,
+		    cpu_now() - c1);
 
 	t1 = mono_now();
+	c1 = cpu_now();
 	blk_init(&g.bk, &g.cfg, &g.ms);
 	set_sizes(&g);
 	if (choose_rules(&g, db) == -1) {
@@ -730,7 +735,8 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 	if (verbose)
-		warnx_("blocking keys computed in %.2f s", mono_now() - t1);
+		warnx_("blocking keys computed in %.2f s, %.2f s CPU",
+		    mono_now() - t1, cpu_now() - c1);
 	g.lev = xmalloc(g.sc.K + 1);
 	g.va = xmalloc((g.sc.K + 1) * sizeof(uint32_t));
 	g.vb = xmalloc((g.sc.K + 1) * sizeof(uint32_t));
@@ -750,7 +756,7 @@ main(int argc, char *argv[])
 	for (r = 0; r < g.ms.n; r++)
 		nnew += (g.ms.flag[r] & MSET_NEW) != 0;
 	if (g.trained) {
-		double t2, c1, c2;
+		double t2, c2;
 
 		t1 = mono_now();
 		c1 = cpu_now();
@@ -814,7 +820,7 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 	if (verbose)
-		warnx_("total %.2f s", mono_now() - t0);
+		warnx_("total %.2f s, %.2f s CPU", mono_now() - t0, cpu_now());
 	if (!quiet)
 		warnx_("%zu records, %zu compared, %zu candidate pairs "
 		    "scored, %zu pairs written (%zu by identifiers)",
