@@ -343,6 +343,8 @@ can_be_partial(struct match *g, sqlite3 *db)
 static int
 load_db(struct match *g, sqlite3 *db, int all)
 {
+	uint64_t off;
+
 	g->fp = mkey_fingerprint(&g->cfg);
 	if (mkdb_open(&g->mk, db, &g->why) == -1)
 		return -1;
@@ -361,8 +363,11 @@ load_db(struct match *g, sqlite3 *db, int all)
 		return -1;
 	if (db_begin(db, &g->why) == -1)
 		return -1;
+	/* The rules the full run left out pair nobody: their blocks unread. */
+	if (mkdb_rules_get(&g->mk, g->fp, &off, &g->why) != 1)
+		off = 0;
 	if (mload_watermark(db, &g->wm_rowid, &g->wm_run, &g->why) == -1 ||
-	    mkey_load_incremental(&g->mk, &g->ms, &g->cfg, &g->inc,
+	    mkey_load_incremental(&g->mk, &g->ms, &g->cfg, off, &g->inc,
 	    &g->why) == -1) {
 		db_rollback(db);
 		return -1;

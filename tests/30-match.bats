@@ -487,6 +487,29 @@ match_keys() {
 	printf '%s\n' "$stderr" | grep 'over block-cap 3: skipped' | cmp - part.err
 }
 
+@test "cdp-match: an incremental run does not read the blocks of the rules the full run left out" {
+	people 900 >p.csv
+	cdp-ingest -q -s crm -i id p.csv
+	# Budget 1: 'last_name city' (2292 comparisons) is left out.
+	printf 'block-budget 1\n' >b.conf
+	run --separate-stderr cdp-match -v -C b.conf
+	[[ $stderr == *"blocking: last_name city: 1200 records keyed, 2292 comparisons, over block-budget 1 a record: left out"* ]]
+	q "INSERT INTO member(record, profile, run) SELECT id, id, run FROM record"
+	grow >new.csv
+	cdp-ingest -q -s shop -i id new.csv
+	q "VACUUM INTO 'full.db'"
+	CDP_DB=full.db q "DELETE FROM state WHERE key = 'matchkey'"
+	# 699 records with its blocks read, 554 without: the same pairs.
+	run --separate-stderr cdp-match -v -C b.conf
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >part.nd
+	[[ $stderr == *"cdp-match: 171 unresolved records (keys stored for 171), 554 records they can meet"* ]]
+	[[ $stderr == *"cdp-match: 725 records, 171 compared, 604 candidate pairs scored, 242 pairs written (85 by identifiers)"* ]]
+	CDP_DB=full.db run --separate-stderr cdp-match -v -C b.conf
+	[[ $stderr == *"cdp-match: 1371 records, 171 compared, 604 candidate pairs scored, 242 pairs written (85 by identifiers)"* ]]
+	printf '%s\n' "$output" | cmp - part.nd
+}
+
 @test "cdp-match: the stored keys survive a rerun without duplicates and equal a rebuild" {
 	people 600 >p.csv
 	cdp-ingest -q -s crm -i id p.csv

@@ -436,6 +436,7 @@ struct gather {
 	size_t	 n, cap;
 	int64_t	*tmp;		/* one lookup's rowids */
 	size_t	 ntmp, captmp;
+	uint64_t off;		/* rules left out: blocks not read */
 };
 
 static void
@@ -539,7 +540,8 @@ blocks(struct gather *g, const struct mset *us, const struct blk *sb,
 
 	for (i = 0; i < sb->nrule; i++)
 		for (r = 0; r < us->n; r++) {
-			if (!(us->flag[r] & MSET_NEW) ||
+			if ((i < 64 && (g->off >> i & 1)) ||
+			    !(us->flag[r] & MSET_NEW) ||
 			    (key = (int64_t)sb->key[i][r]) == 0 ||
 			    seen_add(&g->keys, kk(MKEY_BLOCK + (int)i, key)))
 				continue;
@@ -588,7 +590,7 @@ fail:
 
 int
 mkey_load_incremental(struct mkdb *k, struct mset *ms, const struct mcfg *c,
-    struct mkey_inc *inc, struct sbuf *why)
+    uint64_t off, struct mkey_inc *inc, struct sbuf *why)
 {
 	struct gather g;
 	struct writer w;
@@ -602,6 +604,7 @@ mkey_load_incremental(struct mkdb *k, struct mset *ms, const struct mcfg *c,
 	memset(&g, 0, sizeof(g));
 	g.k = k;
 	g.c = c;
+	g.off = off;
 	memset(inc, 0, sizeof(*inc));
 	mset_init(&us, c->nslot);
 	memset(&sb, 0, sizeof(sb));

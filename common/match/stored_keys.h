@@ -121,12 +121,14 @@ struct mkey_inc {
  * keys are missing or stale, e.g. changed and merged since), the holders of
  * their identifier values and, a few steps on, of those holders' values (the
  * guard judges a value by its holders' components), and the records sharing a
- * block with them, unless the block is over block-cap (then listed in over).
+ * block with them, unless the block is over block-cap (then listed in over)
+ * or its rule is left out (bit r of off, mkdb_rules_get: it pairs nobody).
  * Loaded into the empty ms in rowid order, MSET_NEW on the unresolved
  * ones.  Call in a write transaction.  0, or -1 with the reason in why.
  */
 int	mkey_load_incremental(struct mkdb *, struct mset *,
-	    const struct mcfg *, struct mkey_inc *, struct sbuf *why);
+	    const struct mcfg *, uint64_t off, struct mkey_inc *,
+	    struct sbuf *why);
 void	mkey_inc_release(struct mkey_inc *);
 
 /*
