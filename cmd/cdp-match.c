@@ -387,7 +387,8 @@ store_keys(struct match *g, sqlite3 *db)
 
 	if (db_begin(db, &g->why) == -1)
 		return -1;
-	if (mkey_rebuild(&g->mk, &g->ms, &g->sc, g->fp, &g->why) == -1) {
+	if (mkey_rebuild(&g->mk, &g->ms, &g->sc, g->fp, g->bk.off,
+	    &g->why) == -1) {
 		db_rollback(db);
 		return -1;
 	}

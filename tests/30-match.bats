@@ -494,6 +494,9 @@ match_keys() {
 	printf 'block-budget 1\n' >b.conf
 	run --separate-stderr cdp-match -v -C b.conf
 	[[ $stderr == *"blocking: last_name city: 1200 records keyed, 2292 comparisons, over block-budget 1 a record: left out"* ]]
+	# Its keys are not stored (17 rules, phone keys nobody, 1 left out).
+	assert_equal "$(q "SELECT count(DISTINCT kind) FROM matchkey
+	    WHERE kind < 1000")" 15
 	q "INSERT INTO member(record, profile, run) SELECT id, id, run FROM record"
 	grow >new.csv
 	cdp-ingest -q -s shop -i id new.csv

@@ -616,6 +616,7 @@ mkey_load_incremental(struct mkdb *k, struct mset *ms, const struct mcfg *c,
 		inc->unresolved += (us.flag[r] & MSET_NEW) != 0;
 	mkey_prepare(&us, c);
 	blk_init_stable(&sb, c, &us);
+	blk_leave_out(&sb, off);
 	/* Their keys, stored unless current. */
 	if (writer_open(&w, k->db, 1, why) == -1)
 		goto out;
@@ -715,7 +716,7 @@ put_sorted(sqlite3_stmt *st, int kind, struct kr *e, size_t n)
 
 int
 mkey_rebuild(struct mkdb *k, const struct mset *ms, const struct msc *sc,
-    uint64_t fp, struct sbuf *why)
+    uint64_t fp, uint64_t off, struct sbuf *why)
 {
 	const struct mcfg *c = sc->cfg;
 	struct writer w;
@@ -740,6 +741,7 @@ mkey_rebuild(struct mkdb *k, const struct mset *ms, const struct msc *sc,
 		return -1;
 	}
 	blk_init_stable(&sb, c, ms);
+	blk_leave_out(&sb, off);
 	e = xmalloc((ms->n + 1) * sizeof(*e));
 	/* Kind by kind, each in the table's order: appends, not inserts. */
 	for (i = 0; i < sb.nrule; i++) {
