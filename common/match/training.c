@@ -107,6 +107,10 @@ struct vectors {
 	const struct mcfg_block *mask;	/* fields it blocks on left out */
 	double	*post;		/* when set: each pair's probability, */
 	double	 lambda;	/* under this prior, instead of patterns */
+	int8_t	*lev_out;	/* when set: each pair's vector (K), */
+	uint32_t *tf_out;	/* and its values of the tf fields (ntf) */
+	size_t	*tfk;		/* the comparisons with tf */
+	size_t	 ntf;
 	struct {
 		struct msc sc;
 		struct patterns p;
@@ -131,28 +135,51 @@ vectors_chunk(void *arg, int t, size_t lo, size_t hi)
 			for (k = 0; k < v->s->K; k++)
 				if (masked(v->s, v->mask, k))
 					v->w[t].lev[k] = -1;
-		if (v->post != NULL)
+		if (v->post != NULL) {
 			v->post[i] = fs_prob(msc_weight(&v->w[t].sc,
 			    v->w[t].lev, v->w[t].va, NULL), v->lambda);
-		else
-			pat_add(&v->w[t].p, v->w[t].lev);
+			continue;
+		}
+		pat_add(&v->w[t].p, v->w[t].lev);
+		if (v->lev_out == NULL)
+			continue;
+		memcpy(v->lev_out + i * v->s->K, v->w[t].lev, v->s->K);
+		for (k = 0; k < v->ntf; k++)
+			v->tf_out[i * v->ntf + k] = v->w[t].va[v->tfk[k]];
 	}
+}
+
+/* The comparisons with term frequencies into tfk[K]; their number. */
+static size_t
+tf_fields(const struct msc *s, size_t *tfk)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < s->K; k++)
+		if (s->cfg->cmp[k].tf)
+			tfk[n++] = k;
+	return n;
 }
 
 /*
  * The vectors of pairs pair[0 .. 2n), masked by rule mask (or NULL),
- * into p; or, when post is set, their probabilities under lambda into
- * post[0 .. n).
+ * into p, and when lev_out is set each one into lev_out[i * K ..] with
+ * its tf fields' values into tf_out[i * ntf ..] (tf_fields); or, when
+ * post is set, their probabilities under lambda into post[0 .. n).
  */
 static void
 vectors(struct msc *s, const uint32_t *pair, size_t n,
     const struct mcfg_block *mask, struct patterns *p, double *post,
-    double lambda)
+    double lambda, int8_t *lev_out, uint32_t *tf_out)
 {
 	struct vectors v;
 	int t, nt = msc_threads(s);
 	size_t i;
 
+	v.tfk = xmalloc((s->K + 1) * sizeof(*v.tfk));
+	v.ntf = tf_fields(s, v.tfk);
+	v.lev_out = lev_out;
+	v.tf_out = tf_out;
 	v.s = s;
 	v.pair = pair;
 	v.mask = mask;
@@ -180,6 +207,7 @@ vectors(struct msc *s, const uint32_t *pair, size_t n,
 		free(v.w[t].vb);
 	}
 	free(v.w);
+	free(v.tfk);
 }
 
 static int
@@ -227,7 +255,7 @@ train_u(struct msc *s, const uint32_t *e, size_t ne, struct mtr_stats *st)
 		pair[2 * n++ + 1] = a < b ? b : a;
 	}
 done:
-	vectors(s, pair, n, NULL, &p, NULL, 0);
+	vectors(s, pair, n, NULL, &p, NULL, 0, NULL, NULL);
 	st->random_pairs += n;
 	free(pair);
 	s->keep_full = 0;
@@ -282,8 +310,8 @@ struct sample {
 	size_t	 npair, cap;
 	size_t	 drawn;		/* pairs sampled, vetoed ones included */
 	size_t	 rule;
-	int8_t	*lev;
-	uint32_t *va, *vb;
+	int8_t	*lev;		/* the kept pairs' vectors, masked */
+	uint32_t *va;		/* and their values of the tf fields */
 	struct mdet_memo memo;
 };
 
@@ -355,7 +383,8 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 	struct sample *sm;
 	double (*msum)[FS_MAXLEVEL], *mn, *est, total, num, den;
 	size_t ne, r, k, i, nest, q;
-	uint32_t *e, a, b;
+	uint32_t *e, a, b, *va;
+	size_t *tfk, ntf;
 	int l, rc = -1;
 	double *post;
 
@@ -370,6 +399,9 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 	}
 	free(e);
 
+	tfk = xmalloc((s->K + 1) * sizeof(*tfk));
+	ntf = tf_fields(s, tfk);
+	va = xcalloc(s->K + 1, sizeof(*va));
 	/* m: EM per rule from the same start, masked fields left out. */
 	init = s->fm;
 	init.field = xmalloc(s->K * sizeof(*init.field));
@@ -386,9 +418,6 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 		sm[r].rule = r;
 		sm[r].seed = c->seed + r + 1;
 		pat_init(&sm[r].p, s->K);
-		sm[r].lev = xmalloc(s->K + 1);
-		sm[r].va = xmalloc((s->K + 1) * sizeof(uint32_t));
-		sm[r].vb = xmalloc((s->K + 1) * sizeof(uint32_t));
 		st->rule[r].pairs = blk_count(bk, r, bo.link_only);
 		if (st->rule[r].pairs == 0)
 			continue;
@@ -396,8 +425,11 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 		    UINT64_MAX : (uint64_t)((double)c->em_pairs /
 		    (double)st->rule[r].pairs * 18446744073709551615.0);
 		blk_pairs(bk, r, &bo, on_pair, &sm[r]);
+		/* Kept for the recall below: not compared twice. */
+		sm[r].lev = xmalloc(sm[r].npair * s->K + 1);
+		sm[r].va = xmalloc((sm[r].npair * ntf + 1) * sizeof(uint32_t));
 		vectors(s, sm[r].pair, sm[r].npair, &c->block[r], &sm[r].p,
-		    NULL, 0);
+		    NULL, 0, sm[r].lev, sm[r].va);
 		pat_done(&sm[r].p);
 		st->rule[r].sampled = sm[r].npair;
 		/*
@@ -442,8 +474,12 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 		for (q = 0; q < c->nblock; q++) {
 			post = xrealloc(post, (sm[q].npair + 1) *
 			    sizeof(double));
-			vectors(s, sm[q].pair, sm[q].npair, &c->block[q], NULL,
-			    post, st->rule[q].lambda);
+			for (i = 0; i < sm[q].npair; i++) {
+				for (k = 0; k < ntf; k++)
+					va[tfk[k]] = sm[q].va[i * ntf + k];
+				post[i] = fs_prob(msc_weight(s, sm[q].lev +
+				    i * s->K, va, NULL), st->rule[q].lambda);
+			}
 			for (r = 0; r < c->nblock; r++) {
 				if (r == q)
 					continue;
@@ -491,9 +527,10 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 		free(sm[r].pair);
 		free(sm[r].lev);
 		free(sm[r].va);
-		free(sm[r].vb);
 	}
 	free(sm);
+	free(tfk);
+	free(va);
 	free(msum);
 	free(mn);
 	free(init.field);
