@@ -7,6 +7,7 @@
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make demo       install missing packages, run the pipeline on share/
 #   make bench      benchmarks against sqlite3 .import and jq
+#   make bench-match [SIZE=1000000]  accuracy, then speed up to SIZE records
 #   make bench-suggest  cdp-catalog suggest against the maps of tests/suggest
 #   make bench-stream  cdp-stream's latency from append to change line
 #   make bench-scale [SIZES="20000 100000"]  the nightly run, step by step
@@ -98,7 +99,7 @@ bench: all
 	@scripts/bench
 
 bench-match: all
-	@scripts/bench-match
+	@BENCH_MATCH_MAX=$(SIZE) scripts/bench-match
 
 bench-score: all
 	@scripts/bench-score

@@ -35,6 +35,7 @@
 #include "match/match_config.h"
 #include "match/match_output.h"
 #include "match/pair_score.h"
+#include "match/parallel.h"
 #include "match/record_load.h"
 #include "match/record_set.h"
 #include "match/stored_keys.h"
@@ -87,12 +88,12 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(cli_usage_out(),
-	    "usage: %s [-aPqv] [-d DB] [-t THRESHOLD] "
-	    "[-C CONFIG] [-f csv|ndjson] [-s SOURCE]\n"
-	    "           [-i ID_FIELD] [-m CANON=FIELD | -m CANON:=VALUE]... "
-	    "[-M MAPFILE]\n"
-	    "           [-c COUNTRY] [-T DATE_FORMAT] [-p PART/PARTS] "
-	    "[FILE ...]\n", progname);
+	    "usage: %s [-aPqv] [-d DB] [-j THREADS] [-t THRESHOLD] "
+	    "[-C CONFIG] [-f csv|ndjson]\n"
+	    "           [-s SOURCE] [-i ID_FIELD] "
+	    "[-m CANON=FIELD | -m CANON:=VALUE]...\n"
+	    "           [-M MAPFILE] [-c COUNTRY] [-T DATE_FORMAT] "
+	    "[-p PART/PARTS] [FILE ...]\n", progname);
 	cli_usage_exit();
 }
 
@@ -199,24 +200,21 @@ candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
 static void
 score(struct match *g)
 {
-	double w, p;
-	size_t i;
-	uint32_t a, b;
-
 	progress_init(&g->prog, "pairs scored");
-	for (i = 0; i < g->ncand; i++) {
-		if ((i & 0xffff) == 0)
-			progress_step(&g->prog, i);
-		a = (uint32_t)(g->cand[i] >> 32);
-		b = (uint32_t)g->cand[i];
-		msc_vector(&g->sc, a, b, g->lev, g->va, g->vb);
-		w = msc_weight(&g->sc, g->lev, g->va, NULL);
-		p = fs_prob(w, g->sc.fm.lambda);
-		if (p >= g->threshold)
-			mout_add(&g->out, a, b, -1, p);
-	}
+	mout_score(&g->out, &g->sc, g->cand, g->ncand, g->threshold,
+	    &g->prog);
 	progress_done(&g->prog);
 	g->scored += g->ncand;
+}
+
+/* CPU seconds used by the process so far. */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -241,7 +239,7 @@ model(struct match *g, sqlite3 *db, int all, int *trained_now)
 {
 	struct mtr_stats st;
 	struct fs_model fm;
-	double t0 = mono_now();
+	double t0 = mono_now(), c0 = cpu_now();
 	size_t k;
 
 	*trained_now = 0;
@@ -272,21 +270,12 @@ model(struct match *g, sqlite3 *db, int all, int *trained_now)
 	}
 	if (verbose) {
 		report_training(g, &st);
-		warnx_("model: trained in %.2f s", mono_now() - t0);
+		warnx_("model: trained in %.2f s, %.2f s CPU", mono_now() - t0,
+		    cpu_now() - c0);
 	}
 	mtr_stats_release(&st);
 	*trained_now = 1;
 	return 0;
-}
-
-/* CPU seconds used by the process so far. */
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Everything main holds, released (safe on parts never set up). */
@@ -354,6 +343,8 @@ can_be_partial(struct match *g, sqlite3 *db)
 static int
 load_db(struct match *g, sqlite3 *db, int all)
 {
+	uint64_t off;
+
 	g->fp = mkey_fingerprint(&g->cfg);
 	if (mkdb_open(&g->mk, db, &g->why) == -1)
 		return -1;
@@ -372,8 +363,11 @@ load_db(struct match *g, sqlite3 *db, int all)
 		return -1;
 	if (db_begin(db, &g->why) == -1)
 		return -1;
+	/* The rules the full run left out pair nobody: their blocks unread. */
+	if (mkdb_rules_get(&g->mk, g->fp, &off, &g->why) != 1)
+		off = 0;
 	if (mload_watermark(db, &g->wm_rowid, &g->wm_run, &g->why) == -1 ||
-	    mkey_load_incremental(&g->mk, &g->ms, &g->cfg, &g->inc,
+	    mkey_load_incremental(&g->mk, &g->ms, &g->cfg, off, &g->inc,
 	    &g->why) == -1) {
 		db_rollback(db);
 		return -1;
@@ -389,19 +383,20 @@ load_db(struct match *g, sqlite3 *db, int all)
 static int
 store_keys(struct match *g, sqlite3 *db)
 {
-	double t0 = mono_now();
+	double t0 = mono_now(), c0 = cpu_now();
 
 	if (db_begin(db, &g->why) == -1)
 		return -1;
-	if (mkey_rebuild(&g->mk, &g->ms, &g->sc, g->fp, &g->why) == -1) {
+	if (mkey_rebuild(&g->mk, &g->ms, &g->sc, g->fp, g->bk.off,
+	    &g->why) == -1) {
 		db_rollback(db);
 		return -1;
 	}
 	if (db_commit(db, &g->why) == -1)
 		return -1;
 	if (verbose)
-		warnx_("keys stored for %zu records in %.2f s", g->ms.n,
-		    mono_now() - t0);
+		warnx_("keys stored for %zu records in %.2f s, %.2f s CPU",
+		    g->ms.n, mono_now() - t0, cpu_now() - c0);
 	return 0;
 }
 
@@ -537,7 +532,9 @@ main(int argc, char *argv[])
 	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0, neligible;
 	int ch, all = 0, printm = 0, fmt = RIN_GUESS, have_t = 0, dbmode;
 	int trained_now = 0, failed = 0;
-	double t0 = mono_now(), t1, tval = 0;
+	double t0 = mono_now(), t1, c1, tval = 0;
+	long long nthreads = par_ncpu();
+	const char *errstr;
 
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
@@ -548,7 +545,7 @@ main(int argc, char *argv[])
 	map_init(&map);
 	maps = xcalloc((size_t)argc + 1, sizeof(*maps));
 	mapfiles = xcalloc((size_t)argc + 1, sizeof(*mapfiles));
-	while ((ch = getopt_long(argc, argv, "aC:c:d:f:hi:M:m:Pp:qs:T:t:Vv",
+	while ((ch = getopt_long(argc, argv, "aC:c:d:f:hi:j:M:m:Pp:qs:T:t:Vv",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -574,6 +571,12 @@ main(int argc, char *argv[])
 		case 'i':
 			free(map.id_field);
 			map.id_field = xstrdup(optarg);
+			break;
+		case 'j':
+			if (parse_ll(optarg, 1, 256, &nthreads, &errstr) == -1)
+				die(EXIT_USAGE, "-j %s: a number of threads "
+				    "from 1 to 256", quote_value(optarg,
+				    strlen(optarg)));
 			break;
 		case 'M':
 			mapfiles[nmapfiles++] = optarg;
@@ -702,16 +705,19 @@ main(int argc, char *argv[])
 	free(maps);
 	free(mapfiles);
 	if (verbose)
-		warnx_("%zu records read in %.2f s, %u distinct values",
-		    g.ms.n, mono_now() - t0, g.ms.nval - 1);
+		warnx_("%zu records read in %.2f s, %.2f s CPU, %u distinct "
+		    "values", g.ms.n, mono_now() - t0, cpu_now(),
+		    g.ms.nval - 1);
 
 	/* Identifiers: junk cleared first, so nothing else sees it. */
 	t1 = mono_now();
+	c1 = cpu_now();
 	mload_fold(&g.ms, &g.cfg);
 	mdet_init(&g.det, g.ms.n);
 	mdet_aliases(&g.cfg, &g.ms);
 	mdet_clear_junk(&g.det, &g.cfg, &g.ms);
 	msc_init(&g.sc, &g.cfg, &g.ms);
+	g.sc.threads = (int)nthreads;
 	neligible = flag_eligible(&g);
 	if (g.partial)
 		msc_fetch_tf(&g.sc, g.inc.den, tf_fetch, &g);
@@ -721,11 +727,13 @@ main(int argc, char *argv[])
 	if (verbose)
 		warnx_("identifiers: %zu junk values cleared from %zu "
 		    "records, %zu shared values, %zu linking values, %zu "
-		    "links, in %.2f s", g.det.st.junk_values,
+		    "links, in %.2f s, %.2f s CPU", g.det.st.junk_values,
 		    g.det.st.junk_records, g.det.st.shared_values,
-		    g.det.st.linking_values, g.det.npair, mono_now() - t1);
+		    g.det.st.linking_values, g.det.npair, mono_now() - t1,
+		    cpu_now() - c1);
 
 	t1 = mono_now();
+	c1 = cpu_now();
 	blk_init(&g.bk, &g.cfg, &g.ms);
 	set_sizes(&g);
 	if (choose_rules(&g, db) == -1) {
@@ -733,7 +741,8 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 	if (verbose)
-		warnx_("blocking keys computed in %.2f s", mono_now() - t1);
+		warnx_("blocking keys computed in %.2f s, %.2f s CPU",
+		    mono_now() - t1, cpu_now() - c1);
 	g.lev = xmalloc(g.sc.K + 1);
 	g.va = xmalloc((g.sc.K + 1) * sizeof(uint32_t));
 	g.vb = xmalloc((g.sc.K + 1) * sizeof(uint32_t));
@@ -753,7 +762,7 @@ main(int argc, char *argv[])
 	for (r = 0; r < g.ms.n; r++)
 		nnew += (g.ms.flag[r] & MSET_NEW) != 0;
 	if (g.trained) {
-		double t2, c1, c2;
+		double t2, c2;
 
 		t1 = mono_now();
 		c1 = cpu_now();
@@ -817,7 +826,7 @@ main(int argc, char *argv[])
 		failed = 1;
 	}
 	if (verbose)
-		warnx_("total %.2f s", mono_now() - t0);
+		warnx_("total %.2f s, %.2f s CPU", mono_now() - t0, cpu_now());
 	if (!quiet)
 		warnx_("%zu records, %zu compared, %zu candidate pairs "
 		    "scored, %zu pairs written (%zu by identifiers)",

@@ -240,6 +240,31 @@ p6 q6
 p9 q9"
 }
 
+@test "cdp-match: -j: the same bytes on any number of threads" {
+	people 3000 >p.csv
+	printf 'random-pairs 200000\n' >j.conf
+	cdp-match -q -j 1 -C j.conf -i id p.csv >j1.nd
+	for j in 2 3 8; do
+		cdp-match -q -j $j -C j.conf -i id p.csv >j$j.nd
+		cmp j1.nd j$j.nd
+	done
+	# Enough pairs for several chunks of each parallel part.
+	assert_equal "$(jq -r 'select(.rule == "fs") | .a.record_id' j1.nd |
+	    wc -l)" 666
+	assert_equal "$(tail -n 1 j1.nd | jq -r .pairs)" 1000
+	# The database mode too, with the stored keys it writes.
+	cdp-ingest -q -s crm -i id p.csv
+	cp "$CDP_DB" two.db
+	cdp-match -q -a -j 1 -C j.conf >d1.nd
+	CDP_DB=two.db cdp-match -q -a -j 2 -C j.conf >d2.nd
+	cmp d1.nd d2.nd
+	assert_equal "$(q "SELECT count(*) FROM matchkey")" \
+	    "$(CDP_DB=two.db q "SELECT count(*) FROM matchkey")"
+	run cdp-match -j 0 p.csv
+	assert_equal "$status" 2
+	assert_equal "$output" 'cdp-match: -j "0": a number of threads from 1 to 256'
+}
+
 @test "cdp-match: nicknames, titles, typo'd birth dates and a full name that is a first name" {
 	# Tom is Thomas and Bill is William (the nickname table: level
 	# exact); "Sir" is a title, no first name; Marian and George Evans
@@ -460,6 +485,32 @@ match_keys() {
 	CDP_DB=full.db run --separate-stderr cdp-match -C cap.conf
 	printf '%s\n' "$output" | cmp - part.nd
 	printf '%s\n' "$stderr" | grep 'over block-cap 3: skipped' | cmp - part.err
+}
+
+@test "cdp-match: an incremental run does not read the blocks of the rules the full run left out" {
+	people 900 >p.csv
+	cdp-ingest -q -s crm -i id p.csv
+	# Budget 1: 'last_name city' (2292 comparisons) is left out.
+	printf 'block-budget 1\n' >b.conf
+	run --separate-stderr cdp-match -v -C b.conf
+	[[ $stderr == *"blocking: last_name city: 1200 records keyed, 2292 comparisons, over block-budget 1 a record: left out"* ]]
+	# Its keys are not stored (17 rules, phone keys nobody, 1 left out).
+	assert_equal "$(q "SELECT count(DISTINCT kind) FROM matchkey
+	    WHERE kind < 1000")" 15
+	q "INSERT INTO member(record, profile, run) SELECT id, id, run FROM record"
+	grow >new.csv
+	cdp-ingest -q -s shop -i id new.csv
+	q "VACUUM INTO 'full.db'"
+	CDP_DB=full.db q "DELETE FROM state WHERE key = 'matchkey'"
+	# 699 records with its blocks read, 554 without: the same pairs.
+	run --separate-stderr cdp-match -v -C b.conf
+	assert_equal "$status" 0
+	printf '%s\n' "$output" >part.nd
+	[[ $stderr == *"cdp-match: 171 unresolved records (keys stored for 171), 554 records they can meet"* ]]
+	[[ $stderr == *"cdp-match: 725 records, 171 compared, 604 candidate pairs scored, 242 pairs written (85 by identifiers)"* ]]
+	CDP_DB=full.db run --separate-stderr cdp-match -v -C b.conf
+	[[ $stderr == *"cdp-match: 1371 records, 171 compared, 604 candidate pairs scored, 242 pairs written (85 by identifiers)"* ]]
+	printf '%s\n' "$output" | cmp - part.nd
 }
 
 @test "cdp-match: the stored keys survive a rerun without duplicates and equal a rebuild" {

@@ -8,8 +8,10 @@
 
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
+#include "core/cli.h"
 #include "io/record_reader.h"
 #include "match/match_output.h"
+#include "match/parallel.h"
 #include "match/pair_writer.h"
 
 void
@@ -58,6 +60,158 @@ keyof(const struct mset *ms, uint32_t r, int dbmode, struct mpair_key *k)
 	k->has_rowid = dbmode;
 }
 
+/* Pairs scored on several threads: each thread's own, in its order. */
+struct scoring {
+	struct msc *s;
+	const uint64_t *cand;
+	double	 threshold;
+	struct progress *prog;
+	struct {
+		struct msc sc;
+		struct mout out;
+		int8_t	*lev;
+		uint32_t *va, *vb;
+	} *w;
+};
+
+static void
+score_chunk(void *arg, int t, size_t lo, size_t hi)
+{
+	struct scoring *g = arg;
+	double p;
+	size_t i;
+	uint32_t a, b;
+
+	if (t == 0 && g->prog != NULL)
+		progress_step(g->prog, lo);
+	for (i = lo; i < hi; i++) {
+		a = (uint32_t)(g->cand[i] >> 32);
+		b = (uint32_t)g->cand[i];
+		msc_vector(&g->w[t].sc, a, b, g->w[t].lev, g->w[t].va,
+		    g->w[t].vb);
+		p = fs_prob(msc_weight(&g->w[t].sc, g->w[t].lev, g->w[t].va,
+		    NULL), g->s->fm.lambda);
+		if (p >= g->threshold)
+			mout_add(&g->w[t].out, a, b, -1, p);
+	}
+}
+
+void
+mout_score(struct mout *m, struct msc *sc, const uint64_t *cand, size_t n,
+    double threshold, struct progress *prog)
+{
+	struct scoring g;
+	int t, nt = msc_threads(sc);
+	size_t i;
+
+	g.s = sc;
+	g.cand = cand;
+	g.threshold = threshold;
+	g.prog = prog;
+	g.w = xcalloc((size_t)nt, sizeof(*g.w));
+	for (t = 0; t < nt; t++) {
+		msc_copy(&g.w[t].sc, sc);
+		g.w[t].lev = xmalloc(sc->K + 1);
+		g.w[t].va = xmalloc((sc->K + 1) * sizeof(uint32_t));
+		g.w[t].vb = xmalloc((sc->K + 1) * sizeof(uint32_t));
+	}
+	par_for(nt, n, 2048, score_chunk, &g);
+	/* mout_write sorts: the order gathered here does not matter. */
+	for (t = 0; t < nt; t++) {
+		for (i = 0; i < g.w[t].out.n; i++)
+			mout_add(m, g.w[t].out.pair[i].a, g.w[t].out.pair[i].b,
+			    -1, g.w[t].out.pair[i].prob);
+		sc->ncompared += g.w[t].sc.ncompared;
+		mout_release(&g.w[t].out);
+		msc_release(&g.w[t].sc);
+		free(g.w[t].lev);
+		free(g.w[t].va);
+		free(g.w[t].vb);
+	}
+	free(g.w);
+}
+
+/* Lines made on several threads, a round of chunks at a time. */
+#define LINES_CHUNK	256	/* pairs a chunk */
+#define LINES_ROUND	64	/* chunks a round */
+
+struct lines {
+	struct mout *m;
+	const struct mcfg *cfg;
+	const struct mset *ms;
+	int	 dbmode;
+	size_t	 base;		/* first pair of the round */
+	struct sbuf *chunk;	/* per chunk of the round: its lines */
+	size_t	*nwritten;	/* per chunk: lines, and by identifiers */
+	size_t	*nident;
+	struct {
+		struct msc sc;
+		struct sbuf line;
+		struct jw jw;
+		int8_t	*lev;
+		uint32_t *va, *vb;
+		double	*fw;
+	} *w;
+	int	 have_sc;
+};
+
+static void
+lines_chunk(void *arg, int t, size_t lo, size_t hi)
+{
+	struct lines *L = arg;
+	const struct mcfg *cfg = L->cfg;
+	const struct mset *ms = L->ms;
+	struct mpair_ev ev[MCFG_MAXSLOT];
+	struct mpair_key ka, kb;
+	const struct mout_pair *o;
+	struct sbuf *out = &L->chunk[lo / LINES_CHUNK];
+	char rule[MCFG_NAMELEN + 8];
+	size_t i, k, nev, c = lo / LINES_CHUNK;
+	double w;
+	int l;
+
+	sb_reset(out);
+	L->nwritten[c] = L->nident[c] = 0;
+	for (i = L->base + lo; i < L->base + hi; i++) {
+		o = &L->m->pair[i];
+		if (i > 0 && o->a == o[-1].a && o->b == o[-1].b)
+			continue;
+		nev = 0;
+		w = 0;
+		if (L->have_sc) {
+			msc_vector(&L->w[t].sc, o->a, o->b, L->w[t].lev,
+			    L->w[t].va, L->w[t].vb);
+			w = msc_weight(&L->w[t].sc, L->w[t].lev, L->w[t].va,
+			    L->w[t].fw);
+			for (k = 0; k < L->w[t].sc.K; k++) {
+				if ((l = L->w[t].lev[k]) < 0)
+					continue;
+				ev[nev].field = cfg->cmp[k].f.name;
+				ev[nev].a = mset_str(ms, L->w[t].va[k],
+				    &ev[nev].alen);
+				ev[nev].b = mset_str(ms, L->w[t].vb[k],
+				    &ev[nev].blen);
+				ev[nev].level = cfg->cmp[k].f.level[l].name;
+				ev[nev++].weight = L->w[t].fw[k];
+			}
+		}
+		keyof(ms, o->a, L->dbmode, &ka);
+		keyof(ms, o->b, L->dbmode, &kb);
+		if (o->rule >= 0)
+			snprintf(rule, sizeof(rule), "ident:%s",
+			    cfg->slot[cfg->ident[o->rule].slot].name);
+		else
+			strcpy(rule, "fs");
+		sb_reset(&L->w[t].line);
+		mpair_format(&L->w[t].jw, &L->w[t].line, &ka, &kb, o->prob,
+		    nev > 0 || o->rule < 0 ? &w : NULL, rule, ev, nev);
+		sb_add(out, L->w[t].line.buf, L->w[t].line.len);
+		L->nwritten[c]++;
+		if (o->rule >= 0)
+			L->nident[c]++;
+	}
+}
+
 void
 mout_write(struct mout *m, const struct mcfg *cfg, const struct mset *ms,
     struct msc *sc, int dbmode)
@@ -69,69 +223,70 @@ void
 mout_fwrite(struct mout *m, const struct mcfg *cfg, const struct mset *ms,
     struct msc *sc, int dbmode, FILE *fp)
 {
-	struct mpair_ev ev[MCFG_MAXSLOT];
-	struct mpair_key ka, kb;
-	struct sbuf line;
-	struct jw jw;
-	const struct mout_pair *o;
-	char rule[MCFG_NAMELEN + 8];
-	int8_t *lev = NULL;
-	uint32_t *va = NULL, *vb = NULL;
-	double *fw = NULL;
-	size_t i, k, nev;
-	double w;
-	int l;
+	struct lines L;
+	size_t k, c, n, nchunk;
+	int t, nt = sc != NULL ? msc_threads(sc) : 2;
 
 	if (m->n > 1)
 		qsort(m->pair, m->n, sizeof(*m->pair), cmp_opair);
-	if (sc != NULL) {
-		lev = xmalloc(sc->K + 1);
-		va = xmalloc((sc->K + 1) * sizeof(uint32_t));
-		vb = xmalloc((sc->K + 1) * sizeof(uint32_t));
-		fw = xmalloc((sc->K + 1) * sizeof(double));
-	}
-	sb_init(&line);
-	jw_init(&jw, &line);
-	for (i = 0; i < m->n; i++) {
-		o = &m->pair[i];
-		if (i > 0 && o->a == o[-1].a && o->b == o[-1].b)
+	memset(&L, 0, sizeof(L));
+	L.m = m;
+	L.cfg = cfg;
+	L.ms = ms;
+	L.dbmode = dbmode;
+	L.have_sc = sc != NULL;
+	L.chunk = xcalloc(LINES_ROUND, sizeof(*L.chunk));
+	L.nwritten = xcalloc(LINES_ROUND, sizeof(*L.nwritten));
+	L.nident = xcalloc(LINES_ROUND, sizeof(*L.nident));
+	for (c = 0; c < LINES_ROUND; c++)
+		sb_init(&L.chunk[c]);
+	if (sc == NULL)
+		nt = 1;
+	L.w = xcalloc((size_t)nt, sizeof(*L.w));
+	for (t = 0; t < nt; t++) {
+		sb_init(&L.w[t].line);
+		jw_init(&L.w[t].jw, &L.w[t].line);
+		if (sc == NULL)
 			continue;
-		nev = 0;
-		w = 0;
-		if (sc != NULL) {
-			msc_vector(sc, o->a, o->b, lev, va, vb);
-			w = msc_weight(sc, lev, va, fw);
-			for (k = 0; k < sc->K; k++) {
-				if ((l = lev[k]) < 0)
-					continue;
-				ev[nev].field = cfg->cmp[k].f.name;
-				ev[nev].a = mset_str(ms, va[k], &ev[nev].alen);
-				ev[nev].b = mset_str(ms, vb[k], &ev[nev].blen);
-				ev[nev].level = cfg->cmp[k].f.level[l].name;
-				ev[nev++].weight = fw[k];
-			}
-		}
-		keyof(ms, o->a, dbmode, &ka);
-		keyof(ms, o->b, dbmode, &kb);
-		if (o->rule >= 0)
-			snprintf(rule, sizeof(rule), "ident:%s",
-			    cfg->slot[cfg->ident[o->rule].slot].name);
-		else
-			strcpy(rule, "fs");
-		mpair_format(&jw, &line, &ka, &kb, o->prob,
-		    nev > 0 || o->rule < 0 ? &w : NULL, rule, ev, nev);
-		if (fwrite(line.buf, 1, line.len, fp) != line.len)
-			break;
-		m->written++;
-		if (o->rule >= 0)
-			m->written_ident++;
+		msc_copy(&L.w[t].sc, sc);
+		k = sc->K + 1;
+		L.w[t].lev = xmalloc(k);
+		L.w[t].va = xmalloc(k * sizeof(uint32_t));
+		L.w[t].vb = xmalloc(k * sizeof(uint32_t));
+		L.w[t].fw = xmalloc(k * sizeof(double));
 	}
-	jw_release(&jw);
-	sb_release(&line);
-	free(lev);
-	free(va);
-	free(vb);
-	free(fw);
+	for (L.base = 0; L.base < m->n; L.base += n) {
+		n = m->n - L.base;
+		if (n > (size_t)LINES_CHUNK * LINES_ROUND)
+			n = (size_t)LINES_CHUNK * LINES_ROUND;
+		par_for(nt, n, LINES_CHUNK, lines_chunk, &L);
+		nchunk = (n + LINES_CHUNK - 1) / LINES_CHUNK;
+		for (c = 0; c < nchunk; c++) {
+			if (fwrite(L.chunk[c].buf, 1, L.chunk[c].len, fp) !=
+			    L.chunk[c].len)
+				goto done;
+			m->written += L.nwritten[c];
+			m->written_ident += L.nident[c];
+		}
+	}
+done:
+	for (t = 0; t < nt; t++) {
+		jw_release(&L.w[t].jw);
+		sb_release(&L.w[t].line);
+		if (sc == NULL)
+			continue;
+		msc_release(&L.w[t].sc);
+		free(L.w[t].lev);
+		free(L.w[t].va);
+		free(L.w[t].vb);
+		free(L.w[t].fw);
+	}
+	for (c = 0; c < LINES_ROUND; c++)
+		sb_release(&L.chunk[c]);
+	free(L.chunk);
+	free(L.nwritten);
+	free(L.nident);
+	free(L.w);
 }
 
 void

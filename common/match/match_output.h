@@ -44,11 +44,21 @@ void	mout_add(struct mout *, uint32_t a, uint32_t b, int32_t rule,
 	    double prob);
 
 /*
+ * Score the candidate pairs cand[0..n) (a << 32 | b, a < b) with sc's
+ * model, on msc_threads(sc) threads, and gather those of probability
+ * at least threshold.  prog (core/cli.h; may be NULL) shows the count.
+ */
+struct progress;
+void	mout_score(struct mout *, struct msc *sc, const uint64_t *cand,
+	    size_t n, double threshold, struct progress *prog);
+
+/*
  * Write the pairs gathered, sorted, one line each, and count the lines
  * written.  sc is the trained model, which gives every pair its weight
  * and evidence, or NULL when there is none (identifier links only).
- * dbmode writes the records' rowids.  Stops at the first write error,
- * left for the caller's check of stdout.
+ * dbmode writes the records' rowids.  Lines are made on msc_threads(sc)
+ * threads, written in order: the same bytes whatever their number.
+ * Stops at the first write error, left for the caller's check of stdout.
  */
 void	mout_write(struct mout *, const struct mcfg *, const struct mset *,
 	    struct msc *sc, int dbmode);

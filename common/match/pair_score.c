@@ -39,6 +39,7 @@ msc_init(struct msc *s, const struct mcfg *c, const struct mset *ms)
 	s->cache = xcalloc(s->K + 1, sizeof(*s->cache));
 	s->exact0 = xcalloc(s->K + 1, sizeof(*s->exact0));
 	s->full = s->first = s->last = -1;
+	s->threads = 1;
 	for (k = 0; k < s->K; k++) {
 		f = &c->cmp[k].f;
 		for (l = 0; l < f->nlevels; l++)
@@ -64,10 +65,30 @@ msc_init(struct msc *s, const struct mcfg *c, const struct mset *ms)
 }
 
 void
+msc_copy(struct msc *dst, const struct msc *src)
+{
+	*dst = *src;
+	dst->cache = xcalloc(src->K + 1, sizeof(*dst->cache));
+	dst->copy = 1;
+	dst->ncompared = 0;
+}
+
+int
+msc_threads(const struct msc *s)
+{
+	return s->tf_fetch != NULL || s->threads < 1 ? 1 : s->threads;
+}
+
+void
 msc_release(struct msc *s)
 {
 	size_t k;
 
+	if (s->copy) {
+		free(s->cache);
+		memset(s, 0, sizeof(*s));
+		return;
+	}
 	for (k = 0; k < s->K; k++)
 		free(s->tfcount[k]);
 	free(s->tfcount);

@@ -47,6 +47,8 @@ struct msc {
 	uint32_t (*tf_fetch)(void *arg, size_t k, const char *v, size_t n);
 	void	*tf_arg;
 	int	 keep_full;	/* compare full_name always (for u) */
+	int	 threads;	/* threads batches of pairs may use (1) */
+	int	 copy;		/* a copy (msc_copy): shares all but cache */
 };
 
 /*
@@ -55,6 +57,21 @@ struct msc {
  */
 void	msc_init(struct msc *, const struct mcfg *, const struct mset *);
 void	msc_release(struct msc *);
+
+/*
+ * dst: a scorer for another thread, sharing src's configuration,
+ * records, model and counts, with a cache of levels of its own.  What
+ * it shares must not change while it is in use; counts fetched as first
+ * needed (msc_fetch_tf) write to src, so with them src is used alone
+ * (msc_threads).  Released with msc_release, which frees only the cache.
+ */
+void	msc_copy(struct msc *dst, const struct msc *src);
+
+/*
+ * The threads batches of pairs can be compared on: s->threads, or 1
+ * when term frequencies are fetched as needed.
+ */
+int	msc_threads(const struct msc *);
 
 /* Count term frequencies over the records of ms (MSET_FS ones). */
 void	msc_count_tf(struct msc *);

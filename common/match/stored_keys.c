@@ -436,6 +436,7 @@ struct gather {
 	size_t	 n, cap;
 	int64_t	*tmp;		/* one lookup's rowids */
 	size_t	 ntmp, captmp;
+	uint64_t off;		/* rules left out: blocks not read */
 };
 
 static void
@@ -539,7 +540,8 @@ blocks(struct gather *g, const struct mset *us, const struct blk *sb,
 
 	for (i = 0; i < sb->nrule; i++)
 		for (r = 0; r < us->n; r++) {
-			if (!(us->flag[r] & MSET_NEW) ||
+			if ((i < 64 && (g->off >> i & 1)) ||
+			    !(us->flag[r] & MSET_NEW) ||
 			    (key = (int64_t)sb->key[i][r]) == 0 ||
 			    seen_add(&g->keys, kk(MKEY_BLOCK + (int)i, key)))
 				continue;
@@ -588,14 +590,15 @@ fail:
 
 int
 mkey_load_incremental(struct mkdb *k, struct mset *ms, const struct mcfg *c,
-    struct mkey_inc *inc, struct sbuf *why)
+    uint64_t off, struct mkey_inc *inc, struct sbuf *why)
 {
-	return mkey_load_since(k, ms, c, 0, 0, inc, why);
+	return mkey_load_since(k, ms, c, off, 0, 0, inc, why);
 }
 
 int
 mkey_load_since(struct mkdb *k, struct mset *ms, const struct mcfg *c,
-    long long rowid, long long run, struct mkey_inc *inc, struct sbuf *why)
+    uint64_t off, long long rowid, long long run, struct mkey_inc *inc,
+    struct sbuf *why)
 {
 	struct gather g;
 	struct writer w;
@@ -609,6 +612,7 @@ mkey_load_since(struct mkdb *k, struct mset *ms, const struct mcfg *c,
 	memset(&g, 0, sizeof(g));
 	g.k = k;
 	g.c = c;
+	g.off = off;
 	memset(inc, 0, sizeof(*inc));
 	mset_init(&us, c->nslot);
 	memset(&sb, 0, sizeof(sb));
@@ -621,6 +625,7 @@ mkey_load_since(struct mkdb *k, struct mset *ms, const struct mcfg *c,
 		inc->unresolved += (us.flag[r] & MSET_NEW) != 0;
 	mkey_prepare(&us, c);
 	blk_init_stable(&sb, c, &us);
+	blk_leave_out(&sb, off);
 	/* Their keys, stored unless current. */
 	if (writer_open(&w, k->db, 1, why) == -1)
 		goto out;
@@ -720,7 +725,7 @@ put_sorted(sqlite3_stmt *st, int kind, struct kr *e, size_t n)
 
 int
 mkey_rebuild(struct mkdb *k, const struct mset *ms, const struct msc *sc,
-    uint64_t fp, struct sbuf *why)
+    uint64_t fp, uint64_t off, struct sbuf *why)
 {
 	const struct mcfg *c = sc->cfg;
 	struct writer w;
@@ -745,6 +750,7 @@ mkey_rebuild(struct mkdb *k, const struct mset *ms, const struct msc *sc,
 		return -1;
 	}
 	blk_init_stable(&sb, c, ms);
+	blk_leave_out(&sb, off);
 	e = xmalloc((ms->n + 1) * sizeof(*e));
 	/* Kind by kind, each in the table's order: appends, not inserts. */
 	for (i = 0; i < sb.nrule; i++) {

@@ -121,28 +121,33 @@ struct mkey_inc {
  * keys are missing or stale, e.g. changed and merged since), the holders of
  * their identifier values and, a few steps on, of those holders' values (the
  * guard judges a value by its holders' components), and the records sharing a
- * block with them, unless the block is over block-cap (then listed in over).
+ * block with them, unless the block is over block-cap (then listed in over)
+ * or its rule is left out (bit r of off, mkdb_rules_get: it pairs nobody,
+ * and the keys stored for the records are not its).
  * Loaded into the empty ms in rowid order, MSET_NEW on the unresolved
  * ones.  Call in a write transaction.  0, or -1 with the reason in why.
  */
 int	mkey_load_incremental(struct mkdb *, struct mset *,
-	    const struct mcfg *, struct mkey_inc *, struct sbuf *why);
+	    const struct mcfg *, uint64_t off, struct mkey_inc *,
+	    struct sbuf *why);
 /*
  * The same when nothing is unresolved at or below rowid and run (the
  * watermark of cdp-stream's last pass): the records to compare are
  * found above them (mload_db_since), not by a scan.  0, 0: none known.
  */
 int	mkey_load_since(struct mkdb *, struct mset *, const struct mcfg *,
-	    long long rowid, long long run, struct mkey_inc *,
+	    uint64_t off, long long rowid, long long run, struct mkey_inc *,
 	    struct sbuf *why);
 void	mkey_inc_release(struct mkey_inc *);
 
 /*
  * After a full load, ms prepared and sc's term frequencies counted:
- * rewrite the three tables from ms and record fingerprint fp.  Call in
- * a write transaction.  0, or -1 with the reason in why.
+ * rewrite the three tables from ms and record fingerprint fp.  The
+ * blocking rules left out (bit r of off: blk_choose) get no keys: an
+ * incremental run reads none of their blocks.  Call in a write
+ * transaction.  0, or -1 with the reason in why.
  */
 int	mkey_rebuild(struct mkdb *, const struct mset *, const struct msc *,
-	    uint64_t fp, struct sbuf *why);
+	    uint64_t fp, uint64_t off, struct sbuf *why);
 
 #endif

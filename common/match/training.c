@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "match/deterministic.h"
+#include "match/parallel.h"
 #include "match/training.h"
 #include "store/database.h"
 
@@ -67,6 +68,14 @@ pat_add(struct patterns *p, const int8_t *v)
 	p->count[p->n++] = 1;
 }
 
+/* v seen count times (a pattern of another collapse). */
+static void
+pat_add_count(struct patterns *p, const int8_t *v, uint64_t count)
+{
+	pat_add(p, v);
+	p->count[p->n - 1] = count;
+}
+
 static void
 pat_done(struct patterns *p)
 {
@@ -87,40 +96,152 @@ eligible(const struct mset *ms, size_t *n)
 	return e;
 }
 
+/*
+ * Comparison vectors of many pairs on several threads (msc_threads),
+ * into patterns: each thread collapses its own, and the union collapsed
+ * again is the same whichever thread compared which pair.
+ */
+struct vectors {
+	struct msc *s;
+	const uint32_t *pair;	/* a, b, a, b, ... */
+	const struct mcfg_block *mask;	/* fields it blocks on left out */
+	double	*post;		/* when set: each pair's probability, */
+	double	 lambda;	/* under this prior, instead of patterns */
+	int8_t	*lev_out;	/* when set: each pair's vector (K), */
+	uint32_t *tf_out;	/* and its values of the tf fields (ntf) */
+	size_t	*tfk;		/* the comparisons with tf */
+	size_t	 ntf;
+	struct {
+		struct msc sc;
+		struct patterns p;
+		int8_t	*lev;
+		uint32_t *va, *vb;
+	} *w;			/* per thread */
+};
+
+/* Whether rule rl blocks on the slot of comparison k. */
+static int masked(const struct msc *, const struct mcfg_block *, size_t);
+
+static void
+vectors_chunk(void *arg, int t, size_t lo, size_t hi)
+{
+	struct vectors *v = arg;
+	size_t i, k;
+
+	for (i = lo; i < hi; i++) {
+		msc_vector(&v->w[t].sc, v->pair[2 * i], v->pair[2 * i + 1],
+		    v->w[t].lev, v->w[t].va, v->w[t].vb);
+		if (v->mask != NULL)
+			for (k = 0; k < v->s->K; k++)
+				if (masked(v->s, v->mask, k))
+					v->w[t].lev[k] = -1;
+		if (v->post != NULL) {
+			v->post[i] = fs_prob(msc_weight(&v->w[t].sc,
+			    v->w[t].lev, v->w[t].va, NULL), v->lambda);
+			continue;
+		}
+		pat_add(&v->w[t].p, v->w[t].lev);
+		if (v->lev_out == NULL)
+			continue;
+		memcpy(v->lev_out + i * v->s->K, v->w[t].lev, v->s->K);
+		for (k = 0; k < v->ntf; k++)
+			v->tf_out[i * v->ntf + k] = v->w[t].va[v->tfk[k]];
+	}
+}
+
+/* The comparisons with term frequencies into tfk[K]; their number. */
+static size_t
+tf_fields(const struct msc *s, size_t *tfk)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < s->K; k++)
+		if (s->cfg->cmp[k].tf)
+			tfk[n++] = k;
+	return n;
+}
+
+/*
+ * The vectors of pairs pair[0 .. 2n), masked by rule mask (or NULL),
+ * into p, and when lev_out is set each one into lev_out[i * K ..] with
+ * its tf fields' values into tf_out[i * ntf ..] (tf_fields); or, when
+ * post is set, their probabilities under lambda into post[0 .. n).
+ */
+static void
+vectors(struct msc *s, const uint32_t *pair, size_t n,
+    const struct mcfg_block *mask, struct patterns *p, double *post,
+    double lambda, int8_t *lev_out, uint32_t *tf_out)
+{
+	struct vectors v;
+	int t, nt = msc_threads(s);
+	size_t i;
+
+	v.tfk = xmalloc((s->K + 1) * sizeof(*v.tfk));
+	v.ntf = tf_fields(s, v.tfk);
+	v.lev_out = lev_out;
+	v.tf_out = tf_out;
+	v.s = s;
+	v.pair = pair;
+	v.mask = mask;
+	v.post = post;
+	v.lambda = lambda;
+	v.w = xcalloc((size_t)nt, sizeof(*v.w));
+	for (t = 0; t < nt; t++) {
+		msc_copy(&v.w[t].sc, s);
+		pat_init(&v.w[t].p, s->K);
+		v.w[t].lev = xmalloc(s->K + 1);
+		v.w[t].va = xmalloc((s->K + 1) * sizeof(uint32_t));
+		v.w[t].vb = xmalloc((s->K + 1) * sizeof(uint32_t));
+	}
+	par_for(nt, n, 4096, vectors_chunk, &v);
+	for (t = 0; t < nt; t++) {
+		pat_done(&v.w[t].p);
+		for (i = 0; post == NULL && i < v.w[t].p.n; i++)
+			pat_add_count(p, v.w[t].p.vec + i * p->K,
+			    v.w[t].p.count[i]);
+		s->ncompared += v.w[t].sc.ncompared;
+		msc_release(&v.w[t].sc);
+		pat_release(&v.w[t].p);
+		free(v.w[t].lev);
+		free(v.w[t].va);
+		free(v.w[t].vb);
+	}
+	free(v.w);
+	free(v.tfk);
+}
+
 static int
 train_u(struct msc *s, const uint32_t *e, size_t ne, struct mtr_stats *st)
 {
 	const struct mcfg *c = s->cfg;
 	struct patterns p;
 	uint64_t state = c->seed;
-	uint32_t *va, *vb, a, b;
-	int8_t *lev;
-	long i, tries;
-	size_t j;
+	uint32_t *pair, a, b;
+	size_t i, j, n = 0, cap;
+	long tries;
 	int r;
 
 	pat_init(&p, s->K);
 	/* full_name's u, like the others', from all random pairs. */
 	s->keep_full = 1;
-	lev = xmalloc(s->K + 1);
-	va = xmalloc((s->K + 1) * sizeof(*va));
-	vb = xmalloc((s->K + 1) * sizeof(*vb));
+	/* The pairs first, drawn in turn; then compared on the threads. */
+	cap = c->random_pairs > 0 ? (size_t)c->random_pairs : 1;
+	pair = xmalloc(2 * cap * sizeof(*pair));
 	/* Few records: every pair once, no sampling at all. */
 	if ((double)ne * (double)(ne - 1) / 2 <= (double)c->random_pairs) {
-		for (i = 0; (size_t)i < ne; i++)
-			for (j = (size_t)i + 1; j < ne; j++) {
+		for (i = 0; i < ne; i++)
+			for (j = i + 1; j < ne; j++) {
 				a = e[i];
 				b = e[j];
 				if (c->link == MCFG_LINK_ONLY &&
 				    s->ms->src[a] == s->ms->src[b])
 					continue;
-				msc_vector(s, a, b, lev, va, vb);
-				pat_add(&p, lev);
-				st->random_pairs++;
+				pair[2 * n] = a;
+				pair[2 * n++ + 1] = b;
 			}
 		goto done;
 	}
-	for (i = 0; i < c->random_pairs; i++) {
+	for (i = 0; i < (size_t)c->random_pairs; i++) {
 		for (tries = 0; tries < 100; tries++) {
 			a = e[mtr_rand(&state) % ne];
 			b = e[mtr_rand(&state) % ne];
@@ -130,18 +251,17 @@ train_u(struct msc *s, const uint32_t *e, size_t ne, struct mtr_stats *st)
 		}
 		if (tries == 100)
 			break;
-		msc_vector(s, a < b ? a : b, a < b ? b : a, lev, va, vb);
-		pat_add(&p, lev);
-		st->random_pairs++;
+		pair[2 * n] = a < b ? a : b;
+		pair[2 * n++ + 1] = a < b ? b : a;
 	}
 done:
+	vectors(s, pair, n, NULL, &p, NULL, 0, NULL, NULL);
+	st->random_pairs += n;
+	free(pair);
 	s->keep_full = 0;
 	pat_done(&p);
 	r = p.n > 0 ? fs_estimate_u(&s->fm, p.vec, p.count, p.n) : -1;
 	pat_release(&p);
-	free(lev);
-	free(va);
-	free(vb);
 	return r;
 }
 
@@ -190,8 +310,8 @@ struct sample {
 	size_t	 npair, cap;
 	size_t	 drawn;		/* pairs sampled, vetoed ones included */
 	size_t	 rule;
-	int8_t	*lev;
-	uint32_t *va, *vb;
+	int8_t	*lev;		/* the kept pairs' vectors, masked */
+	uint32_t *va;		/* and their values of the tf fields */
 	struct mdet_memo memo;
 };
 
@@ -203,24 +323,19 @@ pair_hash(uint32_t a, uint32_t b, uint64_t seed)
 	return mtr_rand(&st);
 }
 
+/* A pair of the rule's sample: kept, compared later (vectors). */
 static void
 on_pair(void *arg, uint32_t a, uint32_t b, size_t rule)
 {
 	struct sample *sm = arg;
-	const struct mcfg_block *rl = &sm->s->cfg->block[rule];
-	size_t k;
 
+	(void)rule;
 	if (pair_hash(a, b, sm->seed) > sm->cut)
 		return;
 	sm->drawn++;
 	/* Two people (a household): not what EM should learn matches from. */
 	if (mdet_conflict(&sm->memo, sm->s->cfg, sm->s->ms, a, b))
 		return;
-	msc_vector(sm->s, a, b, sm->lev, sm->va, sm->vb);
-	for (k = 0; k < sm->s->K; k++)
-		if (masked(sm->s, rl, k))
-			sm->lev[k] = -1;
-	pat_add(&sm->p, sm->lev);
 	if (sm->npair == sm->cap) {
 		sm->cap = sm->cap ? 2 * sm->cap : 4096;
 		sm->pair = xrealloc(sm->pair, sm->cap * 2 * sizeof(uint32_t));
@@ -266,9 +381,10 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 	struct fs_em_stats es;
 	struct blk_opts bo;
 	struct sample *sm;
-	double (*msum)[FS_MAXLEVEL], *mn, *est, total, w, num, den;
+	double (*msum)[FS_MAXLEVEL], *mn, *est, total, num, den;
 	size_t ne, r, k, i, nest, q;
-	uint32_t *e, a, b;
+	uint32_t *e, a, b, *va;
+	size_t *tfk, ntf;
 	int l, rc = -1;
 	double *post;
 
@@ -283,6 +399,9 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 	}
 	free(e);
 
+	tfk = xmalloc((s->K + 1) * sizeof(*tfk));
+	ntf = tf_fields(s, tfk);
+	va = xcalloc(s->K + 1, sizeof(*va));
 	/* m: EM per rule from the same start, masked fields left out. */
 	init = s->fm;
 	init.field = xmalloc(s->K * sizeof(*init.field));
@@ -299,9 +418,6 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 		sm[r].rule = r;
 		sm[r].seed = c->seed + r + 1;
 		pat_init(&sm[r].p, s->K);
-		sm[r].lev = xmalloc(s->K + 1);
-		sm[r].va = xmalloc((s->K + 1) * sizeof(uint32_t));
-		sm[r].vb = xmalloc((s->K + 1) * sizeof(uint32_t));
 		st->rule[r].pairs = blk_count(bk, r, bo.link_only);
 		if (st->rule[r].pairs == 0)
 			continue;
@@ -309,6 +425,11 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 		    UINT64_MAX : (uint64_t)((double)c->em_pairs /
 		    (double)st->rule[r].pairs * 18446744073709551615.0);
 		blk_pairs(bk, r, &bo, on_pair, &sm[r]);
+		/* Kept for the recall below: not compared twice. */
+		sm[r].lev = xmalloc(sm[r].npair * s->K + 1);
+		sm[r].va = xmalloc((sm[r].npair * ntf + 1) * sizeof(uint32_t));
+		vectors(s, sm[r].pair, sm[r].npair, &c->block[r], &sm[r].p,
+		    NULL, 0, sm[r].lev, sm[r].va);
 		pat_done(&sm[r].p);
 		st->rule[r].sampled = sm[r].npair;
 		/*
@@ -354,15 +475,10 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 			post = xrealloc(post, (sm[q].npair + 1) *
 			    sizeof(double));
 			for (i = 0; i < sm[q].npair; i++) {
-				a = sm[q].pair[2 * i];
-				b = sm[q].pair[2 * i + 1];
-				msc_vector(s, a, b, sm[q].lev, sm[q].va,
-				    sm[q].vb);
-				for (k = 0; k < s->K; k++)
-					if (masked(s, &c->block[q], k))
-						sm[q].lev[k] = -1;
-				w = msc_weight(s, sm[q].lev, sm[q].va, NULL);
-				post[i] = fs_prob(w, st->rule[q].lambda);
+				for (k = 0; k < ntf; k++)
+					va[tfk[k]] = sm[q].va[i * ntf + k];
+				post[i] = fs_prob(msc_weight(s, sm[q].lev +
+				    i * s->K, va, NULL), st->rule[q].lambda);
 			}
 			for (r = 0; r < c->nblock; r++) {
 				if (r == q)
@@ -411,9 +527,10 @@ mtr_train(struct msc *s, struct blk *bk, struct mtr_stats *st)
 		free(sm[r].pair);
 		free(sm[r].lev);
 		free(sm[r].va);
-		free(sm[r].vb);
 	}
 	free(sm);
+	free(tfk);
+	free(va);
 	free(msum);
 	free(mn);
 	free(init.field);

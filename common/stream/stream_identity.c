@@ -115,7 +115,7 @@ static int
 load(struct pass *p, int whole, const char *day, struct sbuf *why)
 {
 	sqlite3 *db = p->id->db;
-	uint64_t fp = mkey_fingerprint(&p->id->cfg);
+	uint64_t fp = mkey_fingerprint(&p->id->cfg), off;
 
 	if (mkdb_open(&p->mk, db, why) == -1)
 		return -1;
@@ -132,8 +132,11 @@ load(struct pass *p, int whole, const char *day, struct sbuf *why)
 		return -1;
 	/* Nothing is left unresolved below the last pass's watermark,
 	 * unless a full pass is asked for. */
+	/* The rules the full run left out pair nobody: their blocks unread. */
+	if (mkdb_rules_get(&p->mk, fp, &off, why) != 1)
+		off = 0;
 	if (mload_watermark(db, &p->wm_rowid, &p->wm_run, why) == -1 ||
-	    mkey_load_since(&p->mk, &p->ms, &p->id->cfg, whole ? 0 :
+	    mkey_load_since(&p->mk, &p->ms, &p->id->cfg, off, whole ? 0 :
 	    p->id->wm_rowid, whole ? 0 : p->id->wm_run, &p->inc,
 	    why) == -1) {
 		db_rollback(db);
@@ -343,7 +346,7 @@ match_half(struct pass *p, int whole, const char *day, FILE *fp,
 		if (db_begin(p->id->db, why) == -1)
 			failed = 1;
 		else if (mkey_rebuild(&p->mk, &p->ms, &p->sc, fp_keys,
-		    why) == -1) {
+		    p->bk.off, why) == -1) {
 			db_rollback(p->id->db);
 			failed = 1;
 		} else if (db_commit(p->id->db, why) == -1)
