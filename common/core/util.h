@@ -31,8 +31,8 @@ char	*xstrndup(const char *, size_t);
 
 /*
  * A growable NUL-terminated byte string.  buf is never NULL after
- * sb_init; len excludes the terminating NUL.  The contents may hold
- * NUL bytes.
+ * sb_init or sb_detach; len excludes the terminating NUL.  The contents
+ * may hold NUL bytes.
  */
 struct sbuf {
 	char	*buf;	/* always NUL-terminated */
@@ -49,7 +49,11 @@ void	 sb_adds(struct sbuf *, const char *);
 void	 sb_addc(struct sbuf *, int);
 void	 sb_addf(struct sbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-char	*sb_detach(struct sbuf *);		/* caller frees; sb reset */
+/*
+ * The contents, for the caller to free; sb is left empty ("") and holds
+ * no allocation: it may be added to again, released, or dropped.
+ */
+char	*sb_detach(struct sbuf *);
 
 /*
  * Quote a value for a diagnostic: about 60 bytes, never a character cut
