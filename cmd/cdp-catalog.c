@@ -23,6 +23,7 @@
 #include "core/cli.h"
 #include "io/csv_options.h"
 #include "io/json_writer.h"
+#include "io/output_check.h"
 #include "io/record_reader.h"
 #include "io/table.h"
 #include "merge/golden_record.h"
@@ -776,6 +777,7 @@ main(int argc, char *argv[])
 {
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
+	oc_ignore_sigpipe();	/* | head: said, exit 1 */
 	if (argc > 1 && strcmp(argv[1], "delete") == 0)
 		return cmd_delete(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "reset") == 0)

@@ -24,6 +24,7 @@
 #include "io/csv_options.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
+#include "io/output_check.h"
 #include "match/comparators.h"
 #include "normalise/field_map.h"
 #include "score/score.h"
@@ -704,6 +705,7 @@ main(int argc, char *argv[])
 
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
+	oc_ignore_sigpipe();	/* | head: said, exit 1 */
 	sb_init(&why);
 	/* '+': options end at the verb, so an expression may start with -
 	 * ("-x"); changes takes --run after its operand */

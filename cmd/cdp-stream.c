@@ -27,6 +27,7 @@
 
 #include "core/cli.h"
 #include "core/util.h"
+#include "io/output_check.h"
 #include "match/comparators.h"
 #include "store/database.h"
 #include "store/id_array.h"
@@ -312,7 +313,7 @@ main(int argc, char *argv[])
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	oc_ignore_sigpipe();
 
 	dbfile = db_path(dbopt);
 	if (db_open(dbfile, 0, &db, &why) == -1)

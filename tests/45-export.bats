@@ -210,7 +210,7 @@ setup() {
 	[ ! -e nowhere.db ]
 }
 
-@test "cdp-export | a reader that went away: the run is logged as such, not left running" {
+@test "cdp-export | a reader that went away: said, exit 1, the run logged as failed, nothing logged as exported" {
 	# A pipe whose reader is gone before the first write: EPIPE.
 	run python3 -c 'import os, subprocess, sys
 r, w = os.pipe()
@@ -218,10 +218,66 @@ os.close(r)
 p = subprocess.run(["cdp-export", "profiles"], stdout=w, stderr=subprocess.PIPE)
 sys.stdout.write(p.stderr.decode())
 sys.exit(128 + 13 if p.returncode == -13 else p.returncode)'
-	assert_equal "$status" 141
-	assert_output ""
+	assert_equal "$status" 1
+	assert_output "cdp-export: stdout: reader closed the pipe"
 	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export'"
-	assert_output "failed|output closed by its reader (SIGPIPE): nothing logged as exported"
+	assert_output "failed|stdout: reader closed the pipe"
 	run -0 q "SELECT count(*) FROM export_log"
 	assert_output 0
+}
+
+@test "cdp-export | head -1: the reader leaves mid-export; a FIFO's reader too, named" {
+	# About 2 MB of events: far more than a pipe holds.
+	awk 'BEGIN { print "id,email,event_type,ts,amount"
+	    for (i = 1; i <= 20000; i++)
+	    printf "e%d,p%d@mail.test,purchase,2026-01-01T00:00:00Z,%d.5\n", i, i, i }' >ev.csv
+	cdp-ingest -q -s ev -i id ev.csv
+	run bash -c 'cdp-export events 2>err | head -1; echo "${PIPESTATUS[0]}"'
+	expect <<-'EOF'
+	{"source":"ev","record_id":"e1","event_type":"purchase","ts":"2026-01-01T00:00:00Z","amount":1.5}
+	1
+	EOF
+	run -0 cat err
+	assert_output "cdp-export: stdout: reader closed the pipe"
+	mkfifo fifo
+	head -c 100 fifo >/dev/null &
+	run --separate-stderr cdp-export -o fifo events
+	wait $!
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: fifo: reader closed the pipe"
+	[ -p fifo ]
+	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export' ORDER BY id"
+	expect <<-'EOF'
+	failed|stdout: reader closed the pipe
+	failed|fifo: reader closed the pipe
+	EOF
+	run -0 q "SELECT count(*) FROM export_log"
+	assert_output 0
+}
+
+@test "cdp-export changes | a reader that went away: the cursor stays, the next export delivers it all" {
+	q "INSERT INTO segment (id, name, definition, compiled, params,
+	     created_at, created_run) VALUES (1, 'vip', 'x', 'x', '{}', 't', 9);
+	   INSERT INTO segment_change VALUES (1, 10, 1, 'enter'),
+	     (1, 10, 2, 'enter');"
+	run python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(["cdp-export", "-F", "email", "changes", "vip", "--dest", "mailer"],
+    stdout=w, stderr=subprocess.PIPE)
+sys.stdout.write(p.stderr.decode())
+sys.exit(128 + 13 if p.returncode == -13 else p.returncode)'
+	assert_equal "$status" 1
+	assert_output "cdp-export: stdout: reader closed the pipe"
+	run -0 q "SELECT (SELECT count(*) FROM export_cursor),
+	  (SELECT count(*) FROM export_key), (SELECT count(*) FROM export_log)"
+	assert_output "0|0|0"
+	run -0 cdp-export -q -F email changes vip --dest mailer
+	expect <<-'EOF'
+	change,email
+	enter,jean.dupont@example.fr
+	enter,marie.curie@example.fr
+	EOF
+	run -0 q "SELECT run FROM export_cursor"
+	assert_output 10
 }

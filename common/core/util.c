@@ -338,14 +338,18 @@ mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+const char *
+write_strerror(int err)
+{
+	return err == EPIPE ? "reader closed the pipe" : strerror(err);
+}
+
 void
 check_stdout(void)
 {
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		if (errno == EPIPE)
-			exit(EXIT_FAIL);
-		die(EXIT_FAIL, "stdout: %s", strerror(errno));
-	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die(EXIT_FAIL, "stdout: %s", write_strerror(errno != 0 ?
+		    errno : EIO));
 }
 
 long

@@ -107,7 +107,13 @@ double	 mono_now(void);
  */
 long	 utf8_check(const char *s, size_t n);
 
-/* Exit 1 with a message when stdout could not be written or closed. */
+/*
+ * Why a write failed, for "NAME: reason": strerror(err), but "reader
+ * closed the pipe" for EPIPE (the reader of a pipe or FIFO exited
+ * before the end: | head -1).
+ */
+const char *write_strerror(int err);
+/* Exit 1 with "stdout: reason" when stdout could not be written or closed. */
 void	 check_stdout(void);
 
 #endif
