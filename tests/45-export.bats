@@ -102,6 +102,67 @@ setup() {
 	[ ! -e nodir ]
 }
 
+@test "cdp-export -o: the temporaries of killed exports go at the next export, whatever their name; no other file" {
+	# What exports killed before their rename leave, one night a name
+	# (NAME.cdp-tmpPID, and NAME.tmpPID from before): their process gone.
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	mkdir out
+	(
+		umask 077
+		cd out
+		: >"night1.csv.cdp-tmp$dead"
+		: >"night0.csv.tmp$dead"
+		echo data >"x.csv.tmp$dead"
+		# Not ours, or not stale: kept.
+		: >"live.csv.cdp-tmp$$"
+		echo data >"notes.csv.tmp$dead"
+		: >"wide.csv.cdp-tmp$dead"
+		chmod 644 "wide.csv.cdp-tmp$dead"
+		ln -s ../x "link.csv.cdp-tmp$dead"
+		: >notes.tmp
+		: >"two.csv.cdp-tmp$dead"
+		ln "two.csv.cdp-tmp$dead" "second-link-$dead"
+	)
+	run -0 cdp-export -q -o out/x.csv members
+	run -0 ls out
+	expect <<-EOF
+	link.csv.cdp-tmp$dead
+	live.csv.cdp-tmp$$
+	notes.csv.tmp$dead
+	notes.tmp
+	second-link-$dead
+	two.csv.cdp-tmp$dead
+	wide.csv.cdp-tmp$dead
+	x.csv
+	EOF
+}
+
+@test "cdp-export -o, cdp-merge -o: a failed write leaves no temporary" {
+	# A file size limit of 1 MiB: a 2 MB export fails halfway (EFBIG).
+	awk 'BEGIN { print "id,email,event_type,ts,amount"
+	    for (i = 1; i <= 20000; i++)
+	    printf "e%d,p%d@mail.test,purchase,2026-01-01T00:00:00Z,%d.5\n", i, i, i }' >ev.csv
+	cdp-ingest -q -s ev -i id ev.csv
+	run bash -c 'trap "" XFSZ; ulimit -f 1024; exec cdp-export -o big.nd events'
+	assert_equal "$status" 1
+	assert_output "cdp-export: big.nd: File too large"
+	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export'"
+	assert_output "failed|big.nd: File too large"
+	# cdp-merge -o dies on it: the temporary goes at exit all the same.
+	awk 'BEGIN { print "id,first_name,last_name,email"
+	    for (i = 1; i <= 300; i++)
+	    printf "c%d,Ann%d,Lee%d,a%d@x.fr\n", i, i % 100, i % 100, i % 100 }' >c.csv
+	cdp-match -q c.csv >p.nd
+	run bash -c 'trap "" XFSZ; ulimit -f 1; exec cdp-merge -q -o cl.csv p.nd'
+	assert_equal "$status" 1
+	assert_output "cdp-merge: cl.csv: File too large"
+	run -0 ls
+	refute_output --partial big.nd
+	refute_output --partial cl.csv
+}
+
 @test "cdp-export -o: a device or a FIFO is written in place, never replaced" {
 	run --separate-stderr cdp-export -o /dev/null profiles
 	assert_equal "$status" 0
