@@ -329,6 +329,20 @@ now_iso(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+time_t
+parse_iso(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || strlen(s) != 20 || s[4] != '-' || s[10] != 'T' ||
+	    (end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
+	    *end != '\0')
+		return (time_t)-1;
+	return timegm(&tm);
+}
+
 double
 mono_now(void)
 {

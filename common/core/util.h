@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Exit statuses shared by every tool; documented in cdp(7). */
 #define EXIT_OK		0	/* success */
@@ -97,6 +98,12 @@ int	 parse_ll(const char *, long long min, long long max, long long *,
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void	 now_iso(char *buf, size_t len);
+/*
+ * The time of s, an ISO 8601 UTC time to the second as now_iso writes
+ * it and the store holds it ("2026-12-07T20:48:55Z"): exactly that
+ * shape and a real date, else (time_t)-1.
+ */
+time_t	 parse_iso(const char *s);
 /* Monotonic clock in seconds, for durations and batch ages. */
 double	 mono_now(void);
 

@@ -49,9 +49,27 @@ detach(void)
 	free(sb_detach(&sb));
 }
 
+static void
+iso(void)
+{
+	ok(parse_iso("1970-01-01T00:00:00Z") == 0, "the epoch");
+	ok(parse_iso("2026-12-07T20:48:55Z") == 1796676535, "a time");
+	ok(parse_iso("2024-02-29T23:59:59Z") == 1709251199, "a leap day");
+	ok(parse_iso("2026-12-07T20:48:55") == (time_t)-1, "no Z");
+	ok(parse_iso("2026-12-07T20:48:55Z ") == (time_t)-1, "a space after");
+	ok(parse_iso("2026-12-07T20:48:55+01") == (time_t)-1, "an offset");
+	ok(parse_iso("2026-12-07 20:48:55Z") == (time_t)-1, "no T");
+	ok(parse_iso("2026-13-07T20:48:55Z") == (time_t)-1, "month 13");
+	ok(parse_iso("2026-1-7T20:48:55Z") == (time_t)-1, "short fields");
+	ok(parse_iso("2026-12-07") == (time_t)-1, "a date alone");
+	ok(parse_iso("") == (time_t)-1 && parse_iso(NULL) == (time_t)-1,
+	    "nothing");
+}
+
 int
 main(void)
 {
 	detach();
+	iso();
 	return done_testing();
 }
