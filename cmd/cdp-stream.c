@@ -28,7 +28,7 @@
 #include "core/cli.h"
 #include "core/util.h"
 #include "io/output_check.h"
-#include "match/comparators.h"
+#include "expr/expr.h"
 #include "store/database.h"
 #include "store/id_array.h"
 #include "store/run_log.h"
@@ -252,6 +252,7 @@ main(int argc, char *argv[])
 	struct sigaction sa;
 	double next;
 	int ch, once = 0, due;
+	char asof[11];
 	long day;
 
 	set_progname(argv[0]);
@@ -266,11 +267,8 @@ main(int argc, char *argv[])
 			break;
 		case 'A':
 			asofopt = optarg;
-			if (strlen(optarg) != 10 ||
-			    cmp_date_parse(optarg, 10, &day) == -1)
-				die(EXIT_USAGE, "--as-of %s: expected a date "
-				    "YYYY-MM-DD", quote_value(optarg,
-				    strlen(optarg)));
+			if (expr_as_of(optarg, asof, &day, &why) == -1)
+				die(EXIT_USAGE, "%s", why.buf);
 			break;
 		case 'd':
 			dbopt = optarg;

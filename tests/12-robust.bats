@@ -309,3 +309,24 @@ sys.exit(128 + 13 if p.returncode == -13 else p.returncode)' "$@"
 	assert_equal "$status" 141
 	assert_output ""
 }
+
+@test "--as-of: one check for cdp-score, cdp-segment and cdp-stream, before anything is opened" {
+	for bad in 2024-02-30 2024-1-1 2024-01-01T00:00:00Z x ''; do
+		for t in "cdp-score" "cdp-segment eval" "cdp-stream -1"; do
+			run --separate-stderr ${t%% *} --as-of "$bad" ${t#* }
+			assert_equal "$status" 2
+			assert_equal "$stderr" "${t%% *}: --as-of \"$bad\": expected a date YYYY-MM-DD"
+		done
+	done
+	[ ! -e "$CDP_DB" ]
+	# A good date, or none (today): accepted.
+	printf 'id,email\n1,a@x.fr\n' >a.csv
+	cdp-ingest -q -s s -i id a.csv
+	cdp-segment -q define all 'email is not null'
+	run -0 cdp-segment -q --as-of 2024-02-29 eval
+	run -0 q "SELECT message FROM run WHERE tool = 'cdp-segment' ORDER BY id DESC LIMIT 1"
+	assert_output "as of 2024-02-29: 1 segments, 0 members, 0 entered, 0 exited"
+	run -0 cdp-segment -q eval
+	run -0 q "SELECT substr(message, 1, 17) FROM run WHERE tool = 'cdp-segment' ORDER BY id DESC LIMIT 1"
+	assert_output "as of $(date -u +%F):"
+}
