@@ -12,6 +12,14 @@ setup() {
 	cdp-merge -q "$FIX/merge-pairs.ndjson"
 }
 
+# many_events: 20,000 purchases stored, about 2 MB as NDJSON events.
+many_events() {
+	awk 'BEGIN { print "id,email,event_type,ts,amount"
+	    for (i = 1; i <= 20000; i++)
+	    printf "e%d,p%d@mail.test,purchase,2026-01-01T00:00:00Z,%d.5\n", i, i, i }' >ev.csv
+	cdp-ingest -q -s ev -i id ev.csv
+}
+
 @test "cdp-export members: one line per record, by profile, source, id" {
 	run --separate-stderr cdp-export members
 	assert_equal "$status" 0
@@ -141,10 +149,7 @@ setup() {
 
 @test "cdp-export -o, cdp-merge -o: a failed write leaves no temporary" {
 	# A file size limit of 1 MiB: a 2 MB export fails halfway (EFBIG).
-	awk 'BEGIN { print "id,email,event_type,ts,amount"
-	    for (i = 1; i <= 20000; i++)
-	    printf "e%d,p%d@mail.test,purchase,2026-01-01T00:00:00Z,%d.5\n", i, i, i }' >ev.csv
-	cdp-ingest -q -s ev -i id ev.csv
+	many_events
 	run bash -c 'trap "" XFSZ; ulimit -f 1024; exec cdp-export -o big.nd events'
 	assert_equal "$status" 1
 	assert_output "cdp-export: big.nd: File too large"
@@ -289,10 +294,7 @@ sys.exit(128 + 13 if p.returncode == -13 else p.returncode)'
 
 @test "cdp-export | head -1: the reader leaves mid-export; a FIFO's reader too, named" {
 	# About 2 MB of events: far more than a pipe holds.
-	awk 'BEGIN { print "id,email,event_type,ts,amount"
-	    for (i = 1; i <= 20000; i++)
-	    printf "e%d,p%d@mail.test,purchase,2026-01-01T00:00:00Z,%d.5\n", i, i, i }' >ev.csv
-	cdp-ingest -q -s ev -i id ev.csv
+	many_events
 	run bash -c 'cdp-export events 2>err | head -1; echo "${PIPESTATUS[0]}"'
 	expect <<-'EOF'
 	{"source":"ev","record_id":"e1","event_type":"purchase","ts":"2026-01-01T00:00:00Z","amount":1.5}
