@@ -155,12 +155,12 @@ many_events() {
 	assert_output "cdp-export: big.nd: File too large"
 	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export'"
 	assert_output "failed|big.nd: File too large"
-	# cdp-merge -o dies on it: the temporary goes at exit all the same.
-	awk 'BEGIN { print "id,first_name,last_name,email"
-	    for (i = 1; i <= 300; i++)
-	    printf "c%d,Ann%d,Lee%d,a%d@x.fr\n", i, i % 100, i % 100, i % 100 }' >c.csv
-	cdp-match -q c.csv >p.nd
-	run bash -c 'trap "" XFSZ; ulimit -f 1; exec cdp-merge -q -o cl.csv p.nd'
+	# cdp-merge -o dies on it (650 KB of clusters, 64 KiB allowed): the
+	# temporary goes at exit all the same.
+	awk 'BEGIN { for (i = 1; i <= 20000; i++)
+	    printf "{\"a\":{\"source\":\"crm\",\"record_id\":\"c%d\"},\"b\":{\"source\":\"web\",\"record_id\":\"w%d\"},\"prob\":1,\"rule\":\"ident:email\"}\n", i, i
+	    print "{\"trailer\":\"cdp-match\",\"run\":null,\"pairs\":20000,\"threshold\":0.5,\"threshold_from\":\"config\",\"watermark\":null,\"watermark_run\":null,\"status\":\"ok\"}" }' >p.nd
+	run bash -c 'trap "" XFSZ; ulimit -f 64; exec cdp-merge -q -o cl.csv p.nd'
 	assert_equal "$status" 1
 	assert_output "cdp-merge: cl.csv: File too large"
 	run -0 ls
