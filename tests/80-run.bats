@@ -285,6 +285,24 @@ catalog_dump() {
 	[ "${#lines[@]}" -ge 2 ]
 }
 
+@test "cdp-run: the temporaries that killed exports left under other nights' names go at the next run" {
+	ln -s "${BIN%/}/cdp-export" "$T/bin/cdp-export"
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	mkdir -m 700 "$T/out"
+	(umask 077
+	 : >"$T/out/p-20260101T020000Z.csv.cdp-tmp$dead"
+	 : >"$T/out/p-20251231T020000Z.csv.tmp$dead"
+	 : >"$T/out/keep.csv")
+	printf 'exports\t%s\nexport\tp-{stamp}.csv profiles\n' "$T/out" >>"$T/run.conf"
+	run -0 cdp-run -c "$T/run.conf"
+	run -0 ls "$T/out"
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 keep.csv
+	[[ ${lines[1]} =~ ^p-[0-9]{8}T[0-9]{6}Z\.csv$ ]]
+}
+
 @test "cdp-run: only regular files of their own are ingested; links, FIFOs refused" {
 	printf 'ID_CLIENT;PRENOM;EMAIL\nS1;Root;root@example.fr\n' >"$T/secret.csv"
 	ln -s "$T/secret.csv" "$T/spool/crm/incoming/00-link.csv"
