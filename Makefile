@@ -45,7 +45,7 @@ UNITSRC	= tests/unit/t-csvr.c tests/unit/t-nd.c tests/unit/t-jw.c \
 	  tests/unit/t-catalog.c tests/unit/t-mcfg.c tests/unit/t-mblock.c \
 	  tests/unit/t-mdet.c tests/unit/t-mscore.c tests/unit/t-expr.c \
 	  tests/unit/t-fuzz-regress.c tests/unit/t-bulk.c tests/unit/t-privacy.c \
-	  tests/unit/t-csvw.c tests/unit/t-job.c
+	  tests/unit/t-csvw.c tests/unit/t-job.c tests/unit/t-core.c
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)obj/%)
 
 all: $(BINS) cdp cdp-run

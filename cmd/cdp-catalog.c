@@ -23,6 +23,7 @@
 #include "core/cli.h"
 #include "io/csv_options.h"
 #include "io/json_writer.h"
+#include "io/output_check.h"
 #include "io/record_reader.h"
 #include "io/table.h"
 #include "merge/golden_record.h"
@@ -546,59 +547,6 @@ cmd_suggest(int argc, char **argv)
 	return 0;
 }
 
-/* Forget a source's data map: the one verb that writes. */
-static int
-cmd_reset(int argc, char **argv)
-{
-	const char *dbopt = NULL;
-	struct sbuf why;
-	struct run run;
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long sid = 0;
-	long n;
-	int ch;
-
-	while ((ch = getopt(argc, argv, "d:")) != -1) {
-		switch (ch) {
-		case 'd':
-			dbopt = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (argc - optind != 1)
-		usage();
-	sb_init(&why);
-	if (db_open(db_path(dbopt), 0, &db, &why) == -1)
-		die(EXIT_FAIL, "%s", why.buf);
-	if (sqlite3_prepare_v2(db, "SELECT id FROM source WHERE name = ?1",
-	    -1, &st, NULL) != SQLITE_OK)
-		die(EXIT_FAIL, "catalog: %s", sqlite3_errmsg(db));
-	sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		sid = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (sid == 0)
-		die(EXIT_FAIL, "no source %s", quote_value(argv[optind],
-		    strlen(argv[optind])));
-	if (run_begin(&run, db, "cdp-catalog", argc + 1, argv - 1, sid,
-	    &why) == -1)
-		die(EXIT_FAIL, "run log: %s", why.buf);
-	if (cat_drop_source(db, sid, &n, &why) == -1) {
-		(void)run_end(&run, "failed", why.buf, &why);
-		die(EXIT_FAIL, "%s", why.buf);
-	}
-	if (run_end(&run, "ok", NULL, &why) == -1)
-		warnx_("run log: %s", why.buf);
-	fprintf(stderr, "%s: %s: data map reset, %ld fields forgotten\n",
-	    progname, argv[optind], n);
-	sb_release(&why);
-	db_close(db);
-	return 0;
-}
-
 /* The id of source name, or die. */
 static long long
 source_id(sqlite3 *db, const char *name)
@@ -616,6 +564,75 @@ source_id(sqlite3 *db, const char *name)
 	if (sid == 0)
 		die(EXIT_FAIL, "no source %s", quote_value(name, strlen(name)));
 	return sid;
+}
+
+/* The options of the verbs that change a source (reset, delete). */
+struct source_opts {
+	const char *db;		/* -d */
+	const char *conf;	/* -r: cdp-run's configuration (delete) */
+	int	 force;		/* -f: not a dry run (delete) */
+};
+
+/*
+ * Parse the verb's options, those of optstring among -d, -f and -r;
+ * then exactly one operand, the source (argv[optind]).
+ */
+static void
+source_opts(int argc, char **argv, const char *optstring,
+    struct source_opts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
+		switch (ch) {
+		case 'd':
+			o->db = optarg;
+			break;
+		case 'f':
+			o->force = 1;
+			break;
+		case 'r':
+			o->conf = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+}
+
+/* Forget a source's data map: the one verb that writes. */
+static int
+cmd_reset(int argc, char **argv)
+{
+	struct source_opts o;
+	struct sbuf why;
+	struct run run;
+	sqlite3 *db;
+	long long sid;
+	long n;
+
+	source_opts(argc, argv, "d:", &o);
+	sb_init(&why);
+	if (db_open(db_path(o.db), 0, &db, &why) == -1)
+		die(EXIT_FAIL, "%s", why.buf);
+	sid = source_id(db, argv[optind]);
+	if (run_begin(&run, db, "cdp-catalog", argc + 1, argv - 1, sid,
+	    &why) == -1)
+		die(EXIT_FAIL, "run log: %s", why.buf);
+	if (cat_drop_source(db, sid, &n, &why) == -1) {
+		(void)run_end(&run, "failed", why.buf, &why);
+		die(EXIT_FAIL, "%s", why.buf);
+	}
+	if (run_end(&run, "ok", NULL, &why) == -1)
+		warnx_("run log: %s", why.buf);
+	fprintf(stderr, "%s: %s: data map reset, %ld fields forgotten\n",
+	    progname, argv[optind], n);
+	sb_release(&why);
+	db_close(db);
+	return 0;
 }
 
 static void
@@ -674,7 +691,7 @@ out:
 static int
 cmd_delete(int argc, char **argv)
 {
-	const char *dbopt = NULL, *conf_run = NULL;
+	struct source_opts o;
 	struct sd_counts c;
 	struct golden g;
 	struct mergecf cf;
@@ -685,30 +702,13 @@ cmd_delete(int argc, char **argv)
 	long long sid;
 	long nfields = 0, nkept;
 	char *conf;
-	int ch, force = 0;
 
-	while ((ch = getopt(argc, argv, "d:fr:")) != -1) {
-		switch (ch) {
-		case 'd':
-			dbopt = optarg;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		case 'r':
-			conf_run = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (argc - optind != 1)
-		usage();
+	source_opts(argc, argv, "d:fr:", &o);
 	sb_init(&why);
-	if (db_open(db_path(dbopt), force ? 0 : DB_RDONLY, &db, &why) == -1)
+	if (db_open(db_path(o.db), o.force ? 0 : DB_RDONLY, &db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
 	sid = source_id(db, argv[optind]);
-	if (!force) {
+	if (!o.force) {
 		if (sd_plan(db, sid, &c, &why) == -1)
 			die(EXIT_FAIL, "%s", why.buf);
 		if ((st = db_prepare(db, "SELECT count(*) FROM catalog WHERE "
@@ -718,7 +718,7 @@ cmd_delete(int argc, char **argv)
 		if (sqlite3_step(st) == SQLITE_ROW)
 			nfields = (long)sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
-		if ((nkept = kept_files(conf_run, argv[optind], 0,
+		if ((nkept = kept_files(o.conf, argv[optind], 0,
 		    &why)) == -2)
 			die(EXIT_FAIL, "%s", why.buf);
 		print_counts("would delete", &c, nfields, nkept);
@@ -756,7 +756,7 @@ cmd_delete(int argc, char **argv)
 	    c.resolved, c.exits);
 	run.rows_in = c.records;
 	/* The files after the records: a failure leaves no record behind. */
-	if ((nkept = kept_files(conf_run, argv[optind], 1, &why)) == -2) {
+	if ((nkept = kept_files(o.conf, argv[optind], 1, &why)) == -2) {
 		(void)run_end(&run, "failed", why.buf, &why);
 		die(EXIT_FAIL, "%s", why.buf);
 	}
@@ -776,6 +776,7 @@ main(int argc, char *argv[])
 {
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
+	oc_ignore_sigpipe();	/* | head: said, exit 1 */
 	if (argc > 1 && strcmp(argv[1], "delete") == 0)
 		return cmd_delete(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "reset") == 0)

@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +40,7 @@
 #include "io/csv_options.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
+#include "io/output_check.h"
 #include "io/output_file.h"
 #include "merge/golden_record.h"
 #include "normalise/field_map.h"
@@ -58,20 +58,6 @@ usage(void)
 	    "[--raw] "
 	    "[--since TS] WHAT [NAME]\n", progname);
 	cli_usage_exit();
-}
-
-/*
- * The reader of the output went away (| head -1): writes then fail with
- * EPIPE instead of killing the process, so the run is logged as ended
- * that way, not left "running"; then the signal is raised again.
- */
-static volatile sig_atomic_t sigpipe;
-
-static void
-on_sigpipe(int sig)
-{
-	(void)sig;
-	sigpipe = 1;
 }
 
 /* Verbs. */
@@ -517,7 +503,7 @@ ex_profile(struct export *e)
 
 		if (fwrite(sqlite3_column_text(st, 0), 1, n, e->out) != n ||
 		    putc('\n', e->out) == EOF)
-			e->werr = 1;
+			ex_write_failed(e);
 		e->rows = 1;
 		rc = xlog_item(&e->log, pid, &e->why);
 	} else {
@@ -529,11 +515,8 @@ ex_profile(struct export *e)
 		rc = -1;
 	}
 	sqlite3_finalize(st);
-	if (rc == 0 && e->werr) {
-		sb_reset(&e->why);
-		sb_addf(&e->why, "%s: %s", e->outname, strerror(errno));
-		rc = -1;
-	}
+	if (e->werr)
+		rc = -1;	/* e->why says it */
 	return rc;
 }
 
@@ -668,7 +651,8 @@ main(int argc, char *argv[])
 
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
-	signal(SIGPIPE, on_sigpipe);
+	/* | head -1: said and logged as failed, not a silent death. */
+	oc_ignore_sigpipe();
 	memset(&e, 0, sizeof(e));
 	memset(&co, 0, sizeof(co));
 	sb_init(&e.why);
@@ -862,18 +846,20 @@ main(int argc, char *argv[])
 	if (rc == 0)
 		rc = v->fn(&e);
 	if (rc == 0 && csvw_flush(&e.csv) == -1) {
-		sb_reset(&e.why);
-		sb_addf(&e.why, "%s: %s", e.outname, strerror(errno));
+		ex_write_failed(&e);
 		rc = -1;
 	}
 	/* The snapshot is no longer needed: let checkpoints go past it. */
 	db_close(e.db);
 	e.db = NULL;
-	if (rc == -1 && !sigpipe)
+	/* A write that failed is the output's, not the verb's. */
+	if (rc == -1 && e.werr)
+		warnx_("%s", e.why.buf);
+	else if (rc == -1)
 		warnx_("%s: %s", v->name, e.why.buf);
 	if (fclose(e.out) == EOF && rc == 0) {
-		if (!sigpipe)
-			warnx_("%s: %s", e.outname, strerror(errno));
+		ex_write_failed(&e);
+		warnx_("%s", e.why.buf);
 		rc = -1;
 	}
 	/* Every export_item inserted, the digest logged. */
@@ -909,11 +895,6 @@ main(int argc, char *argv[])
 	if (rc == -1)
 		db_rollback(e.wdb);
 	run.rows_ok = e.rows;
-	if (rc == -1 && sigpipe) {
-		sb_reset(&e.why);
-		sb_adds(&e.why, "output closed by its reader (SIGPIPE): "
-		    "nothing logged as exported");
-	}
 	if (run_end(&run, rc == 0 ? "ok" : "failed", rc == 0 ? NULL :
 	    e.why.buf, &e.why) == -1) {
 		warnx_("%s", e.why.buf);
@@ -932,13 +913,9 @@ main(int argc, char *argv[])
 	xf_release(&e.xf);
 	xkeys_release(&e.keys);
 	db_close(e.wdb);
-	if (sigpipe) {		/* as if the write had killed us */
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
-	}
-	/* A failed write was reported above, with its own errno. */
+	/* A failed write was reported above, once. */
 	if (rc == -1)
-		clearerr(stdout);
+		return EXIT_FAIL;
 	check_stdout();
-	return rc == 0 ? EXIT_OK : EXIT_FAIL;
+	return EXIT_OK;
 }

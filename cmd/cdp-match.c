@@ -28,6 +28,7 @@
 
 #include "core/cli.h"
 #include "core/hash.h"
+#include "io/output_check.h"
 #include "io/record_reader.h"
 #include "match/attr_ident.h"
 #include "match/blocking.h"
@@ -532,12 +533,14 @@ main(int argc, char *argv[])
 	size_t nmaps = 0, nmapfiles = 0, i, r, nnew = 0, neligible;
 	int ch, all = 0, printm = 0, fmt = RIN_GUESS, have_t = 0, dbmode;
 	int trained_now = 0, failed = 0;
+	char *outerr = NULL;
 	double t0 = mono_now(), t1, c1, tval = 0;
 	long long nthreads = par_ncpu();
 	const char *errstr;
 
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
+	oc_ignore_sigpipe();
 	memset(&g, 0, sizeof(g));
 	memset(&run, 0, sizeof(run));
 	sb_init(&g.why);
@@ -811,9 +814,18 @@ main(int argc, char *argv[])
 			mout_add(&g.out, g.det.pair[i].a, g.det.pair[i].b,
 			    (int32_t)g.det.pair[i].ident, 1);
 	mout_write(&g.out, &g.cfg, &g.ms, g.trained ? &g.sc : NULL, dbmode);
+	/*
+	 * The reader gone (| head): the pairs were not delivered.  Nothing
+	 * of the run is kept, as when a signal ended it, and it is logged.
+	 */
+	if (oc_check(stdout, "stdout", &g.why) == -1) {
+		warnx_("%s", g.why.buf);
+		outerr = xstrdup(g.why.buf);
+		failed = 1;
+	}
 
-	if (dbmode && trained_now && mtr_model_store(db, &g.sc.fm, run.id,
-	    &g.why) == -1) {
+	if (dbmode && trained_now && outerr == NULL &&
+	    mtr_model_store(db, &g.sc.fm, run.id, &g.why) == -1) {
 		warnx_("storing the model: %s", g.why.buf);
 		failed = 1;
 	}
@@ -821,7 +833,8 @@ main(int argc, char *argv[])
 		warnx_("term frequencies: %s", sqlite3_errmsg(db));
 		failed = 1;
 	}
-	if (dbmode && !g.partial && store_keys(&g, db) == -1) {
+	if (dbmode && !g.partial && outerr == NULL &&
+	    store_keys(&g, db) == -1) {
 		warnx_("storing the match keys: %s", g.why.buf);
 		failed = 1;
 	}
@@ -836,7 +849,8 @@ main(int argc, char *argv[])
 		run.rows_in = (long long)g.ms.n;
 		run.rows_ok = (long long)nnew;
 		run.inserted = (long long)g.out.written;
-		if (run_end(&run, failed ? "failed" : "ok", NULL, &g.why) == -1) {
+		if (run_end(&run, failed ? "failed" : "ok", outerr,
+		    &g.why) == -1) {
 			warnx_("run log: %s", g.why.buf);
 			failed = 1;
 		}
@@ -852,8 +866,11 @@ main(int argc, char *argv[])
 	tr.watermark = dbmode ? g.wm_rowid : -1;
 	tr.watermark_run = dbmode ? g.wm_run : -1;
 	tr.status = failed ? "failed" : g.rejected ? "rejects" : "ok";
-	mout_trailer(&tr);
-	check_stdout();
+	if (outerr == NULL) {
+		mout_trailer(&tr);
+		check_stdout();
+	}
+	free(outerr);
 	release(&g, &map);
 	rin_opts_release(&opts);
 	if (failed)

@@ -22,7 +22,6 @@
 #include "expr/expr.h"
 #include "io/csv_options.h"
 #include "io/json_writer.h"
-#include "match/comparators.h"
 #include "normalise/field_map.h"
 #include "score/score.h"
 #include "score/score_state.h"
@@ -786,18 +785,9 @@ main(int argc, char *argv[])
 	if (csvo_any(&s.csv) && (!s.output || s.ndjson))
 		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for -o in "
 		    "CSV");
-	if (asof != NULL) {
-		if (strlen(asof) != 10 || cmp_date_parse(asof, 10, &day) == -1)
-			die(EXIT_USAGE, "--as-of %s: expected a date "
-			    "YYYY-MM-DD", quote_value(asof, strlen(asof)));
-	} else {
-		char now[32];
-
-		now_iso(now, sizeof(now));
-		cmp_date_parse(now, 10, &day);
-	}
+	if (expr_as_of(asof, s.asof, &day, &s.why) == -1)
+		die(EXIT_USAGE, "%s", s.why.buf);
 	s.o.asof = day;
-	score_day_str(day, s.asof);
 	if (s.spec != NULL)
 		read_spec(&s);
 	check_names(&s, nargc, nargv);

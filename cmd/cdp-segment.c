@@ -24,7 +24,7 @@
 #include "io/csv_options.h"
 #include "io/csv_writer.h"
 #include "io/json_writer.h"
-#include "match/comparators.h"
+#include "io/output_check.h"
 #include "normalise/field_map.h"
 #include "score/score.h"
 #include "segment/segment.h"
@@ -704,6 +704,7 @@ main(int argc, char *argv[])
 
 	set_progname(argv[0]);
 	run_log_usage(argc, argv);
+	oc_ignore_sigpipe();	/* | head: said, exit 1 */
 	sb_init(&why);
 	/* '+': options end at the verb, so an expression may start with -
 	 * ("-x"); changes takes --run after its operand */
@@ -763,21 +764,11 @@ main(int argc, char *argv[])
 	    strcmp(verb, "members") != 0 && strcmp(verb, "preview") != 0)))
 		die(EXIT_USAGE, "-D, --bom, --crlf and --excel are for CSV "
 		    "(list, members, preview)");
-	if (asofopt != NULL) {
-		if (strcmp(verb, "eval") != 0 && strcmp(verb, "preview") != 0)
-			usage();
-		if (strlen(asofopt) != 10 ||
-		    cmp_date_parse(asofopt, 10, &day) == -1)
-			die(EXIT_USAGE, "--as-of %s: expected a date YYYY-MM-DD",
-			    quote_value(asofopt, strlen(asofopt)));
-		memcpy(asof, asofopt, 11);
-	} else {
-		char now[32];
-
-		now_iso(now, sizeof(now));
-		memcpy(asof, now, 10);
-		asof[10] = '\0';
-	}
+	if (asofopt != NULL && strcmp(verb, "eval") != 0 &&
+	    strcmp(verb, "preview") != 0)
+		usage();
+	if (expr_as_of(asofopt, asof, &day, &why) == -1)
+		die(EXIT_USAGE, "%s", why.buf);
 	if (!strcmp(verb, "define") ? ac != 3 : !strcmp(verb, "preview") ?
 	    ac != 2 : !strcmp(verb, "list") ?
 	    ac != 1 : !strcmp(verb, "eval") ? 0 : !strcmp(verb, "members") ||

@@ -70,15 +70,14 @@ load_conf(struct status *s, const char *path)
 static void
 parse_date(const char *opt, const char *arg, struct sbuf *ts, time_t *t)
 {
-	struct tm tm;
+	time_t v;
 
-	memset(&tm, 0, sizeof(tm));
 	if (norm_ts(arg, strlen(arg), NULL, ts) != NORM_OK ||
-	    strptime(ts->buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+	    (v = parse_iso(ts->buf)) == (time_t)-1)
 		die(EXIT_USAGE, "%s: invalid date %s", opt,
 		    quote_value(arg, strlen(arg)));
 	if (t != NULL)
-		*t = timegm(&tm);
+		*t = v;
 }
 
 static const char *const run_cols[] = {

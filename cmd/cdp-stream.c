@@ -28,7 +28,8 @@
 
 #include "core/cli.h"
 #include "core/util.h"
-#include "match/comparators.h"
+#include "io/output_check.h"
+#include "expr/expr.h"
 #include "store/database.h"
 #include "store/id_array.h"
 #include "store/run_log.h"
@@ -201,6 +202,7 @@ main(int argc, char *argv[])
 	struct sigaction sa;
 	double next;
 	int ch, once = 0, due;
+	char asof[11];
 	long day;
 
 	set_progname(argv[0]);
@@ -214,11 +216,8 @@ main(int argc, char *argv[])
 			break;
 		case 'A':
 			asofopt = optarg;
-			if (strlen(optarg) != 10 ||
-			    cmp_date_parse(optarg, 10, &day) == -1)
-				die(EXIT_USAGE, "--as-of %s: expected a date "
-				    "YYYY-MM-DD", quote_value(optarg,
-				    strlen(optarg)));
+			if (expr_as_of(optarg, asof, &day, &why) == -1)
+				die(EXIT_USAGE, "%s", why.buf);
 			break;
 		case 'd':
 			dbopt = optarg;
@@ -261,7 +260,7 @@ main(int argc, char *argv[])
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	oc_ignore_sigpipe();
 
 	dbfile = db_path(dbopt);
 	if (db_open(dbfile, 0, &db, &why) == -1)

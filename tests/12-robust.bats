@@ -258,3 +258,75 @@ gen() {
 	assert_equal "$stderr" "cdp-score: $CDP_DB: no such database (cdp-ingest creates it with the first records)"
 	[ ! -e "$CDP_DB" ]
 }
+
+# closed CMD...: CMD with its standard output a pipe whose reader has gone
+# before the first write; prints its stderr; its status (141: SIGPIPE).
+closed() {
+	python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+sys.stdout.write(p.stderr.decode())
+sys.exit(128 + 13 if p.returncode == -13 else p.returncode)' "$@"
+}
+
+@test "a reader that went away: each tool that writes a stream says so and exits 1, nothing of it kept" {
+	printf 'id,email,type,ts,amount\n' >none.csv
+	cdp-ingest -q -s s -i id -m event_type=type -m ts=ts none.csv
+	cdp-segment -q define buyers 'count(purchase, 30d) > 0'
+	printf '%s\n' 'id,email,type,ts,amount' \
+	    '1,a@x.fr,purchase,2024-06-01T10:00:00Z,5' \
+	    '2,a@x.fr,purchase,2024-06-02T10:00:00Z,7' '3,b@x.fr,,,' >s.csv
+	cdp-ingest -q -s s -i id -m event_type=type -m ts=ts s.csv
+	# cdp-match: its pairs not delivered, its run failed, no key stored.
+	run closed cdp-match -q
+	assert_equal "$status" 1
+	assert_output "cdp-match: stdout: reader closed the pipe"
+	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-match';
+	  SELECT count(*) FROM matchkey"
+	expect <<-'EOF'
+	failed|stdout: reader closed the pipe
+	0
+	EOF
+	cdp-match -q | cdp-merge -q
+	run -0 q "SELECT count(DISTINCT profile), count(*) FROM member"
+	assert_output "2|3"
+	# cdp-stream: said; the changes stay in its outbox for the next one.
+	run closed cdp-stream -1 --as-of 2024-06-10
+	assert_equal "$status" 1
+	assert_output "cdp-stream: stdout: reader closed the pipe"
+	run -0 cdp-stream -1 --as-of 2024-06-10
+	run -0 jq -c '[.seq, .profile, .change]' <<<"$output"
+	assert_output "[1,1,\"enter\"]"
+	run closed cdp-segment members buyers
+	assert_equal "$status" 1
+	assert_output "cdp-segment: stdout: reader closed the pipe"
+	run closed cdp-catalog
+	assert_equal "$status" 1
+	assert_output "cdp-catalog: stdout: reader closed the pipe"
+	# A tool that is no stream writer ends as any filter does.
+	run closed cdp-ingest -V
+	assert_equal "$status" 141
+	assert_output ""
+}
+
+@test "--as-of: one check for cdp-score, cdp-segment and cdp-stream, before anything is opened" {
+	for bad in 2024-02-30 2024-1-1 2024-01-01T00:00:00Z x ''; do
+		for t in "cdp-score" "cdp-segment eval" "cdp-stream -1"; do
+			run --separate-stderr ${t%% *} --as-of "$bad" ${t#* }
+			assert_equal "$status" 2
+			assert_equal "$stderr" "${t%% *}: --as-of \"$bad\": expected a date YYYY-MM-DD"
+		done
+	done
+	[ ! -e "$CDP_DB" ]
+	# A good date, or none (today): accepted.
+	printf 'id,email\n1,a@x.fr\n' >a.csv
+	cdp-ingest -q -s s -i id a.csv
+	cdp-segment -q define all 'email is not null'
+	run -0 cdp-segment -q --as-of 2024-02-29 eval
+	run -0 q "SELECT message FROM run WHERE tool = 'cdp-segment' ORDER BY id DESC LIMIT 1"
+	assert_output "as of 2024-02-29: 1 segments, 0 members, 0 entered, 0 exited"
+	run -0 cdp-segment -q eval
+	run -0 q "SELECT substr(message, 1, 17) FROM run WHERE tool = 'cdp-segment' ORDER BY id DESC LIMIT 1"
+	assert_output "as of $(date -u +%F):"
+}

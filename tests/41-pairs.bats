@@ -194,9 +194,11 @@ unchanged() {
 	awk 'BEGIN { print "id,first_name,email"
 	    for (i = 1; i <= 9000; i++) printf "r%d,F%d,p%d@mail.test\n", i, i % 1500, i % 1500 }' >many.csv
 	cdp-ingest -q -s many -i id many.csv
-	run bash -c 'cdp-match -q | head -c 20000 >p.nd; echo "${PIPESTATUS[0]}"'
-	# 141: SIGPIPE, the way a killed process ends.
-	assert_output 141
+	run bash -c 'cdp-match -q 2>err | head -c 20000 >p.nd; echo "${PIPESTATUS[0]}"'
+	# The reader gone: said, exit 1, the run failed (not left running).
+	assert_output 1
+	run -0 cat err
+	assert_output "cdp-match: stdout: reader closed the pipe"
 	run --separate-stderr cdp-merge -q p.nd
 	assert_equal "$status" 1
 	[[ ${stderr_lines[-1]} == "cdp-merge: p.nd: no trailer: the pair stream is incomplete (cdp-match failed, was killed or cut short)" ]]

@@ -12,6 +12,14 @@ setup() {
 	cdp-merge -q "$FIX/merge-pairs.ndjson"
 }
 
+# many_events: 20,000 purchases stored, about 2 MB as NDJSON events.
+many_events() {
+	awk 'BEGIN { print "id,email,event_type,ts,amount"
+	    for (i = 1; i <= 20000; i++)
+	    printf "e%d,p%d@mail.test,purchase,2026-01-01T00:00:00Z,%d.5\n", i, i, i }' >ev.csv
+	cdp-ingest -q -s ev -i id ev.csv
+}
+
 @test "cdp-export members: one line per record, by profile, source, id" {
 	run --separate-stderr cdp-export members
 	assert_equal "$status" 0
@@ -100,6 +108,64 @@ setup() {
 	run cdp-export -o nodir/x.csv members
 	assert_equal "$status" 1
 	[ ! -e nodir ]
+}
+
+@test "cdp-export -o: the temporaries of killed exports go at the next export, whatever their name; no other file" {
+	# What exports killed before their rename leave, one night a name
+	# (NAME.cdp-tmpPID, and NAME.tmpPID from before): their process gone.
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	mkdir out
+	(
+		umask 077
+		cd out
+		: >"night1.csv.cdp-tmp$dead"
+		: >"night0.csv.tmp$dead"
+		echo data >"x.csv.tmp$dead"
+		# Not ours, or not stale: kept.
+		: >"live.csv.cdp-tmp$$"
+		echo data >"notes.csv.tmp$dead"
+		: >"wide.csv.cdp-tmp$dead"
+		chmod 644 "wide.csv.cdp-tmp$dead"
+		ln -s ../x "link.csv.cdp-tmp$dead"
+		: >notes.tmp
+		: >"two.csv.cdp-tmp$dead"
+		ln "two.csv.cdp-tmp$dead" "second-link-$dead"
+	)
+	run -0 cdp-export -q -o out/x.csv members
+	run -0 ls out
+	expect <<-EOF
+	link.csv.cdp-tmp$dead
+	live.csv.cdp-tmp$$
+	notes.csv.tmp$dead
+	notes.tmp
+	second-link-$dead
+	two.csv.cdp-tmp$dead
+	wide.csv.cdp-tmp$dead
+	x.csv
+	EOF
+}
+
+@test "cdp-export -o, cdp-merge -o: a failed write leaves no temporary" {
+	# A file size limit of 1 MiB: a 2 MB export fails halfway (EFBIG).
+	many_events
+	run bash -c 'trap "" XFSZ; ulimit -f 1024; exec cdp-export -o big.nd events'
+	assert_equal "$status" 1
+	assert_output "cdp-export: big.nd: File too large"
+	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export'"
+	assert_output "failed|big.nd: File too large"
+	# cdp-merge -o dies on it (650 KB of clusters, 64 KiB allowed): the
+	# temporary goes at exit all the same.
+	awk 'BEGIN { for (i = 1; i <= 20000; i++)
+	    printf "{\"a\":{\"source\":\"crm\",\"record_id\":\"c%d\"},\"b\":{\"source\":\"web\",\"record_id\":\"w%d\"},\"prob\":1,\"rule\":\"ident:email\"}\n", i, i
+	    print "{\"trailer\":\"cdp-match\",\"run\":null,\"pairs\":20000,\"threshold\":0.5,\"threshold_from\":\"config\",\"watermark\":null,\"watermark_run\":null,\"status\":\"ok\"}" }' >p.nd
+	run bash -c 'trap "" XFSZ; ulimit -f 64; exec cdp-merge -q -o cl.csv p.nd'
+	assert_equal "$status" 1
+	assert_output "cdp-merge: cl.csv: File too large"
+	run -0 ls
+	refute_output --partial big.nd
+	refute_output --partial cl.csv
 }
 
 @test "cdp-export -o: a device or a FIFO is written in place, never replaced" {
@@ -210,7 +276,7 @@ setup() {
 	[ ! -e nowhere.db ]
 }
 
-@test "cdp-export | a reader that went away: the run is logged as such, not left running" {
+@test "cdp-export | a reader that went away: said, exit 1, the run logged as failed, nothing logged as exported" {
 	# A pipe whose reader is gone before the first write: EPIPE.
 	run python3 -c 'import os, subprocess, sys
 r, w = os.pipe()
@@ -218,10 +284,63 @@ os.close(r)
 p = subprocess.run(["cdp-export", "profiles"], stdout=w, stderr=subprocess.PIPE)
 sys.stdout.write(p.stderr.decode())
 sys.exit(128 + 13 if p.returncode == -13 else p.returncode)'
-	assert_equal "$status" 141
-	assert_output ""
+	assert_equal "$status" 1
+	assert_output "cdp-export: stdout: reader closed the pipe"
 	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export'"
-	assert_output "failed|output closed by its reader (SIGPIPE): nothing logged as exported"
+	assert_output "failed|stdout: reader closed the pipe"
 	run -0 q "SELECT count(*) FROM export_log"
 	assert_output 0
+}
+
+@test "cdp-export | head -1: the reader leaves mid-export; a FIFO's reader too, named" {
+	# About 2 MB of events: far more than a pipe holds.
+	many_events
+	run bash -c 'cdp-export events 2>err | head -1; echo "${PIPESTATUS[0]}"'
+	expect <<-'EOF'
+	{"source":"ev","record_id":"e1","event_type":"purchase","ts":"2026-01-01T00:00:00Z","amount":1.5}
+	1
+	EOF
+	run -0 cat err
+	assert_output "cdp-export: stdout: reader closed the pipe"
+	mkfifo fifo
+	head -c 100 fifo >/dev/null &
+	run --separate-stderr cdp-export -o fifo events
+	wait $!
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-export: fifo: reader closed the pipe"
+	[ -p fifo ]
+	run -0 q "SELECT outcome, message FROM run WHERE tool = 'cdp-export' ORDER BY id"
+	expect <<-'EOF'
+	failed|stdout: reader closed the pipe
+	failed|fifo: reader closed the pipe
+	EOF
+	run -0 q "SELECT count(*) FROM export_log"
+	assert_output 0
+}
+
+@test "cdp-export changes | a reader that went away: the cursor stays, the next export delivers it all" {
+	q "INSERT INTO segment (id, name, definition, compiled, params,
+	     created_at, created_run) VALUES (1, 'vip', 'x', 'x', '{}', 't', 9);
+	   INSERT INTO segment_change VALUES (1, 10, 1, 'enter'),
+	     (1, 10, 2, 'enter');"
+	run python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(["cdp-export", "-F", "email", "changes", "vip", "--dest", "mailer"],
+    stdout=w, stderr=subprocess.PIPE)
+sys.stdout.write(p.stderr.decode())
+sys.exit(128 + 13 if p.returncode == -13 else p.returncode)'
+	assert_equal "$status" 1
+	assert_output "cdp-export: stdout: reader closed the pipe"
+	run -0 q "SELECT (SELECT count(*) FROM export_cursor),
+	  (SELECT count(*) FROM export_key), (SELECT count(*) FROM export_log)"
+	assert_output "0|0|0"
+	run -0 cdp-export -q -F email changes vip --dest mailer
+	expect <<-'EOF'
+	change,email
+	enter,jean.dupont@example.fr
+	enter,marie.curie@example.fr
+	EOF
+	run -0 q "SELECT run FROM export_cursor"
+	assert_output 10
 }

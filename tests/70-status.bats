@@ -365,7 +365,7 @@ nightly() {
 	assert_equal "$status" 1
 	run cdp-status
 	assert_equal "$status" 4
-	[[ "${lines[-2]}" =~ ^failed\ +[0-9]+\ \ cdp-export\ changes\ vip\ --dest\ a\ failed\ at\ [0-9T:Z-]+:\ nodir/a\.csv\.tmp[0-9]+:\ No\ such\ file\ or\ directory$ ]]
+	[[ "${lines[-2]}" =~ ^failed\ +[0-9]+\ \ cdp-export\ changes\ vip\ --dest\ a\ failed\ at\ [0-9T:Z-]+:\ nodir/a\.csv\.cdp-tmp[0-9]+:\ No\ such\ file\ or\ directory$ ]]
 	[[ "${lines[-1]}" =~ ^failed\ +[0-9]+\ \ cdp-export\ changes\ vip\ --dest\ b\ failed\ at ]]
 	assert_equal "$(q "SELECT count(*) FROM run WHERE tool = 'cdp-export' AND outcome = 'failed'")" 2
 }

@@ -285,6 +285,24 @@ catalog_dump() {
 	[ "${#lines[@]}" -ge 2 ]
 }
 
+@test "cdp-run: the temporaries that killed exports left under other nights' names go at the next run" {
+	ln -s "${BIN%/}/cdp-export" "$T/bin/cdp-export"
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	mkdir -m 700 "$T/out"
+	(umask 077
+	 : >"$T/out/p-20260101T020000Z.csv.cdp-tmp$dead"
+	 : >"$T/out/p-20251231T020000Z.csv.tmp$dead"
+	 : >"$T/out/keep.csv")
+	printf 'exports\t%s\nexport\tp-{stamp}.csv profiles\n' "$T/out" >>"$T/run.conf"
+	run -0 cdp-run -c "$T/run.conf"
+	run -0 ls "$T/out"
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 keep.csv
+	[[ ${lines[1]} =~ ^p-[0-9]{8}T[0-9]{6}Z\.csv$ ]]
+}
+
 @test "cdp-run: only regular files of their own are ingested; links, FIFOs refused" {
 	printf 'ID_CLIENT;PRENOM;EMAIL\nS1;Root;root@example.fr\n' >"$T/secret.csv"
 	ln -s "$T/secret.csv" "$T/spool/crm/incoming/00-link.csv"
@@ -305,7 +323,7 @@ catalog_dump() {
 	assert_output 7
 }
 
-@test "cdp-run: export names stay in the exports directory; two runs in one second, two stamps" {
+@test "cdp-run: export names stay in the exports directory; runs in one second, stamps in their order" {
 	printf 'spool %s\nexport ../x.csv profiles\n' "$T/spool" >"$T/bad.conf"
 	run --separate-stderr cdp-run -c "$T/bad.conf"
 	assert_equal "$status" 2
@@ -314,27 +332,46 @@ catalog_dump() {
 	run -2 cdp-run -c "$T/bad.conf"
 	printf 'spool %s\nexport .hidden profiles\n' "$T/spool" >"$T/bad.conf"
 	run -2 cdp-run -c "$T/bad.conf"
-	# Time stands still: both runs start in the same second.
-	printf '#!/bin/sh\nexec /bin/date -d @1767225600 "$@"\n' >"$T/bin/date"
-	chmod +x "$T/bin/date"
+	# Time stands still but for sleep, which moves it one second: the
+	# three runs start in the same second, the next ones wait for theirs.
+	echo 1767225600 >"$T/now"
+	printf '#!/bin/sh\nexec /bin/date -d @"$(cat "%s/now")" "$@"\n' "$T" >"$T/bin/date"
+	printf '#!/bin/sh\necho $(($(cat "%s/now") + 1)) >"%s/now"\necho "sleep $*" >>"%s/slept"\n' "$T" "$T" "$T" >"$T/bin/sleep"
+	chmod +x "$T/bin/date" "$T/bin/sleep"
 	printf '#!/bin/sh\n[ "$1" = -o ] && exec >"$2"\necho "run $$"\n' >"$T/bin/cdp-export"
 	chmod +x "$T/bin/cdp-export"
 	printf 'exports\t%s\nexport\tp-{stamp}.csv profiles\n' "$T/out" >>"$T/run.conf"
 	run -0 cdp-run -c "$T/run.conf"
 	run -0 cdp-run -c "$T/run.conf"
+	run -0 cdp-run -c "$T/run.conf"
 	run -0 ls "$T/out" "$T/log"
 	expect <<-EOF
 	$T/log:
-	cdp-run-20260101T000000Z-1.log
 	cdp-run-20260101T000000Z.log
+	cdp-run-20260101T000001Z.log
+	cdp-run-20260101T000002Z.log
 
 	$T/out:
-	p-20260101T000000Z-1.csv
 	p-20260101T000000Z.csv
+	p-20260101T000001Z.csv
+	p-20260101T000002Z.csv
 	EOF
+	# Name order is delivery order: each file from its own run.
 	run -0 cat "$T"/out/*.csv
-	assert_equal "${#lines[@]}" 2
-	[ "${lines[0]}" != "${lines[1]}" ]
+	assert_equal "${#lines[@]}" 3
+	[ "${lines[0]}" != "${lines[1]}" ] && [ "${lines[1]}" != "${lines[2]}" ]
+	run -0 cat "$T/slept"
+	expect <<-'EOF'
+	sleep 0.1
+	sleep 0.1
+	EOF
+	# A clock that does not move at all: an error, not a loop.
+	printf '#!/bin/sh\n' >"$T/bin/sleep"
+	run --separate-stderr cdp-run -c "$T/run.conf"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-run: $T/log/cdp-run-20260101T000002Z.log: taken, and the clock does not move: no time stamp for this run"
+	run -0 ls "$T/out"
+	assert_equal "${#lines[@]}" 3
 }
 
 @test "cdp-run: exports and the report in the caller's locale, the batch itself in C" {

@@ -80,10 +80,18 @@ sb_init(struct sbuf *sb)
 	sb->buf[0] = '\0';
 }
 
+/*
+ * The buffer of an sbuf that holds nothing allocated (cap 0): after
+ * sb_detach, buf reads as "" and the first add allocates.  Never written:
+ * every write grows the buffer first.
+ */
+static char sb_empty[1];
+
 void
 sb_release(struct sbuf *sb)
 {
-	free(sb->buf);
+	if (sb->cap > 0)
+		free(sb->buf);
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
 }
@@ -92,7 +100,8 @@ void
 sb_reset(struct sbuf *sb)
 {
 	sb->len = 0;
-	sb->buf[0] = '\0';
+	if (sb->cap > 0)
+		sb->buf[0] = '\0';
 }
 
 void
@@ -105,9 +114,15 @@ sb_grow(struct sbuf *sb, size_t n)
 	need = sb->len + n + 1;
 	if (need <= sb->cap)
 		return;
+	if (sb->cap == 0) {	/* detached: nothing of ours to keep */
+		sb->buf = NULL;
+		sb->cap = 64;
+	}
 	while (sb->cap < need)
 		sb->cap = sb->cap < SIZE_MAX / 2 ? sb->cap * 2 : need;
 	sb->buf = xrealloc(sb->buf, sb->cap);
+	if (sb->len == 0)
+		sb->buf[0] = '\0';
 }
 
 void
@@ -156,9 +171,10 @@ sb_addf(struct sbuf *sb, const char *fmt, ...)
 char *
 sb_detach(struct sbuf *sb)
 {
-	char *p = sb->buf;
+	char *p = sb->cap > 0 ? sb->buf : xstrdup("");
 
-	sb_init(sb);
+	sb->buf = sb_empty;
+	sb->len = sb->cap = 0;
 	return p;
 }
 
@@ -313,6 +329,20 @@ now_iso(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+time_t
+parse_iso(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || strlen(s) != 20 || s[4] != '-' || s[10] != 'T' ||
+	    (end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
+	    *end != '\0')
+		return (time_t)-1;
+	return timegm(&tm);
+}
+
 double
 mono_now(void)
 {
@@ -322,14 +352,18 @@ mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+const char *
+write_strerror(int err)
+{
+	return err == EPIPE ? "reader closed the pipe" : strerror(err);
+}
+
 void
 check_stdout(void)
 {
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		if (errno == EPIPE)
-			exit(EXIT_FAIL);
-		die(EXIT_FAIL, "stdout: %s", strerror(errno));
-	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die(EXIT_FAIL, "stdout: %s", write_strerror(errno != 0 ?
+		    errno : EIO));
 }
 
 long

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Exit statuses shared by every tool; documented in cdp(7). */
 #define EXIT_OK		0	/* success */
@@ -31,8 +32,8 @@ char	*xstrndup(const char *, size_t);
 
 /*
  * A growable NUL-terminated byte string.  buf is never NULL after
- * sb_init; len excludes the terminating NUL.  The contents may hold
- * NUL bytes.
+ * sb_init or sb_detach; len excludes the terminating NUL.  The contents
+ * may hold NUL bytes.
  */
 struct sbuf {
 	char	*buf;	/* always NUL-terminated */
@@ -49,7 +50,11 @@ void	 sb_adds(struct sbuf *, const char *);
 void	 sb_addc(struct sbuf *, int);
 void	 sb_addf(struct sbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-char	*sb_detach(struct sbuf *);		/* caller frees; sb reset */
+/*
+ * The contents, for the caller to free; sb is left empty ("") and holds
+ * no allocation: it may be added to again, released, or dropped.
+ */
+char	*sb_detach(struct sbuf *);
 
 /*
  * Quote a value for a diagnostic: about 60 bytes, never a character cut
@@ -93,6 +98,12 @@ int	 parse_ll(const char *, long long min, long long max, long long *,
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void	 now_iso(char *buf, size_t len);
+/*
+ * The time of s, an ISO 8601 UTC time to the second as now_iso writes
+ * it and the store holds it ("2026-12-07T20:48:55Z"): exactly that
+ * shape and a real date, else (time_t)-1.
+ */
+time_t	 parse_iso(const char *s);
 /* Monotonic clock in seconds, for durations and batch ages. */
 double	 mono_now(void);
 
@@ -103,7 +114,13 @@ double	 mono_now(void);
  */
 long	 utf8_check(const char *s, size_t n);
 
-/* Exit 1 with a message when stdout could not be written or closed. */
+/*
+ * Why a write failed, for "NAME: reason": strerror(err), but "reader
+ * closed the pipe" for EPIPE (the reader of a pipe or FIFO exited
+ * before the end: | head -1).
+ */
+const char *write_strerror(int err);
+/* Exit 1 with "stdout: reason" when stdout could not be written or closed. */
 void	 check_stdout(void);
 
 #endif

@@ -33,7 +33,7 @@ struct export {
 	const char *const *cols;	/* column names, NULL-terminated */
 	int	 col;		/* the next column of the row */
 	long long rows;		/* data rows written */
-	int	 werr;		/* a write failed */
+	int	 werr;		/* a write failed: its errno, else 0 */
 	struct sbuf why;
 	const char *arg;	/* the verb's operand (segment NAME) */
 	struct xfields xf;	/* profiles / segment columns */
@@ -63,6 +63,11 @@ struct export {
  * header order, ex_end.
  */
 void	ex_header(struct export *, const char *const *cols);
+/*
+ * A write to the output failed: the first one's errno kept in e->werr,
+ * e->why set to "OUTPUT: reason" (write_strerror).
+ */
+void	ex_write_failed(struct export *);
 void	ex_begin(struct export *);
 void	ex_str(struct export *, const char *s, size_t n);	/* s NULL: null */
 void	ex_int(struct export *, long long v);

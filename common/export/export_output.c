@@ -8,6 +8,16 @@
 #include "export/export.h"
 
 void
+ex_write_failed(struct export *e)
+{
+	if (e->werr != 0)
+		return;
+	e->werr = errno != 0 ? errno : EIO;
+	sb_reset(&e->why);
+	sb_addf(&e->why, "%s: %s", e->outname, write_strerror(e->werr));
+}
+
+void
 ex_header(struct export *e, const char *const *cols)
 {
 	size_t i;
@@ -21,7 +31,7 @@ ex_header(struct export *e, const char *const *cols)
 	for (i = 0; cols[i] != NULL; i++)
 		csvw_str(&e->csv, cols[i]);
 	if (csvw_end(&e->csv) == -1)
-		e->werr = 1;
+		ex_write_failed(e);
 }
 
 void
@@ -97,13 +107,13 @@ ex_end(struct export *e)
 	e->rows++;
 	if (e->format == FMT_CSV) {
 		if (csvw_end(&e->csv) == -1)
-			e->werr = 1;
+			ex_write_failed(e);
 		return;
 	}
 	jw_map_close(&e->jw);
 	sb_addc(&e->line, '\n');
 	if (fwrite(e->line.buf, 1, e->line.len, e->out) != e->line.len)
-		e->werr = 1;
+		ex_write_failed(e);
 }
 
 /* Step st through its rows, each written by row(); 0 or -1. */
@@ -123,11 +133,8 @@ ex_rows(struct export *e, sqlite3_stmt *st,
 		    xlog_item(&e->log, sqlite3_value_int64(p), &e->why) == -1)
 			return -1;
 	}
-	if (e->werr) {
-		sb_reset(&e->why);
-		sb_addf(&e->why, "%s: %s", e->outname, strerror(errno));
-		return -1;
-	}
+	if (e->werr)
+		return -1;	/* e->why says it */
 	if (rc != SQLITE_DONE) {
 		sb_reset(&e->why);
 		sb_adds(&e->why, sqlite3_errmsg(e->db));

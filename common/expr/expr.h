@@ -106,6 +106,14 @@ struct expr_env {
 };
 
 /*
+ * The as-of date of --as-of arg, or of today (UTC) when arg is NULL,
+ * the day every expression is evaluated at: into asof ("YYYY-MM-DD",
+ * 11 bytes) and *day (days since 1970-01-01).  0, or -1 with why
+ * ("--as-of "X": expected a date YYYY-MM-DD") for a usage error.
+ */
+int	expr_as_of(const char *arg, char *asof, long *day, struct sbuf *why);
+
+/*
  * Start an environment for db at the as-of date asof ("YYYY-MM-DD");
  * the built-in scores are known from the start.  0, or -1 on a bad date.
  */

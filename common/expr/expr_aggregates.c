@@ -395,7 +395,6 @@ agg_args(struct expr_comp *c, const struct expr_node *call, int fn,
 			sb_init(&p);
 			attr_path(k->s + 5, &p);
 			a->attr = sb_detach(&p);
-			sb_release(&p);
 		} else if ((a->fd = field_find(efields, NEFIELDS, k->s)) ==
 		    NULL) {
 			for (j = 0; j < NEFIELDS; j++)

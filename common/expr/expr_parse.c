@@ -241,7 +241,6 @@ lex(struct parser *ps)
 		t->t = T_STR;
 		t->strlen = v.len;
 		t->str = sb_detach(&v);
-		sb_release(&v);
 		t->n = (size_t)(p - t->p);
 	} else {
 		static const struct { const char *op; int t; } ops[] = {

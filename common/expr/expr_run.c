@@ -760,3 +760,22 @@ expr_explain(const struct expr_env *env, const struct expr_prog *p, int mode,
 	jw_array_close(&w);
 	jw_release(&w);
 }
+
+int
+expr_as_of(const char *arg, char *asof, long *day, struct sbuf *why)
+{
+	char now[32];
+
+	if (arg == NULL) {
+		now_iso(now, sizeof(now));
+		arg = now;
+	} else if (strlen(arg) != 10 || cmp_date_parse(arg, 10, day) == -1) {
+		sb_reset(why);
+		sb_addf(why, "--as-of %s: expected a date YYYY-MM-DD",
+		    quote_value(arg, strlen(arg)));
+		return -1;
+	}
+	memcpy(asof, arg, 10);
+	asof[10] = '\0';
+	return cmp_date_parse(asof, 10, day);
+}

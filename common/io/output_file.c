@@ -26,48 +26,129 @@ fail(struct sbuf *why, const char *path, const char *reason)
 	return -1;
 }
 
+/* The temporary's mark: "NAME.cdp-tmpPID". */
+#define TMP_MARK	".cdp-tmp"
+#define TMP_OLD		".tmp"	/* before: "NAME.tmpPID" */
+
 /*
- * Remove the temporaries of path left by writers killed before their
- * rename ("path.tmpPID" whose process is gone): they hold personal data.
- * A live writer's, or one whose pid was reused, is left alone.
+ * The temporaries of this process not yet renamed or removed: removed
+ * at exit, so that a failure that exits (die, out of memory) leaves
+ * none behind.
+ */
+static char **live;
+static size_t nlive;
+static pid_t owner;	/* a forked child's exit removes none of them */
+
+static void
+remove_live(void)
+{
+	size_t i;
+
+	if (getpid() != owner)
+		return;
+	for (i = 0; i < nlive; i++)
+		unlink(live[i]);
+}
+
+static void
+track(const char *tmp)
+{
+	static int registered;
+
+	if (!registered) {
+		owner = getpid();
+		atexit(remove_live);
+		registered = 1;
+	}
+	live = xrealloc(live, (nlive + 1) * sizeof(*live));
+	live[nlive++] = (char *)tmp;
+}
+
+static void
+untrack(const char *tmp)
+{
+	size_t i;
+
+	for (i = 0; i < nlive; i++)
+		if (live[i] == tmp) {
+			live[i] = live[--nlive];
+			return;
+		}
+}
+
+/* The writer's pid in name's temporary suffix mark+PID, or 0. */
+static pid_t
+tmp_pid(const char *name, const char *mark)
+{
+	const char *p = strstr(name, mark), *q;
+	long long pid;
+	const char *errstr;
+
+	for (q = p; q != NULL; q = strstr(q + 1, mark))
+		p = q;		/* the last one */
+	if (p == NULL || p == name || parse_ll(p + strlen(mark), 1, INT_MAX,
+	    &pid, &errstr) == -1)
+		return 0;
+	return (pid_t)pid;
+}
+
+/*
+ * Remove from path's directory the temporaries of writers killed before
+ * their rename, whatever file they were for (an export with a new name
+ * each night leaves its temporary under a name never written again):
+ * "NAME.cdp-tmpPID" whose process is gone, a regular file of this user,
+ * mode 0600, one link, as this file creates them.  They hold personal
+ * data.  The older "NAME.tmpPID" is taken by the same rule when it is
+ * path's own or empty (a temporary killed before its first write), so
+ * that nobody else's "x.tmp2024" is touched.  A live writer's, or one
+ * whose pid was reused, is left alone.
  */
 static void
 remove_stale(const char *path)
 {
-	char *copy = xstrdup(path), *dir, *base;
+	char *copy = xstrdup(path), *dir;
+	const char *base;
 	struct dirent *d;
-	struct sbuf full;
-	size_t bl;
-	long long pid;
-	const char *errstr;
+	struct sbuf own;
+	struct stat st;
+	pid_t pid;
+	int dfd, old;
 	DIR *dp;
 
 	dir = dirname(copy);
-	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
-	    (char *)path;
-	bl = strlen(base);
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
 	if ((dp = opendir(dir)) == NULL) {
 		free(copy);
 		return;
 	}
-	sb_init(&full);
+	sb_init(&own);
+	dfd = dirfd(dp);
 	while ((d = readdir(dp)) != NULL) {
-		if (strncmp(d->d_name, base, bl) != 0 ||
-		    strncmp(d->d_name + bl, ".tmp", 4) != 0 ||
-		    parse_ll(d->d_name + bl + 4, 1, INT_MAX, &pid,
-		    &errstr) == -1 || (kill((pid_t)pid, 0) == 0 ||
-		    errno != ESRCH))
+		old = 0;
+		if ((pid = tmp_pid(d->d_name, TMP_MARK)) == 0) {
+			if ((pid = tmp_pid(d->d_name, TMP_OLD)) == 0)
+				continue;
+			old = 1;
+		}
+		if (kill(pid, 0) == 0 || errno != ESRCH ||
+		    fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+		    (st.st_mode & 07777) != 0600 || st.st_nlink != 1)
 			continue;
-		sb_reset(&full);
-		sb_addf(&full, "%s/%s", dir, d->d_name);
-		unlink(full.buf);
+		if (old && st.st_size > 0) {
+			sb_reset(&own);
+			sb_addf(&own, "%s" TMP_OLD "%ld", base, (long)pid);
+			if (strcmp(d->d_name, own.buf) != 0)
+				continue;
+		}
+		unlinkat(dfd, d->d_name, 0);
 	}
 	closedir(dp);
-	sb_release(&full);
+	sb_release(&own);
 	free(copy);
 }
 
-/* The temporary beside path: "path.tmpPID"; O_EXCL, mode 0600. */
+/* The temporary beside path: "path.cdp-tmpPID"; O_EXCL, mode 0600. */
 static int
 open_tmp(struct ofile *of, struct sbuf *why)
 {
@@ -77,7 +158,7 @@ open_tmp(struct ofile *of, struct sbuf *why)
 	remove_stale(of->path);
 
 	of->tmp = xmalloc(n);
-	snprintf(of->tmp, n, "%s.tmp%ld", of->path, (long)getpid());
+	snprintf(of->tmp, n, "%s" TMP_MARK "%ld", of->path, (long)getpid());
 	fd = open(of->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd == -1 || fchmod(fd, 0600) == -1 ||
@@ -89,6 +170,7 @@ open_tmp(struct ofile *of, struct sbuf *why)
 		}
 		return -1;
 	}
+	track(of->tmp);
 	return 0;
 }
 
@@ -193,6 +275,7 @@ of_commit(struct ofile *of, struct sbuf *why)
 		if (rename(of->tmp, of->path) == -1)
 			rc = fail(why, of->path, strerror(errno));
 		else {
+			untrack(of->tmp);
 			free(of->tmp);
 			of->tmp = NULL;
 			if (sync_dir(of->path) == -1)
@@ -208,8 +291,10 @@ of_abort(struct ofile *of)
 {
 	if (of->f != NULL)
 		fclose(of->f);
-	if (of->tmp != NULL)
+	if (of->tmp != NULL) {
 		unlink(of->tmp);
+		untrack(of->tmp);
+	}
 	free(of->tmp);
 	free(of->path);
 	memset(of, 0, sizeof(*of));

@@ -6,8 +6,10 @@
  * to disk with fsync and renamed into place once complete, the
  * directory synced after the rename: a reader sees the old file or the
  * whole new one, and once of_commit returns the new one survives a
- * crash; the temporaries of writers killed before their rename
- * ("path.tmpPID", that process gone) are removed first.  A symbolic
+ * crash.  The temporary ("path.cdp-tmpPID") is removed on failure, at
+ * exit too (die); those of writers killed before their rename, in the
+ * same directory whatever file they were for (that process gone, the
+ * file ours), are removed first.  A symbolic
  * link is written through: its target is replaced the same way, the
  * link itself is kept (a link to nothing is refused).
  * A device, a FIFO or a socket is opened and written in place, never

@@ -116,7 +116,6 @@ rin_opts_init(struct rin_opts *o, struct map *map, char *const *mapfiles,
 		return -1;
 	}
 	o->country = sb_detach(&cc);
-	sb_release(&cc);
 	return 0;
 }
 

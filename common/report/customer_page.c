@@ -127,14 +127,6 @@ who_section(struct rh *h, sqlite3 *db, long long id)
 	sqlite3_finalize(st);
 }
 
-/* Whether s is an ISO 8601 UTC time to the second: 2026-12-07T20:48:55Z. */
-static int
-iso_time(const char *s)
-{
-	return s != NULL && strlen(s) == 20 && s[4] == '-' && s[10] == 'T' &&
-	    s[19] == 'Z';
-}
-
 /*
  * Rows of sql for profile id, every column as text; amounts (money_col)
  * to the cent, score names (label_col) as readable labels, times as
@@ -172,8 +164,8 @@ rows(struct rh *h, sqlite3 *db, long long id, const char *caption,
 			else if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
 				rh_td_num(h, rh_num(h,
 				    sqlite3_column_double(st, i), num));
-			else if (iso_time((const char *)
-			    sqlite3_column_text(st, i))) {
+			else if (parse_iso((const char *)
+			    sqlite3_column_text(st, i)) != (time_t)-1) {
 				rh_raw(h, "<td>");
 				rh_time(h, (const char *)sqlite3_column_text(st,
 				    i));

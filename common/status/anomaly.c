@@ -130,17 +130,6 @@ status_period(const char *p, long long *out)
 	return -1;
 }
 
-time_t
-st_parse_iso(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
-		return (time_t)-1;
-	return timegm(&tm);
-}
-
 double
 st_median(double *v, size_t n)
 {
@@ -342,7 +331,7 @@ stale(struct status *s)
 		 * silence is since the last run.
 		 */
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			t = st_parse_iso((const char *)sqlite3_column_text(st, 0));
+			t = parse_iso((const char *)sqlite3_column_text(st, 0));
 			if (t == (time_t)-1)
 				continue;
 			if (last == (time_t)-1) {

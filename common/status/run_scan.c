@@ -154,11 +154,11 @@ live_rate(struct status *s, long long run, const char *src,
 		return;
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_text(st, 2, cut, -1, SQLITE_STATIC);
-	base_t = st_parse_iso(started);
+	base_t = parse_iso(started);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		rows = sqlite3_column_int64(st, 0);
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-			base_t = st_parse_iso((const char *)
+			base_t = parse_iso((const char *)
 			    sqlite3_column_text(st, 1));
 			base = sqlite3_column_int64(st, 2);
 		}

@@ -13,8 +13,6 @@
 
 struct status;
 
-/* An ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SSZ", or -1. */
-time_t	 st_parse_iso(const char *);
 /* The median of v[0..n), sorted in place (n is small). */
 double	 st_median(double *v, size_t n);
 /* s seconds as minutes, hours or days. */

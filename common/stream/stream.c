@@ -249,7 +249,6 @@ seg_defs(const char *asof, const struct seg *s, size_t count)
 		sb_addc(&b, '\n');
 	}
 	p = sb_detach(&b);
-	sb_release(&b);		/* the empty buffer sb_detach leaves */
 	return p;
 }
 

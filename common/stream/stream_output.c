@@ -141,7 +141,7 @@ stream_out_flush(struct stream_out *o, struct sbuf *why)
 			if (errno == EINTR)
 				continue;
 			sb_reset(why);
-			sb_addf(why, "%s", strerror(errno));
+			sb_addf(why, "%s", write_strerror(errno));
 			return -1;
 		}
 		off += (size_t)r;
