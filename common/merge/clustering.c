@@ -175,6 +175,7 @@ mg_cluster(struct mg *m, struct uf *u, uint32_t *tree)
 	struct uf_why why;
 	uint32_t ra, rb;
 	size_t i;
+	int bd, r;
 
 	if (m->nlk > 1)
 		qsort(m->lk, m->nlk, sizeof(*m->lk), cmp_strength);
@@ -191,7 +192,13 @@ mg_cluster(struct mg *m, struct uf *u, uint32_t *tree)
 			l->state = MG_IN;
 			continue;
 		}
-		if (uf_check_link(u, ra, rb, l->a, l->b, &why) != UF_OK) {
+		/* Identity documents outweighing the dates: no date guard. */
+		bd = u->bd_mode;
+		if (l->doc_over_date)
+			u->bd_mode = UF_BD_OFF;
+		r = uf_check_link(u, ra, rb, l->a, l->b, &why);
+		u->bd_mode = bd;
+		if (r != UF_OK) {
 			l->state = MG_REFUSED;
 			if (m->nref == m->capref) {
 				m->capref = m->capref ? 2 * m->capref : 64;

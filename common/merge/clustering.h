@@ -48,6 +48,8 @@ struct mg_link {
 	uint16_t rule;		/* index into mg.rule */
 	uint8_t	 has_weight;
 	uint8_t	 state;		/* MG_* */
+	uint8_t	 doc_over_date;	/* the birth-date guard stands aside
+				   (pair_reader.h) */
 };
 
 struct mg_refusal {

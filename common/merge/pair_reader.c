@@ -161,7 +161,7 @@ number(struct pair_reader *r, int f, double *out, struct sbuf *why)
 }
 
 /* Evidence fields pair_parse reads: birth dates and the names. */
-enum { EV_OTHER, EV_BIRTH, EV_FIRST, EV_LAST, EV_FULL, EV_N };
+enum { EV_OTHER, EV_BIRTH, EV_FIRST, EV_LAST, EV_FULL, EV_N, EV_ATTR };
 
 static int
 evidence_kind(const char *s, size_t n)
@@ -173,6 +173,8 @@ evidence_kind(const char *s, size_t n)
 	for (k = 1; k < EV_N; k++)
 		if (strlen(names[k]) == n && memcmp(s, names[k], n) == 0)
 			return k;
+	if (n > 5 && memcmp(s, "attr.", 5) == 0)
+		return EV_ATTR;
 	return EV_OTHER;
 }
 
@@ -188,6 +190,8 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 	const char *a = NULL, *b = NULL, *path;
 	const char *nm[2][EV_N] = { { NULL } };
 	size_t nmlen[2][EV_N] = { { 0 } };
+	double w = 0, wdoc = 0, wdate = 0;
+	char num[64];
 	int kind = EV_OTHER, side;
 
 	for (i = 0; i <= r->nev; i++) {
@@ -199,7 +203,11 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 				p->bdate[0] = uf_date(a, alen);
 			if (kind == EV_BIRTH && b != NULL && p->bdate[1] == 0)
 				p->bdate[1] = uf_date(b, blen);
-			if (kind > EV_BIRTH) {
+			if (kind == EV_BIRTH)
+				wdate = w;
+			if (kind == EV_ATTR)
+				wdoc += w;
+			if (kind > EV_BIRTH && kind < EV_N) {
 				nm[0][kind] = a;
 				nmlen[0][kind] = a != NULL ? alen : 0;
 				nm[1][kind] = b;
@@ -207,10 +215,20 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 			}
 			kind = EV_OTHER;
 			a = b = NULL;
+			w = 0;
 			if (i < r->nev) {
 				item = r->ev[i].path;
 				itemlen = r->ev[i].plen;
 			}
+			continue;
+		}
+		if (r->ev[i].type == ND_NUMBER && r->ev[i].vlen < sizeof(num) &&
+		    r->ev[i].plen == itemlen + 7 &&
+		    memcmp(path, r->arena.buf + item, itemlen) == 0 &&
+		    memcmp(path + itemlen, ".weight", 7) == 0) {
+			memcpy(num, r->arena.buf + r->ev[i].val, r->ev[i].vlen);
+			num[r->ev[i].vlen] = '\0';
+			w = strtod(num, NULL);
 			continue;
 		}
 		if (r->ev[i].type != ND_STRING ||
@@ -231,6 +249,7 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 			blen = r->ev[i].vlen;
 		}
 	}
+	p->doc_over_date = wdate < 0 && wdoc + wdate > 0;
 	for (side = 0; side < 2; side++)
 		uf_name_of(&p->name[side], nm[side][EV_FIRST],
 		    nmlen[side][EV_FIRST], nm[side][EV_LAST],

@@ -63,6 +63,16 @@ struct pair {
 	struct uf_name name[2];	/* names of a and b named in the evidence */
 	int32_t	 bdate[2];	/* birth dates of a and b named in the
 				   evidence (YYYYMMDD), 0 when none */
+	/*
+	 * The evidence on attr.* fields (identity documents: a social
+	 * security, passport or licence number) outweighs the birth
+	 * dates' disagreement, in the model's own weights: the sum of the
+	 * attr.* items' weights is positive and above the birth_date
+	 * item's negative weight.  A household shares an address, a phone,
+	 * a last name and even a first name (a father and his son), never
+	 * a passport: such a pair's dates are one person's, corrupted.
+	 */
+	int	 doc_over_date;
 	struct pair_trailer tr;	/* when pair_parse returns PAIR_TRAILER */
 };
 
