@@ -183,7 +183,8 @@ candidate(void *arg, uint32_t a, uint32_t b, size_t rule)
 		g->same++;
 		return;
 	}
-	if (mdet_conflict(g->memo, &g->cfg, &g->ms, a, b) ||
+	if ((mdet_conflict(g->memo, &g->cfg, &g->ms, a, b) &&
+	    !msc_docs_outweigh(&g->sc, a, b, g->lev, g->va, g->vb)) ||
 	    mdet_bridge(&g->det, &g->cfg, &g->ms, a, b)) {
 		g->vetoed++;
 		return;

@@ -1021,3 +1021,34 @@ names_pair() {	# names_pair A B NAMES_WEIGHT [MORE_EVIDENCE]
 	run q "SELECT count(*) FROM held_link"
 	assert_output 0
 }
+@test "cdp-merge: identity documents outweighing the dates lift the birth-date guard, a household's evidence does not" {
+	# 1-2: one person, her date corrupted beyond a typo; her passport
+	# agrees, and outweighs the dates in the model's weights.  3-4: a
+	# father and his son: name, street and phone agree, no document.
+	# 5-6: the passports differ.  7-8: a passport one typo apart
+	# weighs less than the dates' disagreement.
+	ev() {	# a b passport-level passport-weight: one pair line
+		printf '{"a":{"source":"x","record_id":"%s"},"b":{"source":"x","record_id":"%s"},"prob":0.99,"weight":20,"rule":"fs","evidence":[{"field":"first_name","a":"jean","b":"jean","level":"exact","weight":7.3},{"field":"last_name","a":"roy","b":"roy","level":"exact","weight":7.6},{"field":"birth_date","a":"1956-04-09","b":"1965-11-30","level":"else","weight":-3.82},{"field":"street","a":"7 rue haute","b":"7 rue haute","level":"exact","weight":9.6}%s]}\n' \
+		    "$1" "$2" "${3:+,{\"field\":\"attr.passport\",\"a\":\"p1\",\"b\":\"p2\",\"level\":\"$3\",\"weight\":$4\}}"
+	}
+	{ ev 1 2 exact 10.85; ev 3 4; ev 5 6 else -3.8; ev 7 8 typo 2.5; } >d.ndjson
+	run --separate-stderr cdp-merge -P -o - d.ndjson
+	assert_equal "$status" 0
+	expect <<-'EOF'
+	cluster_id,source,record_id
+	1,x,1
+	1,x,2
+	3,x,3
+	4,x,4
+	5,x,5
+	6,x,6
+	7,x,7
+	8,x,8
+	EOF
+	output=$stderr expect <<-'EOF'
+	cdp-merge: pair 2: link refused: conflicting birth dates
+	cdp-merge: pair 3: link refused: conflicting birth dates
+	cdp-merge: pair 4: link refused: conflicting birth dates
+	cdp-merge: 4 pairs read, 4 kept, 0 below the threshold, 0 rejected; 8 records in 7 clusters, 3 links refused
+	EOF
+}

@@ -54,13 +54,156 @@ blk_soundex(const char *s, size_t n, char out[5])
 	return 0;
 }
 
+/* The nickname-canonical names: blocking.h. */
+struct blk_nick {
+	char	**name;		/* every name of an alias, sorted, unique */
+	size_t	*canon;		/* per name: its canonical name's index */
+	size_t	 n;
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+cmp_edge(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+static size_t
+nick_find(const struct blk_nick *nk, const char *s)
+{
+	char **p = bsearch(&s, nk->name, nk->n, sizeof(*nk->name), cmp_str);
+
+	return p != NULL ? (size_t)(p - nk->name) : nk->n;
+}
+
+static struct blk_nick *
+nick_build(const struct mcfg *c)
+{
+	struct blk_nick *nk;
+	size_t *edge, *deg, *off, *adj, ne = 0, i, j, k, start, x, y, best;
+
+	nk = xcalloc(1, sizeof(*nk));
+	nk->name = xmalloc((c->nalias + 1) * sizeof(*nk->name));
+	for (i = 0; i < c->nalias; i++)
+		if (c->alias[i] != NULL)
+			nk->name[nk->n++] = c->alias[i];
+	qsort(nk->name, nk->n, sizeof(*nk->name), cmp_str);
+	for (i = 0, j = 0; i < nk->n; i++)
+		if (j == 0 || strcmp(nk->name[j - 1], nk->name[i]) != 0)
+			nk->name[j++] = nk->name[i];
+	nk->n = j;
+	/* The edges: every two names of one alias line, once each. */
+	for (start = 0, k = 0; start < c->nalias; start = i + 1) {
+		for (i = start; i < c->nalias && c->alias[i] != NULL; i++)
+			;
+		k += (i - start) * (i - start);
+	}
+	edge = xmalloc((k + 1) * 2 * sizeof(*edge));
+	for (start = 0; start < c->nalias; start = i + 1)
+		for (i = start; i < c->nalias && c->alias[i] != NULL; i++)
+			for (j = start; j < i; j++) {
+				x = nick_find(nk, c->alias[i]);
+				y = nick_find(nk, c->alias[j]);
+				if (x == y)
+					continue;
+				edge[2 * ne] = x;
+				edge[2 * ne++ + 1] = y;
+				edge[2 * ne] = y;
+				edge[2 * ne++ + 1] = x;
+			}
+	qsort(edge, ne, 2 * sizeof(*edge), cmp_edge);
+	for (i = 0, j = 0; i < ne; i++)
+		if (j == 0 || cmp_edge(&edge[2 * (j - 1)], &edge[2 * i]) != 0) {
+			edge[2 * j] = edge[2 * i];
+			edge[2 * j++ + 1] = edge[2 * i + 1];
+		}
+	ne = j;
+	deg = xcalloc(nk->n + 1, sizeof(*deg));
+	off = xcalloc(nk->n + 1, sizeof(*off));
+	adj = xmalloc((ne + 1) * sizeof(*adj));
+	for (i = 0; i < ne; i++) {
+		deg[edge[2 * i]]++;
+		adj[i] = edge[2 * i + 1];
+	}
+	for (i = 0; i < nk->n; i++)
+		off[i + 1] = off[i] + deg[i];
+	/* Climb: to the neighbour of most aliases, then greatest, until
+	   none is above; (degree, index) grows at each step, so it ends. */
+	nk->canon = xmalloc((nk->n + 1) * sizeof(*nk->canon));
+	for (i = 0; i < nk->n; i++) {
+		x = i;
+		for (;;) {
+			best = x;
+			for (k = off[x]; k < off[x + 1]; k++) {
+				y = adj[k];
+				if (deg[y] > deg[best] ||
+				    (deg[y] == deg[best] && y > best))
+					best = y;
+			}
+			if (best == x)
+				break;
+			x = best;
+		}
+		nk->canon[i] = x;
+	}
+	free(edge);
+	free(deg);
+	free(off);
+	free(adj);
+	return nk;
+}
+
+static void
+nick_free(struct blk_nick *nk)
+{
+	if (nk == NULL)
+		return;
+	free(nk->name);
+	free(nk->canon);
+	free(nk);
+}
+
+/* A word: a run of bytes other than ASCII spaces and punctuation. */
+static int
+word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+struct word {
+	const char *s;
+	size_t	 n;
+};
+
+static int
+cmp_word(const void *a, const void *b)
+{
+	const struct word *x = a, *y = b;
+	int r = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+
+	if (r != 0)
+		return r;
+	return x->n < y->n ? -1 : x->n > y->n;
+}
+
 /* Transformed value of one slot into out; -1 when it gives no key. */
 static int
-xform(const struct mset *ms, uint32_t v, const struct mcfg_term *t,
-    struct sbuf *out)
+xform(const struct mset *ms, const struct blk_nick *nk, uint32_t v,
+    const struct mcfg_term *t, struct sbuf *out)
 {
+	struct word w[16];
 	const char *s, *at;
-	size_t n, i, k;
+	size_t n, i, k, nw;
 	char sx[5];
 
 	sb_reset(out);
@@ -108,14 +251,61 @@ xform(const struct mset *ms, uint32_t v, const struct mcfg_term *t,
 		at = memrchr(s, '@', n);
 		sb_add(out, s, at ? (size_t)(at - s) : n);
 		break;
+	case MCFG_XF_NICK:
+		sb_add(out, s, n);
+		if (nk != NULL && (i = nick_find(nk, out->buf)) < nk->n) {
+			sb_reset(out);
+			sb_adds(out, nk->name[nk->canon[i]]);
+		}
+		break;
+	case MCFG_XF_WORDS:
+	case MCFG_XF_LAST:
+		for (i = 0, nw = 0; i < n && nw < 16; ) {
+			while (i < n && !word_byte((unsigned char)s[i]))
+				i++;
+			for (k = i; k < n && word_byte((unsigned char)s[k]); k++)
+				;
+			if (k > i) {
+				w[nw].s = s + i;
+				w[nw++].n = k - i;
+			}
+			i = k;
+		}
+		if (nw == 0)
+			return -1;
+		if (t->xf == MCFG_XF_LAST) {
+			sb_add(out, w[nw - 1].s, w[nw - 1].n);
+			break;
+		}
+		qsort(w, nw, sizeof(*w), cmp_word);
+		for (i = 0; i < nw; i++) {
+			if (i > 0)
+				sb_addc(out, ' ');
+			sb_add(out, w[i].s, w[i].n);
+		}
+		break;
+	case MCFG_XF_DAYMONTH:
+		/* YYYY-MM-DD: 1971-06-05 and 1971-05-06 are one key. */
+		if (n != 10 || s[4] != '-' || s[7] != '-')
+			return -1;
+		sb_add(out, s, 4);
+		if (memcmp(s + 5, s + 8, 2) <= 0) {
+			sb_add(out, s + 5, 2);
+			sb_add(out, s + 8, 2);
+		} else {
+			sb_add(out, s + 8, 2);
+			sb_add(out, s + 5, 2);
+		}
+		break;
 	}
 	return out->len > 0 ? 0 : -1;
 }
 
 /* The key text of rec under rule b into out; -1 when there is none. */
 static int
-key_text(const struct mset *ms, const struct mcfg_block *b, uint32_t rec,
-    struct sbuf *out, struct sbuf *t1, struct sbuf *t2)
+key_text(const struct mset *ms, const struct blk_nick *nk,
+    const struct mcfg_block *b, uint32_t rec, struct sbuf *out,
+    struct sbuf *t1, struct sbuf *t2)
 {
 	const struct mcfg_term *t;
 	int i;
@@ -123,12 +313,13 @@ key_text(const struct mset *ms, const struct mcfg_block *b, uint32_t rec,
 	sb_reset(out);
 	for (i = 0; i < b->nterm; i++) {
 		t = &b->term[i];
-		if (xform(ms, mset_get(ms, rec, t->slot), t, t1) == -1)
+		if (xform(ms, nk, mset_get(ms, rec, t->slot), t, t1) == -1)
 			return -1;
 		if (i > 0)
 			sb_addc(out, '\x1f');
 		if (t->slot2 != -1) {
-			if (xform(ms, mset_get(ms, rec, t->slot2), t, t2) == -1)
+			if (xform(ms, nk, mset_get(ms, rec, t->slot2), t,
+			    t2) == -1)
 				return -1;
 			/* Unordered: the pair in byte order. */
 			if (strcmp(t1->buf, t2->buf) > 0) {
@@ -155,7 +346,8 @@ blk_key_text(const struct blk *bk, size_t rule, uint32_t rec,
 
 	sb_init(&t1);
 	sb_init(&t2);
-	if (key_text(bk->ms, &bk->cfg->block[rule], rec, out, &t1, &t2) == -1)
+	if (key_text(bk->ms, bk->nick, &bk->cfg->block[rule], rec, out, &t1,
+	    &t2) == -1)
 		sb_reset(out);
 	for (i = 0; i < out->len; i++)
 		if (out->buf[i] == '\x1f')
@@ -192,7 +384,8 @@ mix(uint64_t x)
 
 /* The hash of value v under term t's transform; 0 when it gives no key. */
 static uint64_t
-term_hash(const struct mset *ms, struct memo *m, size_t nmemo,
+term_hash(const struct mset *ms, const struct blk_nick *nk, struct memo *m,
+    size_t nmemo,
     const struct mcfg_term *t, int slot, uint32_t v, struct sbuf *tmp,
     int stable)
 {
@@ -209,7 +402,7 @@ term_hash(const struct mset *ms, struct memo *m, size_t nmemo,
 			break;
 	if (m[i].h[v] == 0) {
 		one.slot = slot;
-		if (xform(ms, v, &one, tmp) == -1)
+		if (xform(ms, nk, v, &one, tmp) == -1)
 			m[i].h[v] = 1;
 		else
 			m[i].h[v] = mset_hash(tmp->buf, tmp->len, 0) | 2;
@@ -235,6 +428,11 @@ init(struct blk *bk, const struct mcfg *c, const struct mset *ms, int stable)
 	bk->key = xcalloc(c->nblock + 1, sizeof(*bk->key));
 	bk->idx = xcalloc(c->nblock + 1, sizeof(*bk->idx));
 	sb_init(&tmp);
+	for (r = 0; r < c->nblock; r++)
+		for (k = 0; k < c->block[r].nterm; k++)
+			if (c->block[r].term[k].xf == MCFG_XF_NICK &&
+			    bk->nick == NULL)
+				bk->nick = nick_build(c);
 	/* One memo per distinct (slot, transform) of the rules. */
 	m = xcalloc(c->nblock * MCFG_MAXTERM * 2 + 1, sizeof(*m));
 	for (r = 0; r < c->nblock; r++)
@@ -264,11 +462,12 @@ init(struct blk *bk, const struct mcfg *c, const struct mset *ms, int stable)
 			h = r + 1;
 			for (k = 0; k < c->block[r].nterm; k++) {
 				t = &c->block[r].term[k];
-				x = term_hash(ms, m, nmemo, t, t->slot,
+				x = term_hash(ms, bk->nick, m, nmemo, t,
+				    t->slot,
 				    mset_get(ms, rec, t->slot), &tmp, stable);
 				if (x != 0 && t->slot2 >= 0) {
-					y = term_hash(ms, m, nmemo, t,
-					    t->slot2, mset_get(ms, rec,
+					y = term_hash(ms, bk->nick, m, nmemo,
+					    t, t->slot2, mset_get(ms, rec,
 					    t->slot2), &tmp, stable);
 					/* Unordered: the pair in hash order. */
 					x = y == 0 ? 0 : x < y ?
@@ -323,6 +522,7 @@ blk_release(struct blk *bk)
 			free(bk->size[r]);
 	}
 	free(bk->size);
+	nick_free(bk->nick);
 	free(bk->key);
 	free(bk->idx);
 	memset(bk, 0, sizeof(*bk));

@@ -36,6 +36,7 @@ struct blk {
 	size_t	 skipped_blocks;/* blocks over the cap, all rules */
 	size_t	 skipped_records;
 	uint64_t off;		/* rules left out (bit per rule): blk_choose */
+	struct blk_nick *nick;	/* the nickname-canonical names, or NULL */
 };
 
 /* What blk_choose measured of one rule. */
@@ -55,6 +56,18 @@ struct blk_opts {
 
 /* Called with each candidate pair, a < b (record indices). */
 typedef void (*blk_pair_fn)(void *arg, uint32_t a, uint32_t b, size_t rule);
+
+/*
+ * The key transform "nick" gives a first name's canonical name, so that
+ * "bob", "bobby" and "robert" share a key.  The aliases of the
+ * configuration (bob ~ robert, ...) are a graph, and not a transitive one:
+ * its connected parts hold hundreds of unrelated names.  So each name
+ * climbs instead: it moves to the neighbour with the most aliases (then
+ * the greatest in byte order), itself included, until it stays; where
+ * it stays is its canonical name.  A formal name with many nicknames is
+ * where its nicknames stop (bob, rob and bobby at robert).  A name with
+ * no alias is its own canonical name.
+ */
 
 /* Compute the keys of every rule for the MSET_FS records of ms. */
 void	blk_init(struct blk *, const struct mcfg *, const struct mset *);

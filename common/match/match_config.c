@@ -342,6 +342,14 @@ parse_term(struct parser *p, const char *s, struct mcfg_term *t)
 		t->xf = MCFG_XF_SOUNDEX;
 	else if (strcmp(xf, "local") == 0)
 		t->xf = MCFG_XF_LOCAL;
+	else if (strcmp(xf, "nick") == 0)
+		t->xf = MCFG_XF_NICK;
+	else if (strcmp(xf, "words") == 0)
+		t->xf = MCFG_XF_WORDS;
+	else if (strcmp(xf, "last") == 0)
+		t->xf = MCFG_XF_LAST;
+	else if (strcmp(xf, "daymonth") == 0)
+		t->xf = MCFG_XF_DAYMONTH;
 	else if (strncmp(xf, "prefix", 6) == 0 ||
 	    strncmp(xf, "suffix", 6) == 0 || strncmp(xf, "digits", 6) == 0) {
 		if (get_long(p, xf + 6, 1, 100, &v) == -1)

@@ -71,6 +71,10 @@ enum mcfg_xf {
 	MCFG_XF_DIGITS,		/* last arg digits */
 	MCFG_XF_SOUNDEX,	/* Soundex code of the letters */
 	MCFG_XF_LOCAL,		/* email local part */
+	MCFG_XF_NICK,		/* nickname-canonical name (blocking.h) */
+	MCFG_XF_WORDS,		/* the words in byte order */
+	MCFG_XF_LAST,		/* the last word */
+	MCFG_XF_DAYMONTH,	/* a date, day and month in ascending order */
 };
 
 struct mcfg_term {

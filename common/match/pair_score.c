@@ -304,6 +304,27 @@ msc_weight(const struct msc *s, const int8_t *lev, const uint32_t *va,
 }
 
 int
+msc_docs_outweigh(struct msc *s, uint32_t a, uint32_t b, int8_t *lev,
+    uint32_t *va, uint32_t *vb)
+{
+	double fw[64], wdoc = 0;
+	size_t k;
+	int any = 0;
+
+	for (k = 0; k < s->K && k < 64; k++)
+		if (s->cfg->slot[s->cfg->cmp[k].slot].canon == -1)
+			any = 1;
+	if (!any || s->K > 64)
+		return 0;
+	msc_vector(s, a, b, lev, va, vb);
+	msc_weight(s, lev, va, fw);
+	for (k = 0; k < s->K; k++)
+		if (s->cfg->slot[s->cfg->cmp[k].slot].canon == -1)
+			wdoc += fw[k];
+	return wdoc > 0 && (s->first < 0 || wdoc + fmin(fw[s->first], 0) > 0);
+}
+
+int
 msc_nfields(const struct msc *s, size_t r)
 {
 	size_t k;

@@ -111,6 +111,18 @@ int	msc_vector(struct msc *, uint32_t a, uint32_t b, int8_t *lev,
 double	msc_weight(const struct msc *, const int8_t *lev, const uint32_t *va,
 	    double *fw);
 
+/*
+ * Whether the evidence of a and b on attr.* comparisons (identity
+ * documents: a social security, passport or licence number) outweighs
+ * the first names' disagreement, in the model's weights: the attr.*
+ * weights' sum is positive and above the first name's negative weight.
+ * The first-name veto stands aside then: a name corrupted or replaced,
+ * not a household's other member, who holds other documents.  lev, va
+ * and vb are scratch of K + 1 entries.
+ */
+int	msc_docs_outweigh(struct msc *, uint32_t a, uint32_t b, int8_t *lev,
+	    uint32_t *va, uint32_t *vb);
+
 /* Number of comparison fields record r holds (for MSET_FS). */
 int	msc_nfields(const struct msc *, size_t r);
 

@@ -192,6 +192,7 @@ mg_cluster(struct mg *m, struct uf *u, uint32_t *tree)
 	struct uf_why why;
 	uint32_t ra, rb;
 	size_t i;
+	int bd, r;
 
 	if (m->nlk > 1)
 		qsort_r(m->lk, m->nlk, sizeof(*m->lk), cmp_strength,
@@ -213,8 +214,14 @@ mg_cluster(struct mg *m, struct uf *u, uint32_t *tree)
 		if (l->names >= 0 && m->npop > 0 &&
 		    m->npop * exp2(-(double)l->names) >= 1)
 			why.reason = UF_COMMON;
-		if (why.reason == UF_COMMON ||
-		    uf_check_link(u, ra, rb, l->a, l->b, &why) != UF_OK) {
+		/* Identity documents outweighing the dates: no date guard. */
+		bd = u->bd_mode;
+		if (l->doc_over_date)
+			u->bd_mode = UF_BD_OFF;
+		r = why.reason == UF_COMMON ? UF_COMMON :
+		    uf_check_link(u, ra, rb, l->a, l->b, &why);
+		u->bd_mode = bd;
+		if (r != UF_OK) {
 			l->state = MG_REFUSED;
 			if (m->nref == m->capref) {
 				m->capref = m->capref ? 2 * m->capref : 64;

@@ -61,6 +61,8 @@ struct mg_link {
 	uint8_t	 origin;	/* MG_FROM_* */
 	uint8_t	 stored;	/* bits 1 << MG_FROM_* of the stored
 				   pairs on the same records it replaces */
+	uint8_t	 doc_over_date;	/* the birth-date guard stands aside
+				   (pair_reader.h) */
 };
 
 struct mg_refusal {

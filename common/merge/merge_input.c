@@ -236,6 +236,7 @@ add_pair(struct merge *g, const struct pair *p, long line, const char *text,
 	l->weight = p->weight;
 	l->has_weight = (uint8_t)p->has_weight;
 	l->names = (float)p->names;
+	l->doc_over_date = (uint8_t)p->doc_over_date;
 	l->rule = (uint16_t)rule;
 	l->spool = (uint64_t)g->nread;	/* file mode: input order */
 	if (g->outpath == NULL) {

@@ -163,10 +163,11 @@ number(struct pair_reader *r, int f, double *out, struct sbuf *why)
 /*
  * Evidence fields pair_parse reads: birth dates and the names; the
  * location fields and those that corroborate nothing (gender,
- * country) for the names-only guard.
+ * country) for the names-only guard; identity documents (attr.*) for
+ * the birth-date guard.
  */
 enum { EV_OTHER, EV_BIRTH, EV_FIRST, EV_LAST, EV_FULL, EV_PLACE, EV_WEAK,
-    EV_N };
+    EV_ATTR, EV_N };
 
 static int
 evidence_kind(const char *s, size_t n)
@@ -184,6 +185,8 @@ evidence_kind(const char *s, size_t n)
 	for (k = 0; k < sizeof(f) / sizeof(f[0]); k++)
 		if (strlen(f[k].name) == n && memcmp(s, f[k].name, n) == 0)
 			return f[k].kind;
+	if (n > 5 && memcmp(s, "attr.", 5) == 0)
+		return EV_ATTR;
 	return EV_OTHER;
 }
 
@@ -221,7 +224,7 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 	const char *nm[2][EV_N] = { { NULL } };
 	size_t nmlen[2][EV_N] = { { 0 } };
 	int kind = EV_OTHER, side, corroborated = 0, conflict = 0, hasw = 0;
-	double w = 0, names = 0;
+	double w = 0, names = 0, wdoc = 0, wdate = 0;
 
 	for (i = 0; i <= r->nev; i++) {
 		path = i < r->nev ? r->arena.buf + r->ev[i].path : NULL;
@@ -235,6 +238,10 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 			if (hasw)
 				names_only_item(kind, w, &names,
 				    &corroborated, &conflict);
+			if (hasw && kind == EV_BIRTH)
+				wdate = w;
+			if (hasw && kind == EV_ATTR)
+				wdoc += w;
 			hasw = 0;
 			if (kind > EV_BIRTH && kind <= EV_FULL) {
 				nm[0][kind] = a;
@@ -244,6 +251,7 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 			}
 			kind = EV_OTHER;
 			a = b = NULL;
+			w = 0;
 			if (i < r->nev) {
 				item = r->ev[i].path;
 				itemlen = r->ev[i].plen;
@@ -286,6 +294,7 @@ evidence_dates(struct pair_reader *r, struct pair *p)
 	if (names > 0 && conflict && !corroborated &&
 	    strcmp(p->rule, "fs") == 0)
 		p->names = names;
+	p->doc_over_date = wdate < 0 && wdoc + wdate > 0;
 	for (side = 0; side < 2; side++)
 		uf_name_of(&p->name[side], nm[side][EV_FIRST],
 		    nmlen[side][EV_FIRST], nm[side][EV_LAST],

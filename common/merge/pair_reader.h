@@ -69,6 +69,16 @@ struct pair {
 				   names while a location field (street,
 				   postal_code, city) disagrees; -1: the
 				   guard does not apply */
+	/*
+	 * The evidence on attr.* fields (identity documents: a social
+	 * security, passport or licence number) outweighs the birth
+	 * dates' disagreement, in the model's own weights: the sum of the
+	 * attr.* items' weights is positive and above the birth_date
+	 * item's negative weight.  A household shares an address, a phone,
+	 * a last name and even a first name (a father and his son), never
+	 * a passport: such a pair's dates are one person's, corrupted.
+	 */
+	int	 doc_over_date;
 	struct pair_trailer tr;	/* when pair_parse returns PAIR_TRAILER */
 };
 

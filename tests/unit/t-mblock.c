@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "match/blocking.h"
@@ -48,6 +49,75 @@ pairs(struct blk *bk, size_t rule, int only_new, int first_rule,
 	o.link_only = link_only;
 	seen[0] = '\0';
 	return blk_pairs(bk, rule, &o, collect, NULL);
+}
+
+/*
+ * The transforms nick, words, last and daymonth, on the built-in
+ * nicknames: keys of rules 0 to 3 are compared record by record.
+ */
+static void
+new_transforms(void)
+{
+	static const char conf[] = "block first_name:nick\n"
+	    "block full_name:words\nblock full_name:last\n"
+	    "block birth_date:daymonth\n";
+	static const char *const v[][3] = {
+		/* first_name, full_name, birth_date */
+		{ "liz", "jean paul roy", "1971-06-05" },	/* 0 */
+		{ "elizabeth", "roy jean paul", "1971-05-06" },	/* 1 */
+		{ "beth", "paul roy", "1971-06-05" },		/* 2 */
+		{ "marcel", "jean-paul, roy", "1917-06-05" },	/* 3 */
+		{ "zebulon", "...", "19710506" },		/* 4 */
+	};
+	struct mcfg c;
+	struct mset ms;
+	struct blk bk;
+	struct sbuf why, t;
+	char path[] = "/tmp/t-mblock.XXXXXX";
+	size_t i, r;
+	int fd;
+
+	sb_init(&why);
+	sb_init(&t);
+	if ((fd = mkstemp(path)) == -1 ||
+	    write(fd, conf, sizeof(conf) - 1) != (ssize_t)sizeof(conf) - 1 ||
+	    close(fd) == -1 || mcfg_load(&c, path, &why) == -1) {
+		ok(0, "configuration of the new transforms loads");
+		return;
+	}
+	unlink(path);
+	mset_init(&ms, c.nslot);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		r = mset_add(&ms, 0, "x", 1, (int64_t)ms.n);
+		mset_set(&ms, r, MCFG_S_FIRST, S(v[i][0]));
+		mset_set(&ms, r, MCFG_S_FULL, S(v[i][1]));
+		mset_set(&ms, r, MCFG_S_BIRTH, S(v[i][2]));
+		ms.flag[r] |= MSET_FS;
+	}
+	blk_init(&bk, &c, &ms);
+	ok(bk.key[0][0] == bk.key[0][1] && bk.key[0][1] == bk.key[0][2],
+	    "nick: liz, elizabeth and beth share a key");
+	ok(bk.key[0][3] != bk.key[0][0] && bk.key[0][4] != 0 &&
+	    bk.key[0][4] != bk.key[0][3], "nick: other names, other keys");
+	blk_key_text(&bk, 0, 0, &t);
+	is_str(t.buf, "elizabeth", "nick: the canonical name is elizabeth");
+	ok(bk.key[1][0] == bk.key[1][1] && bk.key[1][0] == bk.key[1][3] &&
+	    bk.key[1][0] != bk.key[1][2], "words: order and punctuation aside");
+	ok(bk.key[1][4] == 0, "words: no word, no key");
+	blk_key_text(&bk, 1, 3, &t);
+	is_str(t.buf, "jean paul roy", "words: in byte order");
+	ok(bk.key[2][0] == bk.key[2][2] && bk.key[2][0] == bk.key[2][3] &&
+	    bk.key[2][0] != bk.key[2][1], "last: the last word");
+	ok(bk.key[3][0] == bk.key[3][1] && bk.key[3][0] == bk.key[3][2] &&
+	    bk.key[3][0] != bk.key[3][3], "daymonth: a swap meets, a year not");
+	ok(bk.key[3][4] == 0, "daymonth: not YYYY-MM-DD, no key");
+	blk_key_text(&bk, 3, 1, &t);
+	is_str(t.buf, "19710506", "daymonth: year, then the smaller");
+	blk_release(&bk);
+	mset_release(&ms);
+	mcfg_release(&c);
+	sb_release(&why);
+	sb_release(&t);
 }
 
 /* A record with first, last, birth date and email (NULL: missing). */
@@ -208,6 +278,7 @@ main(void)
 	blk_release(&bk);
 	mset_release(&ms);
 	mcfg_release(&c);
+	new_transforms();
 	sb_release(&why);
 	sb_release(&t);
 	return done_testing();
