@@ -497,11 +497,11 @@ files rewritten (cdp-run's spool, log, exports and report):
   $T/spool/crm/done/02-crm.csv: 3 records removed
   $T/spool/crm/rejects/02-crm.csv.ndjson: deleted
   $T/spool/web/done/b.ndjson: deleted
-  $T/out/ads.csv: 2 records removed
-  $T/out/all.csv: 2 records removed
+  $T/out/ads.csv: 3 records removed
+  $T/out/all.csv: 3 records removed
   files            6
 export files (cdp-export -o, in export_log.path):
-  $T/mine/vip.csv: 2 records removed
+  $T/mine/vip.csv: 3 records removed
   files            1"
 	run q "$evidence"
 	assert_output 0
