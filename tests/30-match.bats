@@ -536,7 +536,7 @@ match_keys() {
 	assert_line --regexp '^email +else +'
 	assert_line --regexp '^lambda [0-9.e-]+ \(prior weight -[0-9.]+\)$'
 	assert_line --regexp '^full_name +words +'
-	assert_equal "${#lines[@]}" 39
+	assert_equal "${#lines[@]}" 45
 	# m and u are probabilities summing to 1 over each field's levels.
 	assert_equal "$(printf '%s\n' "$output" | awk 'NR > 1 && $1 != "lambda" {
 	    m[$1] += $3; u[$1] += $4 } END { for (f in m)
@@ -692,4 +692,53 @@ match_keys() {
 	[[ $stderr != *"blocking: attr.ssn"* ]]
 	run jq -r '.evidence[].field' <<<"$output"
 	refute_output --partial attr.ssn
+}
+
+@test "cdp-match: records named by a full name alone (a watchlist) are compared with the others" {
+	# A watchlist has a full name and a birth date: two fields, as a
+	# customer's first name, last name and birth date are three.
+	cdp-ingest -q -s kyc -i id "$FIX/kyc-customers.csv"
+	cdp-ingest -q -s watch -i id -m full_name=name -m birth_date=dob \
+	    "$FIX/kyc-watchlist.csv"
+	run --separate-stderr cdp-match -v
+	assert_equal "$status" 0
+	[[ $stderr == *"cdp-match: blocking: birth_date: 520 records keyed, 375 comparisons"* ]]
+	[[ $stderr == *"cdp-match: blocking: full_name: 520 records keyed, 80 comparisons"* ]]
+	[[ $stderr == *"cdp-match: 520 records, 520 compared, "* ]]
+}
+
+@test "cdp-match: organisation names are compared and blocked on without their legal form" {
+	run --separate-stderr cdp-match -v -c FR -i id -m org_name=name \
+	    -m street=address -m postal_code=zip "$FIX/match-orgs.csv"
+	assert_equal "$status" 0
+	[[ $stderr == *"cdp-match: blocking: org_name: 67 records keyed, 24 comparisons"* ]]
+	[[ $stderr == *"cdp-match: blocking: org_name:soundex postal_code:prefix2: 67 records keyed, 44 comparisons"* ]]
+	printf '%s\n' "$output" | sed '$d' >o.nd
+	cut -d, -f1,6 "$FIX/match-orgs.csv" | tr , ' ' >truth.txt
+	jq -r '"\(.a.record_id) \(.b.record_id)"' o.nd >pairs.txt
+	# 46 of the 50 true pairs, none false.
+	run awk 'NR == FNR { org[$1] = $2; next }
+	    { n++; if (org[$1] == org[$2]) same++ } END { print n, same }' \
+	    truth.txt pairs.txt
+	assert_output "46 46"
+	printf 'id,name,zip\n1,ACME S.A.R.L.,75011\n2,Acme SARL,75011\n3,Acme,75011\n' >acme.csv
+	run --separate-stderr cdp-match -v -C /dev/null -i id -m org_name=name \
+	    -m postal_code=zip acme.csv
+	[[ $stderr == *"cdp-match: blocking: org_name: 3 records keyed, 3 comparisons"* ]]
+}
+
+@test "cdp-match: the store's unmapped identifier columns are found, a product code is not" {
+	# passport keeps to one person; sku repeats over different people.
+	cdp-ingest -q -s kyc -i id "$FIX/match-idcols.csv"
+	run --separate-stderr cdp-match -v
+	assert_equal "$status" 0
+	[[ $stderr == *"cdp-match: attributes compared as identifiers, found in the data: attr.passport"$'\n'* ]]
+	[[ $stderr == *"cdp-match: blocking: attr.passport: 8 records keyed, 3 comparisons"* ]]
+	[[ $stderr != *"attr.sku"* ]]
+	run jq -r 'select(.a) | "\(.a.record_id) \(.b.record_id)"' <<<"$output"
+	assert_output - <<-'EOF'
+	1 2
+	3 4
+	5 6
+	EOF
 }

@@ -286,12 +286,21 @@ int
 msc_nfields(const struct msc *s, size_t r)
 {
 	size_t k;
-	int n = 0;
+	int n = 0, named = 0;
 
 	for (k = 0; k < s->K; k++)
-		if ((int)k != s->full && mset_get(s->ms, r, s->cfg->cmp[k].slot))
+		if ((int)k != s->full &&
+		    mset_get(s->ms, r, s->cfg->cmp[k].slot)) {
 			n++;
-	if (n == 0 && s->full >= 0 && mset_get(s->ms, r, MCFG_S_FULL))
+			if ((int)k == s->first || (int)k == s->last)
+				named = 1;
+		}
+	/*
+	 * A full name counts as the name of a record that has no first or
+	 * last name: "full_name and birth_date" are two fields, as "first,
+	 * last and birth_date" are three.
+	 */
+	if (!named && s->full >= 0 && mset_get(s->ms, r, MCFG_S_FULL))
 		n++;
 	return n;
 }
