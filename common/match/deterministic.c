@@ -402,6 +402,20 @@ one_slip(const struct mset *ms, uint32_t x, uint32_t y)
 	    cmp_damerau_osa(a, an, b, bn, 1) <= 1;
 }
 
+/* Whether two first names (absent ones aside) begin with one letter. */
+static int
+same_initial(const struct mset *ms, uint32_t x, uint32_t y)
+{
+	const char *a, *b;
+	size_t an, bn;
+
+	if (x == 0 || y == 0)
+		return 1;
+	a = mset_str(ms, x, &an);
+	b = mset_str(ms, y, &bn);
+	return an > 0 && bn > 0 && a[0] == b[0];
+}
+
 int
 mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
     const struct mset *ms, uint32_t a, uint32_t b)
@@ -424,10 +438,14 @@ mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
 	 * replaced by a nickname or a title, not a sibling (twins aside);
 	 * the model weighs it.  Not the merge's wider typo test (two parts
 	 * off): in a block of one birth year it would let most pairs by.
+	 * A date one slip off stands aside only for first names of one
+	 * initial: a miskeyed name keeps its first letter, while Pauline
+	 * and Loic of one household, born a digit apart, are two people.
 	 */
 	da = mset_get(ms, a, MCFG_S_BIRTH);
 	db = mset_get(ms, b, MCFG_S_BIRTH);
-	if (da != 0 && db != 0 && one_slip(ms, da, db))
+	if (da != 0 && db != 0 && (da == db || (one_slip(ms, da, db) &&
+	    same_initial(ms, fa, fb))))
 		return 0;
 	/* Only a full name ("MARTIN, Pierre"): its words must fit. */
 	if (fa == 0 || fb == 0) {
