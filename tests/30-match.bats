@@ -741,3 +741,25 @@ match_keys() {
 	5 6
 	EOF
 }
+
+@test "cdp-match: a full name meets its nickname and initials, each word of it fitting one word only" {
+	# An e-mail joins two records when their names are one person's.
+	t() {
+		printf '%s\n%s\n' "$1" "$2" >t.ndjson
+		cdp-match -q -i id -c FR t.ndjson | sed '$d' | jq -r .rule
+	}
+	run t '{"id":"1","first_name":"Catherine","last_name":"Roux","email":"c@free.fr"}' \
+	    '{"id":"2","full_name":"Cathy Roux","email":"c@free.fr"}'
+	assert_output ident:email
+	run t '{"id":"1","first_name":"Jean-Baptiste","last_name":"Bourgeois","email":"jb7@free.fr"}' \
+	    '{"id":"2","full_name":"JB Bourgeois","email":"jb7@free.fr"}'
+	assert_output ident:email
+	# Romain is close to Robin, but Robin is taken by Robin: two people
+	# of one family sharing its address.
+	run t '{"id":"1","first_name":"Romain","last_name":"Robin","email":"famille.robin@free.fr"}' \
+	    '{"id":"2","full_name":"Josiane Robin","email":"famille.robin@free.fr"}'
+	assert_output ""
+	run t '{"id":"1","first_name":"Patrick","last_name":"Robin","email":"famille.robin@free.fr"}' \
+	    '{"id":"2","full_name":"Josiane Robin","email":"famille.robin@free.fr"}'
+	assert_output ""
+}
