@@ -647,10 +647,16 @@ main(int argc, char *argv[])
 		/* Identifier columns the map leaves unmapped: compared. */
 		for (i = 0; i < (size_t)argc; i++)
 			(void)mattr_find(argv[i], &opts, &g.tmp);
-		if (verbose && g.tmp.len > 0)
-			warnx_("attributes compared as identifiers, found in "
-			    "the data: %s", found_names(&g.tmp, &g.why));
+	} else if (db_open(db_path(dbopt), DB_RDONLY, &db, &g.why) == 0) {
+		/* The same over the store, source by source. */
+		if (mattr_find_db(db, &g.tmp, &g.why) == -1)
+			die(EXIT_FAIL, "%s", g.why.buf);
+		db_close(db);
+		db = NULL;
 	}
+	if (verbose && g.tmp.len > 0)
+		warnx_("attributes compared as identifiers, found in the "
+		    "data: %s", found_names(&g.tmp, &g.why));
 	if (mcfg_load_with(&g.cfg, cfgpath, g.tmp.len ? g.tmp.buf : NULL,
 	    &g.why) == -1)
 		die(EXIT_USAGE, "%s", g.why.buf);

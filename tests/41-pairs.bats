@@ -183,6 +183,12 @@ unchanged() {
 	assert_equal "$status" 1
 	assert_equal "$stderr" "cdp-merge: lost.nd:2: the trailer counts 2 pairs, 1 line came before it: the stream is incomplete"
 	unchanged
+	# cdp-match's pairs cut before their trailer are no hand-made pairs.
+	sed '$d' full.nd >cut.nd
+	run --separate-stderr cdp-merge -q -P cut.nd
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-merge: cut.nd: no trailer: these pairs were written by cdp-match (record numbers and evidence) and are cut short; -P is for pairs made by hand"
+	unchanged
 	# Only the final newline missing: the stream is whole.
 	head -c $((size - 1)) full.nd >whole.nd
 	run cdp-merge -q whole.nd
@@ -265,6 +271,12 @@ unchanged() {
 	run --separate-stderr cdp-merge -q -P hand.nd lost.nd
 	assert_equal "$status" 1
 	assert_equal "$stderr" "cdp-merge: lost.nd:2: the trailer counts 2 pairs, 1 line came before it: the stream is incomplete"
+	unchanged
+	# cdp-match's pairs cut before their trailer are no hand-made pairs.
+	sed '$d' full.nd >cut.nd
+	run --separate-stderr cdp-merge -q -P cut.nd
+	assert_equal "$status" 1
+	assert_equal "$stderr" "cdp-merge: cut.nd: no trailer: these pairs were written by cdp-match (record numbers and evidence) and are cut short; -P is for pairs made by hand"
 	unchanged
 	run --separate-stderr cdp-merge -v -P full.nd hand.nd
 	assert_equal "$status" 0

@@ -17,6 +17,8 @@
 #include "core/util.h"
 #include "io/record_reader.h"
 
+#include <sqlite3.h>
+
 /*
  * Look at the first records of the file at path (a regular file: stdin
  * is not read twice) and append to conf a "compare" and a "block" line
@@ -24,5 +26,14 @@
  * columns found, or -1 when the file cannot be read (nothing appended).
  */
 int	mattr_find(const char *path, const struct rin_opts *, struct sbuf *conf);
+
+/*
+ * The same over the store: the first records of each source, the
+ * columns its stored map leaves unmapped.  A column found must also keep
+ * to one person: of its values that two named records share, at most one
+ * in five joins different last names (a product or shop code does not).
+ * Returns the number found, or -1 with the reason in why.
+ */
+int	mattr_find_db(sqlite3 *, struct sbuf *conf, struct sbuf *why);
 
 #endif

@@ -501,6 +501,15 @@ words(const char *s, size_t n, const char **w, size_t *wl)
 int
 cmp_tokens_in(const char *a, size_t alen, const char *b, size_t blen, int min)
 {
+	return cmp_tokens_in_eq(a, alen, b, blen, min, NULL, NULL);
+}
+
+int
+cmp_tokens_in_eq(const char *a, size_t alen, const char *b, size_t blen,
+    int min, int (*eq)(const void *, const char *, size_t, const char *,
+    size_t),
+    const void *arg)
+{
 	const char *wa[TOK_MAX], *wb[TOK_MAX], **ws, **wo;
 	size_t la[TOK_MAX], lb[TOK_MAX], *ls, *lo;
 	char used[TOK_MAX];
@@ -521,8 +530,9 @@ cmp_tokens_in(const char *a, size_t alen, const char *b, size_t blen, int min)
 		if (ls[i] == 1)
 			continue;
 		for (j = 0; j < no; j++)
-			if (!used[j] && lo[j] == ls[i] &&
-			    memcmp(wo[j], ws[i], ls[i]) == 0)
+			if (!used[j] && ((lo[j] == ls[i] &&
+			    memcmp(wo[j], ws[i], ls[i]) == 0) || (eq != NULL &&
+			    lo[j] > 1 && eq(arg, ws[i], ls[i], wo[j], lo[j]))))
 				break;
 		if (j == no)
 			return 0;

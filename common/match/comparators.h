@@ -109,6 +109,14 @@ int	cmp_date_diff_days(const char *a, size_t alen, const char *b,
 int	cmp_tokens_in(const char *a, size_t alen, const char *b, size_t blen,
 	    int min);
 
+/*
+ * The same, two whole words also meeting when eq(arg, word, len, word,
+ * len) says they are one (a first name and its diminutive).
+ */
+int	cmp_tokens_in_eq(const char *a, size_t alen, const char *b,
+	    size_t blen, int min, int (*eq)(const void *, const char *, size_t,
+	    const char *, size_t), const void *arg);
+
 int	cmp_date_transposed(const char *a, size_t alen, const char *b,
 	    size_t blen);
 

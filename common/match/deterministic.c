@@ -191,13 +191,15 @@ next_word(const char *s, size_t n, size_t *i, const char **w, size_t *wn)
 }
 
 /* Whether two words of names fit: equal, an initial, a beginning of three
- * letters or more, or Jaro-Winkler >= guard-jw. */
+ * letters or more, a first name and its diminutive (Cathy, Catherine), or
+ * Jaro-Winkler >= guard-jw. */
 static int
-word_fits(const struct mcfg *c, const char *a, size_t an, const char *b,
-    size_t bn)
+word_fits(const struct mcfg *c, const struct mset *ms, const char *a,
+    size_t an, const char *b, size_t bn, int loose)
 {
 	const char *t;
 	size_t tn;
+	uint32_t x, y;
 
 	if (an > bn) {
 		t = a, a = b, b = t;
@@ -205,7 +207,33 @@ word_fits(const struct mcfg *c, const char *a, size_t an, const char *b,
 	}
 	if (memcmp(a, b, an) == 0 && (an == 1 || an >= 3))
 		return 1;
-	return cmp_jaro_winkler(a, an, b, bn) >= c->guard_jw;
+	if ((x = mset_lookup(ms, a, an)) != 0 &&
+	    (y = mset_lookup(ms, b, bn)) != 0 && mset_is_alias(ms, x, y))
+		return 1;
+	return loose && cmp_jaro_winkler(a, an, b, bn) >= c->guard_jw;
+}
+
+/*
+ * Whether a word of two or three letters is the initials of words that
+ * follow one another in s[0..n): "jb" of "jean baptiste".
+ */
+static int
+initials_of(const char *w, size_t wn, const char *s, size_t n)
+{
+	const char *v;
+	size_t i, k, vn, start;
+
+	if (wn < 2 || wn > 3)
+		return 0;
+	for (start = 0; next_word(s, n, &start, &v, &vn); ) {
+		i = (size_t)(v - s);
+		for (k = 0; k < wn && next_word(s, n, &i, &v, &vn); k++)
+			if (v[0] != w[k])
+				break;
+		if (k == wn)
+			return 1;
+	}
+	return 0;
 }
 
 /*
@@ -218,8 +246,9 @@ full_compatible(const struct mcfg *c, const struct mset *ms, uint32_t x,
     uint32_t y)
 {
 	const char *a, *b, *w, *v, *t;
-	size_t an, bn, wn, vn, i, j, na = 0, nb = 0, tn;
-	int fit;
+	size_t an, bn, wn, vn, i, j, k, l, na = 0, nb = 0, tn;
+	uint64_t used = 0, done = 0;
+	int fit, loose;
 
 	if (x == y)
 		return 1;
@@ -233,13 +262,30 @@ full_compatible(const struct mcfg *c, const struct mset *ms, uint32_t x,
 		t = a, a = b, b = t;
 		tn = an, an = bn, bn = tn;
 	}
-	for (i = 0; next_word(a, an, &i, &w, &wn); ) {
-		fit = 0;
-		for (j = 0; !fit && next_word(b, bn, &j, &v, &vn); )
-			fit = word_fits(c, w, wn, v, vn);
-		if (!fit)
-			return 0;
-	}
+	/*
+	 * Each word of the other fits one word only ("Romain Robin" is not
+	 * "Josiane Robin" for Romain being close to Robin): the sure fits
+	 * first, then the near ones on the words left.
+	 */
+	for (loose = 0; loose < 2; loose++)
+		for (k = 0, i = 0; next_word(a, an, &i, &w, &wn); k++) {
+			if (k < 64 && (done >> k & 1))
+				continue;
+			fit = 0;
+			for (l = 0, j = 0; !fit && next_word(b, bn, &j, &v,
+			    &vn); l++)
+				if (l >= 64 || !(used >> l & 1))
+					fit = word_fits(c, ms, w, wn, v, vn,
+					    loose);
+			if (fit && --l < 64)
+				used |= (uint64_t)1 << l;
+			if (!fit && loose)
+				fit = initials_of(w, wn, b, bn);
+			if (fit && k < 64)
+				done |= (uint64_t)1 << k;
+			else if (!fit && loose)
+				return 0;
+		}
 	return 1;
 }
 
@@ -402,6 +448,20 @@ one_slip(const struct mset *ms, uint32_t x, uint32_t y)
 	    cmp_damerau_osa(a, an, b, bn, 1) <= 1;
 }
 
+/* Whether two first names (absent ones aside) begin with one letter. */
+static int
+same_initial(const struct mset *ms, uint32_t x, uint32_t y)
+{
+	const char *a, *b;
+	size_t an, bn;
+
+	if (x == 0 || y == 0)
+		return 1;
+	a = mset_str(ms, x, &an);
+	b = mset_str(ms, y, &bn);
+	return an > 0 && bn > 0 && a[0] == b[0];
+}
+
 int
 mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
     const struct mset *ms, uint32_t a, uint32_t b)
@@ -424,10 +484,14 @@ mdet_conflict(struct mdet_memo *mm, const struct mcfg *c,
 	 * replaced by a nickname or a title, not a sibling (twins aside);
 	 * the model weighs it.  Not the merge's wider typo test (two parts
 	 * off): in a block of one birth year it would let most pairs by.
+	 * A date one slip off stands aside only for first names of one
+	 * initial: a miskeyed name keeps its first letter, while Pauline
+	 * and Loic of one household, born a digit apart, are two people.
 	 */
 	da = mset_get(ms, a, MCFG_S_BIRTH);
 	db = mset_get(ms, b, MCFG_S_BIRTH);
-	if (da != 0 && db != 0 && one_slip(ms, da, db))
+	if (da != 0 && db != 0 && (da == db || (one_slip(ms, da, db) &&
+	    same_initial(ms, fa, fb))))
 		return 0;
 	/* Only a full name ("MARTIN, Pierre"): its words must fit. */
 	if (fa == 0 || fb == 0) {

@@ -94,7 +94,8 @@ slot_get(struct parser *p, const char *name)
 				return fail(p, "bad attribute path %s", name);
 	} else {
 		canon = map_canon_lookup(name, NULL);
-		if (canon < 0 || canon == C_CONSENT || canon > C_COUNTRY)
+		if (canon < 0 || canon == C_CONSENT || (canon > C_COUNTRY &&
+		    canon != C_ORG_NAME))
 			return fail(p, "unknown field %s (a contact field or "
 			    "attr.PATH)", name);
 	}

@@ -38,7 +38,7 @@ msc_init(struct msc *s, const struct mcfg *c, const struct mset *ms)
 	s->tfden = xcalloc(s->K + 1, sizeof(*s->tfden));
 	s->cache = xcalloc(s->K + 1, sizeof(*s->cache));
 	s->exact0 = xcalloc(s->K + 1, sizeof(*s->exact0));
-	s->full = s->first = s->last = -1;
+	s->full = s->first = s->last = s->full_words = -1;
 	s->threads = 1;
 	for (k = 0; k < s->K; k++) {
 		f = &c->cmp[k].f;
@@ -52,8 +52,14 @@ msc_init(struct msc *s, const struct mcfg *c, const struct mset *ms)
 			if (f->level[0].cond[i].kind == CMP_EXACT &&
 			    f->level[0].cond[i].part == CMP_PART_ALL)
 				s->exact0[k] = 1;
-		if (c->cmp[k].slot == MCFG_S_FULL)
+		if (c->cmp[k].slot == MCFG_S_FULL) {
 			s->full = (int)k;
+			for (l = 0; l < f->nlevels; l++)
+				for (i = 0; i < f->level[l].ncond; i++)
+					if (f->level[l].cond[i].kind ==
+					    CMP_TOKENS && s->full_words == -1)
+						s->full_words = l;
+		}
 		else if (c->cmp[k].slot == MCFG_S_FIRST)
 			s->first = (int)k;
 		else if (c->cmp[k].slot == MCFG_S_LAST)
@@ -168,6 +174,18 @@ msc_model_fits(const struct msc *s, const struct fs_model *fm)
 	return 1;
 }
 
+/* Whether two words are a first name and its diminutive (tokens_eq). */
+static int
+alias_words(const void *arg, const char *a, size_t an, const char *b,
+    size_t bn)
+{
+	const struct mset *ms = arg;
+	uint32_t x, y;
+
+	return (x = mset_lookup(ms, a, an)) != 0 &&
+	    (y = mset_lookup(ms, b, bn)) != 0 && mset_is_alias(ms, x, y);
+}
+
 static int
 level(struct msc *s, size_t k, uint32_t va, uint32_t vb)
 {
@@ -192,6 +210,13 @@ level(struct msc *s, size_t k, uint32_t va, uint32_t vb)
 	a = mset_str(s->ms, va, &an);
 	b = mset_str(s->ms, vb, &bn);
 	l = cmp_level(&s->cfg->cmp[k].f, a, an, b, bn);
+	/*
+	 * "Cathy Lemaire" is "Catherine Lemaire" as the first names Cathy
+	 * and Catherine are one: the nicknames hold in full names too.
+	 */
+	if ((int)k == s->full && s->full_words >= 0 && l > s->full_words &&
+	    cmp_tokens_in_eq(a, an, b, bn, 2, alias_words, s->ms))
+		l = s->full_words;
 	c->e[h].key = key;
 	c->e[h].lev = l;
 	return l;
@@ -328,12 +353,21 @@ int
 msc_nfields(const struct msc *s, size_t r)
 {
 	size_t k;
-	int n = 0;
+	int n = 0, named = 0;
 
 	for (k = 0; k < s->K; k++)
-		if ((int)k != s->full && mset_get(s->ms, r, s->cfg->cmp[k].slot))
+		if ((int)k != s->full &&
+		    mset_get(s->ms, r, s->cfg->cmp[k].slot)) {
 			n++;
-	if (n == 0 && s->full >= 0 && mset_get(s->ms, r, MCFG_S_FULL))
+			if ((int)k == s->first || (int)k == s->last)
+				named = 1;
+		}
+	/*
+	 * A full name counts as the name of a record that has no first or
+	 * last name: "full_name and birth_date" are two fields, as "first,
+	 * last and birth_date" are three.
+	 */
+	if (!named && s->full >= 0 && mset_get(s->ms, r, MCFG_S_FULL))
 		n++;
 	return n;
 }

@@ -42,6 +42,7 @@ struct msc {
 	int	*exact0;	/* per comparison: equal values reach level 0 */
 	int	 full;		/* comparison of full_name, or -1 */
 	int	 first, last;	/* comparisons of first/last name, or -1 */
+	int	 full_words;	/* full_name's tokens level, or -1 */
 	uint64_t ncompared;	/* pairs compared */
 	/* When set (msc_fetch_tf), counts are fetched as first needed. */
 	uint32_t (*tf_fetch)(void *arg, size_t k, const char *v, size_t n);

@@ -92,6 +92,19 @@ derive_full(struct mset *ms, size_t r, struct sbuf *tmp)
 	mset_set(ms, r, MCFG_S_FULL, tmp->buf, tmp->len);
 }
 
+/*
+ * An organisation's name as compared: folded, the legal form left out
+ * ("ACME S.A.R.L." and "Acme SARL" are "acme"); empty when invalid.
+ */
+static void
+org_key(const char *s, size_t n, struct sbuf *disp, struct sbuf *key)
+{
+	sb_reset(disp);
+	sb_reset(key);
+	if (norm_org(s, n, disp, key) != NORM_OK)
+		sb_reset(key);
+}
+
 /* The value at a dotted path of a parsed JSON record, as text. */
 static void
 attr_value(yajl_val root, const char *dotted, struct sbuf *path,
@@ -179,7 +192,11 @@ mload_file(struct mset *ms, const struct mcfg *c, const char *path,
 				mset_set(ms, r, s,
 				    rec->key[canon - C_FIRST_NAME].buf,
 				    rec->key[canon - C_FIRST_NAME].len);
-			else
+			else if (canon == C_ORG_NAME) {
+				org_key(rec->val[canon].buf,
+				    rec->val[canon].len, &tmp, &val);
+				mset_set(ms, r, s, val.buf, val.len);
+			} else
 				mset_set(ms, r, s, rec->val[canon].buf,
 				    rec->val[canon].len);
 		}
@@ -368,6 +385,11 @@ load_db(struct mset *ms, const struct mcfg *c, sqlite3 *db, int all,
 			if (c->slot[s].canon == -1) {
 				mload_attr_norm(v, (size_t)
 				    sqlite3_column_bytes(st, col), &val);
+				if (val.len > 0)
+					batch_add(bt, r, s, val.buf, val.len);
+			} else if (c->slot[s].canon == C_ORG_NAME) {
+				org_key(v, (size_t)sqlite3_column_bytes(st,
+				    col), &tmp, &val);
 				if (val.len > 0)
 					batch_add(bt, r, s, val.buf, val.len);
 			} else

@@ -97,6 +97,25 @@ mset_intern(struct mset *m, const char *s, size_t n)
 	return mset_intern_hashed(m, s, n, mset_hash(s, n, 0));
 }
 
+uint32_t
+mset_lookup(const struct mset *m, const char *s, size_t n)
+{
+	uint64_t h = mset_hash(s, n, 0), e;
+	size_t mask = m->hcap - 1, j;
+	uint32_t v;
+
+	if (m->hcap == 0)
+		return 0;
+	for (j = h & mask; (e = m->htab[j]) != 0; j = (j + 1) & mask) {
+		v = (uint32_t)e;
+		if ((uint32_t)(e >> 32) == (uint32_t)h &&
+		    (m->ol[v] & OL_LEN) == n &&
+		    memcmp(m->pool.buf + (m->ol[v] >> 24), s, n) == 0)
+			return v;
+	}
+	return 0;
+}
+
 void
 mset_prefetch(const struct mset *m, uint64_t h)
 {

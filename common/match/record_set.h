@@ -107,6 +107,8 @@ mset_rid(const struct mset *m, size_t r)
  * "francoise" without making those two one name.
  */
 void	mset_alias_add(struct mset *, uint32_t a, uint32_t b);
+/* The value s[0..n) already interned, without adding it; 0 when none. */
+uint32_t mset_lookup(const struct mset *, const char *s, size_t n);
 int	mset_is_alias(const struct mset *, uint32_t a, uint32_t b);
 
 /*

@@ -375,7 +375,7 @@ read_pairs(struct merge *g, const char *path)
 	const char *line;
 	size_t len, first = g->m.nlk;
 	long nlines = 0, trline = 0;
-	int res, after = 0;
+	int res, after = 0, numbered = 0;
 
 	memset(&t, 0, sizeof(t));
 	g->nmsg = 0;
@@ -437,9 +437,25 @@ read_pairs(struct merge *g, const char *path)
 			g->nrejected++;
 			continue;
 		}
+		numbered |= (p.rowid[0] != 0 || p.rowid[1] != 0) &&
+		    p.evidence;
 		add_pair(g, &p, lr.lineno, line, len);
 	}
 	lr_close(&lr);
+	/*
+	 * Pairs that carry the store's record numbers and their evidence
+	 * were written by cdp-match, which always ends with a trailer:
+	 * without it they are cut short, -P or not (it is for pairs made
+	 * by hand).
+	 */
+	if (res != LR_ERR && !after && trline == 0 && numbered &&
+	    g->notrailer) {
+		refuse(g, 0, "no trailer: these pairs were written by "
+		    "cdp-match (record numbers and evidence) and are cut "
+		    "short; "
+		    "-P is for pairs made by hand");
+		return;
+	}
 	if (res != LR_ERR && !after)
 		finish_input(g, &t, trline, nlines, first);
 }

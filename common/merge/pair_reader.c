@@ -458,6 +458,7 @@ pair_parse(struct pair_reader *r, const char *line, size_t len,
 	    memcmp(p->record_id[0], p->record_id[1],
 	    p->record_id_len[0]) == 0)
 		return fail(why, "%s", "a pair of a record with itself");
+	p->evidence = r->has_ev && r->nev > 0;
 	evidence_dates(r, p);
 	return 0;
 }

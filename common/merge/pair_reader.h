@@ -60,6 +60,7 @@ struct pair {
 	double	 weight;	/* 0 when absent */
 	int	 has_weight;
 	const char *rule;	/* NUL-terminated */
+	int	 evidence;	/* a non-empty evidence array */
 	struct uf_name name[2];	/* names of a and b named in the evidence */
 	int32_t	 bdate[2];	/* birth dates of a and b named in the
 				   evidence (YYYYMMDD), 0 when none */
