@@ -444,18 +444,16 @@ read_pairs(struct merge *g, const char *path)
 	lr_close(&lr);
 	/*
 	 * Pairs that carry the store's record numbers and their evidence
-	 * were written by cdp-match, which always ends with a trailer:
-	 * without it they are cut short, -P or not (it is for pairs made
-	 * by hand).
+	 * look like cdp-match's, which end with a trailer: -P takes them
+	 * as complete all the same (stored pairs fed back are), but says
+	 * what that does if cdp-match was cut short.
 	 */
 	if (res != LR_ERR && !after && trline == 0 && numbered &&
-	    g->notrailer) {
-		refuse(g, 0, "no trailer: these pairs were written by "
-		    "cdp-match (record numbers and evidence) and are cut "
-		    "short; "
-		    "-P is for pairs made by hand");
-		return;
-	}
+	    g->notrailer)
+		warnx_("%s: no trailer, taken as complete (-P): if these "
+		    "pairs are cdp-match's cut short, the records it did not "
+		    "reach are resolved alone (cdp-match -a | cdp-merge -a "
+		    "repairs it)", g->fname);
 	if (res != LR_ERR && !after)
 		finish_input(g, &t, trline, nlines, first);
 }
