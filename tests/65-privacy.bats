@@ -793,7 +793,8 @@ exports:
 	printf '{"id":"w2","email":"x@example.fr"}\n' | cdp-ingest -q -s web -i id
 	cdp-privacy erase jean.dupont@example.fr >/dev/null
 	run --separate-stderr cdp-merge -P pairs.ndjson
-	assert_equal "${stderr_lines[0]}" "cdp-merge: no record 1 (gone since the pairs were made): its pair is skipped"
+	assert_equal "${stderr_lines[0]}" "cdp-merge: pairs.ndjson: no trailer, taken as complete (-P): if these pairs are cdp-match's cut short, the records it did not reach are resolved alone (cdp-match -a | cdp-merge -a repairs it)"
+	assert_equal "${stderr_lines[1]}" "cdp-merge: no record 1 (gone since the pairs were made): its pair is skipped"
 	run grep -c -i -e dupont -e C001 -e w1 <<<"$stderr"
 	assert_output 0
 }

@@ -70,8 +70,8 @@ main(void)
 	sb_init(&why);
 	ok(mcfg_load(&c, NULL, &why) == 0, "the built-in configuration loads");
 	is_num(c.threshold, 0.5, 0, "default threshold");
-	ok(c.ncmp == 9 && c.nblock == 26 && c.nident == 5,
-	    "9 comparisons, 26 blocking rules, 5 identifiers");
+	ok(c.ncmp == 10 && c.nblock == 29 && c.nident == 5,
+	    "10 comparisons, 29 blocking rules, 5 identifiers");
 	ok(c.block_budget == 10, "block-budget 10 comparisons a record");
 	is_str(c.slot[MCFG_S_FIRST].name, "first_name", "slot 0 is first_name");
 	is_str(c.slot[MCFG_S_BIRTH].name, "birth_date", "slot 2 is birth_date");

@@ -151,8 +151,11 @@ main(void)
 	ok(mdet_conflict(memo, &c, &ms, a, b), "first names veto");
 	ok(mdet_conflict(memo, &c, &ms, a, b), "memoised: same answer");
 	b = rec("paul", "roux", "1981-01-01", NULL, NULL);
+	ok(mdet_conflict(memo, &c, &ms, a, b),
+	    "a birth date one slip away, another initial: two people");
+	b = rec("mona", "roux", "1981-01-01", NULL, NULL);
 	ok(!mdet_conflict(memo, &c, &ms, a, b),
-	    "a birth date one slip away: a first name replaced, weighed");
+	    "a birth date one slip away, one initial: a name miskeyed, weighed");
 	b = rec("paul", "roux", "1980-01-01", NULL, NULL);
 	ok(!mdet_conflict(memo, &c, &ms, a, b),
 	    "the same birth date: a first name replaced, the model weighs it");
