@@ -149,8 +149,9 @@ look_add(struct look *l, const struct map *m, const char *raw, uint64_t who)
 
 /*
  * Whether the records that share a value of c name the same person: of
- * the values held by two named records or more, at most one in five
- * joins different names.  A product code or a shop number repeats over
+ * the values held by two named records or more, at most one in two
+ * joins names of different first two letters (a typo further on is one
+ * person's).  A product code or a shop number repeats over
  * many customers; an identifier repeats only over one person's records.
  * Columns whose records carry no name pass (nothing tells).
  */
@@ -180,7 +181,7 @@ one_person(const struct col *c)
 		mixed += diff;
 	}
 	free(v);
-	return mixed * 5 <= shared;
+	return mixed * 2 <= shared;
 }
 
 /* Append what was found to conf and release l; the number found. */
@@ -315,9 +316,11 @@ mattr_find_db(sqlite3 *db, struct sbuf *conf, struct sbuf *why)
 			who = (const char *)sqlite3_column_text(rec, 1);
 			if (l.nrec == 0 && raw != NULL)
 				auto_map(&m, raw);
+			/* The name's first two letters: a typo further on
+			 * (one person's records) keeps them. */
 			look_add(&l, &m, raw != NULL ? raw : "",
-			    who != NULL && *who ? mset_hash(who, strlen(who),
-			    1) | 1 : 0);
+			    who != NULL && *who ? mset_hash(who, strnlen(who,
+			    2), 1) | 1 : 0);
 		}
 		sqlite3_reset(rec);
 		map_release(&m);

@@ -31,7 +31,8 @@ int	mattr_find(const char *path, const struct rin_opts *, struct sbuf *conf);
  * The same over the store: the first records of each source, the
  * columns its stored map leaves unmapped.  A column found must also keep
  * to one person: of its values that two named records share, at most one
- * in five joins different last names (a product or shop code does not).
+ * in two joins last names of different first two letters (a product or
+ * shop code does not).
  * Returns the number found, or -1 with the reason in why.
  */
 int	mattr_find_db(sqlite3 *, struct sbuf *conf, struct sbuf *why);
