@@ -116,7 +116,8 @@ parse_subject(const char *arg, struct subject *sj)
 	sb_reset(&sj->value);	/* initialised by main */
 	sj->source_id = 0;
 	sj->record_id = NULL;
-	if (all_digits(arg)) {
+	/* No profile id begins with 0: 0788776655 is a national phone. */
+	if (all_digits(arg) && arg[0] != '0') {
 		sj->kind = "profile";
 		sb_adds(&sj->value, arg);
 		return;
@@ -877,7 +878,8 @@ erase(const struct subject *sj, int dry, long long runid)
 	pending_exits(0, runid);
 	if (db_commit(db, &why) == -1)
 		die(EXIT_FAIL, "%s", why.buf);
-	printf("  %-16s %lld\n", "suppressed", nsupp);
+	printf("identifiers suppressed (erased, refused from now on): %lld\n",
+	    nsupp);
 	rc = scrub_kept_files(&t, 0);
 	if (scrub_export_files(&t, 0) == -1)
 		rc = -1;

@@ -87,7 +87,7 @@ teardown() {
 	exports that included the person (notify their recipients):
 	  export 1  2024-02-01T10:00:00Z  segment vip  to mailchimp
 	identifiers kept, shared with other profiles (not suppressed):
-	  suppressed       4
+	identifiers suppressed (erased, refused from now on): 4
 	EOF
 	for f in "$CDP_DB" "$CDP_DB-wal" "$CDP_DB-shm"; do
 		[ -e "$f" ] || continue
@@ -237,7 +237,7 @@ household() {
 	exports that included the person (notify their recipients):
 	identifiers kept, shared with other profiles (not suppressed):
 	  phone            held by 1 other profile
-	  suppressed       1
+	identifiers suppressed (erased, refused from now on): 1
 	EOF
 	run q "SELECT kind FROM suppression"
 	assert_output email
@@ -303,7 +303,7 @@ household() {
 	exports that included the person (notify their recipients):
 	identifiers kept, shared with other profiles (not suppressed):
 	  phone            held by 2 other profiles
-	  suppressed       2
+	identifiers suppressed (erased, refused from now on): 2
 	EOF
 	# Marie and the landline's ticket stay; the mobile is suppressed.
 	run q "SELECT record_id FROM record ORDER BY 1"
@@ -810,6 +810,11 @@ exports:
 	assert_equal "$stderr" "cdp-privacy: nothing held about this subject but a salted hash of this email on the suppression list (erased $when), kept to refuse its data if sent again"
 	run --separate-stderr cdp-privacy -c FR access '06 12 34 56 78'
 	assert_equal "$stderr" "cdp-privacy: nothing held about this subject but a salted hash of this phone on the suppression list (erased $when), kept to refuse its data if sent again"
+	# Digits beginning with 0 are a national phone, never a profile id.
+	run --separate-stderr cdp-privacy -c FR access 0612345678
+	assert_equal "$stderr" "cdp-privacy: nothing held about this subject but a salted hash of this phone on the suppression list (erased $when), kept to refuse its data if sent again"
+	run --separate-stderr cdp-privacy access 0612345678
+	assert_equal "$status" 2
 	# Never held: nothing, and no hash.
 	run --separate-stderr cdp-privacy access nobody@example.fr
 	assert_equal "$status" 0
