@@ -185,7 +185,8 @@ ptok_add_raw(struct ptok *t, const char *s, size_t n)
 		return;
 	seal(t);
 	low = lower_copy(s, n);
-	if (bsearch(&low, t->ids, t->nid, sizeof(*t->ids), cmp_str) != NULL) {
+	if (t->nid > 0 && bsearch(&low, t->ids, t->nid, sizeof(*t->ids),
+	    cmp_str) != NULL) {
 		push(&t->v, &t->n, &t->cap, low);
 		t->sorted = 0;
 		return;
